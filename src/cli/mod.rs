@@ -1,0 +1,36 @@
+//! The `sbas` command line: one subcommand per user task. No science here.
+
+use clap::{Parser, Subcommand};
+
+pub mod simulate;
+
+/// InSAR small-baseline time-series analysis.
+#[derive(Debug, Parser)]
+#[command(name = "sbas", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a synthetic ISCE2 topsStack tree with ground truth.
+    Simulate(simulate::SimulateArgs),
+}
+
+/// Parses the command line and runs it; returns the process exit code.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Simulate(args) => simulate::run(&args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! sbas: InSAR small-baseline (SBAS) time-series analysis.
+//!
+//! Data flow: [`source`] reads spatial chunks of an interferogram stack, [`invert`] turns each
+//! chunk into per-pixel results, [`sink`] writes them; [`pipeline`] moves chunks between them
+//! over bounded channels under a memory budget planned by [`plan`].
+
+pub mod linalg;
+pub mod meta;
+pub mod network;
+pub mod window;
+
+pub mod source;
+pub mod invert;
+pub mod sink;
+pub mod simulate;
+pub mod cli;

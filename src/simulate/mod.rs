@@ -1,0 +1,1 @@
+//! Synthetic ISCE2 topsStack stacks with ground truth.

@@ -1,0 +1,45 @@
+//! Writers of results: one trait, one implementation per output format. Writers know formats,
+//! not formulas.
+
+use std::path::PathBuf;
+
+use crate::invert::ChunkOut;
+use crate::meta::{Attributes, Date};
+
+/// Output format of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// One Zarr v3 store `sbas.zarr` (default).
+    Zarr,
+    /// MintPy-layout HDF5 files (`timeseries.h5`, ...).
+    Hdf5,
+}
+
+/// What a run writes: the shape, dates and metadata of every output.
+#[derive(Debug, Clone)]
+pub struct OutputSpec {
+    /// Run directory.
+    pub dir: PathBuf,
+    /// Rows.
+    pub length: usize,
+    /// Columns.
+    pub width: usize,
+    /// Rows per chunk of the plan: writes arrive as row strips of this height (the last one
+    /// may be shorter), so storage chunks can align with them.
+    pub chunk_rows: usize,
+    /// Dates of the time series (N).
+    pub dates: Vec<Date>,
+    /// Perpendicular baseline per date, metres (N).
+    pub bperp: Vec<f32>,
+    /// Root metadata common to every output (MintPy keys incl. `REF_Y`, `REF_X`, `REF_DATE`,
+    /// `WAVELENGTH`, `LENGTH`, `WIDTH`, and the `mintpy.networkInversion.*` settings).
+    pub attrs: Attributes,
+}
+
+/// A destination for chunk results.
+pub trait Sink: Send {
+    /// Writes every output of one chunk.
+    fn write_chunk(&mut self, out: &ChunkOut) -> anyhow::Result<()>;
+    /// Flushes and closes the outputs; only after this are they complete.
+    fn finalize(self: Box<Self>) -> anyhow::Result<Vec<PathBuf>>;
+}

@@ -1,0 +1,124 @@
+//! Readers of interferogram stacks: one trait, one implementation per input format.
+//! Readers know formats, not formulas.
+
+use std::path::{Path, PathBuf};
+
+use crate::meta::Attributes;
+use crate::network::Network;
+use crate::window::Window;
+
+/// A per-interferogram layer of the stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StackLayer {
+    /// Unwrapped phase, radians; 0 means no data.
+    Phase,
+    /// Spatial coherence, 0..1.
+    Coherence,
+    /// Connected-component label of the unwrapping; 0 means unreliable.
+    ConnComp,
+}
+
+/// A single-image geometry layer (MintPy `geometryRadar.h5` names in the docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GeomLayer {
+    /// `height`: DEM height, metres.
+    Height,
+    /// `latitude` of each radar pixel, degrees.
+    Latitude,
+    /// `longitude` of each radar pixel, degrees.
+    Longitude,
+    /// `incidenceAngle`, degrees from vertical.
+    IncidenceAngle,
+    /// `azimuthAngle`, degrees.
+    AzimuthAngle,
+    /// `slantRangeDistance`, metres.
+    SlantRangeDistance,
+    /// `shadowMask`: nonzero = shadow.
+    ShadowMask,
+    /// `waterMask`: nonzero = land, 0 = water.
+    WaterMask,
+}
+
+impl GeomLayer {
+    /// MintPy's dataset name for this layer.
+    pub fn mintpy_name(self) -> &'static str {
+        match self {
+            GeomLayer::Height => "height",
+            GeomLayer::Latitude => "latitude",
+            GeomLayer::Longitude => "longitude",
+            GeomLayer::IncidenceAngle => "incidenceAngle",
+            GeomLayer::AzimuthAngle => "azimuthAngle",
+            GeomLayer::SlantRangeDistance => "slantRangeDistance",
+            GeomLayer::ShadowMask => "shadowMask",
+            GeomLayer::WaterMask => "waterMask",
+        }
+    }
+}
+
+/// What a source holds, known after opening it (cheap: no pixel data read).
+#[derive(Debug, Clone)]
+pub struct StackInfo {
+    /// Rows (azimuth lines).
+    pub length: usize,
+    /// Columns (range samples).
+    pub width: usize,
+    /// The kept interferograms (MintPy `dropIfgram` applied), dates and pair baselines.
+    pub network: Network,
+    /// Metadata with MintPy key names: at least `WAVELENGTH`, and where known `ALOOKS`,
+    /// `RLOOKS`, `NCORRLOOKS`, `STARTING_RANGE`, `RANGE_PIXEL_SIZE`, `AZIMUTH_PIXEL_SIZE`,
+    /// `HEADING`, `ORBIT_DIRECTION`, `CENTER_LINE_UTC`, `EARTH_RADIUS`, `HEIGHT`, `PLATFORM`,
+    /// `PROCESSOR`, `LAT_REF1..4`, `LON_REF1..4`, `CENTER_INCIDENCE_ANGLE`.
+    pub attrs: Attributes,
+    /// Stack layers present (`Phase` always; `ConnComp` may be absent).
+    pub layers: Vec<StackLayer>,
+    /// Geometry layers present.
+    pub geometry: Vec<GeomLayer>,
+    /// Rows per read that suit the storage layout (e.g. the HDF5 chunk height), or 0 if any.
+    pub preferred_rows: usize,
+    /// Every file the stack is read from (for fingerprints and messages).
+    pub files: Vec<PathBuf>,
+}
+
+impl StackInfo {
+    /// Whether a stack layer is present.
+    pub fn has_layer(&self, layer: StackLayer) -> bool {
+        self.layers.contains(&layer)
+    }
+
+    /// Whether a geometry layer is present.
+    pub fn has_geometry(&self, layer: GeomLayer) -> bool {
+        self.geometry.contains(&layer)
+    }
+}
+
+/// A readable interferogram stack. Implementations must be safe to share between threads;
+/// reads are of windows so memory stays bounded whatever the image size.
+pub trait StackSource: Send + Sync {
+    /// Shape, network and metadata.
+    fn info(&self) -> &StackInfo;
+
+    /// Reads `layer` for every kept pair in `window` into `out`, laid out `[pair][row][col]`
+    /// (`out.len() == M * window.pixels()`). Values are converted to f32 (conncomp labels too).
+    fn read_stack(&self, layer: StackLayer, window: &Window, out: &mut [f32]) -> anyhow::Result<()>;
+
+    /// Reads `layer` at one pixel for every kept pair (`out.len() == M`).
+    fn read_pixel(&self, layer: StackLayer, y: usize, x: usize, out: &mut [f32]) -> anyhow::Result<()> {
+        let w = Window {
+            y0: y,
+            y1: y + 1,
+            x0: x,
+            x1: x + 1,
+        };
+        self.read_stack(layer, &w, out)
+    }
+
+    /// Reads a geometry layer in `window` into `out` (row-major). Errors if absent.
+    fn read_geometry(&self, layer: GeomLayer, window: &Window, out: &mut [f32]) -> anyhow::Result<()>;
+}
+
+/// Opens a stack from a path: an ISCE2 topsStack project folder, or MintPy's
+/// `ifgramStack.h5` (or a folder holding `inputs/ifgramStack.h5`).
+pub fn open_stack(path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
+    let _ = path;
+    anyhow::bail!("no stack readers yet")
+}
