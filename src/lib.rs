@@ -9,8 +9,8 @@ pub mod meta;
 pub mod network;
 pub mod window;
 
-pub mod source;
-pub mod invert;
-pub mod sink;
-pub mod simulate;
 pub mod cli;
+pub mod invert;
+pub mod simulate;
+pub mod sink;
+pub mod source;

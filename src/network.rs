@@ -67,7 +67,7 @@ impl Network {
             }
             items.push(if a < b { (a, b, bp) } else { (b, a, -bp) });
         }
-        items.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+        items.sort_by_key(|x| (x.0, x.1));
         for w in items.windows(2) {
             if w[0].0 == w[1].0 && w[0].1 == w[1].1 {
                 return Err(NetworkError::Duplicate(w[0].0, w[0].1));

@@ -11,5 +11,8 @@ pub struct SimulateArgs {
 
 /// Runs `sbas simulate`.
 pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
-    anyhow::bail!("simulate into {} is not available yet", args.out_dir.display())
+    anyhow::bail!(
+        "simulate into {} is not available yet",
+        args.out_dir.display()
+    )
 }

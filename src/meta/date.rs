@@ -52,7 +52,9 @@ impl Date {
 
     /// The date `n` days later (or earlier for negative `n`).
     pub fn add_days(self, n: i32) -> Date {
-        Date { days: self.days + n }
+        Date {
+            days: self.days + n,
+        }
     }
 
     /// Parses `YYYYMMDD`, also accepting `YYYYMMDDTHHMM...` (time ignored) and `YYMMDD`
@@ -64,7 +66,7 @@ impl Date {
         };
         let t = text.trim();
         let core = match t.find('T') {
-            Some(i) if i == 8 => &t[..8],
+            Some(8) => &t[..8],
             _ => t,
         };
         if !core.bytes().all(|b| b.is_ascii_digit()) {
@@ -163,10 +165,16 @@ mod tests {
     fn round_trips_and_orders() {
         let d = Date::parse("20200229").unwrap();
         assert_eq!(d.to_string(), "20200229");
-        assert_eq!(Date::parse("20200301").unwrap().days_since_epoch() - d.days_since_epoch(), 1);
+        assert_eq!(
+            Date::parse("20200301").unwrap().days_since_epoch() - d.days_since_epoch(),
+            1
+        );
         assert_eq!(Date::parse("19700101").unwrap().days_since_epoch(), 0);
         assert_eq!(Date::parse("150312").unwrap().to_string(), "20150312");
-        assert_eq!(Date::parse("20150312T0712").unwrap().to_string(), "20150312");
+        assert_eq!(
+            Date::parse("20150312T0712").unwrap().to_string(),
+            "20150312"
+        );
         assert_eq!(d.yymmdd(), "200229");
         assert!(Date::parse("20190229").is_err());
         assert!(Date::parse("2019-02-2").is_err());

@@ -99,10 +99,17 @@ pub trait StackSource: Send + Sync {
 
     /// Reads `layer` for every kept pair in `window` into `out`, laid out `[pair][row][col]`
     /// (`out.len() == M * window.pixels()`). Values are converted to f32 (conncomp labels too).
-    fn read_stack(&self, layer: StackLayer, window: &Window, out: &mut [f32]) -> anyhow::Result<()>;
+    fn read_stack(&self, layer: StackLayer, window: &Window, out: &mut [f32])
+        -> anyhow::Result<()>;
 
     /// Reads `layer` at one pixel for every kept pair (`out.len() == M`).
-    fn read_pixel(&self, layer: StackLayer, y: usize, x: usize, out: &mut [f32]) -> anyhow::Result<()> {
+    fn read_pixel(
+        &self,
+        layer: StackLayer,
+        y: usize,
+        x: usize,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
         let w = Window {
             y0: y,
             y1: y + 1,
@@ -113,7 +120,12 @@ pub trait StackSource: Send + Sync {
     }
 
     /// Reads a geometry layer in `window` into `out` (row-major). Errors if absent.
-    fn read_geometry(&self, layer: GeomLayer, window: &Window, out: &mut [f32]) -> anyhow::Result<()>;
+    fn read_geometry(
+        &self,
+        layer: GeomLayer,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()>;
 }
 
 /// Opens a stack from a path: an ISCE2 topsStack project folder, or MintPy's
