@@ -13,4 +13,10 @@ pub mod cli;
 pub mod invert;
 pub mod simulate;
 pub mod sink;
+
+pub mod pipeline;
+pub mod plan;
+pub mod progress;
 pub mod source;
+pub mod survey;
+pub mod workflow;

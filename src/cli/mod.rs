@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod invert;
 pub mod simulate;
 
 /// InSAR small-baseline time-series analysis.
@@ -16,6 +17,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Invert a stack of unwrapped interferograms into a displacement time series.
+    Invert(invert::InvertArgs),
     /// Write a synthetic ISCE2 topsStack tree with ground truth.
     Simulate(simulate::SimulateArgs),
 }
@@ -24,6 +27,7 @@ pub enum Command {
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Invert(args) => invert::run(&args),
         Command::Simulate(args) => simulate::run(&args),
     };
     match result {

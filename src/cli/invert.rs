@@ -1,0 +1,203 @@
+//! `sbas invert`.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+
+use crate::invert::{InversionConfig, ObsMask, WeightFunc};
+use crate::plan::parse_size;
+use crate::progress::ProgressMode;
+use crate::sink::OutputFormat;
+use crate::survey::RefRequest;
+use crate::workflow::{invert_stack, InvertOptions};
+
+/// Output format choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// One Zarr v3 store, `RUN_DIR/sbas.zarr`.
+    Zarr,
+    /// MintPy-layout HDF5 files (`timeseries.h5`, ...).
+    Hdf5,
+}
+
+/// Weight function choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WeightArg {
+    /// Inverse phase variance from coherence and looks.
+    Var,
+    /// Fisher information.
+    Fim,
+    /// Coherence.
+    Coh,
+    /// No weights (ordinary least squares).
+    No,
+}
+
+/// Observation mask choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MaskArg {
+    /// No mask.
+    No,
+    /// Drop observations with connected component 0.
+    #[value(name = "connectComponent")]
+    ConnectComponent,
+    /// Drop observations with coherence below --mask-threshold.
+    Coherence,
+}
+
+/// Options of `sbas invert`.
+#[derive(Debug, Args)]
+pub struct InvertArgs {
+    /// ISCE2 topsStack project folder, or MintPy `ifgramStack.h5` (or a folder holding
+    /// `inputs/ifgramStack.h5`).
+    pub stack: PathBuf,
+    /// Run folder for the outputs (created if needed).
+    #[arg(long = "out", short = 'o', value_name = "RUN_DIR")]
+    pub out: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Zarr)]
+    pub format: FormatArg,
+    /// Weight of each interferogram (MintPy weightFunc).
+    #[arg(long, value_enum, default_value_t = WeightArg::Var)]
+    pub weight: WeightArg,
+    /// Mask observations before inversion (MintPy maskDataset).
+    #[arg(long = "mask-dataset", value_enum, default_value_t = MaskArg::No)]
+    pub mask_dataset: MaskArg,
+    /// Coherence threshold for --mask-dataset coherence (MintPy maskThreshold).
+    #[arg(long = "mask-threshold", default_value_t = 0.4)]
+    pub mask_threshold: f32,
+    /// Minimum number of valid interferograms touching each date (MintPy minRedundancy).
+    #[arg(long = "min-redundancy", default_value_t = 1.0)]
+    pub min_redundancy: f32,
+    /// Temporal coherence threshold of maskTempCoh (MintPy minTempCoh).
+    #[arg(long = "min-temp-coh", default_value_t = 0.7)]
+    pub min_temp_coh: f32,
+    /// Reference point as row,column (e.g. `--ref-yx 120,340`).
+    #[arg(long = "ref-yx", value_name = "Y,X", conflicts_with = "ref_lalo")]
+    pub ref_yx: Option<String>,
+    /// Reference point as latitude,longitude in degrees, through the lat/lon lookup.
+    #[arg(long = "ref-lalo", value_name = "LAT,LON", allow_hyphen_values = true)]
+    pub ref_lalo: Option<String>,
+    /// Minimum average spatial coherence of an automatic reference point.
+    #[arg(long = "min-ref-coherence", default_value_t = 0.85)]
+    pub min_ref_coherence: f32,
+    /// Memory budget for the chunks in flight, e.g. `512MiB`, `4GB`.
+    #[arg(long = "max-memory", default_value = "2GiB")]
+    pub max_memory: String,
+    /// Worker threads for the inversion (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print only warnings and errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+fn parse_pair<T: std::str::FromStr>(text: &str, what: &str) -> anyhow::Result<(T, T)> {
+    let parts: Vec<&str> = text.split(',').map(|s| s.trim()).collect();
+    if parts.len() != 2 {
+        bail!("{what} '{text}': expected two numbers separated by a comma");
+    }
+    let a = parts[0]
+        .parse()
+        .ok()
+        .with_context(|| format!("{what} '{text}': '{}' is not a number", parts[0]))?;
+    let b = parts[1]
+        .parse()
+        .ok()
+        .with_context(|| format!("{what} '{text}': '{}' is not a number", parts[1]))?;
+    Ok((a, b))
+}
+
+impl InvertArgs {
+    /// Turns the command line into run options, checking values.
+    pub fn options(&self) -> anyhow::Result<InvertOptions> {
+        let reference = match (&self.ref_yx, &self.ref_lalo) {
+            (Some(t), _) => {
+                let (y, x) = parse_pair::<usize>(t, "--ref-yx")?;
+                RefRequest::Yx(y, x)
+            }
+            (None, Some(t)) => {
+                let (lat, lon) = parse_pair::<f64>(t, "--ref-lalo")?;
+                if !(-90.0..=90.0).contains(&lat) || !(-180.0..=360.0).contains(&lon) {
+                    bail!(
+                        "--ref-lalo '{t}': latitude must be within -90..90 and longitude -180..360"
+                    );
+                }
+                RefRequest::Lalo(lat, lon)
+            }
+            (None, None) => RefRequest::Auto {
+                min_coherence: self.min_ref_coherence,
+            },
+        };
+        for (name, v) in [
+            ("--mask-threshold", self.mask_threshold),
+            ("--min-temp-coh", self.min_temp_coh),
+            ("--min-ref-coherence", self.min_ref_coherence),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                bail!("{name} {v}: must be between 0 and 1");
+            }
+        }
+        if self.min_redundancy.is_nan() || self.min_redundancy < 0.0 {
+            bail!("--min-redundancy must be >= 0");
+        }
+        let config = InversionConfig {
+            weight: match self.weight {
+                WeightArg::Var => WeightFunc::Var,
+                WeightArg::Fim => WeightFunc::Fim,
+                WeightArg::Coh => WeightFunc::Coh,
+                WeightArg::No => WeightFunc::No,
+            },
+            mask: match self.mask_dataset {
+                MaskArg::No => None,
+                MaskArg::ConnectComponent => Some(ObsMask::ConnComp),
+                MaskArg::Coherence => Some(ObsMask::Coherence(self.mask_threshold)),
+            },
+            min_redundancy: self.min_redundancy,
+            min_temp_coh: self.min_temp_coh,
+        };
+        Ok(InvertOptions {
+            format: match self.format {
+                FormatArg::Zarr => OutputFormat::Zarr,
+                FormatArg::Hdf5 => OutputFormat::Hdf5,
+            },
+            config,
+            reference,
+            max_memory: parse_size(&self.max_memory).context("--max-memory")?,
+            progress: if self.quiet {
+                ProgressMode::Quiet
+            } else {
+                ProgressMode::Auto
+            },
+        })
+    }
+}
+
+/// Sets the size of the global thread pool (once per process).
+pub fn init_threads(threads: Option<usize>) -> anyhow::Result<()> {
+    if let Some(n) = threads {
+        if n == 0 {
+            bail!("--threads must be at least 1");
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .context("setting up the worker threads")?;
+    }
+    Ok(())
+}
+
+/// Runs `sbas invert`.
+pub fn run(args: &InvertArgs) -> anyhow::Result<()> {
+    let opts = args.options()?;
+    init_threads(args.threads)?;
+    let report = invert_stack(&args.stack, &args.out, &opts)?;
+    if !args.quiet {
+        println!("outputs:");
+        for f in &report.outputs {
+            println!("  {}", f.display());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! The threads and channels of a pass: a reader fills chunks, the inverter turns them into
+//! results (parallel inside), a writer stores them. Bounded channels keep at most a few chunks in
+//! flight, so memory stays within the plan's budget whatever the stack size. Knows neither
+//! formats nor formulas: it moves chunks.
+
+use std::path::PathBuf;
+
+use anyhow::{anyhow, Context};
+use crossbeam_channel::bounded;
+
+use crate::invert::{ChunkIn, ChunkOut, ChunkStats, Inverter, ObsMask};
+use crate::plan::ChunkPlan;
+use crate::progress::Progress;
+use crate::sink::Sink;
+use crate::source::{GeomLayer, StackLayer, StackSource};
+use crate::window::Window;
+
+/// Totals of a pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PassStats {
+    /// Chunks processed.
+    pub chunks: usize,
+    /// Pixels processed.
+    pub pixels: usize,
+    /// Summed chunk counts.
+    pub inversion: ChunkStats,
+}
+
+/// Reads the inputs of one chunk: every layer the inversion needs.
+pub fn read_chunk(
+    source: &dyn StackSource,
+    inverter: &Inverter,
+    id: usize,
+    window: Window,
+) -> anyhow::Result<ChunkIn> {
+    let info = source.info();
+    let m = info.network.num_pairs();
+    let px = window.pixels();
+    let what = |layer: &str| format!("reading {layer} of rows {}..{}", window.y0, window.y1);
+    let mut phase = vec![0.0f32; m * px];
+    source
+        .read_stack(StackLayer::Phase, &window, &mut phase)
+        .with_context(|| what("unwrapped phase"))?;
+    let mut coherence = vec![0.0f32; m * px];
+    source
+        .read_stack(StackLayer::Coherence, &window, &mut coherence)
+        .with_context(|| what("coherence"))?;
+    let conncomp = match inverter.config.mask {
+        Some(ObsMask::ConnComp) => {
+            let mut c = vec![0.0f32; m * px];
+            source
+                .read_stack(StackLayer::ConnComp, &window, &mut c)
+                .with_context(|| what("connected components"))?;
+            Some(c)
+        }
+        _ => None,
+    };
+    let map = |layer: GeomLayer| -> anyhow::Result<Option<Vec<f32>>> {
+        if !info.has_geometry(layer) {
+            return Ok(None);
+        }
+        let mut v = vec![0.0f32; px];
+        source
+            .read_geometry(layer, &window, &mut v)
+            .with_context(|| what(layer.mintpy_name()))?;
+        Ok(Some(v))
+    };
+    Ok(ChunkIn {
+        id,
+        window,
+        phase,
+        coherence,
+        conncomp,
+        water_mask: map(GeomLayer::WaterMask)?,
+        shadow_mask: map(GeomLayer::ShadowMask)?,
+    })
+}
+
+/// Runs the inversion pass over `chunks` (a subset of the plan's chunk ids), writing into `sink`,
+/// and finalizes the sink. The first error of any stage stops every stage and is returned.
+pub fn run_inversion(
+    source: &dyn StackSource,
+    inverter: &Inverter,
+    plan: &ChunkPlan,
+    mut sink: Box<dyn Sink>,
+    progress: &Progress,
+) -> anyhow::Result<(PassStats, Vec<PathBuf>)> {
+    let (in_tx, in_rx) = bounded::<ChunkIn>(1);
+    let (out_tx, out_rx) = bounded::<ChunkOut>(1);
+    let (reader_res, compute_res, writer_res) = std::thread::scope(|s| {
+        let reader = s.spawn(move || -> anyhow::Result<()> {
+            for (id, window) in plan.chunks.iter().enumerate() {
+                let chunk = read_chunk(source, inverter, id, *window)?;
+                if in_tx.send(chunk).is_err() {
+                    break; // a later stage failed; its error is the one reported
+                }
+            }
+            Ok(())
+        });
+        let compute = s.spawn(move || -> anyhow::Result<()> {
+            for chunk in in_rx {
+                let out = inverter.invert_chunk(&chunk);
+                drop(chunk);
+                if out_tx.send(out).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let writer = s.spawn(move || -> anyhow::Result<(PassStats, Box<dyn Sink>)> {
+            let mut stats = PassStats::default();
+            for out in out_rx {
+                sink.write_chunk(&out).with_context(|| {
+                    format!("writing rows {}..{}", out.window.y0, out.window.y1)
+                })?;
+                stats.chunks += 1;
+                stats.pixels += out.window.pixels();
+                stats.inversion.inverted += out.stats.inverted;
+                stats.inversion.rank_deficient += out.stats.rank_deficient;
+                stats.inversion.low_redundancy += out.stats.low_redundancy;
+                progress.chunk_done(out.window.pixels());
+            }
+            Ok((stats, sink))
+        });
+        (
+            reader
+                .join()
+                .map_err(|_| anyhow!("the reader thread panicked")),
+            compute
+                .join()
+                .map_err(|_| anyhow!("the inversion thread panicked")),
+            writer
+                .join()
+                .map_err(|_| anyhow!("the writer thread panicked")),
+        )
+    });
+    progress.finish();
+    reader_res??;
+    compute_res??;
+    let (stats, sink) = writer_res??;
+    if stats.chunks != plan.chunks.len() {
+        anyhow::bail!(
+            "only {} of {} chunks were written; outputs are incomplete",
+            stats.chunks,
+            plan.chunks.len()
+        );
+    }
+    let files = sink.finalize().context("finalizing the outputs")?;
+    Ok((stats, files))
+}
