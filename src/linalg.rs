@@ -132,6 +132,109 @@ pub fn symmetric_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
     ((0..n).map(|i| m[i * n + i]).collect(), v)
 }
 
+/// Banded Cholesky factorisation `A = L L^T` in place, for a symmetric matrix whose entries
+/// vanish more than `bw` places off the diagonal. Only the lower band of the row-major `n x n`
+/// storage is read and written; entries outside it are ignored. Returns false when a pivot falls
+/// to or below `rel_tol` times its diagonal entry (numerically singular, or not definite).
+pub fn banded_cholesky_in_place(a: &mut [f64], n: usize, bw: usize, rel_tol: f64) -> bool {
+    for j in 0..n {
+        let row_j = j * n;
+        let k0 = j.saturating_sub(bw);
+        let diag = a[row_j + j];
+        let mut d = diag;
+        for k in k0..j {
+            d -= a[row_j + k] * a[row_j + k];
+        }
+        if !(d > rel_tol * diag.abs()) || !d.is_finite() {
+            return false;
+        }
+        let d = d.sqrt();
+        a[row_j + j] = d;
+        let inv = 1.0 / d;
+        for i in j + 1..n.min(j + bw + 1) {
+            let row_i = i * n;
+            let mut s = a[row_i + j];
+            for k in i.saturating_sub(bw)..j {
+                s -= a[row_i + k] * a[row_j + k];
+            }
+            a[row_i + j] = s * inv;
+        }
+    }
+    true
+}
+
+/// Solves `L L^T x = b` in place with the factor from [`banded_cholesky_in_place`].
+pub fn banded_cholesky_solve(l: &[f64], n: usize, bw: usize, x: &mut [f64]) {
+    for i in 0..n {
+        let row_i = i * n;
+        let mut s = x[i];
+        for k in i.saturating_sub(bw)..i {
+            s -= l[row_i + k] * x[k];
+        }
+        x[i] = s / l[row_i + i];
+    }
+    for i in (0..n).rev() {
+        let mut s = x[i];
+        for k in i + 1..n.min(i + bw + 1) {
+            s -= l[k * n + i] * x[k];
+        }
+        x[i] = s / l[i * n + i];
+    }
+}
+
+/// Moore-Penrose pseudo-inverse of the row-major `rows x cols` matrix `a`, as a row-major
+/// `cols x rows` matrix. Singular values at or below `rcond` times the largest are treated as
+/// zero, as LAPACK's `gelsd` does with its `cond` argument, so `pinv * b` is the minimum-norm
+/// least-squares solution of `a x = b`.
+pub fn pseudo_inverse(a: &[f64], rows: usize, cols: usize, rcond: f64) -> Vec<f64> {
+    let mut pinv = vec![0.0; cols * rows];
+    if rows == 0 || cols == 0 {
+        return pinv;
+    }
+    let m = faer::MatRef::from_row_major_slice(a, rows, cols);
+    match m.thin_svd() {
+        Ok(svd) => {
+            let (u, s, v) = (svd.U(), svd.S().column_vector(), svd.V());
+            let smax = (0..s.nrows()).map(|k| s[k].abs()).fold(0.0f64, f64::max);
+            for k in 0..s.nrows() {
+                if !(s[k] > rcond * smax) {
+                    continue;
+                }
+                let inv = 1.0 / s[k];
+                for i in 0..cols {
+                    let vik = v[(i, k)] * inv;
+                    let row = &mut pinv[i * rows..(i + 1) * rows];
+                    for (j, p) in row.iter_mut().enumerate() {
+                        *p += vik * u[(j, k)];
+                    }
+                }
+            }
+        }
+        Err(_) => {
+            // The SVD did not converge (only conceivable for non-finite input): fall back to the
+            // normal equations, whose eigenvalues are the squared singular values.
+            let mut ata = vec![0.0; cols * cols];
+            for r in 0..rows {
+                let row = &a[r * cols..(r + 1) * cols];
+                for i in 0..cols {
+                    for j in 0..cols {
+                        ata[i * cols + j] += row[i] * row[j];
+                    }
+                }
+            }
+            let mut col = vec![0.0; cols];
+            for r in 0..rows {
+                col.copy_from_slice(&a[r * cols..(r + 1) * cols]);
+                let x = min_norm_symmetric(&ata, &col, cols, rcond * rcond);
+                for i in 0..cols {
+                    pinv[i * rows + r] = x[i];
+                }
+            }
+        }
+    }
+    pinv
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +248,58 @@ mod tests {
         // Singular: [[1,1],[1,1]] x = [2,2] -> minimum norm x = [1,1].
         let x = solve_spd_or_min_norm(&[1.0, 1.0, 1.0, 1.0], &[2.0, 2.0], 2);
         assert!((x[0] - 1.0).abs() < 1e-9 && (x[1] - 1.0).abs() < 1e-9);
+    }
+
+    /// A symmetric positive definite matrix with bandwidth `bw` and its dense solve.
+    fn banded_spd(n: usize, bw: usize) -> Vec<f64> {
+        let mut a = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                if i.abs_diff(j) <= bw {
+                    a[i * n + j] = if i == j {
+                        4.0 + i as f64
+                    } else {
+                        1.0 / (1.0 + (i + j) as f64)
+                    };
+                }
+            }
+        }
+        a
+    }
+
+    #[test]
+    fn banded_cholesky_matches_dense() {
+        let (n, bw) = (9, 2);
+        let a = banded_spd(n, bw);
+        let b: Vec<f64> = (0..n).map(|i| (i as f64).sin() + 0.5).collect();
+        let dense = solve_spd_or_min_norm(&a, &b, n);
+        let mut l = a.clone();
+        assert!(banded_cholesky_in_place(&mut l, n, bw, 1e-12));
+        let mut x = b.clone();
+        banded_cholesky_solve(&l, n, bw, &mut x);
+        for i in 0..n {
+            assert!((x[i] - dense[i]).abs() < 1e-12, "{i}: {} vs {}", x[i], dense[i]);
+        }
+        // A singular matrix is refused.
+        let mut s = vec![1.0, 1.0, 1.0, 1.0];
+        assert!(!banded_cholesky_in_place(&mut s, 2, 1, 1e-10));
+    }
+
+    #[test]
+    fn pseudo_inverse_gives_min_norm_solution() {
+        // Rank 1: rows (1, 1) and (2, 2); b = (1, 2) -> min-norm x = (0.5, 0.5).
+        let p = pseudo_inverse(&[1.0, 1.0, 2.0, 2.0], 2, 2, 1e-5);
+        let x0 = p[0] * 1.0 + p[1] * 2.0;
+        let x1 = p[2] * 1.0 + p[3] * 2.0;
+        assert!((x0 - 0.5).abs() < 1e-12 && (x1 - 0.5).abs() < 1e-12);
+        // Full column rank, tall: pinv * a = identity.
+        let a = [1.0, 0.0, 1.0, 1.0, 0.0, 2.0];
+        let p = pseudo_inverse(&a, 3, 2, 1e-5);
+        for i in 0..2 {
+            for j in 0..2 {
+                let v: f64 = (0..3).map(|k| p[i * 3 + k] * a[k * 2 + j]).sum();
+                assert!((v - f64::from(i == j)).abs() < 1e-12);
+            }
+        }
     }
 }

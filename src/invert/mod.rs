@@ -1,5 +1,16 @@
 //! The network inversion: weights from coherence, the SBAS least-squares solve, temporal
 //! coherence. Pure functions of a chunk: no I/O.
+//!
+//! [`Inverter::new`] precomputes what every chunk shares (the weight table, the design, the
+//! pseudo-inverse of the all-valid network); [`Inverter::invert_chunk`] inverts a chunk in
+//! parallel over blocks of pixels.
+
+mod chunk;
+mod solve;
+pub mod tcoh;
+pub mod weights;
+
+pub use weights::{num_looks, WeightTable};
 
 use crate::network::Network;
 use crate::window::Window;
@@ -102,7 +113,9 @@ pub struct ChunkOut {
     pub stats: ChunkStats,
 }
 
-/// Everything the inversion needs that is the same for every chunk.
+/// Everything the inversion needs that is the same for every chunk. Build it with
+/// [`Inverter::new`]: the private caches derive from the public fields, which are not meant to
+/// be changed afterwards.
 #[derive(Debug, Clone)]
 pub struct Inverter {
     /// The kept pairs.
@@ -117,4 +130,10 @@ pub struct Inverter {
     pub num_looks: f64,
     /// Phase-to-metres factor, `-wavelength / (4 pi)`.
     pub phase2range: f64,
+    /// Pairs and intervals as the solver reads them.
+    design: solve::Design,
+    /// Coherence-to-weight conversion.
+    weights: WeightTable,
+    /// Shared solution of pixels with every pair valid, for unweighted inversions.
+    all_valid: Option<chunk::AllValid>,
 }

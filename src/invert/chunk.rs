@@ -1,0 +1,432 @@
+//! Inverting one chunk: referencing and masking the observations, weights, the per-pixel or
+//! shared solve, and MintPy's reference-pixel post-fix. Parallel over blocks of pixels, each
+//! with scratch buffers made once per block.
+
+use anyhow::{bail, ensure};
+use rayon::prelude::*;
+
+use super::solve::{Design, Outcome, PixelSolver};
+use super::tcoh::temporal_coherence;
+use super::weights::WeightTable;
+use super::{ChunkIn, ChunkOut, ChunkStats, InversionConfig, Inverter, ObsMask, WeightFunc};
+use crate::linalg;
+use crate::network::Network;
+
+/// Pixels per parallel block: small enough that a block's observations stay in cache, large
+/// enough for the shared solve's matrix product to be efficient.
+const BLOCK: usize = 256;
+
+/// gelsd's `cond` in MintPy's inversion: singular values below this fraction of the largest
+/// count as zero.
+const RCOND: f64 = 1e-5;
+
+/// The unweighted solution shared by every pixel whose pairs are all valid (MintPy's
+/// `mask_all_net` batch).
+#[derive(Debug, Clone)]
+pub(crate) struct AllValid {
+    /// Pseudo-inverse of the velocity design matrix B, row-major (N-1) x M.
+    pinv: Vec<f64>,
+    /// Whether the full network passes the redundancy test.
+    redundant: bool,
+    /// Whether the full network falls apart (then the pseudo-inverse is minimum norm).
+    rank_deficient: bool,
+}
+
+impl AllValid {
+    fn new(network: &Network, design: &Design, min_redundancy: f32) -> AllValid {
+        let (m, n) = (network.num_pairs(), design.num_unknowns());
+        let pinv = linalg::pseudo_inverse(&network.design_velocity(), m, n, RCOND);
+        let mut count = vec![0; design.num_dates];
+        let redundant = (design.min_redundancy(|_| true, &mut count) as f64) >= min_redundancy as f64;
+        AllValid {
+            pinv,
+            redundant,
+            rank_deficient: network.components(|_| true).len() > 1,
+        }
+    }
+}
+
+impl Inverter {
+    /// Prepares the inversion of `network` with `config`: `ref_phase` is each pair's phase at the
+    /// reference pixel `ref_yx` (row, column in the image), `num_looks` the looks for the `Var`
+    /// and `Fim` weights, `phase2range` the radians-to-metres factor (`-wavelength / (4 pi)`).
+    pub fn new(
+        network: Network,
+        config: InversionConfig,
+        ref_phase: Vec<f32>,
+        ref_yx: (usize, usize),
+        num_looks: f64,
+        phase2range: f64,
+    ) -> Self {
+        let design = Design::new(
+            network.num_dates(),
+            network
+                .pairs
+                .iter()
+                .map(|p| (p.first as u32, p.second as u32))
+                .collect(),
+            network.interval_years(),
+        );
+        let weights = WeightTable::new(config.weight, num_looks);
+        let all_valid = (config.weight == WeightFunc::No)
+            .then(|| AllValid::new(&network, &design, config.min_redundancy));
+        Inverter {
+            network,
+            config,
+            ref_phase,
+            ref_yx,
+            num_looks,
+            phase2range,
+            design,
+            weights,
+            all_valid,
+        }
+    }
+
+    /// Inverts one chunk. Panics only if the chunk's buffers disagree with its window and the
+    /// network, which the sources guarantee; [`Inverter::try_invert_chunk`] reports that as an
+    /// error instead.
+    pub fn invert_chunk(&self, chunk: &ChunkIn) -> ChunkOut {
+        match self.try_invert_chunk(chunk) {
+            Ok(out) => out,
+            Err(e) => panic!("invalid chunk {} handed to the inversion: {e:#}", chunk.id),
+        }
+    }
+
+    /// Inverts one chunk, or says which buffer has the wrong size.
+    pub fn try_invert_chunk(&self, chunk: &ChunkIn) -> anyhow::Result<ChunkOut> {
+        self.check_chunk(chunk)?;
+        let px = chunk.window.pixels();
+        let nd = self.network.num_dates();
+        let mut out = ChunkOut {
+            id: chunk.id,
+            window: chunk.window,
+            timeseries: vec![0.0; px * nd],
+            temporal_coherence: vec![0.0; px],
+            num_inv_ifgram: vec![0.0; px],
+            avg_spatial_coh: vec![0.0; px],
+            mask_temp_coh: vec![0; px],
+            stats: ChunkStats::default(),
+        };
+        if px == 0 {
+            return Ok(out);
+        }
+        // Block results keep the time series date-major within each block, [d][k], so that
+        // they land in the N x h x w output as contiguous runs.
+        let mut ts_blocks = vec![0.0f32; px * nd];
+        out.stats = ts_blocks
+            .par_chunks_mut(BLOCK * nd)
+            .zip(out.temporal_coherence.par_chunks_mut(BLOCK))
+            .zip(out.num_inv_ifgram.par_chunks_mut(BLOCK))
+            .zip(out.avg_spatial_coh.par_chunks_mut(BLOCK))
+            .zip(out.mask_temp_coh.par_chunks_mut(BLOCK))
+            .enumerate()
+            .map_init(
+                || BlockScratch::new(self),
+                |scratch, (b, ((((ts, tcoh), num_inv), avg), mask))| {
+                    let block = BlockOut {
+                        ts,
+                        tcoh,
+                        num_inv,
+                        avg,
+                        mask,
+                    };
+                    self.invert_block(chunk, b * BLOCK, block, scratch)
+                },
+            )
+            .reduce(ChunkStats::default, add_stats);
+        out.timeseries
+            .par_chunks_mut(px)
+            .enumerate()
+            .for_each(|(d, plane)| {
+                for (p0, block) in (0..px).step_by(BLOCK).zip(ts_blocks.chunks(BLOCK * nd)) {
+                    let k = block.len() / nd;
+                    plane[p0..p0 + k].copy_from_slice(&block[d * k..(d + 1) * k]);
+                }
+            });
+        self.reference_pixel_fix(chunk, &mut out);
+        Ok(out)
+    }
+
+    /// Buffer sizes against the window and the network.
+    fn check_chunk(&self, chunk: &ChunkIn) -> anyhow::Result<()> {
+        let px = chunk.window.pixels();
+        let m = self.network.num_pairs();
+        ensure!(
+            self.ref_phase.len() == m,
+            "{} reference phases for {m} interferograms",
+            self.ref_phase.len()
+        );
+        let stack = |name: &str, len: usize| -> anyhow::Result<()> {
+            ensure!(
+                len == m * px,
+                "the {name} buffer holds {len} values, not {m} pairs x {px} pixels"
+            );
+            Ok(())
+        };
+        stack("phase", chunk.phase.len())?;
+        stack("coherence", chunk.coherence.len())?;
+        match (&self.config.mask, &chunk.conncomp) {
+            (Some(ObsMask::ConnComp), Some(c)) => stack("connected-component", c.len())?,
+            (Some(ObsMask::ConnComp), None) => {
+                bail!("the connected-component mask is on but the chunk has no components")
+            }
+            _ => {}
+        }
+        for (name, layer) in [("water", &chunk.water_mask), ("shadow", &chunk.shadow_mask)] {
+            if let Some(l) = layer {
+                ensure!(
+                    l.len() == px,
+                    "the {name} mask holds {} values for {px} pixels",
+                    l.len()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Inverts pixels `p0..p0 + block.tcoh.len()` of the chunk.
+    fn invert_block(
+        &self,
+        chunk: &ChunkIn,
+        p0: usize,
+        mut out: BlockOut<'_>,
+        s: &mut BlockScratch,
+    ) -> ChunkStats {
+        let kn = out.tcoh.len();
+        let m = self.network.num_pairs();
+        let nd = self.network.num_dates();
+        self.gather(chunk, p0, kn, s);
+
+        let weighted = self.config.weight != WeightFunc::No;
+        let thr = self.config.min_temp_coh;
+        let mut stats = ChunkStats::default();
+        s.fast.clear();
+        for k in 0..kn {
+            let p = p0 + k;
+            let avg = if s.coh_cnt[k] > 0 {
+                (s.coh_sum[k] / s.coh_cnt[k] as f64) as f32
+            } else {
+                f32::NAN
+            };
+            out.avg[k] = avg;
+            let shadow = chunk.shadow_mask.as_ref().is_some_and(|sm| sm[p] != 0.0);
+            out.mask[k] = u8::from(0.0 >= thr && !shadow);
+            let y = &s.y[k * m..(k + 1) * m];
+            let num_valid = y.iter().filter(|v| !v.is_nan()).count();
+            let water_ok = chunk.water_mask.as_ref().is_none_or(|wm| wm[p] != 0.0);
+            // NaN average coherence passes, as MintPy's `!= 0` test lets it.
+            if !(water_ok && avg != 0.0 && num_valid > 0) {
+                continue;
+            }
+            if num_valid == m && self.all_valid.is_some() {
+                s.fast.push(k);
+                continue;
+            }
+            let w = weighted.then(|| &s.w[k * m..(k + 1) * m]);
+            let outcome = s.solver.solve(&self.design, y, w, self.config.min_redundancy);
+            self.record(outcome, k, &mut out, &mut stats, shadow);
+            if let Outcome::Solved { .. } = outcome {
+                let ts = &s.solver.ts;
+                for d in 0..nd {
+                    out.ts[d * kn + k] = (ts[d] * self.phase2range) as f32;
+                }
+            }
+        }
+        if let (Some(all), false) = (&self.all_valid, s.fast.is_empty()) {
+            self.solve_all_valid(all, kn, &mut out, s, &mut stats, chunk, p0);
+        }
+        stats
+    }
+
+    /// Copies the block's observations pixel-major, referenced and masked (NaN = not valid),
+    /// its weights, and the sums for the average coherence.
+    fn gather(&self, chunk: &ChunkIn, p0: usize, kn: usize, s: &mut BlockScratch) {
+        let m = self.network.num_pairs();
+        let px = chunk.window.pixels();
+        let weighted = self.config.weight != WeightFunc::No;
+        s.coh_sum[..kn].fill(0.0);
+        s.coh_cnt[..kn].fill(0);
+        for i in 0..m {
+            let range = i * px + p0..i * px + p0 + kn;
+            let phase = &chunk.phase[range.clone()];
+            let coh = &chunk.coherence[range.clone()];
+            let conncomp = chunk.conncomp.as_ref().map(|c| &c[range.clone()]);
+            let r = self.ref_phase[i];
+            for k in 0..kn {
+                let raw = phase[k];
+                // Only non-zero phase is referenced; a zero result is no data (MintPy).
+                let v = if raw != 0.0 { raw - r } else { raw };
+                let c = coh[k];
+                let keep = match self.config.mask {
+                    None => true,
+                    Some(ObsMask::ConnComp) => conncomp.is_some_and(|cc| cc[k] != 0.0 && !cc[k].is_nan()),
+                    Some(ObsMask::Coherence(t)) => (if c.is_nan() { 0.0 } else { c }) >= t,
+                };
+                s.y[k * m + i] = if keep && v != 0.0 && !v.is_nan() {
+                    v as f64
+                } else {
+                    f64::NAN
+                };
+                if !c.is_nan() {
+                    s.coh_sum[k] += c as f64;
+                    s.coh_cnt[k] += 1;
+                }
+                if weighted {
+                    s.w[k * m + i] = self.weights.weight(c) as f64;
+                }
+            }
+        }
+    }
+
+    /// Solves the block's all-valid pixels with one product by the cached pseudo-inverse.
+    #[allow(clippy::too_many_arguments)]
+    fn solve_all_valid(
+        &self,
+        all: &AllValid,
+        kn: usize,
+        out: &mut BlockOut<'_>,
+        s: &mut BlockScratch,
+        stats: &mut ChunkStats,
+        chunk: &ChunkIn,
+        p0: usize,
+    ) {
+        let m = self.network.num_pairs();
+        let n = self.design.num_unknowns();
+        let nd = self.network.num_dates();
+        let kf = s.fast.len();
+        if !all.redundant {
+            stats.low_redundancy += kf;
+            return;
+        }
+        for (j, &k) in s.fast.iter().enumerate() {
+            s.y_fast[j * m..(j + 1) * m].copy_from_slice(&s.y[k * m..(k + 1) * m]);
+        }
+        {
+            let lhs = faer::MatRef::from_row_major_slice(&all.pinv, n, m);
+            let rhs = faer::MatRef::from_column_major_slice(&s.y_fast[..m * kf], m, kf);
+            let dst = faer::MatMut::from_column_major_slice_mut(&mut s.x_fast[..n * kf], n, kf);
+            faer::linalg::matmul::matmul(dst, faer::Accum::Replace, lhs, rhs, 1.0, faer::Par::Seq);
+        }
+        for (j, &k) in s.fast.iter().enumerate() {
+            let x = &s.x_fast[j * n..(j + 1) * n];
+            s.ts[0] = 0.0;
+            for i in 0..n {
+                s.ts[i + 1] = s.ts[i] + x[i] * self.design.dt[i];
+            }
+            let y = &s.y_fast[j * m..(j + 1) * m];
+            let outcome = Outcome::Solved {
+                rank_deficient: all.rank_deficient,
+                tcoh: temporal_coherence(&s.ts, &self.design.pairs, y),
+                num_valid: m,
+            };
+            let shadow = chunk
+                .shadow_mask
+                .as_ref()
+                .is_some_and(|sm| sm[p0 + k] != 0.0);
+            self.record(outcome, k, out, stats, shadow);
+            for d in 0..nd {
+                out.ts[d * kn + k] = (s.ts[d] * self.phase2range) as f32;
+            }
+        }
+    }
+
+    /// Writes a pixel's scalar outputs and counts it.
+    fn record(
+        &self,
+        outcome: Outcome,
+        k: usize,
+        out: &mut BlockOut<'_>,
+        stats: &mut ChunkStats,
+        shadow: bool,
+    ) {
+        match outcome {
+            Outcome::LowRedundancy => stats.low_redundancy += 1,
+            Outcome::Solved {
+                rank_deficient,
+                tcoh,
+                num_valid,
+            } => {
+                stats.inverted += 1;
+                stats.rank_deficient += usize::from(rank_deficient);
+                let tcoh = tcoh as f32;
+                out.tcoh[k] = tcoh;
+                out.num_inv[k] = num_valid as f32;
+                out.mask[k] = u8::from(tcoh >= self.config.min_temp_coh && !shadow);
+            }
+        }
+    }
+
+    /// MintPy's post-fix: the reference pixel has no valid observation after referencing, and
+    /// gets time series 0, temporal coherence 1 and all M interferograms counted.
+    fn reference_pixel_fix(&self, chunk: &ChunkIn, out: &mut ChunkOut) {
+        let Some(p) = chunk.window.local_index(self.ref_yx.0, self.ref_yx.1) else {
+            return;
+        };
+        let px = chunk.window.pixels();
+        for d in 0..self.network.num_dates() {
+            out.timeseries[d * px + p] = 0.0;
+        }
+        out.temporal_coherence[p] = 1.0;
+        out.num_inv_ifgram[p] = self.network.num_pairs() as f32;
+        let shadow = chunk.shadow_mask.as_ref().is_some_and(|sm| sm[p] != 0.0);
+        out.mask_temp_coh[p] = u8::from(1.0 >= self.config.min_temp_coh && !shadow);
+    }
+}
+
+fn add_stats(a: ChunkStats, b: ChunkStats) -> ChunkStats {
+    ChunkStats {
+        inverted: a.inverted + b.inverted,
+        rank_deficient: a.rank_deficient + b.rank_deficient,
+        low_redundancy: a.low_redundancy + b.low_redundancy,
+    }
+}
+
+/// One block's share of the chunk outputs.
+struct BlockOut<'a> {
+    /// Time series of the block, date-major: `[d][k]`.
+    ts: &'a mut [f32],
+    tcoh: &'a mut [f32],
+    num_inv: &'a mut [f32],
+    avg: &'a mut [f32],
+    mask: &'a mut [u8],
+}
+
+/// Scratch buffers of one parallel task.
+struct BlockScratch {
+    /// Observations, pixel-major `[k][pair]`, NaN = not valid.
+    y: Vec<f64>,
+    /// Weights, pixel-major (empty when unweighted).
+    w: Vec<f64>,
+    coh_sum: Vec<f64>,
+    coh_cnt: Vec<u32>,
+    solver: PixelSolver,
+    /// Block indices of the pixels for the shared solve.
+    fast: Vec<usize>,
+    /// Their observations, column-major M x K.
+    y_fast: Vec<f64>,
+    /// Their velocities, column-major (N-1) x K.
+    x_fast: Vec<f64>,
+    /// Time series of one pixel of the shared solve.
+    ts: Vec<f64>,
+}
+
+impl BlockScratch {
+    fn new(inv: &Inverter) -> BlockScratch {
+        let m = inv.network.num_pairs();
+        let n = inv.design.num_unknowns();
+        let weighted = inv.config.weight != WeightFunc::No;
+        let shared = inv.all_valid.is_some();
+        BlockScratch {
+            y: vec![0.0; BLOCK * m],
+            w: if weighted { vec![0.0; BLOCK * m] } else { Vec::new() },
+            coh_sum: vec![0.0; BLOCK],
+            coh_cnt: vec![0; BLOCK],
+            solver: PixelSolver::new(&inv.design),
+            fast: Vec::with_capacity(if shared { BLOCK } else { 0 }),
+            y_fast: if shared { vec![0.0; BLOCK * m] } else { Vec::new() },
+            x_fast: if shared { vec![0.0; BLOCK * n] } else { Vec::new() },
+            ts: vec![0.0; n + 1],
+        }
+    }
+}
