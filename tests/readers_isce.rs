@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use sbas::meta::Date;
-use sbas::source::{open_stack, GeomLayer, StackLayer, StackSource};
+use sbas::source::{open_stack, GeomLayer, StackLayer};
 use sbas::window::Window;
 
 const W: usize = 5;
@@ -99,7 +99,9 @@ fn write_raster(
 }
 
 fn write_xml(path: &Path, w: usize, l: usize, nb: usize, dtype: &str, scheme: &str) {
-    let prop = |k: &str, v: &str| format!("  <property name=\"{k}\">\n    <value>{v}</value>\n  </property>\n");
+    let prop = |k: &str, v: &str| {
+        format!("  <property name=\"{k}\">\n    <value>{v}</value>\n  </property>\n")
+    };
     let mut t = String::from("<imageFile>\n");
     t += &prop("byte_order", "l");
     t += &prop("data_type", dtype);
@@ -117,7 +119,11 @@ fn side(p: &Path, ext: &str) -> PathBuf {
     PathBuf::from(format!("{}.{ext}", p.display()))
 }
 
-const PAIRS: [&str; 3] = ["20200113_20200125", "20200101_20200113", "20200101_20200125"];
+const PAIRS: [&str; 3] = [
+    "20200113_20200125",
+    "20200101_20200113",
+    "20200101_20200125",
+];
 
 /// Phase of pair `i` (sorted order) at (y, x).
 fn phase(i: usize, y: usize, x: usize) -> f64 {
@@ -223,15 +229,85 @@ fn build(unw_scheme: &str) -> Tree {
         );
     }
     let g = root.join("merged/geom_reference");
-    write_raster(&g.join("hgt.rdr"), W, L, &[grid(|y, x| if (y, x) == (0, 0) { -32768.0 } else { 100.0 + y as f64 + 0.5 * x as f64 })], "DOUBLE", "BIL", Sidecar::Xml);
-    write_xml(&g.join("hgt.rdr.full.xml"), W * 3, L * 2, 1, "DOUBLE", "BIL");
+    write_raster(
+        &g.join("hgt.rdr"),
+        W,
+        L,
+        &[grid(|y, x| {
+            if (y, x) == (0, 0) {
+                -32768.0
+            } else {
+                100.0 + y as f64 + 0.5 * x as f64
+            }
+        })],
+        "DOUBLE",
+        "BIL",
+        Sidecar::Xml,
+    );
+    write_xml(
+        &g.join("hgt.rdr.full.xml"),
+        W * 3,
+        L * 2,
+        1,
+        "DOUBLE",
+        "BIL",
+    );
     // Row 0 has a zero (no data): the corner rows are 2 inside the rows without zeros.
-    let lat = grid(|y, x| if y == 0 && x == 1 { 0.0 } else { 34.0 + 0.125 * y as f64 + 0.001 * x as f64 });
-    write_raster(&g.join("lat.rdr"), W, L, &[lat], "DOUBLE", "BIL", Sidecar::Xml);
-    write_raster(&g.join("lon.rdr"), W, L, &[grid(|y, x| -118.0 + 0.25 * x as f64 + 0.0 * y as f64)], "DOUBLE", "BIL", Sidecar::Xml);
-    write_raster(&g.join("los.rdr"), W, L, &[grid(|y, x| 30.0 + y as f64 + 0.5 * x as f64), grid(|_, x| -100.0 - x as f64)], "FLOAT", "BIL", Sidecar::Xml);
-    write_raster(&g.join("shadowMask.rdr"), W, L, &[grid(|y, _| (y == 3) as u8 as f64 * 2.0)], "BYTE", "BIL", Sidecar::Xml);
-    write_raster(&g.join("waterMask.rdr"), W, L, &[grid(|_, x| (x != 0) as u8 as f64)], "BYTE", "BIL", Sidecar::Xml);
+    let lat = grid(|y, x| {
+        if y == 0 && x == 1 {
+            0.0
+        } else {
+            34.0 + 0.125 * y as f64 + 0.001 * x as f64
+        }
+    });
+    write_raster(
+        &g.join("lat.rdr"),
+        W,
+        L,
+        &[lat],
+        "DOUBLE",
+        "BIL",
+        Sidecar::Xml,
+    );
+    write_raster(
+        &g.join("lon.rdr"),
+        W,
+        L,
+        &[grid(|y, x| -118.0 + 0.25 * x as f64 + 0.0 * y as f64)],
+        "DOUBLE",
+        "BIL",
+        Sidecar::Xml,
+    );
+    write_raster(
+        &g.join("los.rdr"),
+        W,
+        L,
+        &[
+            grid(|y, x| 30.0 + y as f64 + 0.5 * x as f64),
+            grid(|_, x| -100.0 - x as f64),
+        ],
+        "FLOAT",
+        "BIL",
+        Sidecar::Xml,
+    );
+    write_raster(
+        &g.join("shadowMask.rdr"),
+        W,
+        L,
+        &[grid(|y, _| (y == 3) as u8 as f64 * 2.0)],
+        "BYTE",
+        "BIL",
+        Sidecar::Xml,
+    );
+    write_raster(
+        &g.join("waterMask.rdr"),
+        W,
+        L,
+        &[grid(|_, x| (x != 0) as u8 as f64)],
+        "BYTE",
+        "BIL",
+        Sidecar::Xml,
+    );
     std::fs::create_dir_all(root.join("reference")).unwrap();
     std::fs::write(root.join("reference/IW2.xml"), IW_XML).unwrap();
     for (d12, v) in [("20200101_20200113", "10.0"), ("20200101_20200125", "-4.0")] {
@@ -267,13 +343,25 @@ fn opens_a_tops_stack_and_reads_windows() {
         let net = &info.network;
         assert_eq!(net.dates, vec![d("20200101"), d("20200113"), d("20200125")]);
         let names: Vec<String> = (0..3).map(|i| net.pair_name(i)).collect();
-        assert_eq!(names, ["20200101_20200113", "20200101_20200125", "20200113_20200125"]);
+        assert_eq!(
+            names,
+            [
+                "20200101_20200113",
+                "20200101_20200125",
+                "20200113_20200125"
+            ]
+        );
         assert_eq!(net.pair_bperp, vec![10.0, -4.0, -14.0]);
         assert!(info.has_layer(StackLayer::Coherence) && info.has_layer(StackLayer::ConnComp));
         assert_eq!(info.preferred_rows, 0);
         assert_eq!(info.files.len(), 9 + 6);
 
-        let win = Window { y0: 1, y1: 3, x0: 2, x1: 5 };
+        let win = Window {
+            y0: 1,
+            y1: 3,
+            x0: 2,
+            x1: 5,
+        };
         let mut out = vec![0.0f32; 3 * win.pixels()];
         s.read_stack(StackLayer::Phase, &win, &mut out).unwrap();
         for i in 0..3 {
@@ -298,18 +386,38 @@ fn opens_a_tops_stack_and_reads_windows() {
         s.read_geometry(GeomLayer::Height, &full, &mut g).unwrap();
         assert!(g[0].is_nan());
         assert_eq!(g[W + 3], 102.5);
-        s.read_geometry(GeomLayer::IncidenceAngle, &full, &mut g).unwrap();
+        s.read_geometry(GeomLayer::IncidenceAngle, &full, &mut g)
+            .unwrap();
         assert_eq!(g[2 * W + 1], 32.5);
-        s.read_geometry(GeomLayer::AzimuthAngle, &full, &mut g).unwrap();
+        s.read_geometry(GeomLayer::AzimuthAngle, &full, &mut g)
+            .unwrap();
         assert_eq!(g[2 * W + 1], -101.0);
-        s.read_geometry(GeomLayer::ShadowMask, &full, &mut g).unwrap();
+        s.read_geometry(GeomLayer::ShadowMask, &full, &mut g)
+            .unwrap();
         assert_eq!((g[0], g[3 * W]), (0.0, 1.0));
-        s.read_geometry(GeomLayer::WaterMask, &full, &mut g).unwrap();
+        s.read_geometry(GeomLayer::WaterMask, &full, &mut g)
+            .unwrap();
         assert_eq!((g[0], g[1]), (0.0, 1.0));
-        s.read_geometry(GeomLayer::SlantRangeDistance, &full, &mut g).unwrap();
+        s.read_geometry(GeomLayer::SlantRangeDistance, &full, &mut g)
+            .unwrap();
         // RANGE_PIXEL_SIZE 2.3 m times 3 range looks.
-        assert!((g[W + 2] - (800000.0 + 2.0 * 6.9) as f32).abs() < 1e-3, "{}", g[W + 2]);
-        assert!(s.read_stack(StackLayer::Phase, &Window { y0: 0, y1: 5, x0: 0, x1: 1 }, &mut vec![0.0; 15]).is_err());
+        assert!(
+            (g[W + 2] - (800000.0 + 2.0 * 6.9) as f32).abs() < 1e-3,
+            "{}",
+            g[W + 2]
+        );
+        assert!(s
+            .read_stack(
+                StackLayer::Phase,
+                &Window {
+                    y0: 0,
+                    y1: 5,
+                    x0: 0,
+                    x1: 1
+                },
+                &mut [0.0; 15]
+            )
+            .is_err());
     }
 }
 
@@ -332,7 +440,11 @@ fn metadata_from_the_burst_xml_and_geometry() {
     let ncorr = 6.0 / ((3.1 / 2.3) * (22.7 / (7000.0 * 0.002)));
     assert!((a.get_f64("NCORRLOOKS").unwrap() - ncorr).abs() < 1e-12);
     // 40 km north of the equator the orbit is ~115 m higher than 700 km.
-    assert!((a.get_f64("HEIGHT").unwrap() - 700115.0).abs() < 5.0, "{:?}", a.get("HEIGHT"));
+    assert!(
+        (a.get_f64("HEIGHT").unwrap() - 700115.0).abs() < 5.0,
+        "{:?}",
+        a.get("HEIGHT")
+    );
     assert!(a.get_f64("HEADING").unwrap().abs() < 1e-6);
     assert_eq!((a.get("LENGTH"), a.get("WIDTH")), (Some("4"), Some("5")));
     // lat row 0 has a zero: rows 1..3 are complete, so r0 = 1 + 2 = 3, r1 = 3 - 2 = 1.
@@ -369,7 +481,17 @@ fn data_rsc_takes_precedence() {
     assert_eq!(a.get("PROCESSOR"), Some("isce"));
     assert!(!a.contains("ORBIT_DIRECTION"));
     let mut g = vec![0.0f32; W];
-    s.read_geometry(GeomLayer::SlantRangeDistance, &Window { y0: 0, y1: 1, x0: 0, x1: W }, &mut g).unwrap();
+    s.read_geometry(
+        GeomLayer::SlantRangeDistance,
+        &Window {
+            y0: 0,
+            y1: 1,
+            x0: 0,
+            x1: W,
+        },
+        &mut g,
+    )
+    .unwrap();
     assert_eq!(g[4], (900000.0 + 4.0 * 2.3) as f32);
 }
 
@@ -387,12 +509,20 @@ fn missing_baselines_give_zero_bperp_and_missing_optional_layers_are_absent() {
     assert!(!s.info().has_geometry(GeomLayer::IncidenceAngle));
     assert!(!s.info().attrs.contains("CENTER_INCIDENCE_ANGLE"));
     let e = s
-        .read_stack(StackLayer::ConnComp, &Window::full(L, W), &mut vec![0.0; 3 * L * W])
+        .read_stack(
+            StackLayer::ConnComp,
+            &Window::full(L, W),
+            &mut [0.0; 3 * L * W],
+        )
         .unwrap_err()
         .to_string();
     assert!(e.contains("ConnComp"), "{e}");
     let e = s
-        .read_geometry(GeomLayer::IncidenceAngle, &Window::full(L, W), &mut vec![0.0; L * W])
+        .read_geometry(
+            GeomLayer::IncidenceAngle,
+            &Window::full(L, W),
+            &mut [0.0; L * W],
+        )
         .unwrap_err()
         .to_string();
     assert!(e.contains("incidenceAngle"), "{e}");
@@ -407,8 +537,16 @@ fn bad_inputs_are_errors_naming_the_file() {
         assert!(e.contains(needle), "{what}: '{e}' should name '{needle}'");
     };
     let unw = |t: &Tree| t.ifg("20200101_20200113").join("filt_fine.unw");
-    check("missing raster", &|t| std::fs::remove_file(unw(t)).unwrap(), "20200101_20200113/filt_fine.unw");
-    check("missing sidecar", &|t| std::fs::remove_file(side(&unw(t), "xml")).unwrap(), "filt_fine.unw.xml");
+    check(
+        "missing raster",
+        &|t| std::fs::remove_file(unw(t)).unwrap(),
+        "20200101_20200113/filt_fine.unw",
+    );
+    check(
+        "missing sidecar",
+        &|t| std::fs::remove_file(side(&unw(t), "xml")).unwrap(),
+        "filt_fine.unw.xml",
+    );
     check(
         "truncated",
         &|t| {
@@ -430,13 +568,31 @@ fn bad_inputs_are_errors_naming_the_file() {
         "size differs",
         &|t| {
             let p = t.ifg("20200113_20200125").join("filt_fine.cor");
-            write_raster(&p, W + 1, L, &[vec![0.5; (W + 1) * L]], "FLOAT", "BIL", Sidecar::Vrt);
+            write_raster(
+                &p,
+                W + 1,
+                L,
+                &[vec![0.5; (W + 1) * L]],
+                "FLOAT",
+                "BIL",
+                Sidecar::Vrt,
+            );
         },
         "20200113_20200125/filt_fine.cor",
     );
     check(
         "geometry size differs",
-        &|t| write_raster(&t.geom("hgt.rdr"), W, L + 1, &[vec![1.0; W * (L + 1)]], "DOUBLE", "BIL", Sidecar::Xml),
+        &|t| {
+            write_raster(
+                &t.geom("hgt.rdr"),
+                W,
+                L + 1,
+                &[vec![1.0; W * (L + 1)]],
+                "DOUBLE",
+                "BIL",
+                Sidecar::Xml,
+            )
+        },
         "hgt.rdr",
     );
     check(
@@ -460,7 +616,13 @@ fn bad_inputs_are_errors_naming_the_file() {
     );
     check(
         "malformed vrt",
-        &|t| std::fs::write(side(&t.ifg("20200101_20200125").join("filt_fine.cor"), "vrt"), "<VRTDataset>").unwrap(),
+        &|t| {
+            std::fs::write(
+                side(&t.ifg("20200101_20200125").join("filt_fine.cor"), "vrt"),
+                "<VRTDataset>",
+            )
+            .unwrap()
+        },
         "filt_fine.cor.vrt",
     );
     check(
@@ -480,12 +642,21 @@ fn bad_inputs_are_errors_naming_the_file() {
     );
     check(
         "conncomp for some pairs only",
-        &|t| std::fs::remove_file(t.ifg("20200113_20200125").join("filt_fine.unw.conncomp")).unwrap(),
+        &|t| {
+            std::fs::remove_file(t.ifg("20200113_20200125").join("filt_fine.unw.conncomp")).unwrap()
+        },
         "filt_fine.unw.conncomp",
     );
     check(
         "malformed baseline",
-        &|t| std::fs::write(t.root.join("baselines/20200101_20200113/20200101_20200113.txt"), "Bperp (average): ?\n").unwrap(),
+        &|t| {
+            std::fs::write(
+                t.root
+                    .join("baselines/20200101_20200113/20200101_20200113.txt"),
+                "Bperp (average): ?\n",
+            )
+            .unwrap()
+        },
         "20200101_20200113.txt",
     );
     check(
@@ -495,7 +666,10 @@ fn bad_inputs_are_errors_naming_the_file() {
     );
     let dir = tempfile::tempdir().unwrap();
     let e = err_of(dir.path());
-    assert!(e.contains("merged/interferograms") && e.contains("ifgramStack.h5"), "{e}");
+    assert!(
+        e.contains("merged/interferograms") && e.contains("ifgramStack.h5"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -507,7 +681,10 @@ fn big_endian_vrt_and_short_int_types() {
         let p = t.ifg(name).join("filt_fine.unw.conncomp");
         std::fs::remove_file(side(&p, "xml")).unwrap();
         let vals = grid(|y, x| -(i as f64) * 1000.0 - (y * W + x) as f64);
-        let bytes: Vec<u8> = vals.iter().flat_map(|v| (*v as i16).to_be_bytes()).collect();
+        let bytes: Vec<u8> = vals
+            .iter()
+            .flat_map(|v| (*v as i16).to_be_bytes())
+            .collect();
         std::fs::write(&p, bytes).unwrap();
         std::fs::write(
             side(&p, "vrt"),

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use hdf5::types::{FixedAscii, FixedUnicode, FloatSize, TypeDescriptor, VarLenAscii, VarLenUnicode};
+use hdf5::types::{
+    FixedAscii, FixedUnicode, FloatSize, TypeDescriptor, VarLenAscii, VarLenUnicode,
+};
 use ndarray::s;
 
 use super::{GeomLayer, StackInfo, StackLayer, StackSource};
@@ -103,12 +105,18 @@ fn attribute_text(attr: &hdf5::Attribute) -> anyhow::Result<String> {
                 .map(|s| s.as_str().to_string())
                 .collect(),
         ),
-        TypeDescriptor::Integer(_) => {
-            join(attr.read_raw::<i64>()?.iter().map(|v| v.to_string()).collect())
-        }
-        TypeDescriptor::Unsigned(_) => {
-            join(attr.read_raw::<u64>()?.iter().map(|v| v.to_string()).collect())
-        }
+        TypeDescriptor::Integer(_) => join(
+            attr.read_raw::<i64>()?
+                .iter()
+                .map(|v| v.to_string())
+                .collect(),
+        ),
+        TypeDescriptor::Unsigned(_) => join(
+            attr.read_raw::<u64>()?
+                .iter()
+                .map(|v| v.to_string())
+                .collect(),
+        ),
         TypeDescriptor::Float(FloatSize::U4) => {
             join(attr.read_raw::<f32>()?.iter().map(|v| py_f32(*v)).collect())
         }
@@ -167,18 +175,27 @@ impl MintPyStack {
             .read_raw::<f32>()
             .with_context(|| format!("{}: cannot read dataset 'bperp'", p.display()))?;
         if bperp.len() != m {
-            bail!("{}: 'bperp' has {} values for {m} pairs", p.display(), bperp.len());
+            bail!(
+                "{}: 'bperp' has {} values for {m} pairs",
+                p.display(),
+                bperp.len()
+            );
         }
         let keep: Vec<bool> = match stack.dataset("dropIfgram") {
             Ok(ds) => {
                 let v = if is_bool(&ds) {
                     ds.read_raw::<bool>()
                 } else {
-                    ds.read_raw::<u8>().map(|v| v.iter().map(|b| *b != 0).collect())
+                    ds.read_raw::<u8>()
+                        .map(|v| v.iter().map(|b| *b != 0).collect())
                 }
                 .with_context(|| format!("{}: cannot read dataset 'dropIfgram'", p.display()))?;
                 if v.len() != m {
-                    bail!("{}: 'dropIfgram' has {} values for {m} pairs", p.display(), v.len());
+                    bail!(
+                        "{}: 'dropIfgram' has {} values for {m} pairs",
+                        p.display(),
+                        v.len()
+                    );
                 }
                 v
             }
@@ -189,7 +206,10 @@ impl MintPyStack {
             let parse = |j: usize| {
                 let t = dates[[i, j]].as_str().to_string();
                 Date::parse(&t).with_context(|| {
-                    format!("{}: dataset 'date' row {i} holds '{t}', not YYYYMMDD", p.display())
+                    format!(
+                        "{}: dataset 'date' row {i} holds '{t}', not YYYYMMDD",
+                        p.display()
+                    )
                 })
             };
             let (d1, d2) = (parse(0)?, parse(1)?);
@@ -202,7 +222,10 @@ impl MintPyStack {
             items.push((d1, d2, bperp[i], i));
         }
         if items.is_empty() {
-            bail!("{}: empty stack (no interferogram kept by 'dropIfgram')", p.display());
+            bail!(
+                "{}: empty stack (no interferogram kept by 'dropIfgram')",
+                p.display()
+            );
         }
         items.sort_by_key(|x| (x.0, x.1));
         let pairs: Vec<(Date, Date)> = items.iter().map(|x| (x.0, x.1)).collect();
@@ -325,7 +348,12 @@ impl StackSource for MintPyStack {
         &self.info
     }
 
-    fn read_stack(&self, layer: StackLayer, window: &Window, out: &mut [f32]) -> anyhow::Result<()> {
+    fn read_stack(
+        &self,
+        layer: StackLayer,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
         self.check_window(window)?;
         let n = window.pixels();
         if out.len() != self.kept.len() * n {
@@ -358,7 +386,13 @@ impl StackSource for MintPyStack {
         Ok(())
     }
 
-    fn read_pixel(&self, layer: StackLayer, y: usize, x: usize, out: &mut [f32]) -> anyhow::Result<()> {
+    fn read_pixel(
+        &self,
+        layer: StackLayer,
+        y: usize,
+        x: usize,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
         self.check_window(&Window {
             y0: y,
             y1: y + 1,
@@ -373,17 +407,23 @@ impl StackSource for MintPyStack {
             );
         }
         let ds = self.layer_dataset(layer)?;
-        let data = ds
-            .read_slice_1d::<f32, _>(s![.., y, x])
-            .with_context(|| {
-                format!("cannot read {layer:?} at ({y}, {x}) of {}", self.stack_path.display())
-            })?;
+        let data = ds.read_slice_1d::<f32, _>(s![.., y, x]).with_context(|| {
+            format!(
+                "cannot read {layer:?} at ({y}, {x}) of {}",
+                self.stack_path.display()
+            )
+        })?;
         let all = data.to_vec();
         self.copy_kept(&all, 1, out);
         Ok(())
     }
 
-    fn read_geometry(&self, layer: GeomLayer, window: &Window, out: &mut [f32]) -> anyhow::Result<()> {
+    fn read_geometry(
+        &self,
+        layer: GeomLayer,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
         self.check_window(window)?;
         if out.len() != window.pixels() {
             bail!(

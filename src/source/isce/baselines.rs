@@ -23,14 +23,18 @@ pub fn read_baselines(dir: &Path) -> anyhow::Result<Option<DateBaselines>> {
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
     for sub in entries {
-        let sub = sub.with_context(|| format!("cannot list {}", dir.display()))?.path();
+        let sub = sub
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .path();
         if !sub.is_dir() {
             continue;
         }
-        let inner = std::fs::read_dir(&sub)
-            .with_context(|| format!("cannot list {}", sub.display()))?;
+        let inner =
+            std::fs::read_dir(&sub).with_context(|| format!("cannot list {}", sub.display()))?;
         for f in inner {
-            let f = f.with_context(|| format!("cannot list {}", sub.display()))?.path();
+            let f = f
+                .with_context(|| format!("cannot list {}", sub.display()))?
+                .path();
             let Some(name) = f.file_name().and_then(|n| n.to_str()) else {
                 continue;
             };

@@ -6,12 +6,12 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use crate::source::pyfmt::{py_f32, py_f64};
 use super::raster::{DataType, RasterLayout};
 use super::rsc::read_rsc;
 use super::tops_xml::read_tops_xml;
 use super::{raster_layout, sidecar, vrt, xml};
 use crate::meta::Attributes;
+use crate::source::pyfmt::{py_f32, py_f64};
 use crate::source::GeomLayer;
 
 /// Formats a raster value as Python prints a numpy scalar of the raster's type.
@@ -144,7 +144,10 @@ pub fn stack_metadata<'a>(
     a.set("LENGTH", length);
     a.set("WIDTH", width);
 
-    for (layer, prefix) in [(GeomLayer::Latitude, "LAT_REF"), (GeomLayer::Longitude, "LON_REF")] {
+    for (layer, prefix) in [
+        (GeomLayer::Latitude, "LAT_REF"),
+        (GeomLayer::Longitude, "LON_REF"),
+    ] {
         if a.contains(&format!("{prefix}1")) {
             continue;
         }
@@ -153,7 +156,10 @@ pub fn stack_metadata<'a>(
         };
         if let Some((r0, r1)) = nonzero_rows(layout, band)? {
             let last = layout.width - 1;
-            for (i, (y, x)) in [(r0, 0), (r0, last), (r1, 0), (r1, last)].iter().enumerate() {
+            for (i, (y, x)) in [(r0, 0), (r0, last), (r1, 0), (r1, last)]
+                .iter()
+                .enumerate()
+            {
                 let v = layout.read_sample(band, *y, *x)?;
                 a.set(format!("{prefix}{}", i + 1), fmt_value(v, layout.dtype));
             }

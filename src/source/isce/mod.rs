@@ -138,7 +138,8 @@ fn all_or_none(
 ) -> anyhow::Result<Vec<Option<BandFile>>> {
     let have = files.iter().filter(|f| f.is_some()).count();
     if have != 0 && have != files.len() {
-        let (with, without): (Vec<_>, Vec<_>) = files.iter().zip(dirs).partition(|(f, _)| f.is_some());
+        let (with, without): (Vec<_>, Vec<_>) =
+            files.iter().zip(dirs).partition(|(f, _)| f.is_some());
         bail!(
             "{what} is present for {} pair(s) (e.g. {}) but missing for {} (e.g. {}): give it \
              for every pair or for none",
@@ -185,7 +186,7 @@ impl IsceStack {
                 ifg_dir.display()
             );
         }
-        items.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        items.sort_by_key(|a| (a.0, a.1));
         for w in items.windows(2) {
             if (w[0].0, w[0].1) == (w[1].0, w[1].1) {
                 bail!(
@@ -357,7 +358,12 @@ impl IsceStack {
         .with_context(|| {
             format!(
                 "the ISCE stack has no {layer:?} layer (folder {})",
-                p.unw.layout.data_file.parent().unwrap_or(Path::new("")).display()
+                p.unw
+                    .layout
+                    .data_file
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .display()
             )
         })
     }
@@ -383,7 +389,12 @@ impl StackSource for IsceStack {
         &self.info
     }
 
-    fn read_stack(&self, layer: StackLayer, window: &Window, out: &mut [f32]) -> anyhow::Result<()> {
+    fn read_stack(
+        &self,
+        layer: StackLayer,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
         self.check_window(window)?;
         let n = window.pixels();
         let m = self.pairs.len();
@@ -402,7 +413,13 @@ impl StackSource for IsceStack {
         Ok(())
     }
 
-    fn read_pixel(&self, layer: StackLayer, y: usize, x: usize, out: &mut [f32]) -> anyhow::Result<()> {
+    fn read_pixel(
+        &self,
+        layer: StackLayer,
+        y: usize,
+        x: usize,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
         if out.len() != self.pairs.len() {
             bail!(
                 "read_pixel: buffer holds {} values, {} pairs needed",
@@ -417,7 +434,12 @@ impl StackSource for IsceStack {
         Ok(())
     }
 
-    fn read_geometry(&self, layer: GeomLayer, window: &Window, out: &mut [f32]) -> anyhow::Result<()> {
+    fn read_geometry(
+        &self,
+        layer: GeomLayer,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
         self.check_window(window)?;
         if out.len() != window.pixels() {
             bail!(
@@ -430,7 +452,11 @@ impl StackSource for IsceStack {
             if let Some((near, far)) = self.slant_range {
                 // As numpy.linspace(near, far, WIDTH), which MintPy's range_distance uses.
                 let w = self.info.width;
-                let step = if w > 1 { (far - near) / (w as f64 - 1.0) } else { 0.0 };
+                let step = if w > 1 {
+                    (far - near) / (w as f64 - 1.0)
+                } else {
+                    0.0
+                };
                 for row in out.chunks_exact_mut(window.cols()) {
                     for (c, o) in row.iter_mut().enumerate() {
                         *o = (near + (window.x0 + c) as f64 * step) as f32;
@@ -439,12 +465,16 @@ impl StackSource for IsceStack {
                 return Ok(());
             }
         }
-        let (_, f) = self.geometry.iter().find(|g| g.0 == layer).with_context(|| {
-            format!(
-                "the ISCE stack has no geometry layer {} (looked in merged/geom_reference)",
-                layer.mintpy_name()
-            )
-        })?;
+        let (_, f) = self
+            .geometry
+            .iter()
+            .find(|g| g.0 == layer)
+            .with_context(|| {
+                format!(
+                    "the ISCE stack has no geometry layer {} (looked in merged/geom_reference)",
+                    layer.mintpy_name()
+                )
+            })?;
         match layer {
             // As MintPy's geometry loading: DEM no-data -32768 becomes NaN, masks become bool.
             GeomLayer::Height => f.layout.read_window_with(f.band, window, out, |v| {

@@ -156,7 +156,12 @@ impl RasterLayout {
         dtype: DataType,
         scheme: Interleave,
     ) -> Vec<BandLayout> {
-        let (w, l, n, s) = (width as u64, length as u64, nbands as u64, dtype.size() as u64);
+        let (w, l, n, s) = (
+            width as u64,
+            length as u64,
+            nbands as u64,
+            dtype.size() as u64,
+        );
         (0..n)
             .map(|b| match scheme {
                 Interleave::Bil => BandLayout {
@@ -273,7 +278,8 @@ impl RasterLayout {
         }
         let b = *self.band(band)?;
         let s = self.dtype.size() as u64;
-        let at = |y: usize, x: usize| b.offset + y as u64 * b.line_stride + x as u64 * b.pixel_stride;
+        let at =
+            |y: usize, x: usize| b.offset + y as u64 * b.line_stride + x as u64 * b.pixel_stride;
         let start = at(window.y0, window.x0);
         let end = at(window.y1 - 1, window.x1 - 1) + s;
         let file = File::open(&self.data_file)
@@ -293,7 +299,10 @@ impl RasterLayout {
             )
         })?;
         if map.len() as u64 != end - start {
-            bail!("raster {} is shorter than its sidecar says", self.data_file.display());
+            bail!(
+                "raster {} is shorter than its sidecar says",
+                self.data_file.display()
+            );
         }
         let cols = window.cols();
         let item = self.dtype.size();
@@ -313,7 +322,13 @@ impl RasterLayout {
     }
 
     /// Reads one sample of band `band` at (y, x) with a positioned read (no map).
-    pub fn read_sample_from(&self, file: &File, band: usize, y: usize, x: usize) -> anyhow::Result<f64> {
+    pub fn read_sample_from(
+        &self,
+        file: &File,
+        band: usize,
+        y: usize,
+        x: usize,
+    ) -> anyhow::Result<f64> {
         if y >= self.length || x >= self.width {
             bail!(
                 "pixel ({y}, {x}) is outside raster {} ({} x {})",
@@ -384,7 +399,14 @@ mod tests {
         p
     }
 
-    fn layout(p: PathBuf, w: usize, l: usize, n: usize, t: DataType, s: Interleave) -> RasterLayout {
+    fn layout(
+        p: PathBuf,
+        w: usize,
+        l: usize,
+        n: usize,
+        t: DataType,
+        s: Interleave,
+    ) -> RasterLayout {
         RasterLayout {
             width: w,
             length: l,
@@ -436,7 +458,12 @@ mod tests {
             let p = write(dir.path(), "r.bin", &bytes);
             let r = layout(p, w, l, 2, DataType::F32, scheme);
             r.check_file_size().unwrap();
-            let win = Window { y0: 1, y1: 3, x0: 1, x1: 3 };
+            let win = Window {
+                y0: 1,
+                y1: 3,
+                x0: 1,
+                x1: 3,
+            };
             let mut out = vec![0.0; 4];
             r.read_window(1, &win, &mut out).unwrap();
             assert_eq!(out, vec![111.0, 112.0, 121.0, 122.0], "{scheme:?}");
@@ -450,7 +477,10 @@ mod tests {
     #[test]
     fn big_endian_and_size_checks() {
         let dir = tempfile::tempdir().unwrap();
-        let bytes: Vec<u8> = [1i16, -2, 3, 400].iter().flat_map(|v| v.to_be_bytes()).collect();
+        let bytes: Vec<u8> = [1i16, -2, 3, 400]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
         let p = write(dir.path(), "s.bin", &bytes);
         let mut r = layout(p.clone(), 2, 2, 1, DataType::I16, Interleave::Bil);
         r.big_endian = true;
@@ -461,6 +491,10 @@ mod tests {
         let e = short.check_file_size().unwrap_err().to_string();
         assert!(e.contains("truncated") && e.contains("s.bin"), "{e}");
         let long = layout(p, 1, 2, 1, DataType::I16, Interleave::Bil);
-        assert!(long.check_file_size().unwrap_err().to_string().contains("oversized"));
+        assert!(long
+            .check_file_size()
+            .unwrap_err()
+            .to_string()
+            .contains("oversized"));
     }
 }

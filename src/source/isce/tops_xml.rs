@@ -6,9 +6,9 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use crate::source::pyfmt::py_f64;
 use super::xml::properties;
 use crate::meta::{Attributes, Date};
+use crate::source::pyfmt::py_f64;
 
 /// Sentinel-1 IW resolutions (range, azimuth) in metres, by swath (MintPy's sensor table).
 pub fn iw_resolution(swath: &str) -> (f64, f64) {
@@ -212,15 +212,18 @@ pub fn read_tops_xml(path: &Path) -> anyhow::Result<Attributes> {
         _ if file_stem.starts_with("IW") => a.set("PLATFORM", "sen"),
         _ => {}
     }
-    let mid = first.get("sensingmid").and_then(|t| parse_utc(t)).or_else(|| {
-        let s = parse_utc(first.get("sensingstart")?)?;
-        let e = parse_utc(first.get("sensingstop")?)?;
-        let t = 0.5 * (s.epoch_s + e.epoch_s);
-        Some(Utc {
-            epoch_s: t,
-            whole_sec_of_day: (t.rem_euclid(86400.0)).floor(),
-        })
-    });
+    let mid = first
+        .get("sensingmid")
+        .and_then(|t| parse_utc(t))
+        .or_else(|| {
+            let s = parse_utc(first.get("sensingstart")?)?;
+            let e = parse_utc(first.get("sensingstop")?)?;
+            let t = 0.5 * (s.epoch_s + e.epoch_s);
+            Some(Utc {
+                epoch_s: t,
+                whole_sec_of_day: (t.rem_euclid(86400.0)).floor(),
+            })
+        });
     if let Some(mid) = mid {
         a.set("CENTER_LINE_UTC", py_f64(mid.whole_sec_of_day));
         let sv = state_vectors(*first_node);
@@ -271,6 +274,9 @@ mod tests {
         // North-south radius of curvature at the equator: a (1 - e2).
         assert!((rad - WGS84_A * (1.0 - WGS84_E2)).abs() < 1e-6);
         let (hdg, _, _) = heading_radius_height(pos, [0.0, -7500.0, -10.0]);
-        assert!((hdg + 90.0).abs() < 0.1 || (hdg - 270.0).abs() < 0.1, "{hdg}");
+        assert!(
+            (hdg + 90.0).abs() < 0.1 || (hdg - 270.0).abs() < 0.1,
+            "{hdg}"
+        );
     }
 }

@@ -32,7 +32,10 @@ pub fn layout_from_vrt(vrt: &Path, data_file: &Path) -> anyhow::Result<RasterLay
             .attribute(k)
             .with_context(|| format!("malformed VRT {}: no {k} attribute", vrt.display()))?;
         v.trim().parse::<usize>().with_context(|| {
-            format!("malformed VRT {}: {k} = '{v}' is not a whole number", vrt.display())
+            format!(
+                "malformed VRT {}: {k} = '{v}' is not a whole number",
+                vrt.display()
+            )
         })
     };
     let width = size("rasterXSize")?;
@@ -47,19 +50,34 @@ pub fn layout_from_vrt(vrt: &Path, data_file: &Path) -> anyhow::Result<RasterLay
     {
         let dt = b.attribute("dataType").unwrap_or("");
         let t = DataType::from_gdal(dt).with_context(|| {
-            format!("VRT {}: unsupported dataType '{dt}' in band {}", vrt.display(), i + 1)
+            format!(
+                "VRT {}: unsupported dataType '{dt}' in band {}",
+                vrt.display(),
+                i + 1
+            )
         })?;
         if dtype.is_some_and(|d| d != t) {
-            bail!("VRT {}: bands of different data types are not supported", vrt.display());
+            bail!(
+                "VRT {}: bands of different data types are not supported",
+                vrt.display()
+            );
         }
         dtype = Some(t);
         let num = |k: &str, default: Option<u64>| -> anyhow::Result<u64> {
             match child_text(b, k) {
                 Some(v) => v.parse::<u64>().with_context(|| {
-                    format!("malformed VRT {}: {k} = '{v}' in band {}", vrt.display(), i + 1)
+                    format!(
+                        "malformed VRT {}: {k} = '{v}' in band {}",
+                        vrt.display(),
+                        i + 1
+                    )
                 }),
                 None => default.with_context(|| {
-                    format!("malformed VRT {}: band {} has no <{k}>", vrt.display(), i + 1)
+                    format!(
+                        "malformed VRT {}: band {} has no <{k}>",
+                        vrt.display(),
+                        i + 1
+                    )
                 }),
             }
         };
@@ -77,9 +95,10 @@ pub fn layout_from_vrt(vrt: &Path, data_file: &Path) -> anyhow::Result<RasterLay
             };
         }
         let index = match b.attribute("band") {
-            Some(v) => v.trim().parse::<usize>().with_context(|| {
-                format!("malformed VRT {}: band number '{v}'", vrt.display())
-            })?,
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .with_context(|| format!("malformed VRT {}: band number '{v}'", vrt.display()))?,
             None => i + 1,
         };
         bands.push((index, layout));

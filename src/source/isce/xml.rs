@@ -38,7 +38,12 @@ pub fn read_image_xml(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
     let doc = roxmltree::Document::parse(&text)
         .with_context(|| format!("malformed ISCE XML {}", path.display()))?;
     let root = doc.root_element();
-    if !root.tag_name().name().to_ascii_lowercase().starts_with("image") {
+    if !root
+        .tag_name()
+        .name()
+        .to_ascii_lowercase()
+        .starts_with("image")
+    {
         bail!(
             "malformed ISCE XML {}: root element <{}> is not an <imageFile>",
             path.display(),
