@@ -1,6 +1,10 @@
 //! Readers of interferogram stacks: one trait, one implementation per input format.
 //! Readers know formats, not formulas.
 
+pub mod isce;
+pub mod mintpy_h5;
+mod pyfmt;
+
 use std::path::{Path, PathBuf};
 
 use crate::meta::Attributes;
@@ -131,6 +135,38 @@ pub trait StackSource: Send + Sync {
 /// Opens a stack from a path: an ISCE2 topsStack project folder, or MintPy's
 /// `ifgramStack.h5` (or a folder holding `inputs/ifgramStack.h5`).
 pub fn open_stack(path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
-    let _ = path;
-    anyhow::bail!("no stack readers yet")
+    if path.is_file() {
+        let is_h5 = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("h5"));
+        if is_h5 {
+            return Ok(Box::new(mintpy_h5::MintPyStack::open(path)?));
+        }
+        anyhow::bail!(
+            "cannot open {} as a stack: expected MintPy's ifgramStack.h5 (a .h5 file) or an \
+             ISCE2 topsStack folder holding merged/interferograms",
+            path.display()
+        );
+    }
+    if !path.is_dir() {
+        anyhow::bail!("stack path {} does not exist", path.display());
+    }
+    if isce::is_isce_project(path) {
+        return Ok(Box::new(isce::IsceStack::open(path)?));
+    }
+    for h5 in [
+        path.join("inputs").join("ifgramStack.h5"),
+        path.join("ifgramStack.h5"),
+    ] {
+        if h5.is_file() {
+            return Ok(Box::new(mintpy_h5::MintPyStack::open(&h5)?));
+        }
+    }
+    anyhow::bail!(
+        "cannot open {} as a stack: expected an ISCE2 topsStack folder holding \
+         merged/interferograms, a MintPy folder holding inputs/ifgramStack.h5, or an \
+         ifgramStack.h5 file",
+        path.display()
+    )
 }

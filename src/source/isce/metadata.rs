@@ -1,0 +1,202 @@
+//! Stack metadata with MintPy key names, harvested as MintPy's `prep_isce` does:
+//! `reference/data.rsc` if present, else `reference/IW*.xml`; then looks, `NCORRLOOKS`,
+//! corner coordinates and centre incidence angle from `merged/geom_reference`.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+
+use super::raster::{DataType, RasterLayout};
+use super::rsc::read_rsc;
+use super::tops_xml::read_tops_xml;
+use super::{raster_layout, sidecar, vrt, xml};
+use crate::meta::Attributes;
+use crate::source::pyfmt::{py_f32, py_f64};
+use crate::source::GeomLayer;
+
+/// Formats a raster value as Python prints a numpy scalar of the raster's type.
+fn fmt_value(v: f64, dtype: DataType) -> String {
+    match dtype {
+        DataType::F64 => py_f64(v),
+        _ => py_f32(v as f32),
+    }
+}
+
+/// Looks (azimuth, range) from `*.rdr.full.{xml,vrt}` versus `*.rdr` of the first geometry
+/// file that has both, as MintPy's `extract_multilook_number`.
+fn multilook_numbers(geom_dir: &Path) -> anyhow::Result<Option<(usize, usize)>> {
+    for base in ["hgt", "lat", "lon", "los", "shadowMask"] {
+        let f = geom_dir.join(format!("{base}.rdr"));
+        if !f.is_file() {
+            continue;
+        }
+        let full_xml = sidecar(&f, "full.xml");
+        let full_vrt = sidecar(&f, "full.vrt");
+        let (fw, fl) = if full_xml.is_file() {
+            xml::size_from_xml(&full_xml)?
+        } else if full_vrt.is_file() {
+            let l = vrt::layout_from_vrt(&full_vrt, &full_vrt)?;
+            (l.width, l.length)
+        } else {
+            continue;
+        };
+        let mli = raster_layout(&f)?;
+        if mli.width == 0 || mli.length == 0 {
+            bail!("raster {} has zero size", f.display());
+        }
+        return Ok(Some((fl / mli.length, fw / mli.width)));
+    }
+    Ok(None)
+}
+
+/// First and last rows (2 rows inside) with no zero value, as MintPy's
+/// `get_nonzero_row_number`; `None` if no row is free of zeros.
+fn nonzero_rows(layout: &RasterLayout, band: usize) -> anyhow::Result<Option<(usize, usize)>> {
+    const BUFFER: usize = 2;
+    const STRIP: usize = 256;
+    let (mut first, mut last, mut all) = (None, None, true);
+    let mut y0 = 0;
+    while y0 < layout.length {
+        let y1 = (y0 + STRIP).min(layout.length);
+        let rows = layout.read_rows_f64(band, y0, y1)?;
+        for (r, row) in rows.chunks_exact(layout.width).enumerate() {
+            if row.iter().all(|v| *v != 0.0) {
+                first.get_or_insert(y0 + r);
+                last = Some(y0 + r);
+            } else {
+                all = false;
+            }
+        }
+        y0 = y1;
+    }
+    let l = layout.length;
+    let (r0, r1) = if all {
+        (BUFFER, l.checked_sub(1 + BUFFER))
+    } else {
+        match (first, last) {
+            (Some(f), Some(e)) => (f + BUFFER, e.checked_sub(BUFFER)),
+            _ => return Ok(None),
+        }
+    };
+    Ok(match r1 {
+        Some(r1) if r0 < l && r1 < l => Some((r0, r1)),
+        _ => None,
+    })
+}
+
+/// Builds the stack's metadata. `geom` gives the raster and band of each geometry layer
+/// present. Errors if `WAVELENGTH` cannot be found.
+pub fn stack_metadata<'a>(
+    project: &Path,
+    geom_dir: &Path,
+    length: usize,
+    width: usize,
+    geom: impl Fn(GeomLayer) -> Option<(&'a RasterLayout, usize)>,
+) -> anyhow::Result<Attributes> {
+    let ref_dir = project.join("reference");
+    let rsc = ref_dir.join("data.rsc");
+    let mut iw_files: Vec<_> = match std::fs::read_dir(&ref_dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("IW") && n.ends_with(".xml"))
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    iw_files.sort();
+    let (mut a, source) = if rsc.is_file() {
+        (read_rsc(&rsc)?, rsc.display().to_string())
+    } else if let Some(iw) = iw_files.first() {
+        (read_tops_xml(iw)?, iw.display().to_string())
+    } else {
+        bail!(
+            "no acquisition metadata for {}: expected {} or {}/IW*.xml (WAVELENGTH is required)",
+            project.display(),
+            rsc.display(),
+            ref_dir.display()
+        );
+    };
+    if a.get_f64_opt("WAVELENGTH").is_none() {
+        bail!("metadata {source} has no numeric WAVELENGTH");
+    }
+
+    // Looks, and pixel sizes scaled by them, unless the metadata already holds them
+    // (a data.rsc written by prep_isce does).
+    if !a.contains("ALOOKS") || !a.contains("RLOOKS") {
+        let (al, rl) = multilook_numbers(geom_dir)?.unwrap_or((1, 1));
+        let (al, rl) = (al.max(1), rl.max(1));
+        a.set("ALOOKS", al);
+        a.set("RLOOKS", rl);
+        set_ncorrlooks(&mut a, 1.0, 1.0);
+        for (key, looks) in [("RANGE_PIXEL_SIZE", rl), ("AZIMUTH_PIXEL_SIZE", al)] {
+            if let Some(v) = a.get_f64_opt(key) {
+                a.set(key, py_f64(v * looks as f64));
+            }
+        }
+    } else if !a.contains("NCORRLOOKS") {
+        let al = a.get_f64_opt("ALOOKS").unwrap_or(1.0);
+        let rl = a.get_f64_opt("RLOOKS").unwrap_or(1.0);
+        set_ncorrlooks(&mut a, rl, al);
+    }
+    a.set("LENGTH", length);
+    a.set("WIDTH", width);
+
+    for (layer, prefix) in [
+        (GeomLayer::Latitude, "LAT_REF"),
+        (GeomLayer::Longitude, "LON_REF"),
+    ] {
+        if a.contains(&format!("{prefix}1")) {
+            continue;
+        }
+        let Some((layout, band)) = geom(layer) else {
+            continue;
+        };
+        if let Some((r0, r1)) = nonzero_rows(layout, band)? {
+            let last = layout.width - 1;
+            for (i, (y, x)) in [(r0, 0), (r0, last), (r1, 0), (r1, last)]
+                .iter()
+                .enumerate()
+            {
+                let v = layout.read_sample(band, *y, *x)?;
+                a.set(format!("{prefix}{}", i + 1), fmt_value(v, layout.dtype));
+            }
+        }
+    }
+    if !a.contains("CENTER_INCIDENCE_ANGLE") {
+        if let Some((layout, band)) = geom(GeomLayer::IncidenceAngle) {
+            let v = layout
+                .read_sample(band, layout.length / 2, layout.width / 2)
+                .with_context(|| "reading the centre incidence angle")?;
+            let v = if v == 0.0 { f64::NAN } else { v };
+            a.set("CENTER_INCIDENCE_ANGLE", fmt_value(v, layout.dtype));
+        }
+    }
+    a.set("PROCESSOR", "isce");
+    if !a.contains("ANTENNA_SIDE") {
+        a.set("ANTENNA_SIDE", "-1");
+    }
+    Ok(a)
+}
+
+/// `NCORRLOOKS = RLOOKS * ALOOKS / ((rangeResolution / rangePixelSize) *
+/// (azimuthResolution / azimuthPixelSize))` with full-resolution pixel sizes (the current
+/// sizes divided by `rl_done`/`al_done`, the looks they already include).
+fn set_ncorrlooks(a: &mut Attributes, rl_done: f64, al_done: f64) {
+    let get = |k: &str| a.get_f64_opt(k);
+    let (Some(rres), Some(ares), Some(rps), Some(aps), Some(al), Some(rl)) = (
+        get("rangeResolution"),
+        get("azimuthResolution"),
+        get("RANGE_PIXEL_SIZE"),
+        get("AZIMUTH_PIXEL_SIZE"),
+        get("ALOOKS"),
+        get("RLOOKS"),
+    ) else {
+        return;
+    };
+    let rgfact = rres / (rps / rl_done);
+    let azfact = ares / (aps / al_done);
+    a.set("NCORRLOOKS", py_f64(rl * al / (rgfact * azfact)));
+}

@@ -1,0 +1,501 @@
+//! ISCE2 topsStack reader: `merged/interferograms/D1_D2/filt_fine.{unw,cor,unw.conncomp}`,
+//! `merged/geom_reference/*.rdr`, `reference/` metadata and `baselines/`.
+
+mod baselines;
+mod metadata;
+mod raster;
+mod rsc;
+mod tops_xml;
+mod vrt;
+mod xml;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+use super::{GeomLayer, StackInfo, StackLayer, StackSource};
+use crate::meta::Date;
+use crate::network::Network;
+use crate::window::Window;
+
+pub use baselines::{read_baselines, read_tops_baseline, DateBaselines};
+pub use raster::{BandLayout, DataType, Interleave, RasterLayout};
+pub use rsc::read_rsc;
+pub use tops_xml::read_tops_xml;
+
+/// Whether `dir` looks like an ISCE2 topsStack project (has `merged/interferograms`).
+pub fn is_isce_project(dir: &Path) -> bool {
+    dir.join("merged").join("interferograms").is_dir()
+}
+
+/// Reads the layout of a flat binary raster from its `.xml` sidecar, else its `.vrt`.
+pub fn raster_layout(data_file: &Path) -> anyhow::Result<RasterLayout> {
+    let xml = sidecar(data_file, "xml");
+    let vrt = sidecar(data_file, "vrt");
+    if xml.is_file() {
+        xml::layout_from_xml(&xml, data_file)
+    } else if vrt.is_file() {
+        vrt::layout_from_vrt(&vrt, data_file)
+    } else {
+        bail!(
+            "raster {} has no sidecar: expected {} or {}",
+            data_file.display(),
+            xml.display(),
+            vrt.display()
+        )
+    }
+}
+
+/// `file` with `.ext` appended to its full name.
+fn sidecar(file: &Path, ext: &str) -> PathBuf {
+    let mut s = file.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
+}
+
+/// A raster opened for one role: its layout and the 0-based band to read.
+#[derive(Debug, Clone)]
+struct BandFile {
+    layout: RasterLayout,
+    band: usize,
+}
+
+impl BandFile {
+    /// Opens `path` for reading band `band` (0-based), checking its size against the
+    /// stack's `(length, width)` when given.
+    fn open(path: &Path, band: usize, shape: Option<(usize, usize)>) -> anyhow::Result<BandFile> {
+        if !path.is_file() {
+            bail!("raster {} is missing", path.display());
+        }
+        let layout = raster_layout(path)?;
+        layout.check_file_size()?;
+        if let Some((l, w)) = shape {
+            if (layout.length, layout.width) != (l, w) {
+                bail!(
+                    "raster {} is {} x {} (length x width) but the stack is {} x {}",
+                    path.display(),
+                    layout.length,
+                    layout.width,
+                    l,
+                    w
+                );
+            }
+        }
+        if band >= layout.bands.len() {
+            bail!(
+                "raster {} has {} band(s), band {} is needed",
+                path.display(),
+                layout.bands.len(),
+                band + 1
+            );
+        }
+        Ok(BandFile { layout, band })
+    }
+
+    /// MintPy's band for interferometric products: `min(2, bands)`.
+    fn product_band(path: &Path, shape: Option<(usize, usize)>) -> anyhow::Result<BandFile> {
+        if !path.is_file() {
+            bail!("raster {} is missing", path.display());
+        }
+        let nb = raster_layout(path)?.bands.len();
+        BandFile::open(path, nb.min(2) - 1, shape)
+    }
+}
+
+/// The rasters of one interferogram.
+#[derive(Debug, Clone)]
+struct PairFiles {
+    unw: BandFile,
+    cor: Option<BandFile>,
+    conncomp: Option<BandFile>,
+}
+
+/// An ISCE2 topsStack project opened for windowed reading.
+#[derive(Debug)]
+pub struct IsceStack {
+    info: StackInfo,
+    pairs: Vec<PairFiles>,
+    geometry: Vec<(GeomLayer, BandFile)>,
+    /// `(near, far)` slant range for the synthesised `slantRangeDistance`.
+    slant_range: Option<(f64, f64)>,
+}
+
+/// Parses a pair folder name `YYYYMMDD_YYYYMMDD`.
+fn parse_pair_name(name: &str) -> Option<(Date, Date)> {
+    let (a, b) = name.split_once('_')?;
+    if a.len() != 8 || b.len() != 8 {
+        return None;
+    }
+    Some((Date::parse(a).ok()?, Date::parse(b).ok()?))
+}
+
+/// Requires a layer to be present for every pair or for none.
+fn all_or_none(
+    files: Vec<Option<BandFile>>,
+    what: &str,
+    dirs: &[PathBuf],
+) -> anyhow::Result<Vec<Option<BandFile>>> {
+    let have = files.iter().filter(|f| f.is_some()).count();
+    if have != 0 && have != files.len() {
+        let (with, without): (Vec<_>, Vec<_>) =
+            files.iter().zip(dirs).partition(|(f, _)| f.is_some());
+        bail!(
+            "{what} is present for {} pair(s) (e.g. {}) but missing for {} (e.g. {}): give it \
+             for every pair or for none",
+            with.len(),
+            with[0].1.display(),
+            without.len(),
+            without[0].1.display()
+        );
+    }
+    Ok(files)
+}
+
+impl IsceStack {
+    /// Opens the topsStack project folder `project`, checking every raster's sidecar and size.
+    pub fn open(project: &Path) -> anyhow::Result<IsceStack> {
+        let ifg_dir = project.join("merged").join("interferograms");
+        let entries = std::fs::read_dir(&ifg_dir)
+            .with_context(|| format!("cannot list interferogram folder {}", ifg_dir.display()))?;
+        let mut items: Vec<(Date, Date, PathBuf)> = Vec::new();
+        for e in entries {
+            let e = e.with_context(|| format!("cannot list {}", ifg_dir.display()))?;
+            let path = e.path();
+            if !path.is_dir() {
+                continue;
+            }
+            let name = e.file_name().to_string_lossy().into_owned();
+            let (d1, d2) = parse_pair_name(&name).with_context(|| {
+                format!(
+                    "interferogram folder {} is not named YYYYMMDD_YYYYMMDD",
+                    path.display()
+                )
+            })?;
+            if d1 >= d2 {
+                bail!(
+                    "interferogram folder {}: the first date must be earlier than the second",
+                    path.display()
+                );
+            }
+            items.push((d1, d2, path));
+        }
+        if items.is_empty() {
+            bail!(
+                "empty stack: {} holds no YYYYMMDD_YYYYMMDD interferogram folder",
+                ifg_dir.display()
+            );
+        }
+        items.sort_by_key(|a| (a.0, a.1));
+        for w in items.windows(2) {
+            if (w[0].0, w[0].1) == (w[1].0, w[1].1) {
+                bail!(
+                    "duplicate interferogram {}_{} in {} and {}",
+                    w[0].0,
+                    w[0].1,
+                    w[0].2.display(),
+                    w[1].2.display()
+                );
+            }
+        }
+        let dirs: Vec<PathBuf> = items.iter().map(|i| i.2.clone()).collect();
+
+        // Phase rasters fix the stack's shape (the first pair's).
+        let mut unws = Vec::with_capacity(dirs.len());
+        let mut shape = None;
+        for d in &dirs {
+            let f = BandFile::product_band(&d.join("filt_fine.unw"), shape)?;
+            shape.get_or_insert((f.layout.length, f.layout.width));
+            unws.push(f);
+        }
+        let (length, width) = shape.expect("non-empty stack has a shape");
+        let optional = |name: &str, product: bool| -> anyhow::Result<Vec<Option<BandFile>>> {
+            let files = dirs
+                .iter()
+                .map(|d| {
+                    let p = d.join(name);
+                    if !p.exists() {
+                        return Ok(None);
+                    }
+                    let f = if product {
+                        BandFile::product_band(&p, Some((length, width)))?
+                    } else {
+                        BandFile::open(&p, 0, Some((length, width)))?
+                    };
+                    Ok(Some(f))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            all_or_none(files, name, &dirs)
+        };
+        let cors = optional("filt_fine.cor", true)?;
+        let ccs = optional("filt_fine.unw.conncomp", false)?;
+        let mut layers = vec![StackLayer::Phase];
+        if cors[0].is_some() {
+            layers.push(StackLayer::Coherence);
+        }
+        if ccs[0].is_some() {
+            layers.push(StackLayer::ConnComp);
+        }
+        let pairs: Vec<PairFiles> = unws
+            .into_iter()
+            .zip(cors)
+            .zip(ccs)
+            .map(|((unw, cor), conncomp)| PairFiles { unw, cor, conncomp })
+            .collect();
+
+        // Geometry.
+        let geom_dir = project.join("merged").join("geom_reference");
+        let mut geometry: Vec<(GeomLayer, BandFile)> = Vec::new();
+        let shape = Some((length, width));
+        for (name, layer) in [
+            ("hgt.rdr", GeomLayer::Height),
+            ("lat.rdr", GeomLayer::Latitude),
+            ("lon.rdr", GeomLayer::Longitude),
+            ("shadowMask.rdr", GeomLayer::ShadowMask),
+            ("waterMask.rdr", GeomLayer::WaterMask),
+        ] {
+            let p = geom_dir.join(name);
+            if p.exists() {
+                geometry.push((layer, BandFile::open(&p, 0, shape)?));
+            }
+        }
+        let los = geom_dir.join("los.rdr");
+        if los.exists() {
+            let inc = BandFile::open(&los, 0, shape)?;
+            let nb = inc.layout.bands.len();
+            geometry.push((GeomLayer::IncidenceAngle, inc));
+            if nb >= 2 {
+                geometry.push((GeomLayer::AzimuthAngle, BandFile::open(&los, 1, shape)?));
+            }
+        }
+
+        let attrs = metadata::stack_metadata(project, &geom_dir, length, width, |layer| {
+            geometry
+                .iter()
+                .find(|g| g.0 == layer)
+                .map(|g| (&g.1.layout, g.1.band))
+        })?;
+        let slant_range = match (
+            attrs.get_f64_opt("STARTING_RANGE"),
+            attrs.get_f64_opt("RANGE_PIXEL_SIZE"),
+        ) {
+            (Some(near), Some(step)) => Some((near, near + step * (width as f64 - 1.0))),
+            _ => None,
+        };
+
+        // Baselines.
+        let bl_dir = project.join("baselines");
+        let pair_dates: Vec<(Date, Date)> = items.iter().map(|i| (i.0, i.1)).collect();
+        let bperp: Vec<f32> = match read_baselines(&bl_dir)? {
+            Some(b) => pair_dates
+                .iter()
+                .map(|(d1, d2)| {
+                    let get = |d: &Date| {
+                        b.get(d).copied().with_context(|| {
+                            format!(
+                                "no perpendicular baseline for date {d} in {} (needed by \
+                                 interferogram {d1}_{d2})",
+                                bl_dir.display()
+                            )
+                        })
+                    };
+                    Ok((get(d2)? - get(d1)?) as f32)
+                })
+                .collect::<anyhow::Result<_>>()?,
+            None => {
+                eprintln!(
+                    "warning: no baseline files under {}; perpendicular baselines set to 0",
+                    bl_dir.display()
+                );
+                vec![0.0; pair_dates.len()]
+            }
+        };
+        let network = Network::new(&pair_dates, &bperp)
+            .with_context(|| format!("bad interferogram network in {}", ifg_dir.display()))?;
+
+        let mut files: Vec<PathBuf> = Vec::new();
+        for p in &pairs {
+            for f in [Some(&p.unw), p.cor.as_ref(), p.conncomp.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                files.push(f.layout.data_file.clone());
+            }
+        }
+        for (_, g) in &geometry {
+            if !files.contains(&g.layout.data_file) {
+                files.push(g.layout.data_file.clone());
+            }
+        }
+        let mut geom_layers: Vec<GeomLayer> = geometry.iter().map(|g| g.0).collect();
+        if slant_range.is_some() {
+            geom_layers.push(GeomLayer::SlantRangeDistance);
+        }
+        Ok(IsceStack {
+            info: StackInfo {
+                length,
+                width,
+                network,
+                attrs,
+                layers,
+                geometry: geom_layers,
+                preferred_rows: 0,
+                files,
+            },
+            pairs,
+            geometry,
+            slant_range,
+        })
+    }
+
+    fn pair_file(&self, i: usize, layer: StackLayer) -> anyhow::Result<&BandFile> {
+        let p = &self.pairs[i];
+        match layer {
+            StackLayer::Phase => Some(&p.unw),
+            StackLayer::Coherence => p.cor.as_ref(),
+            StackLayer::ConnComp => p.conncomp.as_ref(),
+        }
+        .with_context(|| {
+            format!(
+                "the ISCE stack has no {layer:?} layer (folder {})",
+                p.unw
+                    .layout
+                    .data_file
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .display()
+            )
+        })
+    }
+
+    fn check_window(&self, w: &Window) -> anyhow::Result<()> {
+        if w.y0 >= w.y1 || w.x0 >= w.x1 || w.y1 > self.info.length || w.x1 > self.info.width {
+            bail!(
+                "window rows {}..{} cols {}..{} is empty or outside the {} x {} stack",
+                w.y0,
+                w.y1,
+                w.x0,
+                w.x1,
+                self.info.length,
+                self.info.width
+            );
+        }
+        Ok(())
+    }
+}
+
+impl StackSource for IsceStack {
+    fn info(&self) -> &StackInfo {
+        &self.info
+    }
+
+    fn read_stack(
+        &self,
+        layer: StackLayer,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        self.check_window(window)?;
+        let n = window.pixels();
+        let m = self.pairs.len();
+        if out.len() != m * n {
+            bail!(
+                "read_stack: buffer holds {} values, {} pairs x {} pixels needed",
+                out.len(),
+                m,
+                n
+            );
+        }
+        for (i, chunk) in out.chunks_exact_mut(n).enumerate() {
+            let f = self.pair_file(i, layer)?;
+            f.layout.read_window(f.band, window, chunk)?;
+        }
+        Ok(())
+    }
+
+    fn read_pixel(
+        &self,
+        layer: StackLayer,
+        y: usize,
+        x: usize,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        if out.len() != self.pairs.len() {
+            bail!(
+                "read_pixel: buffer holds {} values, {} pairs needed",
+                out.len(),
+                self.pairs.len()
+            );
+        }
+        for (i, o) in out.iter_mut().enumerate() {
+            let f = self.pair_file(i, layer)?;
+            *o = f.layout.read_sample(f.band, y, x)? as f32;
+        }
+        Ok(())
+    }
+
+    fn read_geometry(
+        &self,
+        layer: GeomLayer,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        self.check_window(window)?;
+        if out.len() != window.pixels() {
+            bail!(
+                "read_geometry: buffer holds {} values, window has {} pixels",
+                out.len(),
+                window.pixels()
+            );
+        }
+        if layer == GeomLayer::SlantRangeDistance {
+            if let Some((near, far)) = self.slant_range {
+                // As numpy.linspace(near, far, WIDTH), which MintPy's range_distance uses.
+                let w = self.info.width;
+                let step = if w > 1 {
+                    (far - near) / (w as f64 - 1.0)
+                } else {
+                    0.0
+                };
+                for row in out.chunks_exact_mut(window.cols()) {
+                    for (c, o) in row.iter_mut().enumerate() {
+                        *o = (near + (window.x0 + c) as f64 * step) as f32;
+                    }
+                }
+                return Ok(());
+            }
+        }
+        let (_, f) = self
+            .geometry
+            .iter()
+            .find(|g| g.0 == layer)
+            .with_context(|| {
+                format!(
+                    "the ISCE stack has no geometry layer {} (looked in merged/geom_reference)",
+                    layer.mintpy_name()
+                )
+            })?;
+        match layer {
+            // As MintPy's geometry loading: DEM no-data -32768 becomes NaN, masks become bool.
+            GeomLayer::Height => f.layout.read_window_with(f.band, window, out, |v| {
+                if v == -32768.0 {
+                    f32::NAN
+                } else {
+                    v as f32
+                }
+            }),
+            GeomLayer::WaterMask => f.layout.read_window_with(f.band, window, out, |v| {
+                if v != 0.0 && !v.is_nan() {
+                    1.0
+                } else {
+                    0.0
+                }
+            }),
+            GeomLayer::ShadowMask => {
+                f.layout
+                    .read_window_with(f.band, window, out, |v| if v != 0.0 { 1.0 } else { 0.0 })
+            }
+            _ => f.layout.read_window(f.band, window, out),
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! Acquisition metadata from an ISCE2 topsStack burst product XML (`reference/IW*.xml`),
+//! without ISCE2: the keys MintPy's `extract_tops_metadata` harvests, under MintPy's names.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+
+use super::xml::properties;
+use crate::meta::{Attributes, Date};
+use crate::source::pyfmt::py_f64;
+
+/// Sentinel-1 IW resolutions (range, azimuth) in metres, by swath (MintPy's sensor table).
+pub fn iw_resolution(swath: &str) -> (f64, f64) {
+    match swath {
+        "IW1" => (2.7, 22.5),
+        "IW3" => (3.5, 22.6),
+        _ => (3.1, 22.7),
+    }
+}
+
+/// A UTC time as seconds since 1970-01-01 plus its seconds of day (whole seconds, as
+/// MintPy's `CENTER_LINE_UTC` uses `datetime.second`).
+#[derive(Debug, Clone, Copy)]
+struct Utc {
+    epoch_s: f64,
+    whole_sec_of_day: f64,
+}
+
+fn parse_utc(text: &str) -> Option<Utc> {
+    let t = text.trim();
+    let (date, time) = t.split_once([' ', 'T'])?;
+    let mut d = date.split('-');
+    let y: i32 = d.next()?.parse().ok()?;
+    let m: u32 = d.next()?.parse().ok()?;
+    let dd: u32 = d.next()?.parse().ok()?;
+    let date = Date::from_ymd(y, m, dd)?;
+    let mut tp = time.split(':');
+    let h: f64 = tp.next()?.parse().ok()?;
+    let mi: f64 = tp.next()?.parse().ok()?;
+    let s: f64 = tp.next()?.trim_end_matches('Z').parse().ok()?;
+    let sod = h * 3600.0 + mi * 60.0 + s;
+    Some(Utc {
+        epoch_s: date.days_since_epoch() as f64 * 86400.0 + sod,
+        whole_sec_of_day: h * 3600.0 + mi * 60.0 + s.floor(),
+    })
+}
+
+fn parse_vec3(text: &str) -> Option<[f64; 3]> {
+    let v: Vec<f64> = text
+        .trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split([',', ' '])
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<f64>())
+        .collect::<Result<_, _>>()
+        .ok()?;
+    (v.len() == 3).then(|| [v[0], v[1], v[2]])
+}
+
+/// One orbit state vector.
+#[derive(Debug, Clone, Copy)]
+struct StateVector {
+    t: f64,
+    pos: [f64; 3],
+    vel: [f64; 3],
+}
+
+fn state_vectors(node: roxmltree::Node) -> Vec<StateVector> {
+    let mut out: Vec<StateVector> = node
+        .descendants()
+        .filter(|n| n.is_element())
+        .filter_map(|n| {
+            let p = properties(n);
+            Some(StateVector {
+                t: parse_utc(p.get("time")?)?.epoch_s,
+                pos: parse_vec3(p.get("position")?)?,
+                vel: parse_vec3(p.get("velocity")?)?,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.t.total_cmp(&b.t));
+    out
+}
+
+/// Position and velocity at time `t`: cubic Hermite for position (using the velocities),
+/// linear for velocity, between the two state vectors around `t`.
+fn interpolate(sv: &[StateVector], t: f64) -> Option<([f64; 3], [f64; 3])> {
+    let i = sv.windows(2).position(|w| w[0].t <= t && t <= w[1].t)?;
+    let (a, b) = (sv[i], sv[i + 1]);
+    let h = b.t - a.t;
+    if h <= 0.0 {
+        return Some((a.pos, a.vel));
+    }
+    let s = (t - a.t) / h;
+    let (h00, h10, h01, h11) = (
+        2.0 * s * s * s - 3.0 * s * s + 1.0,
+        s * s * s - 2.0 * s * s + s,
+        -2.0 * s * s * s + 3.0 * s * s,
+        s * s * s - s * s,
+    );
+    let mut pos = [0.0; 3];
+    let mut vel = [0.0; 3];
+    for k in 0..3 {
+        pos[k] = h00 * a.pos[k] + h10 * h * a.vel[k] + h01 * b.pos[k] + h11 * h * b.vel[k];
+        vel[k] = a.vel[k] + s * (b.vel[k] - a.vel[k]);
+    }
+    Some((pos, vel))
+}
+
+const WGS84_A: f64 = 6378137.0;
+const WGS84_E2: f64 = 0.0066943799901;
+
+/// Geodetic latitude, longitude (radians) and height (m) of an ECEF point on WGS84.
+fn ecef_to_llh(p: [f64; 3]) -> (f64, f64, f64) {
+    let lon = p[1].atan2(p[0]);
+    let r = (p[0] * p[0] + p[1] * p[1]).sqrt();
+    let mut lat = p[2].atan2(r * (1.0 - WGS84_E2));
+    let mut h = 0.0;
+    for _ in 0..10 {
+        let n = WGS84_A / (1.0 - WGS84_E2 * lat.sin().powi(2)).sqrt();
+        h = r / lat.cos() - n;
+        lat = p[2].atan2(r * (1.0 - WGS84_E2 * n / (n + h)));
+    }
+    (lat, lon, h)
+}
+
+/// Heading (degrees clockwise from north), local radius of curvature along it, and
+/// altitude of a satellite at `pos` moving with `vel`.
+fn heading_radius_height(pos: [f64; 3], vel: [f64; 3]) -> (f64, f64, f64) {
+    let (lat, lon, h) = ecef_to_llh(pos);
+    let (sl, cl, so, co) = (lat.sin(), lat.cos(), lon.sin(), lon.cos());
+    let ve = -so * vel[0] + co * vel[1];
+    let vn = -sl * co * vel[0] - sl * so * vel[1] + cl * vel[2];
+    let hdg = ve.atan2(vn);
+    let w = (1.0 - WGS84_E2 * sl * sl).sqrt();
+    let re = WGS84_A / w;
+    let rn = WGS84_A * (1.0 - WGS84_E2) / (w * w * w);
+    let rad = re * rn / (re * hdg.cos().powi(2) + rn * hdg.sin().powi(2));
+    (hdg.to_degrees(), rad, h)
+}
+
+/// Reads MintPy's acquisition keys from a topsStack burst product XML. `WAVELENGTH` is
+/// required; the rest is set where the XML holds it. Also sets `rangeResolution` and
+/// `azimuthResolution` from the swath named by the file (`IW1.xml` ...; IW2 otherwise).
+pub fn read_tops_xml(path: &Path) -> anyhow::Result<Attributes> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read ISCE product XML {}", path.display()))?;
+    let doc = roxmltree::Document::parse(&text)
+        .with_context(|| format!("malformed ISCE product XML {}", path.display()))?;
+    // Bursts are the elements holding a radarwavelength property, in document order.
+    let bursts: Vec<(roxmltree::Node, BTreeMap<String, String>)> = doc
+        .descendants()
+        .filter(|n| n.is_element())
+        .map(|n| (n, properties(n)))
+        .filter(|(_, p)| p.contains_key("radarwavelength"))
+        .collect();
+    let Some((first_node, first)) = bursts.first() else {
+        bail!(
+            "ISCE product XML {} has no 'radarwavelength' property (no burst found)",
+            path.display()
+        );
+    };
+    let last = &bursts[bursts.len() - 1].1;
+    let mut a = Attributes::new();
+    let mut copy = |from: &BTreeMap<String, String>, key: &str, to: &str| {
+        if let Some(v) = from.get(key) {
+            a.set(to, v.trim());
+        }
+    };
+    copy(first, "prf", "PRF");
+    copy(first, "burststartutc", "startUTC");
+    copy(last, "burststoputc", "stopUTC");
+    copy(first, "radarwavelength", "WAVELENGTH");
+    copy(first, "startingrange", "STARTING_RANGE");
+    copy(first, "passdirection", "ORBIT_DIRECTION");
+    copy(first, "polarization", "POLARIZATION");
+    copy(first, "tracknumber", "trackNumber");
+    copy(first, "orbitnumber", "orbitNumber");
+    copy(first, "rangepixelsize", "RANGE_PIXEL_SIZE");
+    copy(first, "swathnumber", "beam_swath");
+    for (k, to) in [
+        ("heading", "HEADING"),
+        ("earthradius", "EARTH_RADIUS"),
+        ("altitude", "HEIGHT"),
+        ("spacecraftheight", "HEIGHT"),
+    ] {
+        copy(first, k, to);
+    }
+    if a.get_f64_opt("WAVELENGTH").is_none() {
+        bail!(
+            "ISCE product XML {}: radarwavelength '{}' is not a number",
+            path.display(),
+            a.get("WAVELENGTH").unwrap_or_default()
+        );
+    }
+    let file_stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    let platform = doc
+        .descendants()
+        .filter(|n| n.is_element())
+        .find_map(|n| properties(n).get("spacecraftname").cloned());
+    match platform {
+        Some(p) if p.to_ascii_lowercase().starts_with("sentinel") || p.starts_with("S1") => {
+            a.set("PLATFORM", "sen")
+        }
+        Some(p) if !p.is_empty() => a.set("PLATFORM", p),
+        _ if file_stem.starts_with("IW") => a.set("PLATFORM", "sen"),
+        _ => {}
+    }
+    let mid = first
+        .get("sensingmid")
+        .and_then(|t| parse_utc(t))
+        .or_else(|| {
+            let s = parse_utc(first.get("sensingstart")?)?;
+            let e = parse_utc(first.get("sensingstop")?)?;
+            let t = 0.5 * (s.epoch_s + e.epoch_s);
+            Some(Utc {
+                epoch_s: t,
+                whole_sec_of_day: (t.rem_euclid(86400.0)).floor(),
+            })
+        });
+    if let Some(mid) = mid {
+        a.set("CENTER_LINE_UTC", py_f64(mid.whole_sec_of_day));
+        let sv = state_vectors(*first_node);
+        let sv = if sv.len() >= 2 {
+            sv
+        } else {
+            state_vectors(doc.root_element())
+        };
+        if let Some((pos, vel)) = interpolate(&sv, mid.epoch_s) {
+            let speed = (vel[0] * vel[0] + vel[1] * vel[1] + vel[2] * vel[2]).sqrt();
+            a.set("satelliteSpeed", py_f64(speed));
+            if let Some(dt) = first
+                .get("azimuthtimeinterval")
+                .and_then(|v| v.trim().parse::<f64>().ok())
+            {
+                a.set("AZIMUTH_PIXEL_SIZE", py_f64(speed * dt));
+            }
+            let (hdg, rad, h) = heading_radius_height(pos, vel);
+            a.set("HEADING", py_f64(hdg));
+            a.set("EARTH_RADIUS", py_f64(rad));
+            a.set("HEIGHT", py_f64(h));
+        }
+    }
+    let swath = if file_stem.starts_with("IW") {
+        file_stem.as_str()
+    } else {
+        "IW2"
+    };
+    let (rg, az) = iw_resolution(swath);
+    a.set("rangeResolution", py_f64(rg));
+    a.set("azimuthResolution", py_f64(az));
+    a.set("beam_mode", "IW");
+    Ok(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn llh_and_heading_of_a_polar_orbit() {
+        // Over the equator at 700 km, moving due north.
+        let pos = [WGS84_A + 700e3, 0.0, 0.0];
+        let (lat, lon, h) = ecef_to_llh(pos);
+        assert!(lat.abs() < 1e-9 && lon.abs() < 1e-12 && (h - 700e3).abs() < 1e-6);
+        let (hdg, rad, _) = heading_radius_height(pos, [0.0, 0.0, 7500.0]);
+        assert!(hdg.abs() < 1e-9);
+        // North-south radius of curvature at the equator: a (1 - e2).
+        assert!((rad - WGS84_A * (1.0 - WGS84_E2)).abs() < 1e-6);
+        let (hdg, _, _) = heading_radius_height(pos, [0.0, -7500.0, -10.0]);
+        assert!(
+            (hdg + 90.0).abs() < 0.1 || (hdg - 270.0).abs() < 0.1,
+            "{hdg}"
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! ISCE2 image XML sidecars (`<imageFile><property name="width"><value>..`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+
+use super::raster::{DataType, Interleave, RasterLayout};
+
+/// Reads the direct `<property name=".."><value>..</value></property>` children of an XML
+/// element into a map with lower-cased keys.
+pub fn properties(node: roxmltree::Node) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for p in node
+        .children()
+        .filter(|c| c.is_element() && c.tag_name().name() == "property")
+    {
+        let Some(name) = p.attribute("name") else {
+            continue;
+        };
+        let value = p
+            .children()
+            .find(|c| c.is_element() && c.tag_name().name() == "value")
+            .and_then(|v| v.text())
+            .or_else(|| p.text())
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        map.insert(name.to_ascii_lowercase(), value);
+    }
+    map
+}
+
+/// Reads an ISCE image XML file and returns its properties (lower-cased keys).
+pub fn read_image_xml(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read ISCE XML {}", path.display()))?;
+    let doc = roxmltree::Document::parse(&text)
+        .with_context(|| format!("malformed ISCE XML {}", path.display()))?;
+    let root = doc.root_element();
+    if !root
+        .tag_name()
+        .name()
+        .to_ascii_lowercase()
+        .starts_with("image")
+    {
+        bail!(
+            "malformed ISCE XML {}: root element <{}> is not an <imageFile>",
+            path.display(),
+            root.tag_name().name()
+        );
+    }
+    Ok(properties(root))
+}
+
+/// Parses a raster layout from the ISCE image XML `xml` describing `data_file`.
+pub fn layout_from_xml(xml: &Path, data_file: &Path) -> anyhow::Result<RasterLayout> {
+    let props = read_image_xml(xml)?;
+    let get = |k: &str| {
+        props
+            .get(k)
+            .with_context(|| format!("malformed ISCE XML {}: no property '{k}'", xml.display()))
+    };
+    let num = |k: &str| -> anyhow::Result<usize> {
+        let v = get(k)?;
+        v.parse::<usize>().with_context(|| {
+            format!(
+                "malformed ISCE XML {}: property '{k}' = '{v}' is not a whole number",
+                xml.display()
+            )
+        })
+    };
+    let width = num("width")?;
+    let length = num("length")?;
+    let nbands = match props.get("number_bands") {
+        Some(_) => num("number_bands")?,
+        None => 1,
+    };
+    if nbands == 0 {
+        bail!("malformed ISCE XML {}: number_bands is 0", xml.display());
+    }
+    let dt = get("data_type")?;
+    let dtype = DataType::from_isce(dt).with_context(|| {
+        format!(
+            "ISCE XML {}: unsupported data_type '{dt}' (expected BYTE, SHORT, INT, FLOAT or DOUBLE)",
+            xml.display()
+        )
+    })?;
+    let scheme = match props.get("scheme") {
+        Some(s) => Interleave::parse(s).with_context(|| {
+            format!(
+                "ISCE XML {}: unknown scheme '{s}' (expected BIL, BIP or BSQ)",
+                xml.display()
+            )
+        })?,
+        None => Interleave::Bil,
+    };
+    Ok(RasterLayout {
+        width,
+        length,
+        dtype,
+        // MintPy ignores the XML's byte_order and reads ISCE files as little-endian.
+        big_endian: false,
+        bands: RasterLayout::regular(width, length, nbands, dtype, scheme),
+        data_file: data_file.to_path_buf(),
+        sidecar: xml.to_path_buf(),
+    })
+}
+
+/// Width and length from an ISCE image XML (for `*.full.xml` look counting).
+pub fn size_from_xml(xml: &Path) -> anyhow::Result<(usize, usize)> {
+    let l = layout_from_xml(xml, xml)?;
+    Ok((l.width, l.length))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_layout_and_rejects_bad_xml() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.unw.xml");
+        std::fs::write(
+            &p,
+            r#"<imageFile><property name="WIDTH"><value>5</value></property>
+            <property name="length"><value>3</value></property>
+            <property name="number_bands"><value>2</value></property>
+            <property name="data_type"><value>DOUBLE</value></property>
+            <property name="scheme"><value>BIP</value></property>
+            <component name="coordinate1"><property name="width"><value>99</value></property></component>
+            </imageFile>"#,
+        )
+        .unwrap();
+        let l = layout_from_xml(&p, &dir.path().join("a.unw")).unwrap();
+        assert_eq!((l.width, l.length, l.bands.len()), (5, 3, 2));
+        assert_eq!(l.dtype, DataType::F64);
+        assert_eq!(l.bands[1].offset, 8);
+        assert_eq!(l.bands[1].pixel_stride, 16);
+        std::fs::write(&p, "<imageFile><property name=").unwrap();
+        let e = layout_from_xml(&p, &p).unwrap_err();
+        assert!(format!("{e:#}").contains("a.unw.xml"));
+        std::fs::write(&p, "<imageFile></imageFile>").unwrap();
+        let e = layout_from_xml(&p, &p).unwrap_err().to_string();
+        assert!(e.contains("width") && e.contains("a.unw.xml"), "{e}");
+    }
+}
