@@ -68,8 +68,8 @@ pub struct SimulateArgs {
 impl SimulateArgs {
     /// The simulation these options ask for.
     pub fn config(&self) -> anyhow::Result<SimConfig> {
-        let start_date = Date::parse(&self.start_date)
-            .map_err(|e| anyhow::anyhow!("--start-date: {e}"))?;
+        let start_date =
+            Date::parse(&self.start_date).map_err(|e| anyhow::anyhow!("--start-date: {e}"))?;
         Ok(SimConfig {
             rows: self.rows,
             cols: self.cols,

@@ -139,7 +139,9 @@ impl SimConfig {
             self.cols
         );
         anyhow::ensure!(
-            self.rows.checked_mul(self.cols).is_some_and(|n| n <= 1 << 31),
+            self.rows
+                .checked_mul(self.cols)
+                .is_some_and(|n| n <= 1 << 31),
             "image size {} x {} is too large",
             self.rows,
             self.cols

@@ -82,7 +82,13 @@ fn smooth(field: &mut [f32], rows: usize, cols: usize, radius: usize) {
     let mut tmp = vec![0.0f32; rows.max(cols)];
     for _ in 0..3 {
         for y in 0..rows {
-            box_line(&mut field[y * cols..(y + 1) * cols], 1, radius, &mut line, &mut tmp);
+            box_line(
+                &mut field[y * cols..(y + 1) * cols],
+                1,
+                radius,
+                &mut line,
+                &mut tmp,
+            );
         }
         for x in 0..cols {
             box_line(&mut field[x..], cols, radius, &mut line, &mut tmp);
@@ -159,7 +165,17 @@ impl Scene {
 
         // Water: a lake near the top-left corner, well away from the reference pixel.
         let water: Vec<bool> = (0..npix)
-            .map(|p| e.water && in_ellipse(p / cols, p % cols, 0.17 * lf, 0.2 * wf, 0.13 * lf, 0.16 * wf))
+            .map(|p| {
+                e.water
+                    && in_ellipse(
+                        p / cols,
+                        p % cols,
+                        0.17 * lf,
+                        0.2 * wf,
+                        0.13 * lf,
+                        0.16 * wf,
+                    )
+            })
             .collect();
 
         let mut rng = Rng::new(cfg.seed, Stream::Topography, 0);
@@ -215,20 +231,14 @@ impl Scene {
 
         let mut rng = Rng::new(cfg.seed, Stream::Coherence, 0);
         let coh_field = smooth_noise(&mut rng, rows, cols, (short / 10.0) as usize);
-        let amp_field = smooth_noise(
-            &mut Rng::new(cfg.seed, Stream::Amplitude, 0),
-            rows,
-            cols,
-            2,
-        );
+        let amp_field = smooth_noise(&mut Rng::new(cfg.seed, Stream::Amplitude, 0), rows, cols, 2);
         let mut coherence = vec![0.0f32; npix];
         let mut amplitude = vec![0.0f32; npix];
         for p in 0..npix {
             let (y, x) = (p / cols, p % cols);
             coherence[p] = if water[p] {
                 rng.range(0.03, 0.12) as f32
-            } else if e.low_coherence
-                && in_ellipse(y, x, 0.78 * lf, 0.24 * wf, 0.1 * lf, 0.1 * wf)
+            } else if e.low_coherence && in_ellipse(y, x, 0.78 * lf, 0.24 * wf, 0.1 * lf, 0.1 * wf)
             {
                 (LOW_COHERENCE + 0.05 * coh_field[p] as f64).clamp(0.1, 0.35) as f32
             } else {
@@ -303,9 +313,7 @@ impl Scene {
         if self.water[p] {
             return 0.0;
         }
-        self.deformation(k, p)
-            + self.bperp[k] * self.dem_coef[p] as f64
-            + self.atmosphere(k, p)
+        self.deformation(k, p) + self.bperp[k] * self.dem_coef[p] as f64 + self.atmosphere(k, p)
             - self.atmosphere(0, p)
     }
 
@@ -332,14 +340,24 @@ pub(crate) fn patch_avoiding(
     for _ in 0..100 {
         let y0 = rng.below(rows - h + 1);
         let x0 = rng.below(cols - w + 1);
-        let p = Patch { y0, y1: y0 + h, x0, x1: x0 + w };
+        let p = Patch {
+            y0,
+            y1: y0 + h,
+            x0,
+            x1: x0 + w,
+        };
         if !p.contains(avoid.0, avoid.1) {
             return p;
         }
     }
     // The reference pixel is the image centre, so a patch smaller than half the image fits
     // in the top-left corner.
-    Patch { y0: 0, y1: h.min(avoid.0), x0: 0, x1: w.min(avoid.1) }
+    Patch {
+        y0: 0,
+        y1: h.min(avoid.0),
+        x0: 0,
+        x1: w.min(avoid.1),
+    }
 }
 
 #[cfg(test)]

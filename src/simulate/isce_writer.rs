@@ -80,15 +80,41 @@ fn property(out: &mut String, indent: &str, name: &str, value: &str, doc: Option
 fn coordinate(out: &mut String, name: &str, doc: &str, size: usize) {
     let i = "        ";
     out.push_str(&format!("    <component name=\"{name}\">\n"));
-    out.push_str(&format!("{i}<factorymodule>isceobj.Image</factorymodule>\n"));
+    out.push_str(&format!(
+        "{i}<factorymodule>isceobj.Image</factorymodule>\n"
+    ));
     out.push_str(&format!("{i}<factoryname>createCoordinate</factoryname>\n"));
     out.push_str(&format!("{i}<doc>{doc}</doc>\n"));
     property(out, i, "delta", "1.0", Some("Coordinate quantization."));
-    property(out, i, "endingvalue", &format!("{size}.0"), Some("Starting value of the coordinate."));
-    property(out, i, "family", "imagecoordinate", Some("Instance family name"));
-    property(out, i, "name", "imagecoordinate_name", Some("Instance name"));
+    property(
+        out,
+        i,
+        "endingvalue",
+        &format!("{size}.0"),
+        Some("Starting value of the coordinate."),
+    );
+    property(
+        out,
+        i,
+        "family",
+        "imagecoordinate",
+        Some("Instance family name"),
+    );
+    property(
+        out,
+        i,
+        "name",
+        "imagecoordinate_name",
+        Some("Instance name"),
+    );
     property(out, i, "size", &size.to_string(), Some("Coordinate size."));
-    property(out, i, "startingvalue", "0.0", Some("Starting value of the coordinate."));
+    property(
+        out,
+        i,
+        "startingvalue",
+        "0.0",
+        Some("Starting value of the coordinate."),
+    );
     out.push_str("    </component>\n");
 }
 
@@ -97,24 +123,100 @@ fn coordinate(out: &mut String, name: &str, doc: &str, size: usize) {
 pub fn image_xml(file_name: &str, spec: &RasterSpec, image_type: Option<&str>) -> String {
     let mut s = String::from("<imageFile>\n");
     let i = "    ";
-    property(&mut s, i, "ISCE_VERSION", "Release: 2.6.3, svn-, 20230418. Current: svn-.", None);
+    property(
+        &mut s,
+        i,
+        "ISCE_VERSION",
+        "Release: 2.6.3, svn-, 20230418. Current: svn-.",
+        None,
+    );
     property(&mut s, i, "access_mode", "read", Some("Image access mode."));
-    property(&mut s, i, "byte_order", "l", Some("Endianness of the image."));
-    coordinate(&mut s, "coordinate1", "First coordinate of a 2D image (width).", spec.width);
-    coordinate(&mut s, "coordinate2", "Second coordinate of a 2D image (length).", spec.length);
-    property(&mut s, i, "data_type", spec.dtype.isce_name(), Some("Image data type."));
-    property(&mut s, i, "extra_file_name", &format!("{file_name}.vrt"), Some("For example name of vrt metadata."));
+    property(
+        &mut s,
+        i,
+        "byte_order",
+        "l",
+        Some("Endianness of the image."),
+    );
+    coordinate(
+        &mut s,
+        "coordinate1",
+        "First coordinate of a 2D image (width).",
+        spec.width,
+    );
+    coordinate(
+        &mut s,
+        "coordinate2",
+        "Second coordinate of a 2D image (length).",
+        spec.length,
+    );
+    property(
+        &mut s,
+        i,
+        "data_type",
+        spec.dtype.isce_name(),
+        Some("Image data type."),
+    );
+    property(
+        &mut s,
+        i,
+        "extra_file_name",
+        &format!("{file_name}.vrt"),
+        Some("For example name of vrt metadata."),
+    );
     property(&mut s, i, "family", "image", Some("Instance family name"));
-    property(&mut s, i, "file_name", file_name, Some("Name of the image file."));
+    property(
+        &mut s,
+        i,
+        "file_name",
+        file_name,
+        Some("Name of the image file."),
+    );
     if let Some(t) = image_type {
-        property(&mut s, i, "image_type", t, Some("Image type used for displaying."));
+        property(
+            &mut s,
+            i,
+            "image_type",
+            t,
+            Some("Image type used for displaying."),
+        );
     }
-    property(&mut s, i, "length", &spec.length.to_string(), Some("Image length"));
+    property(
+        &mut s,
+        i,
+        "length",
+        &spec.length.to_string(),
+        Some("Image length"),
+    );
     property(&mut s, i, "name", "image_name", Some("Instance name"));
-    property(&mut s, i, "number_bands", &spec.bands.to_string(), Some("Number of image bands."));
-    property(&mut s, i, "scheme", "BIL", Some("Interleaving scheme of the image."));
-    property(&mut s, i, "width", &spec.width.to_string(), Some("Image width"));
-    property(&mut s, i, "xmax", &format!("{}.0", spec.width), Some("Maximum range value"));
+    property(
+        &mut s,
+        i,
+        "number_bands",
+        &spec.bands.to_string(),
+        Some("Number of image bands."),
+    );
+    property(
+        &mut s,
+        i,
+        "scheme",
+        "BIL",
+        Some("Interleaving scheme of the image."),
+    );
+    property(
+        &mut s,
+        i,
+        "width",
+        &spec.width.to_string(),
+        Some("Image width"),
+    );
+    property(
+        &mut s,
+        i,
+        "xmax",
+        &format!("{}.0", spec.width),
+        Some("Maximum range value"),
+    );
     property(&mut s, i, "xmin", "0.0", Some("Minimum range value"));
     s.push_str("</imageFile>");
     s
@@ -158,7 +260,11 @@ pub fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
 }
 
 /// Writes the `.xml` and `.vrt` sidecars of raster `data_path`.
-pub fn write_sidecars(data_path: &Path, spec: &RasterSpec, image_type: Option<&str>) -> anyhow::Result<()> {
+pub fn write_sidecars(
+    data_path: &Path,
+    spec: &RasterSpec,
+    image_type: Option<&str>,
+) -> anyhow::Result<()> {
     let name = data_path
         .file_name()
         .and_then(|n| n.to_str())
@@ -263,8 +369,12 @@ pub fn reference_product_xml(b: &BurstInfo) -> String {
     use super::sensor::*;
     let mut s = String::from("<productmanager_name>\n    <component name=\"instance\">\n");
     let i = "        ";
-    s.push_str(&format!("{i}<factorymodule>isceobj.Sensor.TOPS</factorymodule>\n"));
-    s.push_str(&format!("{i}<factoryname>createTOPSSwathSLCProduct</factoryname>\n"));
+    s.push_str(&format!(
+        "{i}<factorymodule>isceobj.Sensor.TOPS</factorymodule>\n"
+    ));
+    s.push_str(&format!(
+        "{i}<factoryname>createTOPSSwathSLCProduct</factoryname>\n"
+    ));
     property(&mut s, i, "spacecraftname", "Sentinel-1A", None);
     property(&mut s, i, "mission", "S1A", None);
     property(&mut s, i, "imaging mode", "IW", None);
@@ -310,7 +420,12 @@ mod tests {
 
     #[test]
     fn sidecars_describe_the_layout() {
-        let spec = RasterSpec { width: 50, length: 40, bands: 2, dtype: IsceType::Float };
+        let spec = RasterSpec {
+            width: 50,
+            length: 40,
+            bands: 2,
+            dtype: IsceType::Float,
+        };
         let xml = image_xml("filt_fine.unw", &spec, Some("unw"));
         let doc = roxmltree::Document::parse(&xml).expect("our XML parses");
         let prop = |name: &str| {

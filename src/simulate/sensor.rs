@@ -136,12 +136,27 @@ pub fn reference_metadata(rows: usize, cols: usize, start_utc: &str, stop_utc: &
     a.set("WIDTH", cols);
     a.set("ORBIT_DIRECTION", "ASCENDING");
     a.set("PLATFORM", "Sen");
-    a.set("POLARIZATION", "VV");
+    a.set("POLARIZATION", "vv");
     a.set("PRF", f(PRF));
     a.set("STARTING_RANGE", f(STARTING_RANGE));
     a.set("WAVELENGTH", f(WAVELENGTH));
     a.set("PROCESSOR", "isce");
     a.set("ANTENNA_SIDE", "-1");
+    // standardize_metadata adds the MintPy names and keeps the ISCE2 ones, so data.rsc
+    // holds both spellings.
+    a.set("prf", f(PRF));
+    a.set("radarWavelength", f(WAVELENGTH));
+    a.set("startingRange", f(STARTING_RANGE));
+    a.set("passDirection", "ASCENDING");
+    a.set("polarization", "vv");
+    a.set("azimuthPixelSize", f(azimuth_pixel_size()));
+    a.set("rangePixelSize", f(range_pixel_size()));
+    a.set("earthRadius", f(EARTH_RADIUS));
+    a.set("altitude", f(HEIGHT));
+    a.set("swathNumber", "2");
+    a.set("firstFrameNumber", "488");
+    a.set("lastFrameNumber", "493");
+    a.set("relative_orbit", "64");
     a.set("beam_mode", "IW");
     a.set("beam_swath", "2");
     a.set("first_frame", "488");

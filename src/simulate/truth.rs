@@ -99,7 +99,10 @@ impl TruthHeader {
             .and_then(Value::as_array)
             .ok_or_else(|| bad("'bperp' is missing or not a list"))?
             .iter()
-            .map(|b| b.as_f64().ok_or_else(|| bad("a bperp value is not a number")))
+            .map(|b| {
+                b.as_f64()
+                    .ok_or_else(|| bad("a bperp value is not a number"))
+            })
             .collect::<anyhow::Result<Vec<f64>>>()?;
         anyhow::ensure!(
             bperp.len() == dates.len(),
@@ -117,7 +120,11 @@ impl TruthHeader {
         let effects = v
             .get("effects")
             .and_then(Value::as_object)
-            .map(|m| m.iter().map(|(k, b)| (k.clone(), b.as_bool().unwrap_or(false))).collect())
+            .map(|m| {
+                m.iter()
+                    .map(|(k, b)| (k.clone(), b.as_bool().unwrap_or(false)))
+                    .collect()
+            })
             .unwrap_or_default();
         Ok(TruthHeader {
             dates,

@@ -72,7 +72,14 @@ fn pair_defects(cfg: &SimConfig, num_pairs: usize) -> PairDefects {
     if cfg.effects.missing_data {
         let mut rng = Rng::new(cfg.seed, Stream::MissingData, 0);
         for i in pick_distinct(&mut rng, num_pairs, (num_pairs / 12).max(1)) {
-            missing[i] = Some(patch_avoiding(&mut rng, rows, cols, rows / 4, cols / 3, avoid));
+            missing[i] = Some(patch_avoiding(
+                &mut rng,
+                rows,
+                cols,
+                rows / 4,
+                cols / 3,
+                avoid,
+            ));
         }
     }
     if cfg.effects.unwrap_errors {
@@ -164,8 +171,15 @@ fn write_geometry_raster(
 
 fn write_geometry(dir: &Path, scene: &Scene) -> anyhow::Result<()> {
     let (rows, cols) = (scene.rows, scene.cols);
-    let spec = |bands, dtype| RasterSpec { width: cols, length: rows, bands, dtype };
-    write_geometry_raster(dir, "hgt.rdr", spec(1, IsceType::Double), |w| w.f64s(&scene.height))?;
+    let spec = |bands, dtype| RasterSpec {
+        width: cols,
+        length: rows,
+        bands,
+        dtype,
+    };
+    write_geometry_raster(dir, "hgt.rdr", spec(1, IsceType::Double), |w| {
+        w.f64s(&scene.height)
+    })?;
     let mut lat = vec![0.0f64; cols];
     let mut lon = vec![0.0f64; cols];
     write_geometry_raster(dir, "lat.rdr", spec(1, IsceType::Double), |w| {
@@ -198,7 +212,9 @@ fn write_geometry(dir: &Path, scene: &Scene) -> anyhow::Result<()> {
         w.u8s(&vec![0u8; rows * cols])
     })?;
     let water: Vec<u8> = scene.water.iter().map(|&w| u8::from(!w)).collect();
-    write_geometry_raster(dir, "waterMask.rdr", spec(1, IsceType::Byte), |w| w.u8s(&water))
+    write_geometry_raster(dir, "waterMask.rdr", spec(1, IsceType::Byte), |w| {
+        w.u8s(&water)
+    })
 }
 
 /// Per-pair buffers, reused by a worker for every pair it writes.
@@ -273,7 +289,12 @@ fn write_pair(
         w.f32s(&buf.phase[y * cols..(y + 1) * cols])?;
     }
     w.finish()?;
-    let spec = |bands, dtype| RasterSpec { width: cols, length: rows, bands, dtype };
+    let spec = |bands, dtype| RasterSpec {
+        width: cols,
+        length: rows,
+        bands,
+        dtype,
+    };
     write_sidecars(&unw, &spec(2, IsceType::Float), Some("unw"))?;
 
     let cor = sub.join("filt_fine.cor");
@@ -306,8 +327,8 @@ fn write_truth(dir: &Path, cfg: &SimConfig, scene: &Scene) -> anyhow::Result<()>
             .map(|(k, v)| (k.to_string(), *v))
             .collect(),
     };
-    let text = serde_json::to_string_pretty(&header.to_json())
-        .context("cannot serialise truth.json")?;
+    let text =
+        serde_json::to_string_pretty(&header.to_json()).context("cannot serialise truth.json")?;
     write_text(&dir.join(truth::TRUTH_JSON), &(text + "\n"))?;
 
     let land = |p: usize| !scene.water[p];
@@ -320,7 +341,11 @@ fn write_truth(dir: &Path, cfg: &SimConfig, scene: &Scene) -> anyhow::Result<()>
         }
         ts.f32s(&layer)?;
         for (p, v) in layer.iter_mut().enumerate() {
-            *v = if land(p) { scene.deformation(k, p) as f32 } else { 0.0 };
+            *v = if land(p) {
+                scene.deformation(k, p) as f32
+            } else {
+                0.0
+            };
         }
         defo.f32s(&layer)?;
     }
@@ -339,7 +364,13 @@ fn write_truth(dir: &Path, cfg: &SimConfig, scene: &Scene) -> anyhow::Result<()>
     w.f32s(&masked(&scene.dem_error))?;
     w.finish()?;
     let mut w = RawWriter::create(&dir.join(truth::WATER_MASK_FILE))?;
-    w.u8s(&scene.water.iter().map(|&w| u8::from(!w)).collect::<Vec<u8>>())?;
+    w.u8s(
+        &scene
+            .water
+            .iter()
+            .map(|&w| u8::from(!w))
+            .collect::<Vec<u8>>(),
+    )?;
     w.finish()
 }
 
@@ -386,7 +417,15 @@ pub fn simulate(out: &Path, cfg: &SimConfig) -> anyhow::Result<SimReport> {
             cc: vec![0; npix],
         },
         |buf, (k, &pair)| {
-            write_pair(&report.interferograms_dir, cfg, &scene, k, pair, &defects, buf)
+            write_pair(
+                &report.interferograms_dir,
+                cfg,
+                &scene,
+                k,
+                pair,
+                &defects,
+                buf,
+            )
         },
     )?;
 
