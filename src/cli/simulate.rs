@@ -1,18 +1,121 @@
 //! `sbas simulate`.
 
+use std::path::PathBuf;
+
 use clap::Args;
+
+use crate::meta::Date;
+use crate::simulate::{simulate, Effects, SimConfig};
 
 /// Options of `sbas simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
     /// Output folder (an ISCE2 topsStack tree is written there).
-    pub out_dir: std::path::PathBuf,
+    pub out_dir: PathBuf,
+    /// Image rows (multilooked azimuth lines).
+    #[arg(long, default_value_t = 200)]
+    pub rows: usize,
+    /// Image columns (multilooked range samples).
+    #[arg(long, default_value_t = 250)]
+    pub cols: usize,
+    /// Number of acquisition dates.
+    #[arg(long, default_value_t = 30)]
+    pub dates: usize,
+    /// Pair each date with this many following dates.
+    #[arg(long, default_value_t = 3)]
+    pub neighbors: usize,
+    /// Random seed: the same seed gives identical files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// First acquisition date (YYYYMMDD).
+    #[arg(long, default_value = "20200101")]
+    pub start_date: String,
+    /// Days between acquisitions.
+    #[arg(long, default_value_t = 12)]
+    pub interval_days: i32,
+    /// Largest absolute perpendicular baseline of a date (m).
+    #[arg(long, default_value_t = 150.0)]
+    pub max_bperp: f64,
+    /// No linear deformation.
+    #[arg(long)]
+    pub no_deformation: bool,
+    /// No seasonal deformation.
+    #[arg(long)]
+    pub no_seasonal: bool,
+    /// No DEM error.
+    #[arg(long)]
+    pub no_dem_error: bool,
+    /// No atmospheric delay.
+    #[arg(long)]
+    pub no_atmosphere: bool,
+    /// No decorrelation phase noise.
+    #[arg(long)]
+    pub no_decorrelation: bool,
+    /// No water body.
+    #[arg(long)]
+    pub no_water: bool,
+    /// No low-coherence patch.
+    #[arg(long)]
+    pub no_low_coherence: bool,
+    /// No missing-data patches.
+    #[arg(long)]
+    pub no_missing_data: bool,
+    /// No unwrapping errors.
+    #[arg(long)]
+    pub no_unwrap_errors: bool,
 }
 
-/// Runs `sbas simulate`.
+impl SimulateArgs {
+    /// The simulation these options ask for.
+    pub fn config(&self) -> anyhow::Result<SimConfig> {
+        let start_date =
+            Date::parse(&self.start_date).map_err(|e| anyhow::anyhow!("--start-date: {e}"))?;
+        Ok(SimConfig {
+            rows: self.rows,
+            cols: self.cols,
+            num_dates: self.dates,
+            start_date,
+            interval_days: self.interval_days,
+            neighbors: self.neighbors,
+            seed: self.seed,
+            max_bperp_m: self.max_bperp,
+            effects: Effects {
+                deformation: !self.no_deformation,
+                seasonal: !self.no_seasonal,
+                dem_error: !self.no_dem_error,
+                atmosphere: !self.no_atmosphere,
+                decorrelation: !self.no_decorrelation,
+                water: !self.no_water,
+                low_coherence: !self.no_low_coherence,
+                missing_data: !self.no_missing_data,
+                unwrap_errors: !self.no_unwrap_errors,
+            },
+        })
+    }
+}
+
+/// Runs `sbas simulate`: writes the tree and prints a one-line summary.
 pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
-    anyhow::bail!(
-        "simulate into {} is not available yet",
-        args.out_dir.display()
-    )
+    let cfg = args.config()?;
+    let t0 = std::time::Instant::now();
+    let r = simulate(&args.out_dir, &cfg)?;
+    let off: Vec<&str> = cfg
+        .effects
+        .named()
+        .iter()
+        .filter(|(_, on)| !on)
+        .map(|(n, _)| *n)
+        .collect();
+    println!(
+        "simulated {} x {} pixels, {} dates, {} interferograms (seed {}, effects off: {}) into {} in {:.1} s",
+        r.rows,
+        r.cols,
+        r.num_dates,
+        r.num_pairs,
+        cfg.seed,
+        if off.is_empty() { "none".to_string() } else { off.join(",") },
+        r.out_dir.display(),
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

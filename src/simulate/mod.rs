@@ -1,1 +1,20 @@
 //! Synthetic ISCE2 topsStack stacks with ground truth.
+//!
+//! [`simulate`] writes, deterministically for a seed, the tree `stackSentinel.py` leaves behind
+//! (`merged/interferograms/D1_D2/filt_fine.{unw,cor,unw.conncomp}`, `merged/geom_reference/*.rdr`,
+//! `baselines/`, `reference/`) plus `truth/` (see [`truth`]). Effects are switched one by one
+//! in [`Effects`]. Sign convention: the unwrapped phase of pair (d1, d2) is
+//! `-4 pi / wavelength * (ts(d2) - ts(d1)) + noise`, with `ts` in metres, positive towards the
+//! satellite, as MintPy converts phase to range.
+
+mod config;
+mod fields;
+pub mod isce_writer;
+mod rng;
+pub mod sensor;
+pub mod truth;
+mod writer;
+
+pub use config::{Effects, SimConfig};
+pub use truth::{Truth, TruthHeader};
+pub use writer::{simulate, SimReport};
