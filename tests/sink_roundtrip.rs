@@ -44,7 +44,7 @@ fn avg_coh(y: usize, x: usize) -> f32 {
     ((y * 3 + x) % 10) as f32 / 10.0
 }
 fn mask(y: usize, x: usize) -> u8 {
-    ((y + 2 * x) % 3 == 0) as u8
+    (y + 2 * x).is_multiple_of(3) as u8
 }
 
 /// The results of one strip, from the value functions above.
@@ -100,6 +100,9 @@ fn write_run(dir: &Path, format: OutputFormat, length: usize, width: usize, rows
     assert!(paths.iter().all(|p| p.exists()), "{paths:?}");
 }
 
+/// Expected value of a layer at (row, column).
+type PixelFn = fn(usize, usize) -> f32;
+
 fn check_values(r: &RunResults, w: Window) {
     let ts = r.read_timeseries(w).unwrap();
     assert_eq!(ts.len(), N * w.pixels());
@@ -112,7 +115,7 @@ fn check_values(r: &RunResults, w: Window) {
             }
         }
     }
-    let layers: [(&str, fn(usize, usize) -> f32); 4] = [
+    let layers: [(&str, PixelFn); 4] = [
         ("temporalCoherence", tcoh),
         ("numInvIfgram", num_inv),
         ("avgSpatialCoh", avg_coh),
