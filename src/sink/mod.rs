@@ -6,6 +6,15 @@ use std::path::PathBuf;
 use crate::invert::ChunkOut;
 use crate::meta::{Attributes, Date};
 
+mod h5;
+mod layout;
+mod results;
+mod zarr;
+
+pub use h5::Hdf5Sink;
+pub use results::{RunResults, LAYER_NAMES};
+pub use zarr::{store_path, ZarrSink, COMPLETE_ATTR, STORE_NAME};
+
 /// Output format of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
@@ -42,4 +51,13 @@ pub trait Sink: Send {
     fn write_chunk(&mut self, out: &ChunkOut) -> anyhow::Result<()>;
     /// Flushes and closes the outputs; only after this are they complete.
     fn finalize(self: Box<Self>) -> anyhow::Result<Vec<PathBuf>>;
+}
+
+/// Creates the writer of `format` for `spec`: creates `spec.dir` and lays out every output,
+/// none of which looks complete until [`Sink::finalize`].
+pub fn create_sink(format: OutputFormat, spec: &OutputSpec) -> anyhow::Result<Box<dyn Sink>> {
+    Ok(match format {
+        OutputFormat::Zarr => Box::new(ZarrSink::create(spec)?),
+        OutputFormat::Hdf5 => Box::new(Hdf5Sink::create(spec)?),
+    })
 }

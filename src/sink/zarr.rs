@@ -1,0 +1,456 @@
+//! Zarr v3 writer: one store `sbas.zarr` with the time series, the per-pixel layers and the
+//! coordinates xarray needs (`date` decodes to datetimes). Storage chunks hold all dates of one
+//! strip-high block of at most 512 columns, so each strip write covers whole chunks: no chunk is
+//! ever read back and rewritten, and writers of disjoint strips never touch the same chunk.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, ensure, Context};
+use serde_json::{json, Map, Value};
+use zarrs::array::codec::ZstdCodec;
+use zarrs::array::{data_type, Array, ArrayBuilder, BytesToBytesCodecTraits, FillValue};
+use zarrs::filesystem::FilesystemStore;
+use zarrs::group::{Group, GroupBuilder};
+use zarrs::metadata_ext::group::consolidated_metadata::{
+    ConsolidatedMetadata, ConsolidatedMetadataKind,
+};
+use zarrs::node::Node;
+
+use super::layout::{self, ChunkShape, Layer, LAYERS, TIMESERIES};
+use super::{OutputSpec, Sink};
+use crate::invert::ChunkOut;
+use crate::meta::Attributes;
+use crate::window::Window;
+
+/// Name of the store inside the run directory.
+pub const STORE_NAME: &str = "sbas.zarr";
+
+/// Root attribute that is `false` until `finalize` has run.
+pub const COMPLETE_ATTR: &str = "sbas_complete";
+
+/// zstd level: 3 is zstd's default, a good speed/size balance for float rasters.
+const ZSTD_LEVEL: i32 = 3;
+
+/// Fill of the `date` coordinate: numpy's NaT, never a real date (0 would be 1970-01-01, which
+/// xarray could mask as missing).
+const DATE_FILL: i64 = i64::MIN;
+
+/// Fill of the `y`/`x` pixel-index coordinates: never a real index.
+const INDEX_FILL: i64 = -1;
+
+type Store = FilesystemStore;
+
+/// Writer of the Zarr store.
+pub struct ZarrSink {
+    spec: OutputSpec,
+    path: PathBuf,
+    store: Arc<Store>,
+    chunk: ChunkShape,
+    timeseries: Array<Store>,
+    layers: Vec<(Layer, Array<Store>)>,
+    /// One storage chunk being assembled (reused between chunks).
+    buf_f32: Vec<f32>,
+    buf_bool: Vec<bool>,
+}
+
+/// Where a run's store lives.
+pub fn store_path(dir: &Path) -> PathBuf {
+    dir.join(STORE_NAME)
+}
+
+fn zstd() -> Vec<Arc<dyn BytesToBytesCodecTraits>> {
+    vec![Arc::new(ZstdCodec::new(ZSTD_LEVEL, false))]
+}
+
+fn array_attrs(units: Option<&str>, long_name: &str, mintpy: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    if let Some(u) = units {
+        m.insert("units".into(), json!(u));
+    }
+    m.insert("long_name".into(), json!(long_name));
+    m.insert("mintpy_name".into(), json!(mintpy));
+    m
+}
+
+/// Root attributes: the run's MintPy keys (as strings, like MintPy's files) and the
+/// completion flag.
+fn root_attrs(spec: &OutputSpec, complete: bool) -> Map<String, Value> {
+    let attrs: Attributes = {
+        let mut a = spec.attrs.clone();
+        a.set("LENGTH", spec.length);
+        a.set("WIDTH", spec.width);
+        if !a.contains("REF_DATE") {
+            a.set("REF_DATE", spec.dates[0]);
+        }
+        a
+    };
+    let mut m: Map<String, Value> = attrs
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    m.insert(COMPLETE_ATTR.into(), json!(complete));
+    m
+}
+
+impl ZarrSink {
+    /// Creates the store, or reopens one left by an interrupted run of the same shape (its chunks
+    /// are kept, so a resumed run need not rewrite them). A store of another shape is refused.
+    pub fn create(spec: &OutputSpec) -> anyhow::Result<ZarrSink> {
+        layout::check_spec(spec)?;
+        let path = store_path(&spec.dir);
+        std::fs::create_dir_all(&path)
+            .with_context(|| format!("cannot create Zarr store {}", path.display()))?;
+        let store = Arc::new(
+            FilesystemStore::new(&path)
+                .with_context(|| format!("cannot open Zarr store {}", path.display()))?,
+        );
+        let chunk = ChunkShape::for_spec(spec);
+        if path.join("zarr.json").exists() {
+            check_compatible(&store, &path, spec, chunk)?;
+        }
+        let arrays = build_arrays(&store, spec, chunk)
+            .with_context(|| format!("cannot lay out Zarr store {}", path.display()))?;
+        let mut timeseries = None;
+        let mut layers = Vec::new();
+        for (name, array) in arrays {
+            array
+                .store_metadata()
+                .with_context(|| format!("cannot write {name} metadata in {}", path.display()))?;
+            if name == TIMESERIES {
+                timeseries = Some(array);
+            } else if let Ok(l) = layout::layer(&name) {
+                layers.push((*l, array));
+            } else {
+                write_coordinate(&array, &name, spec)
+                    .with_context(|| format!("cannot write {name} in {}", path.display()))?;
+            }
+        }
+        store_root(&store, spec, false, None)
+            .with_context(|| format!("cannot write root metadata of {}", path.display()))?;
+        Ok(ZarrSink {
+            spec: spec.clone(),
+            path,
+            store,
+            chunk,
+            timeseries: timeseries.expect("build_arrays always builds the time series"),
+            layers,
+            buf_f32: Vec::new(),
+            buf_bool: Vec::new(),
+        })
+    }
+
+    /// Writes one 2-D or 3-D block `src` (window `w`, `planes` leading planes) to `array`, one
+    /// whole storage chunk at a time; edge chunks are padded with the fill value.
+    fn write_f32(
+        &mut self,
+        array_idx: Option<usize>,
+        src: &[f32],
+        planes: usize,
+        w: &Window,
+    ) -> anyhow::Result<()> {
+        let (cr, cc) = (self.chunk.rows, self.chunk.cols);
+        let array = match array_idx {
+            None => &self.timeseries,
+            Some(i) => &self.layers[i].1,
+        };
+        for (ci, cj, sub) in chunks_of(w, cr, cc) {
+            self.buf_f32.clear();
+            self.buf_f32.resize(planes * cr * cc, f32::NAN);
+            copy_block(src, w, &sub, planes, cr, cc, &mut self.buf_f32);
+            let idx: Vec<u64> = match array_idx {
+                None => vec![0, ci, cj],
+                Some(_) => vec![ci, cj],
+            };
+            array
+                .store_chunk(&idx, &self.buf_f32[..])
+                .with_context(|| {
+                    format!("cannot write chunk {idx:?} of {}", self.path.display())
+                })?;
+        }
+        Ok(())
+    }
+
+    fn write_mask(&mut self, array_idx: usize, src: &[u8], w: &Window) -> anyhow::Result<()> {
+        let (cr, cc) = (self.chunk.rows, self.chunk.cols);
+        let array = &self.layers[array_idx].1;
+        for (ci, cj, sub) in chunks_of(w, cr, cc) {
+            self.buf_bool.clear();
+            self.buf_bool.resize(cr * cc, false);
+            for y in sub.y0..sub.y1 {
+                let s = (y - w.y0) * w.cols() + (sub.x0 - w.x0);
+                let d = (y - sub.y0) * cc;
+                for (o, &m) in self.buf_bool[d..d + sub.cols()]
+                    .iter_mut()
+                    .zip(&src[s..s + sub.cols()])
+                {
+                    *o = m != 0;
+                }
+            }
+            array
+                .store_chunk(&[ci, cj], &self.buf_bool[..])
+                .with_context(|| format!("cannot write mask chunk of {}", self.path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+/// The storage chunks (row index, column index, image window) covered by an aligned window.
+fn chunks_of(w: &Window, cr: usize, cc: usize) -> impl Iterator<Item = (u64, u64, Window)> + '_ {
+    let rows = (w.y0 / cr)..w.y1.div_ceil(cr);
+    rows.flat_map(move |ci| {
+        ((w.x0 / cc)..w.x1.div_ceil(cc)).map(move |cj| {
+            let sub = Window {
+                y0: ci * cr,
+                y1: ((ci + 1) * cr).min(w.y1),
+                x0: cj * cc,
+                x1: ((cj + 1) * cc).min(w.x1),
+            };
+            (ci as u64, cj as u64, sub)
+        })
+    })
+}
+
+/// Copies `sub` (inside window `w`) of every plane of `src` into a chunk buffer of
+/// `planes x cr x cc`, whose origin is `sub`'s top-left corner.
+fn copy_block(
+    src: &[f32],
+    w: &Window,
+    sub: &Window,
+    planes: usize,
+    cr: usize,
+    cc: usize,
+    dst: &mut [f32],
+) {
+    let plane = w.pixels();
+    for p in 0..planes {
+        for y in sub.y0..sub.y1 {
+            let s = p * plane + (y - w.y0) * w.cols() + (sub.x0 - w.x0);
+            let d = p * cr * cc + (y - sub.y0) * cc;
+            dst[d..d + sub.cols()].copy_from_slice(&src[s..s + sub.cols()]);
+        }
+    }
+}
+
+/// Every array of the store, by name: the outputs first, then the coordinates.
+fn build_arrays(
+    store: &Arc<Store>,
+    spec: &OutputSpec,
+    chunk: ChunkShape,
+) -> anyhow::Result<Vec<(String, Array<Store>)>> {
+    let (n, l, w) = (
+        spec.dates.len() as u64,
+        spec.length as u64,
+        spec.width as u64,
+    );
+    let (cr, cc) = (chunk.rows as u64, chunk.cols as u64);
+    let mut out = Vec::new();
+    let ts = ArrayBuilder::new(
+        vec![n, l, w],
+        vec![n, cr, cc],
+        data_type::float32(),
+        f32::NAN,
+    )
+    .bytes_to_bytes_codecs(zstd())
+    .dimension_names(Some(["date", "y", "x"]))
+    .attributes(array_attrs(
+        Some("m"),
+        "cumulative LOS displacement, positive towards the satellite",
+        "timeseries.h5:timeseries",
+    ))
+    .build(store.clone(), &format!("/{TIMESERIES}"))?;
+    out.push((TIMESERIES.to_string(), ts));
+    for layer in LAYERS {
+        let mut b = if layer.is_bool {
+            ArrayBuilder::new(
+                vec![l, w],
+                vec![cr, cc],
+                data_type::bool(),
+                FillValue::from(false),
+            )
+        } else {
+            ArrayBuilder::new(vec![l, w], vec![cr, cc], data_type::float32(), f32::NAN)
+        };
+        let a = b
+            .bytes_to_bytes_codecs(zstd())
+            .dimension_names(Some(["y", "x"]))
+            .attributes(array_attrs(
+                Some(layer.unit),
+                layer.long_name,
+                &format!("{}:{}", layer.h5_file, layer.h5_dataset),
+            ))
+            .build(store.clone(), &format!("/{}", layer.name))?;
+        out.push((layer.name.to_string(), a));
+    }
+    let mut date_attrs = array_attrs(None, "acquisition date", "timeseries.h5:date");
+    date_attrs.insert("units".into(), json!("days since 1970-01-01"));
+    date_attrs.insert("calendar".into(), json!("proleptic_gregorian"));
+    let coords = [
+        ("date", n, DATE_FILL, "date", date_attrs),
+        (
+            "y",
+            l,
+            INDEX_FILL,
+            "y",
+            array_attrs(None, "row (pixel index)", "y"),
+        ),
+        (
+            "x",
+            w,
+            INDEX_FILL,
+            "x",
+            array_attrs(None, "column (pixel index)", "x"),
+        ),
+    ];
+    for (name, len, fill, dim, attrs) in coords {
+        let a = ArrayBuilder::new(vec![len], vec![len], data_type::int64(), fill)
+            .dimension_names(Some([dim]))
+            .attributes(attrs)
+            .build(store.clone(), &format!("/{name}"))?;
+        out.push((name.to_string(), a));
+    }
+    let bperp = ArrayBuilder::new(vec![n], vec![n], data_type::float32(), f32::NAN)
+        .dimension_names(Some(["date"]))
+        .attributes(array_attrs(
+            Some("m"),
+            "perpendicular baseline",
+            "timeseries.h5:bperp",
+        ))
+        .build(store.clone(), "/bperp")?;
+    out.push(("bperp".to_string(), bperp));
+    Ok(out)
+}
+
+fn write_coordinate(array: &Array<Store>, name: &str, spec: &OutputSpec) -> anyhow::Result<()> {
+    match name {
+        "date" => {
+            let days: Vec<i64> = spec
+                .dates
+                .iter()
+                .map(|d| i64::from(d.days_since_epoch()))
+                .collect();
+            array.store_chunk(&[0], days)?;
+        }
+        "y" => array.store_chunk(&[0], (0..spec.length as i64).collect::<Vec<_>>())?,
+        "x" => array.store_chunk(&[0], (0..spec.width as i64).collect::<Vec<_>>())?,
+        "bperp" => array.store_chunk(&[0], &spec.bperp[..])?,
+        other => bail!("no coordinate named {other}"),
+    }
+    Ok(())
+}
+
+/// Writes the root group: attributes, completion flag and, when given, consolidated metadata.
+fn store_root(
+    store: &Arc<Store>,
+    spec: &OutputSpec,
+    complete: bool,
+    consolidated: Option<ConsolidatedMetadata>,
+) -> anyhow::Result<()> {
+    let mut group: Group<Store> = GroupBuilder::new()
+        .attributes(root_attrs(spec, complete))
+        .build(store.clone(), "/")?;
+    group.set_consolidated_metadata(consolidated);
+    group.store_metadata()?;
+    Ok(())
+}
+
+/// Refuses to reuse a store whose time series has another shape, chunking or dates.
+fn check_compatible(
+    store: &Arc<Store>,
+    path: &Path,
+    spec: &OutputSpec,
+    chunk: ChunkShape,
+) -> anyhow::Result<()> {
+    let refuse = |why: String| {
+        anyhow::anyhow!(
+            "{} already holds another run ({why}); remove it or choose another output directory",
+            path.display()
+        )
+    };
+    let ts = Array::open(store.clone(), &format!("/{TIMESERIES}"))
+        .map_err(|e| refuse(format!("no readable time series: {e}")))?;
+    let want = [
+        spec.dates.len() as u64,
+        spec.length as u64,
+        spec.width as u64,
+    ];
+    ensure!(
+        ts.shape() == want,
+        refuse(format!(
+            "time series shape {:?}, this run {:?}",
+            ts.shape(),
+            want
+        ))
+    );
+    let got_chunk = ts
+        .chunk_shape(&[0, 0, 0])
+        .map_err(|e| refuse(e.to_string()))?;
+    let got_chunk: Vec<u64> = got_chunk.iter().map(|c| c.get()).collect();
+    let want_chunk = [
+        spec.dates.len() as u64,
+        chunk.rows as u64,
+        chunk.cols as u64,
+    ];
+    ensure!(
+        got_chunk == want_chunk,
+        refuse(format!(
+            "storage chunks {got_chunk:?}, this run {want_chunk:?}"
+        ))
+    );
+    let dates = Array::open(store.clone(), "/date")
+        .map_err(|e| refuse(format!("no readable dates: {e}")))?;
+    let days: Vec<i64> = dates
+        .retrieve_array_subset(&dates.subset_all())
+        .map_err(|e| refuse(format!("no readable dates: {e}")))?;
+    let want_days: Vec<i64> = spec
+        .dates
+        .iter()
+        .map(|d| i64::from(d.days_since_epoch()))
+        .collect();
+    ensure!(days == want_days, refuse("different dates".to_string()));
+    Ok(())
+}
+
+impl Sink for ZarrSink {
+    fn write_chunk(&mut self, out: &ChunkOut) -> anyhow::Result<()> {
+        layout::check_chunk(&self.spec, out)?;
+        let w = out.window;
+        if !self.chunk.aligned(&w, self.spec.length, self.spec.width) {
+            bail!(
+                "chunk {} (rows {}..{}, cols {}..{}) does not cover whole storage chunks of {} rows x {} \
+                 columns in {}: writing it would rewrite chunks shared with other writers",
+                out.id,
+                w.y0,
+                w.y1,
+                w.x0,
+                w.x1,
+                self.chunk.rows,
+                self.chunk.cols,
+                self.path.display()
+            );
+        }
+        let n = self.spec.dates.len();
+        self.write_f32(None, &out.timeseries, n, &w)?;
+        for i in 0..self.layers.len() {
+            let layer = self.layers[i].0;
+            match layout::layer_f32(out, &layer) {
+                Some(values) => self.write_f32(Some(i), values, 1, &w)?,
+                None => self.write_mask(i, &out.mask_temp_coh, &w)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn finalize(self: Box<Self>) -> anyhow::Result<Vec<PathBuf>> {
+        let ctx = || format!("cannot finalize Zarr store {}", self.path.display());
+        let node = Node::open(&self.store, "/").with_context(ctx)?;
+        let consolidated = node
+            .consolidate_metadata()
+            .map(|metadata| ConsolidatedMetadata {
+                metadata,
+                kind: ConsolidatedMetadataKind::Inline,
+            });
+        store_root(&self.store, &self.spec, true, consolidated).with_context(ctx)?;
+        Ok(vec![self.path.clone()])
+    }
+}
