@@ -9,6 +9,7 @@ pub mod meta;
 pub mod network;
 pub mod window;
 
+pub mod assess;
 pub mod cli;
 pub mod invert;
 pub mod simulate;

@@ -278,7 +278,12 @@ mod tests {
         let mut x = b.clone();
         banded_cholesky_solve(&l, n, bw, &mut x);
         for i in 0..n {
-            assert!((x[i] - dense[i]).abs() < 1e-12, "{i}: {} vs {}", x[i], dense[i]);
+            assert!(
+                (x[i] - dense[i]).abs() < 1e-12,
+                "{i}: {} vs {}",
+                x[i],
+                dense[i]
+            );
         }
         // A singular matrix is refused.
         let mut s = vec![1.0, 1.0, 1.0, 1.0];

@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod demo;
 pub mod invert;
 pub mod simulate;
 
@@ -19,6 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// Invert a stack of unwrapped interferograms into a displacement time series.
     Invert(invert::InvertArgs),
+    /// Simulate a small stack, invert it and report the error against the ground truth.
+    Demo(demo::DemoArgs),
     /// Write a synthetic ISCE2 topsStack tree with ground truth.
     Simulate(simulate::SimulateArgs),
 }
@@ -29,6 +32,7 @@ pub fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Invert(args) => invert::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Demo(args) => demo::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

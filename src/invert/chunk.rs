@@ -37,7 +37,8 @@ impl AllValid {
         let (m, n) = (network.num_pairs(), design.num_unknowns());
         let pinv = linalg::pseudo_inverse(&network.design_velocity(), m, n, RCOND);
         let mut count = vec![0; design.num_dates];
-        let redundant = (design.min_redundancy(|_| true, &mut count) as f64) >= min_redundancy as f64;
+        let redundant =
+            (design.min_redundancy(|_| true, &mut count) as f64) >= min_redundancy as f64;
         AllValid {
             pinv,
             redundant,
@@ -224,7 +225,9 @@ impl Inverter {
                 continue;
             }
             let w = weighted.then(|| &s.w[k * m..(k + 1) * m]);
-            let outcome = s.solver.solve(&self.design, y, w, self.config.min_redundancy);
+            let outcome = s
+                .solver
+                .solve(&self.design, y, w, self.config.min_redundancy);
             self.record(outcome, k, &mut out, &mut stats, shadow);
             if let Outcome::Solved { .. } = outcome {
                 let ts = &s.solver.ts;
@@ -260,7 +263,9 @@ impl Inverter {
                 let c = coh[k];
                 let keep = match self.config.mask {
                     None => true,
-                    Some(ObsMask::ConnComp) => conncomp.is_some_and(|cc| cc[k] != 0.0 && !cc[k].is_nan()),
+                    Some(ObsMask::ConnComp) => {
+                        conncomp.is_some_and(|cc| cc[k] != 0.0 && !cc[k].is_nan())
+                    }
                     Some(ObsMask::Coherence(t)) => (if c.is_nan() { 0.0 } else { c }) >= t,
                 };
                 s.y[k * m + i] = if keep && v != 0.0 && !v.is_nan() {
@@ -419,13 +424,25 @@ impl BlockScratch {
         let shared = inv.all_valid.is_some();
         BlockScratch {
             y: vec![0.0; BLOCK * m],
-            w: if weighted { vec![0.0; BLOCK * m] } else { Vec::new() },
+            w: if weighted {
+                vec![0.0; BLOCK * m]
+            } else {
+                Vec::new()
+            },
             coh_sum: vec![0.0; BLOCK],
             coh_cnt: vec![0; BLOCK],
             solver: PixelSolver::new(&inv.design),
             fast: Vec::with_capacity(if shared { BLOCK } else { 0 }),
-            y_fast: if shared { vec![0.0; BLOCK * m] } else { Vec::new() },
-            x_fast: if shared { vec![0.0; BLOCK * n] } else { Vec::new() },
+            y_fast: if shared {
+                vec![0.0; BLOCK * m]
+            } else {
+                Vec::new()
+            },
+            x_fast: if shared {
+                vec![0.0; BLOCK * n]
+            } else {
+                Vec::new()
+            },
             ts: vec![0.0; n + 1],
         }
     }
