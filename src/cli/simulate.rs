@@ -33,7 +33,7 @@ pub struct SimulateArgs {
     /// Days between acquisitions.
     #[arg(long, default_value_t = 12)]
     pub interval_days: i32,
-    /// Largest absolute perpendicular baseline of a date (m).
+    /// Largest absolute perpendicular baseline of a date relative to the first date (m).
     #[arg(long, default_value_t = 150.0)]
     pub max_bperp: f64,
     /// No linear deformation.
