@@ -24,7 +24,8 @@ mkdir -p "$fixture"
     --rows "$rows" --cols "$cols" --dates "$dates" --neighbors "$neighbors" --seed "$seed")
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# KEEP_WORK=1 keeps MintPy's work folders (and logs) for inspection.
+if [ -n "${KEEP_WORK:-}" ]; then echo "MintPy work folders: $work"; else trap 'rm -rf "$work"' EXIT; fi
 
 write_template() { # $1 = weight function, $2 = output file
     cat > "$2" <<TEMPLATE

@@ -33,7 +33,7 @@ pub struct SimulateArgs {
     /// Days between acquisitions.
     #[arg(long, default_value_t = 12)]
     pub interval_days: i32,
-    /// Largest absolute perpendicular baseline of a date (m).
+    /// Largest absolute perpendicular baseline of a date relative to the first date (m).
     #[arg(long, default_value_t = 150.0)]
     pub max_bperp: f64,
     /// No linear deformation.
@@ -118,4 +118,50 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
         t0.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+
+    fn parse(args: &[&str]) -> super::SimulateArgs {
+        match Cli::try_parse_from(args).expect("arguments parse").command {
+            Command::Simulate(a) => a,
+            // Other subcommands exist on other branches.
+            #[allow(unreachable_patterns)]
+            _ => panic!("expected the simulate subcommand"),
+        }
+    }
+
+    #[test]
+    fn flags_switch_effects_off() {
+        let a = parse(&[
+            "sbas",
+            "simulate",
+            "out",
+            "--rows",
+            "40",
+            "--cols",
+            "50",
+            "--dates",
+            "12",
+            "--neighbors",
+            "2",
+            "--seed",
+            "9",
+            "--no-water",
+            "--no-unwrap-errors",
+        ]);
+        let cfg = a.config().expect("valid options");
+        assert_eq!(
+            (cfg.rows, cfg.cols, cfg.num_dates, cfg.neighbors, cfg.seed),
+            (40, 50, 12, 2, 9)
+        );
+        assert!(!cfg.effects.water && !cfg.effects.unwrap_errors);
+        assert!(cfg.effects.atmosphere && cfg.effects.dem_error);
+        let bad = parse(&["sbas", "simulate", "out", "--start-date", "2020-01-01"]);
+        assert!(bad.config().is_err());
+    }
 }

@@ -107,7 +107,7 @@ pub struct SimConfig {
     pub neighbors: usize,
     /// Seed of every random draw: the same seed gives byte-identical output.
     pub seed: u64,
-    /// Largest absolute perpendicular baseline of a date (m).
+    /// Largest absolute perpendicular baseline of a date relative to the first date (m).
     pub max_bperp_m: f64,
     /// Which effects to simulate.
     pub effects: Effects,

@@ -48,6 +48,8 @@ pub(crate) struct Scene {
     pub cols: usize,
     /// Years since the first date, per date.
     pub t_years: Vec<f64>,
+    /// `(sin, cos)` of `2 pi t_years`, per date.
+    pub annual: Vec<(f64, f64)>,
     /// Perpendicular baseline per date relative to the first date (m).
     pub bperp: Vec<f64>,
     /// Parallel baseline per date relative to the first date (m), for the baseline files.
@@ -117,16 +119,24 @@ fn box_line(data: &mut [f32], stride: usize, radius: usize, prefix: &mut [f64], 
 
 /// Smooth Gaussian noise with zero mean and unit standard deviation.
 fn smooth_noise(rng: &mut Rng, rows: usize, cols: usize, radius: usize) -> Vec<f32> {
-    let mut f: Vec<f32> = (0..rows * cols).map(|_| rng.normal() as f32).collect();
-    smooth(&mut f, rows, cols, radius.max(1));
+    let mut f = vec![0.0f32; rows * cols];
+    fill_smooth_noise(&mut f, rng, rows, cols, radius);
+    f
+}
+
+/// Fills `f` (rows x cols) with smooth Gaussian noise of zero mean and unit standard deviation.
+fn fill_smooth_noise(f: &mut [f32], rng: &mut Rng, rows: usize, cols: usize, radius: usize) {
+    for v in f.iter_mut() {
+        *v = rng.normal() as f32;
+    }
+    smooth(f, rows, cols, radius.max(1));
     let n = f.len() as f64;
     let mean = f.iter().map(|&v| v as f64).sum::<f64>() / n;
     let var = f.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;
     let scale = if var > 0.0 { 1.0 / var.sqrt() } else { 0.0 };
-    for v in &mut f {
+    for v in f.iter_mut() {
         *v = ((*v as f64 - mean) * scale) as f32;
     }
-    f
 }
 
 /// `exp(-d^2 / 2)` of the distance of (y, x) to a centre, in units of `sigma` pixels.
@@ -155,10 +165,17 @@ impl Scene {
             .collect();
 
         let mut rng = Rng::new(cfg.seed, Stream::Baselines, 0);
-        let raw_bperp: Vec<f64> = (0..cfg.num_dates)
-            .map(|_| rng.range(-cfg.max_bperp_m, cfg.max_bperp_m))
+        // Baselines relative to the first date (the stack's reference), as topsStack reports.
+        let bperp: Vec<f64> = (0..cfg.num_dates)
+            .map(|k| {
+                let b = rng.range(-cfg.max_bperp_m, cfg.max_bperp_m);
+                if k == 0 {
+                    0.0
+                } else {
+                    b
+                }
+            })
             .collect();
-        let bperp: Vec<f64> = raw_bperp.iter().map(|b| b - raw_bperp[0]).collect();
         let bpar: Vec<f64> = (0..cfg.num_dates)
             .map(|i| if i == 0 { 0.0 } else { rng.range(-60.0, 60.0) })
             .collect();
@@ -253,26 +270,28 @@ impl Scene {
 
         let atmosphere = if e.atmosphere {
             let radius = ((short / 10.0) as usize).max(2);
-            let screens: Vec<Vec<f32>> = (0..cfg.num_dates)
-                .into_par_iter()
-                .map(|k| {
+            let mut screens = vec![0.0f32; cfg.num_dates * npix];
+            screens
+                .par_chunks_mut(npix)
+                .enumerate()
+                .for_each(|(k, screen)| {
                     let mut rng = Rng::new(cfg.seed, Stream::Atmosphere, k as u64);
-                    let mut s = smooth_noise(&mut rng, rows, cols, radius);
-                    for v in &mut s {
+                    fill_smooth_noise(screen, &mut rng, rows, cols, radius);
+                    for v in screen.iter_mut() {
                         *v *= ATMOSPHERE_STD as f32;
                     }
-                    s
-                })
-                .collect();
-            screens.concat()
+                });
+            screens
         } else {
             Vec::new()
         };
 
+        let annual = t_years.iter().map(|t| (2.0 * PI * t).sin_cos()).collect();
         Scene {
             rows,
             cols,
             t_years,
+            annual,
             bperp,
             bpar,
             water,
@@ -292,7 +311,7 @@ impl Scene {
     /// Deformation of pixel `p` at date `k` relative to the first date (m, LOS).
     pub(crate) fn deformation(&self, k: usize, p: usize) -> f64 {
         let t = self.t_years[k];
-        let (s, c) = (2.0 * PI * t).sin_cos();
+        let (s, c) = self.annual[k];
         self.velocity[p] as f64 * t
             + self.seasonal_sin[p] as f64 * s
             + self.seasonal_cos[p] as f64 * (c - 1.0)

@@ -177,10 +177,14 @@ pub fn reference_metadata(rows: usize, cols: usize, start_utc: &str, stop_utc: &
         a.set(format!("LAT_REF{}", i + 1), f(lat));
         a.set(format!("LON_REF{}", i + 1), f(lon));
     }
-    a.set(
-        "CENTER_INCIDENCE_ANGLE",
-        f(incidence_deg(cols / 2) as f32 as f64),
-    );
+    // MintPy reads it from the float32 los.rdr, so it prints a float32.
+    let inc = format!("{}", incidence_deg(cols / 2) as f32);
+    let inc = if inc.contains('.') {
+        inc
+    } else {
+        format!("{inc}.0")
+    };
+    a.set("CENTER_INCIDENCE_ANGLE", inc);
     a
 }
 
