@@ -237,6 +237,11 @@ fn hdf5_files_have_mintpy_layout_and_appear_only_at_finalize() {
     );
     assert!(sink.write_chunk(&outside).is_err());
     assert!(!dir.join("timeseries.h5").exists());
+    // Readable (from the .part files) but not complete before finalize.
+    let r = RunResults::open(dir).unwrap();
+    assert!(!r.is_complete());
+    check_values(&r, Window::full(10, 7));
+    drop(r);
     sink.finalize().unwrap();
     for f in files {
         assert!(dir.join(f).exists(), "{f} missing after finalize");
@@ -397,6 +402,10 @@ fn zarr_store_has_dimensions_coordinates_and_completion_flag() {
     assert_eq!(dims(&ts), ["date", "y", "x"]);
     assert_eq!(ts.data_type(), &zarrs::array::data_type::float32());
     assert_eq!(ts.attributes()["units"], "m");
+    assert!(
+        !ts.attributes().contains_key("_zarrs"),
+        "dict attrs break to_netcdf"
+    );
     let chunk: Vec<u64> = ts
         .chunk_shape(&[0, 0, 0])
         .unwrap()

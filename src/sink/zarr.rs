@@ -9,7 +9,9 @@ use std::sync::Arc;
 use anyhow::{bail, ensure, Context};
 use serde_json::{json, Map, Value};
 use zarrs::array::codec::ZstdCodec;
-use zarrs::array::{data_type, Array, ArrayBuilder, BytesToBytesCodecTraits, FillValue};
+use zarrs::array::{
+    data_type, Array, ArrayBuilder, ArrayMetadataOptions, BytesToBytesCodecTraits, FillValue,
+};
 use zarrs::filesystem::FilesystemStore;
 use zarrs::group::{Group, GroupBuilder};
 use zarrs::metadata_ext::group::consolidated_metadata::{
@@ -114,8 +116,12 @@ impl ZarrSink {
         let mut timeseries = None;
         let mut layers = Vec::new();
         for (name, array) in arrays {
+            // Without zarrs' own `_zarrs` attribute: a nested dict attribute would make
+            // xarray's `to_netcdf` fail on the opened dataset.
             array
-                .store_metadata()
+                .store_metadata_opt(
+                    &ArrayMetadataOptions::default().with_include_zarrs_metadata(false),
+                )
                 .with_context(|| format!("cannot write {name} metadata in {}", path.display()))?;
             if name == TIMESERIES {
                 timeseries = Some(array);
