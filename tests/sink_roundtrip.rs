@@ -448,11 +448,23 @@ fn zarr_store_is_reused_when_compatible_and_refused_otherwise() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     write_run(dir, OutputFormat::Zarr, 10, 7, 4);
-    // Same shape: reopened (as a resumed run would), chunks kept, flag reset until finalize.
-    let s = spec(dir, 10, 7, 4);
+    let store = dir.join("sbas.zarr");
+    let mtime = |p: &str| {
+        std::fs::metadata(store.join(p))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let before = [mtime("timeseries/zarr.json"), mtime("date/c/0")];
+    // Same shape: reopened (as a resumed run would), chunks kept, flag reset until finalize;
+    // array metadata and coordinates that did not change are not rewritten.
+    let mut s = spec(dir, 10, 7, 4);
+    s.bperp[1] = 99.0;
     let sink = create_sink(OutputFormat::Zarr, &s).unwrap();
+    assert_eq!([mtime("timeseries/zarr.json"), mtime("date/c/0")], before);
     let r = RunResults::open(dir).unwrap();
     assert!(!r.is_complete());
+    assert_eq!(r.bperp()[1], 99.0, "a changed coordinate is rewritten");
     check_values(&r, Window::full(10, 7));
     sink.finalize().unwrap();
     assert!(RunResults::open(dir).unwrap().is_complete());
