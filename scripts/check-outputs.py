@@ -58,6 +58,10 @@ def check_hdf5(run_dir, out_dir):
             for key, value in f.attrs.items():
                 if not isinstance(value, str):
                     check(False, f"{name} attribute {key} is a str (got {type(value)})")
+                atype = f.attrs.get_id(key).get_type()
+                if not (atype.is_variable_str() and atype.get_cset() == h5py.h5t.CSET_UTF8):
+                    check(False, f"{name} attribute {key} is a variable-length UTF-8 string")
+            check(True, f"{name}: all {len(f.attrs)} attributes are variable-length UTF-8 str")
             check(f.attrs["FILE_TYPE"] == ftype, f"{name} FILE_TYPE = {ftype}")
             check(f.attrs.get("UNIT") == unit, f"{name} UNIT = {unit}")
             ds = f[dset]
@@ -66,6 +70,10 @@ def check_hdf5(run_dir, out_dir):
             check(ds.chunks is not None, f"{name}/{dset} chunked {ds.chunks}")
             if name == "timeseries.h5":
                 check(f["date"].dtype == np.dtype("S8"), f"date dtype {f['date'].dtype}")
+                dtid = f["date"].id.get_type()
+                check(dtid.get_strpad() == h5py.h5t.STR_NULLPAD
+                      and dtid.get_cset() == h5py.h5t.CSET_ASCII,
+                      "date strings are NULLPAD ASCII, as h5py writes numpy |S8")
                 check(f["bperp"].dtype == np.float32, "bperp float32")
                 check(ds.maxshape[0] is None, f"timeseries maxshape {ds.maxshape}")
                 check("REF_DATE" in f.attrs, f"REF_DATE = {f.attrs['REF_DATE']}")

@@ -249,6 +249,7 @@ fn hdf5_files_have_mintpy_layout_and_appear_only_at_finalize() {
     }
 
     let f = hdf5::File::open(dir.join("timeseries.h5")).unwrap();
+    assert_eq!(f.member_names().unwrap(), ["bperp", "date", "timeseries"]);
     let date = f.dataset("date").unwrap();
     assert_eq!(
         date.dtype().unwrap().to_descriptor().unwrap(),
