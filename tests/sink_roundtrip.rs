@@ -237,6 +237,11 @@ fn hdf5_files_have_mintpy_layout_and_appear_only_at_finalize() {
     );
     assert!(sink.write_chunk(&outside).is_err());
     assert!(!dir.join("timeseries.h5").exists());
+    // Readable (from the .part files) but not complete before finalize.
+    let r = RunResults::open(dir).unwrap();
+    assert!(!r.is_complete());
+    check_values(&r, Window::full(10, 7));
+    drop(r);
     sink.finalize().unwrap();
     for f in files {
         assert!(dir.join(f).exists(), "{f} missing after finalize");
@@ -244,6 +249,7 @@ fn hdf5_files_have_mintpy_layout_and_appear_only_at_finalize() {
     }
 
     let f = hdf5::File::open(dir.join("timeseries.h5")).unwrap();
+    assert_eq!(f.member_names().unwrap(), ["bperp", "date", "timeseries"]);
     let date = f.dataset("date").unwrap();
     assert_eq!(
         date.dtype().unwrap().to_descriptor().unwrap(),
@@ -397,6 +403,10 @@ fn zarr_store_has_dimensions_coordinates_and_completion_flag() {
     assert_eq!(dims(&ts), ["date", "y", "x"]);
     assert_eq!(ts.data_type(), &zarrs::array::data_type::float32());
     assert_eq!(ts.attributes()["units"], "m");
+    assert!(
+        !ts.attributes().contains_key("_zarrs"),
+        "dict attrs break to_netcdf"
+    );
     let chunk: Vec<u64> = ts
         .chunk_shape(&[0, 0, 0])
         .unwrap()
@@ -439,11 +449,23 @@ fn zarr_store_is_reused_when_compatible_and_refused_otherwise() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     write_run(dir, OutputFormat::Zarr, 10, 7, 4);
-    // Same shape: reopened (as a resumed run would), chunks kept, flag reset until finalize.
-    let s = spec(dir, 10, 7, 4);
+    let store = dir.join("sbas.zarr");
+    let mtime = |p: &str| {
+        std::fs::metadata(store.join(p))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let before = [mtime("timeseries/zarr.json"), mtime("date/c/0")];
+    // Same shape: reopened (as a resumed run would), chunks kept, flag reset until finalize;
+    // array metadata and coordinates that did not change are not rewritten.
+    let mut s = spec(dir, 10, 7, 4);
+    s.bperp[1] = 99.0;
     let sink = create_sink(OutputFormat::Zarr, &s).unwrap();
+    assert_eq!([mtime("timeseries/zarr.json"), mtime("date/c/0")], before);
     let r = RunResults::open(dir).unwrap();
     assert!(!r.is_complete());
+    assert_eq!(r.bperp()[1], 99.0, "a changed coordinate is rewritten");
     check_values(&r, Window::full(10, 7));
     sink.finalize().unwrap();
     assert!(RunResults::open(dir).unwrap().is_complete());

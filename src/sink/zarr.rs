@@ -9,7 +9,9 @@ use std::sync::Arc;
 use anyhow::{bail, ensure, Context};
 use serde_json::{json, Map, Value};
 use zarrs::array::codec::ZstdCodec;
-use zarrs::array::{data_type, Array, ArrayBuilder, BytesToBytesCodecTraits, FillValue};
+use zarrs::array::{
+    data_type, Array, ArrayBuilder, ArrayMetadataOptions, BytesToBytesCodecTraits, FillValue,
+};
 use zarrs::filesystem::FilesystemStore;
 use zarrs::group::{Group, GroupBuilder};
 use zarrs::metadata_ext::group::consolidated_metadata::{
@@ -113,21 +115,26 @@ impl ZarrSink {
             .with_context(|| format!("cannot lay out Zarr store {}", path.display()))?;
         let mut timeseries = None;
         let mut layers = Vec::new();
+        // Everything is written only where it differs from what the store holds, so that jobs
+        // sharing one store (or a resumed run) rewrite no metadata under each other's feet.
         for (name, array) in arrays {
-            array
-                .store_metadata()
-                .with_context(|| format!("cannot write {name} metadata in {}", path.display()))?;
+            let ctx = || format!("cannot write {name} in {}", path.display());
+            store_metadata_if_changed(&store, &array).with_context(ctx)?;
             if name == TIMESERIES {
                 timeseries = Some(array);
             } else if let Ok(l) = layout::layer(&name) {
                 layers.push((*l, array));
             } else {
-                write_coordinate(&array, &name, spec)
-                    .with_context(|| format!("cannot write {name} in {}", path.display()))?;
+                write_coordinate(&array, &name, spec).with_context(ctx)?;
             }
         }
-        store_root(&store, spec, false, None)
-            .with_context(|| format!("cannot write root metadata of {}", path.display()))?;
+        let root_is_current = Group::open(store.clone(), "/").is_ok_and(|g| {
+            g.attributes() == &root_attrs(spec, false) && g.consolidated_metadata().is_none()
+        });
+        if !root_is_current {
+            store_root(&store, spec, false, None)
+                .with_context(|| format!("cannot write root metadata of {}", path.display()))?;
+        }
         Ok(ZarrSink {
             spec: spec.clone(),
             path,
@@ -321,22 +328,49 @@ fn build_arrays(
     Ok(out)
 }
 
-fn write_coordinate(array: &Array<Store>, name: &str, spec: &OutputSpec) -> anyhow::Result<()> {
-    match name {
-        "date" => {
-            let days: Vec<i64> = spec
-                .dates
-                .iter()
-                .map(|d| i64::from(d.days_since_epoch()))
-                .collect();
-            array.store_chunk(&[0], days)?;
-        }
-        "y" => array.store_chunk(&[0], (0..spec.length as i64).collect::<Vec<_>>())?,
-        "x" => array.store_chunk(&[0], (0..spec.width as i64).collect::<Vec<_>>())?,
-        "bperp" => array.store_chunk(&[0], &spec.bperp[..])?,
-        other => bail!("no coordinate named {other}"),
+/// Options of every stored array metadata: without zarrs' own `_zarrs` attribute, a nested
+/// dict that would make xarray's `to_netcdf` fail on the opened dataset.
+fn metadata_options() -> ArrayMetadataOptions {
+    ArrayMetadataOptions::default().with_include_zarrs_metadata(false)
+}
+
+fn store_metadata_if_changed(store: &Arc<Store>, array: &Array<Store>) -> anyhow::Result<()> {
+    let options = metadata_options();
+    let current = Array::open(store.clone(), array.path().as_str())
+        .is_ok_and(|old| old.metadata_opt(&options) == array.metadata_opt(&options));
+    if !current {
+        array.store_metadata_opt(&options)?;
     }
     Ok(())
+}
+
+/// Writes a coordinate array (one chunk) unless it already holds these values.
+fn write_coordinate(array: &Array<Store>, name: &str, spec: &OutputSpec) -> anyhow::Result<()> {
+    fn store<T>(array: &Array<Store>, values: Vec<T>) -> anyhow::Result<()>
+    where
+        T: zarrs::array::ElementOwned + PartialEq,
+        Vec<T>: zarrs::array::FromArrayBytes,
+        Vec<T>: zarrs::array::IntoArrayBytes<'static>,
+    {
+        let old: Option<Vec<T>> = array.retrieve_array_subset(&array.subset_all()).ok();
+        if old.as_ref() != Some(&values) {
+            array.store_chunk(&[0], values)?;
+        }
+        Ok(())
+    }
+    match name {
+        "date" => store(
+            array,
+            spec.dates
+                .iter()
+                .map(|d| i64::from(d.days_since_epoch()))
+                .collect(),
+        ),
+        "y" => store(array, (0..spec.length as i64).collect()),
+        "x" => store(array, (0..spec.width as i64).collect()),
+        "bperp" => store(array, spec.bperp.clone()),
+        other => bail!("no coordinate named {other}"),
+    }
 }
 
 /// Writes the root group: attributes, completion flag and, when given, consolidated metadata.
