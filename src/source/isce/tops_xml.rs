@@ -84,8 +84,9 @@ fn state_vectors(node: roxmltree::Node) -> Vec<StateVector> {
     out
 }
 
-/// Position and velocity at time `t`: cubic Hermite for position (using the velocities),
-/// linear for velocity, between the two state vectors around `t`.
+/// Position and velocity at time `t` from the cubic Hermite polynomial (positions and
+/// velocities at both ends) through the two state vectors around `t`; the velocity is its
+/// derivative, far closer to the truth than a linear blend of the two velocities.
 fn interpolate(sv: &[StateVector], t: f64) -> Option<([f64; 3], [f64; 3])> {
     let i = sv.windows(2).position(|w| w[0].t <= t && t <= w[1].t)?;
     let (a, b) = (sv[i], sv[i + 1]);
@@ -102,9 +103,15 @@ fn interpolate(sv: &[StateVector], t: f64) -> Option<([f64; 3], [f64; 3])> {
     );
     let mut pos = [0.0; 3];
     let mut vel = [0.0; 3];
+    let (d00, d10, d01, d11) = (
+        6.0 * s * s - 6.0 * s,
+        3.0 * s * s - 4.0 * s + 1.0,
+        -6.0 * s * s + 6.0 * s,
+        3.0 * s * s - 2.0 * s,
+    );
     for k in 0..3 {
         pos[k] = h00 * a.pos[k] + h10 * h * a.vel[k] + h01 * b.pos[k] + h11 * h * b.vel[k];
-        vel[k] = a.vel[k] + s * (b.vel[k] - a.vel[k]);
+        vel[k] = (d00 * a.pos[k] + d01 * b.pos[k]) / h + d10 * a.vel[k] + d11 * b.vel[k];
     }
     Some((pos, vel))
 }
@@ -188,6 +195,12 @@ pub fn read_tops_xml(path: &Path) -> anyhow::Result<Attributes> {
     ] {
         copy(first, k, to);
     }
+    // Numbers as Python prints the floats ISCE2 parsed.
+    for key in ["PRF", "WAVELENGTH", "STARTING_RANGE", "RANGE_PIXEL_SIZE"] {
+        if let Some(v) = a.get_f64_opt(key) {
+            a.set(key, py_f64(v));
+        }
+    }
     if a.get_f64_opt("WAVELENGTH").is_none() {
         bail!(
             "ISCE product XML {}: radarwavelength '{}' is not a number",
@@ -262,6 +275,23 @@ pub fn read_tops_xml(path: &Path) -> anyhow::Result<Attributes> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hermite_velocity_follows_a_circular_orbit() {
+        let (r, w) = (7.07e6, 2.0 * std::f64::consts::PI / 5900.0);
+        let at = |t: f64| StateVector {
+            t,
+            pos: [r * (w * t).cos(), 0.0, r * (w * t).sin()],
+            vel: [-r * w * (w * t).sin(), 0.0, r * w * (w * t).cos()],
+        };
+        let (pos, vel) = interpolate(&[at(0.0), at(10.0)], 5.0).unwrap();
+        let truth = at(5.0);
+        for k in 0..3 {
+            assert!((pos[k] - truth.pos[k]).abs() < 1e-2, "{pos:?}");
+            assert!((vel[k] - truth.vel[k]).abs() < 1e-3, "{vel:?}");
+        }
+        assert!(interpolate(&[at(0.0), at(10.0)], 11.0).is_none());
+    }
 
     #[test]
     fn llh_and_heading_of_a_polar_orbit() {
