@@ -248,17 +248,23 @@ pub fn read_tops_xml(path: &Path) -> anyhow::Result<Attributes> {
         if let Some((pos, vel)) = interpolate(&sv, mid.epoch_s) {
             let speed = (vel[0] * vel[0] + vel[1] * vel[1] + vel[2] * vel[2]).sqrt();
             a.set("satelliteSpeed", py_f64(speed));
-            if let Some(dt) = first
-                .get("azimuthtimeinterval")
-                .and_then(|v| v.trim().parse::<f64>().ok())
-            {
-                a.set("AZIMUTH_PIXEL_SIZE", py_f64(speed * dt));
-            }
             let (hdg, rad, h) = heading_radius_height(pos, vel);
             a.set("HEADING", py_f64(hdg));
             a.set("EARTH_RADIUS", py_f64(rad));
             a.set("HEIGHT", py_f64(h));
         }
+    }
+    // Without an orbit, a product that states the speed still gives the azimuth pixel size.
+    if !a.contains("satelliteSpeed") {
+        if let Some(v) = first.get("satellitespeed").and_then(|v| v.trim().parse::<f64>().ok()) {
+            a.set("satelliteSpeed", py_f64(v));
+        }
+    }
+    let dt = first
+        .get("azimuthtimeinterval")
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    if let (Some(speed), Some(dt)) = (a.get_f64_opt("satelliteSpeed"), dt) {
+        a.set("AZIMUTH_PIXEL_SIZE", py_f64(speed * dt));
     }
     let swath = if file_stem.starts_with("IW") {
         file_stem.as_str()
