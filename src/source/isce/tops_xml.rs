@@ -19,6 +19,32 @@ pub fn iw_resolution(swath: &str) -> (f64, f64) {
     }
 }
 
+/// MintPy's sensor-name standardisation for the names a TOPS product carries: lower case
+/// without `-`/`_`, Sentinel-1 spellings mapped to `sen`.
+fn standard_sensor_name(name: &str) -> String {
+    let n: String = name
+        .trim()
+        .chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .collect::<String>()
+        .to_lowercase();
+    const SENTINEL1: [&str; 8] = [
+        "sen",
+        "s1",
+        "s1a",
+        "s1b",
+        "sent1",
+        "sentinel1",
+        "sentinel1a",
+        "sentinel1b",
+    ];
+    if SENTINEL1.contains(&n.as_str()) {
+        "sen".to_string()
+    } else {
+        n
+    }
+}
+
 /// A UTC time as seconds since 1970-01-01 plus its seconds of day (whole seconds, as
 /// MintPy's `CENTER_LINE_UTC` uses `datetime.second`).
 #[derive(Debug, Clone, Copy)]
@@ -218,10 +244,7 @@ pub fn read_tops_xml(path: &Path) -> anyhow::Result<Attributes> {
         .filter(|n| n.is_element())
         .find_map(|n| properties(n).get("spacecraftname").cloned());
     match platform {
-        Some(p) if p.to_ascii_lowercase().starts_with("sentinel") || p.starts_with("S1") => {
-            a.set("PLATFORM", "sen")
-        }
-        Some(p) if !p.is_empty() => a.set("PLATFORM", p),
+        Some(p) if !p.trim().is_empty() => a.set("PLATFORM", standard_sensor_name(&p)),
         _ if file_stem.starts_with("IW") => a.set("PLATFORM", "sen"),
         _ => {}
     }
@@ -256,7 +279,10 @@ pub fn read_tops_xml(path: &Path) -> anyhow::Result<Attributes> {
     }
     // Without an orbit, a product that states the speed still gives the azimuth pixel size.
     if !a.contains("satelliteSpeed") {
-        if let Some(v) = first.get("satellitespeed").and_then(|v| v.trim().parse::<f64>().ok()) {
+        if let Some(v) = first
+            .get("satellitespeed")
+            .and_then(|v| v.trim().parse::<f64>().ok())
+        {
             a.set("satelliteSpeed", py_f64(v));
         }
     }
@@ -281,6 +307,13 @@ pub fn read_tops_xml(path: &Path) -> anyhow::Result<Attributes> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sensor_names_as_mintpy() {
+        assert_eq!(standard_sensor_name("Sentinel-1A"), "sen");
+        assert_eq!(standard_sensor_name("S1B"), "sen");
+        assert_eq!(standard_sensor_name("ALOS_2"), "alos2");
+    }
 
     #[test]
     fn hermite_velocity_follows_a_circular_orbit() {
