@@ -703,3 +703,39 @@ fn big_endian_vrt_and_short_int_types() {
     s.read_pixel(StackLayer::ConnComp, 1, 2, &mut px).unwrap();
     assert_eq!(px, vec![-7.0, -1007.0, -2007.0]);
 }
+
+#[test]
+fn concurrent_reads_match_a_single_read() {
+    let t = build("BIL");
+    let s = open_stack(&t.root).unwrap();
+    let full = Window::full(L, W);
+    let mut whole = vec![0.0f32; 3 * L * W];
+    s.read_stack(StackLayer::Phase, &full, &mut whole).unwrap();
+    let strips: Vec<Vec<f32>> = std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..L)
+            .map(|y| {
+                let s = &s;
+                sc.spawn(move || {
+                    let w = Window {
+                        y0: y,
+                        y1: y + 1,
+                        x0: 0,
+                        x1: W,
+                    };
+                    let mut out = vec![0.0f32; 3 * W];
+                    s.read_stack(StackLayer::Phase, &w, &mut out).unwrap();
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (y, strip) in strips.iter().enumerate() {
+        for i in 0..3 {
+            assert_eq!(
+                &strip[i * W..(i + 1) * W],
+                &whole[i * L * W + y * W..i * L * W + (y + 1) * W]
+            );
+        }
+    }
+}

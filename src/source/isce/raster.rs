@@ -304,14 +304,30 @@ impl RasterLayout {
                 self.data_file.display()
             );
         }
-        let cols = window.cols();
-        let item = self.dtype.size();
-        for (r, row_out) in out.chunks_exact_mut(cols).enumerate() {
-            let row_start = (at(window.y0 + r, window.x0) - start) as usize;
-            for (c, o) in row_out.iter_mut().enumerate() {
-                let p = row_start + c * b.pixel_stride as usize;
-                *o = convert(self.dtype.decode(&map[p..p + item], self.big_endian));
-            }
+        let rows = Strided {
+            bytes: &map,
+            cols: window.cols(),
+            line: b.line_stride as usize,
+            pixel: b.pixel_stride as usize,
+        };
+        // Dispatch on the sample type once, so the per-pixel loop is monomorphic.
+        macro_rules! fill {
+            ($t:ty, $n:expr) => {
+                if self.big_endian {
+                    rows.fill(out, |x: [u8; $n]| convert(<$t>::from_be_bytes(x) as f64))
+                } else {
+                    rows.fill(out, |x: [u8; $n]| convert(<$t>::from_le_bytes(x) as f64))
+                }
+            };
+        }
+        match self.dtype {
+            DataType::U8 => rows.fill(out, |x: [u8; 1]| convert(x[0] as f64)),
+            DataType::I16 => fill!(i16, 2),
+            DataType::U16 => fill!(u16, 2),
+            DataType::I32 => fill!(i32, 4),
+            DataType::U32 => fill!(u32, 4),
+            DataType::F32 => fill!(f32, 4),
+            DataType::F64 => fill!(f64, 8),
         }
         Ok(())
     }
@@ -381,6 +397,29 @@ impl RasterLayout {
             }
         }
         Ok(out)
+    }
+}
+
+/// Mapped bytes of a window: rows `line` bytes apart, samples `pixel` bytes apart, the
+/// first sample at byte 0.
+struct Strided<'a> {
+    bytes: &'a [u8],
+    cols: usize,
+    line: usize,
+    pixel: usize,
+}
+
+impl Strided<'_> {
+    fn fill<const N: usize>(&self, out: &mut [f32], decode: impl Fn([u8; N]) -> f32) {
+        for (r, row_out) in out.chunks_exact_mut(self.cols).enumerate() {
+            let row = &self.bytes[r * self.line..];
+            for (c, o) in row_out.iter_mut().enumerate() {
+                let p = c * self.pixel;
+                let mut x = [0u8; N];
+                x.copy_from_slice(&row[p..p + N]);
+                *o = decode(x);
+            }
+        }
     }
 }
 

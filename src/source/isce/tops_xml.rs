@@ -19,6 +19,32 @@ pub fn iw_resolution(swath: &str) -> (f64, f64) {
     }
 }
 
+/// MintPy's sensor-name standardisation for the names a TOPS product carries: lower case
+/// without `-`/`_`, Sentinel-1 spellings mapped to `sen`.
+fn standard_sensor_name(name: &str) -> String {
+    let n: String = name
+        .trim()
+        .chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .collect::<String>()
+        .to_lowercase();
+    const SENTINEL1: [&str; 8] = [
+        "sen",
+        "s1",
+        "s1a",
+        "s1b",
+        "sent1",
+        "sentinel1",
+        "sentinel1a",
+        "sentinel1b",
+    ];
+    if SENTINEL1.contains(&n.as_str()) {
+        "sen".to_string()
+    } else {
+        n
+    }
+}
+
 /// A UTC time as seconds since 1970-01-01 plus its seconds of day (whole seconds, as
 /// MintPy's `CENTER_LINE_UTC` uses `datetime.second`).
 #[derive(Debug, Clone, Copy)]
@@ -84,8 +110,9 @@ fn state_vectors(node: roxmltree::Node) -> Vec<StateVector> {
     out
 }
 
-/// Position and velocity at time `t`: cubic Hermite for position (using the velocities),
-/// linear for velocity, between the two state vectors around `t`.
+/// Position and velocity at time `t` from the cubic Hermite polynomial (positions and
+/// velocities at both ends) through the two state vectors around `t`; the velocity is its
+/// derivative, far closer to the truth than a linear blend of the two velocities.
 fn interpolate(sv: &[StateVector], t: f64) -> Option<([f64; 3], [f64; 3])> {
     let i = sv.windows(2).position(|w| w[0].t <= t && t <= w[1].t)?;
     let (a, b) = (sv[i], sv[i + 1]);
@@ -102,9 +129,15 @@ fn interpolate(sv: &[StateVector], t: f64) -> Option<([f64; 3], [f64; 3])> {
     );
     let mut pos = [0.0; 3];
     let mut vel = [0.0; 3];
+    let (d00, d10, d01, d11) = (
+        6.0 * s * s - 6.0 * s,
+        3.0 * s * s - 4.0 * s + 1.0,
+        -6.0 * s * s + 6.0 * s,
+        3.0 * s * s - 2.0 * s,
+    );
     for k in 0..3 {
         pos[k] = h00 * a.pos[k] + h10 * h * a.vel[k] + h01 * b.pos[k] + h11 * h * b.vel[k];
-        vel[k] = a.vel[k] + s * (b.vel[k] - a.vel[k]);
+        vel[k] = (d00 * a.pos[k] + d01 * b.pos[k]) / h + d10 * a.vel[k] + d11 * b.vel[k];
     }
     Some((pos, vel))
 }
@@ -188,6 +221,12 @@ pub fn read_tops_xml(path: &Path) -> anyhow::Result<Attributes> {
     ] {
         copy(first, k, to);
     }
+    // Numbers as Python prints the floats ISCE2 parsed.
+    for key in ["PRF", "WAVELENGTH", "STARTING_RANGE", "RANGE_PIXEL_SIZE"] {
+        if let Some(v) = a.get_f64_opt(key) {
+            a.set(key, py_f64(v));
+        }
+    }
     if a.get_f64_opt("WAVELENGTH").is_none() {
         bail!(
             "ISCE product XML {}: radarwavelength '{}' is not a number",
@@ -205,10 +244,7 @@ pub fn read_tops_xml(path: &Path) -> anyhow::Result<Attributes> {
         .filter(|n| n.is_element())
         .find_map(|n| properties(n).get("spacecraftname").cloned());
     match platform {
-        Some(p) if p.to_ascii_lowercase().starts_with("sentinel") || p.starts_with("S1") => {
-            a.set("PLATFORM", "sen")
-        }
-        Some(p) if !p.is_empty() => a.set("PLATFORM", p),
+        Some(p) if !p.trim().is_empty() => a.set("PLATFORM", standard_sensor_name(&p)),
         _ if file_stem.starts_with("IW") => a.set("PLATFORM", "sen"),
         _ => {}
     }
@@ -235,17 +271,26 @@ pub fn read_tops_xml(path: &Path) -> anyhow::Result<Attributes> {
         if let Some((pos, vel)) = interpolate(&sv, mid.epoch_s) {
             let speed = (vel[0] * vel[0] + vel[1] * vel[1] + vel[2] * vel[2]).sqrt();
             a.set("satelliteSpeed", py_f64(speed));
-            if let Some(dt) = first
-                .get("azimuthtimeinterval")
-                .and_then(|v| v.trim().parse::<f64>().ok())
-            {
-                a.set("AZIMUTH_PIXEL_SIZE", py_f64(speed * dt));
-            }
             let (hdg, rad, h) = heading_radius_height(pos, vel);
             a.set("HEADING", py_f64(hdg));
             a.set("EARTH_RADIUS", py_f64(rad));
             a.set("HEIGHT", py_f64(h));
         }
+    }
+    // Without an orbit, a product that states the speed still gives the azimuth pixel size.
+    if !a.contains("satelliteSpeed") {
+        if let Some(v) = first
+            .get("satellitespeed")
+            .and_then(|v| v.trim().parse::<f64>().ok())
+        {
+            a.set("satelliteSpeed", py_f64(v));
+        }
+    }
+    let dt = first
+        .get("azimuthtimeinterval")
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    if let (Some(speed), Some(dt)) = (a.get_f64_opt("satelliteSpeed"), dt) {
+        a.set("AZIMUTH_PIXEL_SIZE", py_f64(speed * dt));
     }
     let swath = if file_stem.starts_with("IW") {
         file_stem.as_str()
@@ -262,6 +307,30 @@ pub fn read_tops_xml(path: &Path) -> anyhow::Result<Attributes> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sensor_names_as_mintpy() {
+        assert_eq!(standard_sensor_name("Sentinel-1A"), "sen");
+        assert_eq!(standard_sensor_name("S1B"), "sen");
+        assert_eq!(standard_sensor_name("ALOS_2"), "alos2");
+    }
+
+    #[test]
+    fn hermite_velocity_follows_a_circular_orbit() {
+        let (r, w) = (7.07e6, 2.0 * std::f64::consts::PI / 5900.0);
+        let at = |t: f64| StateVector {
+            t,
+            pos: [r * (w * t).cos(), 0.0, r * (w * t).sin()],
+            vel: [-r * w * (w * t).sin(), 0.0, r * w * (w * t).cos()],
+        };
+        let (pos, vel) = interpolate(&[at(0.0), at(10.0)], 5.0).unwrap();
+        let truth = at(5.0);
+        for k in 0..3 {
+            assert!((pos[k] - truth.pos[k]).abs() < 1e-2, "{pos:?}");
+            assert!((vel[k] - truth.vel[k]).abs() < 1e-3, "{vel:?}");
+        }
+        assert!(interpolate(&[at(0.0), at(10.0)], 11.0).is_none());
+    }
 
     #[test]
     fn llh_and_heading_of_a_polar_orbit() {
