@@ -145,7 +145,7 @@ pub fn banded_cholesky_in_place(a: &mut [f64], n: usize, bw: usize, rel_tol: f64
         for k in k0..j {
             d -= a[row_j + k] * a[row_j + k];
         }
-        if !(d > rel_tol * diag.abs()) || !d.is_finite() {
+        if !d.is_finite() || d <= rel_tol * diag.abs() {
             return false;
         }
         let d = d.sqrt();
@@ -197,7 +197,7 @@ pub fn pseudo_inverse(a: &[f64], rows: usize, cols: usize, rcond: f64) -> Vec<f6
             let (u, s, v) = (svd.U(), svd.S().column_vector(), svd.V());
             let smax = (0..s.nrows()).map(|k| s[k].abs()).fold(0.0f64, f64::max);
             for k in 0..s.nrows() {
-                if !(s[k] > rcond * smax) {
+                if s[k].is_nan() || s[k] <= rcond * smax {
                     continue;
                 }
                 let inv = 1.0 / s[k];
@@ -278,7 +278,12 @@ mod tests {
         let mut x = b.clone();
         banded_cholesky_solve(&l, n, bw, &mut x);
         for i in 0..n {
-            assert!((x[i] - dense[i]).abs() < 1e-12, "{i}: {} vs {}", x[i], dense[i]);
+            assert!(
+                (x[i] - dense[i]).abs() < 1e-12,
+                "{i}: {} vs {}",
+                x[i],
+                dense[i]
+            );
         }
         // A singular matrix is refused.
         let mut s = vec![1.0, 1.0, 1.0, 1.0];

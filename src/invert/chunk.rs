@@ -5,7 +5,7 @@
 use anyhow::{bail, ensure};
 use rayon::prelude::*;
 
-use super::solve::{Design, Outcome, PixelSolver};
+use super::solve::{cumulate, Design, Outcome, PixelSolver};
 use super::tcoh::temporal_coherence;
 use super::weights::WeightTable;
 use super::{ChunkIn, ChunkOut, ChunkStats, InversionConfig, Inverter, ObsMask, WeightFunc};
@@ -37,7 +37,8 @@ impl AllValid {
         let (m, n) = (network.num_pairs(), design.num_unknowns());
         let pinv = linalg::pseudo_inverse(&network.design_velocity(), m, n, RCOND);
         let mut count = vec![0; design.num_dates];
-        let redundant = (design.min_redundancy(|_| true, &mut count) as f64) >= min_redundancy as f64;
+        let redundant =
+            (design.min_redundancy(|_| true, &mut count) as f64) >= min_redundancy as f64;
         AllValid {
             pinv,
             redundant,
@@ -195,7 +196,6 @@ impl Inverter {
     ) -> ChunkStats {
         let kn = out.tcoh.len();
         let m = self.network.num_pairs();
-        let nd = self.network.num_dates();
         self.gather(chunk, p0, kn, s);
 
         let weighted = self.config.weight != WeightFunc::No;
@@ -224,12 +224,13 @@ impl Inverter {
                 continue;
             }
             let w = weighted.then(|| &s.w[k * m..(k + 1) * m]);
-            let outcome = s.solver.solve(&self.design, y, w, self.config.min_redundancy);
+            let outcome = s
+                .solver
+                .solve(&self.design, y, w, self.config.min_redundancy);
             self.record(outcome, k, &mut out, &mut stats, shadow);
             if let Outcome::Solved { .. } = outcome {
-                let ts = &s.solver.ts;
-                for d in 0..nd {
-                    out.ts[d * kn + k] = (ts[d] * self.phase2range) as f32;
+                for (d, v) in s.solver.ts.iter().enumerate() {
+                    out.ts[d * kn + k] = (v * self.phase2range) as f32;
                 }
             }
         }
@@ -260,7 +261,9 @@ impl Inverter {
                 let c = coh[k];
                 let keep = match self.config.mask {
                     None => true,
-                    Some(ObsMask::ConnComp) => conncomp.is_some_and(|cc| cc[k] != 0.0 && !cc[k].is_nan()),
+                    Some(ObsMask::ConnComp) => {
+                        conncomp.is_some_and(|cc| cc[k] != 0.0 && !cc[k].is_nan())
+                    }
                     Some(ObsMask::Coherence(t)) => (if c.is_nan() { 0.0 } else { c }) >= t,
                 };
                 s.y[k * m + i] = if keep && v != 0.0 && !v.is_nan() {
@@ -293,7 +296,6 @@ impl Inverter {
     ) {
         let m = self.network.num_pairs();
         let n = self.design.num_unknowns();
-        let nd = self.network.num_dates();
         let kf = s.fast.len();
         if !all.redundant {
             stats.low_redundancy += kf;
@@ -310,10 +312,7 @@ impl Inverter {
         }
         for (j, &k) in s.fast.iter().enumerate() {
             let x = &s.x_fast[j * n..(j + 1) * n];
-            s.ts[0] = 0.0;
-            for i in 0..n {
-                s.ts[i + 1] = s.ts[i] + x[i] * self.design.dt[i];
-            }
+            cumulate(&mut s.ts, x, &self.design.dt);
             let y = &s.y_fast[j * m..(j + 1) * m];
             let outcome = Outcome::Solved {
                 rank_deficient: all.rank_deficient,
@@ -325,8 +324,8 @@ impl Inverter {
                 .as_ref()
                 .is_some_and(|sm| sm[p0 + k] != 0.0);
             self.record(outcome, k, out, stats, shadow);
-            for d in 0..nd {
-                out.ts[d * kn + k] = (s.ts[d] * self.phase2range) as f32;
+            for (d, v) in s.ts.iter().enumerate() {
+                out.ts[d * kn + k] = (v * self.phase2range) as f32;
             }
         }
     }
@@ -419,13 +418,25 @@ impl BlockScratch {
         let shared = inv.all_valid.is_some();
         BlockScratch {
             y: vec![0.0; BLOCK * m],
-            w: if weighted { vec![0.0; BLOCK * m] } else { Vec::new() },
+            w: if weighted {
+                vec![0.0; BLOCK * m]
+            } else {
+                Vec::new()
+            },
             coh_sum: vec![0.0; BLOCK],
             coh_cnt: vec![0; BLOCK],
             solver: PixelSolver::new(&inv.design),
             fast: Vec::with_capacity(if shared { BLOCK } else { 0 }),
-            y_fast: if shared { vec![0.0; BLOCK * m] } else { Vec::new() },
-            x_fast: if shared { vec![0.0; BLOCK * n] } else { Vec::new() },
+            y_fast: if shared {
+                vec![0.0; BLOCK * m]
+            } else {
+                Vec::new()
+            },
+            x_fast: if shared {
+                vec![0.0; BLOCK * n]
+            } else {
+                Vec::new()
+            },
             ts: vec![0.0; n + 1],
         }
     }

@@ -6,7 +6,7 @@
 /// several times cheaper than the library calls.
 #[inline]
 pub fn sin_cos(x: f64) -> (f64, f64) {
-    const PI_2_HI: f64 = 1.570_796_326_794_896_6;
+    const PI_2_HI: f64 = std::f64::consts::FRAC_PI_2;
     const PI_2_LO: f64 = 6.123_233_995_736_766e-17;
     let k = (x * std::f64::consts::FRAC_2_PI).round();
     let t = (x - k * PI_2_HI) - k * PI_2_LO;
