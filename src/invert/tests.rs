@@ -172,7 +172,8 @@ fn reference(
 /// The referenced, masked observations of pixel `p` as the inversion sees them.
 fn observations(inv: &Inverter, c: &ChunkIn, p: usize) -> (Vec<f64>, Vec<f64>) {
     let px = c.window.pixels();
-    let table = WeightTable::new(inv.config.weight, inv.num_looks);
+    // The table itself is checked against MintPy in weights.rs.
+    let table = &inv.weights;
     let mut y = Vec::new();
     let mut w = Vec::new();
     for i in 0..inv.network.num_pairs() {
