@@ -316,7 +316,7 @@ impl Inverter {
             let y = &s.y_fast[j * m..(j + 1) * m];
             let outcome = Outcome::Solved {
                 rank_deficient: all.rank_deficient,
-                tcoh: temporal_coherence(&s.ts, &self.design.pairs, y),
+                tcoh: temporal_coherence(&s.ts, &self.design.pairs, y, &mut s.resid),
                 num_valid: m,
             };
             let shadow = chunk
@@ -408,6 +408,8 @@ struct BlockScratch {
     x_fast: Vec<f64>,
     /// Time series of one pixel of the shared solve.
     ts: Vec<f64>,
+    /// Temporal-coherence scratch (2 M).
+    resid: Vec<f64>,
 }
 
 impl BlockScratch {
@@ -438,6 +440,7 @@ impl BlockScratch {
                 Vec::new()
             },
             ts: vec![0.0; n + 1],
+            resid: vec![0.0; 2 * m],
         }
     }
 }

@@ -105,6 +105,8 @@ pub(crate) struct PixelSolver {
     parent: Vec<u32>,
     /// Orthonormal null-space basis, one row of n per vector.
     null: Vec<f64>,
+    /// Residuals and their validity for temporal coherence (2 M).
+    resid: Vec<f64>,
     /// The phase time series of the last solved pixel (N dates, radians).
     pub ts: Vec<f64>,
 }
@@ -121,6 +123,7 @@ impl PixelSolver {
             count: vec![0; nd],
             parent: vec![0; nd],
             null: vec![0.0; n * nd],
+            resid: vec![0.0; 2 * design.pairs.len()],
             ts: vec![0.0; nd],
         }
     }
@@ -174,7 +177,7 @@ impl PixelSolver {
         cumulate(&mut self.ts, &self.atb, &d.dt);
         Outcome::Solved {
             rank_deficient,
-            tcoh: temporal_coherence(&self.ts, &d.pairs, y),
+            tcoh: temporal_coherence(&self.ts, &d.pairs, y, &mut self.resid),
             num_valid,
         }
     }
