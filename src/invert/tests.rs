@@ -3,6 +3,8 @@
 
 // Index loops mirror the formulas here.
 #![allow(clippy::needless_range_loop)]
+// MintPy's float32 values are kept exactly as it printed them.
+#![allow(clippy::excessive_precision)]
 
 use super::*;
 use crate::linalg;
