@@ -134,8 +134,10 @@ pub fn symmetric_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
 
 /// Banded Cholesky factorisation `A = L L^T` in place, for a symmetric matrix whose entries
 /// vanish more than `bw` places off the diagonal. Only the lower band of the row-major `n x n`
-/// storage is read and written; entries outside it are ignored. Returns false when a pivot falls
-/// to or below `rel_tol` times its diagonal entry (numerically singular, or not definite).
+/// storage is read and written; entries outside it are ignored. The diagonal receives the
+/// *reciprocals* of L's diagonal, so that [`banded_cholesky_solve`] multiplies instead of
+/// dividing. Returns false when a pivot falls to or below `rel_tol` times its diagonal entry
+/// (numerically singular, or not definite).
 pub fn banded_cholesky_in_place(a: &mut [f64], n: usize, bw: usize, rel_tol: f64) -> bool {
     for j in 0..n {
         let row_j = j * n;
@@ -145,12 +147,11 @@ pub fn banded_cholesky_in_place(a: &mut [f64], n: usize, bw: usize, rel_tol: f64
         for k in k0..j {
             d -= a[row_j + k] * a[row_j + k];
         }
-        if !(d > rel_tol * diag.abs()) || !d.is_finite() {
+        if !d.is_finite() || d <= rel_tol * diag.abs() {
             return false;
         }
-        let d = d.sqrt();
-        a[row_j + j] = d;
-        let inv = 1.0 / d;
+        let inv = 1.0 / d.sqrt();
+        a[row_j + j] = inv;
         for i in j + 1..n.min(j + bw + 1) {
             let row_i = i * n;
             let mut s = a[row_i + j];
@@ -163,7 +164,8 @@ pub fn banded_cholesky_in_place(a: &mut [f64], n: usize, bw: usize, rel_tol: f64
     true
 }
 
-/// Solves `L L^T x = b` in place with the factor from [`banded_cholesky_in_place`].
+/// Solves `L L^T x = b` in place with the factor from [`banded_cholesky_in_place`] (whose
+/// diagonal holds reciprocals).
 pub fn banded_cholesky_solve(l: &[f64], n: usize, bw: usize, x: &mut [f64]) {
     for i in 0..n {
         let row_i = i * n;
@@ -171,14 +173,14 @@ pub fn banded_cholesky_solve(l: &[f64], n: usize, bw: usize, x: &mut [f64]) {
         for k in i.saturating_sub(bw)..i {
             s -= l[row_i + k] * x[k];
         }
-        x[i] = s / l[row_i + i];
+        x[i] = s * l[row_i + i];
     }
     for i in (0..n).rev() {
         let mut s = x[i];
         for k in i + 1..n.min(i + bw + 1) {
             s -= l[k * n + i] * x[k];
         }
-        x[i] = s / l[i * n + i];
+        x[i] = s * l[i * n + i];
     }
 }
 
@@ -197,7 +199,7 @@ pub fn pseudo_inverse(a: &[f64], rows: usize, cols: usize, rcond: f64) -> Vec<f6
             let (u, s, v) = (svd.U(), svd.S().column_vector(), svd.V());
             let smax = (0..s.nrows()).map(|k| s[k].abs()).fold(0.0f64, f64::max);
             for k in 0..s.nrows() {
-                if !(s[k] > rcond * smax) {
+                if s[k].is_nan() || s[k] <= rcond * smax {
                     continue;
                 }
                 let inv = 1.0 / s[k];

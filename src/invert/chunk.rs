@@ -5,7 +5,7 @@
 use anyhow::{bail, ensure};
 use rayon::prelude::*;
 
-use super::solve::{Design, Outcome, PixelSolver};
+use super::solve::{cumulate, Design, Outcome, PixelSolver};
 use super::tcoh::temporal_coherence;
 use super::weights::WeightTable;
 use super::{ChunkIn, ChunkOut, ChunkStats, InversionConfig, Inverter, ObsMask, WeightFunc};
@@ -196,7 +196,6 @@ impl Inverter {
     ) -> ChunkStats {
         let kn = out.tcoh.len();
         let m = self.network.num_pairs();
-        let nd = self.network.num_dates();
         self.gather(chunk, p0, kn, s);
 
         let weighted = self.config.weight != WeightFunc::No;
@@ -230,9 +229,8 @@ impl Inverter {
                 .solve(&self.design, y, w, self.config.min_redundancy);
             self.record(outcome, k, &mut out, &mut stats, shadow);
             if let Outcome::Solved { .. } = outcome {
-                let ts = &s.solver.ts;
-                for d in 0..nd {
-                    out.ts[d * kn + k] = (ts[d] * self.phase2range) as f32;
+                for (d, v) in s.solver.ts.iter().enumerate() {
+                    out.ts[d * kn + k] = (v * self.phase2range) as f32;
                 }
             }
         }
@@ -298,7 +296,6 @@ impl Inverter {
     ) {
         let m = self.network.num_pairs();
         let n = self.design.num_unknowns();
-        let nd = self.network.num_dates();
         let kf = s.fast.len();
         if !all.redundant {
             stats.low_redundancy += kf;
@@ -315,14 +312,11 @@ impl Inverter {
         }
         for (j, &k) in s.fast.iter().enumerate() {
             let x = &s.x_fast[j * n..(j + 1) * n];
-            s.ts[0] = 0.0;
-            for i in 0..n {
-                s.ts[i + 1] = s.ts[i] + x[i] * self.design.dt[i];
-            }
+            cumulate(&mut s.ts, x, &self.design.dt);
             let y = &s.y_fast[j * m..(j + 1) * m];
             let outcome = Outcome::Solved {
                 rank_deficient: all.rank_deficient,
-                tcoh: temporal_coherence(&s.ts, &self.design.pairs, y),
+                tcoh: temporal_coherence(&s.ts, &self.design.pairs, y, &mut s.resid),
                 num_valid: m,
             };
             let shadow = chunk
@@ -330,8 +324,8 @@ impl Inverter {
                 .as_ref()
                 .is_some_and(|sm| sm[p0 + k] != 0.0);
             self.record(outcome, k, out, stats, shadow);
-            for d in 0..nd {
-                out.ts[d * kn + k] = (s.ts[d] * self.phase2range) as f32;
+            for (d, v) in s.ts.iter().enumerate() {
+                out.ts[d * kn + k] = (v * self.phase2range) as f32;
             }
         }
     }
@@ -414,6 +408,8 @@ struct BlockScratch {
     x_fast: Vec<f64>,
     /// Time series of one pixel of the shared solve.
     ts: Vec<f64>,
+    /// Temporal-coherence scratch (2 M).
+    resid: Vec<f64>,
 }
 
 impl BlockScratch {
@@ -444,6 +440,7 @@ impl BlockScratch {
                 Vec::new()
             },
             ts: vec![0.0; n + 1],
+            resid: vec![0.0; 2 * m],
         }
     }
 }

@@ -137,3 +137,6 @@ pub struct Inverter {
     /// Shared solution of pixels with every pair valid, for unweighted inversions.
     all_valid: Option<chunk::AllValid>,
 }
+
+#[cfg(test)]
+mod tests;

@@ -16,6 +16,16 @@ use crate::linalg;
 /// square of gelsd's `cond = 1e-5`, as normal-equation eigenvalues are squared singular values.
 const PIVOT_REL_TOL: f64 = 1e-10;
 
+/// The time series from interval velocities: `ts[0] = 0`, `ts[k+1] = ts[k] + v[k] dt[k]`.
+pub(crate) fn cumulate(ts: &mut [f64], v: &[f64], dt: &[f64]) {
+    let mut acc = 0.0;
+    ts[0] = 0.0;
+    for ((t, vk), dtk) in ts[1..].iter_mut().zip(v).zip(dt) {
+        acc += vk * dtk;
+        *t = acc;
+    }
+}
+
 /// The network as the solver needs it: pair date indices and interval lengths.
 #[derive(Debug, Clone)]
 pub(crate) struct Design {
@@ -95,6 +105,8 @@ pub(crate) struct PixelSolver {
     parent: Vec<u32>,
     /// Orthonormal null-space basis, one row of n per vector.
     null: Vec<f64>,
+    /// Residuals and their validity for temporal coherence (2 M).
+    resid: Vec<f64>,
     /// The phase time series of the last solved pixel (N dates, radians).
     pub ts: Vec<f64>,
 }
@@ -111,6 +123,7 @@ impl PixelSolver {
             count: vec![0; nd],
             parent: vec![0; nd],
             null: vec![0.0; n * nd],
+            resid: vec![0.0; 2 * design.pairs.len()],
             ts: vec![0.0; nd],
         }
     }
@@ -161,13 +174,10 @@ impl PixelSolver {
             let x = linalg::min_norm_symmetric(&self.ata, &self.atb, n, PIVOT_REL_TOL);
             self.atb.copy_from_slice(&x);
         }
-        self.ts[0] = 0.0;
-        for k in 0..n {
-            self.ts[k + 1] = self.ts[k] + self.atb[k] * d.dt[k];
-        }
+        cumulate(&mut self.ts, &self.atb, &d.dt);
         Outcome::Solved {
             rank_deficient,
-            tcoh: temporal_coherence(&self.ts, &d.pairs, y),
+            tcoh: temporal_coherence(&self.ts, &d.pairs, y, &mut self.resid),
             num_valid,
         }
     }
@@ -188,9 +198,9 @@ impl PixelSolver {
             for k in a..b {
                 let wk = wi * d.dt[k];
                 self.atb[k] += wk * yi;
-                let row = &mut self.ata[k * n..k * n + k + 1];
-                for j in a..=k {
-                    row[j] += wk * d.dt[j];
+                let row = &mut self.ata[k * n + a..k * n + k + 1];
+                for (r, dtj) in row.iter_mut().zip(&d.dt[a..=k]) {
+                    *r += wk * dtj;
                 }
             }
         }
@@ -243,9 +253,9 @@ impl PixelSolver {
             }
             let (done, rest) = self.null.split_at_mut(num_q * n);
             let q = &mut rest[..n];
-            for k in 0..n {
-                let inside = |i: usize| f64::from(u8::from(self.parent[i] == r));
-                q[k] = (inside(k + 1) - inside(k)) / d.dt[k];
+            let inside = |i: usize| f64::from(u8::from(self.parent[i] == r));
+            for (k, (qk, dtk)) in q.iter_mut().zip(&d.dt).enumerate() {
+                *qk = (inside(k + 1) - inside(k)) / dtk;
             }
             for prev in done.chunks_exact(n) {
                 let dot: f64 = prev.iter().zip(q.iter()).map(|(p, v)| p * v).sum();

@@ -170,7 +170,7 @@ pub fn phase_variance_ds(looks: u32, coherence: &[f64]) -> Vec<f64> {
         f64::EPSILON
     };
     for v in &mut var {
-        if !(*v > 0.0) {
+        if v.is_nan() || *v <= 0.0 {
             *v = fill;
         }
     }
@@ -320,6 +320,7 @@ mod tests {
     /// Reference weights printed by MintPy 1.6.4's `coherence2weight(coh, func, L, 0.05)` for
     /// the coherences below (float32 input, float32 output).
     #[test]
+    #[allow(clippy::excessive_precision)]
     fn weights_match_mintpy() {
         let coh: [f32; 13] = [
             f32::NAN,
