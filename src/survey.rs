@@ -2,10 +2,12 @@
 //! the reference phase of every interferogram.
 //!
 //! MintPy picks the automatic reference pixel at random among pixels with average spatial
-//! coherence >= 0.85, so two runs differ. Ours is deterministic: the pixel with the **highest**
-//! average spatial coherence (ties: smallest row, then column) among pixels that are not water
-//! and have data (non-zero, finite phase, and non-zero connected component where the stack has
-//! them) in every kept interferogram; it must reach `min_coherence`.
+//! coherence >= 0.85, so two runs differ. Ours is deterministic. Candidates are pixels with
+//! average spatial coherence >= `min_coherence` that are not water; each is scored by the mean
+//! average coherence of its 5 x 5 neighbourhood (water and the outside of the image count as 0, so
+//! isolated pixels and image edges score low). The best-scoring candidate (ties: smallest row,
+//! then column) that has data (non-zero, finite phase, and non-zero connected component where the
+//! stack has them) in every kept interferogram is the reference point.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -202,6 +204,9 @@ fn pixel_lalo(source: &dyn StackSource, y: usize, x: usize) -> anyhow::Result<Op
     Ok(Some((lat[0] as f64, lon[0] as f64)))
 }
 
+/// Half-size of the neighbourhood whose mean coherence ranks automatic reference candidates.
+const NEIGHBOURHOOD: usize = 2;
+
 fn auto_reference(
     source: &dyn StackSource,
     plan: &ChunkPlan,
@@ -210,48 +215,57 @@ fn auto_reference(
 ) -> anyhow::Result<ReferencePoint> {
     let info = source.info();
     let m = info.network.num_pairs();
+    let has_water = info.has_geometry(GeomLayer::WaterMask);
+    let r = NEIGHBOURHOOD;
     let mut heap: BinaryHeap<Candidate> = BinaryHeap::with_capacity(CANDIDATES + 1);
-    let mut coh = Vec::new();
-    let mut water = Vec::new();
-    let mut avg = Vec::new();
+    let (mut coh, mut water, mut avg, mut score) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut best_seen = f32::NEG_INFINITY;
     for window in &plan.chunks {
-        let px = window.pixels();
-        coh.resize(m * px, 0.0);
+        // Read `r` extra rows above and below so the neighbourhood of every row is known.
+        let halo = Window {
+            y0: window.y0.saturating_sub(r),
+            y1: (window.y1 + r).min(info.length),
+            ..*window
+        };
+        let (hpx, cols) = (halo.pixels(), halo.cols());
+        coh.resize(m * hpx, 0.0);
         source
-            .read_stack(StackLayer::Coherence, window, &mut coh)
-            .with_context(|| format!("reading coherence of rows {}..{}", window.y0, window.y1))?;
-        let has_water = info.has_geometry(GeomLayer::WaterMask);
+            .read_stack(StackLayer::Coherence, &halo, &mut coh)
+            .with_context(|| format!("reading coherence of rows {}..{}", halo.y0, halo.y1))?;
+        water.resize(hpx, 1.0);
         if has_water {
-            water.resize(px, 0.0);
-            source.read_geometry(GeomLayer::WaterMask, window, &mut water)?;
+            source.read_geometry(GeomLayer::WaterMask, &halo, &mut water)?;
         }
-        avg.clear();
-        avg.resize(px, 0.0f64);
-        for layer in coh.chunks_exact(px) {
-            for (a, &c) in avg.iter_mut().zip(layer) {
-                *a += if c.is_finite() { c as f64 } else { 0.0 };
+        average_coherence(&coh, m, &mut avg);
+        // Water and the outside of the image count as zero coherence in a neighbourhood.
+        let land_avg: Vec<f32> = avg
+            .iter()
+            .zip(&water)
+            .map(|(&a, &w)| if w == 0.0 { 0.0 } else { a })
+            .collect();
+        box_mean(&land_avg, halo.rows(), cols, r, &mut score);
+        for y in window.y0..window.y1 {
+            for x in 0..cols {
+                let p = (y - halo.y0) * cols + x;
+                let c = avg[p];
+                best_seen = best_seen.max(c);
+                if c.is_nan() || c < min_coherence || water[p] == 0.0 {
+                    continue;
+                }
+                let cand = Candidate {
+                    coh: score[p],
+                    y,
+                    x: halo.x0 + x,
+                };
+                if heap.len() < CANDIDATES {
+                    heap.push(cand);
+                } else if heap.peek().is_some_and(|worst| cand < *worst) {
+                    heap.pop();
+                    heap.push(cand);
+                }
             }
         }
-        for (p, a) in avg.iter().enumerate() {
-            let c = (*a / m as f64) as f32;
-            best_seen = best_seen.max(c);
-            if c < min_coherence || (has_water && water[p] == 0.0) {
-                continue;
-            }
-            let cand = Candidate {
-                coh: c,
-                y: window.y0 + p / window.cols(),
-                x: window.x0 + p % window.cols(),
-            };
-            if heap.len() < CANDIDATES {
-                heap.push(cand);
-            } else if heap.peek().is_some_and(|worst| cand < *worst) {
-                heap.pop();
-                heap.push(cand);
-            }
-        }
-        progress.chunk_done(px);
+        progress.chunk_done(window.pixels());
     }
     progress.finish();
     let candidates = heap.into_sorted_vec();
@@ -263,14 +277,16 @@ fn auto_reference(
     }
     for cand in &candidates {
         if let Ok(phase) = checked_reference_phase(source, cand.y, cand.x) {
+            let avg_coherence = pixel_avg_coherence(source, cand.y, cand.x)?;
             return Ok(ReferencePoint {
                 y: cand.y,
                 x: cand.x,
                 lalo: pixel_lalo(source, cand.y, cand.x)?,
                 phase,
-                avg_coherence: cand.coh,
+                avg_coherence,
                 how: format!(
-                    "automatic: highest average spatial coherence ({:.3}) with data in every interferogram",
+                    "automatic: average spatial coherence {avg_coherence:.3}, highest 5x5 \
+                     neighbourhood mean ({:.3}) among pixels with data in every interferogram",
                     cand.coh
                 ),
             });
@@ -281,6 +297,51 @@ fn auto_reference(
          point with --ref-yx or --ref-lalo",
         candidates.len()
     )
+}
+
+/// Mean over pairs of a `[pair][pixel]` coherence buffer, ignoring NaN (as numpy's nanmean).
+fn average_coherence(coh: &[f32], m: usize, avg: &mut Vec<f32>) {
+    let px = coh.len() / m.max(1);
+    let mut sum = vec![0.0f64; px];
+    let mut count = vec![0u32; px];
+    for layer in coh.chunks_exact(px) {
+        for ((s, n), &c) in sum.iter_mut().zip(count.iter_mut()).zip(layer) {
+            if c.is_finite() {
+                *s += c as f64;
+                *n += 1;
+            }
+        }
+    }
+    avg.clear();
+    avg.extend(sum.iter().zip(&count).map(|(&s, &n)| {
+        if n == 0 {
+            f32::NAN
+        } else {
+            (s / n as f64) as f32
+        }
+    }));
+}
+
+/// Mean over the `(2r+1) x (2r+1)` box around each pixel of a `rows x cols` image; the outside of
+/// the image and NaN count as 0, so pixels near an edge or a gap score lower.
+fn box_mean(v: &[f32], rows: usize, cols: usize, r: usize, out: &mut Vec<f32>) {
+    let val = |p: usize| if v[p].is_finite() { v[p] as f64 } else { 0.0 };
+    let mut horiz = vec![0.0f64; rows * cols];
+    for y in 0..rows {
+        for x in 0..cols {
+            let (a, b) = (x.saturating_sub(r), (x + r + 1).min(cols));
+            horiz[y * cols + x] = (a..b).map(|xx| val(y * cols + xx)).sum();
+        }
+    }
+    let n = ((2 * r + 1) * (2 * r + 1)) as f64;
+    out.clear();
+    out.resize(rows * cols, 0.0);
+    for y in 0..rows {
+        let (a, b) = (y.saturating_sub(r), (y + r + 1).min(rows));
+        for x in 0..cols {
+            out[y * cols + x] = ((a..b).map(|yy| horiz[yy * cols + x]).sum::<f64>() / n) as f32;
+        }
+    }
 }
 
 /// Finds the radar pixel nearest to (lat, lon) through the stack's lat/lon lookup rasters.
@@ -360,4 +421,26 @@ pub fn lalo_to_yx(
         );
     }
     Ok((y, x))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neighbourhood_mean_penalises_edges_and_isolated_pixels() {
+        // 7 x 7 image of coherence 0.9 with one isolated 1.0 pixel at the edge (0, 3).
+        let mut v = vec![0.9f32; 49];
+        v[3] = 1.0;
+        let mut out = Vec::new();
+        box_mean(&v, 7, 7, 2, &mut out);
+        let centre = out[3 * 7 + 3];
+        assert!((centre - 0.9).abs() < 1e-6);
+        assert!(out[3] < centre, "edge pixel must score below the interior");
+        assert!(out[0] < out[3]);
+        let mut avg = Vec::new();
+        average_coherence(&[0.5, f32::NAN, 0.7, 0.2], 2, &mut avg);
+        assert_eq!(avg.len(), 2);
+        assert!((avg[0] - 0.6).abs() < 1e-6 && (avg[1] - 0.2).abs() < 1e-6);
+    }
 }
