@@ -3,8 +3,6 @@
 //! flight, so memory stays within the plan's budget whatever the stack size. Knows neither
 //! formats nor formulas: it moves chunks.
 
-use std::path::PathBuf;
-
 use anyhow::{anyhow, Context};
 use crossbeam_channel::bounded;
 
@@ -76,21 +74,24 @@ pub fn read_chunk(
     })
 }
 
-/// Runs the inversion pass over `chunks` (a subset of the plan's chunk ids), writing into `sink`,
-/// and finalizes the sink. The first error of any stage stops every stage and is returned.
+/// Runs the inversion pass over the chunks `todo` (ids into the plan), writing each into `sink`,
+/// syncing it, then reporting it durable through `on_durable`. The first error of any stage
+/// stops every stage and is returned. Finalizing the sink is the caller's job.
 pub fn run_inversion(
     source: &dyn StackSource,
     inverter: &Inverter,
     plan: &ChunkPlan,
-    mut sink: Box<dyn Sink>,
+    todo: &[usize],
+    sink: &mut dyn Sink,
+    on_durable: &mut (dyn FnMut(usize) -> anyhow::Result<()> + Send),
     progress: &Progress,
-) -> anyhow::Result<(PassStats, Vec<PathBuf>)> {
+) -> anyhow::Result<PassStats> {
     let (in_tx, in_rx) = bounded::<ChunkIn>(1);
     let (out_tx, out_rx) = bounded::<ChunkOut>(1);
     let (reader_res, compute_res, writer_res) = std::thread::scope(|s| {
         let reader = s.spawn(move || -> anyhow::Result<()> {
-            for (id, window) in plan.chunks.iter().enumerate() {
-                let chunk = read_chunk(source, inverter, id, *window)?;
+            for &id in todo {
+                let chunk = read_chunk(source, inverter, id, plan.chunks[id])?;
                 if in_tx.send(chunk).is_err() {
                     break; // a later stage failed; its error is the one reported
                 }
@@ -107,12 +108,13 @@ pub fn run_inversion(
             }
             Ok(())
         });
-        let writer = s.spawn(move || -> anyhow::Result<(PassStats, Box<dyn Sink>)> {
+        let writer = s.spawn(move || -> anyhow::Result<PassStats> {
             let mut stats = PassStats::default();
             for out in out_rx {
-                sink.write_chunk(&out).with_context(|| {
-                    format!("writing rows {}..{}", out.window.y0, out.window.y1)
-                })?;
+                let rows = || format!("writing rows {}..{}", out.window.y0, out.window.y1);
+                sink.write_chunk(&out).with_context(rows)?;
+                sink.sync().with_context(rows)?;
+                on_durable(out.id)?;
                 stats.chunks += 1;
                 stats.pixels += out.window.pixels();
                 stats.inversion.inverted += out.stats.inverted;
@@ -120,7 +122,7 @@ pub fn run_inversion(
                 stats.inversion.low_redundancy += out.stats.low_redundancy;
                 progress.chunk_done(out.window.pixels());
             }
-            Ok((stats, sink))
+            Ok(stats)
         });
         (
             reader
@@ -135,16 +137,17 @@ pub fn run_inversion(
         )
     });
     progress.finish();
+    // The writer's error explains a reader or inverter that stopped because it went away.
+    let stats = writer_res?;
     reader_res??;
     compute_res??;
-    let (stats, sink) = writer_res??;
-    if stats.chunks != plan.chunks.len() {
+    let stats = stats?;
+    if stats.chunks != todo.len() {
         anyhow::bail!(
             "only {} of {} chunks were written; outputs are incomplete",
             stats.chunks,
-            plan.chunks.len()
+            todo.len()
         );
     }
-    let files = sink.finalize().context("finalizing the outputs")?;
-    Ok((stats, files))
+    Ok(stats)
 }

@@ -115,6 +115,46 @@ impl ChunkPlan {
     }
 }
 
+impl ChunkPlan {
+    /// Strips of `rows` rows (as fixed by an earlier run being resumed); errors if they do not
+    /// fit `budget_bytes`.
+    pub fn with_rows(
+        length: usize,
+        width: usize,
+        rows: usize,
+        cost: PixelCost,
+        budget_bytes: u64,
+    ) -> anyhow::Result<ChunkPlan> {
+        if rows == 0 || length == 0 || width == 0 {
+            bail!("a chunk plan of {rows} rows for a {length} x {width} image is not possible");
+        }
+        let need = (cost.in_flight() * width * rows) as u64 + FIXED_OVERHEAD_BYTES;
+        if need > budget_bytes {
+            bail!(
+                "this run was planned in strips of {rows} rows, which need {} in flight; resume it \
+                 with --max-memory {} or more, or start over with --restart",
+                format_size(need),
+                format_size(need)
+            );
+        }
+        let chunks = (0..length)
+            .step_by(rows)
+            .map(|y0| Window {
+                y0,
+                y1: (y0 + rows).min(length),
+                x0: 0,
+                x1: width,
+            })
+            .collect();
+        Ok(ChunkPlan {
+            length,
+            width,
+            rows_per_chunk: rows,
+            chunks,
+        })
+    }
+}
+
 /// Parses a memory size such as `512MiB`, `4GB`, `2G`, `1.5GiB` or a plain number of bytes.
 /// Decimal (kB, MB, GB) and binary (KiB, MiB, GiB, K, M, G) units are accepted.
 pub fn parse_size(text: &str) -> anyhow::Result<u64> {

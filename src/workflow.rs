@@ -11,8 +11,11 @@ use crate::meta::{phase_to_range, Attributes};
 use crate::pipeline::{run_inversion, PassStats};
 use crate::plan::{format_size, ChunkPlan, PixelCost};
 use crate::progress::{Progress, ProgressMode};
-use crate::sink::{create_sink, OutputFormat, OutputSpec};
-use crate::source::{open_stack, GeomLayer, StackLayer, StackSource};
+use crate::resume::{fingerprint, FixedChoices, Opened, RunIdentity, RunState};
+use crate::sink::{
+    create_sink, staging_dir, store_path, write_hdf5_from_staging, OutputFormat, OutputSpec,
+};
+use crate::source::{open_stack, StackLayer, StackSource};
 use crate::survey::{choose_reference, RefRequest, ReferencePoint};
 
 /// Options of one inversion run.
@@ -28,6 +31,8 @@ pub struct InvertOptions {
     pub max_memory: u64,
     /// Progress display.
     pub progress: ProgressMode,
+    /// Discard an earlier run in the output folder instead of resuming it.
+    pub restart: bool,
 }
 
 impl Default for InvertOptions {
@@ -40,6 +45,7 @@ impl Default for InvertOptions {
             },
             max_memory: 2 << 30,
             progress: ProgressMode::Auto,
+            restart: false,
         }
     }
 }
@@ -57,6 +63,8 @@ pub struct InvertReport {
     pub rows_per_chunk: usize,
     /// Number of chunks.
     pub chunks: usize,
+    /// Chunks already done by an earlier, interrupted run.
+    pub resumed_chunks: usize,
     /// Dates N and pairs M.
     pub num_dates: usize,
     /// Interferograms used.
@@ -67,7 +75,18 @@ pub struct InvertReport {
     pub network_gaps: Vec<String>,
 }
 
-/// Inverts the stack at `stack` into `out_dir`.
+/// Every output name a run may leave in its folder (removed by `--restart`).
+pub const OUTPUT_NAMES: [&str; 6] = [
+    crate::sink::STORE_NAME,
+    "timeseries.h5",
+    "temporalCoherence.h5",
+    "numInvIfgram.h5",
+    "avgSpatialCoh.h5",
+    "maskTempCoh.h5",
+];
+
+/// Inverts the stack at `stack` into `out_dir`, resuming an interrupted run of the same inputs
+/// and settings there.
 pub fn invert_stack(
     stack: &Path,
     out_dir: &Path,
@@ -75,12 +94,52 @@ pub fn invert_stack(
 ) -> anyhow::Result<InvertReport> {
     let start = Instant::now();
     let source = open_stack(stack).with_context(|| format!("opening stack {}", stack.display()))?;
-    invert_source(source.as_ref(), out_dir, opts, start)
+    invert_source(source.as_ref(), stack, out_dir, opts, start)
 }
 
-/// Inverts an already opened stack into `out_dir`.
+/// The settings that change a run's outputs, as recorded in its manifest.
+fn settings(opts: &InvertOptions) -> Vec<(String, String)> {
+    let c = &opts.config;
+    let mut v = vec![
+        ("format", format!("{:?}", opts.format).to_lowercase()),
+        ("weight", weight_name(c.weight).to_string()),
+        (
+            "mask-dataset",
+            match c.mask {
+                None => "no".to_string(),
+                Some(ObsMask::ConnComp) => "connectComponent".to_string(),
+                Some(ObsMask::Coherence(t)) => format!("coherence < {t}"),
+            },
+        ),
+        ("min-redundancy", c.min_redundancy.to_string()),
+        ("min-temp-coh", c.min_temp_coh.to_string()),
+    ];
+    v.push((
+        "reference",
+        match opts.reference {
+            RefRequest::Yx(y, x) => format!("y/x {y},{x}"),
+            RefRequest::Lalo(a, o) => format!("lat/lon {a},{o}"),
+            RefRequest::Auto { min_coherence } => {
+                format!("automatic (min coherence {min_coherence})")
+            }
+        },
+    ));
+    v.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn weight_name(w: WeightFunc) -> &'static str {
+    match w {
+        WeightFunc::Var => "var",
+        WeightFunc::Fim => "fim",
+        WeightFunc::Coh => "coh",
+        WeightFunc::No => "no",
+    }
+}
+
+/// Inverts an already opened stack (read from `stack`) into `out_dir`.
 pub fn invert_source(
     source: &dyn StackSource,
+    stack: &Path,
     out_dir: &Path,
     opts: &InvertOptions,
     start: Instant,
@@ -126,29 +185,94 @@ pub fn invert_source(
         );
     }
 
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("creating the output folder {}", out_dir.display()))?;
+    let identity = RunIdentity {
+        stack: std::fs::canonicalize(stack)
+            .unwrap_or_else(|_| stack.to_path_buf())
+            .display()
+            .to_string(),
+        settings: settings(opts),
+        inputs: fingerprint(&info.files)?,
+    };
     let stack_layers = 2 + usize::from(opts.config.mask == Some(ObsMask::ConnComp));
     let cost = PixelCost::inversion(m, n, stack_layers, 2);
-    let plan = ChunkPlan::new(
-        info.length,
-        info.width,
-        cost,
-        opts.max_memory,
-        info.preferred_rows,
-    )?;
+    let survey_progress = |plan: &ChunkPlan| {
+        Progress::new(
+            opts.progress,
+            "survey",
+            plan.chunks.len(),
+            info.length * info.width,
+        )
+    };
+
+    let (mut state, plan, reference) =
+        match RunState::open(out_dir, &identity, opts.restart, &OUTPUT_NAMES)? {
+            Opened::Fresh(lock) => {
+                let plan = ChunkPlan::new(
+                    info.length,
+                    info.width,
+                    cost,
+                    opts.max_memory,
+                    info.preferred_rows,
+                )?;
+                let reference =
+                    choose_reference(source, &plan, opts.reference, &survey_progress(&plan))?;
+                let fixed = FixedChoices {
+                    rows_per_chunk: plan.rows_per_chunk,
+                    chunks: plan.chunks.len(),
+                    ref_yx: (reference.y, reference.x),
+                    ref_how: reference.how.clone(),
+                };
+                (
+                    RunState::create(out_dir, lock, &identity, fixed)?,
+                    plan,
+                    reference,
+                )
+            }
+            Opened::Resume(state) => {
+                let f = state.fixed.clone();
+                let plan = ChunkPlan::with_rows(
+                    info.length,
+                    info.width,
+                    f.rows_per_chunk,
+                    cost,
+                    opts.max_memory,
+                )?;
+                if plan.chunks.len() != f.chunks {
+                    bail!(
+                        "the run in {} was planned differently; start over with --restart",
+                        out_dir.display()
+                    );
+                }
+                let mut reference = choose_reference(
+                    source,
+                    &plan,
+                    RefRequest::Yx(f.ref_yx.0, f.ref_yx.1),
+                    &survey_progress(&plan),
+                )?;
+                reference.how = f.ref_how.clone();
+                if state.complete {
+                    say(format!(
+                        "{} already holds the complete result of this run",
+                        out_dir.display()
+                    ));
+                } else {
+                    say(format!(
+                        "resuming: {} of {} chunks were already done",
+                        state.done.len(),
+                        plan.chunks.len()
+                    ));
+                }
+                (state, plan, reference)
+            }
+        };
     say(format!(
         "plan: {} chunks of {} rows under --max-memory {}",
         plan.chunks.len(),
         plan.rows_per_chunk,
         format_size(opts.max_memory)
     ));
-
-    let survey_progress = Progress::new(
-        opts.progress,
-        "survey",
-        plan.chunks.len(),
-        info.length * info.width,
-    );
-    let reference = choose_reference(source, &plan, opts.reference, &survey_progress)?;
     say(format!(
         "reference point: y={}, x={}{} ({})",
         reference.y,
@@ -160,17 +284,6 @@ pub fn invert_source(
         reference.how
     ));
 
-    let inverter = Inverter::new(
-        net.clone(),
-        opts.config.clone(),
-        reference.phase.clone(),
-        (reference.y, reference.x),
-        num_looks,
-        phase_to_range(wavelength),
-    );
-
-    std::fs::create_dir_all(out_dir)
-        .with_context(|| format!("creating the output folder {}", out_dir.display()))?;
     let spec = OutputSpec {
         dir: out_dir.to_path_buf(),
         length: info.length,
@@ -180,14 +293,82 @@ pub fn invert_source(
         bperp: net.date_bperp(),
         attrs: output_attributes(&info.attrs, info.length, info.width, &reference, opts, net),
     };
-    let sink = create_sink(opts.format, &spec)?;
-    let progress = Progress::new(
-        opts.progress,
-        "invert",
-        plan.chunks.len(),
-        info.length * info.width,
+    let staging = staging_dir(out_dir);
+    let report = |stats: PassStats,
+                  outputs: Vec<PathBuf>,
+                  resumed: usize,
+                  reference: ReferencePoint| InvertReport {
+        reference,
+        stats,
+        outputs,
+        rows_per_chunk: plan.rows_per_chunk,
+        chunks: plan.chunks.len(),
+        resumed_chunks: resumed,
+        num_dates: n,
+        num_pairs: m,
+        elapsed: start.elapsed(),
+        network_gaps: network_gaps.clone(),
+    };
+    if state.complete {
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging)
+                .with_context(|| format!("removing {}", staging.display()))?;
+        }
+        let outputs = match opts.format {
+            OutputFormat::Zarr => vec![store_path(out_dir)],
+            OutputFormat::Hdf5 => OUTPUT_NAMES[1..].iter().map(|f| out_dir.join(f)).collect(),
+        };
+        return Ok(report(
+            PassStats::default(),
+            outputs,
+            plan.chunks.len(),
+            reference,
+        ));
+    }
+
+    let inverter = Inverter::new(
+        net.clone(),
+        opts.config.clone(),
+        reference.phase.clone(),
+        (reference.y, reference.x),
+        num_looks,
+        phase_to_range(wavelength),
     );
-    let (stats, outputs) = run_inversion(source, &inverter, &plan, sink, &progress)?;
+    // HDF5 runs write their chunks to a Zarr staging store and assemble the files at the end.
+    let chunk_spec = match opts.format {
+        OutputFormat::Zarr => spec.clone(),
+        OutputFormat::Hdf5 => OutputSpec {
+            dir: staging.clone(),
+            ..spec.clone()
+        },
+    };
+    let mut sink = create_sink(OutputFormat::Zarr, &chunk_spec)?;
+    let resumed = state.done.len();
+    let todo: Vec<usize> = (0..plan.chunks.len())
+        .filter(|id| !state.done.contains(id))
+        .collect();
+    let todo_pixels = todo.iter().map(|&id| plan.chunks[id].pixels()).sum();
+    let progress = Progress::new(opts.progress, "invert", todo.len(), todo_pixels);
+    let mut on_durable = |id: usize| state.mark_done(id);
+    let stats = run_inversion(
+        source,
+        &inverter,
+        &plan,
+        &todo,
+        sink.as_mut(),
+        &mut on_durable,
+        &progress,
+    )?;
+    let mut outputs = sink.finalize().context("finalizing the outputs")?;
+    if opts.format == OutputFormat::Hdf5 {
+        outputs =
+            write_hdf5_from_staging(&spec, &plan.chunks).context("writing the HDF5 outputs")?;
+    }
+    state.mark_complete(&identity)?;
+    if opts.format == OutputFormat::Hdf5 {
+        std::fs::remove_dir_all(&staging)
+            .with_context(|| format!("removing {}", staging.display()))?;
+    }
     if stats.inversion.rank_deficient > 0 {
         eprintln!(
             "warning: {} pixels had a network that falls apart after dropping their no-data pairs; \
@@ -202,18 +383,7 @@ pub fn invert_source(
         stats.inversion.low_redundancy,
         start.elapsed().as_secs_f64()
     ));
-    let _ = info.has_geometry(GeomLayer::WaterMask);
-    Ok(InvertReport {
-        reference,
-        stats,
-        outputs,
-        rows_per_chunk: plan.rows_per_chunk,
-        chunks: plan.chunks.len(),
-        num_dates: n,
-        num_pairs: m,
-        elapsed: start.elapsed(),
-        network_gaps,
-    })
+    Ok(report(stats, outputs, resumed, reference))
 }
 
 /// Describes where the network of all pairs breaks, as `lastdate|firstdate` of consecutive parts.
@@ -252,12 +422,7 @@ fn output_attributes(
     a.set("START_DATE", net.dates[0]);
     a.set("END_DATE", net.dates[net.num_dates() - 1]);
     let c = &opts.config;
-    let weight = match c.weight {
-        WeightFunc::Var => "var",
-        WeightFunc::Fim => "fim",
-        WeightFunc::Coh => "coh",
-        WeightFunc::No => "no",
-    };
+    let weight = weight_name(c.weight);
     let (mask, thr) = match c.mask {
         None => ("no", 0.4),
         Some(ObsMask::ConnComp) => ("connectComponent", 0.4),

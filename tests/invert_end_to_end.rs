@@ -30,6 +30,7 @@ fn options(
         reference,
         max_memory,
         progress: ProgressMode::Quiet,
+        restart: false,
     }
 }
 
@@ -71,6 +72,7 @@ fn recovers_truth_same_in_every_format_and_chunking() {
     let budget = 48 << 20 | 600_000;
     let rep_small = invert_source(
         source.as_ref(),
+        &stack,
         &small,
         &options(OutputFormat::Hdf5, WeightFunc::Var, budget, auto),
         Instant::now(),

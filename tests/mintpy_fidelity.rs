@@ -75,9 +75,10 @@ fn run(stack: &Path, out: &Path, weight: WeightFunc, format: OutputFormat) -> Ru
         reference: RefRequest::Yx(20, 25),
         max_memory: 1 << 30,
         progress: ProgressMode::Quiet,
+        restart: false,
     };
     let source = open_stack(stack).unwrap();
-    invert_source(source.as_ref(), out, &opts, Instant::now()).unwrap();
+    invert_source(source.as_ref(), stack, out, &opts, Instant::now()).unwrap();
     RunResults::open(out).unwrap()
 }
 

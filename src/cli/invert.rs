@@ -88,6 +88,10 @@ pub struct InvertArgs {
     /// Worker threads for the inversion (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Discard an earlier run in RUN_DIR and start over (by default an interrupted run with the
+    /// same inputs and settings is resumed, and one with other inputs or settings is refused).
+    #[arg(long)]
+    pub restart: bool,
     /// Print only warnings and errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -170,6 +174,7 @@ impl InvertArgs {
             } else {
                 ProgressMode::Auto
             },
+            restart: self.restart,
         })
     }
 }

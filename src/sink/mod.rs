@@ -9,10 +9,12 @@ use crate::meta::{Attributes, Date};
 mod h5;
 mod layout;
 mod results;
+mod staging;
 mod zarr;
 
 pub use h5::Hdf5Sink;
 pub use results::{RunResults, LAYER_NAMES};
+pub use staging::{staging_dir, write_hdf5_from_staging};
 pub use zarr::{store_path, ZarrSink, COMPLETE_ATTR, STORE_NAME};
 
 /// Output format of a run.
@@ -49,6 +51,11 @@ pub struct OutputSpec {
 pub trait Sink: Send {
     /// Writes every output of one chunk.
     fn write_chunk(&mut self, out: &ChunkOut) -> anyhow::Result<()>;
+    /// Makes everything written so far durable (survives a crash or power loss), so the run
+    /// may record those chunks as done.
+    fn sync(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
     /// Flushes and closes the outputs; only after this are they complete.
     fn finalize(self: Box<Self>) -> anyhow::Result<Vec<PathBuf>>;
 }

@@ -54,6 +54,8 @@ pub struct ZarrSink {
     /// One storage chunk being assembled (reused between chunks).
     buf_f32: Vec<f32>,
     buf_bool: Vec<bool>,
+    /// Chunk files written since the last `sync`.
+    unsynced: Vec<PathBuf>,
 }
 
 /// Where a run's store lives.
@@ -144,6 +146,7 @@ impl ZarrSink {
             layers,
             buf_f32: Vec::new(),
             buf_bool: Vec::new(),
+            unsynced: Vec::new(),
         })
     }
 
@@ -174,6 +177,8 @@ impl ZarrSink {
                 .with_context(|| {
                     format!("cannot write chunk {idx:?} of {}", self.path.display())
                 })?;
+            self.unsynced
+                .push(self.path.join(array.chunk_key(&idx).as_str()));
         }
         Ok(())
     }
@@ -197,6 +202,8 @@ impl ZarrSink {
             array
                 .store_chunk(&[ci, cj], &self.buf_bool[..])
                 .with_context(|| format!("cannot write mask chunk of {}", self.path.display()))?;
+            self.unsynced
+                .push(self.path.join(array.chunk_key(&[ci, cj]).as_str()));
         }
         Ok(())
     }
@@ -471,6 +478,31 @@ impl Sink for ZarrSink {
                 Some(values) => self.write_f32(Some(i), values, 1, &w)?,
                 None => self.write_mask(i, &out.mask_temp_coh, &w)?,
             }
+        }
+        Ok(())
+    }
+
+    fn sync(&mut self) -> anyhow::Result<()> {
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        for path in self.unsynced.drain(..) {
+            // zarrs skips chunks that hold only the fill value: nothing to sync then.
+            match std::fs::File::open(&path) {
+                Ok(f) => f
+                    .sync_all()
+                    .with_context(|| format!("cannot sync {}", path.display()))?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e).with_context(|| format!("cannot open {}", path.display())),
+            }
+            if let Some(d) = path.parent() {
+                if !dirs.iter().any(|x| x == d) {
+                    dirs.push(d.to_path_buf());
+                }
+            }
+        }
+        for d in dirs {
+            std::fs::File::open(&d)
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("cannot sync folder {}", d.display()))?;
         }
         Ok(())
     }

@@ -1,0 +1,529 @@
+//! Run state that makes long runs resumable: a manifest of the settings, the input fingerprint,
+//! the chunk plan and the reference point; an append-only log of chunks whose outputs are
+//! durable; and a lock so two processes never share a run folder.
+//!
+//! Everything lives in `RUN_DIR/.sbas/`. A chunk id enters `done` only after the sink has written
+//! and synced it, so after a kill at any moment the chunks not in `done` are simply recomputed;
+//! the inversion is deterministic, so the final outputs are bit-identical to an uninterrupted run.
+
+use std::collections::BTreeSet;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use anyhow::{bail, Context};
+use serde_json::{json, Value};
+
+/// Folder of the run state inside a run directory.
+pub const STATE_DIR: &str = ".sbas";
+const MANIFEST: &str = "run.json";
+const DONE_LOG: &str = "done";
+const LOCK: &str = "lock";
+const FORMAT_VERSION: u64 = 1;
+
+/// One input file as fingerprinted: path, size and modification time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStamp {
+    /// Path as the reader gave it.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: u128,
+}
+
+/// Fingerprints input files by size and modification time: cheap, and any rewrite of a file
+/// (a re-run of ISCE2, a copy) changes it.
+pub fn fingerprint(files: &[PathBuf]) -> anyhow::Result<Vec<FileStamp>> {
+    files
+        .iter()
+        .map(|p| {
+            let meta = fs::metadata(p)
+                .with_context(|| format!("cannot read the size of input {}", p.display()))?;
+            let mtime_ns = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            Ok(FileStamp {
+                path: p.display().to_string(),
+                size: meta.len(),
+                mtime_ns,
+            })
+        })
+        .collect()
+}
+
+/// What a run was started with: everything that changes its outputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunIdentity {
+    /// The stack path as given (canonicalised where possible).
+    pub stack: String,
+    /// Settings that change the outputs, as `name -> value` text (e.g. `weight -> var`).
+    pub settings: Vec<(String, String)>,
+    /// The input files.
+    pub inputs: Vec<FileStamp>,
+}
+
+/// The chunk plan and reference point fixed when a run starts, reused when it resumes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FixedChoices {
+    /// Rows per chunk of the plan.
+    pub rows_per_chunk: usize,
+    /// Number of chunks.
+    pub chunks: usize,
+    /// Reference row and column.
+    pub ref_yx: (usize, usize),
+    /// How the reference point was chosen (for the log).
+    pub ref_how: String,
+}
+
+/// The state of a run folder, locked for this process.
+#[derive(Debug)]
+pub struct RunState {
+    dir: PathBuf,
+    _lock: File,
+    done_log: File,
+    /// Chunk ids whose outputs are durable.
+    pub done: BTreeSet<usize>,
+    /// The choices fixed at the start.
+    pub fixed: FixedChoices,
+    /// Whether the outputs were finalized.
+    pub complete: bool,
+}
+
+fn state_dir(run_dir: &Path) -> PathBuf {
+    run_dir.join(STATE_DIR)
+}
+
+/// Takes the run folder's lock, or fails naming the folder if another process holds it.
+fn lock(run_dir: &Path) -> anyhow::Result<File> {
+    let dir = state_dir(run_dir);
+    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join(LOCK);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => bail!(
+            "another sbas process is working in {} (it holds {}); wait for it to finish or stop it",
+            run_dir.display(),
+            path.display()
+        ),
+        Err(fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
+
+/// What [`RunState::open`] found.
+#[derive(Debug)]
+pub enum Opened {
+    /// No earlier run (or `--restart`): the caller must choose the plan and reference point and
+    /// call [`RunState::create`].
+    Fresh(File),
+    /// An earlier run with the same identity: resume it.
+    Resume(RunState),
+}
+
+impl RunState {
+    /// Locks `run_dir` and compares an earlier run's manifest with `identity`. A mismatch is an
+    /// error that says what changed and how to start over.
+    /// With `restart`, an earlier run's state and `outputs` are discarded first (under the
+    /// lock). A fresh run also discards stale `outputs` left without run state.
+    pub fn open(
+        run_dir: &Path,
+        identity: &RunIdentity,
+        restart: bool,
+        outputs: &[&str],
+    ) -> anyhow::Result<Opened> {
+        let lock = lock(run_dir)?;
+        let manifest_path = state_dir(run_dir).join(MANIFEST);
+        if restart || !manifest_path.exists() {
+            discard_run(run_dir, outputs)?;
+            return Ok(Opened::Fresh(lock));
+        }
+        let text = fs::read_to_string(&manifest_path)
+            .with_context(|| format!("cannot read {}", manifest_path.display()))?;
+        let m: Value = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not valid JSON; start over with --restart",
+                manifest_path.display()
+            )
+        })?;
+        let changes = differences(&m, identity);
+        if !changes.is_empty() {
+            bail!(
+                "{} holds a run of other inputs or settings:\n  {}\nRun with --restart to discard it \
+                 and start over, or choose another --out folder",
+                run_dir.display(),
+                changes.join("\n  ")
+            );
+        }
+        let fixed = parse_fixed(&m).with_context(|| {
+            format!(
+                "{} is damaged; start over with --restart",
+                manifest_path.display()
+            )
+        })?;
+        let done_path = state_dir(run_dir).join(DONE_LOG);
+        let done = read_done(&done_path, fixed.chunks)?;
+        let done_log = open_append(&done_path)?;
+        Ok(Opened::Resume(RunState {
+            dir: run_dir.to_path_buf(),
+            _lock: lock,
+            done_log,
+            done,
+            complete: m["complete"].as_bool().unwrap_or(false),
+            fixed,
+        }))
+    }
+
+    /// Starts a new run: writes the manifest (durably) and an empty done log.
+    pub fn create(
+        run_dir: &Path,
+        lock: File,
+        identity: &RunIdentity,
+        fixed: FixedChoices,
+    ) -> anyhow::Result<RunState> {
+        let dir = state_dir(run_dir);
+        let done_path = dir.join(DONE_LOG);
+        let f = File::create(&done_path)
+            .with_context(|| format!("cannot create {}", done_path.display()))?;
+        f.sync_all()
+            .with_context(|| format!("cannot write {}", done_path.display()))?;
+        let state = RunState {
+            dir: run_dir.to_path_buf(),
+            _lock: lock,
+            done_log: open_append(&done_path)?,
+            done: BTreeSet::new(),
+            fixed,
+            complete: false,
+        };
+        write_manifest(run_dir, &manifest_json(identity, &state.fixed, false))?;
+        Ok(state)
+    }
+
+    /// Records that chunk `id` is durable.
+    pub fn mark_done(&mut self, id: usize) -> anyhow::Result<()> {
+        let path = state_dir(&self.dir).join(DONE_LOG);
+        writeln!(self.done_log, "{id}")
+            .and_then(|_| self.done_log.sync_data())
+            .with_context(|| format!("cannot record progress in {}", path.display()))?;
+        self.done.insert(id);
+        Ok(())
+    }
+
+    /// Marks the run complete (after the outputs were finalized).
+    pub fn mark_complete(&mut self, identity: &RunIdentity) -> anyhow::Result<()> {
+        write_manifest(&self.dir, &manifest_json(identity, &self.fixed, true))?;
+        self.complete = true;
+        Ok(())
+    }
+}
+
+/// Removes the run state (but not the lock file, which the caller holds) and every output of an
+/// earlier run in `run_dir`.
+pub fn discard_run(run_dir: &Path, outputs: &[&str]) -> anyhow::Result<()> {
+    let mut paths = Vec::new();
+    if let Ok(entries) = fs::read_dir(state_dir(run_dir)) {
+        for e in entries.flatten() {
+            if e.file_name() != LOCK {
+                paths.push(e.path());
+            }
+        }
+    }
+    for name in outputs {
+        paths.push(run_dir.join(name));
+        paths.push(run_dir.join(format!("{name}.part")));
+    }
+    for p in paths {
+        let res = if p.is_dir() {
+            fs::remove_dir_all(&p)
+        } else if p.exists() {
+            fs::remove_file(&p)
+        } else {
+            Ok(())
+        };
+        res.with_context(|| format!("cannot remove {}", p.display()))?;
+    }
+    Ok(())
+}
+
+fn open_append(path: &Path) -> anyhow::Result<File> {
+    OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))
+}
+
+/// Reads the done log; a torn last line (a kill during the append) is ignored.
+fn read_done(path: &Path, chunks: usize) -> anyhow::Result<BTreeSet<usize>> {
+    let mut text = String::new();
+    if path.exists() {
+        File::open(path)
+            .and_then(|mut f| f.read_to_string(&mut text))
+            .with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    let complete_lines = match text.rfind('\n') {
+        Some(i) => &text[..i],
+        None => "",
+    };
+    Ok(complete_lines
+        .lines()
+        .filter_map(|l| l.trim().parse::<usize>().ok())
+        .filter(|&id| id < chunks)
+        .collect())
+}
+
+fn manifest_json(identity: &RunIdentity, fixed: &FixedChoices, complete: bool) -> Value {
+    let settings: serde_json::Map<String, Value> = identity
+        .settings
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    let inputs: Vec<Value> = identity
+        .inputs
+        .iter()
+        .map(|f| json!([f.path, f.size, f.mtime_ns.to_string()]))
+        .collect();
+    json!({
+        "format_version": FORMAT_VERSION,
+        "sbas_version": env!("CARGO_PKG_VERSION"),
+        "stack": identity.stack,
+        "settings": settings,
+        "inputs": inputs,
+        "plan": { "rows_per_chunk": fixed.rows_per_chunk, "chunks": fixed.chunks },
+        "reference": { "y": fixed.ref_yx.0, "x": fixed.ref_yx.1, "how": fixed.ref_how },
+        "complete": complete,
+    })
+}
+
+/// Writes the manifest atomically: a temporary file, synced, renamed over the old one.
+fn write_manifest(run_dir: &Path, m: &Value) -> anyhow::Result<()> {
+    let dir = state_dir(run_dir);
+    let tmp = dir.join(format!("{MANIFEST}.tmp"));
+    let path = dir.join(MANIFEST);
+    let text = serde_json::to_string_pretty(m).context("encoding the run manifest")?;
+    (|| -> std::io::Result<()> {
+        let mut f = File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        fs::rename(&tmp, &path)?;
+        File::open(&dir)?.sync_all()
+    })()
+    .with_context(|| format!("cannot write the run manifest {}", path.display()))
+}
+
+fn parse_fixed(m: &Value) -> anyhow::Result<FixedChoices> {
+    let num = |v: &Value, what: &str| -> anyhow::Result<usize> {
+        v.as_u64()
+            .map(|n| n as usize)
+            .with_context(|| format!("the manifest lacks {what}"))
+    };
+    Ok(FixedChoices {
+        rows_per_chunk: num(&m["plan"]["rows_per_chunk"], "plan.rows_per_chunk")?,
+        chunks: num(&m["plan"]["chunks"], "plan.chunks")?,
+        ref_yx: (
+            num(&m["reference"]["y"], "reference.y")?,
+            num(&m["reference"]["x"], "reference.x")?,
+        ),
+        ref_how: m["reference"]["how"].as_str().unwrap_or("").to_string(),
+    })
+}
+
+/// Human-readable differences between a manifest and the identity of a new invocation.
+fn differences(m: &Value, identity: &RunIdentity) -> Vec<String> {
+    let mut out = Vec::new();
+    if m["format_version"].as_u64() != Some(FORMAT_VERSION) {
+        out.push("it was written by another version of sbas".to_string());
+        return out;
+    }
+    if m["stack"].as_str() != Some(identity.stack.as_str()) {
+        out.push(format!(
+            "stack: was {}, now {}",
+            m["stack"].as_str().unwrap_or("?"),
+            identity.stack
+        ));
+    }
+    for (k, v) in &identity.settings {
+        let old = m["settings"][k].as_str().unwrap_or("(unset)");
+        if old != v {
+            out.push(format!("{k}: was {old}, now {v}"));
+        }
+    }
+    let old: Vec<(String, u64, String)> = m["inputs"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| {
+                    Some((
+                        e[0].as_str()?.to_string(),
+                        e[1].as_u64()?,
+                        e[2].as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut changed_inputs = Vec::new();
+    for f in &identity.inputs {
+        match old.iter().find(|o| o.0 == f.path) {
+            None => changed_inputs.push(format!("added {}", f.path)),
+            Some(o) if o.1 != f.size => changed_inputs.push(format!(
+                "{} changed size ({} -> {} bytes)",
+                f.path, o.1, f.size
+            )),
+            Some(o) if o.2 != f.mtime_ns.to_string() => {
+                changed_inputs.push(format!("{} was modified", f.path))
+            }
+            Some(_) => {}
+        }
+    }
+    for o in &old {
+        if !identity.inputs.iter().any(|f| f.path == o.0) {
+            changed_inputs.push(format!("removed {}", o.0));
+        }
+    }
+    let n = changed_inputs.len();
+    out.extend(
+        changed_inputs
+            .into_iter()
+            .take(5)
+            .map(|s| format!("input {s}")),
+    );
+    if n > 5 {
+        out.push(format!("... and {} more input changes", n - 5));
+    }
+    out
+}
+
+/// A summary of a run folder's state for `sbas info`, without taking the lock.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// The manifest as stored.
+    pub manifest: Value,
+    /// Chunks durable.
+    pub done: usize,
+    /// Chunks planned.
+    pub chunks: usize,
+    /// Finalized.
+    pub complete: bool,
+    /// Whether another process holds the lock now.
+    pub running: bool,
+}
+
+/// Reads a run folder's state; `None` when it holds no sbas run state.
+pub fn summarize(run_dir: &Path) -> anyhow::Result<Option<RunSummary>> {
+    let dir = state_dir(run_dir);
+    let path = dir.join(MANIFEST);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text =
+        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let manifest: Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not valid JSON", path.display()))?;
+    let fixed = parse_fixed(&manifest).with_context(|| format!("{} is damaged", path.display()))?;
+    let done = read_done(&dir.join(DONE_LOG), fixed.chunks)?.len();
+    let running = match File::open(dir.join(LOCK)) {
+        Ok(f) => matches!(f.try_lock(), Err(fs::TryLockError::WouldBlock)),
+        Err(_) => false,
+    };
+    Ok(Some(RunSummary {
+        complete: manifest["complete"].as_bool().unwrap_or(false),
+        manifest,
+        done,
+        chunks: fixed.chunks,
+        running,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity(weight: &str, size: u64) -> RunIdentity {
+        RunIdentity {
+            stack: "/data/stack".into(),
+            settings: vec![("weight".into(), weight.into())],
+            inputs: vec![FileStamp {
+                path: "/data/stack/a.unw".into(),
+                size,
+                mtime_ns: 5,
+            }],
+        }
+    }
+
+    fn fixed() -> FixedChoices {
+        FixedChoices {
+            rows_per_chunk: 10,
+            chunks: 4,
+            ref_yx: (3, 4),
+            ref_how: "given".into(),
+        }
+    }
+
+    #[test]
+    fn resumes_records_and_refuses_changes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let id = identity("var", 100);
+        let Opened::Fresh(lock) = RunState::open(dir, &id, false, &[]).unwrap() else {
+            panic!("expected a fresh run")
+        };
+        let mut st = RunState::create(dir, lock, &id, fixed()).unwrap();
+        // A second process is refused while the first holds the lock.
+        let err = RunState::open(dir, &id, false, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("another sbas process"), "{err}");
+        st.mark_done(2).unwrap();
+        st.mark_done(0).unwrap();
+        drop(st);
+        // A torn append (killed mid-write) is ignored.
+        let mut f = open_append(&dir.join(STATE_DIR).join(DONE_LOG)).unwrap();
+        write!(f, "3").unwrap();
+        drop(f);
+        let Opened::Resume(st) = RunState::open(dir, &id, false, &[]).unwrap() else {
+            panic!("expected a resume")
+        };
+        assert_eq!(st.done.iter().copied().collect::<Vec<_>>(), vec![0, 2]);
+        assert_eq!(st.fixed, fixed());
+        assert!(!st.complete);
+        drop(st);
+        let err = format!(
+            "{:#}",
+            RunState::open(dir, &identity("no", 100), false, &[]).unwrap_err()
+        );
+        assert!(
+            err.contains("weight: was var, now no") && err.contains("--restart"),
+            "{err}"
+        );
+        let err = format!(
+            "{:#}",
+            RunState::open(dir, &identity("var", 99), false, &[]).unwrap_err()
+        );
+        assert!(err.contains("a.unw changed size"), "{err}");
+        let s = summarize(dir).unwrap().unwrap();
+        assert_eq!(
+            (s.done, s.chunks, s.complete, s.running),
+            (2, 4, false, false)
+        );
+        fs::create_dir_all(dir.join("sbas.zarr")).unwrap();
+        let Opened::Fresh(_lock) =
+            RunState::open(dir, &identity("no", 1), true, &["sbas.zarr"]).unwrap()
+        else {
+            panic!("--restart must start afresh")
+        };
+        assert!(summarize(dir).unwrap().is_none());
+        assert!(!dir.join("sbas.zarr").exists());
+    }
+}
