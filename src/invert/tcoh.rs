@@ -68,7 +68,7 @@ pub fn temporal_coherence(ts: &[f64], pairs: &[(u32, u32)], y: &[f64], resid: &m
     for (ri, ui) in r.iter_mut().zip(used.iter_mut()) {
         let (s, c) = sin_cos(*ri);
         *ri = s * *ui;
-        *ui = c * *ui;
+        *ui *= c;
     }
     let im: f64 = r.iter().sum();
     let re: f64 = used.iter().sum();
