@@ -1,5 +1,6 @@
 //! Small dense linear algebra shared by the solvers: symmetric positive (semi-)definite systems
-//! from normal equations, with a minimum-norm fallback for rank-deficient ones.
+//! from normal equations (dense or banded Cholesky), with a minimum-norm fallback for
+//! rank-deficient ones, and an SVD pseudo-inverse with gelsd's relative cutoff.
 
 /// Solves `A x = b` for a symmetric positive semi-definite `n x n` matrix `A` (row-major).
 /// Uses Cholesky when `A` is positive definite; otherwise returns the minimum-norm least-squares

@@ -63,24 +63,15 @@ pub fn temporal_coherence(ts: &[f64], pairs: &[(u32, u32)], y: &[f64], resid: &m
     if count == 0 {
         return 0.0;
     }
-    // Four independent lanes of accumulation so the kernel vectorises without reordering sums.
-    let (mut re, mut im) = ([0.0f64; 4], [0.0f64; 4]);
-    let mut rc = r.chunks_exact(4);
-    let mut uc = used.chunks_exact(4);
-    for (rr, uu) in (&mut rc).zip(&mut uc) {
-        for l in 0..4 {
-            let (s, c) = sin_cos(rr[l]);
-            re[l] += uu[l] * c;
-            im[l] += uu[l] * s;
-        }
-    }
-    for (ri, ui) in rc.remainder().iter().zip(uc.remainder()) {
+    // A pure element-wise map (vectorised by the compiler), then plain sums: the reduction
+    // kept separate so that no floating-point reordering is needed for vector code.
+    for (ri, ui) in r.iter_mut().zip(used.iter_mut()) {
         let (s, c) = sin_cos(*ri);
-        re[0] += ui * c;
-        im[0] += ui * s;
+        *ri = s * *ui;
+        *ui *= c;
     }
-    let re = (re[0] + re[1]) + (re[2] + re[3]);
-    let im = (im[0] + im[1]) + (im[2] + im[3]);
+    let im: f64 = r.iter().sum();
+    let re: f64 = used.iter().sum();
     re.hypot(im) / count as f64
 }
 
