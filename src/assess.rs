@@ -72,3 +72,60 @@ pub fn timeseries_error(results: &RunResults, truth: &Truth) -> anyhow::Result<T
         max_abs_m: *errors.last().unwrap_or(&0.0),
     })
 }
+
+/// A checksum of everything a run's results hold: dates, baselines, root attributes and every
+/// value of the time series and maps (FNV-1a over their bit patterns). Two runs with equal
+/// checksums hold bit-identical results, whatever their file layout.
+pub fn results_checksum(results: &RunResults) -> anyhow::Result<u64> {
+    let mut h = Fnv::new();
+    for d in results.dates() {
+        h.bytes(d.to_string().as_bytes());
+    }
+    for b in results.bperp() {
+        h.bytes(&b.to_bits().to_le_bytes());
+    }
+    for (k, v) in results.attrs().iter() {
+        if k != crate::sink::COMPLETE_ATTR {
+            h.bytes(k.as_bytes());
+            h.bytes(v.as_bytes());
+        }
+    }
+    // Strips of at most ~16 Mi values keep memory small on large runs.
+    let (rows, cols, n) = (
+        results.length(),
+        results.width(),
+        results.dates().len().max(1),
+    );
+    let step = ((16usize << 20) / (cols * n).max(1)).clamp(1, rows.max(1));
+    for y0 in (0..rows).step_by(step) {
+        let w = Window {
+            y0,
+            y1: (y0 + step).min(rows),
+            x0: 0,
+            x1: cols,
+        };
+        for v in results.read_timeseries(w)? {
+            h.bytes(&v.to_bits().to_le_bytes());
+        }
+        for name in crate::sink::LAYER_NAMES {
+            for v in results.read_layer(name, w)? {
+                h.bytes(&v.to_bits().to_le_bytes());
+            }
+        }
+    }
+    Ok(h.0)
+}
+
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        for &x in b {
+            self.0 ^= x as u64;
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}

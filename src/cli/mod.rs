@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod demo;
+pub mod info;
 pub mod invert;
 pub mod simulate;
 
@@ -22,9 +23,14 @@ pub enum Command {
     Invert(invert::InvertArgs),
     /// Simulate a small stack, invert it and report the error against the ground truth.
     Demo(demo::DemoArgs),
+    /// Show what a run folder holds and how far an unfinished run got.
+    Info(info::InfoArgs),
     /// Write a synthetic ISCE2 topsStack tree with ground truth.
     Simulate(simulate::SimulateArgs),
 }
+
+/// `errno` of a full disk on Linux.
+const ENOSPC: i32 = 28;
 
 /// Parses the command line and runs it; returns the process exit code.
 pub fn main() -> std::process::ExitCode {
@@ -33,11 +39,23 @@ pub fn main() -> std::process::ExitCode {
         Command::Invert(args) => invert::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Info(args) => info::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
+            let disk_full = e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.raw_os_error() == Some(ENOSPC))
+                    || c.to_string().contains("No space left on device")
+            });
+            if disk_full {
+                eprintln!(
+                    "hint: the disk is full. Free some space and run the same command again: \
+                     the run resumes where it stopped."
+                );
+            }
             std::process::ExitCode::FAILURE
         }
     }

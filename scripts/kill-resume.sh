@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Kill-and-resume check: runs `sbas invert` on a small simulated stack, kills it with SIGKILL at
+# random moments (once or several times per trial), resumes with the same command until it
+# completes, and compares the result with an uninterrupted run by `sbas info --checksum`
+# (equal checksums = bit-identical results). Trials alternate between Zarr and HDF5 output.
+#
+#   scripts/kill-resume.sh [TRIALS] [WORK_DIR]      (defaults: 24 trials, a temporary folder)
+#
+# Uses target/release/sbas (built if needed) or $SBAS_BIN. Ends with "N passed, M failed";
+# exits non-zero if any trial differs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+trials=${1:-24}
+work=${2:-$(mktemp -d)}
+if [ -z "${SBAS_BIN:-}" ]; then
+  cargo build --release --quiet
+  SBAS_BIN="${CARGO_TARGET_DIR:-target}/release/sbas"
+fi
+sbas() { "$SBAS_BIN" "$@"; }
+mkdir -p "$work"
+stack="$work/stack"
+[ -d "$stack" ] || sbas simulate "$stack" --rows 240 --cols 300 --dates 24 --neighbors 3 --seed 42 >/dev/null
+args=(--max-memory 56MiB --quiet)
+
+declare -A want
+for fmt in zarr hdf5; do
+  rm -rf "$work/ref-$fmt"
+  start=$(date +%s%N)
+  sbas invert "$stack" --out "$work/ref-$fmt" --format "$fmt" "${args[@]}"
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  want[$fmt]=$(sbas info "$work/ref-$fmt" --checksum | awk '/^checksum:/ {print $2}')
+  echo "uninterrupted $fmt run: ${ms} ms, checksum ${want[$fmt]}"
+  declare "ms_$fmt=$ms"
+done
+
+passed=0; failed=0
+for t in $(seq 1 "$trials"); do
+  fmt=$([ $((t % 2)) -eq 0 ] && echo hdf5 || echo zarr)
+  ms_var="ms_$fmt"; total_ms=${!ms_var}
+  run="$work/trial-$t"
+  rm -rf "$run"
+  kills=0
+  # Up to 3 kills per trial at random moments within the uninterrupted run time.
+  for k in 1 2 3; do
+    "$SBAS_BIN" invert "$stack" --out "$run" --format "$fmt" "${args[@]}" &
+    pid=$!
+    delay_ms=$(( RANDOM % (total_ms + 1) ))
+    sleep "$(awk -v m="$delay_ms" 'BEGIN {printf "%.3f", m / 1000}')"
+    if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
+    wait "$pid" 2>/dev/null || true
+    [ $((RANDOM % 2)) -eq 0 ] && break
+  done
+  state=$(sbas info "$run" 2>/dev/null | sed -n 's/^state: \([^;(]*\).*/\1/p' || true)
+  sbas invert "$stack" --out "$run" --format "$fmt" "${args[@]}"
+  got=$(sbas info "$run" --checksum | awk '/^checksum:/ {print $2}')
+  if [ "$got" = "${want[$fmt]}" ]; then
+    passed=$((passed + 1)); verdict=identical
+  else
+    failed=$((failed + 1)); verdict="DIFFERENT ($got)"
+  fi
+  echo "trial $t ($fmt): $kills kill(s), state after kills: ${state:-none}; resumed result $verdict"
+  rm -rf "$run"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

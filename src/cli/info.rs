@@ -1,0 +1,107 @@
+//! `sbas info`: what a run folder holds, and how far an unfinished run got.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::Args;
+
+use crate::assess::results_checksum;
+use crate::resume::summarize;
+use crate::sink::{staging_dir, RunResults};
+
+/// Options of `sbas info`.
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// The run folder (the `--out` of `sbas invert`).
+    pub run_dir: PathBuf,
+    /// Also print a checksum of every result value (equal checksums = bit-identical results).
+    #[arg(long)]
+    pub checksum: bool,
+}
+
+/// Runs `sbas info`.
+pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
+    let dir = &args.run_dir;
+    if !dir.is_dir() {
+        bail!("{} is not a folder", dir.display());
+    }
+    println!("run folder: {}", dir.display());
+    let summary = summarize(dir)?;
+    let results_dir = match &summary {
+        Some(s) => {
+            let m = &s.manifest;
+            let state =
+                if s.complete {
+                    "complete".to_string()
+                } else {
+                    format!(
+                    "NOT complete: {} of {} chunks done ({:.0}%){}; run the same `sbas invert` \
+                     command again to resume",
+                    s.done,
+                    s.chunks,
+                    100.0 * s.done as f64 / s.chunks.max(1) as f64,
+                    if s.running { ", a process is working on it now" } else { "" }
+                )
+                };
+            println!("state: {state}");
+            println!("stack: {}", m["stack"].as_str().unwrap_or("?"));
+            if let Some(settings) = m["settings"].as_object() {
+                let list: Vec<String> = settings
+                    .iter()
+                    .map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or("?")))
+                    .collect();
+                println!("settings: {}", list.join(", "));
+            }
+            println!(
+                "reference point: y={}, x={} ({})",
+                m["reference"]["y"],
+                m["reference"]["x"],
+                m["reference"]["how"].as_str().unwrap_or("")
+            );
+            println!(
+                "plan: {} chunks of {} rows",
+                m["plan"]["chunks"], m["plan"]["rows_per_chunk"]
+            );
+            let hdf5 = m["settings"]["format"].as_str() == Some("hdf5");
+            if hdf5 && !s.complete {
+                staging_dir(dir)
+            } else {
+                dir.clone()
+            }
+        }
+        None => {
+            println!("state: no sbas run state here (.sbas/ missing); reading outputs only");
+            dir.clone()
+        }
+    };
+    match RunResults::open(&results_dir) {
+        Ok(r) => {
+            let d = r.dates();
+            println!(
+                "results: {:?}, {} dates ({} .. {}), {} rows x {} columns, {}",
+                r.format(),
+                d.len(),
+                d.first().map(|x| x.to_string()).unwrap_or_default(),
+                d.last().map(|x| x.to_string()).unwrap_or_default(),
+                r.length(),
+                r.width(),
+                if r.is_complete() {
+                    "finalized"
+                } else {
+                    "not finalized"
+                }
+            );
+            if args.checksum {
+                let c = results_checksum(&r).context("computing the checksum")?;
+                println!("checksum: {c:016x}");
+            }
+        }
+        Err(e) => {
+            println!("results: none readable ({e:#})");
+            if args.checksum {
+                bail!("no results to checksum in {}", dir.display());
+            }
+        }
+    }
+    Ok(())
+}
