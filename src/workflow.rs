@@ -33,6 +33,8 @@ pub struct InvertOptions {
     pub progress: ProgressMode,
     /// Discard an earlier run in the output folder instead of resuming it.
     pub restart: bool,
+    /// Metadata that override the stack's (MintPy key names, e.g. `WAVELENGTH`, `NCORRLOOKS`).
+    pub meta: Vec<(String, String)>,
 }
 
 impl Default for InvertOptions {
@@ -46,6 +48,7 @@ impl Default for InvertOptions {
             max_memory: 2 << 30,
             progress: ProgressMode::Auto,
             restart: false,
+            meta: Vec::new(),
         }
     }
 }
@@ -124,7 +127,11 @@ fn settings(opts: &InvertOptions) -> Vec<(String, String)> {
             }
         },
     ));
-    v.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    let mut v: Vec<(String, String)> = v.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    for (k, val) in &opts.meta {
+        v.push((format!("meta {k}"), val.clone()));
+    }
+    v
 }
 
 fn weight_name(w: WeightFunc) -> &'static str {
@@ -161,12 +168,16 @@ pub fn invert_source(
         net.dates[n - 1]
     ));
 
-    let wavelength = info
-        .attrs
+    // Metadata given on the command line override the stack's own.
+    let mut stack_attrs = info.attrs.clone();
+    for (k, v) in &opts.meta {
+        stack_attrs.set(k.clone(), v);
+    }
+    let wavelength = stack_attrs
         .get_f64("WAVELENGTH")
         .context("the stack metadata lacks the radar wavelength (WAVELENGTH)")?;
     let num_looks = match opts.config.weight {
-        WeightFunc::Var | WeightFunc::Fim => crate::invert::num_looks(&info.attrs)
+        WeightFunc::Var | WeightFunc::Fim => crate::invert::num_looks(&stack_attrs)
             .context("the var and fim weights need the number of looks")?,
         _ => 1.0,
     };
@@ -291,7 +302,7 @@ pub fn invert_source(
         chunk_rows: plan.rows_per_chunk,
         dates: net.dates.clone(),
         bperp: net.date_bperp(),
-        attrs: output_attributes(&info.attrs, info.length, info.width, &reference, opts, net),
+        attrs: output_attributes(&stack_attrs, info.length, info.width, &reference, opts, net),
     };
     let staging = staging_dir(out_dir);
     let report = |stats: PassStats,

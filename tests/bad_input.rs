@@ -153,6 +153,12 @@ fn bad_options_are_errors() {
     assert_fails(&s, &["--max-memory", "lots"], &["--max-memory"]);
     assert_fails(&s, &["--max-memory", "1KiB"], &["too small"]);
     assert_fails(&s, &["--min-temp-coh", "1.5"], &["--min-temp-coh"]);
+    assert_fails(
+        &s,
+        &["--meta", "WAVELENGTH=green"],
+        &["WAVELENGTH must be a number"],
+    );
+    assert_fails(&s, &["--meta", "NCORRLOOKS"], &["KEY=VALUE"]);
 }
 
 #[test]

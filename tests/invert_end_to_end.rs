@@ -31,6 +31,7 @@ fn options(
         max_memory,
         progress: ProgressMode::Quiet,
         restart: false,
+        meta: Vec::new(),
     }
 }
 
@@ -178,4 +179,39 @@ fn reference_from_lalo_is_the_pixel_there() {
     )
     .unwrap_err();
     assert!(format!("{err:#}").contains("outside"), "{err:#}");
+}
+
+#[test]
+fn metadata_flags_override_the_stack() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = common::small_stack(tmp.path(), 20, 24, 8, Effects::noise_free(), 13);
+    let base = tmp.path().join("base");
+    let twice = tmp.path().join("twice");
+    let mut opts = options(
+        OutputFormat::Zarr,
+        WeightFunc::No,
+        1 << 30,
+        RefRequest::Yx(10, 12),
+    );
+    invert_stack(&stack, &base, &opts).unwrap();
+    let wl = RunResults::open(&base)
+        .unwrap()
+        .attrs()
+        .get_f64("WAVELENGTH")
+        .unwrap();
+    opts.meta = vec![("WAVELENGTH".into(), (2.0 * wl).to_string())];
+    invert_stack(&stack, &twice, &opts).unwrap();
+    let (a, b) = (
+        RunResults::open(&base).unwrap(),
+        RunResults::open(&twice).unwrap(),
+    );
+    assert_eq!(b.attrs().get_f64("WAVELENGTH").unwrap(), 2.0 * wl);
+    let w = Window::full(20, 24);
+    let (ta, tb) = (a.read_timeseries(w).unwrap(), b.read_timeseries(w).unwrap());
+    // Displacement scales with the wavelength.
+    assert!(ta
+        .iter()
+        .zip(&tb)
+        .all(|(x, y)| (2.0 * x - y).abs() <= 1e-6 * y.abs().max(1e-3)));
+    assert!(ta.iter().any(|&x| x != 0.0));
 }

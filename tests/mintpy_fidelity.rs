@@ -76,6 +76,7 @@ fn run(stack: &Path, out: &Path, weight: WeightFunc, format: OutputFormat) -> Ru
         max_memory: 1 << 30,
         progress: ProgressMode::Quiet,
         restart: false,
+        meta: Vec::new(),
     };
     let source = open_stack(stack).unwrap();
     invert_source(source.as_ref(), stack, out, &opts, Instant::now()).unwrap();

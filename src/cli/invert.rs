@@ -88,6 +88,10 @@ pub struct InvertArgs {
     /// Worker threads for the inversion (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Override a metadata value of the stack, MintPy key names (repeatable), e.g.
+    /// `--meta WAVELENGTH=0.05546576 --meta NCORRLOOKS=14`.
+    #[arg(long = "meta", value_name = "KEY=VALUE")]
+    pub meta: Vec<String>,
     /// Discard an earlier run in RUN_DIR and start over (by default an interrupted run with the
     /// same inputs and settings is resumed, and one with other inputs or settings is refused).
     #[arg(long)]
@@ -111,6 +115,31 @@ fn parse_pair<T: std::str::FromStr>(text: &str, what: &str) -> anyhow::Result<(T
         .ok()
         .with_context(|| format!("{what} '{text}': '{}' is not a number", parts[1]))?;
     Ok((a, b))
+}
+
+/// Parses `KEY=VALUE`; numeric keys are checked to hold numbers.
+fn parse_meta(text: &str) -> anyhow::Result<(String, String)> {
+    let (k, v) = text
+        .split_once('=')
+        .with_context(|| format!("--meta '{text}': expected KEY=VALUE"))?;
+    let (k, v) = (k.trim(), v.trim());
+    if k.is_empty() || v.is_empty() {
+        bail!("--meta '{text}': expected KEY=VALUE");
+    }
+    const NUMERIC: [&str; 8] = [
+        "WAVELENGTH",
+        "NCORRLOOKS",
+        "ALOOKS",
+        "RLOOKS",
+        "STARTING_RANGE",
+        "RANGE_PIXEL_SIZE",
+        "AZIMUTH_PIXEL_SIZE",
+        "HEADING",
+    ];
+    if NUMERIC.contains(&k) && v.parse::<f64>().map(|x| !x.is_finite()).unwrap_or(true) {
+        bail!("--meta {k}={v}: {k} must be a number");
+    }
+    Ok((k.to_string(), v.to_string()))
 }
 
 impl InvertArgs {
@@ -175,6 +204,11 @@ impl InvertArgs {
                 ProgressMode::Auto
             },
             restart: self.restart,
+            meta: self
+                .meta
+                .iter()
+                .map(|kv| parse_meta(kv))
+                .collect::<anyhow::Result<_>>()?,
         })
     }
 }
