@@ -97,6 +97,11 @@ impl ChunkPlan {
         if preferred_rows > 1 && rows >= preferred_rows {
             rows -= rows % preferred_rows;
         }
+        Ok(ChunkPlan::strips(length, width, rows))
+    }
+
+    /// Strips of `rows` rows covering the image, top to bottom.
+    fn strips(length: usize, width: usize, rows: usize) -> ChunkPlan {
         let chunks = (0..length)
             .step_by(rows)
             .map(|y0| Window {
@@ -106,12 +111,12 @@ impl ChunkPlan {
                 x1: width,
             })
             .collect();
-        Ok(ChunkPlan {
+        ChunkPlan {
             length,
             width,
             rows_per_chunk: rows,
             chunks,
-        })
+        }
     }
 }
 
@@ -137,21 +142,7 @@ impl ChunkPlan {
                 format_size(need)
             );
         }
-        let chunks = (0..length)
-            .step_by(rows)
-            .map(|y0| Window {
-                y0,
-                y1: (y0 + rows).min(length),
-                x0: 0,
-                x1: width,
-            })
-            .collect();
-        Ok(ChunkPlan {
-            length,
-            width,
-            rows_per_chunk: rows,
-            chunks,
-        })
+        Ok(ChunkPlan::strips(length, width, rows))
     }
 }
 
