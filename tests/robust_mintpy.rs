@@ -105,7 +105,7 @@ fn write_geometry(inputs: &Path, l: usize, w: usize) {
         .unwrap();
 }
 
-/// Runs `sbas invert` on `stack` and returns (success, stderr, run folder).
+/// Runs `sbas invert` on `stack` (reference REF unless `extra` names one) and returns (success, stderr, run folder).
 fn invert(stack: &Path, extra: &[&str]) -> (bool, String, PathBuf) {
     let out = stack.parent().unwrap().parent().unwrap().join("run");
     let mut args = vec![
@@ -113,10 +113,11 @@ fn invert(stack: &Path, extra: &[&str]) -> (bool, String, PathBuf) {
         stack.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
-        "--ref-yx",
-        REF,
         "-q",
     ];
+    if !extra.contains(&"--ref-yx") {
+        args.extend_from_slice(&["--ref-yx", REF]);
+    }
     args.extend_from_slice(extra);
     // HDF5 file locks are shared with every child process that inherited a descriptor of the
     // file from this (multi-threaded) test process: do not let a sibling test's child block us.
@@ -368,4 +369,48 @@ fn non_finite_phase_and_coherence_in_hdf5() {
     assert_eq!(ninv[7 * W + 8], (M - 1) as f32);
     assert!(a[0].1.iter().all(|v| v.is_finite()));
     assert!(a[3].1.iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn truncated_hdf5_file_is_named() {
+    // What a writer killed mid-file leaves: the first half of a valid stack.
+    let tmp = tempfile::tempdir().unwrap();
+    let p = write_stack(tmp.path());
+    let len = std::fs::metadata(&p).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+    let (ok, err, out) = invert(&p, &[]);
+    assert!(!ok, "succeeded on a truncated file");
+    assert!(
+        err.contains("ifgramStack.h5") && err.contains("truncated"),
+        "{err}"
+    );
+    assert!(!has_complete_output(&out));
+}
+
+#[test]
+fn reference_outside_or_without_data_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = write_stack_with(tmp.path(), |f, _| {
+        let ds = f.dataset("unwrapPhase").unwrap();
+        let mut a = ds.read::<f32, ndarray::Ix3>().unwrap();
+        a[[4, 4, 4]] = f32::NAN;
+        ds.write(&a).unwrap();
+    });
+    // `invert` picks the reference 4,4 unless told otherwise.
+    let (ok, err, _) = invert(&p, &[]);
+    assert!(!ok);
+    assert!(
+        err.contains("reference point")
+            && err.contains("no data")
+            && err.contains("20200125_20200206"),
+        "{err}"
+    );
+    let (ok, err, _) = invert(&p, &["--ref-yx", "8,0"]);
+    assert!(!ok);
+    assert!(err.contains("outside the image"), "{err}");
 }

@@ -127,7 +127,9 @@ pub struct IsceStack {
 /// name is not two valid dates). The entry point of the `pair_name` fuzz target.
 pub fn parse_pair_name(name: &str) -> Option<(Date, Date)> {
     let (a, b) = name.split_once('_')?;
-    if a.len() != 8 || b.len() != 8 {
+    // Exactly eight digits each: `Date::parse` alone would also take padded six-digit dates.
+    let eight_digits = |t: &str| t.len() == 8 && t.bytes().all(|c| c.is_ascii_digit());
+    if !eight_digits(a) || !eight_digits(b) {
         return None;
     }
     Some((Date::parse(a).ok()?, Date::parse(b).ok()?))
