@@ -161,6 +161,12 @@ impl MintPyStack {
             );
         }
         let (m, length, width) = (shape[0], shape[1], shape[2]);
+        if length == 0 || width == 0 {
+            bail!(
+                "{}: dataset 'unwrapPhase' has shape {shape:?}: the images are empty",
+                p.display()
+            );
+        }
         let dates = dataset(&stack, p, "date")?
             .read_2d::<FixedAscii<8>>()
             .with_context(|| format!("{}: cannot read dataset 'date' as |S8", p.display()))?;
@@ -219,6 +225,13 @@ impl MintPyStack {
                     p.display()
                 );
             }
+            if !bperp[i].is_finite() {
+                bail!(
+                    "{}: dataset 'bperp' holds {} for pair {i} ({d1}_{d2}), not a finite number",
+                    p.display(),
+                    bperp[i]
+                );
+            }
             items.push((d1, d2, bperp[i], i));
         }
         if items.is_empty() {
@@ -251,9 +264,12 @@ impl MintPyStack {
             }
         }
         let mut attrs = read_root_attributes(&stack, p)?;
-        if attrs.get_f64_opt("WAVELENGTH").is_none() {
+        if !attrs
+            .get_f64_opt("WAVELENGTH")
+            .is_some_and(|v| v.is_finite() && v > 0.0)
+        {
             bail!(
-                "{}: root attribute WAVELENGTH is missing or not a number",
+                "{}: root attribute WAVELENGTH is missing or not a positive number",
                 p.display()
             );
         }
@@ -335,10 +351,13 @@ impl MintPyStack {
         dataset(&self.stack, &self.stack_path, name)
     }
 
-    /// Copies the kept pairs of `all` (`total_pairs` blocks of `n` values) into `out`.
-    fn copy_kept(&self, all: &[f32], n: usize, out: &mut [f32]) {
+    /// Copies the kept pairs of `all` (`total_pairs` blocks of `n` values) of `layer` into
+    /// `out`, with infinite values made NaN as every reader does.
+    fn copy_kept(&self, layer: StackLayer, all: &[f32], n: usize, out: &mut [f32]) {
         for (dst, &i) in out.chunks_exact_mut(n).zip(&self.kept) {
-            dst.copy_from_slice(&all[i * n..(i + 1) * n]);
+            for (d, v) in dst.iter_mut().zip(&all[i * n..(i + 1) * n]) {
+                *d = super::sanitize(layer, *v);
+            }
         }
     }
 }
@@ -382,7 +401,7 @@ impl StackSource for MintPyStack {
         let all = data
             .as_slice()
             .expect("freshly read arrays are standard-layout");
-        self.copy_kept(all, n, out);
+        self.copy_kept(layer, all, n, out);
         Ok(())
     }
 
@@ -414,7 +433,7 @@ impl StackSource for MintPyStack {
             )
         })?;
         let all = data.to_vec();
-        self.copy_kept(&all, 1, out);
+        self.copy_kept(layer, &all, 1, out);
         Ok(())
     }
 

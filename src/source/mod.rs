@@ -132,6 +132,17 @@ pub trait StackSource: Send + Sync {
     ) -> anyhow::Result<()>;
 }
 
+/// What readers hand out for a stored stack value: an infinite phase or coherence is not a
+/// measurement, so it becomes NaN (no data for the phase; for the coherence, what MintPy does
+/// with NaN: weight of coherence 0.05, left out of the average). Everything else is kept.
+#[inline]
+fn sanitize(layer: StackLayer, v: f32) -> f32 {
+    match layer {
+        StackLayer::Phase | StackLayer::Coherence if v.is_infinite() => f32::NAN,
+        _ => v,
+    }
+}
+
 /// Opens a stack from a path: an ISCE2 topsStack project folder, or MintPy's
 /// `ifgramStack.h5` (or a folder holding `inputs/ifgramStack.h5`).
 pub fn open_stack(path: &Path) -> anyhow::Result<Box<dyn StackSource>> {

@@ -89,6 +89,17 @@ pub fn read_baselines(dir: &Path) -> anyhow::Result<Option<DateBaselines>> {
 pub fn read_tops_baseline(path: &Path) -> anyhow::Result<f64> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read baseline file {}", path.display()))?;
+    tops_baseline_text(&text, path)
+}
+
+/// Mean of the `Bperp (average): v` lines of a baseline file given as text (messages name the
+/// text `<string>`). The entry point of the `baseline` fuzz target.
+pub fn parse_tops_baseline(text: &str) -> anyhow::Result<f64> {
+    tops_baseline_text(text, Path::new("<string>"))
+}
+
+/// Mean of the `Bperp (average): v` lines of the baseline text read from `path`.
+fn tops_baseline_text(text: &str, path: &Path) -> anyhow::Result<f64> {
     let mut sum = 0.0;
     let mut n = 0usize;
     for (i, line) in text.lines().enumerate() {
@@ -105,6 +116,15 @@ pub fn read_tops_baseline(path: &Path) -> anyhow::Result<f64> {
                 line.trim()
             )
         })?;
+        // A NaN or infinite baseline would poison every DEM-error estimate that uses it.
+        if !v.is_finite() {
+            bail!(
+                "malformed baseline file {}: line {} '{}' is not a finite number",
+                path.display(),
+                i + 1,
+                line.trim()
+            );
+        }
         sum += v;
         n += 1;
     }
@@ -114,7 +134,14 @@ pub fn read_tops_baseline(path: &Path) -> anyhow::Result<f64> {
             path.display()
         );
     }
-    Ok(sum / n as f64)
+    let mean = sum / n as f64;
+    if !mean.is_finite() {
+        bail!(
+            "malformed baseline file {}: the mean Bperp overflows",
+            path.display()
+        );
+    }
+    Ok(mean)
 }
 
 #[cfg(test)]
@@ -146,5 +173,22 @@ mod tests {
         put(b, "20200101_20200218", "Bperp (average): x\n");
         let e = read_baselines(b).unwrap_err().to_string();
         assert!(e.contains("20200101_20200218.txt"), "{e}");
+    }
+
+    #[test]
+    fn non_finite_baselines_are_errors() {
+        assert_eq!(
+            parse_tops_baseline("Bperp (average): 2\nBperp (average): 4").unwrap(),
+            3.0
+        );
+        for bad in [
+            "Bperp (average): NaN",
+            "Bperp (average): -inf",
+            "Bperp (average): 1e308\nBperp (average): 1e308",
+            "Bperp (average):",
+            "",
+        ] {
+            assert!(parse_tops_baseline(bad).is_err(), "{bad:?}");
+        }
     }
 }

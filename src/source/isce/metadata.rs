@@ -119,8 +119,14 @@ pub fn stack_metadata<'a>(
             ref_dir.display()
         );
     };
-    if a.get_f64_opt("WAVELENGTH").is_none() {
-        bail!("metadata {source} has no numeric WAVELENGTH");
+    if !a
+        .get_f64_opt("WAVELENGTH")
+        .is_some_and(|v| v.is_finite() && v > 0.0)
+    {
+        bail!(
+            "metadata {source}: WAVELENGTH is missing or not a positive number ('{}')",
+            a.get("WAVELENGTH").unwrap_or_default()
+        );
     }
 
     // Looks, and pixel sizes scaled by them, unless the metadata already holds them

@@ -18,10 +18,12 @@ use crate::meta::Date;
 use crate::network::Network;
 use crate::window::Window;
 
-pub use baselines::{read_baselines, read_tops_baseline, DateBaselines};
-pub use raster::{BandLayout, DataType, Interleave, RasterLayout};
-pub use rsc::read_rsc;
-pub use tops_xml::read_tops_xml;
+pub use baselines::{parse_tops_baseline, read_baselines, read_tops_baseline, DateBaselines};
+pub use raster::{BandLayout, DataType, Interleave, RasterLayout, MAX_BANDS};
+pub use rsc::{parse_rsc, read_rsc};
+pub use tops_xml::{parse_tops_xml, read_tops_xml};
+pub use vrt::parse_vrt;
+pub use xml::parse_image_xml;
 
 /// Whether `dir` looks like an ISCE2 topsStack project (has `merged/interferograms`).
 pub fn is_isce_project(dir: &Path) -> bool {
@@ -121,10 +123,13 @@ pub struct IsceStack {
     slant_range: Option<(f64, f64)>,
 }
 
-/// Parses a pair folder name `YYYYMMDD_YYYYMMDD`.
-fn parse_pair_name(name: &str) -> Option<(Date, Date)> {
+/// Parses a pair folder name `YYYYMMDD_YYYYMMDD` (dates in the order written; `None` if the
+/// name is not two valid dates). The entry point of the `pair_name` fuzz target.
+pub fn parse_pair_name(name: &str) -> Option<(Date, Date)> {
     let (a, b) = name.split_once('_')?;
-    if a.len() != 8 || b.len() != 8 {
+    // Exactly eight digits each: `Date::parse` alone would also take padded six-digit dates.
+    let eight_digits = |t: &str| t.len() == 8 && t.bytes().all(|c| c.is_ascii_digit());
+    if !eight_digits(a) || !eight_digits(b) {
         return None;
     }
     Some((Date::parse(a).ok()?, Date::parse(b).ok()?))
@@ -408,7 +413,8 @@ impl StackSource for IsceStack {
         }
         for (i, chunk) in out.chunks_exact_mut(n).enumerate() {
             let f = self.pair_file(i, layer)?;
-            f.layout.read_window(f.band, window, chunk)?;
+            f.layout
+                .read_window_with(f.band, window, chunk, |v| super::sanitize(layer, v as f32))?;
         }
         Ok(())
     }
@@ -429,7 +435,7 @@ impl StackSource for IsceStack {
         }
         for (i, o) in out.iter_mut().enumerate() {
             let f = self.pair_file(i, layer)?;
-            *o = f.layout.read_sample(f.band, y, x)? as f32;
+            *o = super::sanitize(layer, f.layout.read_sample(f.band, y, x)? as f32);
         }
         Ok(())
     }
@@ -496,6 +502,36 @@ impl StackSource for IsceStack {
                     .read_window_with(f.band, window, out, |v| if v != 0.0 { 1.0 } else { 0.0 })
             }
             _ => f.layout.read_window(f.band, window, out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pair_names() {
+        let (a, b) = parse_pair_name("20200101_20200113").unwrap();
+        assert_eq!(
+            (a.to_string(), b.to_string()),
+            ("20200101".into(), "20200113".into())
+        );
+        // Reversed pairs parse (the reader refuses them with a message naming the folder).
+        assert!(parse_pair_name("20200113_20200101").is_some());
+        for bad in [
+            "",
+            "_",
+            "20200101",
+            "20200101_",
+            "2020010_20200113",
+            "20200101_20200230",
+            "20200101-20200113",
+            "20200101_20200113_x",
+            "２０２００１０１_20200113",
+            "200101_200113",
+        ] {
+            assert!(parse_pair_name(bad).is_none(), "{bad:?}");
         }
     }
 }

@@ -93,6 +93,10 @@ impl DataType {
     }
 }
 
+/// Most bands a sidecar may declare: ISCE2 products have one to a few; a larger count is a
+/// corrupt sidecar, refused before a band table of that size is built.
+pub const MAX_BANDS: usize = 1024;
+
 /// Band interleaving of a multi-band raster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interleave {
@@ -162,28 +166,32 @@ impl RasterLayout {
             nbands as u64,
             dtype.size() as u64,
         );
+        // Saturating: an absurd size from a corrupt sidecar then fails the file-size check
+        // instead of overflowing.
+        let m = |a: u64, b: u64| a.saturating_mul(b);
         (0..n)
             .map(|b| match scheme {
                 Interleave::Bil => BandLayout {
-                    offset: b * w * s,
+                    offset: m(m(b, w), s),
                     pixel_stride: s,
-                    line_stride: n * w * s,
+                    line_stride: m(m(n, w), s),
                 },
                 Interleave::Bip => BandLayout {
-                    offset: b * s,
-                    pixel_stride: n * s,
-                    line_stride: n * w * s,
+                    offset: m(b, s),
+                    pixel_stride: m(n, s),
+                    line_stride: m(m(n, w), s),
                 },
                 Interleave::Bsq => BandLayout {
-                    offset: b * w * l * s,
+                    offset: m(m(m(b, w), l), s),
                     pixel_stride: s,
-                    line_stride: w * s,
+                    line_stride: m(w, s),
                 },
             })
             .collect()
     }
 
-    /// Bytes the file must hold: one past the last byte of any band.
+    /// Bytes the file must hold: one past the last byte of any band (`u64::MAX` when that
+    /// does not fit in 64 bits, which no file matches).
     pub fn expected_size(&self) -> u64 {
         if self.width == 0 || self.length == 0 {
             return 0;
@@ -195,7 +203,12 @@ impl RasterLayout {
         );
         self.bands
             .iter()
-            .map(|b| b.offset + (l - 1) * b.line_stride + (w - 1) * b.pixel_stride + s)
+            .map(|b| {
+                b.offset
+                    .saturating_add((l - 1).saturating_mul(b.line_stride))
+                    .saturating_add((w - 1).saturating_mul(b.pixel_stride))
+                    .saturating_add(s)
+            })
             .max()
             .unwrap_or(0)
     }

@@ -11,6 +11,17 @@ use crate::meta::Attributes;
 pub fn read_rsc(path: &Path) -> anyhow::Result<Attributes> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read metadata file {}", path.display()))?;
+    rsc_text(&text, path)
+}
+
+/// Parses `.rsc` metadata given as text (messages name the text `<string>`). The entry point
+/// of the `rsc` fuzz target.
+pub fn parse_rsc(text: &str) -> anyhow::Result<Attributes> {
+    rsc_text(text, Path::new("<string>"))
+}
+
+/// Parses the `.rsc` text read from `path`.
+fn rsc_text(text: &str, path: &Path) -> anyhow::Result<Attributes> {
     let mut attrs = Attributes::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -46,5 +57,14 @@ mod tests {
         assert_eq!(a.get("PLATFORM"), Some("Sen tinel"));
         std::fs::write(&p, "WAVELENGTH\n").unwrap();
         assert!(read_rsc(&p).unwrap_err().to_string().contains("data.rsc"));
+    }
+
+    #[test]
+    fn parses_text() {
+        let a = parse_rsc("# c\n  WAVELENGTH\t0.05  \n\nX y z").unwrap();
+        assert_eq!(a.get("WAVELENGTH"), Some("0.05"));
+        assert_eq!(a.get("X"), Some("y z"));
+        let e = parse_rsc("A 1\nB\n").unwrap_err().to_string();
+        assert!(e.contains("line 2"), "{e}");
     }
 }

@@ -58,6 +58,10 @@ fn parse_utc(text: &str) -> Option<Utc> {
     let (date, time) = t.split_once([' ', 'T'])?;
     let mut d = date.split('-');
     let y: i32 = d.next()?.parse().ok()?;
+    // Years far outside the satellite era would overflow the day arithmetic.
+    if !(1..=9999).contains(&y) {
+        return None;
+    }
     let m: u32 = d.next()?.parse().ok()?;
     let dd: u32 = d.next()?.parse().ok()?;
     let date = Date::from_ymd(y, m, dd)?;
@@ -180,7 +184,18 @@ fn heading_radius_height(pos: [f64; 3], vel: [f64; 3]) -> (f64, f64, f64) {
 pub fn read_tops_xml(path: &Path) -> anyhow::Result<Attributes> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read ISCE product XML {}", path.display()))?;
-    let doc = roxmltree::Document::parse(&text)
+    tops_xml_text(&text, path)
+}
+
+/// Reads MintPy's acquisition keys from a burst product XML given as text (messages name the
+/// text `<string>`; the swath is taken as IW2). The entry point of the `tops_xml` fuzz target.
+pub fn parse_tops_xml(text: &str) -> anyhow::Result<Attributes> {
+    tops_xml_text(text, Path::new("<string>"))
+}
+
+/// Reads the burst product XML `text` read from `path` (whose name gives the swath).
+fn tops_xml_text(text: &str, path: &Path) -> anyhow::Result<Attributes> {
+    let doc = roxmltree::Document::parse(text)
         .with_context(|| format!("malformed ISCE product XML {}", path.display()))?;
     // Bursts are the elements holding a radarwavelength property, in document order.
     let bursts: Vec<(roxmltree::Node, BTreeMap<String, String>)> = doc
@@ -227,9 +242,12 @@ pub fn read_tops_xml(path: &Path) -> anyhow::Result<Attributes> {
             a.set(key, py_f64(v));
         }
     }
-    if a.get_f64_opt("WAVELENGTH").is_none() {
+    if !a
+        .get_f64_opt("WAVELENGTH")
+        .is_some_and(|v| v.is_finite() && v > 0.0)
+    {
         bail!(
-            "ISCE product XML {}: radarwavelength '{}' is not a number",
+            "ISCE product XML {}: radarwavelength '{}' is not a positive number",
             path.display(),
             a.get("WAVELENGTH").unwrap_or_default()
         );
@@ -347,5 +365,41 @@ mod tests {
             (hdg + 90.0).abs() < 0.1 || (hdg - 270.0).abs() < 0.1,
             "{hdg}"
         );
+    }
+
+    fn burst(wavelength: &str, mid: &str) -> String {
+        format!(
+            r#"<product><component name="burst1">
+            <property name="radarwavelength"><value>{wavelength}</value></property>
+            <property name="sensingmid"><value>{mid}</value></property>
+            <property name="azimuthtimeinterval"><value>0.002</value></property>
+            <component name="orbit"><component name="sv1">
+              <property name="time"><value>{mid}</value></property>
+              <property name="position"><value>[7000000.0, 0.0, 0.0]</value></property>
+              <property name="velocity"><value>[0.0, 0.0, 7500.0]</value></property>
+            </component></component></component></product>"#
+        )
+    }
+
+    #[test]
+    fn bad_times_and_wavelengths_never_panic() {
+        let a = parse_tops_xml(&burst("0.0555", "2020-01-01 01:50:06.5")).unwrap();
+        assert_eq!(a.get("CENTER_LINE_UTC"), Some("6606.0"));
+        // Regression: a year beyond i32 day arithmetic overflowed (a panic with overflow
+        // checks on); such a time is now unreadable and ignored.
+        for mid in [
+            "99999999-01-01 00:00:00",
+            "-2147483648-01-01 0:0:0",
+            "2020-13-01 0:0:0",
+        ] {
+            let a = parse_tops_xml(&burst("0.0555", mid)).unwrap();
+            assert!(!a.contains("CENTER_LINE_UTC"), "{mid}");
+        }
+        let a = parse_tops_xml(&burst("0.0555", "2020-01-01 nan:inf:1e309")).unwrap();
+        assert!(a.get_f64_opt("WAVELENGTH").is_some());
+        for wl in ["0", "-1", "nan", "inf", "x"] {
+            let e = parse_tops_xml(&burst(wl, "2020-01-01 0:0:0")).unwrap_err();
+            assert!(e.to_string().contains("radarwavelength"), "{e}");
+        }
     }
 }

@@ -17,7 +17,19 @@ fn child_text<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> Option<&'a str> 
 pub fn layout_from_vrt(vrt: &Path, data_file: &Path) -> anyhow::Result<RasterLayout> {
     let text = std::fs::read_to_string(vrt)
         .with_context(|| format!("cannot read VRT {}", vrt.display()))?;
-    let doc = roxmltree::Document::parse(&text)
+    layout_from_vrt_text(&text, vrt, data_file)
+}
+
+/// Parses the raster layout of a GDAL VRT given as text (no file is read; messages name the
+/// text `<string>`). The entry point of the `vrt` fuzz target.
+pub fn parse_vrt(text: &str) -> anyhow::Result<RasterLayout> {
+    let name = Path::new("<string>");
+    layout_from_vrt_text(text, name, name)
+}
+
+/// Parses the layout in the VRT `text` read from `vrt`, describing `data_file`.
+fn layout_from_vrt_text(text: &str, vrt: &Path, data_file: &Path) -> anyhow::Result<RasterLayout> {
+    let doc = roxmltree::Document::parse(text)
         .with_context(|| format!("malformed VRT {}", vrt.display()))?;
     let root = doc.root_element();
     if root.tag_name().name() != "VRTDataset" {
@@ -40,6 +52,13 @@ pub fn layout_from_vrt(vrt: &Path, data_file: &Path) -> anyhow::Result<RasterLay
     };
     let width = size("rasterXSize")?;
     let length = size("rasterYSize")?;
+    if width == 0 || length == 0 {
+        bail!(
+            "malformed VRT {}: the raster is {length} x {width} (rasterYSize x rasterXSize), it \
+             must not be empty",
+            vrt.display()
+        );
+    }
     let mut bands: Vec<(usize, BandLayout)> = Vec::new();
     let mut dtype: Option<DataType> = None;
     let mut big_endian = false;
@@ -85,13 +104,17 @@ pub fn layout_from_vrt(vrt: &Path, data_file: &Path) -> anyhow::Result<RasterLay
         let layout = BandLayout {
             offset: num("ImageOffset", Some(0))?,
             pixel_stride: num("PixelOffset", Some(s))?,
-            line_stride: num("LineOffset", Some(s * width as u64))?,
+            line_stride: num("LineOffset", Some(s.saturating_mul(width as u64)))?,
         };
         if let Some(order) = child_text(b, "ByteOrder") {
             big_endian = match order.to_ascii_uppercase().as_str() {
                 "MSB" => true,
                 "LSB" => false,
-                o => bail!("malformed VRT {}: ByteOrder '{o}'", vrt.display()),
+                _ => bail!(
+                    "malformed VRT {}: ByteOrder '{order}' in band {} (expected LSB or MSB)",
+                    vrt.display(),
+                    i + 1
+                ),
             };
         }
         let index = match b.attribute("band") {
@@ -146,5 +169,27 @@ mod tests {
         std::fs::write(&p, "<VRTDataset rasterXSize=\"a\"></VRTDataset>").unwrap();
         let e = layout_from_vrt(&p, &p).unwrap_err().to_string();
         assert!(e.contains("x.rdr.vrt"), "{e}");
+    }
+
+    #[test]
+    fn absurd_sizes_are_errors_not_overflows() {
+        // Regression: the default LineOffset (sample size x width) overflowed for a huge
+        // rasterXSize; now it saturates and no file can match the layout.
+        let l = parse_vrt(
+            r#"<VRTDataset rasterXSize="18446744073709551615" rasterYSize="2">
+            <VRTRasterBand dataType="Float64"/></VRTDataset>"#,
+        )
+        .unwrap();
+        assert_eq!(l.expected_size(), u64::MAX);
+        let l = parse_vrt(
+            r#"<VRTDataset rasterXSize="2" rasterYSize="2"><VRTRasterBand dataType="Byte">
+            <ImageOffset>18446744073709551615</ImageOffset></VRTRasterBand></VRTDataset>"#,
+        )
+        .unwrap();
+        assert_eq!(l.expected_size(), u64::MAX);
+        let e = parse_vrt(r#"<VRTDataset rasterXSize="0" rasterYSize="2"/>"#).unwrap_err();
+        assert!(e.to_string().contains("must not be empty"), "{e}");
+        let e = parse_vrt(r#"<VRTDataset rasterXSize="2" rasterYSize="2"/>"#).unwrap_err();
+        assert!(e.to_string().contains("no raster band"), "{e}");
     }
 }

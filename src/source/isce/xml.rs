@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use super::raster::{DataType, Interleave, RasterLayout};
+use super::raster::{DataType, Interleave, RasterLayout, MAX_BANDS};
 
 /// Reads the direct `<property name=".."><value>..</value></property>` children of an XML
 /// element into a map with lower-cased keys.
@@ -31,12 +31,10 @@ pub fn properties(node: roxmltree::Node) -> BTreeMap<String, String> {
     map
 }
 
-/// Reads an ISCE image XML file and returns its properties (lower-cased keys).
-pub fn read_image_xml(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read ISCE XML {}", path.display()))?;
-    let doc = roxmltree::Document::parse(&text)
-        .with_context(|| format!("malformed ISCE XML {}", path.display()))?;
+/// Properties of the ISCE image XML `text`; `xml` names it in messages.
+fn image_xml_properties(text: &str, xml: &Path) -> anyhow::Result<BTreeMap<String, String>> {
+    let doc = roxmltree::Document::parse(text)
+        .with_context(|| format!("malformed ISCE XML {}", xml.display()))?;
     let root = doc.root_element();
     if !root
         .tag_name()
@@ -46,7 +44,7 @@ pub fn read_image_xml(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
     {
         bail!(
             "malformed ISCE XML {}: root element <{}> is not an <imageFile>",
-            path.display(),
+            xml.display(),
             root.tag_name().name()
         );
     }
@@ -55,7 +53,21 @@ pub fn read_image_xml(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
 
 /// Parses a raster layout from the ISCE image XML `xml` describing `data_file`.
 pub fn layout_from_xml(xml: &Path, data_file: &Path) -> anyhow::Result<RasterLayout> {
-    let props = read_image_xml(xml)?;
+    let text = std::fs::read_to_string(xml)
+        .with_context(|| format!("cannot read ISCE XML {}", xml.display()))?;
+    layout_from_xml_text(&text, xml, data_file)
+}
+
+/// Parses the raster layout of an ISCE image XML given as text (no file is read; messages
+/// name the text `<string>`). The entry point of the `isce_xml` fuzz target.
+pub fn parse_image_xml(text: &str) -> anyhow::Result<RasterLayout> {
+    let name = Path::new("<string>");
+    layout_from_xml_text(text, name, name)
+}
+
+/// Parses the layout in the ISCE image XML `text` read from `xml`, describing `data_file`.
+fn layout_from_xml_text(text: &str, xml: &Path, data_file: &Path) -> anyhow::Result<RasterLayout> {
+    let props = image_xml_properties(text, xml)?;
     let get = |k: &str| {
         props
             .get(k)
@@ -76,8 +88,18 @@ pub fn layout_from_xml(xml: &Path, data_file: &Path) -> anyhow::Result<RasterLay
         Some(_) => num("number_bands")?,
         None => 1,
     };
-    if nbands == 0 {
-        bail!("malformed ISCE XML {}: number_bands is 0", xml.display());
+    if nbands == 0 || nbands > MAX_BANDS {
+        bail!(
+            "malformed ISCE XML {}: number_bands is {nbands} (expected 1 to {MAX_BANDS})",
+            xml.display()
+        );
+    }
+    if width == 0 || length == 0 {
+        bail!(
+            "malformed ISCE XML {}: the raster is {length} x {width} (length x width), it must \
+             not be empty",
+            xml.display()
+        );
     }
     let dt = get("data_type")?;
     let dtype = DataType::from_isce(dt).with_context(|| {
@@ -143,5 +165,33 @@ mod tests {
         std::fs::write(&p, "<imageFile></imageFile>").unwrap();
         let e = layout_from_xml(&p, &p).unwrap_err().to_string();
         assert!(e.contains("width") && e.contains("a.unw.xml"), "{e}");
+    }
+
+    fn image_xml(width: &str, length: &str, bands: &str) -> String {
+        format!(
+            r#"<imageFile><property name="width"><value>{width}</value></property>
+            <property name="length"><value>{length}</value></property>
+            <property name="number_bands"><value>{bands}</value></property>
+            <property name="data_type"><value>FLOAT</value></property></imageFile>"#
+        )
+    }
+
+    #[test]
+    fn absurd_sizes_are_errors_not_overflows() {
+        // Regression: a width near u64::MAX overflowed the stride arithmetic (a panic with
+        // overflow checks on); now the layout saturates and no file can match it.
+        let l = parse_image_xml(&image_xml("18446744073709551615", "3", "2")).unwrap();
+        assert_eq!(l.expected_size(), u64::MAX);
+        let l = parse_image_xml(&image_xml("3", "9223372036854775807", "1")).unwrap();
+        assert_eq!(l.expected_size(), u64::MAX);
+        // Regression: a huge band count built a band table of that size (out of memory).
+        let e = parse_image_xml(&image_xml("3", "3", "99999999999")).unwrap_err();
+        assert!(e.to_string().contains("number_bands"), "{e}");
+        let e = parse_image_xml(&image_xml("0", "3", "1")).unwrap_err();
+        assert!(e.to_string().contains("must not be empty"), "{e}");
+        let e = parse_image_xml(&image_xml("3", "3", "-1")).unwrap_err();
+        assert!(e.to_string().contains("number_bands"), "{e}");
+        assert!(parse_image_xml("").is_err());
+        assert!(parse_image_xml("<imageFile/>").is_err());
     }
 }

@@ -1,0 +1,15 @@
+//! ISCE image `.xml` sidecars: parsing never panics, and a parsed layout is usable.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(layout) = sbas::source::isce::parse_image_xml(text) {
+        assert!(layout.width > 0 && layout.length > 0);
+        assert!(!layout.bands.is_empty() && layout.bands.len() <= sbas::source::isce::MAX_BANDS);
+        assert!(layout.expected_size() > 0);
+    }
+});
