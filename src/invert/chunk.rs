@@ -5,7 +5,8 @@
 use anyhow::{bail, ensure};
 use rayon::prelude::*;
 
-use super::solve::{cumulate, Design, Outcome, PixelSolver};
+use super::batch::{Batch, LANES};
+use super::solve::{cumulate, Design, Outcome, PixelSolver, PIVOT_REL_TOL};
 use super::tcoh::temporal_coherence;
 use super::weights::WeightTable;
 use super::{ChunkIn, ChunkOut, ChunkStats, InversionConfig, Inverter, ObsMask, WeightFunc};
@@ -69,8 +70,12 @@ impl Inverter {
             network.interval_years(),
         );
         let weights = WeightTable::new(config.weight, num_looks);
+        // Batches take every pixel of a connected network; the shared pseudo-inverse is kept
+        // for unweighted inversions of a network that falls apart, whose all-valid pixels
+        // would otherwise each need the minimum-norm path.
         let all_valid = (config.weight == WeightFunc::No)
-            .then(|| AllValid::new(&network, &design, config.min_redundancy));
+            .then(|| AllValid::new(&network, &design, config.min_redundancy))
+            .filter(|a| a.rank_deficient);
         Inverter {
             network,
             config,
@@ -186,8 +191,140 @@ impl Inverter {
         Ok(())
     }
 
-    /// Inverts pixels `p0..p0 + block.tcoh.len()` of the chunk.
+    /// Inverts pixels `p0..p0 + block.tcoh.len()` of the chunk: batches of neighbouring
+    /// pixels solved together, the few a batch cannot take one at a time. When the whole
+    /// network is rank deficient and unweighted, the shared pseudo-inverse path instead.
     fn invert_block(
+        &self,
+        chunk: &ChunkIn,
+        p0: usize,
+        out: BlockOut<'_>,
+        s: &mut BlockScratch,
+    ) -> ChunkStats {
+        if self.all_valid.is_some() {
+            return self.invert_block_per_pixel(chunk, p0, out, s);
+        }
+        let kn = out.tcoh.len();
+        let mut out = out;
+        let mut stats = ChunkStats::default();
+        for k0 in (0..kn).step_by(LANES) {
+            let lanes = LANES.min(kn - k0);
+            self.load_batch(chunk, p0 + k0, lanes, s);
+            s.batch
+                .solve(&self.design, self.config.min_redundancy, PIVOT_REL_TOL);
+            for l in 0..lanes {
+                let k = k0 + l;
+                let p = p0 + k;
+                let avg = if s.coh_cnt[l] > 0 {
+                    (s.coh_sum[l] / s.coh_cnt[l] as f64) as f32
+                } else {
+                    f32::NAN
+                };
+                out.avg[k] = avg;
+                let shadow = chunk.shadow_mask.as_ref().is_some_and(|sm| sm[p] != 0.0);
+                out.mask[k] = u8::from(0.0 >= self.config.min_temp_coh && !shadow);
+                let num_valid = s.batch.num_valid[l] as usize;
+                let water_ok = chunk.water_mask.as_ref().is_none_or(|wm| wm[p] != 0.0);
+                // NaN average coherence passes, as MintPy's `!= 0` test lets it.
+                if !(water_ok && avg != 0.0 && num_valid > 0) {
+                    continue;
+                }
+                if s.batch.ok[l] {
+                    let outcome = Outcome::Solved {
+                        rank_deficient: false,
+                        tcoh: s.batch.tcoh[l],
+                        num_valid,
+                    };
+                    self.record(outcome, k, &mut out, &mut stats, shadow);
+                    for (d, t) in s.batch.ts.chunks_exact(LANES).enumerate() {
+                        out.ts[d * kn + k] = (t[l] * self.phase2range) as f32;
+                    }
+                    continue;
+                }
+                // Low redundancy, separate parts or a singular system: the per-pixel path.
+                let m = self.network.num_pairs();
+                for i in 0..m {
+                    s.y[i] = s.batch.y[i * LANES + l];
+                    if s.batch.valid[i * LANES + l] == 0.0 {
+                        s.y[i] = f64::NAN;
+                    }
+                }
+                let w = (self.config.weight != WeightFunc::No).then(|| {
+                    for i in 0..m {
+                        s.w[i] = s.batch.w[i * LANES + l];
+                    }
+                    &s.w[..m]
+                });
+                let outcome =
+                    s.solver
+                        .solve(&self.design, &s.y[..m], w, self.config.min_redundancy);
+                self.record(outcome, k, &mut out, &mut stats, shadow);
+                if let Outcome::Solved { .. } = outcome {
+                    for (d, v) in s.solver.ts.iter().enumerate() {
+                        out.ts[d * kn + k] = (v * self.phase2range) as f32;
+                    }
+                }
+            }
+        }
+        stats
+    }
+
+    /// Fills the batch with pixels `p..p + lanes` (pair-major, referenced, masked, weighted;
+    /// lanes past `lanes` hold no valid observation) and their coherence sums.
+    fn load_batch(&self, chunk: &ChunkIn, p: usize, lanes: usize, s: &mut BlockScratch) {
+        let m = self.network.num_pairs();
+        let px = chunk.window.pixels();
+        let weighted = self.config.weight != WeightFunc::No;
+        s.coh_sum[..LANES].fill(0.0);
+        s.coh_cnt[..LANES].fill(0);
+        let b = &mut s.batch;
+        for i in 0..m {
+            let range = i * px + p..i * px + p + lanes;
+            let phase = &chunk.phase[range.clone()];
+            let coh = &chunk.coherence[range.clone()];
+            let conncomp = chunk.conncomp.as_ref().map(|c| &c[range.clone()]);
+            let r = self.ref_phase[i];
+            let lane = i * LANES..(i + 1) * LANES;
+            let (y, valid, w) = (
+                &mut b.y[lane.clone()],
+                &mut b.valid[lane.clone()],
+                &mut b.w[lane],
+            );
+            for l in 0..lanes {
+                let raw = phase[l];
+                // Only non-zero phase is referenced; a zero result is no data (MintPy).
+                let v = if raw != 0.0 { raw - r } else { raw };
+                let c = coh[l];
+                let keep = match self.config.mask {
+                    None => true,
+                    Some(ObsMask::ConnComp) => {
+                        conncomp.is_some_and(|cc| cc[l] != 0.0 && !cc[l].is_nan())
+                    }
+                    Some(ObsMask::Coherence(t)) => (if c.is_nan() { 0.0 } else { c }) >= t,
+                };
+                let ok = keep && v != 0.0 && !v.is_nan();
+                y[l] = if ok { v as f64 } else { 0.0 };
+                valid[l] = f64::from(u8::from(ok));
+                let wt = if weighted {
+                    self.weights.weight(c) as f64
+                } else {
+                    1.0
+                };
+                w[l] = if ok { wt } else { 0.0 };
+                if !c.is_nan() {
+                    s.coh_sum[l] += c as f64;
+                    s.coh_cnt[l] += 1;
+                }
+            }
+            y[lanes..].fill(0.0);
+            valid[lanes..].fill(0.0);
+            w[lanes..].fill(0.0);
+        }
+    }
+
+    /// Inverts pixels `p0..p0 + block.tcoh.len()` of the chunk one at a time (and the
+    /// all-valid ones with the shared pseudo-inverse).
+    fn invert_block_per_pixel(
         &self,
         chunk: &ChunkIn,
         p0: usize,
@@ -410,6 +547,8 @@ struct BlockScratch {
     ts: Vec<f64>,
     /// Temporal-coherence scratch (2 M).
     resid: Vec<f64>,
+    /// Pixels solved together.
+    batch: Batch,
 }
 
 impl BlockScratch {
@@ -441,6 +580,7 @@ impl BlockScratch {
             },
             ts: vec![0.0; n + 1],
             resid: vec![0.0; 2 * m],
+            batch: Batch::new(&inv.design),
         }
     }
 }

@@ -411,6 +411,19 @@ struct Strided<'a> {
 
 impl Strided<'_> {
     fn fill<const N: usize>(&self, out: &mut [f32], decode: impl Fn([u8; N]) -> f32) {
+        if self.pixel == N {
+            // Contiguous samples (BIL, BSQ, single band): a plain loop over fixed-size
+            // pieces, which the compiler turns into a copy-like SIMD loop.
+            for (r, row_out) in out.chunks_exact_mut(self.cols).enumerate() {
+                let row = &self.bytes[r * self.line..r * self.line + self.cols * N];
+                for (o, x) in row_out.iter_mut().zip(row.chunks_exact(N)) {
+                    let mut a = [0u8; N];
+                    a.copy_from_slice(x);
+                    *o = decode(a);
+                }
+            }
+            return;
+        }
         for (r, row_out) in out.chunks_exact_mut(self.cols).enumerate() {
             let row = &self.bytes[r * self.line..];
             for (c, o) in row_out.iter_mut().enumerate() {
