@@ -90,6 +90,36 @@ impl Batch {
     /// Solves every lane from `y`, `valid` and `w` (filled by the caller, weights already 0
     /// where not valid). Afterwards `ok`, `ts`, `tcoh` and `num_valid` hold the results.
     pub fn solve(&mut self, d: &Design, min_redundancy: f32, pivot_rel_tol: f64) {
+        // The same code compiled for wider vectors when the CPU has them: no fused
+        // multiply-add is enabled, so results stay bit-identical across the variants.
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F, checked just above.
+                return unsafe { self.solve_avx512(d, min_redundancy, pivot_rel_tol) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2, checked just above.
+                return unsafe { self.solve_avx2(d, min_redundancy, pivot_rel_tol) };
+            }
+        }
+        self.solve_generic(d, min_redundancy, pivot_rel_tol)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn solve_avx512(&mut self, d: &Design, min_redundancy: f32, pivot_rel_tol: f64) {
+        self.solve_generic(d, min_redundancy, pivot_rel_tol)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn solve_avx2(&mut self, d: &Design, min_redundancy: f32, pivot_rel_tol: f64) {
+        self.solve_generic(d, min_redundancy, pivot_rel_tol)
+    }
+
+    #[inline(always)]
+    fn solve_generic(&mut self, d: &Design, min_redundancy: f32, pivot_rel_tol: f64) {
         self.normal_equations(d);
         self.redundancy(d, min_redundancy);
         self.factor(pivot_rel_tol);
@@ -99,6 +129,7 @@ impl Batch {
     }
 
     /// `B^T W B` (band) and `B^T W y`, pair by pair as the per-pixel path sums them.
+    #[inline(always)]
     fn normal_equations(&mut self, d: &Design) {
         let bw1 = self.bw + 1;
         self.band.fill(0.0);
@@ -126,6 +157,7 @@ impl Batch {
     }
 
     /// Valid pairs per lane and MintPy's redundancy test; a lane failing it is not `ok`.
+    #[inline(always)]
     fn redundancy(&mut self, d: &Design, min_redundancy: f32) {
         self.count.fill(0.0);
         self.num_valid = [0.0; LANES];
@@ -154,6 +186,7 @@ impl Batch {
     }
 
     /// Banded Cholesky in place, reciprocal diagonal, as `linalg::banded_cholesky_in_place`.
+    #[inline(always)]
     fn factor(&mut self, rel_tol: f64) {
         let (n, bw) = (self.n, self.bw);
         let bw1 = bw + 1;
@@ -190,6 +223,7 @@ impl Batch {
     }
 
     /// Forward and back substitution, as `linalg::banded_cholesky_solve`.
+    #[inline(always)]
     fn substitute(&mut self) {
         let (n, bw) = (self.n, self.bw);
         let bw1 = bw + 1;
@@ -223,6 +257,7 @@ impl Batch {
     }
 
     /// `ts[0] = 0`, `ts[k+1] = ts[k] + v[k] dt[k]`.
+    #[inline(always)]
     fn cumulate(&mut self, d: &Design) {
         let mut acc = [0.0; LANES];
         *at_mut(&mut self.ts, 0) = acc;
@@ -236,6 +271,7 @@ impl Batch {
     }
 
     /// `|sum exp(j r)| / M_valid` over the valid pairs, as `tcoh::temporal_coherence`.
+    #[inline(always)]
     fn temporal_coherence(&mut self, d: &Design) {
         let mut re = [0.0; LANES];
         let mut im = [0.0; LANES];

@@ -73,9 +73,8 @@ impl Inverter {
         // Batches take every pixel of a connected network; the shared pseudo-inverse is kept
         // for unweighted inversions of a network that falls apart, whose all-valid pixels
         // would otherwise each need the minimum-norm path.
-        let all_valid = (config.weight == WeightFunc::No)
-            .then(|| AllValid::new(&network, &design, config.min_redundancy))
-            .filter(|a| a.rank_deficient);
+        let all_valid = (config.weight == WeightFunc::No && network.components(|_| true).len() > 1)
+            .then(|| AllValid::new(&network, &design, config.min_redundancy));
         Inverter {
             network,
             config,

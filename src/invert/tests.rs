@@ -877,3 +877,48 @@ fn matches_mintpy_estimate_timeseries() {
         assert_eq!(out.stats.rank_deficient, 1, "{weight:?}");
     }
 }
+#[test]
+fn batch_solves_connected_lanes_and_flags_the_rest() {
+    let mut rng = Rng(2024);
+    let net = network(16, 4, 6, &mut rng);
+    let lanes = batch::LANES;
+    let (c, ref_phase, _) = chunk(&net, 1, lanes, 0.5, &mut rng);
+    let inv = inverter(&net, config(WeightFunc::Var), ref_phase, (0, 0));
+    let mut b = batch::Batch::new(&inv.design);
+    let m = net.num_pairs();
+    let mut ys = Vec::new();
+    for l in 0..lanes {
+        let (mut y, w) = observations(&inv, &c, l);
+        if l == 3 {
+            // Every pair touching date 5 missing: the network falls apart.
+            for (i, p) in net.pairs.iter().enumerate() {
+                if p.first == 5 || p.second == 5 {
+                    y[i] = f64::NAN;
+                }
+            }
+        }
+        for i in 0..m {
+            let ok = !y[i].is_nan();
+            b.y[i * lanes + l] = if ok { y[i] } else { 0.0 };
+            b.valid[i * lanes + l] = f64::from(u8::from(ok));
+            b.w[i * lanes + l] = if ok { w[i] } else { 0.0 };
+        }
+        ys.push((y, w));
+    }
+    b.solve(&inv.design, 1.0, 1e-10);
+    let mut solver = solve::PixelSolver::new(&inv.design);
+    for (l, (y, w)) in ys.iter().enumerate() {
+        assert_eq!(b.ok[l], l != 3, "lane {l}");
+        if l == 3 {
+            continue;
+        }
+        let solve::Outcome::Solved { tcoh, .. } = solver.solve(&inv.design, y, Some(w), 1.0)
+        else {
+            panic!("lane {l} should solve");
+        };
+        assert_eq!(b.tcoh[l], tcoh, "lane {l}");
+        for d in 0..net.num_dates() {
+            assert_eq!(b.ts[d * lanes + l], solver.ts[d], "lane {l} date {d}");
+        }
+    }
+}
