@@ -203,6 +203,56 @@ impl Inverter {
         if self.all_valid.is_some() {
             return self.invert_block_per_pixel(chunk, p0, out, s);
         }
+        // The batched path compiled for wider vectors when the CPU has them (no fused
+        // multiply-add: results are bit-identical across the variants).
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F, checked just above.
+                return unsafe { self.invert_block_batched_avx512(chunk, p0, out, s) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2, checked just above.
+                return unsafe { self.invert_block_batched_avx2(chunk, p0, out, s) };
+            }
+        }
+        self.invert_block_batched(chunk, p0, out, s)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn invert_block_batched_avx512(
+        &self,
+        chunk: &ChunkIn,
+        p0: usize,
+        out: BlockOut<'_>,
+        s: &mut BlockScratch,
+    ) -> ChunkStats {
+        self.invert_block_batched(chunk, p0, out, s)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn invert_block_batched_avx2(
+        &self,
+        chunk: &ChunkIn,
+        p0: usize,
+        out: BlockOut<'_>,
+        s: &mut BlockScratch,
+    ) -> ChunkStats {
+        self.invert_block_batched(chunk, p0, out, s)
+    }
+
+    /// Batches of [`LANES`] neighbouring pixels solved together; the few a batch cannot take
+    /// one at a time.
+    #[inline(always)]
+    fn invert_block_batched(
+        &self,
+        chunk: &ChunkIn,
+        p0: usize,
+        out: BlockOut<'_>,
+        s: &mut BlockScratch,
+    ) -> ChunkStats {
         let kn = out.tcoh.len();
         let mut out = out;
         let mut stats = ChunkStats::default();
@@ -269,19 +319,51 @@ impl Inverter {
     }
 
     /// Fills the batch with pixels `p..p + lanes` (pair-major, referenced, masked, weighted;
-    /// lanes past `lanes` hold no valid observation) and their coherence sums.
+    /// lanes past `lanes` hold no valid observation) and their coherence sums. One loop per
+    /// mask kind, free of data-dependent branches so that it vectorises.
+    #[inline(always)]
     fn load_batch(&self, chunk: &ChunkIn, p: usize, lanes: usize, s: &mut BlockScratch) {
+        match (self.config.mask, &chunk.conncomp) {
+            (Some(ObsMask::ConnComp), Some(cc)) => {
+                self.load_batch_with(chunk, p, lanes, s, Some(cc), |cc: f32, _| {
+                    cc != 0.0 && !cc.is_nan()
+                })
+            }
+            (Some(ObsMask::Coherence(t)), _) => {
+                self.load_batch_with(chunk, p, lanes, s, None, |_, c: f32| {
+                    (if c.is_nan() { 0.0 } else { c }) >= t
+                })
+            }
+            // A connected-component mask without components cannot pass check_chunk.
+            _ => self.load_batch_with(chunk, p, lanes, s, None, |_, _| true),
+        }
+    }
+
+    /// [`Self::load_batch`] with the observation mask `keep(component, coherence)`.
+    #[inline(always)]
+    fn load_batch_with(
+        &self,
+        chunk: &ChunkIn,
+        p: usize,
+        lanes: usize,
+        s: &mut BlockScratch,
+        conncomp: Option<&Vec<f32>>,
+        keep: impl Fn(f32, f32) -> bool,
+    ) {
         let m = self.network.num_pairs();
         let px = chunk.window.pixels();
-        let weighted = self.config.weight != WeightFunc::No;
-        s.coh_sum[..LANES].fill(0.0);
-        s.coh_cnt[..LANES].fill(0);
+        let coh_sum = &mut s.coh_sum[..lanes];
+        let coh_cnt = &mut s.coh_cnt[..lanes];
+        coh_sum.fill(0.0);
+        coh_cnt.fill(0);
         let b = &mut s.batch;
         for i in 0..m {
             let range = i * px + p..i * px + p + lanes;
             let phase = &chunk.phase[range.clone()];
             let coh = &chunk.coherence[range.clone()];
-            let conncomp = chunk.conncomp.as_ref().map(|c| &c[range.clone()]);
+            let cc = conncomp.map_or(coh, |c| &c[range]);
+            prefetch_ahead(&chunk.phase, i * px + p);
+            prefetch_ahead(&chunk.coherence, i * px + p);
             let r = self.ref_phase[i];
             let lane = i * LANES..(i + 1) * LANES;
             let (y, valid, w) = (
@@ -294,26 +376,18 @@ impl Inverter {
                 // Only non-zero phase is referenced; a zero result is no data (MintPy).
                 let v = if raw != 0.0 { raw - r } else { raw };
                 let c = coh[l];
-                let keep = match self.config.mask {
-                    None => true,
-                    Some(ObsMask::ConnComp) => {
-                        conncomp.is_some_and(|cc| cc[l] != 0.0 && !cc[l].is_nan())
-                    }
-                    Some(ObsMask::Coherence(t)) => (if c.is_nan() { 0.0 } else { c }) >= t,
-                };
-                let ok = keep && v != 0.0 && !v.is_nan();
+                let ok = keep(cc[l], c) && v != 0.0 && !v.is_nan();
                 y[l] = if ok { v as f64 } else { 0.0 };
-                valid[l] = f64::from(u8::from(ok));
-                let wt = if weighted {
-                    self.weights.weight(c) as f64
-                } else {
-                    1.0
-                };
-                w[l] = if ok { wt } else { 0.0 };
-                if !c.is_nan() {
-                    s.coh_sum[l] += c as f64;
-                    s.coh_cnt[l] += 1;
-                }
+                valid[l] = if ok { 1.0 } else { 0.0 };
+                // Adding +0 for NaN leaves the sum as MintPy's nan-skipping mean has it.
+                let real = !c.is_nan();
+                coh_sum[l] += if real { c as f64 } else { 0.0 };
+                coh_cnt[l] += u32::from(real);
+            }
+            self.weights.weights_into(coh, &mut w[..lanes]);
+            // Weights are positive and finite: times 1 or 0 keeps them or drops them exactly.
+            for (wl, v) in w[..lanes].iter_mut().zip(&valid[..lanes]) {
+                *wl *= v;
             }
             y[lanes..].fill(0.0);
             valid[lanes..].fill(0.0);
@@ -506,6 +580,22 @@ impl Inverter {
         out.num_inv_ifgram[p] = self.network.num_pairs() as f32;
         let shadow = chunk.shadow_mask.as_ref().is_some_and(|sm| sm[p] != 0.0);
         out.mask_temp_coh[p] = u8::from(1.0 >= self.config.min_temp_coh && !shadow);
+    }
+}
+
+/// Asks the CPU to fetch the values a few batches ahead of `at`: a batch reads one short run
+/// from each of hundreds of pair planes, too many streams for the hardware prefetcher.
+#[inline(always)]
+fn prefetch_ahead(v: &[f32], at: usize) {
+    const AHEAD: usize = 4 * LANES;
+    #[cfg(target_arch = "x86_64")]
+    if let Some(x) = v.get(at + AHEAD) {
+        // SAFETY: a prefetch is only a hint; the address is that of a live element.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                (x as *const f32).cast::<i8>(),
+            )
+        };
     }
 }
 
