@@ -21,6 +21,11 @@ const BLOCK: usize = 256;
 /// count as zero.
 const RCOND: f64 = 1e-5;
 
+thread_local! {
+    /// Block-ordered time series of the last chunk inverted on this thread, kept for reuse.
+    static TS_BLOCKS: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The unweighted solution shared by every pixel whose pairs are all valid (MintPy's
 /// `mask_all_net` batch).
 #[derive(Debug, Clone)]
@@ -118,7 +123,11 @@ impl Inverter {
         }
         // Block results keep the time series date-major within each block, [d][k], so that
         // they land in the N x h x w output as contiguous runs.
-        let mut ts_blocks = vec![0.0f32; px * nd];
+        // Reused from chunk to chunk (the compute stage calls this from one thread): a fresh
+        // buffer of this size costs a page fault and a page clear every 4 KiB.
+        let mut ts_blocks = TS_BLOCKS.with(|b| b.take());
+        ts_blocks.clear();
+        ts_blocks.resize(px * nd, 0.0);
         out.stats = ts_blocks
             .par_chunks_mut(BLOCK * nd)
             .zip(out.temporal_coherence.par_chunks_mut(BLOCK))
@@ -149,6 +158,7 @@ impl Inverter {
                     plane[p0..p0 + k].copy_from_slice(&block[d * k..(d + 1) * k]);
                 }
             });
+        TS_BLOCKS.with(|b| b.replace(ts_blocks));
         self.reference_pixel_fix(chunk, &mut out);
         Ok(out)
     }
@@ -646,10 +656,13 @@ impl BlockScratch {
         let n = inv.design.num_unknowns();
         let weighted = inv.config.weight != WeightFunc::No;
         let shared = inv.all_valid.is_some();
+        // The per-pixel path keeps a whole block's observations; the batched path only one
+        // pixel's, for the pixels it hands to the per-pixel solver.
+        let k = if shared { BLOCK } else { 1 };
         BlockScratch {
-            y: vec![0.0; BLOCK * m],
+            y: vec![0.0; k * m],
             w: if weighted {
-                vec![0.0; BLOCK * m]
+                vec![0.0; k * m]
             } else {
                 Vec::new()
             },

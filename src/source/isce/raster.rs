@@ -286,10 +286,13 @@ impl RasterLayout {
             .with_context(|| format!("cannot open raster {}", self.data_file.display()))?;
         // SAFETY: the map is read-only and dropped before returning; the inputs are not
         // expected to be modified while a run reads them (as with any mmap-based reader).
+        // Populated up front: one call maps every page of the window instead of one page
+        // fault per few pages while decoding (a fifth of the reader's time on a warm cache).
         let map = unsafe {
             MmapOptions::new()
                 .offset(start)
                 .len((end - start) as usize)
+                .populate()
                 .map(&file)
         }
         .with_context(|| {
