@@ -231,7 +231,10 @@ impl Batch {
         for i in 0..n {
             let mut s = *at(&self.rhs, i);
             for k in i.saturating_sub(bw)..i {
-                for ((sv, l), x) in s.iter_mut().zip(at(&self.band, e(i, k))).zip(at(&self.rhs, k))
+                for ((sv, l), x) in s
+                    .iter_mut()
+                    .zip(at(&self.band, e(i, k)))
+                    .zip(at(&self.rhs, k))
                 {
                     *sv -= l * x;
                 }
@@ -244,7 +247,10 @@ impl Batch {
         for i in (0..n).rev() {
             let mut s = *at(&self.rhs, i);
             for k in i + 1..n.min(i + bw + 1) {
-                for ((sv, l), x) in s.iter_mut().zip(at(&self.band, e(k, i))).zip(at(&self.rhs, k))
+                for ((sv, l), x) in s
+                    .iter_mut()
+                    .zip(at(&self.band, e(k, i)))
+                    .zip(at(&self.rhs, k))
                 {
                     *sv -= l * x;
                 }

@@ -532,10 +532,18 @@ fn batched_solve_matches_per_pixel_solve_exactly() {
         }
         assert_eq!(out.stats.inverted, solved);
         assert_eq!(out.stats.rank_deficient, deficient);
-        assert!(deficient > 0 && solved > px / 2, "{weight:?}: {deficient} {solved}");
+        assert!(
+            deficient > 0 && solved > px / 2,
+            "{weight:?}: {deficient} {solved}"
+        );
     }
     // A network in separate parts keeps the shared pseudo-inverse for unweighted runs.
-    let inv = inverter(&split_network(10), config(WeightFunc::No), vec![0.0; 0], (0, 0));
+    let inv = inverter(
+        &split_network(10),
+        config(WeightFunc::No),
+        vec![0.0; 0],
+        (0, 0),
+    );
     assert!(inv.all_valid.is_some());
 }
 
@@ -912,8 +920,7 @@ fn batch_solves_connected_lanes_and_flags_the_rest() {
         if l == 3 {
             continue;
         }
-        let solve::Outcome::Solved { tcoh, .. } = solver.solve(&inv.design, y, Some(w), 1.0)
-        else {
+        let solve::Outcome::Solved { tcoh, .. } = solver.solve(&inv.design, y, Some(w), 1.0) else {
             panic!("lane {l} should solve");
         };
         assert_eq!(b.tcoh[l], tcoh, "lane {l}");

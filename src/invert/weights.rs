@@ -368,10 +368,7 @@ mod tests {
         }
     }
 
-    /// Reference weights printed by MintPy 1.6.4's `coherence2weight(coh, func, L, 0.05)` for
-    /// the coherences below (float32 input, float32 output).
     #[test]
-    #[allow(clippy::excessive_precision)]
     fn weights_into_equals_weight() {
         let coh: Vec<f32> = (-20..=1020)
             .map(|i| i as f32 * 0.001)
@@ -392,7 +389,10 @@ mod tests {
         }
     }
 
+    /// Reference weights printed by MintPy 1.6.4's `coherence2weight(coh, func, L, 0.05)` for
+    /// the coherences below (float32 input, float32 output).
     #[test]
+    #[allow(clippy::excessive_precision)]
     fn weights_match_mintpy() {
         let coh: [f32; 13] = [
             f32::NAN,
