@@ -1,5 +1,8 @@
 //! Pixels per second of `Inverter::invert_chunk`: 40 dates, about 120 pairs, a 100 x 100 chunk,
-//! with `var` and `no` weights, every pair valid or about 5% of observations missing.
+//! with `var` and `no` weights, every pair valid or about 5% of observations missing; then
+//! longer stacks (100 and 300 dates, each date paired with its nearest 3 or 5 successors), to
+//! predict the run time of a many-year stack and check that the cost grows linearly with the
+//! number of pairs.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sbas::invert::{ChunkIn, InversionConfig, Inverter, WeightFunc};
@@ -10,6 +13,8 @@ use sbas::window::Window;
 const DATES: usize = 40;
 const ROWS: usize = 100;
 const COLS: usize = 100;
+/// Chunk of the long-stack cases (fewer pixels, as each carries many more pairs).
+const LONG_ROWS: usize = 25;
 
 /// Deterministic pseudo-random numbers in [0, 1).
 struct Rng(u64);
@@ -40,8 +45,20 @@ fn network() -> Network {
     Network::new(&pairs, &bperp).expect("valid network")
 }
 
-fn chunk(net: &Network, missing: f64, rng: &mut Rng) -> ChunkIn {
-    let (m, px) = (net.num_pairs(), ROWS * COLS);
+/// Each of `dates` dates (12 days apart) with its next `neighbours`.
+fn nearest_network(dates: usize, neighbours: usize) -> Network {
+    let d0 = Date::parse("20150101").expect("valid date");
+    let ds: Vec<Date> = (0..dates).map(|i| d0.add_days(12 * i as i32)).collect();
+    let pairs: Vec<(Date, Date)> = (0..dates)
+        .flat_map(|a| (a + 1..(a + 1 + neighbours).min(dates)).map(move |b| (a, b)))
+        .map(|(a, b)| (ds[a], ds[b]))
+        .collect();
+    let bperp = vec![0.0; pairs.len()];
+    Network::new(&pairs, &bperp).expect("valid network")
+}
+
+fn chunk(net: &Network, rows: usize, missing: f64, rng: &mut Rng) -> ChunkIn {
+    let (m, px) = (net.num_pairs(), rows * COLS);
     let mut phase = vec![0.0f32; m * px];
     let mut coherence = vec![0.0f32; m * px];
     for p in 0..px {
@@ -59,7 +76,7 @@ fn chunk(net: &Network, missing: f64, rng: &mut Rng) -> ChunkIn {
     }
     ChunkIn {
         id: 0,
-        window: Window::full(ROWS, COLS),
+        window: Window::full(rows, COLS),
         phase,
         coherence,
         conncomp: None,
@@ -71,8 +88,8 @@ fn chunk(net: &Network, missing: f64, rng: &mut Rng) -> ChunkIn {
 fn bench(c: &mut Criterion) {
     let net = network();
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
-    let full = chunk(&net, 0.0, &mut rng);
-    let gappy = chunk(&net, 0.05, &mut rng);
+    let full = chunk(&net, ROWS, 0.0, &mut rng);
+    let gappy = chunk(&net, ROWS, 0.05, &mut rng);
     let mut group = c.benchmark_group(format!(
         "invert_chunk_{}dates_{}pairs_100x100",
         net.num_dates(),
@@ -96,6 +113,33 @@ fn bench(c: &mut Criterion) {
         for (data, ch) in [("all_valid", &full), ("5pct_missing", &gappy)] {
             group.bench_function(format!("{name}/{data}"), |b| {
                 b.iter(|| inv.invert_chunk(std::hint::black_box(ch)))
+            });
+        }
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("invert_chunk_long_stacks_25x100_5pct_missing");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements((LONG_ROWS * COLS) as u64));
+    for (dates, neighbours) in [(100, 3), (100, 5), (300, 3), (300, 5)] {
+        let net = nearest_network(dates, neighbours);
+        let ch = chunk(&net, LONG_ROWS, 0.05, &mut rng);
+        for (name, weight) in [("var", WeightFunc::Var), ("no", WeightFunc::No)] {
+            let config = InversionConfig {
+                weight,
+                ..InversionConfig::default()
+            };
+            let inv = Inverter::new(
+                net.clone(),
+                config,
+                vec![0.0; net.num_pairs()],
+                (0, 0),
+                6.0,
+                -0.0044,
+            );
+            let id = format!("{dates}dates_n{neighbours}_{}pairs/{name}", net.num_pairs());
+            group.bench_function(id, |b| {
+                b.iter(|| inv.invert_chunk(std::hint::black_box(&ch)))
             });
         }
     }

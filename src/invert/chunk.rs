@@ -5,7 +5,8 @@
 use anyhow::{bail, ensure};
 use rayon::prelude::*;
 
-use super::solve::{cumulate, Design, Outcome, PixelSolver};
+use super::batch::{Batch, LANES};
+use super::solve::{cumulate, Design, Outcome, PixelSolver, PIVOT_REL_TOL};
 use super::tcoh::temporal_coherence;
 use super::weights::WeightTable;
 use super::{ChunkIn, ChunkOut, ChunkStats, InversionConfig, Inverter, ObsMask, WeightFunc};
@@ -19,6 +20,11 @@ const BLOCK: usize = 256;
 /// gelsd's `cond` in MintPy's inversion: singular values below this fraction of the largest
 /// count as zero.
 const RCOND: f64 = 1e-5;
+
+thread_local! {
+    /// Block-ordered time series of the last chunk inverted on this thread, kept for reuse.
+    static TS_BLOCKS: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// The unweighted solution shared by every pixel whose pairs are all valid (MintPy's
 /// `mask_all_net` batch).
@@ -69,7 +75,10 @@ impl Inverter {
             network.interval_years(),
         );
         let weights = WeightTable::new(config.weight, num_looks);
-        let all_valid = (config.weight == WeightFunc::No)
+        // Batches take every pixel of a connected network; the shared pseudo-inverse is kept
+        // for unweighted inversions of a network that falls apart, whose all-valid pixels
+        // would otherwise each need the minimum-norm path.
+        let all_valid = (config.weight == WeightFunc::No && network.components(|_| true).len() > 1)
             .then(|| AllValid::new(&network, &design, config.min_redundancy));
         Inverter {
             network,
@@ -114,7 +123,11 @@ impl Inverter {
         }
         // Block results keep the time series date-major within each block, [d][k], so that
         // they land in the N x h x w output as contiguous runs.
-        let mut ts_blocks = vec![0.0f32; px * nd];
+        // Reused from chunk to chunk (the compute stage calls this from one thread): a fresh
+        // buffer of this size costs a page fault and a page clear every 4 KiB.
+        let mut ts_blocks = TS_BLOCKS.with(|b| b.take());
+        ts_blocks.clear();
+        ts_blocks.resize(px * nd, 0.0);
         out.stats = ts_blocks
             .par_chunks_mut(BLOCK * nd)
             .zip(out.temporal_coherence.par_chunks_mut(BLOCK))
@@ -145,6 +158,7 @@ impl Inverter {
                     plane[p0..p0 + k].copy_from_slice(&block[d * k..(d + 1) * k]);
                 }
             });
+        TS_BLOCKS.with(|b| b.replace(ts_blocks));
         self.reference_pixel_fix(chunk, &mut out);
         Ok(out)
     }
@@ -186,8 +200,214 @@ impl Inverter {
         Ok(())
     }
 
-    /// Inverts pixels `p0..p0 + block.tcoh.len()` of the chunk.
+    /// Inverts pixels `p0..p0 + block.tcoh.len()` of the chunk: batches of neighbouring
+    /// pixels solved together, the few a batch cannot take one at a time. When the whole
+    /// network is rank deficient and unweighted, the shared pseudo-inverse path instead.
     fn invert_block(
+        &self,
+        chunk: &ChunkIn,
+        p0: usize,
+        out: BlockOut<'_>,
+        s: &mut BlockScratch,
+    ) -> ChunkStats {
+        if self.all_valid.is_some() {
+            return self.invert_block_per_pixel(chunk, p0, out, s);
+        }
+        // The batched path compiled for wider vectors when the CPU has them (no fused
+        // multiply-add: results are bit-identical across the variants).
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F, checked just above.
+                return unsafe { self.invert_block_batched_avx512(chunk, p0, out, s) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2, checked just above.
+                return unsafe { self.invert_block_batched_avx2(chunk, p0, out, s) };
+            }
+        }
+        self.invert_block_batched(chunk, p0, out, s)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn invert_block_batched_avx512(
+        &self,
+        chunk: &ChunkIn,
+        p0: usize,
+        out: BlockOut<'_>,
+        s: &mut BlockScratch,
+    ) -> ChunkStats {
+        self.invert_block_batched(chunk, p0, out, s)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn invert_block_batched_avx2(
+        &self,
+        chunk: &ChunkIn,
+        p0: usize,
+        out: BlockOut<'_>,
+        s: &mut BlockScratch,
+    ) -> ChunkStats {
+        self.invert_block_batched(chunk, p0, out, s)
+    }
+
+    /// Batches of [`LANES`] neighbouring pixels solved together; the few a batch cannot take
+    /// one at a time.
+    #[inline(always)]
+    fn invert_block_batched(
+        &self,
+        chunk: &ChunkIn,
+        p0: usize,
+        out: BlockOut<'_>,
+        s: &mut BlockScratch,
+    ) -> ChunkStats {
+        let kn = out.tcoh.len();
+        let mut out = out;
+        let mut stats = ChunkStats::default();
+        for k0 in (0..kn).step_by(LANES) {
+            let lanes = LANES.min(kn - k0);
+            self.load_batch(chunk, p0 + k0, lanes, s);
+            s.batch
+                .solve(&self.design, self.config.min_redundancy, PIVOT_REL_TOL);
+            for l in 0..lanes {
+                let k = k0 + l;
+                let p = p0 + k;
+                let avg = if s.coh_cnt[l] > 0 {
+                    (s.coh_sum[l] / s.coh_cnt[l] as f64) as f32
+                } else {
+                    f32::NAN
+                };
+                out.avg[k] = avg;
+                let shadow = chunk.shadow_mask.as_ref().is_some_and(|sm| sm[p] != 0.0);
+                out.mask[k] = u8::from(0.0 >= self.config.min_temp_coh && !shadow);
+                let num_valid = s.batch.num_valid[l] as usize;
+                let water_ok = chunk.water_mask.as_ref().is_none_or(|wm| wm[p] != 0.0);
+                // NaN average coherence passes, as MintPy's `!= 0` test lets it.
+                if !(water_ok && avg != 0.0 && num_valid > 0) {
+                    continue;
+                }
+                if s.batch.ok[l] {
+                    let outcome = Outcome::Solved {
+                        rank_deficient: false,
+                        tcoh: s.batch.tcoh[l],
+                        num_valid,
+                    };
+                    self.record(outcome, k, &mut out, &mut stats, shadow);
+                    for (d, t) in s.batch.ts.chunks_exact(LANES).enumerate() {
+                        out.ts[d * kn + k] = (t[l] * self.phase2range) as f32;
+                    }
+                    continue;
+                }
+                // Low redundancy, separate parts or a singular system: the per-pixel path.
+                let m = self.network.num_pairs();
+                for i in 0..m {
+                    s.y[i] = s.batch.y[i * LANES + l];
+                    if s.batch.valid[i * LANES + l] == 0.0 {
+                        s.y[i] = f64::NAN;
+                    }
+                }
+                let w = (self.config.weight != WeightFunc::No).then(|| {
+                    for i in 0..m {
+                        s.w[i] = s.batch.w[i * LANES + l];
+                    }
+                    &s.w[..m]
+                });
+                let outcome =
+                    s.solver
+                        .solve(&self.design, &s.y[..m], w, self.config.min_redundancy);
+                self.record(outcome, k, &mut out, &mut stats, shadow);
+                if let Outcome::Solved { .. } = outcome {
+                    for (d, v) in s.solver.ts.iter().enumerate() {
+                        out.ts[d * kn + k] = (v * self.phase2range) as f32;
+                    }
+                }
+            }
+        }
+        stats
+    }
+
+    /// Fills the batch with pixels `p..p + lanes` (pair-major, referenced, masked, weighted;
+    /// lanes past `lanes` hold no valid observation) and their coherence sums. One loop per
+    /// mask kind, free of data-dependent branches so that it vectorises.
+    #[inline(always)]
+    fn load_batch(&self, chunk: &ChunkIn, p: usize, lanes: usize, s: &mut BlockScratch) {
+        match (self.config.mask, &chunk.conncomp) {
+            (Some(ObsMask::ConnComp), Some(cc)) => {
+                self.load_batch_with(chunk, p, lanes, s, Some(cc), |cc: f32, _| {
+                    cc != 0.0 && !cc.is_nan()
+                })
+            }
+            (Some(ObsMask::Coherence(t)), _) => {
+                self.load_batch_with(chunk, p, lanes, s, None, |_, c: f32| {
+                    (if c.is_nan() { 0.0 } else { c }) >= t
+                })
+            }
+            // A connected-component mask without components cannot pass check_chunk.
+            _ => self.load_batch_with(chunk, p, lanes, s, None, |_, _| true),
+        }
+    }
+
+    /// [`Self::load_batch`] with the observation mask `keep(component, coherence)`.
+    #[inline(always)]
+    fn load_batch_with(
+        &self,
+        chunk: &ChunkIn,
+        p: usize,
+        lanes: usize,
+        s: &mut BlockScratch,
+        conncomp: Option<&Vec<f32>>,
+        keep: impl Fn(f32, f32) -> bool,
+    ) {
+        let m = self.network.num_pairs();
+        let px = chunk.window.pixels();
+        let coh_sum = &mut s.coh_sum[..lanes];
+        let coh_cnt = &mut s.coh_cnt[..lanes];
+        coh_sum.fill(0.0);
+        coh_cnt.fill(0);
+        let b = &mut s.batch;
+        for i in 0..m {
+            let range = i * px + p..i * px + p + lanes;
+            let phase = &chunk.phase[range.clone()];
+            let coh = &chunk.coherence[range.clone()];
+            let cc = conncomp.map_or(coh, |c| &c[range]);
+            prefetch_ahead(&chunk.phase, i * px + p);
+            prefetch_ahead(&chunk.coherence, i * px + p);
+            let r = self.ref_phase[i];
+            let lane = i * LANES..(i + 1) * LANES;
+            let (y, valid, w) = (
+                &mut b.y[lane.clone()],
+                &mut b.valid[lane.clone()],
+                &mut b.w[lane],
+            );
+            for l in 0..lanes {
+                let raw = phase[l];
+                // Only non-zero phase is referenced; a zero result is no data (MintPy).
+                let v = if raw != 0.0 { raw - r } else { raw };
+                let c = coh[l];
+                let ok = keep(cc[l], c) && v != 0.0 && !v.is_nan();
+                y[l] = if ok { v as f64 } else { 0.0 };
+                valid[l] = if ok { 1.0 } else { 0.0 };
+                // Adding +0 for NaN leaves the sum as MintPy's nan-skipping mean has it.
+                let real = !c.is_nan();
+                coh_sum[l] += if real { c as f64 } else { 0.0 };
+                coh_cnt[l] += u32::from(real);
+            }
+            self.weights.weights_into(coh, &mut w[..lanes]);
+            // Weights are positive and finite: times 1 or 0 keeps them or drops them exactly.
+            for (wl, v) in w[..lanes].iter_mut().zip(&valid[..lanes]) {
+                *wl *= v;
+            }
+            y[lanes..].fill(0.0);
+            valid[lanes..].fill(0.0);
+            w[lanes..].fill(0.0);
+        }
+    }
+
+    /// Inverts pixels `p0..p0 + block.tcoh.len()` of the chunk one at a time (and the
+    /// all-valid ones with the shared pseudo-inverse).
+    fn invert_block_per_pixel(
         &self,
         chunk: &ChunkIn,
         p0: usize,
@@ -373,6 +593,22 @@ impl Inverter {
     }
 }
 
+/// Asks the CPU to fetch the values a few batches ahead of `at`: a batch reads one short run
+/// from each of hundreds of pair planes, too many streams for the hardware prefetcher.
+#[inline(always)]
+fn prefetch_ahead(v: &[f32], at: usize) {
+    const AHEAD: usize = 4 * LANES;
+    #[cfg(target_arch = "x86_64")]
+    if let Some(x) = v.get(at + AHEAD) {
+        // SAFETY: a prefetch is only a hint; the address is that of a live element.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                (x as *const f32).cast::<i8>(),
+            )
+        };
+    }
+}
+
 fn add_stats(a: ChunkStats, b: ChunkStats) -> ChunkStats {
     ChunkStats {
         inverted: a.inverted + b.inverted,
@@ -410,6 +646,8 @@ struct BlockScratch {
     ts: Vec<f64>,
     /// Temporal-coherence scratch (2 M).
     resid: Vec<f64>,
+    /// Pixels solved together.
+    batch: Batch,
 }
 
 impl BlockScratch {
@@ -418,10 +656,13 @@ impl BlockScratch {
         let n = inv.design.num_unknowns();
         let weighted = inv.config.weight != WeightFunc::No;
         let shared = inv.all_valid.is_some();
+        // The per-pixel path keeps a whole block's observations; the batched path only one
+        // pixel's, for the pixels it hands to the per-pixel solver.
+        let k = if shared { BLOCK } else { 1 };
         BlockScratch {
-            y: vec![0.0; BLOCK * m],
+            y: vec![0.0; k * m],
             w: if weighted {
-                vec![0.0; BLOCK * m]
+                vec![0.0; k * m]
             } else {
                 Vec::new()
             },
@@ -441,6 +682,7 @@ impl BlockScratch {
             },
             ts: vec![0.0; n + 1],
             resid: vec![0.0; 2 * m],
+            batch: Batch::new(&inv.design),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! pseudo-inverse of the all-valid network); [`Inverter::invert_chunk`] inverts a chunk in
 //! parallel over blocks of pixels.
 
+mod batch;
 mod chunk;
 mod solve;
 pub mod tcoh;

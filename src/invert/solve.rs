@@ -14,7 +14,7 @@ use crate::linalg;
 
 /// Relative pivot threshold below which a Cholesky factorisation counts as singular: the
 /// square of gelsd's `cond = 1e-5`, as normal-equation eigenvalues are squared singular values.
-const PIVOT_REL_TOL: f64 = 1e-10;
+pub(crate) const PIVOT_REL_TOL: f64 = 1e-10;
 
 /// The time series from interval velocities: `ts[0] = 0`, `ts[k+1] = ts[k] + v[k] dt[k]`.
 pub(crate) fn cumulate(ts: &mut [f64], v: &[f64], dt: &[f64]) {

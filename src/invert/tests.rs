@@ -487,37 +487,64 @@ fn water_no_data_and_reference_pixel() {
 }
 
 #[test]
-fn shared_solve_agrees_with_per_pixel_solve() {
+fn batched_solve_matches_per_pixel_solve_exactly() {
     let mut rng = Rng(2024);
     let net = network(16, 4, 6, &mut rng);
-    let (c, ref_phase, _) = chunk(&net, 20, 30, 0.5, &mut rng);
-    let inv = inverter(&net, config(WeightFunc::No), ref_phase, (0, 0));
-    assert!(inv.all_valid.is_some());
-    let out = inv.invert_chunk(&c);
-    // The same pixels through the per-pixel solver.
-    let mut solver = solve::PixelSolver::new(&inv.design);
-    let px = c.window.pixels();
-    for p in 0..px {
-        let (y, _) = observations(&inv, &c, p);
-        match solver.solve(&inv.design, &y, None, 1.0) {
-            solve::Outcome::Solved {
-                tcoh, num_valid, ..
-            } => {
-                assert_eq!(num_valid, net.num_pairs());
-                assert!((out.temporal_coherence[p] as f64 - tcoh).abs() < 1e-6);
-                for d in 0..net.num_dates() {
-                    let want = solver.ts[d] * P2R;
-                    let got = out.timeseries[d * px + p] as f64;
-                    assert!(
-                        (got - want).abs() <= 1e-5 * want.abs() + 1e-8,
-                        "{p} {d}: {got} vs {want}"
-                    );
+    for weight in [WeightFunc::Var, WeightFunc::No] {
+        let (mut c, ref_phase, _) = chunk(&net, 20, 30, 0.5, &mut rng);
+        // Complete pixels, thinned ones and some whose gaps break the network or redundancy.
+        let px = c.window.pixels();
+        let mut thinned = c.clone();
+        knock_out(&mut thinned, &ref_phase, 0.3, &mut rng);
+        for p in (0..px).filter(|p| p % 3 != 0) {
+            for i in 0..net.num_pairs() {
+                c.phase[i * px + p] = thinned.phase[i * px + p];
+            }
+        }
+        let inv = inverter(&net, config(weight), ref_phase, (0, 0));
+        // A connected network: every pixel goes through the batches.
+        assert!(inv.all_valid.is_none());
+        let out = inv.invert_chunk(&c);
+        let mut solver = solve::PixelSolver::new(&inv.design);
+        let (mut solved, mut deficient) = (0, 0);
+        for p in 0..px {
+            let (y, w) = observations(&inv, &c, p);
+            let w = (weight != WeightFunc::No).then_some(&w[..]);
+            match solver.solve(&inv.design, &y, w, 1.0) {
+                solve::Outcome::Solved {
+                    tcoh,
+                    num_valid,
+                    rank_deficient,
+                } => {
+                    solved += 1;
+                    deficient += usize::from(rank_deficient);
+                    assert_eq!(out.num_inv_ifgram[p], num_valid as f32, "pixel {p}");
+                    assert_eq!(out.temporal_coherence[p], tcoh as f32, "pixel {p}");
+                    for d in 0..net.num_dates() {
+                        let want = (solver.ts[d] * P2R) as f32;
+                        assert_eq!(out.timeseries[d * px + p], want, "pixel {p} date {d}");
+                    }
+                }
+                solve::Outcome::LowRedundancy => {
+                    assert_eq!(out.num_inv_ifgram[p], 0.0, "pixel {p}");
                 }
             }
-            solve::Outcome::LowRedundancy => panic!("pixel {p} should be solved"),
         }
+        assert_eq!(out.stats.inverted, solved);
+        assert_eq!(out.stats.rank_deficient, deficient);
+        assert!(
+            deficient > 0 && solved > px / 2,
+            "{weight:?}: {deficient} {solved}"
+        );
     }
-    assert_eq!(out.stats.inverted, px);
+    // A network in separate parts keeps the shared pseudo-inverse for unweighted runs.
+    let inv = inverter(
+        &split_network(10),
+        config(WeightFunc::No),
+        vec![0.0; 0],
+        (0, 0),
+    );
+    assert!(inv.all_valid.is_some());
 }
 
 #[test]
@@ -856,5 +883,49 @@ fn matches_mintpy_estimate_timeseries() {
             }
         }
         assert_eq!(out.stats.rank_deficient, 1, "{weight:?}");
+    }
+}
+#[test]
+fn batch_solves_connected_lanes_and_flags_the_rest() {
+    let mut rng = Rng(2024);
+    let net = network(16, 4, 6, &mut rng);
+    let lanes = batch::LANES;
+    let (c, ref_phase, _) = chunk(&net, 1, lanes, 0.5, &mut rng);
+    let inv = inverter(&net, config(WeightFunc::Var), ref_phase, (0, 0));
+    let mut b = batch::Batch::new(&inv.design);
+    let m = net.num_pairs();
+    let mut ys = Vec::new();
+    for l in 0..lanes {
+        let (mut y, w) = observations(&inv, &c, l);
+        if l == 3 {
+            // Every pair touching date 5 missing: the network falls apart.
+            for (i, p) in net.pairs.iter().enumerate() {
+                if p.first == 5 || p.second == 5 {
+                    y[i] = f64::NAN;
+                }
+            }
+        }
+        for i in 0..m {
+            let ok = !y[i].is_nan();
+            b.y[i * lanes + l] = if ok { y[i] } else { 0.0 };
+            b.valid[i * lanes + l] = f64::from(u8::from(ok));
+            b.w[i * lanes + l] = if ok { w[i] } else { 0.0 };
+        }
+        ys.push((y, w));
+    }
+    b.solve(&inv.design, 1.0, 1e-10);
+    let mut solver = solve::PixelSolver::new(&inv.design);
+    for (l, (y, w)) in ys.iter().enumerate() {
+        assert_eq!(b.ok[l], l != 3, "lane {l}");
+        if l == 3 {
+            continue;
+        }
+        let solve::Outcome::Solved { tcoh, .. } = solver.solve(&inv.design, y, Some(w), 1.0) else {
+            panic!("lane {l} should solve");
+        };
+        assert_eq!(b.tcoh[l], tcoh, "lane {l}");
+        for d in 0..net.num_dates() {
+            assert_eq!(b.ts[d * lanes + l], solver.ts[d], "lane {l} date {d}");
+        }
     }
 }

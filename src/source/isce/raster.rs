@@ -299,10 +299,13 @@ impl RasterLayout {
             .with_context(|| format!("cannot open raster {}", self.data_file.display()))?;
         // SAFETY: the map is read-only and dropped before returning; the inputs are not
         // expected to be modified while a run reads them (as with any mmap-based reader).
+        // Populated up front: one call maps every page of the window instead of one page
+        // fault per few pages while decoding (a fifth of the reader's time on a warm cache).
         let map = unsafe {
             MmapOptions::new()
                 .offset(start)
                 .len((end - start) as usize)
+                .populate()
                 .map(&file)
         }
         .with_context(|| {
@@ -424,6 +427,19 @@ struct Strided<'a> {
 
 impl Strided<'_> {
     fn fill<const N: usize>(&self, out: &mut [f32], decode: impl Fn([u8; N]) -> f32) {
+        if self.pixel == N {
+            // Contiguous samples (BIL, BSQ, single band): a plain loop over fixed-size
+            // pieces, which the compiler turns into a copy-like SIMD loop.
+            for (r, row_out) in out.chunks_exact_mut(self.cols).enumerate() {
+                let row = &self.bytes[r * self.line..r * self.line + self.cols * N];
+                for (o, x) in row_out.iter_mut().zip(row.chunks_exact(N)) {
+                    let mut a = [0u8; N];
+                    a.copy_from_slice(x);
+                    *o = decode(a);
+                }
+            }
+            return;
+        }
         for (r, row_out) in out.chunks_exact_mut(self.cols).enumerate() {
             let row = &self.bytes[r * self.line..];
             for (c, o) in row_out.iter_mut().enumerate() {

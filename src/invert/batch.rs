@@ -1,0 +1,297 @@
+//! The SBAS solve for [`LANES`] neighbouring pixels at once, pixels in the innermost loop
+//! ("lanes"): forming the banded normal equations, the banded Cholesky factorisation and solve,
+//! the cumulation into a time series and the temporal coherence all run as plain loops over
+//! lanes, which the compiler turns into SIMD code, with no branch on the data.
+//!
+//! Every operation mirrors the per-pixel path of [`super::solve`] in the same order, so a pixel
+//! solved here gets bit-for-bit the same result. An invalid observation enters with weight 0
+//! (adding +0 changes nothing). A lane whose network is not fully determined (a pivot below the
+//! tolerance: separate parts, no valid pair over some interval) or fails the redundancy test is
+//! flagged and left to the per-pixel path, which handles rank deficiency with the minimum-norm
+//! solution.
+
+use super::solve::Design;
+use super::tcoh::sin_cos;
+
+/// Pixels solved together: a few SIMD registers wide, and small enough that a batch's normal
+/// equations stay in the first-level cache.
+pub(crate) const LANES: usize = 16;
+
+type Lanes = [f64; LANES];
+
+/// The lanes of entry `i` of a lane-interleaved buffer.
+#[inline(always)]
+fn at(v: &[f64], i: usize) -> &Lanes {
+    v[i * LANES..(i + 1) * LANES]
+        .try_into()
+        .expect("lane slices are LANES long")
+}
+
+/// The lanes of entry `i`, mutable.
+#[inline(always)]
+fn at_mut(v: &mut [f64], i: usize) -> &mut Lanes {
+    (&mut v[i * LANES..(i + 1) * LANES])
+        .try_into()
+        .expect("lane slices are LANES long")
+}
+
+/// Scratch and results of one batch; made once per parallel task.
+#[derive(Debug, Clone)]
+pub(crate) struct Batch {
+    /// Unknowns (intervals) N-1.
+    n: usize,
+    /// Half-bandwidth of the normal matrix.
+    bw: usize,
+    /// Referenced phase per pair and lane, 0 where not valid.
+    pub y: Vec<f64>,
+    /// 1 where the observation is valid, else 0.
+    pub valid: Vec<f64>,
+    /// Weight per pair and lane (0 where not valid).
+    pub w: Vec<f64>,
+    /// Band of the normal matrix: row `r`, column `r - bw + c` at entry `r * (bw + 1) + c`.
+    band: Vec<f64>,
+    /// Right-hand side, then the interval velocities.
+    rhs: Vec<f64>,
+    /// Valid pairs touching each date.
+    count: Vec<f64>,
+    /// Phase time series per date (radians).
+    pub ts: Vec<f64>,
+    /// Temporal coherence per lane.
+    pub tcoh: Lanes,
+    /// Valid pairs per lane.
+    pub num_valid: Lanes,
+    /// Whether the lane was solved here (else it goes to the per-pixel path).
+    pub ok: [bool; LANES],
+}
+
+impl Batch {
+    /// Scratch for `design`.
+    pub fn new(design: &Design) -> Batch {
+        let n = design.num_unknowns();
+        let bw = design.bandwidth.min(n.saturating_sub(1));
+        let m = design.pairs.len();
+        let nd = design.num_dates;
+        Batch {
+            n,
+            bw,
+            y: vec![0.0; m * LANES],
+            valid: vec![0.0; m * LANES],
+            w: vec![0.0; m * LANES],
+            band: vec![0.0; n * (bw + 1) * LANES],
+            rhs: vec![0.0; n * LANES],
+            count: vec![0.0; nd * LANES],
+            ts: vec![0.0; nd * LANES],
+            tcoh: [0.0; LANES],
+            num_valid: [0.0; LANES],
+            ok: [false; LANES],
+        }
+    }
+
+    /// Solves every lane from `y`, `valid` and `w` (filled by the caller, weights already 0
+    /// where not valid). Afterwards `ok`, `ts`, `tcoh` and `num_valid` hold the results.
+    pub fn solve(&mut self, d: &Design, min_redundancy: f32, pivot_rel_tol: f64) {
+        // The same code compiled for wider vectors when the CPU has them: no fused
+        // multiply-add is enabled, so results stay bit-identical across the variants.
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F, checked just above.
+                return unsafe { self.solve_avx512(d, min_redundancy, pivot_rel_tol) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2, checked just above.
+                return unsafe { self.solve_avx2(d, min_redundancy, pivot_rel_tol) };
+            }
+        }
+        self.solve_generic(d, min_redundancy, pivot_rel_tol)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn solve_avx512(&mut self, d: &Design, min_redundancy: f32, pivot_rel_tol: f64) {
+        self.solve_generic(d, min_redundancy, pivot_rel_tol)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn solve_avx2(&mut self, d: &Design, min_redundancy: f32, pivot_rel_tol: f64) {
+        self.solve_generic(d, min_redundancy, pivot_rel_tol)
+    }
+
+    #[inline(always)]
+    fn solve_generic(&mut self, d: &Design, min_redundancy: f32, pivot_rel_tol: f64) {
+        self.normal_equations(d);
+        self.redundancy(d, min_redundancy);
+        self.factor(pivot_rel_tol);
+        self.substitute();
+        self.cumulate(d);
+        self.temporal_coherence(d);
+    }
+
+    /// `B^T W B` (band) and `B^T W y`, pair by pair as the per-pixel path sums them.
+    #[inline(always)]
+    fn normal_equations(&mut self, d: &Design) {
+        let bw1 = self.bw + 1;
+        self.band.fill(0.0);
+        self.rhs.fill(0.0);
+        for (i, &(a, b)) in d.pairs.iter().enumerate() {
+            let (a, b) = (a as usize, b as usize);
+            let wi = *at(&self.w, i);
+            let yi = *at(&self.y, i);
+            for k in a..b {
+                let mut wk = [0.0; LANES];
+                for (o, w) in wk.iter_mut().zip(&wi) {
+                    *o = w * d.dt[k];
+                }
+                for ((r, w), y) in at_mut(&mut self.rhs, k).iter_mut().zip(&wk).zip(&yi) {
+                    *r += w * y;
+                }
+                for (j, &dtj) in d.dt.iter().enumerate().take(k + 1).skip(a) {
+                    let e = k * bw1 + (j + self.bw - k);
+                    for (r, w) in at_mut(&mut self.band, e).iter_mut().zip(&wk) {
+                        *r += w * dtj;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Valid pairs per lane and MintPy's redundancy test; a lane failing it is not `ok`.
+    #[inline(always)]
+    fn redundancy(&mut self, d: &Design, min_redundancy: f32) {
+        self.count.fill(0.0);
+        self.num_valid = [0.0; LANES];
+        for (i, &(a, b)) in d.pairs.iter().enumerate() {
+            let v = *at(&self.valid, i);
+            for (c, v) in at_mut(&mut self.count, a as usize).iter_mut().zip(&v) {
+                *c += v;
+            }
+            for (c, v) in at_mut(&mut self.count, b as usize).iter_mut().zip(&v) {
+                *c += v;
+            }
+            for (c, v) in self.num_valid.iter_mut().zip(&v) {
+                *c += v;
+            }
+        }
+        let mut least = [f64::INFINITY; LANES];
+        for date in 1..d.num_dates {
+            for (l, c) in least.iter_mut().zip(at(&self.count, date)) {
+                *l = l.min(*c);
+            }
+        }
+        let min_redundancy = min_redundancy as f64;
+        for (ok, l) in self.ok.iter_mut().zip(&least) {
+            *ok = *l >= min_redundancy;
+        }
+    }
+
+    /// Banded Cholesky in place, reciprocal diagonal, as `linalg::banded_cholesky_in_place`.
+    #[inline(always)]
+    fn factor(&mut self, rel_tol: f64) {
+        let (n, bw) = (self.n, self.bw);
+        let bw1 = bw + 1;
+        let e = |r: usize, j: usize| r * bw1 + (j + bw - r);
+        for j in 0..n {
+            let k0 = j.saturating_sub(bw);
+            let diag = *at(&self.band, e(j, j));
+            let mut dj = diag;
+            for k in k0..j {
+                for (dv, l) in dj.iter_mut().zip(at(&self.band, e(j, k))) {
+                    *dv -= l * l;
+                }
+            }
+            let mut inv = [0.0; LANES];
+            for (((o, dv), dg), ok) in inv.iter_mut().zip(&dj).zip(&diag).zip(&mut self.ok) {
+                *ok &= dv.is_finite() && *dv > rel_tol * dg.abs();
+                *o = 1.0 / dv.sqrt();
+            }
+            *at_mut(&mut self.band, e(j, j)) = inv;
+            for i in j + 1..n.min(j + bw + 1) {
+                let mut s = *at(&self.band, e(i, j));
+                for k in i.saturating_sub(bw)..j {
+                    let (lik, ljk) = (at(&self.band, e(i, k)), at(&self.band, e(j, k)));
+                    for ((sv, a), b) in s.iter_mut().zip(lik).zip(ljk) {
+                        *sv -= a * b;
+                    }
+                }
+                for (sv, iv) in s.iter_mut().zip(&inv) {
+                    *sv *= iv;
+                }
+                *at_mut(&mut self.band, e(i, j)) = s;
+            }
+        }
+    }
+
+    /// Forward and back substitution, as `linalg::banded_cholesky_solve`.
+    #[inline(always)]
+    fn substitute(&mut self) {
+        let (n, bw) = (self.n, self.bw);
+        let bw1 = bw + 1;
+        let e = |r: usize, j: usize| r * bw1 + (j + bw - r);
+        for i in 0..n {
+            let mut s = *at(&self.rhs, i);
+            for k in i.saturating_sub(bw)..i {
+                for ((sv, l), x) in s
+                    .iter_mut()
+                    .zip(at(&self.band, e(i, k)))
+                    .zip(at(&self.rhs, k))
+                {
+                    *sv -= l * x;
+                }
+            }
+            for (sv, dg) in s.iter_mut().zip(at(&self.band, e(i, i))) {
+                *sv *= dg;
+            }
+            *at_mut(&mut self.rhs, i) = s;
+        }
+        for i in (0..n).rev() {
+            let mut s = *at(&self.rhs, i);
+            for k in i + 1..n.min(i + bw + 1) {
+                for ((sv, l), x) in s
+                    .iter_mut()
+                    .zip(at(&self.band, e(k, i)))
+                    .zip(at(&self.rhs, k))
+                {
+                    *sv -= l * x;
+                }
+            }
+            for (sv, dg) in s.iter_mut().zip(at(&self.band, e(i, i))) {
+                *sv *= dg;
+            }
+            *at_mut(&mut self.rhs, i) = s;
+        }
+    }
+
+    /// `ts[0] = 0`, `ts[k+1] = ts[k] + v[k] dt[k]`.
+    #[inline(always)]
+    fn cumulate(&mut self, d: &Design) {
+        let mut acc = [0.0; LANES];
+        *at_mut(&mut self.ts, 0) = acc;
+        for (k, dtk) in d.dt.iter().enumerate() {
+            for ((a, v), ok) in acc.iter_mut().zip(at(&self.rhs, k)).zip(&mut self.ok) {
+                *ok &= v.is_finite();
+                *a += v * dtk;
+            }
+            *at_mut(&mut self.ts, k + 1) = acc;
+        }
+    }
+
+    /// `|sum exp(j r)| / M_valid` over the valid pairs, as `tcoh::temporal_coherence`.
+    #[inline(always)]
+    fn temporal_coherence(&mut self, d: &Design) {
+        let mut re = [0.0; LANES];
+        let mut im = [0.0; LANES];
+        for (i, &(a, b)) in d.pairs.iter().enumerate() {
+            let (ta, tb) = (at(&self.ts, a as usize), at(&self.ts, b as usize));
+            let (y, v) = (at(&self.y, i), at(&self.valid, i));
+            for l in 0..LANES {
+                let (s, c) = sin_cos(y[l] - (tb[l] - ta[l]));
+                im[l] += s * v[l];
+                re[l] += v[l] * c;
+            }
+        }
+        for (((t, r), i), m) in self.tcoh.iter_mut().zip(&re).zip(&im).zip(&self.num_valid) {
+            *t = if *m > 0.0 { r.hypot(*i) / m } else { 0.0 };
+        }
+    }
+}
