@@ -9,6 +9,13 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+/// A named corruption of a stack and the words its error must contain.
+type Case<'a> = (
+    &'static str,
+    Box<dyn Fn(&Path) + 'a>,
+    &'static [&'static str],
+);
+
 use common::{has_complete_output, sbas, small_stack, stderr};
 use sbas::simulate::Effects;
 use sbas::sink::RunResults;
@@ -119,7 +126,7 @@ fn malformed_image_xml_is_named() {
     let prop = |name: &'static str, value: &'static str| {
         move |s: &Path| set_xml_prop(&xml(s), name, value)
     };
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, &[&str])> = vec![
+    let cases: Vec<Case> = vec![
         (
             "not-utf8",
             Box::new(|s: &Path| fs::write(xml(s), b"<imageFile>\xff\xfe</imageFile>").unwrap()),
@@ -205,7 +212,7 @@ fn malformed_vrt_is_named() {
         assert_ne!(new, text, "the edit changed nothing");
         fs::write(&vrt, new).unwrap();
     };
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, &[&str])> = vec![
+    let cases: Vec<Case> = vec![
         (
             "vrt-garbage",
             Box::new(move |s: &Path| vrt_only(s, &|_| "<VRTDataset".into())),
@@ -283,7 +290,7 @@ fn malformed_metadata_and_baselines_are_named() {
         let name = d.file_name().unwrap().to_str().unwrap().to_string();
         d.join(format!("{name}.txt"))
     };
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, &[&str])> = vec![
+    let cases: Vec<Case> = vec![
         (
             "rsc-lonely-key",
             Box::new(move |s: &Path| {
@@ -398,7 +405,8 @@ fn same_bits(a: &[f32], b: &[f32]) -> bool {
 }
 
 fn run_ok(stack: &Path, extra: &[&str]) -> Vec<(String, Vec<f32>)> {
-    let mut args = vec!["--ref-yx", REF];
+    // One output folder serves runs of several settings: start each afresh.
+    let mut args = vec!["--ref-yx", REF, "--restart"];
     args.extend_from_slice(extra);
     let (ok, err, out) = invert(stack, &args);
     assert!(ok, "{err}");

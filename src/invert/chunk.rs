@@ -336,12 +336,12 @@ impl Inverter {
         match (self.config.mask, &chunk.conncomp) {
             (Some(ObsMask::ConnComp), Some(cc)) => {
                 self.load_batch_with(chunk, p, lanes, s, Some(cc), |cc: f32, _| {
-                    cc != 0.0 && !cc.is_nan()
+                    cc != 0.0 && cc.is_finite()
                 })
             }
             (Some(ObsMask::Coherence(t)), _) => {
                 self.load_batch_with(chunk, p, lanes, s, None, |_, c: f32| {
-                    (if c.is_nan() { 0.0 } else { c }) >= t
+                    (if c.is_finite() { c } else { 0.0 }) >= t
                 })
             }
             // A connected-component mask without components cannot pass check_chunk.
@@ -386,11 +386,11 @@ impl Inverter {
                 // Only non-zero phase is referenced; a zero result is no data (MintPy).
                 let v = if raw != 0.0 { raw - r } else { raw };
                 let c = coh[l];
-                let ok = keep(cc[l], c) && v != 0.0 && !v.is_nan();
+                let ok = keep(cc[l], c) && v != 0.0 && v.is_finite();
                 y[l] = if ok { v as f64 } else { 0.0 };
                 valid[l] = if ok { 1.0 } else { 0.0 };
-                // Adding +0 for NaN leaves the sum as MintPy's nan-skipping mean has it.
-                let real = !c.is_nan();
+                // Adding +0 for NaN (or inf) leaves the sum as MintPy's nan-skipping mean has it.
+                let real = c.is_finite();
                 coh_sum[l] += if real { c as f64 } else { 0.0 };
                 coh_cnt[l] += u32::from(real);
             }
@@ -482,16 +482,16 @@ impl Inverter {
                 let keep = match self.config.mask {
                     None => true,
                     Some(ObsMask::ConnComp) => {
-                        conncomp.is_some_and(|cc| cc[k] != 0.0 && !cc[k].is_nan())
+                        conncomp.is_some_and(|cc| cc[k] != 0.0 && cc[k].is_finite())
                     }
-                    Some(ObsMask::Coherence(t)) => (if c.is_nan() { 0.0 } else { c }) >= t,
+                    Some(ObsMask::Coherence(t)) => (if c.is_finite() { c } else { 0.0 }) >= t,
                 };
-                s.y[k * m + i] = if keep && v != 0.0 && !v.is_nan() {
+                s.y[k * m + i] = if keep && v != 0.0 && v.is_finite() {
                     v as f64
                 } else {
                     f64::NAN
                 };
-                if !c.is_nan() {
+                if c.is_finite() {
                     s.coh_sum[k] += c as f64;
                     s.coh_cnt[k] += 1;
                 }

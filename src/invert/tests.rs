@@ -929,3 +929,33 @@ fn batch_solves_connected_lanes_and_flags_the_rest() {
         }
     }
 }
+
+#[test]
+fn infinite_phase_and_coherence_count_as_no_data() {
+    let mut rng = Rng(0x5151_2727_1313_abcd);
+    let net = network(12, 3, 2, &mut rng);
+    for weight in [WeightFunc::Var, WeightFunc::Coh, WeightFunc::No] {
+        let (c, ref_phase, _) = chunk(&net, 5, 40, 0.3, &mut rng);
+        let px = c.window.pixels();
+        let (mut inf, mut zero) = (c.clone(), c.clone());
+        for (k, p) in [(0usize, 3usize), (2, 17), (5, 33), (7, 34)] {
+            inf.phase[k * px + p] = if k % 2 == 0 {
+                f32::INFINITY
+            } else {
+                f32::NEG_INFINITY
+            };
+            zero.phase[k * px + p] = 0.0;
+            // Infinite coherence weighs like missing coherence (NaN), and stays out of the mean.
+            inf.coherence[(k + 1) * px + p + 1] = f32::INFINITY;
+            zero.coherence[(k + 1) * px + p + 1] = f32::NAN;
+        }
+        let inv = inverter(&net, config(weight), ref_phase, (0, 0));
+        let (a, b) = (inv.invert_chunk(&inf), inv.invert_chunk(&zero));
+        assert_eq!(a.timeseries, b.timeseries, "{weight:?}");
+        assert_eq!(a.temporal_coherence, b.temporal_coherence, "{weight:?}");
+        assert_eq!(a.num_inv_ifgram, b.num_inv_ifgram, "{weight:?}");
+        assert_eq!(a.avg_spatial_coh, b.avg_spatial_coh, "{weight:?}");
+        assert!(a.timeseries.iter().all(|v| v.is_finite()), "{weight:?}");
+        assert_eq!(a.num_inv_ifgram[3], (net.num_pairs() - 1) as f32);
+    }
+}

@@ -97,7 +97,7 @@ impl WeightTable {
     /// as 0.05), computed in f64 and rounded to f32 as MintPy stores it. `No` gives 1.
     #[inline]
     pub fn weight(&self, coh: f32) -> f32 {
-        let c = if coh.is_nan() || coh < COH_EPSILON {
+        let c = if !coh.is_finite() || coh < COH_EPSILON {
             COH_EPSILON
         } else {
             coh
@@ -126,7 +126,7 @@ impl WeightTable {
     /// vectorises.
     #[inline(always)]
     pub fn weights_into(&self, coh: &[f32], out: &mut [f64]) {
-        let floor = |c: f32| if c.is_nan() || c < COH_EPSILON { COH_EPSILON } else { c } as f64;
+        let floor = |c: f32| if !c.is_finite() || c < COH_EPSILON { COH_EPSILON } else { c } as f64;
         match self.func {
             WeightFunc::No => out.fill(1.0),
             WeightFunc::Coh => {
