@@ -31,47 +31,66 @@ pub fn read_chunk(
     id: usize,
     window: Window,
 ) -> anyhow::Result<ChunkIn> {
+    let mut chunk = ChunkIn {
+        id,
+        window,
+        phase: Vec::new(),
+        coherence: Vec::new(),
+        conncomp: None,
+        water_mask: None,
+        shadow_mask: None,
+    };
+    fill_chunk(source, inverter, id, window, &mut chunk)?;
+    Ok(chunk)
+}
+
+/// Reads the inputs of chunk `id` into `chunk`, reusing its buffers (a used chunk's memory is
+/// recycled instead of freed and faulted in again).
+pub fn fill_chunk(
+    source: &dyn StackSource,
+    inverter: &Inverter,
+    id: usize,
+    window: Window,
+    chunk: &mut ChunkIn,
+) -> anyhow::Result<()> {
     let info = source.info();
     let m = info.network.num_pairs();
     let px = window.pixels();
     let what = |layer: &str| format!("reading {layer} of rows {}..{}", window.y0, window.y1);
-    let mut phase = vec![0.0f32; m * px];
+    chunk.id = id;
+    chunk.window = window;
+    chunk.phase.resize(m * px, 0.0);
     source
-        .read_stack(StackLayer::Phase, &window, &mut phase)
+        .read_stack(StackLayer::Phase, &window, &mut chunk.phase)
         .with_context(|| what("unwrapped phase"))?;
-    let mut coherence = vec![0.0f32; m * px];
+    chunk.coherence.resize(m * px, 0.0);
     source
-        .read_stack(StackLayer::Coherence, &window, &mut coherence)
+        .read_stack(StackLayer::Coherence, &window, &mut chunk.coherence)
         .with_context(|| what("coherence"))?;
-    let conncomp = match inverter.config.mask {
-        Some(ObsMask::ConnComp) => {
-            let mut c = vec![0.0f32; m * px];
-            source
-                .read_stack(StackLayer::ConnComp, &window, &mut c)
-                .with_context(|| what("connected components"))?;
-            Some(c)
-        }
-        _ => None,
-    };
-    let map = |layer: GeomLayer| -> anyhow::Result<Option<Vec<f32>>> {
-        if !info.has_geometry(layer) {
-            return Ok(None);
-        }
-        let mut v = vec![0.0f32; px];
+    if inverter.config.mask == Some(ObsMask::ConnComp) {
+        let c = chunk.conncomp.get_or_insert_with(Vec::new);
+        c.resize(m * px, 0.0);
         source
-            .read_geometry(layer, &window, &mut v)
-            .with_context(|| what(layer.mintpy_name()))?;
-        Ok(Some(v))
-    };
-    Ok(ChunkIn {
-        id,
-        window,
-        phase,
-        coherence,
-        conncomp,
-        water_mask: map(GeomLayer::WaterMask)?,
-        shadow_mask: map(GeomLayer::ShadowMask)?,
-    })
+            .read_stack(StackLayer::ConnComp, &window, c)
+            .with_context(|| what("connected components"))?;
+    } else {
+        chunk.conncomp = None;
+    }
+    for (layer, slot) in [
+        (GeomLayer::WaterMask, &mut chunk.water_mask),
+        (GeomLayer::ShadowMask, &mut chunk.shadow_mask),
+    ] {
+        if info.has_geometry(layer) {
+            let v = slot.get_or_insert_with(Vec::new);
+            v.resize(px, 0.0);
+            source
+                .read_geometry(layer, &window, v)
+                .with_context(|| what(layer.mintpy_name()))?;
+        } else {
+            *slot = None;
+        }
+    }
+    Ok(())
 }
 
 /// Runs the inversion pass over the chunks `todo` (ids into the plan), writing each into `sink`,
@@ -88,10 +107,18 @@ pub fn run_inversion(
 ) -> anyhow::Result<PassStats> {
     let (in_tx, in_rx) = bounded::<ChunkIn>(1);
     let (out_tx, out_rx) = bounded::<ChunkOut>(1);
+    // Used inputs go back to the reader to be refilled (the plan counts this one in flight).
+    let (used_tx, used_rx) = bounded::<ChunkIn>(1);
     let (reader_res, compute_res, writer_res) = std::thread::scope(|s| {
         let reader = s.spawn(move || -> anyhow::Result<()> {
             for &id in todo {
-                let chunk = read_chunk(source, inverter, id, plan.chunks[id])?;
+                let chunk = match used_rx.try_recv() {
+                    Ok(mut used) => {
+                        fill_chunk(source, inverter, id, plan.chunks[id], &mut used)?;
+                        used
+                    }
+                    Err(_) => read_chunk(source, inverter, id, plan.chunks[id])?,
+                };
                 if in_tx.send(chunk).is_err() {
                     break; // a later stage failed; its error is the one reported
                 }
@@ -101,7 +128,8 @@ pub fn run_inversion(
         let compute = s.spawn(move || -> anyhow::Result<()> {
             for chunk in in_rx {
                 let out = inverter.invert_chunk(&chunk);
-                drop(chunk);
+                // A full queue means the reader has one spare already: free this one.
+                let _ = used_tx.try_send(chunk);
                 if out_tx.send(out).is_err() {
                     break;
                 }
