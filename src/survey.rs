@@ -108,7 +108,7 @@ pub fn choose_reference(
     let avg_coherence = pixel_avg_coherence(source, y, x)?;
     if info.has_geometry(GeomLayer::WaterMask) {
         let mut w = [0.0f32];
-        source.read_geometry(GeomLayer::WaterMask, &pixel(y, x), &mut w)?;
+        source.read_geometry(GeomLayer::WaterMask, &Window::pixel(y, x), &mut w)?;
         if w[0] == 0.0 {
             bail!(
                 "reference point y={y}, x={x} lies on water (waterMask = 0): choose a land pixel"
@@ -123,15 +123,6 @@ pub fn choose_reference(
         avg_coherence,
         how,
     })
-}
-
-fn pixel(y: usize, x: usize) -> Window {
-    Window {
-        y0: y,
-        y1: y + 1,
-        x0: x,
-        x1: x + 1,
-    }
 }
 
 /// The phase of every pair at (y, x); an error naming the pairs where it has no data.
@@ -199,8 +190,8 @@ fn pixel_lalo(source: &dyn StackSource, y: usize, x: usize) -> anyhow::Result<Op
         return Ok(None);
     }
     let (mut lat, mut lon) = ([0.0f32], [0.0f32]);
-    source.read_geometry(GeomLayer::Latitude, &pixel(y, x), &mut lat)?;
-    source.read_geometry(GeomLayer::Longitude, &pixel(y, x), &mut lon)?;
+    source.read_geometry(GeomLayer::Latitude, &Window::pixel(y, x), &mut lat)?;
+    source.read_geometry(GeomLayer::Longitude, &Window::pixel(y, x), &mut lon)?;
     Ok(Some((lat[0] as f64, lon[0] as f64)))
 }
 

@@ -24,6 +24,16 @@ impl Window {
         }
     }
 
+    /// The window of the single pixel (y, x).
+    pub fn pixel(y: usize, x: usize) -> Window {
+        Window {
+            y0: y,
+            y1: y + 1,
+            x0: x,
+            x1: x + 1,
+        }
+    }
+
     /// Number of rows.
     pub fn rows(&self) -> usize {
         self.y1 - self.y0

@@ -11,6 +11,7 @@ use ndarray::s;
 use super::{GeomLayer, StackInfo, StackLayer, StackSource};
 use crate::meta::{Attributes, Date};
 use crate::network::Network;
+use crate::source::check_read;
 use crate::window::Window;
 
 /// Geometry layers and their MintPy dataset names, in the order they are listed.
@@ -326,22 +327,6 @@ impl MintPyStack {
         })
     }
 
-    fn check_window(&self, w: &Window) -> anyhow::Result<()> {
-        if w.y0 >= w.y1 || w.x0 >= w.x1 || w.y1 > self.info.length || w.x1 > self.info.width {
-            bail!(
-                "window rows {}..{} cols {}..{} is empty or outside the {} x {} stack {}",
-                w.y0,
-                w.y1,
-                w.x0,
-                w.x1,
-                self.info.length,
-                self.info.width,
-                self.stack_path.display()
-            );
-        }
-        Ok(())
-    }
-
     fn layer_dataset(&self, layer: StackLayer) -> anyhow::Result<hdf5::Dataset> {
         let name = match layer {
             StackLayer::Phase => "unwrapPhase",
@@ -373,16 +358,8 @@ impl StackSource for MintPyStack {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
-        self.check_window(window)?;
         let n = window.pixels();
-        if out.len() != self.kept.len() * n {
-            bail!(
-                "read_stack: buffer holds {} values, {} pairs x {} pixels needed",
-                out.len(),
-                self.kept.len(),
-                n
-            );
-        }
+        check_read(&self.info, "read_stack", window, self.kept.len(), out.len())?;
         let ds = self.layer_dataset(layer)?;
         // One hyperslab read for every pair: the HDF5 library is serialised anyway, and
         // each chunk is decompressed once.
@@ -412,19 +389,13 @@ impl StackSource for MintPyStack {
         x: usize,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
-        self.check_window(&Window {
-            y0: y,
-            y1: y + 1,
-            x0: x,
-            x1: x + 1,
-        })?;
-        if out.len() != self.kept.len() {
-            bail!(
-                "read_pixel: buffer holds {} values, {} pairs needed",
-                out.len(),
-                self.kept.len()
-            );
-        }
+        check_read(
+            &self.info,
+            "read_pixel",
+            &Window::pixel(y, x),
+            self.kept.len(),
+            out.len(),
+        )?;
         let ds = self.layer_dataset(layer)?;
         let data = ds.read_slice_1d::<f32, _>(s![.., y, x]).with_context(|| {
             format!(
@@ -443,14 +414,7 @@ impl StackSource for MintPyStack {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
-        self.check_window(window)?;
-        if out.len() != window.pixels() {
-            bail!(
-                "read_geometry: buffer holds {} values, window has {} pixels",
-                out.len(),
-                window.pixels()
-            );
-        }
+        check_read(&self.info, "read_geometry", window, 1, out.len())?;
         let (Some(f), Some(path)) = (&self.geom, &self.geom_path) else {
             bail!(
                 "no geometryRadar.h5 beside {}: geometry layer {} is unavailable",

@@ -114,13 +114,7 @@ pub trait StackSource: Send + Sync {
         x: usize,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
-        let w = Window {
-            y0: y,
-            y1: y + 1,
-            x0: x,
-            x1: x + 1,
-        };
-        self.read_stack(layer, &w, out)
+        self.read_stack(layer, &Window::pixel(y, x), out)
     }
 
     /// Reads a geometry layer in `window` into `out` (row-major). Errors if absent.
@@ -141,6 +135,36 @@ fn sanitize(layer: StackLayer, v: f32) -> f32 {
         StackLayer::Phase | StackLayer::Coherence if v.is_infinite() => f32::NAN,
         _ => v,
     }
+}
+
+/// Checks a read request: `window` must be non-empty and inside the `info` image, and `out` must
+/// hold `layers` values per pixel of it. `what` names the call in messages.
+pub(crate) fn check_read(
+    info: &StackInfo,
+    what: &str,
+    window: &Window,
+    layers: usize,
+    out_len: usize,
+) -> anyhow::Result<()> {
+    let w = window;
+    if w.y0 >= w.y1 || w.x0 >= w.x1 || w.y1 > info.length || w.x1 > info.width {
+        anyhow::bail!(
+            "{what}: window rows {}..{} cols {}..{} is empty or outside the {} x {} stack",
+            w.y0,
+            w.y1,
+            w.x0,
+            w.x1,
+            info.length,
+            info.width
+        );
+    }
+    if out_len != layers * w.pixels() {
+        anyhow::bail!(
+            "{what}: buffer holds {out_len} values, {layers} layer(s) x {} pixels needed",
+            w.pixels()
+        );
+    }
+    Ok(())
 }
 
 /// Opens a stack from a path: an ISCE2 topsStack project folder, or MintPy's

@@ -16,6 +16,7 @@ use anyhow::{bail, Context};
 use super::{GeomLayer, StackInfo, StackLayer, StackSource};
 use crate::meta::Date;
 use crate::network::Network;
+use crate::source::check_read;
 use crate::window::Window;
 
 pub use baselines::{parse_tops_baseline, read_baselines, read_tops_baseline, DateBaselines};
@@ -372,21 +373,6 @@ impl IsceStack {
             )
         })
     }
-
-    fn check_window(&self, w: &Window) -> anyhow::Result<()> {
-        if w.y0 >= w.y1 || w.x0 >= w.x1 || w.y1 > self.info.length || w.x1 > self.info.width {
-            bail!(
-                "window rows {}..{} cols {}..{} is empty or outside the {} x {} stack",
-                w.y0,
-                w.y1,
-                w.x0,
-                w.x1,
-                self.info.length,
-                self.info.width
-            );
-        }
-        Ok(())
-    }
 }
 
 impl StackSource for IsceStack {
@@ -400,17 +386,9 @@ impl StackSource for IsceStack {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
-        self.check_window(window)?;
         let n = window.pixels();
         let m = self.pairs.len();
-        if out.len() != m * n {
-            bail!(
-                "read_stack: buffer holds {} values, {} pairs x {} pixels needed",
-                out.len(),
-                m,
-                n
-            );
-        }
+        check_read(&self.info, "read_stack", window, m, out.len())?;
         for (i, chunk) in out.chunks_exact_mut(n).enumerate() {
             let f = self.pair_file(i, layer)?;
             f.layout
@@ -426,13 +404,13 @@ impl StackSource for IsceStack {
         x: usize,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
-        if out.len() != self.pairs.len() {
-            bail!(
-                "read_pixel: buffer holds {} values, {} pairs needed",
-                out.len(),
-                self.pairs.len()
-            );
-        }
+        check_read(
+            &self.info,
+            "read_pixel",
+            &Window::pixel(y, x),
+            self.pairs.len(),
+            out.len(),
+        )?;
         for (i, o) in out.iter_mut().enumerate() {
             let f = self.pair_file(i, layer)?;
             *o = super::sanitize(layer, f.layout.read_sample(f.band, y, x)? as f32);
@@ -446,14 +424,7 @@ impl StackSource for IsceStack {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
-        self.check_window(window)?;
-        if out.len() != window.pixels() {
-            bail!(
-                "read_geometry: buffer holds {} values, window has {} pixels",
-                out.len(),
-                window.pixels()
-            );
-        }
+        check_read(&self.info, "read_geometry", window, 1, out.len())?;
         if layer == GeomLayer::SlantRangeDistance {
             if let Some((near, far)) = self.slant_range {
                 // As numpy.linspace(near, far, WIDTH), which MintPy's range_distance uses.
