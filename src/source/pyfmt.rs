@@ -4,26 +4,17 @@
 /// Python `repr` of a float64: shortest round-trip digits, `.0` on whole numbers, scientific
 /// notation below 1e-4 or from 1e16.
 pub fn py_f64(v: f64) -> String {
-    if v.is_nan() {
-        return "nan".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    let a = v.abs();
-    if a != 0.0 && !(1e-4..1e16).contains(&a) {
-        return py_exp(format!("{v:e}"));
-    }
-    let s = format!("{v}");
-    if s.contains('.') {
-        s
-    } else {
-        s + ".0"
-    }
+    py_float(v, format!("{v}"), format!("{v:e}"))
 }
 
 /// Python `str` of a numpy float32: shortest digits that round-trip in single precision.
 pub fn py_f32(v: f32) -> String {
+    // f32 -> f64 is exact, so the value classifies the same; the digits stay single precision.
+    py_float(v as f64, format!("{v}"), format!("{v:e}"))
+}
+
+/// Python's float text for `v`, given Rust's shortest plain and exponent forms of it.
+fn py_float(v: f64, plain: String, exp: String) -> String {
     if v.is_nan() {
         return "nan".into();
     }
@@ -32,13 +23,12 @@ pub fn py_f32(v: f32) -> String {
     }
     let a = v.abs();
     if a != 0.0 && !(1e-4..1e16).contains(&a) {
-        return py_exp(format!("{v:e}"));
+        return py_exp(exp);
     }
-    let s = format!("{v}");
-    if s.contains('.') {
-        s
+    if plain.contains('.') {
+        plain
     } else {
-        s + ".0"
+        plain + ".0"
     }
 }
 
