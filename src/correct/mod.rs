@@ -5,3 +5,4 @@
 
 pub mod dem_error;
 pub mod ramp;
+pub mod rms;
