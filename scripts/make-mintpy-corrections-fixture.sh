@@ -34,9 +34,10 @@ run() { # $1 = log name, rest = command
 py="$venv/bin"
 dates=($("$py/python" -c "import h5py; print(' '.join(d.decode() for d in h5py.File('$work/timeseries.h5','r')['date'][:]))"))
 
-run dem_error "$py/dem_error.py" timeseries.h5 -g inputs/geometryRadar.h5
+# dem_error.py always writes timeseriesResidual.h5: the default run goes last so it is its.
 run dem_error_ex "$py/dem_error.py" timeseries.h5 -g inputs/geometryRadar.h5 \
     --ex "${dates[3]}" "${dates[7]}" -s "${dates[5]}" -o timeseries_demErrExStep.h5 --dem-err-file demErrExStep.h5
+run dem_error "$py/dem_error.py" timeseries.h5 -g inputs/geometryRadar.h5
 run ramp_quadratic "$py/remove_ramp.py" timeseries.h5 -s quadratic -m maskTempCoh.h5
 run ramp_linear "$py/remove_ramp.py" timeseries.h5 -s linear -m no -o timeseries_rampLinearNoMask.h5
 run rms "$py/timeseries_rms.py" timeseriesResidual.h5 -m maskTempCoh.h5
