@@ -102,7 +102,7 @@ fn roundtrip(format: OutputFormat) {
     let dem = p.read("demErr", win).expect("read map");
     assert_eq!(dem[41], value(9, 250, 541));
     let mask = p.read("mask", win).expect("read mask");
-    let want = |y: usize, x: usize| if (x + y) % 3 == 0 { 0.0 } else { 1.0 };
+    let want = |y: usize, x: usize| if (x + y).is_multiple_of(3) { 0.0 } else { 1.0 };
     assert_eq!(mask[0], want(250, 500));
     assert_eq!(mask[1], want(250, 501));
     assert!(p.is_per_date("timeseries").expect("known"));
