@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod correct;
 pub mod demo;
 pub mod info;
 pub mod invert;
@@ -27,6 +28,8 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Write a synthetic ISCE2 topsStack tree with ground truth.
     Simulate(simulate::SimulateArgs),
+    /// Correct a run's time series: DEM error, ramps, residual RMS, reference date.
+    Correct(correct::CorrectArgs),
 }
 
 /// `errno` of a full disk on Linux.
@@ -40,6 +43,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Info(args) => info::run(&args),
+        Command::Correct(args) => correct::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -4,9 +4,9 @@
 //! strip by strip.
 
 pub mod dem_error;
-//TMP pub mod deramp;
-//TMP pub mod io;
+pub mod deramp;
+pub mod io;
 pub mod ramp;
-//TMP pub mod reference_date;
-//TMP pub mod residual_rms;
+pub mod reference_date;
+pub mod residual_rms;
 pub mod rms;

@@ -5,6 +5,6 @@ pub mod solve;
 
 pub use model::{deformation_matrix, DemErrModel};
 pub use solve::{valid_pixels, DemErrSolver, DemErrStrip, Geometry};
-//TMP pub mod run;
+pub mod run;
 
-//TMP pub use run::{run, DemErrOptions, DemErrOutputs};
+pub use run::{run, DemErrOptions, DemErrOutputs};
