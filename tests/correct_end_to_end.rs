@@ -48,7 +48,8 @@ fn correct(args: &[&str]) {
 
 fn read_all(dir: &Path, stem: &str, dataset: &str) -> Vec<f32> {
     let p = Product::open(dir, stem).unwrap();
-    p.read(dataset, Window::full(p.length(), p.width())).unwrap()
+    p.read(dataset, Window::full(p.length(), p.width()))
+        .unwrap()
 }
 
 /// `r sin(inc)` per pixel from the run's geometry product.
@@ -96,8 +97,10 @@ fn dem_error_is_recovered_on_a_noise_free_stack() {
         let expected = dz[p] as f64 - dz[p_ref] as f64 * s[p] / s[p_ref];
         worst = worst.max((est[p] as f64 - expected).abs());
     }
-    eprintln!("noise-free DEM error: max |error| {worst:.2e} m (truth spans {:.1} m)",
-        dz.iter().fold(0.0f32, |m, v| m.max(v.abs())));
+    eprintln!(
+        "noise-free DEM error: max |error| {worst:.2e} m (truth spans {:.1} m)",
+        dz.iter().fold(0.0f32, |m, v| m.max(v.abs()))
+    );
     assert!(worst < 0.01, "DEM error off by {worst} m");
     // Linear deformation is in the model: the residual is only rounding.
     let res = read_all(&run, "timeseriesResidual", "timeseries");
@@ -135,16 +138,20 @@ fn corrected_series_is_closer_to_the_truth_and_rms_and_reference_date_follow() {
     let before = read_all(&run, "timeseries", "timeseries");
     let after = read_all(&run, "timeseries_demErr", "timeseries");
     let err = |ts: &[f32]| {
-        rms((0..DATES).flat_map(|k| {
-            (0..npix)
-                .filter(|&p| mask[p] != 0.0 && p != p_ref)
-                .map(move |p| (k, p))
-        })
-        .map(|(k, p)| ts[k * npix + p] as f64 - target(k, p)))
+        rms((0..DATES)
+            .flat_map(|k| {
+                (0..npix)
+                    .filter(|&p| mask[p] != 0.0 && p != p_ref)
+                    .map(move |p| (k, p))
+            })
+            .map(|(k, p)| ts[k * npix + p] as f64 - target(k, p)))
     };
     let (e0, e1) = (err(&before), err(&after));
     eprintln!("RMS error vs truth without DEM error: before {e0:.2e} m, after {e1:.2e} m");
-    assert!(e1 < 0.7 * e0, "DEM-error correction did not help: {e0} -> {e1}");
+    assert!(
+        e1 < 0.7 * e0,
+        "DEM-error correction did not help: {e0} -> {e1}"
+    );
 
     // Residual RMS (quadratic deramp over maskTempCoh), then the reference date from it.
     correct(&["rms", run.to_str().unwrap()]);
@@ -156,7 +163,11 @@ fn corrected_series_is_closer_to_the_truth_and_rms_and_reference_date_follow() {
     for stem in ["timeseries", "timeseries_demErr"] {
         let p = Product::open(&run, stem).unwrap();
         assert_eq!(p.attrs().get("REF_DATE"), Some(ref_date.as_str()), "{stem}");
-        let k = p.dates().iter().position(|d| d.to_string() == ref_date).unwrap();
+        let k = p
+            .dates()
+            .iter()
+            .position(|d| d.to_string() == ref_date)
+            .unwrap();
         let ts = read_all(&run, stem, "timeseries");
         assert!(ts[k * npix..(k + 1) * npix].iter().all(|v| *v == 0.0));
     }
@@ -186,16 +197,33 @@ fn ramps_are_removed() {
     let p = 7;
     assert!((ts[k * npix + p] - (ramp[k * npix + p] - ramp[k * npix + p_ref])).abs() < 1e-5);
 
-    correct(&["deramp", run.to_str().unwrap(), "--ramp", "quadratic", "--mask", "no"]);
+    correct(&[
+        "deramp",
+        run.to_str().unwrap(),
+        "--ramp",
+        "quadratic",
+        "--mask",
+        "no",
+    ]);
     let q = read_all(&run, "timeseries_ramp", "timeseries");
     let worst_q = q.iter().fold(0.0f32, |m, v| m.max(v.abs()));
     // A plane cannot take out the quadratic part.
-    correct(&["deramp", run.to_str().unwrap(), "--ramp", "linear", "--mask", "maskTempCoh"]);
+    correct(&[
+        "deramp",
+        run.to_str().unwrap(),
+        "--ramp",
+        "linear",
+        "--mask",
+        "maskTempCoh",
+    ]);
     let l = read_all(&run, "timeseries_ramp", "timeseries");
     let worst_l = l.iter().fold(0.0f32, |m, v| m.max(v.abs()));
     eprintln!("after deramping: quadratic max |ts| {worst_q:.2e} m, linear {worst_l:.2e} m");
     assert!(worst_q < 1e-5, "quadratic deramp left {worst_q} m");
-    assert!(worst_l > 1e-4, "a linear deramp cannot remove a quadratic ramp ({worst_l})");
+    assert!(
+        worst_l > 1e-4,
+        "a linear deramp cannot remove a quadratic ramp ({worst_l})"
+    );
     // Zero at the reference pixel, every date.
     assert!((0..DATES).all(|k| l[k * npix + p_ref] == 0.0));
 }
@@ -203,9 +231,19 @@ fn ramps_are_removed() {
 #[test]
 fn cli_errors_are_clear() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = sbas(&["correct", "deramp", tmp.path().to_str().unwrap(), "--ramp", "cubic"]);
+    let out = sbas(&[
+        "correct",
+        "deramp",
+        tmp.path().to_str().unwrap(),
+        "--ramp",
+        "cubic",
+    ]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("unknown ramp type 'cubic'"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown ramp type 'cubic'"),
+        "{}",
+        stderr(&out)
+    );
     let out = sbas(&["correct", "dem-error", tmp.path().to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("timeseries"), "{}", stderr(&out));

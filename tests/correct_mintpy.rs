@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use sbas::correct::dem_error::{self, DemErrModel, DemErrOptions};
+use sbas::correct::deramp;
 use sbas::correct::ramp::RampType;
 use sbas::correct::reference_date::{self, RefDateChoice};
 use sbas::correct::residual_rms::{self, RmsOptions};
-use sbas::correct::deramp;
 use sbas::meta::Date;
 use sbas::product::Product;
 use sbas::window::Window;
@@ -41,7 +41,8 @@ fn run_dir() -> tempfile::TempDir {
 
 fn read_all(dir: &Path, stem: &str, dataset: &str) -> Vec<f32> {
     let p = Product::open(dir, stem).unwrap();
-    p.read(dataset, Window::full(p.length(), p.width())).unwrap()
+    p.read(dataset, Window::full(p.length(), p.width()))
+        .unwrap()
 }
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f64 {
@@ -76,7 +77,9 @@ fn dem_error_deramp_rms_and_reference_date_match_mintpy() {
         &read_all(dir, "timeseriesResidual", "timeseries"),
         &read_all(&fx, "timeseriesResidual", "timeseries"),
     );
-    eprintln!("vs MintPy: demErr {d_dem:.2e} m, timeseries_demErr {d_cor:.2e} m, residual {d_res:.2e} m");
+    eprintln!(
+        "vs MintPy: demErr {d_dem:.2e} m, timeseries_demErr {d_cor:.2e} m, residual {d_res:.2e} m"
+    );
     assert!(d_dem < 1e-4 && d_cor < 1e-6 && d_res < 1e-6);
     // Metadata as MintPy writes it.
     let dem = Product::open(dir, "demErr").unwrap();
@@ -96,7 +99,14 @@ fn dem_error_deramp_rms_and_reference_date_match_mintpy() {
     }
 
     // Deramp (quadratic over maskTempCoh) of the inverted series.
-    let d = deramp::run(dir, "timeseries", RampType::Quadratic, "maskTempCoh", MEMORY).unwrap();
+    let d = deramp::run(
+        dir,
+        "timeseries",
+        RampType::Quadratic,
+        "maskTempCoh",
+        MEMORY,
+    )
+    .unwrap();
     assert_eq!(d.stem, "timeseries_ramp");
     let d_ramp = max_abs_diff(
         &read_all(dir, "timeseries_ramp", "timeseries"),
@@ -104,7 +114,10 @@ fn dem_error_deramp_rms_and_reference_date_match_mintpy() {
     );
     let ramp_p = Product::open(dir, "timeseries_ramp").unwrap();
     assert_eq!(ramp_p.attrs().get("mintpy.deramp"), Some("quadratic"));
-    assert_eq!(ramp_p.attrs().get("mintpy.deramp.maskFile"), Some("maskTempCoh.h5"));
+    assert_eq!(
+        ramp_p.attrs().get("mintpy.deramp.maskFile"),
+        Some("maskTempCoh.h5")
+    );
 
     // Residual RMS: the text file, the reference date and no outliers, as MintPy.
     let rms = residual_rms::run(dir, &RmsOptions::default(), MEMORY).unwrap();
@@ -225,7 +238,8 @@ fn bad_requests_are_named() {
     let tmp = run_dir();
     let dir = tmp.path();
     let err = |e: anyhow::Error| format!("{e:#}");
-    let e = err(deramp::run(dir, "timeseries", RampType::Linear, "noSuchMask", MEMORY).unwrap_err());
+    let e =
+        err(deramp::run(dir, "timeseries", RampType::Linear, "noSuchMask", MEMORY).unwrap_err());
     assert!(e.contains("noSuchMask"), "{e}");
     let e = err(dem_error::run(dir, "nothing", &DemErrOptions::default(), MEMORY).unwrap_err());
     assert!(e.contains("nothing"), "{e}");
@@ -246,7 +260,9 @@ fn bad_requests_are_named() {
     )
     .unwrap_err());
     assert!(e.contains("19990101"), "{e}");
-    let e = err(reference_date::run(dir, &["timeseries".into()], RefDateChoice::Auto, MEMORY).unwrap_err());
+    let e = err(
+        reference_date::run(dir, &["timeseries".into()], RefDateChoice::Auto, MEMORY).unwrap_err(),
+    );
     assert!(e.contains("reference_date.txt"), "{e}");
     let e = err(dem_error::run(dir, "timeseries", &DemErrOptions::default(), 1000).unwrap_err());
     assert!(e.contains("max-memory"), "{e}");

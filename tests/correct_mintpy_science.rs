@@ -102,7 +102,10 @@ fn dem_error(model: &DemErrModel) -> DemErrStrip {
     let geom_path = small().join("inputs/geometryRadar.h5");
     let range = read_f32(&geom_path, "slantRangeDistance");
     let inc = read_f32(&geom_path, "incidenceAngle");
-    let tcoh = read_f32(&small().join("mintpy_var/temporalCoherence.h5"), "temporalCoherence");
+    let tcoh = read_f32(
+        &small().join("mintpy_var/temporalCoherence.h5"),
+        "temporalCoherence",
+    );
     let geom = Geometry::PerPixel {
         range: &range,
         incidence: &inc,
@@ -185,7 +188,9 @@ fn deramp_against(ramp: RampType, use_mask: bool, file: &str) -> f64 {
 fn deramp_matches_mintpy() {
     let q = deramp_against(RampType::Quadratic, true, "timeseries_ramp.h5");
     let l = deramp_against(RampType::Linear, false, "timeseries_rampLinearNoMask.h5");
-    eprintln!("deramp: max |diff| vs MintPy quadratic/maskTempCoh {q:.2e} m, linear/no mask {l:.2e} m");
+    eprintln!(
+        "deramp: max |diff| vs MintPy quadratic/maskTempCoh {q:.2e} m, linear/no mask {l:.2e} m"
+    );
     assert!(q < 1e-6, "quadratic deramped series differs by {q} m");
     assert!(l < 1e-6, "linear deramped series differs by {l} m");
 }
@@ -208,7 +213,9 @@ fn residual_rms_matches_mintpy() {
         let mut layer = data[d * p..(d + 1) * p].to_vec();
         let mut acc = RampAccumulator::new(RampType::Quadratic, l, w);
         acc.add_strip(0, w, &layer, &mask);
-        acc.fit().referenced_to(20, 25).remove_from_strip(0, w, &mut layer);
+        acc.fit()
+            .referenced_to(20, 25)
+            .remove_from_strip(0, w, &mut layer);
         rms_acc.add(d, &layer, &mask);
     }
     let rms = rms_acc.rms();

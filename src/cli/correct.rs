@@ -143,11 +143,16 @@ pub struct RefDateArgs {
 
 /// The time series of MintPy's correction chain present in the run folder.
 fn chain_stems(dir: &std::path::Path) -> Vec<String> {
-    ["timeseries", "timeseries_ramp", "timeseries_demErr", "timeseries_ramp_demErr"]
-        .iter()
-        .filter(|s| crate::product::Product::exists(dir, s))
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "timeseries",
+        "timeseries_ramp",
+        "timeseries_demErr",
+        "timeseries_ramp_demErr",
+    ]
+    .iter()
+    .filter(|s| crate::product::Product::exists(dir, s))
+    .map(|s| s.to_string())
+    .collect()
 }
 
 /// Runs `sbas correct`.
@@ -182,7 +187,11 @@ pub fn run(args: &CorrectArgs) -> anyhow::Result<()> {
             println!(
                 "DEM error estimated at {} pixels ({} geometry): wrote {}, {}, {}",
                 out.pixels_estimated,
-                if out.pixelwise_geometry { "per-pixel" } else { "scene-centre" },
+                if out.pixelwise_geometry {
+                    "per-pixel"
+                } else {
+                    "scene-centre"
+                },
                 out.corrected.display(),
                 out.dem_error.display(),
                 out.residual.display()
@@ -192,7 +201,10 @@ pub fn run(args: &CorrectArgs) -> anyhow::Result<()> {
             let budget = a.common.budget()?;
             let ramp: RampType = a.ramp.parse().context("--ramp")?;
             let out = deramp::run(&a.common.run_dir, &a.input, ramp, &a.mask, budget)?;
-            println!("removed a {ramp} ramp per date: wrote {}", out.path.display());
+            println!(
+                "removed a {ramp} ramp per date: wrote {}",
+                out.path.display()
+            );
         }
         CorrectStep::Rms(a) => {
             let budget = a.common.budget()?;

@@ -49,14 +49,19 @@ pub fn open_timeseries(dir: &Path, stem: &str) -> anyhow::Result<Product> {
 }
 
 /// Index of the reference date (`REF_DATE`, the first date when absent, as MintPy reads it).
-pub fn reference_date_index(attrs: &Attributes, dates: &[Date], what: &str) -> anyhow::Result<usize> {
+pub fn reference_date_index(
+    attrs: &Attributes,
+    dates: &[Date],
+    what: &str,
+) -> anyhow::Result<usize> {
     match attrs.get("REF_DATE") {
         None => Ok(0),
         Some(text) => {
             let d = Date::parse(text).with_context(|| format!("{what}: REF_DATE"))?;
-            dates.iter().position(|x| *x == d).with_context(|| {
-                format!("{what}: REF_DATE {d} is not one of its dates")
-            })
+            dates
+                .iter()
+                .position(|x| *x == d)
+                .with_context(|| format!("{what}: REF_DATE {d} is not one of its dates"))
         }
     }
 }
@@ -180,13 +185,19 @@ mod tests {
     #[test]
     fn date_lists_print_as_python() {
         assert_eq!(py_date_list(&[]), "[]");
-        let d = [Date::parse("20200101").unwrap(), Date::parse("20200113").unwrap()];
+        let d = [
+            Date::parse("20200101").unwrap(),
+            Date::parse("20200113").unwrap(),
+        ];
         assert_eq!(py_date_list(&d), "['20200101', '20200113']");
     }
 
     #[test]
     fn reference_date_and_pixel_from_metadata() {
-        let dates = [Date::parse("20200101").unwrap(), Date::parse("20200113").unwrap()];
+        let dates = [
+            Date::parse("20200101").unwrap(),
+            Date::parse("20200113").unwrap(),
+        ];
         let mut a = Attributes::new();
         assert_eq!(reference_date_index(&a, &dates, "x").unwrap(), 0);
         a.set("REF_DATE", "20200113");

@@ -120,7 +120,10 @@ impl Scaling {
     }
 
     fn uv(&self, y: usize, x: usize) -> (f64, f64) {
-        ((y as f64 - self.cy) / self.sy, (x as f64 - self.cx) / self.sx)
+        (
+            (y as f64 - self.cy) / self.sy,
+            (x as f64 - self.cx) / self.sx,
+        )
     }
 }
 
@@ -308,7 +311,10 @@ mod tests {
             }
             let fit = acc.fit();
             for (y, x) in [(0, 0), (5, 40), (36, 52), (20, 1)] {
-                assert!((fit.value(y, x) - f(y, x)).abs() < 1e-6, "{ramp} at {y},{x}");
+                assert!(
+                    (fit.value(y, x) - f(y, x)).abs() < 1e-6,
+                    "{ramp} at {y},{x}"
+                );
             }
         }
     }

@@ -94,16 +94,13 @@ pub fn run(
 fn rereference_product(dir: &Path, stem: &str, date: Date, max_memory: u64) -> anyhow::Result<()> {
     let ts = io::open_timeseries(dir, stem)?;
     let dates = ts.dates().to_vec();
-    let ref_idx = dates
-        .iter()
-        .position(|d| *d == date)
-        .with_context(|| {
-            format!(
-                "reference date {date} is not a date of '{stem}' ({} to {})",
-                dates[0],
-                dates[dates.len() - 1]
-            )
-        })?;
+    let ref_idx = dates.iter().position(|d| *d == date).with_context(|| {
+        format!(
+            "reference date {date} is not a date of '{stem}' ({} to {})",
+            dates[0],
+            dates[dates.len() - 1]
+        )
+    })?;
     if ts.attrs().get("REF_DATE").and_then(|t| Date::parse(t).ok()) == Some(date) {
         return Ok(());
     }
@@ -193,7 +190,10 @@ mod tests {
 
     #[test]
     fn choices_parse() {
-        assert_eq!("auto".parse::<RefDateChoice>().unwrap(), RefDateChoice::Auto);
+        assert_eq!(
+            "auto".parse::<RefDateChoice>().unwrap(),
+            RefDateChoice::Auto
+        );
         assert_eq!("no".parse::<RefDateChoice>().unwrap(), RefDateChoice::No);
         assert_eq!(
             "20200113".parse::<RefDateChoice>().unwrap(),

@@ -165,7 +165,10 @@ mod tests {
 
     #[test]
     fn report_matches_mintpy_text() {
-        let dates = [Date::parse("20200101").unwrap(), Date::parse("20200113").unwrap()];
+        let dates = [
+            Date::parse("20200101").unwrap(),
+            Date::parse("20200113").unwrap(),
+        ];
         let t = report_text(
             "timeseriesResidual_ramp.h5",
             "maskTempCoh.h5",

@@ -379,7 +379,8 @@ impl Scene {
         if self.water[p] {
             return 0.0;
         }
-        let s = self.deformation(k, p) + self.bperp[k] * self.dem_coef[p] as f64
+        let s = self.deformation(k, p)
+            + self.bperp[k] * self.dem_coef[p] as f64
             + self.atmosphere(k, p)
             - self.atmosphere(0, p);
         if self.ramps.is_empty() {

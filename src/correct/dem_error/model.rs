@@ -50,8 +50,8 @@ pub fn deformation_matrix(dates: &[Date], model: &DemErrModel, seconds: f64) -> 
     for (i, d) in dates.iter().enumerate() {
         let t = d.decimal_year() - t0;
         let row = &mut g[i * np..(i + 1) * np];
-        for p in 0..=model.poly_order {
-            row[p] = t.powi(p as i32) / factorial(p);
+        for (p, v) in row[..=model.poly_order].iter_mut().enumerate() {
+            *v = t.powi(p as i32) / factorial(p);
         }
         for (s, step) in model.step_dates.iter().enumerate() {
             let after = d.decimal_year() + day_frac > step.decimal_year();

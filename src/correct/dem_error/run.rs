@@ -80,7 +80,9 @@ fn scalar_range_sin_inc(attrs: &Attributes, width: usize, what: &str) -> anyhow:
         Some(v) => v,
         None => {
             let h = get("HEIGHT")?;
-            let r = attrs.get_f64_opt("EARTH_RADIUS").unwrap_or(MINTPY_EARTH_RADIUS);
+            let r = attrs
+                .get_f64_opt("EARTH_RADIUS")
+                .unwrap_or(MINTPY_EARTH_RADIUS);
             let far = near + step * width as f64;
             let inc = |rg: f64| {
                 (std::f64::consts::PI
@@ -167,13 +169,21 @@ pub fn run(
         .iter()
         .map(|d| dates[0].days_until(*d) as f64 / 365.25)
         .collect();
-    let solver = DemErrSolver::new(&pbase, &g_defo, n_defo, &used, &t_years, model.phase_velocity)?;
+    let solver = DemErrSolver::new(
+        &pbase,
+        &g_defo,
+        n_defo,
+        &used,
+        &t_years,
+        model.phase_velocity,
+    )?;
 
     let geometry = open_geometry(dir, &ts, options.pixelwise_geometry, &what)?;
     let tcoh = if Product::exists(dir, "temporalCoherence") {
-        Some(Product::open(dir, "temporalCoherence").with_context(|| {
-            format!("cannot open temporalCoherence in {}", dir.display())
-        })?)
+        Some(
+            Product::open(dir, "temporalCoherence")
+                .with_context(|| format!("cannot open temporalCoherence in {}", dir.display()))?,
+        )
     } else {
         None
     };
@@ -182,9 +192,16 @@ pub fn run(
     attrs.set(format!("{KEY_PREFIX}polyOrder"), model.poly_order);
     attrs.set(
         format!("{KEY_PREFIX}phaseVelocity"),
-        if model.phase_velocity { "True" } else { "False" },
+        if model.phase_velocity {
+            "True"
+        } else {
+            "False"
+        },
     );
-    attrs.set(format!("{KEY_PREFIX}stepDate"), io::py_date_list(&model.step_dates));
+    attrs.set(
+        format!("{KEY_PREFIX}stepDate"),
+        io::py_date_list(&model.step_dates),
+    );
     attrs.set(
         format!("{KEY_PREFIX}excludeDate"),
         io::py_date_list(&model.exclude_dates),

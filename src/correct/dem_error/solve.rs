@@ -65,7 +65,11 @@ impl DemErrSolver {
         // Columns kept: geometry, then the deformation columns (without the constant when
         // fitting the phase velocity).
         let cols: Vec<Option<usize>> = std::iter::once(None)
-            .chain((0..n_defo).filter(|&c| !(phase_velocity && c == 0)).map(Some))
+            .chain(
+                (0..n_defo)
+                    .filter(|&c| !(phase_velocity && c == 0))
+                    .map(Some),
+            )
             .collect();
         let k = cols.len();
         let mut design = vec![0.0; n * k];
@@ -167,8 +171,8 @@ impl DemErrSolver {
                 }
                 let topo = g[0] * out.params[i];
                 let mut fit = topo;
-                for j in 1..k {
-                    fit += g[j] * out.params[j * p + i];
+                for (j, gj) in g.iter().enumerate().skip(1) {
+                    fit += gj * out.params[j * p + i];
                 }
                 cor[i] = (t[i] as f64 - topo) as f32;
                 res[i] = (t[i] as f64 - fit) as f32;
@@ -245,14 +249,23 @@ mod tests {
         let n = 10;
         let ds = dates(n);
         let pbase: Vec<f64> = (0..n)
-            .map(|i| [0.0, 80.0, -40.0, 120.0, 10.0, -90.0, 55.0, -130.0, 30.0, 70.0][i])
+            .map(|i| {
+                [
+                    0.0, 80.0, -40.0, 120.0, 10.0, -90.0, 55.0, -130.0, 30.0, 70.0,
+                ][i]
+            })
             .collect();
         let g = deformation_matrix(&ds, model, 0.0);
         let nd = model.poly_order + 1 + model.step_dates.len();
-        let t: Vec<f64> = ds.iter().map(|d| ds[0].days_until(*d) as f64 / 365.25).collect();
-        let used: Vec<bool> = ds.iter().map(|d| !model.exclude_dates.contains(d)).collect();
-        let solver =
-            DemErrSolver::new(&pbase, &g, nd, &used, &t, model.phase_velocity).unwrap();
+        let t: Vec<f64> = ds
+            .iter()
+            .map(|d| ds[0].days_until(*d) as f64 / 365.25)
+            .collect();
+        let used: Vec<bool> = ds
+            .iter()
+            .map(|d| !model.exclude_dates.contains(d))
+            .collect();
+        let solver = DemErrSolver::new(&pbase, &g, nd, &used, &t, model.phase_velocity).unwrap();
         let range = [850_000.0f32, 870_000.0, 900_000.0];
         let inc = [33.0f32, 38.0, 44.0];
         let dz = [12.0f64, -7.5, 30.0];
@@ -291,12 +304,12 @@ mod tests {
             assert_eq!(valid, [true; 3]);
             let mut out = DemErrStrip::default();
             solver.solve(&ts, p, geom, &valid, &mut out);
-            for i in 0..p {
+            for (i, dz_i) in dz.iter().enumerate() {
                 assert!(
-                    (out.dem_error[i] as f64 - dz[i]).abs() < 1e-3,
+                    (out.dem_error[i] as f64 - dz_i).abs() < 1e-3,
                     "{model:?}: {} vs {}",
                     out.dem_error[i],
-                    dz[i]
+                    dz_i
                 );
                 // With the phase velocity the constant is not fitted and stays in the residual.
                 let offset = if model.phase_velocity { 0.002 } else { 0.0 };
