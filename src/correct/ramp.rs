@@ -187,9 +187,10 @@ impl RampAccumulator {
                 if !on_grid(y, x, s + 1) {
                     continue;
                 }
+                // Upper triangle only; mirrored in `fit`.
                 for a in 0..k {
                     let ra = self.row[a];
-                    for b in 0..k {
+                    for b in a..k {
                         sums[a * k + b] += ra * self.row[b];
                     }
                     sums[k * k + a] += ra * d;
@@ -209,10 +210,16 @@ impl RampAccumulator {
         let k = self.ramp.num_params();
         let step = sample_step(self.count).min(self.sums.len());
         let sums = &self.sums[step - 1];
+        let mut ata = sums[..k * k].to_vec();
+        for a in 0..k {
+            for b in 0..a {
+                ata[a * k + b] = ata[b * k + a];
+            }
+        }
         let coef = if self.count == 0 {
             vec![0.0; k]
         } else {
-            crate::linalg::solve_spd_or_min_norm(&sums[..k * k], &sums[k * k..], k)
+            crate::linalg::solve_spd_or_min_norm(&ata, &sums[k * k..], k)
         };
         RampFit {
             ramp: self.ramp,
@@ -260,13 +267,36 @@ impl RampFit {
     /// in place. Zero stays zero (no data), NaN stays NaN; MintPy computes the ramp in single
     /// precision, so the surface is rounded to f32 before it is subtracted.
     pub fn remove_from_strip(&self, row0: usize, width: usize, data: &mut [f32]) {
-        for (i, d) in data.iter_mut().enumerate() {
-            if *d == 0.0 {
-                continue;
-            }
-            let r = self.value(row0 + i / width, i % width) as f32;
-            *d -= r;
+        if width == 0 {
+            return;
         }
+        for (r, line) in data.chunks_exact_mut(width).enumerate() {
+            // Along a row the surface is a + b v + c v^2.
+            let (a, b, c) = self.along_row(row0 + r);
+            for (x, d) in line.iter_mut().enumerate() {
+                if *d == 0.0 {
+                    continue;
+                }
+                let v = (x as f64 - self.scaling.cx) / self.scaling.sx;
+                *d -= (a + v * (b + v * c)) as f32;
+            }
+        }
+    }
+
+    /// Coefficients `(a, b, c)` of the surface along row `y` as `a + b v + c v^2` in the scaled
+    /// range coordinate `v`, the reference offset included in `a`.
+    fn along_row(&self, y: usize) -> (f64, f64, f64) {
+        let (u, _) = self.scaling.uv(y, 0);
+        let c = &self.coef;
+        let (a, b, q) = match self.ramp {
+            RampType::Linear => (c[0] * u + c[2], c[1], 0.0),
+            RampType::Quadratic => (c[0] * u * u + c[3] * u + c[5], c[2] * u + c[4], c[1]),
+            RampType::LinearRange => (c[1], c[0], 0.0),
+            RampType::LinearAzimuth => (c[0] * u + c[1], 0.0, 0.0),
+            RampType::QuadraticRange => (c[2], c[1], c[0]),
+            RampType::QuadraticAzimuth => (c[0] * u * u + c[1] * u + c[2], 0.0, 0.0),
+        };
+        (a - self.offset, b, q)
     }
 }
 
@@ -355,6 +385,23 @@ mod tests {
         acc.add_strip(0, w, &data, &mask);
         assert_eq!(acc.count(), 88);
         assert!((acc.fit().value(9, 9) - plane(9, 9)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn row_wise_removal_equals_the_surface_for_every_type() {
+        let (l, w) = (9, 11);
+        let data = image(l, w, |y, x| quad(y, x) + 0.01 * ((y * 7 + x * 3) % 5) as f64);
+        for ramp in RampType::ALL {
+            let mut acc = RampAccumulator::new(ramp, l, w);
+            acc.add_strip(0, w, &data, &vec![true; l * w]);
+            let fit = acc.fit().referenced_to(4, 5);
+            let mut out = data.clone();
+            fit.remove_from_strip(0, w, &mut out);
+            for p in 0..l * w {
+                let expected = data[p] as f64 - fit.value(p / w, p % w);
+                assert!((out[p] as f64 - expected).abs() < 1e-6, "{ramp} at {p}");
+            }
+        }
     }
 
     #[test]
