@@ -41,11 +41,32 @@ pub fn open_timeseries(dir: &Path, stem: &str) -> anyhow::Result<Product> {
         p.dataset_names().join(", ")
     );
     anyhow::ensure!(
-        !p.dates().is_empty(),
-        "'{stem}' in {} has no dates",
+        !p.dates().is_empty() && p.is_per_date(TIMESERIES_DATASET)?,
+        "'{stem}' in {} is not a time series (no dates, or '{TIMESERIES_DATASET}' is a single map)",
         dir.display()
     );
     Ok(p)
+}
+
+/// Opens the map product `stem` of `dir` when it exists, checking its size against the series.
+pub fn open_map_if_present(
+    dir: &Path,
+    stem: &str,
+    length: usize,
+    width: usize,
+) -> anyhow::Result<Option<Product>> {
+    if !Product::exists(dir, stem) {
+        return Ok(None);
+    }
+    let p = Product::open(dir, stem)
+        .with_context(|| format!("cannot open '{stem}' in {}", dir.display()))?;
+    anyhow::ensure!(
+        p.length() == length && p.width() == width,
+        "'{stem}' is {} x {} but the time series is {length} x {width}",
+        p.length(),
+        p.width()
+    );
+    Ok(Some(p))
 }
 
 /// Index of the reference date (`REF_DATE`, the first date when absent, as MintPy reads it).
@@ -140,6 +161,10 @@ impl MaskSource {
                     names.join(", ")
                 )
             })?;
+        anyhow::ensure!(
+            !product.is_per_date(&dataset)?,
+            "mask '{stem}': dataset '{dataset}' is a series, not a map"
+        );
         Ok(MaskSource::Product {
             product: Box::new(product),
             dataset,

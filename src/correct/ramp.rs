@@ -390,7 +390,9 @@ mod tests {
     #[test]
     fn row_wise_removal_equals_the_surface_for_every_type() {
         let (l, w) = (9, 11);
-        let data = image(l, w, |y, x| quad(y, x) + 0.01 * ((y * 7 + x * 3) % 5) as f64);
+        let data = image(l, w, |y, x| {
+            quad(y, x) + 0.01 * ((y * 7 + x * 3) % 5) as f64
+        });
         for ramp in RampType::ALL {
             let mut acc = RampAccumulator::new(ramp, l, w);
             acc.add_strip(0, w, &data, &vec![true; l * w]);

@@ -4,6 +4,10 @@
 use crate::meta::Date;
 use crate::source::pyfmt::py_f64;
 
+/// The residual-RMS step itself (it reads and writes products) lives in
+/// [`crate::correct::residual_rms`]; re-exported here for callers looking for it by name.
+pub use crate::correct::residual_rms::{run, RmsOptions, RmsOutputs};
+
 /// MintPy's scale of the median absolute deviation, so that it estimates a standard deviation.
 pub const MAD_SCALE: f64 = 0.67449;
 

@@ -179,14 +179,7 @@ pub fn run(
     )?;
 
     let geometry = open_geometry(dir, &ts, options.pixelwise_geometry, &what)?;
-    let tcoh = if Product::exists(dir, "temporalCoherence") {
-        Some(
-            Product::open(dir, "temporalCoherence")
-                .with_context(|| format!("cannot open temporalCoherence in {}", dir.display()))?,
-        )
-    } else {
-        None
-    };
+    let tcoh = io::open_map_if_present(dir, "temporalCoherence", length, width)?;
 
     let mut attrs = ts.attrs().clone();
     attrs.set(format!("{KEY_PREFIX}polyOrder"), model.poly_order);
