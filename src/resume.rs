@@ -363,7 +363,10 @@ fn differences(m: &Value, identity: &RunIdentity) -> Vec<String> {
     if let Some(recorded) = m["settings"].as_object() {
         for (k, old) in recorded {
             if !identity.settings.iter().any(|(n, _)| n == k) {
-                out.push(format!("{k}: was {}, now (unset)", old.as_str().unwrap_or("?")));
+                out.push(format!(
+                    "{k}: was {}, now (unset)",
+                    old.as_str().unwrap_or("?")
+                ));
             }
         }
     }

@@ -98,11 +98,19 @@ pub struct InvertArgs {
     pub restart: bool,
     /// Invert only rows y0..y1 and columns x0..x1 of the stack (half open, MintPy's
     /// `y0:y1,x0:x1`); only that window is read. --ref-yx is then in the subset image.
-    #[arg(long = "subset-yx", value_name = "Y0:Y1,X0:X1", conflicts_with = "subset_lalo")]
+    #[arg(
+        long = "subset-yx",
+        value_name = "Y0:Y1,X0:X1",
+        conflicts_with = "subset_lalo"
+    )]
     pub subset_yx: Option<String>,
     /// Invert only the part of the stack inside this latitude/longitude box (degrees,
     /// MintPy's `S:N,W:E`), found through the lat/lon lookup with an 8-pixel margin.
-    #[arg(long = "subset-lalo", value_name = "S:N,W:E", allow_hyphen_values = true)]
+    #[arg(
+        long = "subset-lalo",
+        value_name = "S:N,W:E",
+        allow_hyphen_values = true
+    )]
     pub subset_lalo: Option<String>,
     /// Print only warnings and errors.
     #[arg(long, short = 'q')]

@@ -97,11 +97,7 @@ impl SubsetRequest {
     }
 }
 
-fn parse_four<T: std::str::FromStr>(
-    text: &str,
-    what: &str,
-    form: &str,
-) -> anyhow::Result<[T; 4]> {
+fn parse_four<T: std::str::FromStr>(text: &str, what: &str, form: &str) -> anyhow::Result<[T; 4]> {
     let cleaned: String = text.chars().filter(|c| *c != '[' && *c != ']').collect();
     let parts: Vec<&str> = cleaned
         .split([',', ':'])
@@ -158,7 +154,11 @@ pub fn geo_box_to_window(
     length: usize,
     width: usize,
 ) -> anyhow::Result<Window> {
-    let g = |k: &str| attrs.get_f64(k).with_context(|| format!("geocoded metadata {k}"));
+    let g = |k: &str| {
+        attrs
+            .get_f64(k)
+            .with_context(|| format!("geocoded metadata {k}"))
+    };
     let (y_first, y_step, x_first, x_step) =
         (g("Y_FIRST")?, g("Y_STEP")?, g("X_FIRST")?, g("X_STEP")?);
     if y_step == 0.0 || x_step == 0.0 {
@@ -168,7 +168,15 @@ pub fn geo_box_to_window(
     let col = |lon: f64| ((lon - x_first) / x_step + 0.01).floor() as i64;
     let (ya, yb) = (row(north), row(south));
     let (xa, xb) = (col(west), col(east));
-    clip_box(ya.min(yb), ya.max(yb), xa.min(xb), xa.max(xb), length, width).with_context(|| {
+    clip_box(
+        ya.min(yb),
+        ya.max(yb),
+        xa.min(xb),
+        xa.max(xb),
+        length,
+        width,
+    )
+    .with_context(|| {
         format!("the box S:N,W:E {south}:{north},{west}:{east} misses the geocoded image")
     })
 }
@@ -277,8 +285,12 @@ pub fn subset_attributes(attrs: &Attributes, window: &Window) -> Attributes {
     ) {
         a.set("STARTING_RANGE", r0 + dr * x0 as f64);
     }
-    let ry = attrs.get("REF_Y").and_then(|v| v.trim().parse::<i64>().ok());
-    let rx = attrs.get("REF_X").and_then(|v| v.trim().parse::<i64>().ok());
+    let ry = attrs
+        .get("REF_Y")
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let rx = attrs
+        .get("REF_X")
+        .and_then(|v| v.trim().parse::<i64>().ok());
     if let (Some(ry), Some(rx)) = (ry, rx) {
         let (ny, nx) = (ry - y0 as i64, rx - x0 as i64);
         if ny >= 0 && nx >= 0 && ny < (y1 - y0) as i64 && nx < (x1 - x0) as i64 {
@@ -350,7 +362,11 @@ mod tests {
         assert_eq!((w.y0, w.y1, w.x0, w.x1), (22, 49, 12, 39));
         let mut miss = LookupBox::new(0.0, 1.0, 0.0, 1.0);
         miss.add(&win, &lat, &lon);
-        assert!(miss.finish(len, wid).unwrap_err().to_string().contains("misses"));
+        assert!(miss
+            .finish(len, wid)
+            .unwrap_err()
+            .to_string()
+            .contains("misses"));
     }
 
     #[test]

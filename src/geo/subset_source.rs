@@ -3,7 +3,9 @@
 
 use anyhow::{bail, Context};
 
-use crate::geo::subset::{clip_box, geo_box_to_window, subset_attributes, LookupBox, SubsetRequest};
+use crate::geo::subset::{
+    clip_box, geo_box_to_window, subset_attributes, LookupBox, SubsetRequest,
+};
 use crate::source::{check_read, GeomLayer, StackInfo, StackLayer, StackSource};
 use crate::window::Window;
 
