@@ -3,9 +3,12 @@
 use clap::{Parser, Subcommand};
 
 pub mod demo;
+pub mod export;
+pub mod geocode;
 pub mod info;
 pub mod invert;
 pub mod simulate;
+pub mod subset;
 
 /// InSAR small-baseline time-series analysis.
 #[derive(Debug, Parser)]
@@ -27,6 +30,12 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Write a synthetic ISCE2 topsStack tree with ground truth.
     Simulate(simulate::SimulateArgs),
+    /// Cut every product of a run to a window (rows/columns or a lat/lon box) into a new folder.
+    Subset(subset::SubsetArgs),
+    /// Resample radar-coordinate products to a regular latitude/longitude grid (geo/geo_*).
+    Geocode(geocode::GeocodeArgs),
+    /// Write a 2-D layer of a geocoded product as a GeoTIFF (EPSG:4326).
+    Export(export::ExportArgs),
 }
 
 /// `errno` of a full disk on Linux.
@@ -40,6 +49,9 @@ pub fn main() -> std::process::ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Info(args) => info::run(&args),
+        Command::Subset(args) => subset::run(&args),
+        Command::Geocode(args) => geocode::run(&args),
+        Command::Export(args) => export::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
