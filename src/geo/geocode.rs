@@ -43,6 +43,9 @@ pub struct GeoGrid {
     pub length: usize,
     /// Columns.
     pub width: usize,
+    /// MintPy computes this grid's corner and pixel centres in float32 (a step given by the
+    /// user); see [`GeoGrid::around`].
+    pub float32: bool,
 }
 
 impl GeoGrid {
@@ -58,8 +61,8 @@ impl GeoGrid {
         if !(lat_step.is_finite() && lon_step.is_finite() && lat_step != 0.0 && lon_step != 0.0) {
             anyhow::bail!("the latitude/longitude step must be finite and non-zero");
         }
-        let length = ((s - n) / lat_step).round();
-        let width = ((e - w) / lon_step).round();
+        let length = ((s - n) / lat_step).round_ties_even();
+        let width = ((e - w) / lon_step).round_ties_even();
         if !(length >= 1.0 && width >= 1.0) || length * width > 1e11 {
             anyhow::bail!(
                 "the output grid S:N,W:E {s}:{n},{w}:{e} with steps {lat_step}, {lon_step} has \
@@ -73,22 +76,56 @@ impl GeoGrid {
             lon_step,
             length: length as usize,
             width: width as usize,
+            float32: false,
         })
     }
 
     /// MintPy's default grid around a lookup whose valid pixel centres span the given extent.
-    pub fn around(extent: &LookupExtent, lat_step: f64, lon_step: f64) -> anyhow::Result<GeoGrid> {
+    ///
+    /// MintPy mixes its float32 lookup extent with the step: a step given by the user (a Python
+    /// float) keeps that arithmetic in float32 under NumPy 2's promotion rules, the default step
+    /// (a NumPy float64) moves it to float64. `user_step` reproduces that, so the grid (and its
+    /// `Y_FIRST`/`X_FIRST` text) is MintPy's.
+    pub fn around(
+        extent: &LookupExtent,
+        lat_step: f64,
+        lon_step: f64,
+        user_step: bool,
+    ) -> anyhow::Result<GeoGrid> {
         let (la, lo) = (lat_step.abs(), lon_step.abs());
-        GeoGrid::from_snwe(
-            (
-                extent.lat_min - la / 2.0,
-                extent.lat_max + la / 2.0,
-                extent.lon_min - lo / 2.0,
-                extent.lon_max + lo / 2.0,
-            ),
-            la,
-            lo,
-        )
+        if !user_step {
+            return GeoGrid::from_snwe(
+                (
+                    extent.lat_min - la / 2.0,
+                    extent.lat_max + la / 2.0,
+                    extent.lon_min - lo / 2.0,
+                    extent.lon_max + lo / 2.0,
+                ),
+                la,
+                lo,
+            );
+        }
+        let (hla, hlo) = ((la / 2.0) as f32, (lo / 2.0) as f32);
+        let s = extent.lat_min as f32 - hla;
+        let n = extent.lat_max as f32 + hla;
+        let w = extent.lon_min as f32 - hlo;
+        let e = extent.lon_max as f32 + hlo;
+        let length = ((s - n) / (-la as f32)).round_ties_even();
+        let width = ((e - w) / (lo as f32)).round_ties_even();
+        if !(length >= 1.0 && width >= 1.0) || length as f64 * width as f64 > 1e11 {
+            anyhow::bail!("the output grid with steps {la}, {lo} has {length} x {width} pixels");
+        }
+        // The float32 corner as MintPy writes it (shortest text of the float32).
+        let text = |v: f32| v.to_string().parse::<f64>().unwrap_or(v as f64);
+        Ok(GeoGrid {
+            north: text(n),
+            west: text(w),
+            lat_step: -la,
+            lon_step: lo,
+            length: length as usize,
+            width: width as usize,
+            float32: true,
+        })
     }
 
     /// Latitude of the centre of row `i`.
@@ -171,9 +208,9 @@ pub fn valid(lat: f32, lon: f32) -> bool {
 
 /// MintPy's default step ("approach 1": the same pixel area before and after), as
 /// `(lat_step, lon_step)` with `lat_step < 0`, from the radar metadata and the centre latitude
-/// of the lookup. `None` when a needed key is missing (MintPy then keeps the matrix shape: see
+/// of the lookup (float32, as MintPy's lookup). `None` when a needed key is missing (MintPy then keeps the matrix shape: see
 /// [`shape_step`]).
-pub fn default_step(attrs: &Attributes, lat_centre: f64) -> Option<(f64, f64)> {
+pub fn default_step(attrs: &Attributes, lat_centre: f32) -> Option<(f64, f64)> {
     let g = |k: &str| attrs.get_f64_opt(k);
     let (az_px, heading, height, rg_px, r0, width) = (
         g("AZIMUTH_PIXEL_SIZE")?,
@@ -206,7 +243,9 @@ pub fn default_step(attrs: &Attributes, lat_centre: f64) -> Option<(f64, f64)> {
     let scale = ((rg_step * az_step) / (x * y)).sqrt();
     x *= scale;
     y *= scale;
-    let lon_step = (x / (EARTH_RADIUS * lat_centre.to_radians().cos())).to_degrees();
+    // MintPy takes this cosine, and its product with the radius, in float32.
+    let across = (EARTH_RADIUS as f32 * lat_centre.to_radians().cos()) as f64;
+    let lon_step = (x / across).to_degrees();
     let lat_step = -(y / EARTH_RADIUS).to_degrees();
     (lat_step.is_finite() && lon_step.is_finite() && lat_step != 0.0 && lon_step > 0.0)
         .then_some((lat_step, lon_step))
@@ -501,7 +540,7 @@ mod tests {
             lon_max: -117.8,
             count: 10,
         };
-        let g = GeoGrid::around(&ext, -0.001, 0.002).unwrap();
+        let g = GeoGrid::around(&ext, -0.001, 0.002, false).unwrap();
         assert!((g.north - 35.0005).abs() < 1e-12);
         assert!((g.west - (-118.001)).abs() < 1e-12);
         assert_eq!((g.length, g.width), (101, 101));
@@ -519,7 +558,7 @@ mod tests {
         a.set("STARTING_RANGE", 800000.0);
         a.set("WIDTH", 1000);
         a.set("CENTER_INCIDENCE_ANGLE", 35.0);
-        let (dlat, dlon) = default_step(&a, 30.0).unwrap();
+        let (dlat, dlon) = default_step(&a, 30.0f32).unwrap();
         assert!(dlat < 0.0 && dlon > 0.0);
         let re = EARTH_RADIUS;
         let area_geo =
@@ -530,7 +569,7 @@ mod tests {
             "{area_geo} vs {area_radar}"
         );
         a.remove("HEIGHT");
-        assert!(default_step(&a, 30.0).is_none());
+        assert!(default_step(&a, 30.0f32).is_none());
     }
 
     #[test]
@@ -539,7 +578,7 @@ mod tests {
         let (lat, lon) = lookup(rows, cols);
         let mut ext = LookupExtent::default();
         ext.add(&lat, &lon);
-        let grid = GeoGrid::around(&ext, -0.0008, 0.0009).unwrap();
+        let grid = GeoGrid::around(&ext, -0.0008, 0.0009, false).unwrap();
         let index = SourceIndex::new(&lat, &lon, rows, cols, grid.radius_m());
         let map = nearest_map(&index, &grid, 0, grid.length);
         // Brute force over all source pixels.
@@ -585,7 +624,7 @@ mod tests {
             .collect();
         let mut ext = LookupExtent::default();
         ext.add(&lat, &lon);
-        let grid = GeoGrid::around(&ext, -0.0005, 0.0005).unwrap();
+        let grid = GeoGrid::around(&ext, -0.0005, 0.0005, true).unwrap();
         let index = SourceIndex::new(&lat, &lon, rows, cols, grid.radius_m());
         let map = bilinear_map(&index, &grid, 0, grid.length);
         let mut out = vec![0.0; map.len()];

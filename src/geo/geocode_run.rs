@@ -8,9 +8,10 @@ use anyhow::{bail, ensure, Context};
 use rayon::prelude::*;
 
 use crate::geo::geocode::{
-    apply_bilinear, apply_nearest, default_step, shape_step, valid, Bilinear, GeoGrid,
-    LookupExtent, Method, SourceIndex, EARTH_RADIUS,
+    apply_bilinear, apply_nearest, bilinear_map, default_step, shape_step, valid, Bilinear,
+    GeoGrid, LookupExtent, Method, SourceIndex, EARTH_RADIUS,
 };
+use crate::geo::kdtree::{cartesian, cartesian64, KdTree, MINTPY_EPS};
 use crate::geo::product_io::describe_product;
 use crate::meta::Attributes;
 use crate::product::{Product, ProductSpec, ProductWriter, GEOMETRY_STEM};
@@ -141,17 +142,18 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
     meta.extend(input.attrs());
     let (lat_step, lon_step) = match opts.lalo_step {
         Some(s) => s,
-        None => default_step(&meta, (ext.lat_min + ext.lat_max) / 2.0).unwrap_or_else(|| {
-            eprintln!(
-                "warning: the metadata lack the pixel sizes, heading or orbit height: the \
+        None => default_step(&meta, (ext.lat_min as f32 + ext.lat_max as f32) / 2.0)
+            .unwrap_or_else(|| {
+                eprintln!(
+                    "warning: the metadata lack the pixel sizes, heading or orbit height: the \
                  output keeps the radar matrix shape instead of the pixel area (MintPy's fallback)"
-            );
-            shape_step(&ext, geom.length(), geom.width())
-        }),
+                );
+                shape_step(&ext, geom.length(), geom.width())
+            }),
     };
     let grid = match opts.bbox {
         Some(snwe) => GeoGrid::from_snwe(snwe, lat_step, lon_step)?,
-        None => GeoGrid::around(&ext, lat_step, lon_step)?,
+        None => GeoGrid::around(&ext, lat_step, lon_step, opts.lalo_step.is_some())?,
     };
 
     let attrs = output_attributes(input.attrs(), &grid, &geom)?;
@@ -180,10 +182,15 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
     };
     let src_rows_per_dest = (geom.length() as f64 / grid.length as f64).max(1.0);
     let per_row = grid.width as f64 * (4.0 * planes as f64 + map_bytes as f64)
-        + src_rows_per_dest * geom.width() as f64 * 52.0;
-    let margin_rows = (3.0 * src_rows_per_dest).ceil() * geom.width() as f64 * 52.0;
-    let block_rows =
-        (((opts.max_memory as f64 - margin_rows) / per_row).floor() as usize).clamp(1, grid.length);
+        + src_rows_per_dest * geom.width() as f64 * 64.0;
+    let margin_rows = (3.0 * src_rows_per_dest).ceil() * geom.width() as f64 * 64.0;
+    let whole = (geom.length() * geom.width()) as f64 * 64.0 + grid.length as f64 * per_row;
+    let block_rows = if whole <= opts.max_memory as f64 {
+        grid.length
+    } else {
+        (((opts.max_memory as f64 - margin_rows) / per_row).floor() as usize)
+            .clamp(1, grid.length.saturating_sub(1).max(1))
+    };
 
     let radius_deg = (grid.radius_m() / EARTH_RADIUS).to_degrees();
     let mut out = Vec::new();
@@ -196,7 +203,13 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
             x0: 0,
             x1: grid.width,
         };
-        let src = source_rows(&spans.spans, &grid, row0, row1, radius_deg);
+        // One block reads the whole lookup, as MintPy does when its budget allows: the same
+        // points in the same order give the same kd-tree and so the same nearest pixels.
+        let src = if block_rows >= grid.length {
+            Some((0, geom.length()))
+        } else {
+            source_rows(&spans.spans, &grid, row0, row1, radius_deg)
+        };
         let map = match src {
             None => BlockMap::Empty,
             Some((s0, s1)) => {
@@ -208,8 +221,7 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
                 };
                 let lat = geom.read("latitude", sw)?;
                 let lon = geom.read("longitude", sw)?;
-                let index = SourceIndex::new(&lat, &lon, sw.rows(), sw.cols(), grid.radius_m());
-                BlockMap::build(&index, &grid, row0, row1, opts.method, sw)
+                BlockMap::build(&lat, &lon, &grid, row0, row1, opts.method, sw)
             }
         };
         for d in &datasets {
@@ -252,7 +264,8 @@ enum BlockMap {
 
 impl BlockMap {
     fn build(
-        index: &SourceIndex,
+        lat: &[f32],
+        lon: &[f32],
         grid: &GeoGrid,
         row0: usize,
         row1: usize,
@@ -262,18 +275,40 @@ impl BlockMap {
         // Rows of the block are independent: map them in parallel.
         let rows: Vec<usize> = (row0..row1).collect();
         match method {
-            Method::Nearest => BlockMap::Nearest(
-                sw,
-                rows.par_iter()
-                    .flat_map_iter(|&i| crate::geo::geocode::nearest_map(index, grid, i, i + 1))
-                    .collect(),
-            ),
-            Method::Bilinear => BlockMap::Bilinear(
-                sw,
-                rows.par_iter()
-                    .flat_map_iter(|&i| crate::geo::geocode::bilinear_map(index, grid, i, i + 1))
-                    .collect(),
-            ),
+            Method::Nearest => {
+                let mut pts = Vec::with_capacity(lat.len());
+                let mut ids = Vec::with_capacity(lat.len());
+                for (p, (&a, &o)) in lat.iter().zip(lon).enumerate() {
+                    if valid(a, o) {
+                        pts.push(cartesian(a, o));
+                        ids.push(p as u32);
+                    }
+                }
+                let tree = KdTree::new(pts, ids);
+                let radius = grid.radius_m();
+                let bound2 = (radius * radius) as f32;
+                let centres = BlockCentres::new(grid, row0, row1);
+                let map = rows
+                    .par_iter()
+                    .flat_map_iter(|&i| {
+                        let (tree, centres) = (&tree, &centres);
+                        (0..grid.width).map(move |j| {
+                            tree.nearest(&centres.point(i - row0, j), MINTPY_EPS, bound2)
+                                .unwrap_or(u32::MAX)
+                        })
+                    })
+                    .collect();
+                BlockMap::Nearest(sw, map)
+            }
+            Method::Bilinear => {
+                let index = SourceIndex::new(lat, lon, sw.rows(), sw.cols(), grid.radius_m());
+                BlockMap::Bilinear(
+                    sw,
+                    rows.par_iter()
+                        .flat_map_iter(|&i| bilinear_map(&index, grid, i, i + 1))
+                        .collect(),
+                )
+            }
         }
     }
 
@@ -289,6 +324,62 @@ impl BlockMap {
             BlockMap::Empty => out.fill(f32::NAN),
             BlockMap::Nearest(_, m) => apply_nearest(m, src, out),
             BlockMap::Bilinear(_, m) => apply_bilinear(m, src, out),
+        }
+    }
+}
+
+/// Destination pixel centres of one block as MintPy builds them (`np.mgrid` between the first
+/// and last centre of the block), in float32 or float64 like MintPy's grid corner.
+struct BlockCentres {
+    float32: bool,
+    lat0: f64,
+    dlat: f64,
+    lon0: f64,
+    dlon: f64,
+}
+
+impl BlockCentres {
+    fn new(grid: &GeoGrid, row0: usize, row1: usize) -> BlockCentres {
+        let (rows, cols) = (row1 - row0, grid.width);
+        let edge = |first: f64, step: f64, k: f64| {
+            if grid.float32 {
+                (first as f32 + (step * k) as f32) as f64
+            } else {
+                first + step * k
+            }
+        };
+        let lat0 = edge(grid.north, grid.lat_step, row0 as f64 + 0.5);
+        let lat1 = edge(grid.north, grid.lat_step, row1 as f64 - 0.5);
+        let lon0 = edge(grid.west, grid.lon_step, 0.5);
+        let lon1 = edge(grid.west, grid.lon_step, cols as f64 - 0.5);
+        let step = |a: f64, b: f64, n: usize| {
+            let n = n.max(2) - 1;
+            if grid.float32 {
+                ((b as f32 - a as f32) / n as f32) as f64
+            } else {
+                (b - a) / n as f64
+            }
+        };
+        BlockCentres {
+            float32: grid.float32,
+            lat0,
+            dlat: step(lat0, lat1, rows),
+            lon0,
+            dlon: step(lon0, lon1, cols),
+        }
+    }
+
+    /// Earth-centred coordinates of the centre of block row `i`, column `j`.
+    fn point(&self, i: usize, j: usize) -> [f32; 3] {
+        if self.float32 {
+            let la = i as f32 * self.dlat as f32 + self.lat0 as f32;
+            let lo = j as f32 * self.dlon as f32 + self.lon0 as f32;
+            cartesian(la, lo)
+        } else {
+            cartesian64(
+                i as f64 * self.dlat + self.lat0,
+                j as f64 * self.dlon + self.lon0,
+            )
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod export;
 pub mod geocode;
 pub mod geocode_run;
 pub mod geotiff;
+pub mod kdtree;
 pub mod product_io;
 pub mod subset;
 pub mod subset_run;

@@ -24,6 +24,7 @@ fn known_unit(name: &str) -> Option<&'static str> {
     Some(match name {
         "timeseries" | "height" | "dem" | "slantRangeDistance" | "dem_error" => "m",
         "velocity" | "velocityStd" | "acceleration" => "m/year",
+        "intercept" | "interceptStd" | "residue" => "m",
         "latitude" | "longitude" | "incidenceAngle" | "azimuthAngle" => "degree",
         "temporalCoherence" | "coherence" | "mask" => "1",
         _ => return None,
