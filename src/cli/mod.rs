@@ -3,9 +3,11 @@
 use clap::{Parser, Subcommand};
 
 pub mod demo;
+pub mod displacement;
 pub mod info;
 pub mod invert;
 pub mod simulate;
+pub mod velocity;
 
 /// InSAR small-baseline time-series analysis.
 #[derive(Debug, Parser)]
@@ -27,6 +29,10 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Write a synthetic ISCE2 topsStack tree with ground truth.
     Simulate(simulate::SimulateArgs),
+    /// Fit time functions (velocity, seasonal terms, steps, transients) to a time series.
+    Velocity(velocity::VelocityArgs),
+    /// Cumulative displacement between two dates, with its statistics.
+    Displacement(displacement::DisplacementArgs),
 }
 
 /// `errno` of a full disk on Linux.
@@ -40,6 +46,8 @@ pub fn main() -> std::process::ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Info(args) => info::run(&args),
+        Command::Velocity(args) => velocity::run(&args),
+        Command::Displacement(args) => displacement::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -7,8 +7,12 @@
 
 pub mod bootstrap;
 pub mod dates;
+pub mod displacement;
 pub mod fit;
 pub mod model;
 pub mod outputs;
+pub mod run;
 
+pub use displacement::{displacement, DisplacementOptions, DisplacementReport, Point};
 pub use model::{decimal_year, parse_user_date, Onset, Term, TimeModel, Transient};
+pub use run::{estimate, TimeFuncOptions, Uncertainty};
