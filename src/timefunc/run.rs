@@ -429,10 +429,13 @@ fn velocity_attrs(
         a.set("REF_DATE", first);
     }
     let k = |key: &str| format!("mintpy.timeFunc.{key}");
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "None".into());
+    // Dates as YYYYMMDD whatever form they were given in.
+    let norm = |s: &String| parse_user_date(s).map_or_else(|_| s.clone(), |d| d.to_string());
+    let opt = |v: &Option<String>| v.as_ref().map_or_else(|| "None".into(), norm);
     a.set(k("startDate"), opt(&opts.start_date));
     a.set(k("endDate"), opt(&opts.end_date));
-    a.set(k("excludeDate"), py_str_list(&opts.exclude_dates));
+    let excluded: Vec<String> = opts.exclude_dates.iter().map(norm).collect();
+    a.set(k("excludeDate"), py_str_list(&excluded));
     a.set(k("polynomial"), model.polynomial);
     let periods: Vec<String> = model.periodic.iter().map(|&v| py_float(v)).collect();
     a.set(k("periodic"), format!("[{}]", periods.join(", ")));
@@ -467,7 +470,7 @@ mod tests {
             periodic: vec![1.0, 0.5],
             steps: vec!["20200401".into(), "20200301".into()],
             exps: vec![vec!["20200215".into(), "30".into()]],
-            exclude_dates: vec!["20200113".into()],
+            exclude_dates: vec!["2020-01-13".into()],
             ..TimeFuncOptions::default()
         };
         let model = build_model(&opts).unwrap();
