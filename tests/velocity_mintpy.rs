@@ -9,7 +9,10 @@ use common::{sbas, stderr};
 use sbas::product::Product;
 use sbas::window::Window;
 
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mintpy_velocity");
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/mintpy_velocity"
+);
 const TIMESERIES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/mintpy_small/mintpy_var/timeseries.h5"
@@ -22,11 +25,25 @@ const CASES: [(&str, &[&str]); 5] = [
     ("velocity_step", &["--step-date", "20200301"]),
     (
         "velocity_poly2_exp_log",
-        &["--poly-order", "2", "--exp", "20200215,30", "--log", "20200215,30"],
+        &[
+            "--poly-order",
+            "2",
+            "--exp",
+            "20200215,30",
+            "--log",
+            "20200215,30",
+        ],
     ),
     (
         "velocity_window",
-        &["--start-date", "20200113", "--end-date", "2020-04-30", "--exclude-date", "20200301"],
+        &[
+            "--start-date",
+            "20200113",
+            "--end-date",
+            "2020-04-30",
+            "--exclude-date",
+            "20200301",
+        ],
     ),
 ];
 
@@ -53,13 +70,31 @@ fn compare(run: &Path, stem: &str) {
         // velocity within 0.1 mm/year; every other dataset within 1e-4 of its largest value
         // (MintPy solves in single precision; the acceleration/transient stds of the poly2 case
         // are the least well conditioned)
-        let tol = if name == "velocity" { 1e-4 } else { 1e-3 * scale.max(1e-3) };
-        assert!(worst <= tol, "{stem}/{name}: worst difference {worst} (scale {scale})");
+        let tol = if name == "velocity" {
+            1e-4
+        } else {
+            1e-3 * scale.max(1e-3)
+        };
+        assert!(
+            worst <= tol,
+            "{stem}/{name}: worst difference {worst} (scale {scale})"
+        );
     }
     for key in [
-        "FILE_TYPE", "UNIT", "START_DATE", "END_DATE", "DATE12", "REF_DATE", "REF_Y", "REF_X",
+        "FILE_TYPE",
+        "UNIT",
+        "START_DATE",
+        "END_DATE",
+        "DATE12",
+        "REF_DATE",
+        "REF_Y",
+        "REF_X",
     ] {
-        assert_eq!(ours.attrs().get(key), theirs.attrs().get(key), "{stem}: {key}");
+        assert_eq!(
+            ours.attrs().get(key),
+            theirs.attrs().get(key),
+            "{stem}: {key}"
+        );
     }
     for (key, value) in theirs.attrs().iter() {
         if key.starts_with("mintpy.timeFunc.") {
@@ -80,4 +115,95 @@ fn velocity_matches_mintpy() {
         assert!(out.status.success(), "{stem}: {}", stderr(&out));
         compare(tmp.path(), stem);
     }
+}
+
+#[test]
+fn covariance_uncertainty_propagates_per_date_variances() {
+    use sbas::product::{DatasetSpec, ProductSpec, ProductWriter};
+    use sbas::timefunc::fit::LinearFit;
+    use sbas::timefunc::{decimal_year, TimeModel};
+
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(TIMESERIES, tmp.path().join("timeseries.h5")).unwrap();
+    let ts = Product::open(tmp.path(), "timeseries").unwrap();
+    let (l, w, n) = (ts.length(), ts.width(), ts.dates().len());
+    // variance 4e-6 m^2 (2 mm std) on every date, 9 times larger on the last one
+    let mut var = vec![4e-6f32; n * l * w];
+    var[(n - 1) * l * w..].fill(36e-6);
+    let spec = ProductSpec {
+        stem: "timeseriesVar".into(),
+        file_type: "timeseries".into(),
+        length: l,
+        width: w,
+        dates: ts.dates().to_vec(),
+        bperp: ts.bperp().to_vec(),
+        datasets: vec![DatasetSpec::series("timeseries", "m^2", "variance")],
+        attrs: ts.attrs().clone(),
+    };
+    let mut writer = ProductWriter::create(tmp.path(), ts.format(), spec).unwrap();
+    writer
+        .write("timeseries", Window::full(l, w), &var)
+        .unwrap();
+    writer.finish().unwrap();
+
+    let run = tmp.path().to_str().unwrap();
+    let args = [
+        "velocity",
+        run,
+        "--uncertainty",
+        "covariance",
+        "--ts-cov",
+        "timeseriesVar",
+    ];
+    let out = sbas(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let vel = Product::open(tmp.path(), "velocity").unwrap();
+    assert!(!vel.dataset_names().iter().any(|d| d == "residue"));
+    assert_eq!(
+        vel.attrs().get("mintpy.timeFunc.uncertaintyQuantification"),
+        Some("covariance")
+    );
+    assert_eq!(
+        vel.attrs().get("mintpy.timeFunc.timeSeriesCovFile"),
+        Some("timeseriesVar")
+    );
+
+    // sqrt(sum_j G+[1, j]^2 var_j), the same for every pixel
+    let secs = ts.attrs().get_f64("CENTER_LINE_UTC").unwrap();
+    let t: Vec<f64> = ts.dates().iter().map(|&d| decimal_year(d, secs)).collect();
+    let m = TimeModel::default();
+    let fit = LinearFit::new(m.design_matrix(&t, 0), n, 2).unwrap();
+    let pinv = fit.pseudo_inverse();
+    let want: f64 = (0..n)
+        .map(|j| pinv[n + j].powi(2) * if j == n - 1 { 36e-6 } else { 4e-6 })
+        .sum::<f64>()
+        .sqrt();
+    let std = read_all(&vel, "velocityStd");
+    assert!(
+        std.iter().all(|&s| ((s as f64) - want).abs() < 1e-6 * want),
+        "{} vs {want}",
+        std[0]
+    );
+    // the velocity itself is the ordinary least-squares one
+    let v = read_all(&vel, "velocity");
+    let theirs = Product::open(Path::new(FIXTURE), "velocity").unwrap();
+    let v_mintpy = read_all(&theirs, "velocity");
+    assert!(v.iter().zip(&v_mintpy).all(|(a, b)| (a - b).abs() < 1e-6));
+
+    // a missing variance product is an error naming it
+    let out = sbas(&[
+        "velocity",
+        run,
+        "-o",
+        "v2",
+        "--uncertainty",
+        "covariance",
+        "--ts-cov",
+        "nothing",
+    ]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("nothing"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -270,9 +270,9 @@ mod tests {
         let var = vec![4e-6f32; t.len()];
         let mut std = vec![0.0; p];
         fit.variance_std(&var, 1, &mut std);
-        for a in 0..p {
-            let want = (fit.cov_diag()[a] * 4e-6f32 as f64).sqrt();
-            assert!((std[a] - want).abs() < 1e-9 * want);
+        for (s, c) in std.iter().zip(fit.cov_diag()) {
+            let want = (c * 4e-6f32 as f64).sqrt();
+            assert!((s - want).abs() < 1e-9 * want);
         }
     }
 
