@@ -134,7 +134,7 @@ fn check_format(format: &str) {
     ]);
     assert!(text.contains("positive = towards the satellite"), "{text}");
     assert!(
-        text.contains("median") && text.contains("at pixel y=5, x=7"),
+        text.contains("maskTempCoh pixels: median") && text.contains("at pixel y=5, x=7"),
         "{text}"
     );
     let stem = format!("displacement_{d1}_{d2}");
