@@ -32,6 +32,8 @@ cases=(
     "velocity_step|--step 20200301"
     "velocity_poly2_exp_log|--poly 2 --exp 20200215 30 --log 20200215 30"
     "velocity_window|--start-date 20200113 --end-date 20200430 --ex 20200301"
+    # MintPy's bootstrap draws are not seeded: this file is one random outcome, compared loosely
+    "velocity_bootstrap|--uq bootstrap"
 )
 for case in "${cases[@]}"; do
     name="${case%%|*}" opts="${case#*|}"

@@ -207,3 +207,51 @@ fn covariance_uncertainty_propagates_per_date_variances() {
         stderr(&out)
     );
 }
+
+#[test]
+fn bootstrap_is_comparable_to_mintpy() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(TIMESERIES, tmp.path().join("timeseries.h5")).unwrap();
+    let run = tmp.path().to_str().unwrap();
+    let stem = "velocity_bootstrap";
+    let out = sbas(&["velocity", run, "-o", stem, "--uncertainty", "bootstrap"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ours = Product::open(tmp.path(), stem).unwrap();
+    let theirs = Product::open(Path::new(FIXTURE), stem).unwrap();
+    let (mut a, mut b) = (ours.dataset_names(), theirs.dataset_names());
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    for (key, value) in theirs.attrs().iter() {
+        if key.starts_with("mintpy.timeFunc.") {
+            assert_eq!(ours.attrs().get(key), Some(value), "{key}");
+        }
+    }
+    // Different random draws: compare distributions, not pixels.
+    let (s1, s2) = (
+        read_all(&ours, "velocityStd"),
+        read_all(&theirs, "velocityStd"),
+    );
+    let mut ratio: Vec<f32> = s1
+        .iter()
+        .zip(&s2)
+        .filter(|(_, &m)| m > 0.0)
+        .map(|(a, b)| a / b)
+        .collect();
+    ratio.sort_by(f32::total_cmp);
+    let median = ratio[ratio.len() / 2];
+    assert!((0.85..1.15).contains(&median), "median std ratio {median}");
+    // Each mean of 400 draws scatters by std/20 around the least-squares velocity, so two of
+    // them differ by about 0.05 std (median); allow twice that.
+    let mut s_sorted = s2.clone();
+    s_sorted.sort_by(f32::total_cmp);
+    let typical_std = s_sorted[s_sorted.len() / 2];
+    let (v1, v2) = (read_all(&ours, "velocity"), read_all(&theirs, "velocity"));
+    let mut diff: Vec<f32> = v1.iter().zip(&v2).map(|(a, b)| (a - b).abs()).collect();
+    diff.sort_by(f32::total_cmp);
+    let median_diff = diff[diff.len() / 2];
+    assert!(
+        median_diff < 0.1 * typical_std,
+        "median velocity difference {median_diff}, typical std {typical_std}"
+    );
+}
