@@ -172,6 +172,44 @@ fn check_format(format: &str) {
         );
     }
 
+    // --at LAT,LON finds the pixel through the run's geometry.
+    let (_, lat) = read_map(&run, "inputs/geometryRadar", "latitude");
+    let (_, lon) = read_map(&run, "inputs/geometryRadar", "longitude");
+    let k = 11 * cols + 13;
+    let at = format!("{},{}", lat[k], lon[k]);
+    let out = "displacement_at";
+    let text = run_ok(&[
+        "displacement",
+        r,
+        "--from",
+        &d1,
+        "--to",
+        &d2,
+        "--at",
+        &at,
+        "-o",
+        out,
+    ]);
+    assert!(text.contains("at pixel y=11, x=13"), "{text}");
+    let far = format!("{},{}", lat[k] + 5.0, lon[k]);
+    let bad = sbas(&[
+        "displacement",
+        r,
+        "--from",
+        &d1,
+        "--to",
+        &d2,
+        "--at",
+        &far,
+        "-o",
+        out,
+    ]);
+    assert!(
+        !bad.status.success() && stderr(&bad).contains("outside the image"),
+        "{}",
+        stderr(&bad)
+    );
+
     // Dates that are not acquisitions: a clear error naming the available range.
     let out = sbas(&["displacement", r, "--from", "20190105", "--to", &d2]);
     assert!(!out.status.success());

@@ -442,7 +442,19 @@ fn velocity_attrs(
     let steps: Vec<String> = model.steps.iter().map(|o| o.label.clone()).collect();
     a.set(k("stepDate"), py_str_list(&steps));
     for (key, list) in [("exp", &opts.exps), ("log", &opts.logs)] {
-        let items: Vec<String> = list.iter().map(|w| py_str_list(w)).collect();
+        // The onset as its dataset label (YYYYMMDD[THHMM]), the times as given.
+        let items: Vec<String> = list
+            .iter()
+            .map(|words| {
+                let mut w = words.clone();
+                if let Some(first) = w.first_mut() {
+                    if let Ok(o) = Onset::parse(first) {
+                        *first = o.label;
+                    }
+                }
+                py_str_list(&w)
+            })
+            .collect();
         a.set(k(key), format!("[{}]", items.join(", ")));
     }
     a.set(k("uncertaintyQuantification"), opts.uncertainty.name());
@@ -469,7 +481,7 @@ mod tests {
         let opts = TimeFuncOptions {
             periodic: vec![1.0, 0.5],
             steps: vec!["20200401".into(), "20200301".into()],
-            exps: vec![vec!["20200215".into(), "30".into()]],
+            exps: vec![vec!["2020-02-15".into(), "30".into()]],
             exclude_dates: vec!["2020-01-13".into()],
             ..TimeFuncOptions::default()
         };
