@@ -23,4 +23,5 @@ pub mod progress;
 pub mod resume;
 pub mod source;
 pub mod survey;
+pub mod timefunc;
 pub mod workflow;

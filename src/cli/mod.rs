@@ -3,12 +3,14 @@
 use clap::{Parser, Subcommand};
 
 pub mod demo;
+pub mod displacement;
 pub mod export;
 pub mod geocode;
 pub mod info;
 pub mod invert;
 pub mod simulate;
 pub mod subset;
+pub mod velocity;
 
 /// InSAR small-baseline time-series analysis.
 #[derive(Debug, Parser)]
@@ -36,6 +38,10 @@ pub enum Command {
     Geocode(geocode::GeocodeArgs),
     /// Write a 2-D layer of a geocoded product as a GeoTIFF (EPSG:4326).
     Export(export::ExportArgs),
+    /// Fit time functions (velocity, seasonal terms, steps, transients) to a time series.
+    Velocity(velocity::VelocityArgs),
+    /// Cumulative displacement between two dates, with its statistics.
+    Displacement(displacement::DisplacementArgs),
 }
 
 /// `errno` of a full disk on Linux.
@@ -52,6 +58,8 @@ pub fn main() -> std::process::ExitCode {
         Command::Subset(args) => subset::run(&args),
         Command::Geocode(args) => geocode::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Velocity(args) => velocity::run(&args),
+        Command::Displacement(args) => displacement::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
