@@ -11,6 +11,7 @@ pub mod window;
 
 pub mod assess;
 pub mod cli;
+pub mod correct;
 pub mod geo;
 pub mod invert;
 pub mod simulate;

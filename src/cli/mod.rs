@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod correct;
 pub mod demo;
 pub mod displacement;
 pub mod export;
@@ -42,6 +43,8 @@ pub enum Command {
     Velocity(velocity::VelocityArgs),
     /// Cumulative displacement between two dates, with its statistics.
     Displacement(displacement::DisplacementArgs),
+    /// Correct a run's time series: DEM error, ramps, residual RMS, reference date.
+    Correct(correct::CorrectArgs),
 }
 
 /// `errno` of a full disk on Linux.
@@ -60,6 +63,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Export(args) => export::run(&args),
         Command::Velocity(args) => velocity::run(&args),
         Command::Displacement(args) => displacement::run(&args),
+        Command::Correct(args) => correct::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
