@@ -17,6 +17,7 @@ pub mod sink;
 
 pub mod pipeline;
 pub mod plan;
+pub mod plot;
 pub mod progress;
 pub mod resume;
 pub mod source;
