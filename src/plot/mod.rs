@@ -6,4 +6,5 @@
 pub mod canvas;
 pub mod colormap;
 pub mod map;
+pub mod series;
 pub mod ticks;
