@@ -6,6 +6,8 @@ pub mod demo;
 pub mod info;
 pub mod invert;
 pub mod simulate;
+pub mod ts;
+pub mod view;
 
 /// InSAR small-baseline time-series analysis.
 #[derive(Debug, Parser)]
@@ -27,6 +29,10 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Write a synthetic ISCE2 topsStack tree with ground truth.
     Simulate(simulate::SimulateArgs),
+    /// Draw a map of one layer of a run folder as a PNG.
+    View(view::ViewArgs),
+    /// Plot the displacement time series of one point as a PNG and a CSV.
+    Ts(ts::TsArgs),
 }
 
 /// `errno` of a full disk on Linux.
@@ -40,6 +46,8 @@ pub fn main() -> std::process::ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Info(args) => info::run(&args),
+        Command::View(args) => view::run(&args),
+        Command::Ts(args) => ts::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -167,7 +167,7 @@ pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
 
     // Reference point: a black square with a thin white rim so it shows on dark colours too.
     if let Some(r) = &fig.reference {
-        let side = (zoom as i64).max(7) | 1;
+        let side = (zoom as i64).max(9) | 1;
         let cx = map_x as i64 + ((r.col + 0.5) * zoom as f64).floor() as i64;
         let cy = map_y as i64 + ((r.row + 0.5) * zoom as f64).floor() as i64;
         let h = side / 2;

@@ -5,6 +5,10 @@
 
 pub mod canvas;
 pub mod colormap;
+pub mod layer;
+pub mod locate;
 pub mod map;
+pub mod point;
 pub mod series;
 pub mod ticks;
+pub mod view;
