@@ -118,7 +118,7 @@ impl ViewArgs {
 /// Runs `sbas view`.
 pub fn run(args: &ViewArgs) -> anyhow::Result<()> {
     let opts = args.options()?;
-    let canvas = render_view(&args.run_dir, &opts)?;
+    let (canvas, _) = render_view(&args.run_dir, &opts)?;
     let out = args.out.clone().unwrap_or_else(|| default_view_path(&args.run_dir, &opts));
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;

@@ -69,6 +69,10 @@ pub struct MapLayout {
     pub map_y: usize,
     /// Canvas pixels per displayed raster pixel.
     pub zoom: usize,
+    /// Width of the image area (displayed columns x zoom).
+    pub map_w: usize,
+    /// Height of the image area (displayed rows x zoom).
+    pub map_h: usize,
     /// Left edge of the colour bar.
     pub bar_x: usize,
     /// Top edge of the colour bar (the high end).
@@ -192,6 +196,8 @@ pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
         map_x,
         map_y,
         zoom,
+        map_w,
+        map_h,
         bar_x,
         bar_y: map_y,
         bar_w: BAR_W,

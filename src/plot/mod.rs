@@ -8,7 +8,10 @@ pub mod colormap;
 pub mod layer;
 pub mod locate;
 pub mod map;
+pub mod overview;
 pub mod point;
 pub mod series;
 pub mod ticks;
 pub mod view;
+
+pub use overview::overview;

@@ -9,7 +9,7 @@ use super::canvas::Canvas;
 use super::colormap::Colormap;
 use super::layer::{display_step, display_unit, Layer};
 use super::locate::lalo_window;
-use super::map::{auto_vlim, render_map, Axis, MapFigure, RefMarker};
+use super::map::{auto_vlim, render_map, Axis, MapFigure, MapLayout, RefMarker};
 use crate::meta::{Attributes, Date};
 use crate::product::Product;
 use crate::window::Window;
@@ -68,8 +68,9 @@ pub struct ViewOptions {
     pub geo: bool,
 }
 
-/// Renders the map `opts` asks for from run folder `dir`.
-pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<Canvas> {
+/// Renders the map `opts` asks for from run folder `dir`; returns the picture and where its
+/// parts are.
+pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, MapLayout)> {
     let layer = Layer::open(dir, &opts.layer, opts.geo)?;
     let p = &layer.product;
     let attrs = p.attrs().clone();
@@ -179,6 +180,9 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<Canvas> {
             window.y0, window.y1, window.x0, window.x1, p.length(), p.width()
         ));
     }
+    if kind == Kind::Mask {
+        notes.push("black: 0 (masked out), white: 1 (kept)".to_string());
+    }
     if step > 1 {
         notes.push(format!("every {step}th pixel shown"));
     }
@@ -200,7 +204,7 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<Canvas> {
         reference,
         notes,
     };
-    Ok(render_map(&fig).0)
+    Ok(render_map(&fig))
 }
 
 /// Default file name of a view: `pic/LAYER[_DATE[_REFDATE]].png` in the run folder.
