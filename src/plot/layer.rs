@@ -181,6 +181,14 @@ pub fn list_products(dir: &Path) -> Vec<String> {
         };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
+            if sub.is_empty() && name == "sbas.zarr" {
+                // The inversion's store holds several layers.
+                out.extend(
+                    ["timeseries", "temporalCoherence", "numInvIfgram", "avgSpatialCoh", "maskTempCoh"]
+                        .map(String::from),
+                );
+                continue;
+            }
             for ext in [".h5", ".zarr"] {
                 if let Some(s) = name.strip_suffix(ext) {
                     out.push(if sub.is_empty() { s.to_string() } else { format!("{sub}/{s}") });

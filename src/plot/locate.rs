@@ -16,15 +16,15 @@ const STRIP_ROWS: usize = 256;
 pub fn lalo_window(dir: &Path, p: &Product, (south, north, west, east): (f64, f64, f64, f64)) -> anyhow::Result<Window> {
     let what = || format!("--sub-lat {south} {north} --sub-lon {west} {east}");
     if let Some(g) = geo_grid(p.attrs()) {
-        // Pixel edges of the box, clamped to the image.
-        let row = |lat: f64| (lat - g.y_first) / g.y_step;
-        let col = |lon: f64| (lon - g.x_first) / g.x_step;
+        // MintPy's rounding (coord.lalo2yx), for both edges: the end is excluded.
+        let row = |lat: f64| grid_index(lat, g.y_first, g.y_step);
+        let col = |lon: f64| grid_index(lon, g.x_first, g.x_step);
         let (r0, r1) = (row(north).min(row(south)), row(north).max(row(south)));
         let (c0, c1) = (col(west).min(col(east)), col(west).max(col(east)));
-        let y0 = r0.floor().max(0.0) as usize;
-        let y1 = (r1.ceil().max(0.0) as usize).min(p.length());
-        let x0 = c0.floor().max(0.0) as usize;
-        let x1 = (c1.ceil().max(0.0) as usize).min(p.width());
+        let y0 = r0.max(0.0) as usize;
+        let y1 = (r1.max(0.0) as usize).min(p.length());
+        let x0 = c0.max(0.0) as usize;
+        let x1 = (c1.max(0.0) as usize).min(p.width());
         ensure!(y0 < y1 && x0 < x1, "{}: the box is outside the image", what());
         return Ok(Window { y0, y1, x0, x1 });
     }
@@ -49,8 +49,8 @@ pub fn lalo_window(dir: &Path, p: &Product, (south, north, west, east): (f64, f6
 /// The pixel of `p` nearest to (lat, lon), or an error when the point is outside the image.
 pub fn lalo_to_yx(dir: &Path, p: &Product, lat: f64, lon: f64) -> anyhow::Result<(usize, usize)> {
     if let Some(g) = geo_grid(p.attrs()) {
-        let y = ((lat - g.y_first) / g.y_step).floor();
-        let x = ((lon - g.x_first) / g.x_step).floor();
+        let y = grid_index(lat, g.y_first, g.y_step);
+        let x = grid_index(lon, g.x_first, g.x_step);
         if y < 0.0 || x < 0.0 || y >= p.length() as f64 || x >= p.width() as f64 {
             bail!("latitude {lat}, longitude {lon} is outside the image of {}", p.path().display());
         }
@@ -88,6 +88,12 @@ pub fn lalo_to_yx(dir: &Path, p: &Product, lat: f64, lon: f64) -> anyhow::Result
         );
     }
     Ok((y, x))
+}
+
+/// Grid index of a coordinate as MintPy computes it: floor with 0.01 pixel of slack, so a
+/// coordinate on a pixel edge (up to rounding) belongs to the pixel after it.
+fn grid_index(v: f64, first: f64, step: f64) -> f64 {
+    ((v - first) / step + 0.01).floor()
 }
 
 fn valid(la: f32, lo: f32) -> bool {
