@@ -23,7 +23,14 @@ fn run_dir() -> &'static Path {
         let tmp = tempfile::tempdir().unwrap();
         let stack = small_stack(tmp.path(), 40, 50, 12, Effects::default(), 7);
         let run = tmp.path().join("run");
-        let out = sbas(&["invert", stack.to_str().unwrap(), "--out", run.to_str().unwrap(), "-q", "--pic"]);
+        let out = sbas(&[
+            "invert",
+            stack.to_str().unwrap(),
+            "--out",
+            run.to_str().unwrap(),
+            "-q",
+            "--pic",
+        ]);
         assert!(out.status.success(), "{}", stderr(&out));
         (tmp, run)
     })
@@ -35,7 +42,10 @@ fn s(p: &Path) -> &str {
 }
 
 fn cell(c: &sbas::plot::canvas::Canvas, l: &MapLayout, row: usize, col: usize) -> [u8; 3] {
-    c.get(l.map_x + col * l.zoom + l.zoom / 2, l.map_y + row * l.zoom + l.zoom / 2)
+    c.get(
+        l.map_x + col * l.zoom + l.zoom / 2,
+        l.map_y + row * l.zoom + l.zoom / 2,
+    )
 }
 
 #[test]
@@ -57,7 +67,10 @@ fn displacement_map_has_the_values_mask_and_reference_point() {
     let full = Window::full(ts.length(), ts.width());
     let a = ts.read_date("timeseries", k, full).unwrap();
     let b = ts.read_date("timeseries", r, full).unwrap();
-    let mask = Product::open(run, "maskTempCoh").unwrap().read("maskTempCoh", full).unwrap();
+    let mask = Product::open(run, "maskTempCoh")
+        .unwrap()
+        .read("maskTempCoh", full)
+        .unwrap();
     let attrs = ts.attrs();
     let ry: usize = attrs.get("REF_Y").unwrap().parse().unwrap();
     let rx: usize = attrs.get("REF_X").unwrap().parse().unwrap();
@@ -76,12 +89,19 @@ fn displacement_map_has_the_values_mask_and_reference_point() {
             } else if a[i].is_finite() && b[i].is_finite() {
                 let mm = (a[i] - b[i]) * 1000.0;
                 let t = ((mm as f64 + 20.0) / 40.0).clamp(0.0, 1.0);
-                assert_eq!(got, lut[(t * 255.0).round() as usize], "pixel {y},{x}: {mm} mm");
+                assert_eq!(
+                    got,
+                    lut[(t * 255.0).round() as usize],
+                    "pixel {y},{x}: {mm} mm"
+                );
                 checked += 1;
             }
         }
     }
-    assert!(checked > 100 && masked > 3, "checked {checked}, masked {masked}");
+    assert!(
+        checked > 100 && masked > 3,
+        "checked {checked}, masked {masked}"
+    );
     assert_eq!(cell(&c, &l, ry, rx), BLACK);
 }
 
@@ -90,7 +110,15 @@ fn view_cli_writes_a_png_and_explains_bad_requests() {
     let run = run_dir();
     let tmp = tempfile::tempdir().unwrap();
     let png = tmp.path().join("tcoh.png");
-    let out = sbas(&["view", s(run), "temporalCoherence", "--out", s(&png), "--subset-yx", "5:25,10:40"]);
+    let out = sbas(&[
+        "view",
+        s(run),
+        "temporalCoherence",
+        "--out",
+        s(&png),
+        "--subset-yx",
+        "5:25,10:40",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
     let info = dec.read_info().unwrap();
@@ -99,7 +127,10 @@ fn view_cli_writes_a_png_and_explains_bad_requests() {
     let out = sbas(&["view", s(run), "velocty"]);
     assert!(!out.status.success());
     let e = stderr(&out);
-    assert!(e.contains("velocty") && e.contains("temporalCoherence"), "{e}");
+    assert!(
+        e.contains("velocty") && e.contains("temporalCoherence"),
+        "{e}"
+    );
 
     let out = sbas(&["view", s(run), "timeseries", "--date", "19990101"]);
     assert!(!out.status.success());
@@ -113,7 +144,13 @@ fn view_cli_writes_a_png_and_explains_bad_requests() {
 #[test]
 fn invert_pic_writes_the_overview() {
     let pic = run_dir().join("pic");
-    for f in ["temporalCoherence", "maskTempCoh", "avgSpatialCoh", "numInvIfgram", "timeseries_last"] {
+    for f in [
+        "temporalCoherence",
+        "maskTempCoh",
+        "avgSpatialCoh",
+        "numInvIfgram",
+        "timeseries_last",
+    ] {
         assert!(pic.join(format!("{f}.png")).is_file(), "{f}.png missing");
     }
 }
@@ -157,23 +194,55 @@ fn point_by_lat_lon_goes_through_the_geometry() {
     let lon = geom.read("longitude", Window::pixel(y, x)).unwrap()[0];
     let tmp = tempfile::tempdir().unwrap();
     let prefix = tmp.path().join("ll");
-    let out = sbas(&["ts", s(run), "--lalo", &format!("{lat},{lon}"), "--out", s(&prefix)]);
+    let out = sbas(&[
+        "ts",
+        s(run),
+        "--lalo",
+        &format!("{lat},{lon}"),
+        "--out",
+        s(&prefix),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let by_lalo = read_csv(&tmp.path().join("ll.csv"));
-    let out = sbas(&["ts", s(run), "--yx", &format!("{y},{x}"), "--out", s(&tmp.path().join("yx"))]);
+    let out = sbas(&[
+        "ts",
+        s(run),
+        "--yx",
+        &format!("{y},{x}"),
+        "--out",
+        s(&tmp.path().join("yx")),
+    ]);
     assert!(out.status.success());
     assert_eq!(by_lalo, read_csv(&tmp.path().join("yx.csv")));
 
     let out = sbas(&["ts", s(run), "--yx", "400,1"]);
-    assert!(!out.status.success() && stderr(&out).contains("outside"), "{}", stderr(&out));
+    assert!(
+        !out.status.success() && stderr(&out).contains("outside"),
+        "{}",
+        stderr(&out)
+    );
     let out = sbas(&["ts", s(run), "--lalo", "10.0,20.0"]);
-    assert!(!out.status.success() && stderr(&out).contains("outside"), "{}", stderr(&out));
+    assert!(
+        !out.status.success() && stderr(&out).contains("outside"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// A geocoded velocity and time series, 30 x 40 on a 0.01 degree grid from (35.0 N, 120.0 W).
 fn geo_products(dir: &Path) {
     let mut attrs = Attributes::new();
-    for (k, v) in [("Y_FIRST", "35.0"), ("Y_STEP", "-0.01"), ("X_FIRST", "-120.0"), ("X_STEP", "0.01"), ("REF_Y", "12"), ("REF_X", "25"), ("REF_LAT", "34.875"), ("REF_LON", "-119.745"), ("REF_DATE", "20200101")] {
+    for (k, v) in [
+        ("Y_FIRST", "35.0"),
+        ("Y_STEP", "-0.01"),
+        ("X_FIRST", "-120.0"),
+        ("X_STEP", "0.01"),
+        ("REF_Y", "12"),
+        ("REF_X", "25"),
+        ("REF_LAT", "34.875"),
+        ("REF_LON", "-119.745"),
+        ("REF_DATE", "20200101"),
+    ] {
         attrs.set(k, v);
     }
     let (h, w) = (30, 40);
@@ -191,7 +260,9 @@ fn geo_products(dir: &Path) {
     let mut wr = ProductWriter::create(dir, OutputFormat::Hdf5, spec).unwrap();
     wr.write("velocity", Window::full(h, w), &vel).unwrap();
     wr.finish().unwrap();
-    let dates: Vec<Date> = (0..3).map(|k| Date::parse("20200101").unwrap().add_days(12 * k)).collect();
+    let dates: Vec<Date> = (0..3)
+        .map(|k| Date::parse("20200101").unwrap().add_days(12 * k))
+        .collect();
     let mut ts = vec![0.01f32; 3 * h * w];
     for k in 0..3 {
         ts[k * h * w + 5 * w + 6] = f32::NAN;
@@ -220,7 +291,12 @@ fn geocoded_layers_subset_by_lat_lon_and_points_on_the_grid() {
     let opts = ViewOptions {
         layer: "velocity".into(),
         geo: true,
-        subset: Subset::Lalo { south: 34.8, north: 34.9, west: -119.9, east: -119.7 },
+        subset: Subset::Lalo {
+            south: 34.8,
+            north: 34.9,
+            west: -119.9,
+            east: -119.7,
+        },
         ..ViewOptions::default()
     };
     let (c, l) = render_view(dir, &opts).unwrap();
@@ -229,10 +305,22 @@ fn geocoded_layers_subset_by_lat_lon_and_points_on_the_grid() {
     assert_eq!(cell(&c, &l, 2, 15), BLACK);
     // Velocity grows eastwards: the right edge is red, the left edge blue (diverging default).
     let (left, right) = (cell(&c, &l, 8, 0), cell(&c, &l, 8, 19));
-    assert!(left[2] > left[0] && right[0] > right[2], "{left:?} {right:?}");
+    assert!(
+        left[2] > left[0] && right[0] > right[2],
+        "{left:?} {right:?}"
+    );
 
     // A point by lat/lon on the grid: row 3, column 7.
-    let out = sbas(&["ts", s(dir), "--ts", "geo/geo_timeseries", "--lalo", "34.965,-119.925", "--out", s(&dir.join("p"))]);
+    let out = sbas(&[
+        "ts",
+        s(dir),
+        "--ts",
+        "geo/geo_timeseries",
+        "--lalo",
+        "34.965,-119.925",
+        "--out",
+        s(&dir.join("p")),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("p.csv"));
     let rows = read_csv(&dir.join("p.csv"));
@@ -240,8 +328,23 @@ fn geocoded_layers_subset_by_lat_lon_and_points_on_the_grid() {
     assert!(rows.iter().all(|(_, v)| (v - 10.0).abs() < 1e-4));
     // No data at (5, 6).
     let out = sbas(&["ts", s(dir), "--ts", "geo/geo_timeseries", "--yx", "5,6"]);
-    assert!(!out.status.success() && stderr(&out).contains("no data"), "{}", stderr(&out));
+    assert!(
+        !out.status.success() && stderr(&out).contains("no data"),
+        "{}",
+        stderr(&out)
+    );
     // Outside the grid.
-    let out = sbas(&["ts", s(dir), "--ts", "geo/geo_timeseries", "--lalo", "36.0,-119.9"]);
-    assert!(!out.status.success() && stderr(&out).contains("outside"), "{}", stderr(&out));
+    let out = sbas(&[
+        "ts",
+        s(dir),
+        "--ts",
+        "geo/geo_timeseries",
+        "--lalo",
+        "36.0,-119.9",
+    ]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("outside"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -38,7 +38,10 @@ impl Img {
     }
     /// Colour at the centre of displayed raster pixel (row, col).
     fn cell(&self, l: &MapLayout, row: usize, col: usize) -> [u8; 3] {
-        self.at(l.map_x + col * l.zoom + l.zoom / 2, l.map_y + row * l.zoom + l.zoom / 2)
+        self.at(
+            l.map_x + col * l.zoom + l.zoom / 2,
+            l.map_y + row * l.zoom + l.zoom / 2,
+        )
     }
 }
 
@@ -72,9 +75,21 @@ fn figure<'a>(v: &'a [f32], m: &'a [bool], cmap: Colormap) -> MapFigure<'a> {
         colormap: cmap,
         unit: "cm/year".into(),
         title: vec!["velocity".into(), "from 2020-01-01 to 2021-01-01".into()],
-        y_axis: Axis { first: -0.5, step: 1.0, label: "row".into() },
-        x_axis: Axis { first: -0.5, step: 1.0, label: "column".into() },
-        reference: Some(RefMarker { row: 10.0, col: 5.0, label: "reference point (y=10, x=5)".into() }),
+        y_axis: Axis {
+            first: -0.5,
+            step: 1.0,
+            label: "row".into(),
+        },
+        x_axis: Axis {
+            first: -0.5,
+            step: 1.0,
+            label: "column".into(),
+        },
+        reference: Some(RefMarker {
+            row: 10.0,
+            col: 5.0,
+            label: "reference point (y=10, x=5)".into(),
+        }),
         notes: vec![],
     }
 }
@@ -97,7 +112,11 @@ fn map_pixels_bar_marker_mask_and_title() {
     let lut = Colormap::RdBuR.lut();
     for col in [0usize, 7, 14, 22, 29] {
         let t = (v[col] as f64 + 3.0) / 6.0;
-        assert_eq!(img.cell(&l, 0, col), lut[(t * 255.0).round() as usize], "column {col}");
+        assert_eq!(
+            img.cell(&l, 0, col),
+            lut[(t * 255.0).round() as usize],
+            "column {col}"
+        );
     }
     let left = img.cell(&l, 0, 0);
     let right = img.cell(&l, 0, 29);
@@ -111,15 +130,23 @@ fn map_pixels_bar_marker_mask_and_title() {
         assert_eq!(img.cell(&l, r, col), WHITE);
     }
     // Reference marker: black at its centre and around it, inside its cell's neighbourhood.
-    let (cx, cy) = (l.map_x + 5 * l.zoom + l.zoom / 2, l.map_y + 10 * l.zoom + l.zoom / 2);
+    let (cx, cy) = (
+        l.map_x + 5 * l.zoom + l.zoom / 2,
+        l.map_y + 10 * l.zoom + l.zoom / 2,
+    );
     for (dx, dy) in [(0i64, 0i64), (-3, -3), (3, 3), (-3, 3)] {
-        assert_eq!(img.at((cx as i64 + dx) as usize, (cy as i64 + dy) as usize), BLACK);
+        assert_eq!(
+            img.at((cx as i64 + dx) as usize, (cy as i64 + dy) as usize),
+            BLACK
+        );
     }
     assert_ne!(img.cell(&l, 10, 8), BLACK);
 
     // Colour bar: top is the high end, colours follow the map monotonically down the bar.
     let bx = l.bar_x + l.bar_w / 2;
-    let bar: Vec<[u8; 3]> = (l.bar_y..l.bar_y + l.bar_h).map(|y| img.at(bx, y)).collect();
+    let bar: Vec<[u8; 3]> = (l.bar_y..l.bar_y + l.bar_h)
+        .map(|y| img.at(bx, y))
+        .collect();
     assert_eq!(bar[0], Colormap::RdBuR.at(1.0));
     assert_eq!(bar[bar.len() - 1], Colormap::RdBuR.at(0.0));
     // Position of each bar colour along the colour map falls monotonically from top to bottom,
@@ -128,11 +155,18 @@ fn map_pixels_bar_marker_mask_and_title() {
         .iter()
         .map(|c| {
             (0..256)
-                .min_by_key(|&i| (0..3).map(|k| (lut[i][k] as i32 - c[k] as i32).pow(2)).sum::<i32>())
+                .min_by_key(|&i| {
+                    (0..3)
+                        .map(|k| (lut[i][k] as i32 - c[k] as i32).pow(2))
+                        .sum::<i32>()
+                })
                 .unwrap()
         })
         .collect();
-    assert!(pos.windows(2).all(|p| p[1] <= p[0]), "bar not monotone: {pos:?}");
+    assert!(
+        pos.windows(2).all(|p| p[1] <= p[0]),
+        "bar not monotone: {pos:?}"
+    );
     assert_eq!((pos[0], pos[pos.len() - 1]), (255, 0));
 
     // Title text: black ink in the title band, above the map.
@@ -148,13 +182,17 @@ fn gray_bar_brightens_upwards() {
     let (v, m) = pattern();
     let (c, l) = render_map(&figure(&v, &m, Colormap::Gray));
     let bx = l.bar_x + l.bar_w / 2;
-    let lum: Vec<u8> = (l.bar_y..l.bar_y + l.bar_h).map(|y| c.get(bx, y)[0]).collect();
+    let lum: Vec<u8> = (l.bar_y..l.bar_y + l.bar_h)
+        .map(|y| c.get(bx, y)[0])
+        .collect();
     assert_eq!((lum[0], lum[lum.len() - 1]), (255, 0));
     assert!(lum.windows(2).all(|p| p[1] <= p[0]));
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+    bytes.iter().fold(0xcbf29ce484222325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
 }
 
 #[test]
@@ -168,22 +206,37 @@ fn golden_map_checksum() {
         std::fs::write(&golden, &sum).unwrap();
         c.write_png(&fixtures.join("golden_map.png")).unwrap();
     }
-    let want = std::fs::read_to_string(&golden).expect("tests/fixtures/plot/golden_map.txt (SBAS_UPDATE_GOLDEN=1 writes it)");
-    assert_eq!(sum, want, "the rendering changed: look at it and regenerate with SBAS_UPDATE_GOLDEN=1");
+    let want = std::fs::read_to_string(&golden)
+        .expect("tests/fixtures/plot/golden_map.txt (SBAS_UPDATE_GOLDEN=1 writes it)");
+    assert_eq!(
+        sum, want,
+        "the rendering changed: look at it and regenerate with SBAS_UPDATE_GOLDEN=1"
+    );
 }
 
 #[test]
 fn series_points_fit_line_and_legend() {
     let dir = tempfile::tempdir().unwrap();
-    let dates: Vec<Date> = (0..12).map(|k| Date::parse("20200101").unwrap().add_days(30 * k)).collect();
+    let dates: Vec<Date> = (0..12)
+        .map(|k| Date::parse("20200101").unwrap().add_days(30 * k))
+        .collect();
     let t0 = dates[0].decimal_year();
-    let v: Vec<f64> = dates.iter().map(|d| -20.0 * (d.decimal_year() - t0)).collect();
+    let v: Vec<f64> = dates
+        .iter()
+        .map(|d| -20.0 * (d.decimal_year() - t0))
+        .collect();
     let fig = SeriesFigure {
         dates: &dates,
         values: &v,
         title: vec!["timeseries: point y=1, x=2".into()],
         y_label: "displacement (mm)".into(),
-        fit: Some((LinearFit { offset: 0.0, rate: -20.0 }, "linear fit: velocity -20.00 mm/year".into())),
+        fit: Some((
+            LinearFit {
+                offset: 0.0,
+                rate: -20.0,
+            },
+            "linear fit: velocity -20.00 mm/year".into(),
+        )),
     };
     let (c, l) = render_series(&fig);
     let (w, _, rgb) = through_png(&c, dir.path());
@@ -201,7 +254,11 @@ fn series_points_fit_line_and_legend() {
     let ys: Vec<usize> = (l.plot_y..l.plot_y + l.plot_h)
         .filter(|&y| (l.plot_x..l.plot_x + l.plot_w).any(|x| img.at(x, y) == POINT))
         .collect();
-    let first_col = (l.plot_x..l.plot_x + l.plot_w).find(|&x| (l.plot_y..l.plot_y + l.plot_h).any(|y| img.at(x, y) == POINT)).unwrap();
-    let y_first = (l.plot_y..l.plot_y + l.plot_h).find(|&y| img.at(first_col + 3, y) == POINT).unwrap();
+    let first_col = (l.plot_x..l.plot_x + l.plot_w)
+        .find(|&x| (l.plot_y..l.plot_y + l.plot_h).any(|y| img.at(x, y) == POINT))
+        .unwrap();
+    let y_first = (l.plot_y..l.plot_y + l.plot_h)
+        .find(|&y| img.at(first_col + 3, y) == POINT)
+        .unwrap();
     assert_eq!(y_first, ys[0]);
 }

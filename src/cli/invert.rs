@@ -235,7 +235,11 @@ pub fn run(args: &InvertArgs) -> anyhow::Result<()> {
     let opts = args.options()?;
     init_threads(args.threads)?;
     let report = invert_stack(&args.stack, &args.out, &opts)?;
-    let pictures = if args.pic { crate::plot::overview(&args.out)? } else { Vec::new() };
+    let pictures = if args.pic {
+        crate::plot::overview(&args.out)?
+    } else {
+        Vec::new()
+    };
     if !args.quiet {
         println!("outputs:");
         for f in report.outputs.iter().chain(&pictures) {

@@ -14,7 +14,13 @@ pub struct TsArgs {
     pub run_dir: PathBuf,
     /// The point as latitude,longitude in degrees (through inputs/geometryRadar for radar
     /// products, or the grid of a geocoded one).
-    #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true, conflicts_with = "yx", required_unless_present = "yx")]
+    #[arg(
+        long,
+        value_name = "LAT,LON",
+        allow_hyphen_values = true,
+        conflicts_with = "yx",
+        required_unless_present = "yx"
+    )]
     pub lalo: Option<String>,
     /// The point as row,column.
     #[arg(long, value_name = "Y,X")]
@@ -34,8 +40,15 @@ pub struct TsArgs {
 }
 
 fn pair<T: std::str::FromStr>(text: &str, what: &str) -> anyhow::Result<(T, T)> {
-    let (a, b) = text.split_once(',').with_context(|| format!("{what} '{text}': expected two numbers separated by a comma"))?;
-    let num = |s: &str| s.trim().parse::<T>().ok().with_context(|| format!("{what} '{text}': '{s}' is not a number"));
+    let (a, b) = text
+        .split_once(',')
+        .with_context(|| format!("{what} '{text}': expected two numbers separated by a comma"))?;
+    let num = |s: &str| {
+        s.trim()
+            .parse::<T>()
+            .ok()
+            .with_context(|| format!("{what} '{text}': '{s}' is not a number"))
+    };
     Ok((num(a)?, num(b)?))
 }
 
@@ -56,20 +69,29 @@ pub fn run(args: &TsArgs) -> anyhow::Result<()> {
         (None, None) => bail!("give the point with --lalo LAT,LON or --yx Y,X"),
     };
     let series = read_point_series(&args.run_dir, &args.ts, at, args.ref_date.as_deref())?;
-    let prefix = args
-        .out
-        .clone()
-        .unwrap_or_else(|| args.run_dir.join("pic").join(format!("ts_y{}_x{}", series.y, series.x)));
+    let prefix = args.out.clone().unwrap_or_else(|| {
+        args.run_dir
+            .join("pic")
+            .join(format!("ts_y{}_x{}", series.y, series.x))
+    });
     if let Some(parent) = prefix.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
-    let with_ext = |ext: &str| { let mut s = prefix.clone().into_os_string(); s.push(ext); PathBuf::from(s) };
+    let with_ext = |ext: &str| {
+        let mut s = prefix.clone().into_os_string();
+        s.push(ext);
+        PathBuf::from(s)
+    };
     let png = with_ext(".png");
     let csv = with_ext(".csv");
     render_point(&series, args.fit).write_png(&png)?;
     write_csv(&csv, &series)?;
     if series.masked {
-        eprintln!("warning: maskTempCoh masks pixel y={}, x={} out (low temporal coherence)", series.y, series.x);
+        eprintln!(
+            "warning: maskTempCoh masks pixel y={}, x={} out (low temporal coherence)",
+            series.y, series.x
+        );
     }
     println!("{}\n{}", png.display(), csv.display());
     Ok(())

@@ -25,7 +25,12 @@ pub struct ViewArgs {
     pub ref_date: Option<String>,
     /// Mask: a product of the run folder (`maskTempCoh`), a mask file, or `no`. Masked pixels
     /// are white.
-    #[arg(short = 'm', long = "mask", value_name = "maskTempCoh|no|FILE", default_value = "no")]
+    #[arg(
+        short = 'm',
+        long = "mask",
+        value_name = "maskTempCoh|no|FILE",
+        default_value = "no"
+    )]
     pub mask: String,
     /// Colour limits in the display unit.
     #[arg(short = 'v', long = "vlim", num_args = 2, value_names = ["MIN", "MAX"], allow_hyphen_values = true)]
@@ -69,10 +74,16 @@ pub fn parse_subset_yx(text: &str) -> anyhow::Result<Window> {
     let (ys, xs) = text.split_once(',').with_context(err)?;
     let range = |s: &str| -> anyhow::Result<(usize, usize)> {
         let (a, b) = s.split_once(':').with_context(err)?;
-        Ok((a.trim().parse().ok().with_context(err)?, b.trim().parse().ok().with_context(err)?))
+        Ok((
+            a.trim().parse().ok().with_context(err)?,
+            b.trim().parse().ok().with_context(err)?,
+        ))
     };
     let ((y0, y1), (x0, x1)) = (range(ys)?, range(xs)?);
-    ensure!(y0 < y1 && x0 < x1, "--subset-yx '{text}': each range must have start < end");
+    ensure!(
+        y0 < y1 && x0 < x1,
+        "--subset-yx '{text}': each range must have start < end"
+    );
     Ok(Window { y0, y1, x0, x1 })
 }
 
@@ -80,14 +91,33 @@ impl ViewArgs {
     /// Turns the command line into view options.
     pub fn options(&self) -> anyhow::Result<ViewOptions> {
         let subset = if let (Some(la), Some(lo)) = (&self.sub_lat, &self.sub_lon) {
-            let (s, n, w, e) = (la[0].min(la[1]), la[0].max(la[1]), lo[0].min(lo[1]), lo[0].max(lo[1]));
-            Subset::Lalo { south: s, north: n, west: w, east: e }
+            let (s, n, w, e) = (
+                la[0].min(la[1]),
+                la[0].max(la[1]),
+                lo[0].min(lo[1]),
+                lo[0].max(lo[1]),
+            );
+            Subset::Lalo {
+                south: s,
+                north: n,
+                west: w,
+                east: e,
+            }
         } else if let Some(t) = &self.subset_yx {
             Subset::Yx(parse_subset_yx(t)?)
         } else if self.sub_y.is_some() || self.sub_x.is_some() {
-            let (y0, y1) = self.sub_y.as_ref().map_or((0, usize::MAX), |v| (v[0], v[1]));
-            let (x0, x1) = self.sub_x.as_ref().map_or((0, usize::MAX), |v| (v[0], v[1]));
-            ensure!(y0 < y1 && x0 < x1, "--sub-y/--sub-x: each range must have start < end");
+            let (y0, y1) = self
+                .sub_y
+                .as_ref()
+                .map_or((0, usize::MAX), |v| (v[0], v[1]));
+            let (x0, x1) = self
+                .sub_x
+                .as_ref()
+                .map_or((0, usize::MAX), |v| (v[0], v[1]));
+            ensure!(
+                y0 < y1 && x0 < x1,
+                "--sub-y/--sub-x: each range must have start < end"
+            );
             Subset::Yx(Window { y0, y1, x0, x1 })
         } else {
             Subset::All
@@ -119,9 +149,13 @@ impl ViewArgs {
 pub fn run(args: &ViewArgs) -> anyhow::Result<()> {
     let opts = args.options()?;
     let (canvas, _) = render_view(&args.run_dir, &opts)?;
-    let out = args.out.clone().unwrap_or_else(|| default_view_path(&args.run_dir, &opts));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_view_path(&args.run_dir, &opts));
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
     canvas.write_png(&out)?;
     println!("{}", out.display());
@@ -134,7 +168,15 @@ mod tests {
 
     #[test]
     fn subset_yx_parses_and_rejects_nonsense() {
-        assert_eq!(parse_subset_yx("10:20,3:40").unwrap(), Window { y0: 10, y1: 20, x0: 3, x1: 40 });
+        assert_eq!(
+            parse_subset_yx("10:20,3:40").unwrap(),
+            Window {
+                y0: 10,
+                y1: 20,
+                x0: 3,
+                x1: 40
+            }
+        );
         assert!(parse_subset_yx("20:10,3:40").is_err());
         assert!(parse_subset_yx("10-20,3:40").is_err());
         assert!(parse_subset_yx("10:20").is_err());

@@ -195,7 +195,9 @@ mod tests {
             .filter(|&(x, y)| c.get(x, y) == BLACK)
             .collect();
         assert!(ink.len() > 10);
-        assert!(ink.iter().all(|&(x, y)| (2..18).contains(&x) && (2..10).contains(&y)));
+        assert!(ink
+            .iter()
+            .all(|&(x, y)| (2..18).contains(&x) && (2..10).contains(&y)));
     }
 
     #[test]

@@ -83,12 +83,37 @@ impl Colormap {
                 [v, v, v]
             }
             Colormap::Jet => {
-                let r = piecewise(t, &[(0.0, 0.0), (0.35, 0.0), (0.66, 1.0), (0.89, 1.0), (1.0, 0.5)]);
+                let r = piecewise(
+                    t,
+                    &[
+                        (0.0, 0.0),
+                        (0.35, 0.0),
+                        (0.66, 1.0),
+                        (0.89, 1.0),
+                        (1.0, 0.5),
+                    ],
+                );
                 let g = piecewise(
                     t,
-                    &[(0.0, 0.0), (0.125, 0.0), (0.375, 1.0), (0.64, 1.0), (0.91, 0.0), (1.0, 0.0)],
+                    &[
+                        (0.0, 0.0),
+                        (0.125, 0.0),
+                        (0.375, 1.0),
+                        (0.64, 1.0),
+                        (0.91, 0.0),
+                        (1.0, 0.0),
+                    ],
                 );
-                let b = piecewise(t, &[(0.0, 0.5), (0.11, 1.0), (0.34, 1.0), (0.65, 0.0), (1.0, 0.0)]);
+                let b = piecewise(
+                    t,
+                    &[
+                        (0.0, 0.5),
+                        (0.11, 1.0),
+                        (0.34, 1.0),
+                        (0.65, 0.0),
+                        (1.0, 0.0),
+                    ],
+                );
                 [to_u8(r), to_u8(g), to_u8(b)]
             }
         }
@@ -159,15 +184,28 @@ mod tests {
         for cm in [Colormap::Gray, Colormap::Viridis] {
             let lum = |c: Rgb| 0.299 * c[0] as f64 + 0.587 * c[1] as f64 + 0.114 * c[2] as f64;
             let lut = cm.lut();
-            assert!(lut.windows(2).all(|w| lum(w[1]) >= lum(w[0])), "{}", cm.name());
+            assert!(
+                lut.windows(2).all(|w| lum(w[1]) >= lum(w[0])),
+                "{}",
+                cm.name()
+            );
         }
     }
 
     #[test]
     fn names_round_trip_and_bad_names_fail() {
-        for cm in [Colormap::RdBuR, Colormap::RdBu, Colormap::Jet, Colormap::Viridis, Colormap::Gray] {
+        for cm in [
+            Colormap::RdBuR,
+            Colormap::RdBu,
+            Colormap::Jet,
+            Colormap::Viridis,
+            Colormap::Gray,
+        ] {
             assert_eq!(Colormap::parse(cm.name()).unwrap(), cm);
         }
-        assert!(Colormap::parse("rainbow").unwrap_err().to_string().contains("jet"));
+        assert!(Colormap::parse("rainbow")
+            .unwrap_err()
+            .to_string()
+            .contains("jet"));
     }
 }

@@ -36,7 +36,10 @@ impl Layer {
             Some((s, d)) => (s, Some(d)),
             None => (name, None),
         };
-        let stem = stem.trim_end_matches(".h5").trim_end_matches(".zarr").trim_end_matches('/');
+        let stem = stem
+            .trim_end_matches(".h5")
+            .trim_end_matches(".zarr")
+            .trim_end_matches('/');
         let stem = if geo && !stem.starts_with("geo/") {
             format!("geo/geo_{stem}")
         } else {
@@ -47,14 +50,22 @@ impl Layer {
             format!(
                 "no layer '{name}' in {} (products there: {})",
                 dir.display(),
-                if have.is_empty() { "none".to_string() } else { have.join(", ") }
+                if have.is_empty() {
+                    "none".to_string()
+                } else {
+                    have.join(", ")
+                }
             )
         })?;
         let names = product.dataset_names();
         let dataset = match dataset {
             Some(d) => {
                 if !names.iter().any(|n| n == d) {
-                    bail!("{} has no dataset '{d}' (it has {})", product.path().display(), names.join(", "));
+                    bail!(
+                        "{} has no dataset '{d}' (it has {})",
+                        product.path().display(),
+                        names.join(", ")
+                    );
                 }
                 d.to_string()
             }
@@ -74,7 +85,8 @@ impl Layer {
     pub fn unit(&self) -> String {
         let attrs = self.product.attrs();
         let names = self.product.dataset_names();
-        let is_main = main_dataset(self.product.stem(), attrs.get("FILE_TYPE"), &names).as_deref() == Some(self.dataset.as_str());
+        let is_main = main_dataset(self.product.stem(), attrs.get("FILE_TYPE"), &names).as_deref()
+            == Some(self.dataset.as_str());
         match attrs.get("UNIT") {
             Some(u) if is_main => u.to_string(),
             _ => default_unit(&self.dataset).to_string(),
@@ -93,7 +105,11 @@ impl Layer {
             _ => "",
         };
         if known.is_empty() {
-            self.product.attrs().get("FILE_TYPE").unwrap_or("").to_string()
+            self.product
+                .attrs()
+                .get("FILE_TYPE")
+                .unwrap_or("")
+                .to_string()
         } else {
             known.to_string()
         }
@@ -102,7 +118,11 @@ impl Layer {
     /// A short name for titles: the product, and the dataset when it is not the main one.
     pub fn title_name(&self) -> String {
         let stem = self.product.stem();
-        let base = stem.rsplit('/').next().unwrap_or(stem).trim_start_matches("geo_");
+        let base = stem
+            .rsplit('/')
+            .next()
+            .unwrap_or(stem)
+            .trim_start_matches("geo_");
         if self.dataset == base || self.dataset == stem {
             stem.to_string()
         } else {
@@ -123,15 +143,27 @@ impl Layer {
         let cols = window.cols().div_ceil(step);
         let mut out = Vec::with_capacity(rows * cols);
         // Per-date planes may come from a store whose chunks hold every date: budget for them.
-        let planes = if self.per_date { self.product.dates().len().max(1) } else { 1 };
+        let planes = if self.per_date {
+            self.product.dates().len().max(1)
+        } else {
+            1
+        };
         let strip = (READ_BUDGET / (window.cols() * 4 * planes).max(1)).max(step);
         let strip = strip - strip % step;
         let mut y0 = window.y0;
         while y0 < window.y1 {
-            let w = Window { y0, y1: (y0 + strip).min(window.y1), x0: window.x0, x1: window.x1 };
+            let w = Window {
+                y0,
+                y1: (y0 + strip).min(window.y1),
+                x0: window.x0,
+                x1: window.x1,
+            };
             let data = match (self.per_date, date_index) {
                 (true, Some(k)) => self.product.read_date(&self.dataset, k, w)?,
-                (true, None) => bail!("{} holds one map per date: choose a date", self.title_name()),
+                (true, None) => bail!(
+                    "{} holds one map per date: choose a date",
+                    self.title_name()
+                ),
                 (false, _) => self.product.read(&self.dataset, w)?,
             };
             for r in (0..w.rows()).step_by(step) {
@@ -146,13 +178,21 @@ impl Layer {
 
 /// Sub-sampling step that keeps both sides of `window` within [`MAX_DISPLAY_SIDE`].
 pub fn display_step(window: &Window) -> usize {
-    window.rows().max(window.cols()).div_ceil(MAX_DISPLAY_SIDE).max(1)
+    window
+        .rows()
+        .max(window.cols())
+        .div_ceil(MAX_DISPLAY_SIDE)
+        .max(1)
 }
 
 /// The dataset a product name means: the one named like the product (without `geo_`), else
 /// like its `FILE_TYPE`, else the first.
 fn main_dataset(stem: &str, file_type: Option<&str>, names: &[String]) -> Option<String> {
-    let base = stem.rsplit('/').next().unwrap_or(stem).trim_start_matches("geo_");
+    let base = stem
+        .rsplit('/')
+        .next()
+        .unwrap_or(stem)
+        .trim_start_matches("geo_");
     let base_series = base.split('_').next().unwrap_or(base);
     [Some(base), Some(base_series), file_type]
         .into_iter()
@@ -184,14 +224,24 @@ pub fn list_products(dir: &Path) -> Vec<String> {
             if sub.is_empty() && name == "sbas.zarr" {
                 // The inversion's store holds several layers.
                 out.extend(
-                    ["timeseries", "temporalCoherence", "numInvIfgram", "avgSpatialCoh", "maskTempCoh"]
-                        .map(String::from),
+                    [
+                        "timeseries",
+                        "temporalCoherence",
+                        "numInvIfgram",
+                        "avgSpatialCoh",
+                        "maskTempCoh",
+                    ]
+                    .map(String::from),
                 );
                 continue;
             }
             for ext in [".h5", ".zarr"] {
                 if let Some(s) = name.strip_suffix(ext) {
-                    out.push(if sub.is_empty() { s.to_string() } else { format!("{sub}/{s}") });
+                    out.push(if sub.is_empty() {
+                        s.to_string()
+                    } else {
+                        format!("{sub}/{s}")
+                    });
                 }
             }
         }
@@ -217,7 +267,11 @@ pub struct DisplayUnit {
 /// The display unit for stored unit `unit` of a product of type `file_type`: `wanted` (`mm`,
 /// `cm`, `m`, with or without a `/year` suffix) for lengths, else MintPy's default (`cm` for
 /// time series and velocity stored in metres, the stored unit otherwise).
-pub fn display_unit(unit: &str, file_type: &str, wanted: Option<&str>) -> anyhow::Result<DisplayUnit> {
+pub fn display_unit(
+    unit: &str,
+    file_type: &str,
+    wanted: Option<&str>,
+) -> anyhow::Result<DisplayUnit> {
     let (base, rate) = match unit.split_once('/') {
         Some((b, r)) => (b, Some(r)),
         None => (unit, None),
@@ -241,15 +295,24 @@ pub fn display_unit(unit: &str, file_type: &str, wanted: Option<&str>) -> anyhow
             w.to_string()
         }
         None if to_m(base).is_some()
-            && matches!(file_type, "timeseries" | "velocity" | "HDFEOS" | "giantTimeseries") =>
+            && matches!(
+                file_type,
+                "timeseries" | "velocity" | "HDFEOS" | "giantTimeseries"
+            ) =>
         {
             "cm".to_string()
         }
         None => base.to_string(),
     };
     match (to_m(base), to_m(&target)) {
-        (Some(a), Some(b)) => Ok(DisplayUnit { unit: format!("{target}{suffix}"), factor: a / b }),
-        _ => Ok(DisplayUnit { unit: unit.to_string(), factor: 1.0 }),
+        (Some(a), Some(b)) => Ok(DisplayUnit {
+            unit: format!("{target}{suffix}"),
+            factor: a / b,
+        }),
+        _ => Ok(DisplayUnit {
+            unit: unit.to_string(),
+            factor: 1.0,
+        }),
     }
 }
 
@@ -260,10 +323,27 @@ mod tests {
     #[test]
     fn main_dataset_follows_the_product_name() {
         let n = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(main_dataset("velocity", Some("velocity"), &n(&["velocity", "velocityStd"])).unwrap(), "velocity");
-        assert_eq!(main_dataset("geo/geo_velocity", None, &n(&["velocityStd", "velocity"])).unwrap(), "velocity");
-        assert_eq!(main_dataset("timeseries_demErr", Some("timeseries"), &n(&["timeseries"])).unwrap(), "timeseries");
-        assert_eq!(main_dataset("demErr", Some("dem"), &n(&["dem", "demErrStd"])).unwrap(), "dem");
+        assert_eq!(
+            main_dataset(
+                "velocity",
+                Some("velocity"),
+                &n(&["velocity", "velocityStd"])
+            )
+            .unwrap(),
+            "velocity"
+        );
+        assert_eq!(
+            main_dataset("geo/geo_velocity", None, &n(&["velocityStd", "velocity"])).unwrap(),
+            "velocity"
+        );
+        assert_eq!(
+            main_dataset("timeseries_demErr", Some("timeseries"), &n(&["timeseries"])).unwrap(),
+            "timeseries"
+        );
+        assert_eq!(
+            main_dataset("demErr", Some("dem"), &n(&["dem", "demErrStd"])).unwrap(),
+            "dem"
+        );
     }
 
     #[test]

@@ -13,7 +13,11 @@ use crate::window::Window;
 const STRIP_ROWS: usize = 256;
 
 /// The window of `p` covering latitudes `south..north` and longitudes `west..east`.
-pub fn lalo_window(dir: &Path, p: &Product, (south, north, west, east): (f64, f64, f64, f64)) -> anyhow::Result<Window> {
+pub fn lalo_window(
+    dir: &Path,
+    p: &Product,
+    (south, north, west, east): (f64, f64, f64, f64),
+) -> anyhow::Result<Window> {
     let what = || format!("--sub-lat {south} {north} --sub-lon {west} {east}");
     if let Some(g) = geo_grid(p.attrs()) {
         // MintPy's rounding (coord.lalo2yx), for both edges: the end is excluded.
@@ -25,7 +29,11 @@ pub fn lalo_window(dir: &Path, p: &Product, (south, north, west, east): (f64, f6
         let y1 = (r1.max(0.0) as usize).min(p.length());
         let x0 = c0.max(0.0) as usize;
         let x1 = (c1.max(0.0) as usize).min(p.width());
-        ensure!(y0 < y1 && x0 < x1, "{}: the box is outside the image", what());
+        ensure!(
+            y0 < y1 && x0 < x1,
+            "{}: the box is outside the image",
+            what()
+        );
         return Ok(Window { y0, y1, x0, x1 });
     }
     let geom = radar_lookup(dir, p)?;
@@ -42,7 +50,11 @@ pub fn lalo_window(dir: &Path, p: &Product, (south, north, west, east): (f64, f6
             }
         }
     })?;
-    ensure!(y0 < y1 && x0 < x1, "{}: no pixel of the image lies in the box", what());
+    ensure!(
+        y0 < y1 && x0 < x1,
+        "{}: no pixel of the image lies in the box",
+        what()
+    );
     Ok(Window { y0, y1, x0, x1 })
 }
 
@@ -52,7 +64,10 @@ pub fn lalo_to_yx(dir: &Path, p: &Product, lat: f64, lon: f64) -> anyhow::Result
         let y = grid_index(lat, g.y_first, g.y_step);
         let x = grid_index(lon, g.x_first, g.x_step);
         if y < 0.0 || x < 0.0 || y >= p.length() as f64 || x >= p.width() as f64 {
-            bail!("latitude {lat}, longitude {lon} is outside the image of {}", p.path().display());
+            bail!(
+                "latitude {lat}, longitude {lon} is outside the image of {}",
+                p.path().display()
+            );
         }
         return Ok((y as usize, x as usize));
     }
@@ -69,12 +84,23 @@ pub fn lalo_to_yx(dir: &Path, p: &Product, lat: f64, lon: f64) -> anyhow::Result
         }
     })?;
     let (d, y, x) = best;
-    ensure!(d.is_finite(), "the latitude/longitude lookup of {} has no valid pixel", geom.path().display());
+    ensure!(
+        d.is_finite(),
+        "the latitude/longitude lookup of {} has no valid pixel",
+        geom.path().display()
+    );
     // The nearest pixel must be about a pixel away, not on the edge of a far-away image.
-    let win = Window { y0: y.saturating_sub(1), y1: (y + 2).min(geom.length()), x0: x.saturating_sub(1), x1: (x + 2).min(geom.width()) };
+    let win = Window {
+        y0: y.saturating_sub(1),
+        y1: (y + 2).min(geom.length()),
+        x0: x.saturating_sub(1),
+        x1: (x + 2).min(geom.width()),
+    };
     let la = geom.read("latitude", win)?;
     let lo = geom.read("longitude", win)?;
-    let k = win.local_index(y, x).context("pixel outside its own window")?;
+    let k = win
+        .local_index(y, x)
+        .context("pixel outside its own window")?;
     let (cla, clo) = (la[k] as f64, lo[k] as f64);
     let spacing2 = la
         .iter()
@@ -118,17 +144,30 @@ fn radar_lookup(dir: &Path, p: &Product) -> anyhow::Result<Product> {
     ensure!(
         geom.length() == p.length() && geom.width() == p.width(),
         "{} is {} x {} but {} is {} x {}",
-        geom.path().display(), geom.length(), geom.width(), p.path().display(), p.length(), p.width()
+        geom.path().display(),
+        geom.length(),
+        geom.width(),
+        p.path().display(),
+        p.length(),
+        p.width()
     );
     Ok(geom)
 }
 
 /// Calls `f(window, lat, lon)` for strips of the lookup, invalid pixels (NaN, or 0,0 as ISCE
 /// writes outside the footprint) set to NaN.
-fn for_each_lookup_strip(geom: &Product, mut f: impl FnMut(Window, &[f32], &[f32])) -> anyhow::Result<()> {
+fn for_each_lookup_strip(
+    geom: &Product,
+    mut f: impl FnMut(Window, &[f32], &[f32]),
+) -> anyhow::Result<()> {
     let mut y0 = 0;
     while y0 < geom.length() {
-        let w = Window { y0, y1: (y0 + STRIP_ROWS).min(geom.length()), x0: 0, x1: geom.width() };
+        let w = Window {
+            y0,
+            y1: (y0 + STRIP_ROWS).min(geom.length()),
+            x0: 0,
+            x1: geom.width(),
+        };
         let mut la = geom.read("latitude", w)?;
         let mut lo = geom.read("longitude", w)?;
         for (a, o) in la.iter_mut().zip(lo.iter_mut()) {

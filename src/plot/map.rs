@@ -97,14 +97,26 @@ const LINE: usize = GLYPH + 6;
 /// Renders the figure.
 pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
     let side = fig.rows.max(fig.cols).max(1);
-    let zoom = if side >= MIN_MAP_SIDE { 1 } else { MIN_MAP_SIDE.div_ceil(side) };
+    let zoom = if side >= MIN_MAP_SIDE {
+        1
+    } else {
+        MIN_MAP_SIDE.div_ceil(side)
+    };
     let (map_w, map_h) = (fig.cols * zoom, fig.rows * zoom);
 
     let y_ticks = axis_ticks(&fig.y_axis, fig.rows, map_h);
     let x_ticks = axis_ticks(&fig.x_axis, fig.cols, map_w);
     let bar_ticks = nice_ticks(fig.vlim.0.min(fig.vlim.1), fig.vlim.0.max(fig.vlim.1), 6);
-    let y_label_w = y_ticks.iter().map(|t| text_width(&t.1, 1)).max().unwrap_or(0);
-    let bar_label_w = bar_ticks.iter().map(|t| text_width(&t.1, 1)).max().unwrap_or(0);
+    let y_label_w = y_ticks
+        .iter()
+        .map(|t| text_width(&t.1, 1))
+        .max()
+        .unwrap_or(0);
+    let bar_label_w = bar_ticks
+        .iter()
+        .map(|t| text_width(&t.1, 1))
+        .max()
+        .unwrap_or(0);
 
     let legend = legend_lines(fig);
     let title_h = fig.title.len() * (GLYPH * TITLE_SCALE + 6);
@@ -114,18 +126,42 @@ pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
     let right = bar_x + BAR_W + TICK + 2 + bar_label_w.max(text_width(&fig.unit, 1) / 2) + PAD;
     let legend_y = map_y + map_h + TICK + 2 + LINE + LINE + 6;
     let width = right
-        .max(fig.title.iter().map(|t| 2 * PAD + text_width(t, TITLE_SCALE)).max().unwrap_or(0))
-        .max(legend.iter().map(|l| 2 * PAD + 20 + text_width(&l.1, 1)).max().unwrap_or(0))
+        .max(
+            fig.title
+                .iter()
+                .map(|t| 2 * PAD + text_width(t, TITLE_SCALE))
+                .max()
+                .unwrap_or(0),
+        )
+        .max(
+            legend
+                .iter()
+                .map(|l| 2 * PAD + 20 + text_width(&l.1, 1))
+                .max()
+                .unwrap_or(0),
+        )
         .max(bar_x + text_width(&fig.unit, 1) + PAD);
     let height = legend_y + legend.len() * (LINE + 2) + PAD;
     let mut c = Canvas::new(width, height);
 
     for (k, t) in fig.title.iter().enumerate() {
-        c.text(PAD as i64, (PAD + k * (GLYPH * TITLE_SCALE + 6)) as i64, t, TITLE_SCALE, BLACK);
+        c.text(
+            PAD as i64,
+            (PAD + k * (GLYPH * TITLE_SCALE + 6)) as i64,
+            t,
+            TITLE_SCALE,
+            BLACK,
+        );
     }
 
     draw_raster(&mut c, fig, map_x, map_y, zoom);
-    c.stroke_rect(map_x as i64 - 1, map_y as i64 - 1, map_w as i64 + 2, map_h as i64 + 2, BLACK);
+    c.stroke_rect(
+        map_x as i64 - 1,
+        map_y as i64 - 1,
+        map_w as i64 + 2,
+        map_h as i64 + 2,
+        BLACK,
+    );
 
     // Axes.
     for (pos, label) in &y_ticks {
@@ -149,7 +185,13 @@ pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
         BLACK,
     );
     let yl = &fig.y_axis.label;
-    c.text_up(PAD as i64, (map_y + map_h / 2 + text_width(yl, 1) / 2) as i64, yl, 1, BLACK);
+    c.text_up(
+        PAD as i64,
+        (map_y + map_h / 2 + text_width(yl, 1) / 2) as i64,
+        yl,
+        1,
+        BLACK,
+    );
 
     // Colour bar: high values at the top.
     let bar_h = map_h.max(2);
@@ -159,15 +201,33 @@ pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
         let col = fig.colormap.at(t);
         c.fill_rect(bar_x as i64, (map_y + j) as i64, BAR_W as i64, 1, col);
     }
-    c.stroke_rect(bar_x as i64 - 1, map_y as i64 - 1, BAR_W as i64 + 2, bar_h as i64 + 2, BLACK);
+    c.stroke_rect(
+        bar_x as i64 - 1,
+        map_y as i64 - 1,
+        BAR_W as i64 + 2,
+        bar_h as i64 + 2,
+        BLACK,
+    );
     if hi > lo {
         for (v, label) in &bar_ticks {
             let y = map_y as i64 + ((hi - v) / (hi - lo) * (bar_h - 1) as f64).round() as i64;
             c.fill_rect((bar_x + BAR_W + 1) as i64, y, TICK as i64, 1, BLACK);
-            c.text((bar_x + BAR_W + TICK + 3) as i64, y - (GLYPH / 2) as i64, label, 1, BLACK);
+            c.text(
+                (bar_x + BAR_W + TICK + 3) as i64,
+                y - (GLYPH / 2) as i64,
+                label,
+                1,
+                BLACK,
+            );
         }
     }
-    c.text(bar_x as i64, (map_y - 6 - GLYPH) as i64, &fig.unit, 1, BLACK);
+    c.text(
+        bar_x as i64,
+        (map_y - 6 - GLYPH) as i64,
+        &fig.unit,
+        1,
+        BLACK,
+    );
 
     // Reference point: a black square with a thin white rim so it shows on dark colours too.
     if let Some(r) = &fig.reference {
@@ -224,7 +284,12 @@ fn legend_lines(fig: &MapFigure) -> Vec<(Swatch, String)> {
         }
     }
     let masked = |i: usize| fig.masked.is_some_and(|m| m[i]);
-    if fig.values.iter().enumerate().any(|(i, v)| v.is_nan() && !masked(i)) {
+    if fig
+        .values
+        .iter()
+        .enumerate()
+        .any(|(i, v)| v.is_nan() && !masked(i))
+    {
         lines.push((Swatch::Fill(NO_DATA), "no data".to_string()));
     }
     for n in &fig.notes {
@@ -261,7 +326,11 @@ fn draw_raster(c: &mut Canvas, fig: &MapFigure, x0: usize, y0: usize, zoom: usiz
             } else if v.is_nan() {
                 NO_DATA
             } else {
-                let t = if span > 0.0 { (v as f64 - lo) / span } else { 0.5 };
+                let t = if span > 0.0 {
+                    (v as f64 - lo) / span
+                } else {
+                    0.5
+                };
                 lut[(t.clamp(0.0, 1.0) * 255.0).round() as usize]
             };
             c.fill_rect(
@@ -319,8 +388,16 @@ mod tests {
             colormap: Colormap::RdBuR,
             unit: "cm".into(),
             title: vec!["t".into()],
-            y_axis: Axis { first: -0.5, step: 1.0, label: "row".into() },
-            x_axis: Axis { first: -0.5, step: 1.0, label: "column".into() },
+            y_axis: Axis {
+                first: -0.5,
+                step: 1.0,
+                label: "row".into(),
+            },
+            x_axis: Axis {
+                first: -0.5,
+                step: 1.0,
+                label: "column".into(),
+            },
             reference: None,
             notes: vec![],
         }
@@ -331,7 +408,12 @@ mod tests {
         let vals = [-1.0f32, 0.0, 1.0, f32::NAN];
         let fig = figure(&vals, 2, 2);
         let (c, l) = render_map(&fig);
-        let at = |r: usize, col: usize| c.get(l.map_x + col * l.zoom + l.zoom / 2, l.map_y + r * l.zoom + l.zoom / 2);
+        let at = |r: usize, col: usize| {
+            c.get(
+                l.map_x + col * l.zoom + l.zoom / 2,
+                l.map_y + r * l.zoom + l.zoom / 2,
+            )
+        };
         assert_eq!(at(0, 0), Colormap::RdBuR.at(0.0));
         assert_eq!(at(1, 0), Colormap::RdBuR.at(1.0));
         assert_eq!(at(1, 1), NO_DATA);

@@ -37,7 +37,11 @@ pub fn overview(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             mask: if masked { mask.clone() } else { MaskChoice::No },
             ..ViewOptions::default()
         };
-        let file = pic.join(if name == "timeseries" { "timeseries_last.png".to_string() } else { format!("{name}.png") });
+        let file = pic.join(if name == "timeseries" {
+            "timeseries_last.png".to_string()
+        } else {
+            format!("{name}.png")
+        });
         render_view(dir, &opts)
             .with_context(|| format!("drawing {name} for {}", pic.display()))?
             .0

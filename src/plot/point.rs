@@ -50,16 +50,27 @@ pub struct PointSeries {
 /// Reads the series of product `stem` of `dir` at the requested point, relative to `ref_date`
 /// (default: the product's `REF_DATE`). Errors when the point is outside the image or has no
 /// data there.
-pub fn read_point_series(dir: &Path, stem: &str, at: PointRequest, ref_date: Option<&str>) -> anyhow::Result<PointSeries> {
+pub fn read_point_series(
+    dir: &Path,
+    stem: &str,
+    at: PointRequest,
+    ref_date: Option<&str>,
+) -> anyhow::Result<PointSeries> {
     let layer = Layer::open(dir, stem, false)?;
     let p = &layer.product;
-    ensure!(layer.per_date, "{} is a single map, not a time series", p.path().display());
+    ensure!(
+        layer.per_date,
+        "{} is a single map, not a time series",
+        p.path().display()
+    );
     let (y, x) = match at {
         PointRequest::Yx(y, x) => {
             ensure!(
                 y < p.length() && x < p.width(),
                 "pixel y={y}, x={x} is outside the {} x {} image of {}",
-                p.length(), p.width(), p.path().display()
+                p.length(),
+                p.width(),
+                p.path().display()
             );
             (y, x)
         }
@@ -67,7 +78,13 @@ pub fn read_point_series(dir: &Path, stem: &str, at: PointRequest, ref_date: Opt
     };
     let raw = p.read(&layer.dataset, Window::pixel(y, x))?;
     let dates = p.dates().to_vec();
-    ensure!(raw.len() == dates.len(), "{} returned {} values for {} dates", p.path().display(), raw.len(), dates.len());
+    ensure!(
+        raw.len() == dates.len(),
+        "{} returned {} values for {} dates",
+        p.path().display(),
+        raw.len(),
+        dates.len()
+    );
     if raw.iter().all(|v| v.is_nan()) {
         bail!(
             "pixel y={y}, x={x} has no data (NaN at every date) in {}: it was not inverted (masked or no valid interferogram there)",
@@ -75,17 +92,30 @@ pub fn read_point_series(dir: &Path, stem: &str, at: PointRequest, ref_date: Opt
         );
     }
     let unit = layer.unit();
-    let mm = display_unit(&unit, "timeseries", Some("mm")).with_context(|| format!("unit of {}", p.path().display()))?;
-    let (mut values, base_date) = (raw.iter().map(|v| *v as f64 * mm.factor).collect::<Vec<_>>(), ref_date);
+    let mm = display_unit(&unit, "timeseries", Some("mm"))
+        .with_context(|| format!("unit of {}", p.path().display()))?;
+    let (mut values, base_date) = (
+        raw.iter()
+            .map(|v| *v as f64 * mm.factor)
+            .collect::<Vec<_>>(),
+        ref_date,
+    );
     let ref_date = match base_date {
         Some(t) => {
             let k = find_date(&dates, t, "--ref-date")?;
             let base = values[k];
-            ensure!(base.is_finite(), "pixel y={y}, x={x} has no data on the reference date {t}");
+            ensure!(
+                base.is_finite(),
+                "pixel y={y}, x={x} has no data on the reference date {t}"
+            );
             values.iter_mut().for_each(|v| *v -= base);
             dates[k]
         }
-        None => p.attrs().get("REF_DATE").and_then(|d| Date::parse(d).ok()).unwrap_or(dates[0]),
+        None => p
+            .attrs()
+            .get("REF_DATE")
+            .and_then(|d| Date::parse(d).ok())
+            .unwrap_or(dates[0]),
     };
     let a = p.attrs();
     let ref_yx = match (a.get_f64_opt("REF_Y"), a.get_f64_opt("REF_X")) {
@@ -96,7 +126,10 @@ pub fn read_point_series(dir: &Path, stem: &str, at: PointRequest, ref_date: Opt
         Ok(m) if m.length() == p.length() && m.width() == p.width() => {
             let names = m.dataset_names();
             match names.first() {
-                Some(ds) => m.read(ds, Window::pixel(y, x)).map(|v| v[0] == 0.0).unwrap_or(false),
+                Some(ds) => m
+                    .read(ds, Window::pixel(y, x))
+                    .map(|v| v[0] == 0.0)
+                    .unwrap_or(false),
                 None => false,
             }
         }
@@ -152,10 +185,17 @@ pub fn render_point(s: &PointSeries, fit: bool) -> Canvas {
         title.push("warning: maskTempCoh masks this pixel out (low temporal coherence)".into());
     }
     let fit = if fit {
-        fit_line(&s.dates, &s.mm).map(|f| (f, format!("linear fit: velocity {:.2} mm/year", f.rate)))
+        fit_line(&s.dates, &s.mm)
+            .map(|f| (f, format!("linear fit: velocity {:.2} mm/year", f.rate)))
     } else {
         None
     };
-    let fig = SeriesFigure { dates: &s.dates, values: &s.mm, title, y_label: "displacement (mm)".into(), fit };
+    let fig = SeriesFigure {
+        dates: &s.dates,
+        values: &s.mm,
+        title,
+        y_label: "displacement (mm)".into(),
+        fit,
+    };
     render_series(&fig).0
 }

@@ -83,11 +83,19 @@ pub fn fit_line(dates: &[Date], values: &[f64]) -> Option<LinearFit> {
 
 /// Renders the figure.
 pub fn render_series(fig: &SeriesFigure) -> (Canvas, SeriesLayout) {
-    let finite: Vec<f64> = fig.values.iter().copied().filter(|v| v.is_finite()).collect();
+    let finite: Vec<f64> = fig
+        .values
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
     let (mut lo, mut hi) = finite
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-    if let (Some((f, _)), Some(first), Some(last)) = (&fig.fit, fig.dates.first(), fig.dates.last()) {
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    if let (Some((f, _)), Some(first), Some(last)) = (&fig.fit, fig.dates.first(), fig.dates.last())
+    {
         let span = last.decimal_year() - first.decimal_year();
         for v in [f.offset, f.offset + f.rate * span] {
             lo = lo.min(v);
@@ -103,46 +111,90 @@ pub fn render_series(fig: &SeriesFigure) -> (Canvas, SeriesLayout) {
 
     let (t_first, t_last) = match (fig.dates.first(), fig.dates.last()) {
         (Some(a), Some(b)) => (*a, *b),
-        _ => (Date::from_days_since_epoch(0), Date::from_days_since_epoch(1)),
+        _ => (
+            Date::from_days_since_epoch(0),
+            Date::from_days_since_epoch(1),
+        ),
     };
     // Half a month of room on both sides keeps the end points off the frame.
     let (d0, d1) = (t_first.add_days(-15), t_last.add_days(15));
     let x_ticks = date_ticks(d0, d1, 8);
 
-    let y_label_w = y_ticks.iter().map(|t| text_width(&t.1, 1)).max().unwrap_or(0);
+    let y_label_w = y_ticks
+        .iter()
+        .map(|t| text_width(&t.1, 1))
+        .max()
+        .unwrap_or(0);
     let title_h = fig.title.len() * (GLYPH * TITLE_SCALE + 6);
     let plot_x = PAD + GLYPH + 8 + y_label_w + 6;
     let plot_y = PAD + title_h + 10;
     let legend_lines = 1 + usize::from(fig.fit.is_some());
-    let width = (plot_x + PLOT_W + PAD + 20)
-        .max(fig.title.iter().map(|t| 2 * PAD + text_width(t, TITLE_SCALE)).max().unwrap_or(0));
+    let width = (plot_x + PLOT_W + PAD + 20).max(
+        fig.title
+            .iter()
+            .map(|t| 2 * PAD + text_width(t, TITLE_SCALE))
+            .max()
+            .unwrap_or(0),
+    );
     let height = plot_y + PLOT_H + 2 * (GLYPH + 8) + legend_lines * (GLYPH + 8) + PAD;
     let mut c = Canvas::new(width, height);
 
     for (k, t) in fig.title.iter().enumerate() {
-        c.text(PAD as i64, (PAD + k * (GLYPH * TITLE_SCALE + 6)) as i64, t, TITLE_SCALE, BLACK);
+        c.text(
+            PAD as i64,
+            (PAD + k * (GLYPH * TITLE_SCALE + 6)) as i64,
+            t,
+            TITLE_SCALE,
+            BLACK,
+        );
     }
     let span_days = d0.days_until(d1).max(1) as f64;
-    let px = |d: Date| plot_x as i64 + (d0.days_until(d) as f64 / span_days * PLOT_W as f64).round() as i64;
+    let px = |d: Date| {
+        plot_x as i64 + (d0.days_until(d) as f64 / span_days * PLOT_W as f64).round() as i64
+    };
     let py = |v: f64| plot_y as i64 + ((hi - v) / (hi - lo) * PLOT_H as f64).round() as i64;
 
     for (v, label) in &y_ticks {
         let y = py(*v);
         c.fill_rect(plot_x as i64, y, PLOT_W as i64, 1, GRID);
         c.fill_rect(plot_x as i64 - 5, y, 4, 1, BLACK);
-        c.text(plot_x as i64 - 7 - text_width(label, 1) as i64, y - 4, label, 1, BLACK);
+        c.text(
+            plot_x as i64 - 7 - text_width(label, 1) as i64,
+            y - 4,
+            label,
+            1,
+            BLACK,
+        );
     }
     for (d, label) in &x_ticks {
         let x = px(*d);
         c.fill_rect(x, plot_y as i64, 1, PLOT_H as i64, GRID);
         c.fill_rect(x, (plot_y + PLOT_H + 1) as i64, 1, 4, BLACK);
-        c.text(x - (text_width(label, 1) / 2) as i64, (plot_y + PLOT_H + 7) as i64, label, 1, BLACK);
+        c.text(
+            x - (text_width(label, 1) / 2) as i64,
+            (plot_y + PLOT_H + 7) as i64,
+            label,
+            1,
+            BLACK,
+        );
     }
     if lo < 0.0 && hi > 0.0 {
         c.fill_rect(plot_x as i64, py(0.0), PLOT_W as i64, 1, [150, 150, 150]);
     }
-    c.stroke_rect(plot_x as i64 - 1, plot_y as i64 - 1, PLOT_W as i64 + 2, PLOT_H as i64 + 2, BLACK);
-    c.text_up(PAD as i64, (plot_y + PLOT_H / 2 + text_width(&fig.y_label, 1) / 2) as i64, &fig.y_label, 1, BLACK);
+    c.stroke_rect(
+        plot_x as i64 - 1,
+        plot_y as i64 - 1,
+        PLOT_W as i64 + 2,
+        PLOT_H as i64 + 2,
+        BLACK,
+    );
+    c.text_up(
+        PAD as i64,
+        (plot_y + PLOT_H / 2 + text_width(&fig.y_label, 1) / 2) as i64,
+        &fig.y_label,
+        1,
+        BLACK,
+    );
     let xl = "date";
     c.text(
         (plot_x + PLOT_W / 2 - text_width(xl, 1) / 2) as i64,
@@ -155,7 +207,14 @@ pub fn render_series(fig: &SeriesFigure) -> (Canvas, SeriesLayout) {
     if let Some((f, _)) = &fig.fit {
         let t0 = t_first.decimal_year();
         let at = |d: Date| f.offset + f.rate * (d.decimal_year() - t0);
-        c.line(px(t_first), py(at(t_first)), px(t_last), py(at(t_last)), 2, FIT);
+        c.line(
+            px(t_first),
+            py(at(t_first)),
+            px(t_last),
+            py(at(t_last)),
+            2,
+            FIT,
+        );
     }
     for (d, v) in fig.dates.iter().zip(fig.values) {
         if v.is_finite() {
@@ -186,19 +245,35 @@ mod tests {
 
     #[test]
     fn fit_recovers_a_straight_line() {
-        let dates: Vec<Date> = (0..10).map(|k| Date::parse("20200101").unwrap().add_days(36 * k)).collect();
+        let dates: Vec<Date> = (0..10)
+            .map(|k| Date::parse("20200101").unwrap().add_days(36 * k))
+            .collect();
         let t0 = dates[0].decimal_year();
-        let v: Vec<f64> = dates.iter().map(|d| 3.0 - 12.0 * (d.decimal_year() - t0)).collect();
+        let v: Vec<f64> = dates
+            .iter()
+            .map(|d| 3.0 - 12.0 * (d.decimal_year() - t0))
+            .collect();
         let f = fit_line(&dates, &v).unwrap();
-        assert!((f.rate + 12.0).abs() < 1e-9 && (f.offset - 3.0).abs() < 1e-9, "{f:?}");
+        assert!(
+            (f.rate + 12.0).abs() < 1e-9 && (f.offset - 3.0).abs() < 1e-9,
+            "{f:?}"
+        );
         assert!(fit_line(&dates[..1], &v[..1]).is_none());
     }
 
     #[test]
     fn points_are_drawn_where_their_values_are() {
-        let dates: Vec<Date> = (0..5).map(|k| Date::parse("20200101").unwrap().add_days(60 * k)).collect();
+        let dates: Vec<Date> = (0..5)
+            .map(|k| Date::parse("20200101").unwrap().add_days(60 * k))
+            .collect();
         let v = [0.0, 1.0, 2.0, f64::NAN, 4.0];
-        let fig = SeriesFigure { dates: &dates, values: &v, title: vec!["x".into()], y_label: "mm".into(), fit: None };
+        let fig = SeriesFigure {
+            dates: &dates,
+            values: &v,
+            title: vec!["x".into()],
+            y_label: "mm".into(),
+            fit: None,
+        };
         let (c, l) = render_series(&fig);
         let blue = (l.plot_y..l.plot_y + l.plot_h)
             .flat_map(|y| (l.plot_x..l.plot_x + l.plot_w).map(move |x| (x, y)))

@@ -5,7 +5,11 @@ use crate::meta::Date;
 /// Round tick positions covering `lo..=hi`, about `target` of them, and their labels.
 pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<(f64, String)> {
     if !(lo.is_finite() && hi.is_finite()) || hi <= lo || target == 0 {
-        return if lo.is_finite() { vec![(lo, format_tick(lo, 0.0))] } else { Vec::new() };
+        return if lo.is_finite() {
+            vec![(lo, format_tick(lo, 0.0))]
+        } else {
+            Vec::new()
+        };
     }
     let raw = (hi - lo) / target as f64;
     let mag = 10f64.powf(raw.log10().floor());
@@ -43,7 +47,10 @@ pub fn format_tick(v: f64, step: f64) -> String {
     };
     let s = format!("{v:.decimals$}");
     // "-0" reads oddly.
-    if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+    if s.trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
         s.trim_start_matches('-').to_string()
     } else {
         s
@@ -74,7 +81,11 @@ pub fn date_ticks(first: Date, last: Date, target: usize) -> Vec<(Date, String)>
             break;
         }
         if d >= first {
-            let label = if step % 12 == 0 { format!("{y}") } else { format!("{y}-{m:02}") };
+            let label = if step % 12 == 0 {
+                format!("{y}")
+            } else {
+                format!("{y}-{m:02}")
+            };
             ticks.push((d, label));
         }
         k += step;
@@ -93,7 +104,10 @@ mod tests {
         assert_eq!(v, vec![-10.0, 0.0, 10.0, 20.0, 30.0, 40.0]);
         assert_eq!(t[1].1, "0");
         let t = nice_ticks(0.0, 1.0, 5);
-        assert_eq!(t.iter().map(|x| x.1.as_str()).collect::<Vec<_>>(), ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]);
+        assert_eq!(
+            t.iter().map(|x| x.1.as_str()).collect::<Vec<_>>(),
+            ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]
+        );
         let t = nice_ticks(0.0, 1.0, 4);
         assert_eq!(t[1].1, "0.25");
     }
@@ -102,10 +116,15 @@ mod tests {
     fn date_ticks_pick_years_for_long_spans_and_months_for_short() {
         let d = |s: &str| Date::parse(s).unwrap();
         let t = date_ticks(d("20150315"), d("20210101"), 8);
-        assert_eq!(t.iter().map(|x| x.1.as_str()).collect::<Vec<_>>(), ["2016", "2017", "2018", "2019", "2020", "2021"]);
+        assert_eq!(
+            t.iter().map(|x| x.1.as_str()).collect::<Vec<_>>(),
+            ["2016", "2017", "2018", "2019", "2020", "2021"]
+        );
         let t = date_ticks(d("20200110"), d("20200901"), 8);
         assert_eq!(t[0].1, "2020-03");
         assert!(t.len() <= 8 && t.len() >= 3, "{t:?}");
-        assert!(t.iter().all(|(x, _)| *x >= d("20200110") && *x <= d("20200901")));
+        assert!(t
+            .iter()
+            .all(|(x, _)| *x >= d("20200110") && *x <= d("20200901")));
     }
 }

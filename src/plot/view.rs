@@ -82,12 +82,24 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, Ma
     let (date_index, ref_index) = if layer.per_date {
         let k = match &opts.date {
             Some(d) => find_date(p.dates(), d, "--date")?,
-            None => p.dates().len().checked_sub(1).context("the time series has no dates")?,
+            None => p
+                .dates()
+                .len()
+                .checked_sub(1)
+                .context("the time series has no dates")?,
         };
-        let r = opts.ref_date.as_deref().map(|d| find_date(p.dates(), d, "--ref-date")).transpose()?;
+        let r = opts
+            .ref_date
+            .as_deref()
+            .map(|d| find_date(p.dates(), d, "--ref-date"))
+            .transpose()?;
         (Some(k), r)
     } else {
-        ensure!(opts.date.is_none() && opts.ref_date.is_none(), "{} is a single map: --date and --ref-date apply to time series only", layer.title_name());
+        ensure!(
+            opts.date.is_none() && opts.ref_date.is_none(),
+            "{} is a single map: --date and --ref-date apply to time series only",
+            layer.title_name()
+        );
         (None, None)
     };
 
@@ -115,13 +127,16 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, Ma
 
     let kind = Kind::of(&layer.dataset, &unit, &file_type);
     let colormap = opts.colormap.unwrap_or(match kind {
-        Kind::Relative => Colormap::RdBuR,
+        Kind::Relative | Kind::Signed => Colormap::RdBuR,
         Kind::Mask => Colormap::Gray,
         Kind::Coherence | Kind::Other => Colormap::Viridis,
     });
     let vlim = match opts.vlim {
         Some((a, b)) => {
-            ensure!(a.is_finite() && b.is_finite() && b > a, "--vlim {a} {b}: the first limit must be below the second");
+            ensure!(
+                a.is_finite() && b.is_finite() && b > a,
+                "--vlim {a} {b}: the first limit must be below the second"
+            );
             (a, b)
         }
         None => match kind {
@@ -137,9 +152,16 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, Ma
         let dates = p.dates();
         let since = match ref_index {
             Some(r) => dates[r],
-            None => attrs.get("REF_DATE").and_then(|d| Date::parse(d).ok()).unwrap_or(dates[0]),
+            None => attrs
+                .get("REF_DATE")
+                .and_then(|d| Date::parse(d).ok())
+                .unwrap_or(dates[0]),
         };
-        title.push(format!("displacement on {} relative to {}", iso(dates[k]), iso(since)));
+        title.push(format!(
+            "displacement on {} relative to {}",
+            iso(dates[k]),
+            iso(since)
+        ));
     } else if let (Some(a), Some(b)) = (attrs.get("START_DATE"), attrs.get("END_DATE")) {
         if let (Ok(a), Ok(b)) = (Date::parse(a), Date::parse(b)) {
             title.push(format!("from {} to {}", iso(a), iso(b)));
@@ -149,12 +171,28 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, Ma
     let geo = geo_grid(&attrs);
     let (y_axis, x_axis) = match geo {
         Some(g) => (
-            Axis { first: g.y_first + window.y0 as f64 * g.y_step, step: g.y_step * step as f64, label: "latitude (°)".into() },
-            Axis { first: g.x_first + window.x0 as f64 * g.x_step, step: g.x_step * step as f64, label: "longitude (°)".into() },
+            Axis {
+                first: g.y_first + window.y0 as f64 * g.y_step,
+                step: g.y_step * step as f64,
+                label: "latitude (°)".into(),
+            },
+            Axis {
+                first: g.x_first + window.x0 as f64 * g.x_step,
+                step: g.x_step * step as f64,
+                label: "longitude (°)".into(),
+            },
         ),
         None => (
-            Axis { first: window.y0 as f64 - 0.5, step: step as f64, label: "row".into() },
-            Axis { first: window.x0 as f64 - 0.5, step: step as f64, label: "column".into() },
+            Axis {
+                first: window.y0 as f64 - 0.5,
+                step: step as f64,
+                label: "row".into(),
+            },
+            Axis {
+                first: window.x0 as f64 - 0.5,
+                step: step as f64,
+                label: "column".into(),
+            },
         ),
     };
 
@@ -170,14 +208,21 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, Ma
                     label: format!("reference point ({place}): all values relative to it"),
                 });
             } else {
-                notes.push(format!("reference point ({place}) is outside this view; all values are relative to it"));
+                notes.push(format!(
+                    "reference point ({place}) is outside this view; all values are relative to it"
+                ));
             }
         }
     }
     if window != Window::full(p.length(), p.width()) {
         notes.push(format!(
             "rows {}:{}, columns {}:{} of {} x {}",
-            window.y0, window.y1, window.x0, window.x1, p.length(), p.width()
+            window.y0,
+            window.y1,
+            window.x0,
+            window.x1,
+            p.length(),
+            p.width()
         ));
     }
     if kind == Kind::Mask {
@@ -186,8 +231,17 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, Ma
     if step > 1 {
         notes.push(format!("every {step}th pixel shown"));
     }
-    let unit_text = if shown.unit == "1" { String::new() } else { format!(" {}", shown.unit) };
-    notes.push(format!("colour map {}, limits {} .. {}{unit_text}", colormap.name(), short(vlim.0), short(vlim.1)));
+    let unit_text = if shown.unit == "1" {
+        String::new()
+    } else {
+        format!(" {}", shown.unit)
+    };
+    notes.push(format!(
+        "colour map {}, limits {} .. {}{unit_text}",
+        colormap.name(),
+        short(vlim.0),
+        short(vlim.1)
+    ));
 
     let fig = MapFigure {
         values: &values,
@@ -224,6 +278,8 @@ pub fn default_view_path(dir: &Path, opts: &ViewOptions) -> PathBuf {
 enum Kind {
     /// Displacement-like values relative to the reference point (diverging colours, marker).
     Relative,
+    /// Signed values not tied to the reference point (DEM error): diverging colours.
+    Signed,
     /// Values in 0..1.
     Coherence,
     /// True/false.
@@ -238,10 +294,13 @@ impl Kind {
             Kind::Mask
         } else if dataset.to_lowercase().contains("coh") {
             Kind::Coherence
-        } else if matches!(base, "m" | "cm" | "mm" | "radian") && matches!(file_type, "timeseries" | "velocity" | "") {
+        } else if matches!(dataset, "timeseries" | "velocity")
+            || (matches!(base, "m" | "cm" | "mm" | "radian")
+                && matches!(file_type, "timeseries" | "velocity" | ""))
+        {
             Kind::Relative
-        } else if matches!(dataset, "timeseries" | "velocity") {
-            Kind::Relative
+        } else if file_type == "dem" && dataset == "dem" {
+            Kind::Signed
         } else {
             Kind::Other
         }
@@ -296,7 +355,11 @@ fn iso(d: Date) -> String {
 fn short(v: f64) -> String {
     let s = format!("{v:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.to_string() }
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
 }
 
 /// Index of `text` (YYYYMMDD or YYYY-MM-DD) among `dates`, or an error naming the nearest.
@@ -318,11 +381,37 @@ fn resolve_subset(dir: &Path, p: &Product, subset: &Subset) -> anyhow::Result<Wi
     let w = match subset {
         Subset::All => full,
         Subset::Yx(w) => {
-            ensure!(w.y0 < w.y1 && w.x0 < w.x1, "subset rows {}:{}, columns {}:{} is empty", w.y0, w.y1, w.x0, w.x1);
-            ensure!(w.y0 < full.y1 && w.x0 < full.x1, "subset rows {}:{}, columns {}:{} is outside the {} x {} image", w.y0, w.y1, w.x0, w.x1, full.y1, full.x1);
-            Window { y0: w.y0, y1: w.y1.min(full.y1), x0: w.x0, x1: w.x1.min(full.x1) }
+            ensure!(
+                w.y0 < w.y1 && w.x0 < w.x1,
+                "subset rows {}:{}, columns {}:{} is empty",
+                w.y0,
+                w.y1,
+                w.x0,
+                w.x1
+            );
+            ensure!(
+                w.y0 < full.y1 && w.x0 < full.x1,
+                "subset rows {}:{}, columns {}:{} is outside the {} x {} image",
+                w.y0,
+                w.y1,
+                w.x0,
+                w.x1,
+                full.y1,
+                full.x1
+            );
+            Window {
+                y0: w.y0,
+                y1: w.y1.min(full.y1),
+                x0: w.x0,
+                x1: w.x1.min(full.x1),
+            }
         }
-        Subset::Lalo { south, north, west, east } => {
+        Subset::Lalo {
+            south,
+            north,
+            west,
+            east,
+        } => {
             ensure!(south < north && west < east, "--sub-lat {south} {north} --sub-lon {west} {east}: give south < north and west < east");
             lalo_window(dir, p, (*south, *north, *west, *east))?
         }
@@ -331,11 +420,26 @@ fn resolve_subset(dir: &Path, p: &Product, subset: &Subset) -> anyhow::Result<Wi
 }
 
 /// Reads the mask over the shown window: `true` = masked (value 0 or NaN).
-fn read_mask(dir: &Path, name: &str, geo: bool, layer: &Product, window: Window, step: usize) -> anyhow::Result<(Vec<bool>, String)> {
+fn read_mask(
+    dir: &Path,
+    name: &str,
+    geo: bool,
+    layer: &Product,
+    window: Window,
+    step: usize,
+) -> anyhow::Result<(Vec<bool>, String)> {
     let path = Path::new(name);
-    let product = if path.extension().is_some_and(|e| e == "h5" || e == "zarr") || path.is_absolute() {
-        let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let stem = path.file_stem().and_then(|s| s.to_str()).with_context(|| format!("mask {name}: not a file name"))?;
+    let product = if path.extension().is_some_and(|e| e == "h5" || e == "zarr")
+        || path.is_absolute()
+    {
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .with_context(|| format!("mask {name}: not a file name"))?;
         Product::open(parent, stem).with_context(|| format!("opening the mask {name}"))?
     } else if geo && !name.starts_with("geo/") && Product::exists(dir, &format!("geo/geo_{name}")) {
         Product::open(dir, &format!("geo/geo_{name}"))?
@@ -345,14 +449,30 @@ fn read_mask(dir: &Path, name: &str, geo: bool, layer: &Product, window: Window,
     ensure!(
         product.length() == layer.length() && product.width() == layer.width(),
         "mask {} is {} x {} but {} is {} x {}",
-        product.path().display(), product.length(), product.width(),
-        layer.path().display(), layer.length(), layer.width()
+        product.path().display(),
+        product.length(),
+        product.width(),
+        layer.path().display(),
+        layer.length(),
+        layer.width()
     );
     let names = product.dataset_names();
-    let ds = names.first().with_context(|| format!("mask {} holds no dataset", product.path().display()))?;
-    let mask_layer = Layer { per_date: product.is_per_date(ds)?, dataset: ds.clone(), product };
-    ensure!(!mask_layer.per_date, "mask {name} holds one map per date, not a mask");
+    let ds = names
+        .first()
+        .with_context(|| format!("mask {} holds no dataset", product.path().display()))?;
+    let mask_layer = Layer {
+        per_date: product.is_per_date(ds)?,
+        dataset: ds.clone(),
+        product,
+    };
+    ensure!(
+        !mask_layer.per_date,
+        "mask {name} holds one map per date, not a mask"
+    );
     let (m, _, _) = mask_layer.read_subsampled(None, window, step)?;
     let stem = mask_layer.product.stem().to_string();
-    Ok((m.iter().map(|v| *v == 0.0 || v.is_nan()).collect(), format!("masked ({stem} = 0)")))
+    Ok((
+        m.iter().map(|v| *v == 0.0 || v.is_nan()).collect(),
+        format!("masked ({stem} = 0)"),
+    ))
 }
