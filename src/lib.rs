@@ -19,6 +19,7 @@ pub mod sink;
 
 pub mod pipeline;
 pub mod plan;
+pub mod plot;
 pub mod product;
 pub mod progress;
 pub mod resume;

@@ -11,7 +11,9 @@ pub mod info;
 pub mod invert;
 pub mod simulate;
 pub mod subset;
+pub mod ts;
 pub mod velocity;
+pub mod view;
 
 /// InSAR small-baseline time-series analysis.
 #[derive(Debug, Parser)]
@@ -45,6 +47,10 @@ pub enum Command {
     Displacement(displacement::DisplacementArgs),
     /// Correct a run's time series: DEM error, ramps, residual RMS, reference date.
     Correct(correct::CorrectArgs),
+    /// Draw a map of one layer of a run folder as a PNG.
+    View(view::ViewArgs),
+    /// Plot the displacement time series of one point as a PNG and a CSV.
+    Ts(ts::TsArgs),
 }
 
 /// `errno` of a full disk on Linux.
@@ -64,6 +70,8 @@ pub fn main() -> std::process::ExitCode {
         Command::Velocity(args) => velocity::run(&args),
         Command::Displacement(args) => displacement::run(&args),
         Command::Correct(args) => correct::run(&args),
+        Command::View(args) => view::run(&args),
+        Command::Ts(args) => ts::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
