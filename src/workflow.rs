@@ -36,6 +36,9 @@ pub struct InvertOptions {
     pub restart: bool,
     /// Metadata that override the stack's (MintPy key names, e.g. `WAVELENGTH`, `NCORRLOOKS`).
     pub meta: Vec<(String, String)>,
+    /// Invert only this part of the stack (only its rows and columns are read); row/column
+    /// options such as a `RefRequest::Yx` reference are then in the subset image, as in MintPy.
+    pub subset: Option<crate::geo::SubsetRequest>,
 }
 
 impl Default for InvertOptions {
@@ -50,6 +53,7 @@ impl Default for InvertOptions {
             progress: ProgressMode::Auto,
             restart: false,
             meta: Vec::new(),
+            subset: None,
         }
     }
 }
@@ -98,6 +102,26 @@ pub fn invert_stack(
 ) -> anyhow::Result<InvertReport> {
     let start = Instant::now();
     let source = open_stack(stack).with_context(|| format!("opening stack {}", stack.display()))?;
+    let source = match &opts.subset {
+        None => source,
+        Some(req) => {
+            let window = crate::geo::resolve_subset(source.as_ref(), req)
+                .with_context(|| format!("subset {} of {}", req.describe(), stack.display()))?;
+            if opts.progress != ProgressMode::Quiet {
+                eprintln!(
+                    "subset {}: rows {}..{}, columns {}..{} of the {} x {} stack",
+                    req.describe(),
+                    window.y0,
+                    window.y1,
+                    window.x0,
+                    window.x1,
+                    source.info().length,
+                    source.info().width
+                );
+            }
+            Box::new(crate::geo::SubsetSource::new(source, window)?)
+        }
+    };
     invert_source(source.as_ref(), stack, out_dir, opts, start)
 }
 
@@ -131,6 +155,10 @@ fn settings(opts: &InvertOptions) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = v.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     for (k, val) in &opts.meta {
         v.push((format!("meta {k}"), val.clone()));
+    }
+    // Recorded only when given, so runs made before subsets existed still resume.
+    if let Some(req) = &opts.subset {
+        v.push(("subset".to_string(), req.describe()));
     }
     v
 }
