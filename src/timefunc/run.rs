@@ -162,6 +162,15 @@ pub fn estimate(dir: &Path, opts: &TimeFuncOptions) -> anyhow::Result<PathBuf> {
                 "bootstrap uncertainty supports a linear polynomial only (as MintPy): drop the \
                  other time functions or use --uncertainty residue"
             );
+            // Every draw keeps its date indices and pseudo-inverse for the whole run.
+            let draws_bytes = (*count as u64) * (n as u64) * (p as u64 + 1) * 8;
+            ensure!(
+                draws_bytes <= opts.max_memory / 2,
+                "{count} bootstrap draws of {n} dates need {}: raise --max-memory to {} or use \
+                 fewer draws",
+                crate::plan::format_size(draws_bytes),
+                crate::plan::format_size(2 * draws_bytes)
+            );
             Some(Bootstrap::new(&model, &times, *count, *seed)?)
         }
         _ => None,
