@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context};
+use rayon::prelude::*;
 
 use super::bootstrap::Bootstrap;
 use super::dates::{describe_range, select_dates};
@@ -161,6 +162,15 @@ pub fn estimate(dir: &Path, opts: &TimeFuncOptions) -> anyhow::Result<PathBuf> {
                 "bootstrap uncertainty supports a linear polynomial only (as MintPy): drop the \
                  other time functions or use --uncertainty residue"
             );
+            // Every draw keeps its date indices and pseudo-inverse for the whole run.
+            let draws_bytes = (*count as u64) * (n as u64) * (p as u64 + 1) * 8;
+            ensure!(
+                draws_bytes <= opts.max_memory / 2,
+                "{count} bootstrap draws of {n} dates need {}: raise --max-memory to {} or use \
+                 fewer draws",
+                crate::plan::format_size(draws_bytes),
+                crate::plan::format_size(2 * draws_bytes)
+            );
             Some(Bootstrap::new(&model, &times, *count, *seed)?)
         }
         _ => None,
@@ -196,52 +206,110 @@ pub fn estimate(dir: &Path, opts: &TimeFuncOptions) -> anyhow::Result<PathBuf> {
         .with_context(|| format!("planning strips of {}", ts.path().display()))?;
 
     let mut writer = ProductWriter::create(dir, ts.format(), spec)?;
-    let mut work = Work::default();
+    let strip = StripFit {
+        fit: &fit,
+        bootstrap: bootstrap.as_ref(),
+        datasets: &datasets,
+        keep: &keep,
+    };
+    let (mut blocks, mut out) = (Vec::new(), Vec::new());
     for &w in &plan.chunks {
         let npix = w.pixels();
         let raw = ts.read(TIMESERIES_DATASET, w)?;
-        work.resize(p, npix);
-        let Work {
-            selected,
-            selected_var,
-            params,
-            std,
-            draw,
-            e2,
-            out,
-        } = &mut work;
-        let data = select_rows(&raw, &keep, npix, selected);
-        match (&bootstrap, &variance) {
-            (Some(b), _) => b.estimate(data, npix, params, std, draw),
-            (None, Some(var)) => {
-                fit.solve(data, npix, params, e2);
-                let raw_var = var.product.read(&var.dataset, w)?;
-                let v = select_rows(&raw_var, &keep, npix, selected_var);
-                fit.variance_std(v, npix, std);
+        let raw_var = match &variance {
+            Some(v) => Some(v.product.read(&v.dataset, w)?),
+            None => None,
+        };
+        strip.compute(&raw, raw_var.as_deref(), npix, &mut blocks);
+        for (k, d) in datasets.iter().enumerate() {
+            out.clear();
+            for block in blocks.chunks(BLOCK * datasets.len()) {
+                let bw = block.len() / datasets.len();
+                out.extend_from_slice(&block[k * bw..(k + 1) * bw]);
             }
-            (None, None) => {
-                fit.solve(data, npix, params, e2);
-                fit.residue_std(e2, npix, std);
-            }
-        }
-        for d in &datasets {
-            fill(d.source, params, std, e2, npix, out);
-            writer.write(&d.name, w, &out[..npix])?;
+            writer.write(&d.name, w, &out)?;
         }
     }
     writer.finish()
 }
 
-/// Buffers reused from strip to strip.
+/// Pixels per block of the parallel fit.
+const BLOCK: usize = 2048;
+
+/// The fit of one strip, in parallel blocks of pixels.
+struct StripFit<'a> {
+    fit: &'a LinearFit,
+    bootstrap: Option<&'a Bootstrap>,
+    datasets: &'a [OutputDataset],
+    keep: &'a [bool],
+}
+
+impl StripFit<'_> {
+    /// Fits the `npix` pixels of date-major `raw` (all dates of the series; `raw_var` the same
+    /// for variances) and leaves the output datasets in `blocks`: per block of [`BLOCK`] pixels,
+    /// `datasets x block width` values.
+    fn compute(&self, raw: &[f32], raw_var: Option<&[f32]>, npix: usize, blocks: &mut Vec<f32>) {
+        let nds = self.datasets.len();
+        blocks.resize(npix * nds, 0.0);
+        blocks
+            .par_chunks_mut(BLOCK * nds)
+            .enumerate()
+            .for_each_init(Work::default, |work, (b, chunk)| {
+                let (c0, bw) = (b * BLOCK, chunk.len() / nds);
+                self.block(raw, raw_var, npix, c0, bw, work, chunk);
+            });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn block(
+        &self,
+        raw: &[f32],
+        raw_var: Option<&[f32]>,
+        npix: usize,
+        c0: usize,
+        bw: usize,
+        work: &mut Work,
+        chunk: &mut [f32],
+    ) {
+        let p = self.fit.num_params();
+        work.resize(p, bw);
+        gather(raw, self.keep, npix, c0, bw, &mut work.data);
+        match (self.bootstrap, raw_var) {
+            (Some(b), _) => b.estimate(
+                &work.data,
+                bw,
+                &mut work.params,
+                &mut work.std,
+                &mut work.draw,
+            ),
+            (None, Some(var)) => {
+                self.fit
+                    .solve(&work.data, bw, &mut work.params, &mut work.e2);
+                gather(var, self.keep, npix, c0, bw, &mut work.var);
+                self.fit.variance_std(&work.var, bw, &mut work.std);
+            }
+            (None, None) => {
+                self.fit
+                    .solve(&work.data, bw, &mut work.params, &mut work.e2);
+                self.fit.residue_std(&work.e2, bw, &mut work.std);
+            }
+        }
+        for (k, d) in self.datasets.iter().enumerate() {
+            let out = &mut chunk[k * bw..(k + 1) * bw];
+            fill(d.source, &work.params, &work.std, &work.e2, bw, out);
+        }
+    }
+}
+
+/// Buffers of one worker, reused from block to block.
 #[derive(Default)]
 struct Work {
-    selected: Vec<f32>,
-    selected_var: Vec<f32>,
+    data: Vec<f32>,
+    var: Vec<f32>,
     params: Vec<f64>,
     std: Vec<f64>,
     draw: Vec<f64>,
     e2: Vec<f64>,
-    out: Vec<f32>,
 }
 
 impl Work {
@@ -250,20 +318,16 @@ impl Work {
         self.std.resize(p * npix, 0.0);
         self.draw.resize(p * npix, 0.0);
         self.e2.resize(npix, 0.0);
-        self.out.resize(npix, 0.0);
     }
 }
 
-/// The rows (dates) of date-major `raw` that `keep` marks; `raw` itself when all are kept.
-fn select_rows<'a>(raw: &'a [f32], keep: &[bool], npix: usize, buf: &'a mut Vec<f32>) -> &'a [f32] {
-    if keep.iter().all(|&k| k) {
-        return raw;
-    }
-    buf.clear();
+/// Pixels `c0..c0 + bw` of the dates `keep` marks, from date-major `raw` (`dates x npix`),
+/// as a date-major block (`kept dates x bw`).
+fn gather(raw: &[f32], keep: &[bool], npix: usize, c0: usize, bw: usize, out: &mut Vec<f32>) {
+    out.clear();
     for (j, _) in keep.iter().enumerate().filter(|(_, &k)| k) {
-        buf.extend_from_slice(&raw[j * npix..(j + 1) * npix]);
+        out.extend_from_slice(&raw[j * npix + c0..j * npix + c0 + bw]);
     }
-    buf
 }
 
 /// Opens a time-series product and checks it holds a per-date `timeseries` dataset.
@@ -525,13 +589,13 @@ mod tests {
     }
 
     #[test]
-    fn selected_rows_keep_date_order() {
-        let raw = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+    fn gather_keeps_date_order_and_columns() {
+        // 3 dates x 4 pixels
+        let raw: Vec<f32> = (0..12).map(|v| v as f32).collect();
         let mut buf = Vec::new();
-        assert_eq!(
-            select_rows(&raw, &[true, false, true], 2, &mut buf),
-            &[1.0, 2.0, 5.0, 6.0]
-        );
-        assert_eq!(select_rows(&raw, &[true; 3], 2, &mut buf).len(), 6);
+        gather(&raw, &[true, false, true], 4, 1, 2, &mut buf);
+        assert_eq!(buf, [1.0, 2.0, 9.0, 10.0]);
+        gather(&raw, &[true; 3], 4, 0, 4, &mut buf);
+        assert_eq!(buf, raw);
     }
 }
