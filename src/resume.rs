@@ -359,6 +359,17 @@ fn differences(m: &Value, identity: &RunIdentity) -> Vec<String> {
             out.push(format!("{k}: was {old}, now {v}"));
         }
     }
+    // Settings recorded only when given (e.g. a subset) must also match when now left out.
+    if let Some(recorded) = m["settings"].as_object() {
+        for (k, old) in recorded {
+            if !identity.settings.iter().any(|(n, _)| n == k) {
+                out.push(format!(
+                    "{k}: was {}, now (unset)",
+                    old.as_str().unwrap_or("?")
+                ));
+            }
+        }
+    }
     let old: Vec<(String, u64, String)> = m["inputs"]
         .as_array()
         .map(|a| {

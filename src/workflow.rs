@@ -10,6 +10,7 @@ use crate::invert::{InversionConfig, Inverter, ObsMask, WeightFunc};
 use crate::meta::{phase_to_range, Attributes};
 use crate::pipeline::{run_inversion, PassStats};
 use crate::plan::{format_size, ChunkPlan, PixelCost};
+use crate::product::{write_geometry, Product, GEOMETRY_STEM};
 use crate::progress::{Progress, ProgressMode};
 use crate::resume::{fingerprint, FixedChoices, Opened, RunIdentity, RunState};
 use crate::sink::{
@@ -35,6 +36,9 @@ pub struct InvertOptions {
     pub restart: bool,
     /// Metadata that override the stack's (MintPy key names, e.g. `WAVELENGTH`, `NCORRLOOKS`).
     pub meta: Vec<(String, String)>,
+    /// Invert only this part of the stack (only its rows and columns are read); row/column
+    /// options such as a `RefRequest::Yx` reference are then in the subset image, as in MintPy.
+    pub subset: Option<crate::geo::SubsetRequest>,
 }
 
 impl Default for InvertOptions {
@@ -49,6 +53,7 @@ impl Default for InvertOptions {
             progress: ProgressMode::Auto,
             restart: false,
             meta: Vec::new(),
+            subset: None,
         }
     }
 }
@@ -97,6 +102,26 @@ pub fn invert_stack(
 ) -> anyhow::Result<InvertReport> {
     let start = Instant::now();
     let source = open_stack(stack).with_context(|| format!("opening stack {}", stack.display()))?;
+    let source = match &opts.subset {
+        None => source,
+        Some(req) => {
+            let window = crate::geo::resolve_subset(source.as_ref(), req)
+                .with_context(|| format!("subset {} of {}", req.describe(), stack.display()))?;
+            if opts.progress != ProgressMode::Quiet {
+                eprintln!(
+                    "subset {}: rows {}..{}, columns {}..{} of the {} x {} stack",
+                    req.describe(),
+                    window.y0,
+                    window.y1,
+                    window.x0,
+                    window.x1,
+                    source.info().length,
+                    source.info().width
+                );
+            }
+            Box::new(crate::geo::SubsetSource::new(source, window)?)
+        }
+    };
     invert_source(source.as_ref(), stack, out_dir, opts, start)
 }
 
@@ -130,6 +155,10 @@ fn settings(opts: &InvertOptions) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = v.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     for (k, val) in &opts.meta {
         v.push((format!("meta {k}"), val.clone()));
+    }
+    // Recorded only when given, so runs made before subsets existed still resume.
+    if let Some(req) = &opts.subset {
+        v.push(("subset".to_string(), req.describe()));
     }
     v
 }
@@ -325,10 +354,20 @@ pub fn invert_source(
             std::fs::remove_dir_all(&staging)
                 .with_context(|| format!("removing {}", staging.display()))?;
         }
-        let outputs = match opts.format {
+        let mut outputs = match opts.format {
             OutputFormat::Zarr => vec![store_path(out_dir)],
             OutputFormat::Hdf5 => OUTPUT_NAMES[1..].iter().map(|f| out_dir.join(f)).collect(),
         };
+        // Runs finished before the geometry was kept get it now.
+        if !Product::exists(out_dir, GEOMETRY_STEM) {
+            outputs.extend(write_geometry(
+                source,
+                out_dir,
+                opts.format,
+                &spec.attrs,
+                plan.rows_per_chunk,
+            )?);
+        }
         return Ok(report(
             PassStats::default(),
             outputs,
@@ -375,6 +414,13 @@ pub fn invert_source(
         outputs =
             write_hdf5_from_staging(&spec, &plan.chunks).context("writing the HDF5 outputs")?;
     }
+    outputs.extend(write_geometry(
+        source,
+        out_dir,
+        opts.format,
+        &spec.attrs,
+        plan.rows_per_chunk,
+    )?);
     state.mark_complete(&identity)?;
     if opts.format == OutputFormat::Hdf5 {
         std::fs::remove_dir_all(&staging)
