@@ -118,12 +118,12 @@ impl Layer {
     /// A short name for titles: the product, and the dataset when it is not the main one.
     pub fn title_name(&self) -> String {
         let stem = self.product.stem();
-        let base = stem
-            .rsplit('/')
-            .next()
-            .unwrap_or(stem)
-            .trim_start_matches("geo_");
-        if self.dataset == base || self.dataset == stem {
+        let main = main_dataset(
+            stem,
+            self.product.attrs().get("FILE_TYPE"),
+            &self.product.dataset_names(),
+        );
+        if main.as_deref() == Some(self.dataset.as_str()) {
             stem.to_string()
         } else {
             format!("{stem}: {}", self.dataset)

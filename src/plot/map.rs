@@ -279,17 +279,11 @@ fn legend_lines(fig: &MapFigure) -> Vec<(Swatch, String)> {
         lines.push((Swatch::Reference, r.label.clone()));
     }
     if let Some(m) = fig.masked {
-        if m.iter().any(|&b| b) {
+        if m.iter().zip(fig.values).any(|(&b, v)| b && !v.is_nan()) {
             lines.push((Swatch::Fill(WHITE), fig.mask_label.clone()));
         }
     }
-    let masked = |i: usize| fig.masked.is_some_and(|m| m[i]);
-    if fig
-        .values
-        .iter()
-        .enumerate()
-        .any(|(i, v)| v.is_nan() && !masked(i))
-    {
+    if fig.values.iter().any(|v| v.is_nan()) {
         lines.push((Swatch::Fill(NO_DATA), "no data".to_string()));
     }
     for n in &fig.notes {
@@ -321,10 +315,11 @@ fn draw_raster(c: &mut Canvas, fig: &MapFigure, x0: usize, y0: usize, zoom: usiz
         for col in 0..fig.cols {
             let i = r * fig.cols + col;
             let v = fig.values[i];
-            let colour = if fig.masked.is_some_and(|m| m[i]) {
-                WHITE
-            } else if v.is_nan() {
+            // No data wins over the mask: white means "has data, masked out".
+            let colour = if v.is_nan() {
                 NO_DATA
+            } else if fig.masked.is_some_and(|m| m[i]) {
+                WHITE
             } else {
                 let t = if span > 0.0 {
                     (v as f64 - lo) / span
