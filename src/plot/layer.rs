@@ -118,12 +118,16 @@ impl Layer {
     /// A short name for titles: the product, and the dataset when it is not the main one.
     pub fn title_name(&self) -> String {
         let stem = self.product.stem();
-        let main = main_dataset(
-            stem,
-            self.product.attrs().get("FILE_TYPE"),
-            &self.product.dataset_names(),
-        );
-        if main.as_deref() == Some(self.dataset.as_str()) {
+        let base = stem
+            .rsplit('/')
+            .next()
+            .unwrap_or(stem)
+            .trim_start_matches("geo_");
+        let base_series = base.split('_').next().unwrap_or(base);
+        if self.dataset == base
+            || self.dataset == base_series
+            || self.product.dataset_names().len() == 1
+        {
             stem.to_string()
         } else {
             format!("{stem}: {}", self.dataset)
