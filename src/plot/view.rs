@@ -233,7 +233,9 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, Ma
         notes.push("black: 0 (masked out), white: 1 (kept)".to_string());
     }
     if step > 1 {
-        notes.push(format!("every {step}th pixel shown"));
+        notes.push(format!(
+            "1 row and column in {step} shown (sub-sampled for display)"
+        ));
     }
     let unit_text = if shown.unit == "1" {
         String::new()
