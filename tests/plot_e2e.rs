@@ -266,6 +266,7 @@ fn geo_products(dir: &Path) {
     let mut ts = vec![0.01f32; 3 * h * w];
     for k in 0..3 {
         ts[k * h * w + 5 * w + 6] = f32::NAN;
+        ts[k * h * w + 8 * w + 9] = 0.0;
     }
     let spec = ProductSpec {
         stem: "geo/geo_timeseries".into(),
@@ -333,6 +334,13 @@ fn geocoded_layers_subset_by_lat_lon_and_points_on_the_grid() {
         "{}",
         stderr(&out)
     );
+    // Not inverted (zero throughout) at (8, 9).
+    let out = sbas(&["ts", s(dir), "--ts", "geo/geo_timeseries", "--yx", "8,9"]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("not inverted"),
+        "{}",
+        stderr(&out)
+    );
     // Outside the grid.
     let out = sbas(&[
         "ts",
@@ -347,4 +355,72 @@ fn geocoded_layers_subset_by_lat_lon_and_points_on_the_grid() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn radar_layers_subset_by_lat_lon_through_the_lookup() {
+    let run = run_dir();
+    let geom = Product::open(run, "inputs/geometryRadar").unwrap();
+    let w = Window {
+        y0: 10,
+        y1: 21,
+        x0: 12,
+        x1: 31,
+    };
+    let lat = geom.read("latitude", w).unwrap();
+    let lon = geom.read("longitude", w).unwrap();
+    let (s_, n) = lat.iter().fold((f64::MAX, f64::MIN), |(a, b), &v| {
+        (a.min(v as f64), b.max(v as f64))
+    });
+    let (we, e) = lon.iter().fold((f64::MAX, f64::MIN), |(a, b), &v| {
+        (a.min(v as f64), b.max(v as f64))
+    });
+    let p = Product::open(run, "timeseries").unwrap();
+    let got = sbas::plot::locate::lalo_window(run, &p, (s_, n, we, e)).unwrap();
+    // The box of the window's corners covers the window, and not much more than it.
+    assert!(
+        got.y0 <= 10 && got.y1 >= 21 && got.x0 <= 12 && got.x1 >= 31,
+        "{got:?}"
+    );
+    assert!(got.rows() < 30 && got.cols() < 40, "{got:?}");
+    let err = sbas::plot::locate::lalo_window(run, &p, (10.0, 11.0, 20.0, 21.0)).unwrap_err();
+    assert!(err.to_string().contains("no pixel"), "{err}");
+}
+
+#[test]
+fn large_layers_are_subsampled_for_display() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (h, w) = (4100, 30);
+    let v: Vec<f32> = (0..h * w).map(|i| (i / w) as f32).collect();
+    let spec = ProductSpec {
+        stem: "tall".into(),
+        file_type: "dem".into(),
+        length: h,
+        width: w,
+        dates: vec![],
+        bperp: vec![],
+        datasets: vec![DatasetSpec::map("dem", "m", "row number")],
+        attrs: Attributes::new(),
+    };
+    let mut wr = ProductWriter::create(tmp.path(), OutputFormat::Zarr, spec).unwrap();
+    wr.write("dem", Window::full(h, w), &v).unwrap();
+    wr.finish().unwrap();
+    let layer = sbas::plot::layer::Layer::open(tmp.path(), "tall", false).unwrap();
+    let full = Window::full(h, w);
+    let step = sbas::plot::layer::display_step(&full);
+    assert_eq!(step, 3);
+    let (vals, rows, cols) = layer.read_subsampled(None, full, step).unwrap();
+    assert_eq!((rows, cols), (1367, 10));
+    assert_eq!(vals[5 * cols + 4], 15.0);
+    assert_eq!(vals[(rows - 1) * cols], 4098.0);
+    let (c, l) = render_view(
+        tmp.path(),
+        &ViewOptions {
+            layer: "tall".into(),
+            ..ViewOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!((l.map_h, l.map_w, l.zoom), (1367, 10, 1));
+    assert!(c.height() > 1367);
 }

@@ -123,7 +123,11 @@ impl Layer {
             .next()
             .unwrap_or(stem)
             .trim_start_matches("geo_");
-        if self.dataset == base || self.dataset == stem {
+        let base_series = base.split('_').next().unwrap_or(base);
+        if self.dataset == base
+            || self.dataset == base_series
+            || self.product.dataset_names().len() == 1
+        {
             stem.to_string()
         } else {
             format!("{stem}: {}", self.dataset)

@@ -103,53 +103,57 @@ pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
         MIN_MAP_SIDE.div_ceil(side)
     };
     let (map_w, map_h) = (fig.cols * zoom, fig.rows * zoom);
+    // Text and furniture grow with the picture so large maps stay readable.
+    let s = if map_w.max(map_h) > 1000 { 2 } else { 1 };
+    let (tick, bar_w, gap, line) = (TICK * s, BAR_W * s, BAR_GAP * s, LINE * s);
+    let title_scale = TITLE_SCALE + s - 1;
 
     let y_ticks = axis_ticks(&fig.y_axis, fig.rows, map_h);
     let x_ticks = axis_ticks(&fig.x_axis, fig.cols, map_w);
     let bar_ticks = nice_ticks(fig.vlim.0.min(fig.vlim.1), fig.vlim.0.max(fig.vlim.1), 6);
     let y_label_w = y_ticks
         .iter()
-        .map(|t| text_width(&t.1, 1))
+        .map(|t| text_width(&t.1, s))
         .max()
         .unwrap_or(0);
     let bar_label_w = bar_ticks
         .iter()
-        .map(|t| text_width(&t.1, 1))
+        .map(|t| text_width(&t.1, s))
         .max()
         .unwrap_or(0);
 
     let legend = legend_lines(fig);
-    let title_h = fig.title.len() * (GLYPH * TITLE_SCALE + 6);
-    let map_x = PAD + GLYPH + 6 + y_label_w + TICK + 2;
-    let map_y = PAD + title_h + 10 + LINE; // room for the unit above the bar
-    let bar_x = map_x + map_w + BAR_GAP;
-    let right = bar_x + BAR_W + TICK + 2 + bar_label_w.max(text_width(&fig.unit, 1) / 2) + PAD;
-    let legend_y = map_y + map_h + TICK + 2 + LINE + LINE + 6;
+    let title_h = fig.title.len() * (GLYPH * title_scale + 6);
+    let map_x = PAD + GLYPH * s + 6 + y_label_w + tick + 2;
+    let map_y = PAD + title_h + 10 + line; // room for the unit above the bar
+    let bar_x = map_x + map_w + gap;
+    let right = bar_x + bar_w + tick + 2 + bar_label_w.max(text_width(&fig.unit, s) / 2) + PAD;
+    let legend_y = map_y + map_h + tick + 2 + line + line + 6;
     let width = right
         .max(
             fig.title
                 .iter()
-                .map(|t| 2 * PAD + text_width(t, TITLE_SCALE))
+                .map(|t| 2 * PAD + text_width(t, title_scale))
                 .max()
                 .unwrap_or(0),
         )
         .max(
             legend
                 .iter()
-                .map(|l| 2 * PAD + 20 + text_width(&l.1, 1))
+                .map(|l| 2 * PAD + 20 * s + text_width(&l.1, s))
                 .max()
                 .unwrap_or(0),
         )
-        .max(bar_x + text_width(&fig.unit, 1) + PAD);
-    let height = legend_y + legend.len() * (LINE + 2) + PAD;
+        .max(bar_x + text_width(&fig.unit, s) + PAD);
+    let height = legend_y + legend.len() * (line + 2) + PAD;
     let mut c = Canvas::new(width, height);
 
     for (k, t) in fig.title.iter().enumerate() {
         c.text(
             PAD as i64,
-            (PAD + k * (GLYPH * TITLE_SCALE + 6)) as i64,
+            (PAD + k * (GLYPH * title_scale + 6)) as i64,
             t,
-            TITLE_SCALE,
+            title_scale,
             BLACK,
         );
     }
@@ -166,30 +170,30 @@ pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
     // Axes.
     for (pos, label) in &y_ticks {
         let y = map_y as i64 + *pos as i64;
-        c.fill_rect((map_x - 1 - TICK) as i64, y, TICK as i64, 1, BLACK);
-        let x = map_x as i64 - 1 - TICK as i64 - 2 - text_width(label, 1) as i64;
-        c.text(x, y - (GLYPH / 2) as i64, label, 1, BLACK);
+        c.fill_rect((map_x - 1 - tick) as i64, y, tick as i64, s as i64, BLACK);
+        let x = map_x as i64 - 1 - tick as i64 - 2 - text_width(label, s) as i64;
+        c.text(x, y - (GLYPH * s / 2) as i64, label, s, BLACK);
     }
     for (pos, label) in &x_ticks {
         let x = map_x as i64 + *pos as i64;
-        c.fill_rect(x, (map_y + map_h + 1) as i64, 1, TICK as i64, BLACK);
-        let tx = x - (text_width(label, 1) / 2) as i64;
-        c.text(tx, (map_y + map_h + TICK + 3) as i64, label, 1, BLACK);
+        c.fill_rect(x, (map_y + map_h + 1) as i64, s as i64, tick as i64, BLACK);
+        let tx = x - (text_width(label, s) / 2) as i64;
+        c.text(tx, (map_y + map_h + tick + 3) as i64, label, s, BLACK);
     }
     let xl = &fig.x_axis.label;
     c.text(
-        (map_x + map_w / 2) as i64 - (text_width(xl, 1) / 2) as i64,
-        (map_y + map_h + TICK + 3 + LINE) as i64,
+        (map_x + map_w / 2) as i64 - (text_width(xl, s) / 2) as i64,
+        (map_y + map_h + tick + 3 + line) as i64,
         xl,
-        1,
+        s,
         BLACK,
     );
     let yl = &fig.y_axis.label;
     c.text_up(
         PAD as i64,
-        (map_y + map_h / 2 + text_width(yl, 1) / 2) as i64,
+        (map_y + map_h / 2 + text_width(yl, s) / 2) as i64,
         yl,
-        1,
+        s,
         BLACK,
     );
 
@@ -199,39 +203,39 @@ pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
     for j in 0..bar_h {
         let t = 1.0 - j as f64 / (bar_h - 1) as f64;
         let col = fig.colormap.at(t);
-        c.fill_rect(bar_x as i64, (map_y + j) as i64, BAR_W as i64, 1, col);
+        c.fill_rect(bar_x as i64, (map_y + j) as i64, bar_w as i64, 1, col);
     }
     c.stroke_rect(
         bar_x as i64 - 1,
         map_y as i64 - 1,
-        BAR_W as i64 + 2,
+        bar_w as i64 + 2,
         bar_h as i64 + 2,
         BLACK,
     );
     if hi > lo {
         for (v, label) in &bar_ticks {
             let y = map_y as i64 + ((hi - v) / (hi - lo) * (bar_h - 1) as f64).round() as i64;
-            c.fill_rect((bar_x + BAR_W + 1) as i64, y, TICK as i64, 1, BLACK);
+            c.fill_rect((bar_x + bar_w + 1) as i64, y, tick as i64, s as i64, BLACK);
             c.text(
-                (bar_x + BAR_W + TICK + 3) as i64,
-                y - (GLYPH / 2) as i64,
+                (bar_x + bar_w + tick + 3) as i64,
+                y - (GLYPH * s / 2) as i64,
                 label,
-                1,
+                s,
                 BLACK,
             );
         }
     }
     c.text(
         bar_x as i64,
-        (map_y - 6 - GLYPH) as i64,
+        (map_y - 6 - GLYPH * s) as i64,
         &fig.unit,
-        1,
+        s,
         BLACK,
     );
 
     // Reference point: a black square with a thin white rim so it shows on dark colours too.
     if let Some(r) = &fig.reference {
-        let side = (zoom as i64).max(9) | 1;
+        let side = (zoom as i64).max(9 * s as i64) | 1;
         let cx = map_x as i64 + ((r.col + 0.5) * zoom as f64).floor() as i64;
         let cy = map_y as i64 + ((r.row + 0.5) * zoom as f64).floor() as i64;
         let h = side / 2;
@@ -239,17 +243,18 @@ pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
         c.fill_rect(cx - h, cy - h, side, side, BLACK);
     }
 
+    let si = s as i64;
     for (k, (swatch, text)) in legend.iter().enumerate() {
-        let y = (legend_y + k * (LINE + 2)) as i64;
+        let y = (legend_y + k * (line + 2)) as i64;
         match swatch {
-            Swatch::Reference => c.fill_rect(PAD as i64 + 2, y, 7, 7, BLACK),
+            Swatch::Reference => c.fill_rect(PAD as i64 + 2, y, 7 * si, 7 * si, BLACK),
             Swatch::Fill(col) => {
-                c.fill_rect(PAD as i64, y - 1, 11, 10, *col);
-                c.stroke_rect(PAD as i64, y - 1, 11, 10, BLACK);
+                c.fill_rect(PAD as i64, y - 1, 11 * si, 10 * si, *col);
+                c.stroke_rect(PAD as i64, y - 1, 11 * si, 10 * si, BLACK);
             }
             Swatch::None => {}
         }
-        c.text(PAD as i64 + 20, y, text, 1, BLACK);
+        c.text(PAD as i64 + 20 * si, y, text, s, BLACK);
     }
 
     let layout = MapLayout {
@@ -260,7 +265,7 @@ pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
         map_h,
         bar_x,
         bar_y: map_y,
-        bar_w: BAR_W,
+        bar_w,
         bar_h,
         title_y: PAD,
     };
@@ -279,17 +284,11 @@ fn legend_lines(fig: &MapFigure) -> Vec<(Swatch, String)> {
         lines.push((Swatch::Reference, r.label.clone()));
     }
     if let Some(m) = fig.masked {
-        if m.iter().any(|&b| b) {
+        if m.iter().zip(fig.values).any(|(&b, v)| b && !v.is_nan()) {
             lines.push((Swatch::Fill(WHITE), fig.mask_label.clone()));
         }
     }
-    let masked = |i: usize| fig.masked.is_some_and(|m| m[i]);
-    if fig
-        .values
-        .iter()
-        .enumerate()
-        .any(|(i, v)| v.is_nan() && !masked(i))
-    {
+    if fig.values.iter().any(|v| v.is_nan()) {
         lines.push((Swatch::Fill(NO_DATA), "no data".to_string()));
     }
     for n in &fig.notes {
@@ -321,10 +320,11 @@ fn draw_raster(c: &mut Canvas, fig: &MapFigure, x0: usize, y0: usize, zoom: usiz
         for col in 0..fig.cols {
             let i = r * fig.cols + col;
             let v = fig.values[i];
-            let colour = if fig.masked.is_some_and(|m| m[i]) {
-                WHITE
-            } else if v.is_nan() {
+            // No data wins over the mask: white means "has data, masked out".
+            let colour = if v.is_nan() {
                 NO_DATA
+            } else if fig.masked.is_some_and(|m| m[i]) {
+                WHITE
             } else {
                 let t = if span > 0.0 {
                     (v as f64 - lo) / span

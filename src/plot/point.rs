@@ -91,6 +91,19 @@ pub fn read_point_series(
             p.path().display()
         );
     }
+    let a = p.attrs();
+    let ref_yx = match (a.get_f64_opt("REF_Y"), a.get_f64_opt("REF_X")) {
+        (Some(ry), Some(rx)) if ry >= 0.0 && rx >= 0.0 => Some((ry as usize, rx as usize)),
+        _ => None,
+    };
+    // The inversion leaves pixels it could not solve at zero on every date; only the reference
+    // point is legitimately zero throughout.
+    if raw.iter().all(|v| *v == 0.0) && ref_yx != Some((y, x)) {
+        bail!(
+            "pixel y={y}, x={x} has no data (zero at every date) in {}: it was not inverted (too few valid interferograms there)",
+            p.path().display()
+        );
+    }
     let unit = layer.unit();
     let mm = display_unit(&unit, "timeseries", Some("mm"))
         .with_context(|| format!("unit of {}", p.path().display()))?;
@@ -116,11 +129,6 @@ pub fn read_point_series(
             .get("REF_DATE")
             .and_then(|d| Date::parse(d).ok())
             .unwrap_or(dates[0]),
-    };
-    let a = p.attrs();
-    let ref_yx = match (a.get_f64_opt("REF_Y"), a.get_f64_opt("REF_X")) {
-        (Some(ry), Some(rx)) if ry >= 0.0 && rx >= 0.0 => Some((ry as usize, rx as usize)),
-        _ => None,
     };
     let masked = match Product::open(dir, "maskTempCoh") {
         Ok(m) if m.length() == p.length() && m.width() == p.width() => {

@@ -162,7 +162,11 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, Ma
             iso(dates[k]),
             iso(since)
         ));
-    } else if let (Some(a), Some(b)) = (attrs.get("START_DATE"), attrs.get("END_DATE")) {
+    } else if let (Some(a), Some(b), false) = (
+        attrs.get("START_DATE"),
+        attrs.get("END_DATE"),
+        file_type == "geometry",
+    ) {
         if let (Ok(a), Ok(b)) = (Date::parse(a), Date::parse(b)) {
             title.push(format!("from {} to {}", iso(a), iso(b)));
         }
@@ -229,7 +233,9 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, Ma
         notes.push("black: 0 (masked out), white: 1 (kept)".to_string());
     }
     if step > 1 {
-        notes.push(format!("every {step}th pixel shown"));
+        notes.push(format!(
+            "1 row and column in {step} shown (sub-sampled for display)"
+        ));
     }
     let unit_text = if shown.unit == "1" {
         String::new()
@@ -294,6 +300,9 @@ impl Kind {
             Kind::Mask
         } else if dataset.to_lowercase().contains("coh") {
             Kind::Coherence
+        } else if dataset.ends_with("Std") {
+            // Uncertainties are positive and not relative to the reference point.
+            Kind::Other
         } else if matches!(dataset, "timeseries" | "velocity")
             || (matches!(base, "m" | "cm" | "mm" | "radian")
                 && matches!(file_type, "timeseries" | "velocity" | ""))
