@@ -7,6 +7,7 @@
 pub mod linalg;
 pub mod meta;
 pub mod network;
+pub mod network_edit;
 pub mod window;
 
 pub mod assess;

@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 
 use crate::invert::{InversionConfig, Inverter, ObsMask, WeightFunc};
 use crate::meta::{phase_to_range, Attributes};
+use crate::network_edit::{self, EditedStack, NetworkEdit};
 use crate::pipeline::{run_inversion, PassStats};
 use crate::plan::{format_size, ChunkPlan, PixelCost};
 use crate::progress::{Progress, ProgressMode};
@@ -35,6 +36,8 @@ pub struct InvertOptions {
     pub restart: bool,
     /// Metadata that override the stack's (MintPy key names, e.g. `WAVELENGTH`, `NCORRLOOKS`).
     pub meta: Vec<(String, String)>,
+    /// Interferograms to leave out (MintPy modify_network); the default keeps all.
+    pub network: NetworkEdit,
 }
 
 impl Default for InvertOptions {
@@ -49,6 +52,7 @@ impl Default for InvertOptions {
             progress: ProgressMode::Auto,
             restart: false,
             meta: Vec::new(),
+            network: NetworkEdit::default(),
         }
     }
 }
@@ -97,7 +101,12 @@ pub fn invert_stack(
 ) -> anyhow::Result<InvertReport> {
     let start = Instant::now();
     let source = open_stack(stack).with_context(|| format!("opening stack {}", stack.display()))?;
-    invert_source(source.as_ref(), stack, out_dir, opts, start)
+    if opts.network.is_noop() {
+        return invert_source(source.as_ref(), stack, out_dir, opts, start);
+    }
+    let dropped = network_edit::resolve(source.as_ref(), &opts.network, opts.max_memory)?;
+    let edited = EditedStack::new(source.as_ref(), &dropped)?;
+    invert_source(&edited, stack, out_dir, opts, start)
 }
 
 /// The settings that change a run's outputs, as recorded in its manifest.
@@ -130,6 +139,9 @@ fn settings(opts: &InvertOptions) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = v.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     for (k, val) in &opts.meta {
         v.push((format!("meta {k}"), val.clone()));
+    }
+    for (k, val) in opts.network.describe() {
+        v.push((format!("network {k}"), val));
     }
     v
 }
