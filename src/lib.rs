@@ -22,4 +22,5 @@ pub mod progress;
 pub mod resume;
 pub mod source;
 pub mod survey;
+pub mod template;
 pub mod workflow;

@@ -40,6 +40,9 @@ pub struct NetworkEdit {
     pub keep_min_span_tree: bool,
     /// With `min_coherence`: average over this window only (`aoiYX`); the whole image if `None`.
     pub aoi: Option<Window>,
+    /// With `min_coherence`: leave water out of the average where the stack has a water mask
+    /// (MintPy's `maskFile = waterMask.h5`, the default).
+    pub water_mask: bool,
 }
 
 impl Default for NetworkEdit {
@@ -56,6 +59,7 @@ impl Default for NetworkEdit {
             min_coherence: None,
             keep_min_span_tree: true,
             aoi: None,
+            water_mask: true,
         }
     }
 }
@@ -122,6 +126,9 @@ impl NetworkEdit {
                 "keep-min-span-tree".into(),
                 self.keep_min_span_tree.to_string(),
             ));
+            if !self.water_mask {
+                v.push(("coherence-water-mask".into(), "no".into()));
+            }
             if let Some(w) = self.aoi {
                 v.push((
                     "coherence-aoi".into(),
@@ -241,6 +248,7 @@ fn round4(v: f64) -> f32 {
 pub fn mean_coherence(
     source: &dyn StackSource,
     aoi: Option<Window>,
+    use_water_mask: bool,
     strip_rows: usize,
 ) -> anyhow::Result<Vec<f32>> {
     let info = source.info();
@@ -281,7 +289,11 @@ pub fn mean_coherence(
         let px = win.pixels();
         buf.resize(m * px, 0.0);
         source.read_stack(StackLayer::Coherence, &win, &mut buf)?;
-        let land = water_mask(info, source, &win, &mut water, &mut lat)?;
+        let land = if use_water_mask {
+            water_mask(info, source, &win, &mut water, &mut lat)?
+        } else {
+            None
+        };
         for (i, plane) in buf.chunks_exact(px).enumerate() {
             for (k, &c) in plane.iter().enumerate() {
                 if c == 0.0 || c.is_nan() || land.is_some_and(|l| !l[k]) {
@@ -348,7 +360,7 @@ pub fn resolve(
         Some(_) => {
             let row_bytes = (net.num_pairs() * info.width * 4 * 2).max(1) as u64;
             let rows = (max_memory / row_bytes).max(1) as usize;
-            Some(mean_coherence(source, edit.aoi, rows)?)
+            Some(mean_coherence(source, edit.aoi, edit.water_mask, rows)?)
         }
         None => None,
     };

@@ -12,7 +12,7 @@ use crate::network_edit::{self, EditedStack, NetworkEdit};
 use crate::pipeline::{run_inversion, PassStats};
 use crate::plan::{format_size, ChunkPlan, PixelCost};
 use crate::progress::{Progress, ProgressMode};
-use crate::resume::{fingerprint, FixedChoices, Opened, RunIdentity, RunState};
+use crate::resume::{changes_since, fingerprint, FixedChoices, Opened, RunIdentity, RunState};
 use crate::sink::{
     create_sink, staging_dir, store_path, write_hdf5_from_staging, OutputFormat, OutputSpec,
 };
@@ -38,6 +38,9 @@ pub struct InvertOptions {
     pub meta: Vec<(String, String)>,
     /// Interferograms to leave out (MintPy modify_network); the default keeps all.
     pub network: NetworkEdit,
+    /// Start over (instead of refusing) when the run folder holds a run of other inputs or
+    /// settings: MintPy's update mode, used by `sbas run`.
+    pub restart_if_changed: bool,
 }
 
 impl Default for InvertOptions {
@@ -53,6 +56,7 @@ impl Default for InvertOptions {
             restart: false,
             meta: Vec::new(),
             network: NetworkEdit::default(),
+            restart_if_changed: false,
         }
     }
 }
@@ -229,8 +233,20 @@ pub fn invert_source(
         )
     };
 
+    let mut restart = opts.restart;
+    if opts.restart_if_changed && !restart {
+        let changes = changes_since(out_dir, &identity);
+        if !changes.is_empty() {
+            say(format!(
+                "the inputs or settings changed since the last inversion in {}; inverting again:\n  {}",
+                out_dir.display(),
+                changes.join("\n  ")
+            ));
+            restart = true;
+        }
+    }
     let (mut state, plan, reference) =
-        match RunState::open(out_dir, &identity, opts.restart, &OUTPUT_NAMES)? {
+        match RunState::open(out_dir, &identity, restart, &OUTPUT_NAMES)? {
             Opened::Fresh(lock) => {
                 let plan = ChunkPlan::new(
                     info.length,

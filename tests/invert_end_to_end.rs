@@ -32,6 +32,7 @@ fn options(
         progress: ProgressMode::Quiet,
         restart: false,
         meta: Vec::new(),
+        ..InvertOptions::default()
     }
 }
 

@@ -230,6 +230,7 @@ impl InvertArgs {
                 .map(|kv| parse_meta(kv))
                 .collect::<anyhow::Result<_>>()?,
             network: self.network_edit()?,
+            restart_if_changed: false,
         })
     }
 
