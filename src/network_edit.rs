@@ -150,7 +150,12 @@ pub fn pairs_to_drop(
 ) -> anyhow::Result<Vec<usize>> {
     let m = net.num_pairs();
     let mut drop = vec![false; m];
-    let dates = |i: usize| (net.dates[net.pairs[i].first], net.dates[net.pairs[i].second]);
+    let dates = |i: usize| {
+        (
+            net.dates[net.pairs[i].first],
+            net.dates[net.pairs[i].second],
+        )
+    };
     for (i, flag) in drop.iter_mut().enumerate() {
         let (d1, d2) = dates(i);
         let days = d1.days_until(d2) as f64;
@@ -256,11 +261,7 @@ pub fn mean_coherence(
         bail!("the coherence-based network edit needs coherence files, and the stack has none");
     }
     let area = aoi.unwrap_or(Window::full(info.length, info.width));
-    if area.y0 >= area.y1
-        || area.x0 >= area.x1
-        || area.y1 > info.length
-        || area.x1 > info.width
-    {
+    if area.y0 >= area.y1 || area.x0 >= area.x1 || area.y1 > info.length || area.x1 > info.width {
         bail!(
             "coherence area rows {}..{} cols {}..{} is empty or outside the {} x {} image",
             area.y0,
@@ -353,6 +354,7 @@ pub fn resolve(
     source: &dyn StackSource,
     edit: &NetworkEdit,
     max_memory: u64,
+    quiet: bool,
 ) -> anyhow::Result<Vec<usize>> {
     let info = source.info();
     let net = &info.network;
@@ -375,7 +377,12 @@ pub fn resolve(
         }
         seen
     };
-    eprintln!(
+    let say = |line: String| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    };
+    say(format!(
         "network edit: dropping {} of {} interferograms{}",
         dropped.len(),
         net.num_pairs(),
@@ -391,17 +398,17 @@ pub fn resolve(
                     .join(", ")
             )
         }
-    );
+    ));
     let lost: Vec<String> = (0..net.num_dates())
         .filter(|&d| !kept_dates[d])
         .map(|d| net.dates[d].to_string())
         .collect();
     if !lost.is_empty() {
-        eprintln!(
+        say(format!(
             "network edit: {} acquisition(s) left without interferograms are removed: {}",
             lost.len(),
             lost.join(", ")
-        );
+        ));
     }
     Ok(dropped)
 }
@@ -422,7 +429,12 @@ impl<'a> EditedStack<'a> {
             .collect();
         let pairs: Vec<(Date, Date)> = keep
             .iter()
-            .map(|&i| (all.dates[all.pairs[i].first], all.dates[all.pairs[i].second]))
+            .map(|&i| {
+                (
+                    all.dates[all.pairs[i].first],
+                    all.dates[all.pairs[i].second],
+                )
+            })
             .collect();
         let bperp: Vec<f32> = keep.iter().map(|&i| all.pair_bperp[i]).collect();
         let network = Network::new(&pairs, &bperp).context("the edited network")?;
@@ -496,7 +508,11 @@ pub fn parse_date12(text: &str) -> anyhow::Result<(Date, Date)> {
 /// (`2,5:7` gives 2, 5, 6, 7), sorted and unique.
 pub fn parse_index_list(text: &str) -> anyhow::Result<Vec<usize>> {
     let mut out = Vec::new();
-    for item in text.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()) {
+    for item in text
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let mut ends: Vec<usize> = item
             .split(':')
             .map(|s| {

@@ -372,6 +372,17 @@ fn differences(m: &Value, identity: &RunIdentity) -> Vec<String> {
             out.push(format!("{k}: was {old}, now {v}"));
         }
     }
+    // Settings recorded then but not given now (e.g. a network edit or --meta dropped).
+    if let Some(old) = m["settings"].as_object() {
+        for (k, v) in old {
+            if !identity.settings.iter().any(|(n, _)| n == k) {
+                out.push(format!(
+                    "{k}: was {}, now (unset)",
+                    v.as_str().unwrap_or("?")
+                ));
+            }
+        }
+    }
     let old: Vec<(String, u64, String)> = m["inputs"]
         .as_array()
         .map(|a| {

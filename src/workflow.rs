@@ -108,7 +108,12 @@ pub fn invert_stack(
     if opts.network.is_noop() {
         return invert_source(source.as_ref(), stack, out_dir, opts, start);
     }
-    let dropped = network_edit::resolve(source.as_ref(), &opts.network, opts.max_memory)?;
+    let dropped = network_edit::resolve(
+        source.as_ref(),
+        &opts.network,
+        opts.max_memory,
+        opts.progress == ProgressMode::Quiet,
+    )?;
     let edited = EditedStack::new(source.as_ref(), &dropped)?;
     invert_source(&edited, stack, out_dir, opts, start)
 }

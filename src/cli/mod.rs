@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 pub mod demo;
 pub mod info;
 pub mod invert;
+pub mod run;
 pub mod simulate;
 
 /// InSAR small-baseline time-series analysis.
@@ -27,6 +28,8 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Write a synthetic ISCE2 topsStack tree with ground truth.
     Simulate(simulate::SimulateArgs),
+    /// Run MintPy's smallbaselineApp workflow from a MintPy template.
+    Run(run::RunArgs),
 }
 
 /// `errno` of a full disk on Linux.
@@ -40,6 +43,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Info(args) => info::run(&args),
+        Command::Run(args) => run::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -322,9 +322,7 @@ impl RunConfig {
             None
         };
         let residual_rms = RmsSettings {
-            mask_file: t
-                .get_set("mintpy.residualRMS.maskFile")
-                .map(str::to_string),
+            mask_file: t.get_set("mintpy.residualRMS.maskFile").map(str::to_string),
             deramp: t.get_set("mintpy.residualRMS.deramp").map(str::to_string),
             cutoff: num(t, "mintpy.residualRMS.cutoff")?.unwrap_or(3.0),
         };
@@ -386,9 +384,10 @@ impl RunConfig {
             let fill = t.get("mintpy.geocode.fillValue").unwrap_or("np.nan");
             let fill_value = match fill.to_ascii_lowercase().as_str() {
                 "np.nan" | "nan" => f32::NAN,
-                other => other.parse().ok().with_context(|| {
-                    format!("mintpy.geocode.fillValue = {fill}: not a number")
-                })?,
+                other => other
+                    .parse()
+                    .ok()
+                    .with_context(|| format!("mintpy.geocode.fillValue = {fill}: not a number"))?,
             };
             Some(GeocodeSettings {
                 snwe,
@@ -435,9 +434,9 @@ fn inversion_config(t: &Template) -> anyhow::Result<InversionConfig> {
         "fim" => WeightFunc::Fim,
         "coh" => WeightFunc::Coh,
         "no" | "sbas" => WeightFunc::No,
-        other => bail!(
-            "mintpy.networkInversion.weightFunc = {other}: expected var, fim, coh or no"
-        ),
+        other => {
+            bail!("mintpy.networkInversion.weightFunc = {other}: expected var, fim, coh or no")
+        }
     };
     let threshold = num::<f32>(t, "mintpy.networkInversion.maskThreshold")?.unwrap_or(0.4);
     let mask = match t.get("mintpy.networkInversion.maskDataset").unwrap_or("no") {
@@ -455,8 +454,7 @@ fn inversion_config(t: &Template) -> anyhow::Result<InversionConfig> {
              phase velocity only (MintPy's default); remove the key or set it to yes"
         );
     }
-    let min_redundancy: f32 =
-        num(t, "mintpy.networkInversion.minRedundancy")?.unwrap_or(1.0);
+    let min_redundancy: f32 = num(t, "mintpy.networkInversion.minRedundancy")?.unwrap_or(1.0);
     if !(min_redundancy >= 0.0) {
         bail!("mintpy.networkInversion.minRedundancy must be >= 0");
     }

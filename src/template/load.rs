@@ -11,8 +11,14 @@ use super::Template;
 /// The file each load key must name, relative to the topsStack root, as the reader reads it.
 /// `*` in a template glob stands for any text within one path component.
 const ISCE_LAYOUT: &[(&str, &str)] = &[
-    ("mintpy.load.unwFile", "merged/interferograms/*/filt_fine.unw"),
-    ("mintpy.load.corFile", "merged/interferograms/*/filt_fine.cor"),
+    (
+        "mintpy.load.unwFile",
+        "merged/interferograms/*/filt_fine.unw",
+    ),
+    (
+        "mintpy.load.corFile",
+        "merged/interferograms/*/filt_fine.cor",
+    ),
     (
         "mintpy.load.connCompFile",
         "merged/interferograms/*/filt_fine.unw.conncomp",
@@ -176,11 +182,13 @@ mod tests {
 
     #[test]
     fn derives_the_project_root() {
-        let tpl = t("mintpy.load.unwFile = ../merged/interferograms/*/filt*.unw\n\
+        let tpl = t(
+            "mintpy.load.unwFile = ../merged/interferograms/*/filt*.unw\n\
                      mintpy.load.corFile = ../merged/interferograms/*/filt*.cor\n\
                      mintpy.load.demFile = ../merged/geom_reference/hgt.rdr\n\
                      mintpy.load.baselineDir = ../baselines\n\
-                     mintpy.load.metaFile = ../reference/IW*.xml\n");
+                     mintpy.load.metaFile = ../reference/IW*.xml\n",
+        );
         let p = stack_path(&tpl, Path::new("/w/mintpy"), None).unwrap();
         assert_eq!(p, Path::new("/w/mintpy/.."));
         let tpl = t("mintpy.load.unwFile = /data/proj/merged/interferograms/*/filt_fine.unw\n");
@@ -195,8 +203,10 @@ mod tests {
         let tpl = t("mintpy.load.unwFile = ../ifgs/*/unw_phase.tif\n");
         let e = stack_path(&tpl, Path::new("/w"), None).unwrap_err();
         assert!(format!("{e:#}").contains("topsStack layout"));
-        let tpl = t("mintpy.load.unwFile = /a/merged/interferograms/*/filt_fine.unw\n\
-                     mintpy.load.demFile = /b/merged/geom_reference/hgt.rdr\n");
+        let tpl = t(
+            "mintpy.load.unwFile = /a/merged/interferograms/*/filt_fine.unw\n\
+                     mintpy.load.demFile = /b/merged/geom_reference/hgt.rdr\n",
+        );
         assert!(stack_path(&tpl, Path::new("/w"), None).is_err());
         let tpl = t("mintpy.load.processor = gamma\n");
         assert!(stack_path(&tpl, Path::new("/w"), None).is_err());

@@ -274,8 +274,10 @@ mod tests {
                 ),
             ]
         );
-        let c = cfg("mintpy.troposphericDelay.method = gacos\nmintpy.topographicResidual = no\n\
-                     mintpy.ionosphericDelay.method = split_spectrum\n");
+        let c = cfg(
+            "mintpy.troposphericDelay.method = gacos\nmintpy.topographicResidual = no\n\
+                     mintpy.ionosphericDelay.method = split_spectrum\n",
+        );
         assert_eq!(
             final_timeseries(&c, Some("Envisat")),
             "timeseries_LOD_ion_GACOS"
