@@ -18,6 +18,7 @@ pub mod sink;
 
 pub mod pipeline;
 pub mod plan;
+pub mod product;
 pub mod progress;
 pub mod resume;
 pub mod source;

@@ -11,6 +11,7 @@ use crate::meta::{phase_to_range, Attributes};
 use crate::network_edit::{self, EditedStack, NetworkEdit};
 use crate::pipeline::{run_inversion, PassStats};
 use crate::plan::{format_size, ChunkPlan, PixelCost};
+use crate::product::{write_geometry, Product, GEOMETRY_STEM};
 use crate::progress::{Progress, ProgressMode};
 use crate::resume::{changes_since, fingerprint, FixedChoices, Opened, RunIdentity, RunState};
 use crate::sink::{
@@ -358,10 +359,20 @@ pub fn invert_source(
             std::fs::remove_dir_all(&staging)
                 .with_context(|| format!("removing {}", staging.display()))?;
         }
-        let outputs = match opts.format {
+        let mut outputs = match opts.format {
             OutputFormat::Zarr => vec![store_path(out_dir)],
             OutputFormat::Hdf5 => OUTPUT_NAMES[1..].iter().map(|f| out_dir.join(f)).collect(),
         };
+        // Runs finished before the geometry was kept get it now.
+        if !Product::exists(out_dir, GEOMETRY_STEM) {
+            outputs.extend(write_geometry(
+                source,
+                out_dir,
+                opts.format,
+                &spec.attrs,
+                plan.rows_per_chunk,
+            )?);
+        }
         return Ok(report(
             PassStats::default(),
             outputs,
@@ -408,6 +419,13 @@ pub fn invert_source(
         outputs =
             write_hdf5_from_staging(&spec, &plan.chunks).context("writing the HDF5 outputs")?;
     }
+    outputs.extend(write_geometry(
+        source,
+        out_dir,
+        opts.format,
+        &spec.attrs,
+        plan.rows_per_chunk,
+    )?);
     state.mark_complete(&identity)?;
     if opts.format == OutputFormat::Hdf5 {
         std::fs::remove_dir_all(&staging)

@@ -6,6 +6,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use crate::assess::results_checksum;
+use crate::product::Product;
 use crate::resume::summarize;
 use crate::sink::{staging_dir, RunResults};
 
@@ -103,5 +104,70 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
             }
         }
     }
+    list_products(dir);
     Ok(())
+}
+
+/// Products of the run folder and its `inputs/` and `geo/` subfolders, by stem.
+fn product_stems(dir: &std::path::Path) -> Vec<String> {
+    let mut stems = Vec::new();
+    for sub in ["", "inputs", "geo"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            let stem = [".h5.part", ".h5", ".zarr"]
+                .iter()
+                .find_map(|ext| name.strip_suffix(ext));
+            if let Some(stem) = stem {
+                if stem == "sbas" {
+                    continue;
+                }
+                let full = if sub.is_empty() {
+                    stem.to_string()
+                } else {
+                    format!("{sub}/{stem}")
+                };
+                if !stems.contains(&full) {
+                    stems.push(full);
+                }
+            }
+        }
+    }
+    stems.sort();
+    stems
+}
+
+/// Prints one line per product: its type, datasets, size and whether it is finished.
+fn list_products(dir: &std::path::Path) {
+    let stems = product_stems(dir);
+    if stems.is_empty() {
+        return;
+    }
+    println!("products:");
+    for stem in stems {
+        match Product::open(dir, &stem) {
+            Ok(p) => {
+                let dates = if p.dates().is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} dates", p.dates().len())
+                };
+                println!(
+                    "  {stem}: {} [{}], {} x {}{dates}{}",
+                    p.attrs().get("FILE_TYPE").unwrap_or("?"),
+                    p.dataset_names().join(", "),
+                    p.length(),
+                    p.width(),
+                    if p.is_complete() {
+                        ""
+                    } else {
+                        ", NOT finished"
+                    }
+                );
+            }
+            Err(e) => println!("  {stem}: unreadable ({e:#})"),
+        }
+    }
 }

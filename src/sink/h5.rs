@@ -57,7 +57,7 @@ fn create_part(dir: &Path, name: &str) -> anyhow::Result<(File, PathBuf, PathBuf
 }
 
 /// Writes root attributes as scalar variable-length UTF-8 strings, as h5py writes Python `str`.
-fn write_attrs(loc: &Location, attrs: &Attributes, path: &Path) -> anyhow::Result<()> {
+pub(crate) fn write_attrs(loc: &Location, attrs: &Attributes, path: &Path) -> anyhow::Result<()> {
     for (key, value) in attrs.iter() {
         let v = VarLenUnicode::from_str(value).map_err(|e| {
             anyhow::anyhow!(

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use crate::invert::ChunkOut;
 use crate::meta::{Attributes, Date};
 
-mod h5;
+pub(crate) mod h5;
 mod layout;
-mod results;
+pub(crate) mod results;
 mod staging;
-mod zarr;
+pub(crate) mod zarr;
 
 pub use h5::Hdf5Sink;
 pub use results::{RunResults, LAYER_NAMES};

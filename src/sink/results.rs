@@ -290,7 +290,7 @@ fn open_h5_dataset(dir: &Path, file: &str, dataset: &str) -> anyhow::Result<(Pat
 
 /// Reads every root attribute as text, whatever type it was stored with (MintPy writes strings,
 /// but some of its writers store numbers).
-fn read_h5_attrs(file: &File, path: &Path) -> anyhow::Result<Attributes> {
+pub(crate) fn read_h5_attrs(file: &File, path: &Path) -> anyhow::Result<Attributes> {
     let mut attrs = Attributes::new();
     let names = file
         .attr_names()

@@ -36,10 +36,10 @@ const ZSTD_LEVEL: i32 = 3;
 
 /// Fill of the `date` coordinate: numpy's NaT, never a real date (0 would be 1970-01-01, which
 /// xarray could mask as missing).
-const DATE_FILL: i64 = i64::MIN;
+pub(crate) const DATE_FILL: i64 = i64::MIN;
 
 /// Fill of the `y`/`x` pixel-index coordinates: never a real index.
-const INDEX_FILL: i64 = -1;
+pub(crate) const INDEX_FILL: i64 = -1;
 
 type Store = FilesystemStore;
 
@@ -63,7 +63,7 @@ pub fn store_path(dir: &Path) -> PathBuf {
     dir.join(STORE_NAME)
 }
 
-fn zstd() -> Vec<Arc<dyn BytesToBytesCodecTraits>> {
+pub(crate) fn zstd() -> Vec<Arc<dyn BytesToBytesCodecTraits>> {
     vec![Arc::new(ZstdCodec::new(ZSTD_LEVEL, false))]
 }
 
@@ -337,7 +337,7 @@ fn build_arrays(
 
 /// Options of every stored array metadata: without zarrs' own `_zarrs` attribute, a nested
 /// dict that would make xarray's `to_netcdf` fail on the opened dataset.
-fn metadata_options() -> ArrayMetadataOptions {
+pub(crate) fn metadata_options() -> ArrayMetadataOptions {
     ArrayMetadataOptions::default().with_include_zarrs_metadata(false)
 }
 

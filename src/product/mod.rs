@@ -1,0 +1,204 @@
+//! Products: every output beyond the inversion itself (corrected time series, DEM error,
+//! velocity, geocoded layers, the geometry a run used). One product is one MintPy file
+//! `RUN_DIR/STEM.h5` in MintPy's exact layout, or one Zarr store `RUN_DIR/STEM.zarr` holding the
+//! same datasets, so a product name means the same thing in either format.
+//!
+//! Products are written and read by windows, so post-processing streams row strips under the
+//! memory budget like the inversion does.
+
+use crate::meta::{Attributes, Date};
+
+mod geometry;
+mod reader;
+mod writer;
+
+pub use geometry::write_geometry;
+pub use reader::Product;
+pub use writer::ProductWriter;
+
+/// Stem of the geometry product a run writes next to its results (MintPy's
+/// `inputs/geometryRadar.h5`).
+pub const GEOMETRY_STEM: &str = "inputs/geometryRadar";
+
+/// One dataset of a product: float32, or a boolean mask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetSpec {
+    /// Dataset name (MintPy's: `timeseries`, `velocity`, `velocityStd`, `dem`, ...).
+    pub name: String,
+    /// One plane per date (`dates x rows x cols`) rather than one map (`rows x cols`).
+    pub per_date: bool,
+    /// Unit (`m`, `m/year`, `1`, `degree`, ...).
+    pub unit: String,
+    /// Human-readable description (stored in Zarr array attributes).
+    pub long_name: String,
+    /// Stored as booleans (written values: nonzero = true; read back as 0/1).
+    pub is_bool: bool,
+}
+
+impl DatasetSpec {
+    /// A float32 map (`rows x cols`).
+    pub fn map(name: &str, unit: &str, long_name: &str) -> DatasetSpec {
+        DatasetSpec {
+            name: name.to_string(),
+            per_date: false,
+            unit: unit.to_string(),
+            long_name: long_name.to_string(),
+            is_bool: false,
+        }
+    }
+
+    /// A float32 series (`dates x rows x cols`).
+    pub fn series(name: &str, unit: &str, long_name: &str) -> DatasetSpec {
+        DatasetSpec {
+            per_date: true,
+            ..DatasetSpec::map(name, unit, long_name)
+        }
+    }
+
+    /// A boolean mask map (`rows x cols`).
+    pub fn mask(name: &str, long_name: &str) -> DatasetSpec {
+        DatasetSpec {
+            is_bool: true,
+            ..DatasetSpec::map(name, "1", long_name)
+        }
+    }
+}
+
+/// What a product holds.
+#[derive(Debug, Clone)]
+pub struct ProductSpec {
+    /// Path of the product inside the run folder, without extension (`velocity`,
+    /// `timeseries_demErr`, `geo/geo_velocity`).
+    pub stem: String,
+    /// MintPy's `FILE_TYPE` (`timeseries`, `velocity`, `dem`, `mask`, `geometry`, ...).
+    pub file_type: String,
+    /// Rows.
+    pub length: usize,
+    /// Columns.
+    pub width: usize,
+    /// Dates of a time-series product (written as the `date` and `bperp` datasets); empty for
+    /// products of maps only.
+    pub dates: Vec<Date>,
+    /// Perpendicular baseline per date, metres (same length as `dates`).
+    pub bperp: Vec<f32>,
+    /// The datasets, in order.
+    pub datasets: Vec<DatasetSpec>,
+    /// Root metadata (MintPy keys). The writer sets `FILE_TYPE`, `LENGTH`, `WIDTH`, and `UNIT`
+    /// (from the first dataset unless given).
+    pub attrs: Attributes,
+}
+
+impl ProductSpec {
+    /// Checks the spec before anything is created.
+    fn check(&self) -> anyhow::Result<()> {
+        use anyhow::ensure;
+        ensure!(
+            !self.stem.is_empty()
+                && !self.stem.starts_with('/')
+                && !self.stem.split('/').any(|p| p == ".." || p.is_empty()),
+            "product name '{}' must be a relative path inside the run folder",
+            self.stem
+        );
+        ensure!(
+            self.length > 0 && self.width > 0,
+            "product {} has an empty size {} x {}",
+            self.stem,
+            self.length,
+            self.width
+        );
+        ensure!(
+            !self.datasets.is_empty(),
+            "product {} has no dataset",
+            self.stem
+        );
+        ensure!(
+            self.bperp.len() == self.dates.len(),
+            "product {}: {} perpendicular baselines for {} dates",
+            self.stem,
+            self.bperp.len(),
+            self.dates.len()
+        );
+        ensure!(
+            self.dates.windows(2).all(|d| d[0] < d[1]),
+            "product {}: dates must be strictly increasing",
+            self.stem
+        );
+        for (i, d) in self.datasets.iter().enumerate() {
+            ensure!(
+                !d.per_date || !self.dates.is_empty(),
+                "product {}: dataset {} is per date but the product has no dates",
+                self.stem,
+                d.name
+            );
+            ensure!(
+                !matches!(
+                    d.name.as_str(),
+                    "date" | "bperp" | "y" | "x" | "lat" | "lon"
+                ),
+                "product {}: dataset name {} is reserved for coordinates",
+                self.stem,
+                d.name
+            );
+            ensure!(
+                !self.datasets[..i].iter().any(|o| o.name == d.name),
+                "product {}: dataset {} appears twice",
+                self.stem,
+                d.name
+            );
+        }
+        Ok(())
+    }
+
+    /// The root attributes as written: `attrs` plus the per-file keys.
+    fn root_attrs(&self) -> Attributes {
+        let mut a = self.attrs.clone();
+        a.set("FILE_TYPE", &self.file_type);
+        a.set("LENGTH", self.length);
+        a.set("WIDTH", self.width);
+        if !a.contains("UNIT") {
+            a.set("UNIT", &self.datasets[0].unit);
+        }
+        a
+    }
+
+    /// The geographic grid of the product, when its metadata describe one (MintPy's
+    /// `Y_FIRST`/`X_FIRST` are the outer corner of the first pixel, `Y_STEP` is negative for a
+    /// north-up grid).
+    fn geo_grid(&self) -> Option<GeoGrid> {
+        let a = &self.attrs;
+        Some(GeoGrid {
+            y_first: a.get_f64_opt("Y_FIRST")?,
+            x_first: a.get_f64_opt("X_FIRST")?,
+            y_step: a.get_f64_opt("Y_STEP")?,
+            x_step: a.get_f64_opt("X_STEP")?,
+        })
+    }
+}
+
+/// A regular latitude/longitude grid (degrees).
+#[derive(Debug, Clone, Copy)]
+struct GeoGrid {
+    y_first: f64,
+    x_first: f64,
+    y_step: f64,
+    x_step: f64,
+}
+
+impl GeoGrid {
+    /// Latitudes of the pixel centres of `n` rows.
+    fn lats(&self, n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| self.y_first + (i as f64 + 0.5) * self.y_step)
+            .collect()
+    }
+
+    /// Longitudes of the pixel centres of `n` columns.
+    fn lons(&self, n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|j| self.x_first + (j as f64 + 0.5) * self.x_step)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;
