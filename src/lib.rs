@@ -24,4 +24,5 @@ pub mod resume;
 pub mod source;
 pub mod survey;
 pub mod template;
+pub mod tropo;
 pub mod workflow;

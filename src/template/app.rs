@@ -12,7 +12,8 @@ use anyhow::{bail, Context};
 use super::config::{RunConfig, TropoMethod};
 use super::steps::{self, StepPlan};
 use super::Template;
-use crate::sink::{OutputFormat, RunResults};
+use crate::product::Product;
+use crate::sink::OutputFormat;
 use crate::workflow::{invert_stack, InvertOptions};
 
 /// Everything a step may need.
@@ -142,7 +143,7 @@ impl StepRegistry {
     /// invert_network, correct_troposphere.
     pub fn standard() -> StepRegistry {
         let mut r = StepRegistry::new();
-        let entries: [(&'static str, StepEntry); 4] = [
+        let entries: [(&'static str, StepEntry); 5] = [
             (
                 "load_data",
                 StepEntry {
@@ -184,6 +185,15 @@ impl StepRegistry {
                     // The inversion keeps its own resumable state and skips a finished run.
                     outputs: no_files,
                     settings: no_settings,
+                },
+            ),
+            (
+                "correct_troposphere",
+                StepEntry {
+                    action: Box::new(correct_troposphere),
+                    inputs: standard_inputs,
+                    outputs: standard_outputs,
+                    settings: standard_settings,
                 },
             ),
         ];
@@ -245,30 +255,21 @@ pub fn standard_settings(ctx: &RunContext) -> String {
     )
 }
 
-/// Modification time of a complete product or file `name` in `dir`: `NAME.h5`, `NAME.zarr`
-/// (the inversion's layers inside `sbas.zarr`), `NAME.txt` or `NAME` itself.
+/// Modification time of a complete product (`NAME.h5`, `NAME.zarr`, the inversion's layers in
+/// its store) or of a plain file `NAME` in `dir`; `None` when absent or incomplete.
 pub fn artifact_time(dir: &Path, name: &str) -> Option<SystemTime> {
     let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let h5 = dir.join(format!("{name}.h5"));
-    if h5.is_file() {
-        return mtime(&h5);
-    }
-    let zarr = dir.join(format!("{name}.zarr"));
-    if zarr.join("zarr.json").is_file() {
-        return mtime(&zarr.join("zarr.json"));
-    }
-    if crate::sink::LAYER_NAMES.contains(&name) || name == "timeseries" {
-        if let Ok(r) = RunResults::open_format(dir, OutputFormat::Zarr) {
-            if r.is_complete() {
-                return mtime(&dir.join(crate::sink::STORE_NAME));
-            }
-        }
-    }
     let plain = dir.join(name);
     if plain.is_file() {
         return mtime(&plain);
     }
-    None
+    let p = Product::open(dir, name).ok().filter(|p| p.is_complete())?;
+    let path = p.path();
+    if path.is_dir() {
+        mtime(&path.join("zarr.json"))
+    } else {
+        mtime(path)
+    }
 }
 
 const STEP_STATE_DIR: &str = ".sbas/steps";
@@ -444,6 +445,37 @@ fn invert_network(ctx: &RunContext, _: &StepIo) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn correct_troposphere(ctx: &RunContext, io: &StepIo) -> anyhow::Result<()> {
+    let (Some(input), Some(output)) = (&io.input, &io.output) else {
+        bail!("correct_troposphere: no time series to correct");
+    };
+    let delay = match &ctx.config.tropo {
+        TropoMethod::Pyaps { model } => {
+            let p = ctx.work_dir.join("inputs").join(format!("{model}.h5"));
+            if !p.is_file() {
+                bail!(
+                    "mintpy.troposphericDelay.method = pyaps needs the delay time series {} \
+                     (MintPy layout, metres, e.g. from tropo_pyaps3.py); sbas does not download \
+                     weather models. Put it there or set the method to no",
+                    p.display()
+                );
+            }
+            crate::tropo::DelaySource::TimeseriesFile(p)
+        }
+        TropoMethod::Gacos { dir } => crate::tropo::DelaySource::GacosDir(ctx.work_dir.join(dir)),
+        _ => bail!("correct_troposphere: unsupported method"),
+    };
+    crate::tropo::correct(
+        &ctx.work_dir,
+        input,
+        output,
+        &delay,
+        ctx.format,
+        ctx.config.max_memory,
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,7 +495,7 @@ mod tests {
         }
     }
 
-    /// A stand-in correction that writes its output file and logs its call.
+    /// A stand-in correction that writes its outputs (as plain files) and logs its call.
     fn fake(log: Arc<Mutex<Vec<String>>>, name: &'static str) -> StepAction {
         Box::new(move |ctx, io| {
             log.lock().unwrap().push(format!(
@@ -472,7 +504,7 @@ mod tests {
                 io.output.clone().unwrap_or_default()
             ));
             for o in standard_outputs(ctx, io) {
-                std::fs::write(ctx.work_dir.join(format!("{o}.h5")), b"x")?;
+                std::fs::write(ctx.work_dir.join(o), b"x")?;
             }
             Ok(())
         })
@@ -485,7 +517,7 @@ mod tests {
             dir.path(),
             "mintpy.troposphericDelay.method = no\nmintpy.deramp = linear\n",
         );
-        std::fs::write(dir.path().join("timeseries.h5"), b"x").unwrap();
+        std::fs::write(dir.path().join("timeseries"), b"x").unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
         let mut reg = StepRegistry::new();
         reg.insert_action("deramp", fake(log.clone(), "deramp"))
@@ -507,7 +539,7 @@ mod tests {
             matches!(out[3].1, StepOutcome::Skipped(_)),
             "no residual_RMS entry"
         );
-        assert!(dir.path().join("demErr.h5").is_file());
+        assert!(dir.path().join("demErr").is_file());
 
         // Second run: everything up to date.
         let out = run_steps(&c, &reg, &sel).unwrap();
@@ -517,7 +549,7 @@ mod tests {
 
         // A newer input re-runs what depends on it.
         std::thread::sleep(std::time::Duration::from_millis(20));
-        std::fs::write(dir.path().join("timeseries_ramp.h5"), b"y").unwrap();
+        std::fs::write(dir.path().join("timeseries_ramp"), b"y").unwrap();
         let out = run_steps(&c, &reg, &sel).unwrap();
         assert_eq!(out[1].1, StepOutcome::UpToDate);
         assert_eq!(out[2].1, StepOutcome::Ran);
