@@ -82,6 +82,10 @@ PY
 )
 cp "$net/coherenceSpatialAvg.txt" "$fixture/network/"
 
+# External tropospheric delays: diff.py with an ERA5.h5, tropo_gacos.py with GACOS .ztd files.
+"$venv/bin/python" "$repo/scripts/mintpy-tropo-fixture.py" "$repo" "$venv/bin" "$work/tropo" > "$work/tropo.log" 2>&1 \
+    || { echo "MintPy tropo fixture failed:" >&2; tail -30 "$work/tropo.log" >&2; exit 1; }
+
 cat > "$fixture/README.md" <<README
 # mintpy_chain: MintPy $mintpy_version's smallbaselineApp chain on tests/fixtures/mintpy_small/stack
 
@@ -91,6 +95,10 @@ Made by \`scripts/make-mintpy-chain-fixture.sh\` (do not edit by hand; re-run th
 - \`demErr.h5\`, \`timeseries_demErr.h5\`, \`velocity.h5\`, \`reference_date.txt\`, \`exclude_date.txt\`,
   \`rms_timeseriesResidual_ramp.txt\`: from \`smallbaselineApp.py template.txt --end velocity\`
   (timeseries_demErr.h5 as left by reference_date, i.e. referenced to the minimum-RMS date).
+- \`tropo/\`: see \`scripts/mintpy-tropo-fixture.py\`: a synthetic absolute delay \`ERA5.h5\` (one date
+  missing) and MintPy's \`diff.py timeseries.h5 ERA5.h5 --force\` result; synthetic GACOS zenith delays
+  \`GACOS/*.ztd\` (one date missing) and MintPy's \`tropo_gacos.py\` results \`GACOS.h5\`,
+  \`timeseries_GACOS.h5\` (input: \`mintpy_small/mintpy_var/timeseries.h5\`).
 - \`network/\`: \`modify_network.py ifgramStack.h5 --coherence-based --min-coherence 0.75 --mask
   waterMask.h5\`: MintPy's average coherence per pair (\`coherenceSpatialAvg.txt\`) and the pairs it
   dropped.

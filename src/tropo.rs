@@ -286,13 +286,53 @@ pub fn subtract_product(
 /// A GACOS zenith-delay grid (`.ztd` float32 with its `.rsc`).
 struct ZtdGrid {
     data: Vec<f32>,
-    rows: usize,
     cols: usize,
-    /// Pixel-centre latitude of the first and last row, longitude of the first and last column.
-    lat0: f64,
-    lat1: f64,
-    lon0: f64,
-    lon1: f64,
+    /// Pixel-centre latitudes of the rows.
+    lat: Axis,
+    /// Pixel-centre longitudes of the columns.
+    lon: Axis,
+}
+
+/// Pixel-centre coordinates of one grid axis, ascending, as MintPy's `get_lat_lon` gives them
+/// (NumPy `linspace`, then stored as float32), and whether the file stores them descending.
+struct Axis {
+    ascending: Vec<f64>,
+    flipped: bool,
+}
+
+impl Axis {
+    /// `n` centres from `first` to `last` (NumPy `linspace(first, last, n)`).
+    fn linspace(first: f64, last: f64, n: usize) -> Axis {
+        let step = (last - first) / (n - 1) as f64;
+        let mut v: Vec<f64> = (0..n).map(|k| k as f64 * step + first).collect();
+        v[n - 1] = last;
+        for x in &mut v {
+            *x = *x as f32 as f64;
+        }
+        let flipped = first > last;
+        if flipped {
+            v.reverse();
+        }
+        Axis {
+            ascending: v,
+            flipped,
+        }
+    }
+
+    /// Index (in file order) of the centre nearest to `p`, as SciPy's
+    /// `RegularGridInterpolator(method='nearest')`: ties go to the lower coordinate; `None`
+    /// outside the first and last centres.
+    fn nearest(&self, p: f64) -> Option<usize> {
+        let g = &self.ascending;
+        let n = g.len();
+        if p.is_nan() || p < g[0] || p > g[n - 1] {
+            return None;
+        }
+        let i = g.partition_point(|&v| v < p).saturating_sub(1).min(n - 2);
+        let frac = (p - g[i]) / (g[i + 1] - g[i]);
+        let k = if frac <= 0.5 { i } else { i + 1 };
+        Some(if self.flipped { n - 1 - k } else { k })
+    }
 }
 
 fn read_ztd(path: &Path) -> anyhow::Result<ZtdGrid> {
@@ -328,39 +368,20 @@ fn read_ztd(path: &Path) -> anyhow::Result<ZtdGrid> {
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect();
+    // Centres as MintPy's get_lat_lon: first + step * (index + 0.5).
+    let lat0 = y_first + y_step * 0.5;
+    let lon0 = x_first + x_step * 0.5;
     Ok(ZtdGrid {
         data,
-        rows,
         cols,
-        lat0: y_first + y_step * 0.5,
-        lat1: y_first + y_step * (rows as f64 - 0.5),
-        lon0: x_first + x_step * 0.5,
-        lon1: x_first + x_step * (cols as f64 - 0.5),
+        lat: Axis::linspace(lat0, lat0 + y_step * (rows - 1) as f64, rows),
+        lon: Axis::linspace(lon0, lon0 + x_step * (cols - 1) as f64, cols),
     })
-}
-
-/// Nearest grid index along one axis of `n` uniformly spaced centres from `a` to `b`, as SciPy's
-/// `RegularGridInterpolator(method='nearest')` on the ascending grid (ties to the lower value);
-/// `None` outside the centres.
-fn nearest_index(p: f64, a: f64, b: f64, n: usize) -> Option<usize> {
-    let (lo, hi, flipped) = if a <= b { (a, b, false) } else { (b, a, true) };
-    if p.is_nan() || p < lo || p > hi {
-        return None;
-    }
-    let step = (hi - lo) / (n - 1) as f64;
-    let t = (p - lo) / step;
-    let i = (t.floor() as usize).min(n - 2);
-    let frac = (p - (lo + step * i as f64)) / step;
-    let k = if frac <= 0.5 { i } else { i + 1 };
-    Some(if flipped { n - 1 - k } else { k })
 }
 
 /// Line-of-sight delay of one pixel from the zenith grid, MintPy's sign: `-ztd / cos(inc)`.
 fn los_delay(grid: &ZtdGrid, lat: f32, lon: f32, inc_deg: f32) -> f32 {
-    let v = match (
-        nearest_index(lat as f64, grid.lat0, grid.lat1, grid.rows),
-        nearest_index(lon as f64, grid.lon0, grid.lon1, grid.cols),
-    ) {
+    let v = match (grid.lat.nearest(lat as f64), grid.lon.nearest(lon as f64)) {
         (Some(r), Some(c)) => grid.data[r * grid.cols + c] as f64,
         _ => 0.0,
     };
@@ -535,27 +556,26 @@ mod tests {
     #[test]
     fn nearest_grid_index_matches_scipy_rules() {
         // Centres 10, 11, 12, 13 (ascending).
-        assert_eq!(nearest_index(10.0, 10.0, 13.0, 4), Some(0));
-        assert_eq!(nearest_index(10.5, 10.0, 13.0, 4), Some(0), "tie goes low");
-        assert_eq!(nearest_index(10.51, 10.0, 13.0, 4), Some(1));
-        assert_eq!(nearest_index(13.0, 10.0, 13.0, 4), Some(3));
-        assert_eq!(nearest_index(13.01, 10.0, 13.0, 4), None);
-        assert_eq!(nearest_index(9.99, 10.0, 13.0, 4), None);
+        let a = Axis::linspace(10.0, 13.0, 4);
+        assert_eq!(a.nearest(10.0), Some(0));
+        assert_eq!(a.nearest(10.5), Some(0), "tie goes low");
+        assert_eq!(a.nearest(10.51), Some(1));
+        assert_eq!(a.nearest(13.0), Some(3));
+        assert_eq!(a.nearest(13.01), None);
+        assert_eq!(a.nearest(9.99), None);
         // Descending latitudes (north first): index counts from the north.
-        assert_eq!(nearest_index(12.9, 13.0, 10.0, 4), Some(0));
-        assert_eq!(nearest_index(10.2, 13.0, 10.0, 4), Some(3));
+        let d = Axis::linspace(13.0, 10.0, 4);
+        assert_eq!(d.nearest(12.9), Some(0));
+        assert_eq!(d.nearest(10.2), Some(3));
     }
 
     #[test]
     fn los_delay_projects_and_negates() {
         let g = ZtdGrid {
             data: vec![2.0, 2.0, 2.0, 2.0],
-            rows: 2,
             cols: 2,
-            lat0: 1.0,
-            lat1: 0.0,
-            lon0: 0.0,
-            lon1: 1.0,
+            lat: Axis::linspace(1.0, 0.0, 2),
+            lon: Axis::linspace(0.0, 1.0, 2),
         };
         let v = los_delay(&g, 0.5, 0.5, 60.0);
         assert!((v + 4.0).abs() < 1e-5, "{v}");

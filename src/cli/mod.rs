@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod correct_tropo;
 pub mod demo;
 pub mod info;
 pub mod invert;
@@ -30,6 +31,8 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Run MintPy's smallbaselineApp workflow from a MintPy template.
     Run(run::RunArgs),
+    /// Subtract an external tropospheric delay (ERA5/GACOS computed elsewhere) from a time series.
+    CorrectTropo(correct_tropo::CorrectTropoArgs),
 }
 
 /// `errno` of a full disk on Linux.
@@ -44,6 +47,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Info(args) => info::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::CorrectTropo(args) => correct_tropo::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
