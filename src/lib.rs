@@ -22,6 +22,7 @@ pub mod product;
 pub mod progress;
 pub mod resume;
 pub mod source;
+pub mod stack_subset;
 pub mod survey;
 pub mod template;
 pub mod tropo;

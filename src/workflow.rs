@@ -18,6 +18,8 @@ use crate::sink::{
     create_sink, staging_dir, store_path, write_hdf5_from_staging, OutputFormat, OutputSpec,
 };
 use crate::source::{open_stack, StackLayer, StackSource};
+use crate::stack_subset::SubsetStack;
+use crate::window::Window;
 use crate::survey::{choose_reference, RefRequest, ReferencePoint};
 
 /// Options of one inversion run.
@@ -39,6 +41,9 @@ pub struct InvertOptions {
     pub meta: Vec<(String, String)>,
     /// Interferograms to leave out (MintPy modify_network); the default keeps all.
     pub network: NetworkEdit,
+    /// Invert only this part of the stack (MintPy `mintpy.subset.yx`); rows and columns of the
+    /// outputs and of `reference` count from its corner.
+    pub subset: Option<Window>,
     /// Start over (instead of refusing) when the run folder holds a run of other inputs or
     /// settings: MintPy's update mode, used by `sbas run`.
     pub restart_if_changed: bool,
@@ -57,6 +62,7 @@ impl Default for InvertOptions {
             restart: false,
             meta: Vec::new(),
             network: NetworkEdit::default(),
+            subset: None,
             restart_if_changed: false,
         }
     }
@@ -106,16 +112,24 @@ pub fn invert_stack(
 ) -> anyhow::Result<InvertReport> {
     let start = Instant::now();
     let source = open_stack(stack).with_context(|| format!("opening stack {}", stack.display()))?;
+    let subset;
+    let source: &dyn StackSource = match opts.subset {
+        Some(area) => {
+            subset = SubsetStack::new(source.as_ref(), area)?;
+            &subset
+        }
+        None => source.as_ref(),
+    };
     if opts.network.is_noop() {
-        return invert_source(source.as_ref(), stack, out_dir, opts, start);
+        return invert_source(source, stack, out_dir, opts, start);
     }
     let dropped = network_edit::resolve(
-        source.as_ref(),
+        source,
         &opts.network,
         opts.max_memory,
         opts.progress == ProgressMode::Quiet,
     )?;
-    let edited = EditedStack::new(source.as_ref(), &dropped)?;
+    let edited = EditedStack::new(source, &dropped)?;
     invert_source(&edited, stack, out_dir, opts, start)
 }
 
@@ -149,6 +163,12 @@ fn settings(opts: &InvertOptions) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = v.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     for (k, val) in &opts.meta {
         v.push((format!("meta {k}"), val.clone()));
+    }
+    if let Some(w) = opts.subset {
+        v.push((
+            "subset".to_string(),
+            format!("{}:{},{}:{}", w.y0, w.y1, w.x0, w.x1),
+        ));
     }
     for (k, val) in opts.network.describe() {
         v.push((format!("network {k}"), val));

@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use crate::invert::{InversionConfig, ObsMask, WeightFunc};
 use crate::meta::Date;
 use crate::network_edit::{parse_date12, NetworkEdit};
+use crate::template::config::parse_yx_box;
 use crate::plan::parse_size;
 use crate::progress::ProgressMode;
 use crate::sink::OutputFormat;
@@ -94,6 +95,10 @@ pub struct InvertArgs {
     /// `--meta WAVELENGTH=0.05546576 --meta NCORRLOOKS=14`.
     #[arg(long = "meta", value_name = "KEY=VALUE")]
     pub meta: Vec<String>,
+    /// Invert only rows Y0..Y1 and columns X0..X1 of the stack (MintPy mintpy.subset.yx); the
+    /// outputs and --ref-yx count from the subset's corner.
+    #[arg(long, value_name = "Y0:Y1,X0:X1")]
+    pub subset: Option<String>,
     /// Leave out every interferogram that includes this date, YYYYMMDD (repeatable; MintPy
     /// network.excludeDate).
     #[arg(long = "exclude-date", value_name = "DATE")]
@@ -230,6 +235,11 @@ impl InvertArgs {
                 .map(|kv| parse_meta(kv))
                 .collect::<anyhow::Result<_>>()?,
             network: self.network_edit()?,
+            subset: self
+                .subset
+                .as_deref()
+                .map(|v| parse_yx_box("--subset", v))
+                .transpose()?,
             restart_if_changed: false,
         })
     }

@@ -397,6 +397,7 @@ pub fn invert_options(ctx: &RunContext) -> InvertOptions {
             crate::progress::ProgressMode::Auto
         },
         network: ctx.config.network.clone(),
+        subset: ctx.config.subset,
         restart_if_changed: true,
         ..InvertOptions::default()
     }
