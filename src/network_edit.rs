@@ -192,7 +192,7 @@ pub fn pairs_to_drop(
         };
         for i in 0..m {
             // NaN (no valid pixel) is below any threshold, as NumPy's comparison says.
-            let low = !(coh[i] >= min_coh);
+            let low = coh[i].is_nan() || coh[i] < min_coh;
             if low && !in_tree.contains(&i) {
                 drop[i] = true;
             }

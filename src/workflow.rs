@@ -19,8 +19,8 @@ use crate::sink::{
 };
 use crate::source::{open_stack, StackLayer, StackSource};
 use crate::stack_subset::SubsetStack;
-use crate::window::Window;
 use crate::survey::{choose_reference, RefRequest, ReferencePoint};
+use crate::window::Window;
 
 /// Options of one inversion run.
 #[derive(Debug, Clone)]

@@ -8,11 +8,11 @@ use clap::{Args, ValueEnum};
 use crate::invert::{InversionConfig, ObsMask, WeightFunc};
 use crate::meta::Date;
 use crate::network_edit::{parse_date12, NetworkEdit};
-use crate::template::config::parse_yx_box;
 use crate::plan::parse_size;
 use crate::progress::ProgressMode;
 use crate::sink::OutputFormat;
 use crate::survey::RefRequest;
+use crate::template::config::parse_yx_box;
 use crate::workflow::{invert_stack, InvertOptions};
 
 /// Output format choices.
@@ -262,7 +262,7 @@ impl InvertArgs {
             ("--max-temp-baseline", self.max_temp_baseline),
             ("--max-perp-baseline", self.max_perp_baseline),
         ] {
-            if v.is_some_and(|v| !(v >= 0.0) || !v.is_finite()) {
+            if v.is_some_and(|v| v.is_nan() || v < 0.0 || v.is_infinite()) {
                 bail!("{name} must be a number >= 0");
             }
         }

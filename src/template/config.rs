@@ -455,7 +455,7 @@ fn inversion_config(t: &Template) -> anyhow::Result<InversionConfig> {
         );
     }
     let min_redundancy: f32 = num(t, "mintpy.networkInversion.minRedundancy")?.unwrap_or(1.0);
-    if !(min_redundancy >= 0.0) {
+    if min_redundancy.is_nan() || min_redundancy < 0.0 {
         bail!("mintpy.networkInversion.minRedundancy must be >= 0");
     }
     Ok(InversionConfig {
