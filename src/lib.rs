@@ -12,18 +12,21 @@ pub mod window;
 
 pub mod assess;
 pub mod cli;
+pub mod correct;
+pub mod geo;
 pub mod invert;
 pub mod simulate;
 pub mod sink;
 
 pub mod pipeline;
 pub mod plan;
+pub mod plot;
 pub mod product;
 pub mod progress;
 pub mod resume;
 pub mod source;
-pub mod stack_subset;
 pub mod survey;
 pub mod template;
+pub mod timefunc;
 pub mod tropo;
 pub mod workflow;

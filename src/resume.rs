@@ -372,13 +372,13 @@ fn differences(m: &Value, identity: &RunIdentity) -> Vec<String> {
             out.push(format!("{k}: was {old}, now {v}"));
         }
     }
-    // Settings recorded then but not given now (e.g. a network edit or --meta dropped).
-    if let Some(old) = m["settings"].as_object() {
-        for (k, v) in old {
+    // Settings recorded only when given (e.g. a subset) must also match when now left out.
+    if let Some(recorded) = m["settings"].as_object() {
+        for (k, old) in recorded {
             if !identity.settings.iter().any(|(n, _)| n == k) {
                 out.push(format!(
                     "{k}: was {}, now (unset)",
-                    v.as_str().unwrap_or("?")
+                    old.as_str().unwrap_or("?")
                 ));
             }
         }

@@ -18,9 +18,7 @@ use crate::sink::{
     create_sink, staging_dir, store_path, write_hdf5_from_staging, OutputFormat, OutputSpec,
 };
 use crate::source::{open_stack, StackLayer, StackSource};
-use crate::stack_subset::SubsetStack;
 use crate::survey::{choose_reference, RefRequest, ReferencePoint};
-use crate::window::Window;
 
 /// Options of one inversion run.
 #[derive(Debug, Clone)]
@@ -41,9 +39,9 @@ pub struct InvertOptions {
     pub meta: Vec<(String, String)>,
     /// Interferograms to leave out (MintPy modify_network); the default keeps all.
     pub network: NetworkEdit,
-    /// Invert only this part of the stack (MintPy `mintpy.subset.yx`); rows and columns of the
-    /// outputs and of `reference` count from its corner.
-    pub subset: Option<Window>,
+    /// Invert only this part of the stack (only its rows and columns are read); row/column
+    /// options such as a `RefRequest::Yx` reference are then in the subset image, as in MintPy.
+    pub subset: Option<crate::geo::SubsetRequest>,
     /// Start over (instead of refusing) when the run folder holds a run of other inputs or
     /// settings: MintPy's update mode, used by `sbas run`.
     pub restart_if_changed: bool,
@@ -112,24 +110,36 @@ pub fn invert_stack(
 ) -> anyhow::Result<InvertReport> {
     let start = Instant::now();
     let source = open_stack(stack).with_context(|| format!("opening stack {}", stack.display()))?;
-    let subset;
-    let source: &dyn StackSource = match opts.subset {
-        Some(area) => {
-            subset = SubsetStack::new(source.as_ref(), area)?;
-            &subset
+    let source = match &opts.subset {
+        None => source,
+        Some(req) => {
+            let window = crate::geo::resolve_subset(source.as_ref(), req)
+                .with_context(|| format!("subset {} of {}", req.describe(), stack.display()))?;
+            if opts.progress != ProgressMode::Quiet {
+                eprintln!(
+                    "subset {}: rows {}..{}, columns {}..{} of the {} x {} stack",
+                    req.describe(),
+                    window.y0,
+                    window.y1,
+                    window.x0,
+                    window.x1,
+                    source.info().length,
+                    source.info().width
+                );
+            }
+            Box::new(crate::geo::SubsetSource::new(source, window)?)
         }
-        None => source.as_ref(),
     };
     if opts.network.is_noop() {
-        return invert_source(source, stack, out_dir, opts, start);
+        return invert_source(source.as_ref(), stack, out_dir, opts, start);
     }
     let dropped = network_edit::resolve(
-        source,
+        source.as_ref(),
         &opts.network,
         opts.max_memory,
         opts.progress == ProgressMode::Quiet,
     )?;
-    let edited = EditedStack::new(source, &dropped)?;
+    let edited = EditedStack::new(source.as_ref(), &dropped)?;
     invert_source(&edited, stack, out_dir, opts, start)
 }
 
@@ -164,11 +174,9 @@ fn settings(opts: &InvertOptions) -> Vec<(String, String)> {
     for (k, val) in &opts.meta {
         v.push((format!("meta {k}"), val.clone()));
     }
-    if let Some(w) = opts.subset {
-        v.push((
-            "subset".to_string(),
-            format!("{}:{},{}:{}", w.y0, w.y1, w.x0, w.x1),
-        ));
+    // Recorded only when given, so runs made before subsets existed still resume.
+    if let Some(req) = &opts.subset {
+        v.push(("subset".to_string(), req.describe()));
     }
     for (k, val) in opts.network.describe() {
         v.push((format!("network {k}"), val));

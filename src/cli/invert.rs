@@ -12,7 +12,6 @@ use crate::plan::parse_size;
 use crate::progress::ProgressMode;
 use crate::sink::OutputFormat;
 use crate::survey::RefRequest;
-use crate::template::config::parse_yx_box;
 use crate::workflow::{invert_stack, InvertOptions};
 
 /// Output format choices.
@@ -95,10 +94,6 @@ pub struct InvertArgs {
     /// `--meta WAVELENGTH=0.05546576 --meta NCORRLOOKS=14`.
     #[arg(long = "meta", value_name = "KEY=VALUE")]
     pub meta: Vec<String>,
-    /// Invert only rows Y0..Y1 and columns X0..X1 of the stack (MintPy mintpy.subset.yx); the
-    /// outputs and --ref-yx count from the subset's corner.
-    #[arg(long, value_name = "Y0:Y1,X0:X1")]
-    pub subset: Option<String>,
     /// Leave out every interferogram that includes this date, YYYYMMDD (repeatable; MintPy
     /// network.excludeDate).
     #[arg(long = "exclude-date", value_name = "DATE")]
@@ -121,9 +116,28 @@ pub struct InvertArgs {
     /// same inputs and settings is resumed, and one with other inputs or settings is refused).
     #[arg(long)]
     pub restart: bool,
+    /// Invert only rows y0..y1 and columns x0..x1 of the stack (half open, MintPy's
+    /// `y0:y1,x0:x1`); only that window is read. --ref-yx is then in the subset image.
+    #[arg(
+        long = "subset-yx",
+        value_name = "Y0:Y1,X0:X1",
+        conflicts_with = "subset_lalo"
+    )]
+    pub subset_yx: Option<String>,
+    /// Invert only the part of the stack inside this latitude/longitude box (degrees,
+    /// MintPy's `S:N,W:E`), found through the lat/lon lookup with an 8-pixel margin.
+    #[arg(
+        long = "subset-lalo",
+        value_name = "S:N,W:E",
+        allow_hyphen_values = true
+    )]
+    pub subset_lalo: Option<String>,
     /// Print only warnings and errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Also draw the main maps as PNGs into RUN_DIR/pic/ (see `sbas view`).
+    #[arg(long)]
+    pub pic: bool,
 }
 
 fn parse_pair<T: std::str::FromStr>(text: &str, what: &str) -> anyhow::Result<(T, T)> {
@@ -235,11 +249,11 @@ impl InvertArgs {
                 .map(|kv| parse_meta(kv))
                 .collect::<anyhow::Result<_>>()?,
             network: self.network_edit()?,
-            subset: self
-                .subset
-                .as_deref()
-                .map(|v| parse_yx_box("--subset", v))
-                .transpose()?,
+            subset: match (&self.subset_yx, &self.subset_lalo) {
+                (Some(t), _) => Some(crate::geo::SubsetRequest::parse_yx(t)?),
+                (None, Some(t)) => Some(crate::geo::SubsetRequest::parse_lalo(t)?),
+                (None, None) => None,
+            },
             restart_if_changed: false,
         })
     }
@@ -301,9 +315,14 @@ pub fn run(args: &InvertArgs) -> anyhow::Result<()> {
     let opts = args.options()?;
     init_threads(args.threads)?;
     let report = invert_stack(&args.stack, &args.out, &opts)?;
+    let pictures = if args.pic {
+        crate::plot::overview(&args.out)?
+    } else {
+        Vec::new()
+    };
     if !args.quiet {
         println!("outputs:");
-        for f in &report.outputs {
+        for f in report.outputs.iter().chain(&pictures) {
             println!("  {}", f.display());
         }
     }

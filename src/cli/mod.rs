@@ -2,12 +2,20 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod correct;
 pub mod correct_tropo;
 pub mod demo;
+pub mod displacement;
+pub mod export;
+pub mod geocode;
 pub mod info;
 pub mod invert;
 pub mod run;
 pub mod simulate;
+pub mod subset;
+pub mod ts;
+pub mod velocity;
+pub mod view;
 
 /// InSAR small-baseline time-series analysis.
 #[derive(Debug, Parser)]
@@ -33,6 +41,22 @@ pub enum Command {
     Run(run::RunArgs),
     /// Subtract an external tropospheric delay (ERA5/GACOS computed elsewhere) from a time series.
     CorrectTropo(correct_tropo::CorrectTropoArgs),
+    /// Cut every product of a run to a window (rows/columns or a lat/lon box) into a new folder.
+    Subset(subset::SubsetArgs),
+    /// Resample radar-coordinate products to a regular latitude/longitude grid (geo/geo_*).
+    Geocode(geocode::GeocodeArgs),
+    /// Write a 2-D layer of a geocoded product as a GeoTIFF (EPSG:4326).
+    Export(export::ExportArgs),
+    /// Fit time functions (velocity, seasonal terms, steps, transients) to a time series.
+    Velocity(velocity::VelocityArgs),
+    /// Cumulative displacement between two dates, with its statistics.
+    Displacement(displacement::DisplacementArgs),
+    /// Correct a run's time series: DEM error, ramps, residual RMS, reference date.
+    Correct(correct::CorrectArgs),
+    /// Draw a map of one layer of a run folder as a PNG.
+    View(view::ViewArgs),
+    /// Plot the displacement time series of one point as a PNG and a CSV.
+    Ts(ts::TsArgs),
 }
 
 /// `errno` of a full disk on Linux.
@@ -48,6 +72,14 @@ pub fn main() -> std::process::ExitCode {
         Command::Info(args) => info::run(&args),
         Command::Run(args) => run::run(&args),
         Command::CorrectTropo(args) => correct_tropo::run(&args),
+        Command::Subset(args) => subset::run(&args),
+        Command::Geocode(args) => geocode::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Velocity(args) => velocity::run(&args),
+        Command::Displacement(args) => displacement::run(&args),
+        Command::Correct(args) => correct::run(&args),
+        Command::View(args) => view::run(&args),
+        Command::Ts(args) => ts::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

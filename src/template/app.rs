@@ -139,8 +139,9 @@ impl StepRegistry {
         self.entries.contains_key(step)
     }
 
-    /// The steps sbas implements itself: load_data, modify_network, reference_point,
-    /// invert_network, correct_troposphere.
+    /// Every step sbas does: load_data, modify_network, reference_point, invert_network,
+    /// correct_troposphere, deramp, correct_topography, residual_RMS, reference_date, velocity,
+    /// geocode.
     pub fn standard() -> StepRegistry {
         let mut r = StepRegistry::new();
         let entries: [(&'static str, StepEntry); 5] = [
@@ -199,6 +200,31 @@ impl StepRegistry {
         ];
         for (name, e) in entries {
             r.entries.insert(name, e);
+        }
+        let library: [(&'static str, StepAction); 6] = [
+            ("deramp", Box::new(super::wiring::deramp_step)),
+            (
+                "correct_topography",
+                Box::new(super::wiring::dem_error_step),
+            ),
+            ("residual_RMS", Box::new(super::wiring::residual_rms_step)),
+            (
+                "reference_date",
+                Box::new(super::wiring::reference_date_step),
+            ),
+            ("velocity", Box::new(super::wiring::velocity_step)),
+            ("geocode", Box::new(super::wiring::geocode_step)),
+        ];
+        for (name, action) in library {
+            r.entries.insert(
+                name,
+                StepEntry {
+                    action,
+                    inputs: standard_inputs,
+                    outputs: standard_outputs,
+                    settings: standard_settings,
+                },
+            );
         }
         r
     }
@@ -397,7 +423,7 @@ pub fn invert_options(ctx: &RunContext) -> InvertOptions {
             crate::progress::ProgressMode::Auto
         },
         network: ctx.config.network.clone(),
-        subset: ctx.config.subset,
+        subset: ctx.config.subset.clone(),
         restart_if_changed: true,
         ..InvertOptions::default()
     }

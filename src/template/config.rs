@@ -4,6 +4,7 @@
 use anyhow::{bail, Context};
 
 use super::Template;
+use crate::geo::SubsetRequest;
 use crate::invert::{InversionConfig, ObsMask, WeightFunc};
 use crate::meta::Date;
 use crate::network_edit::{parse_date12, parse_index_list, NetworkEdit};
@@ -111,8 +112,8 @@ pub struct GeocodeSettings {
 pub struct RunConfig {
     /// Memory budget in bytes (`mintpy.compute.maxMemory`, GB).
     pub max_memory: u64,
-    /// Area to process (`mintpy.subset.yx`), whole image if `None`.
-    pub subset: Option<Window>,
+    /// Area to process (`mintpy.subset.yx` or `.lalo`), whole image if `None`.
+    pub subset: Option<SubsetRequest>,
     /// Reference point.
     pub reference: RefRequest,
     /// Network editing.
@@ -249,16 +250,20 @@ impl RunConfig {
         }
         let max_memory = (gb * (1u64 << 30) as f64) as u64;
 
-        let subset = t
-            .get_set("mintpy.subset.yx")
-            .map(|v| parse_yx_box("mintpy.subset.yx", v))
-            .transpose()?;
-        if let Some(v) = t.get_set("mintpy.subset.lalo") {
-            bail!(
-                "mintpy.subset.lalo = {v}: subsetting by latitude/longitude is not supported; \
-                 give the area as mintpy.subset.yx = y0:y1,x0:x1"
-            );
-        }
+        // As MintPy's read_subset_box: yx wins over lalo.
+        let subset = match (
+            t.get_set("mintpy.subset.yx"),
+            t.get_set("mintpy.subset.lalo"),
+        ) {
+            (Some(v), _) => Some(
+                SubsetRequest::parse_yx(v).with_context(|| format!("mintpy.subset.yx = {v}"))?,
+            ),
+            (None, Some(v)) => Some(
+                SubsetRequest::parse_lalo(v)
+                    .with_context(|| format!("mintpy.subset.lalo = {v}"))?,
+            ),
+            (None, None) => None,
+        };
 
         let reference = if let Some(v) = t.get_set("mintpy.reference.yx") {
             let (y, x) = pair_of::<usize>("mintpy.reference.yx", v)?;
@@ -593,7 +598,7 @@ mod tests {
         assert_eq!(c.max_memory, 1 << 29);
         assert_eq!(
             c.subset,
-            Some(Window {
+            Some(SubsetRequest::Yx {
                 y0: 10,
                 y1: 50,
                 x0: 0,
@@ -625,7 +630,7 @@ mod tests {
             ("mintpy.networkInversion.weightFunc = w", "weightFunc"),
             ("mintpy.reference.yx = 1", "reference.yx"),
             ("mintpy.subset.yx = 5:5,0:4", "subset.yx"),
-            ("mintpy.subset.lalo = 1:2,3:4", "subset.lalo"),
+            ("mintpy.subset.lalo = 2:1,3:4", "subset.lalo"),
             ("mintpy.network.excludeDate = 2020", "excludeDate"),
             ("mintpy.networkInversion.minTempCoh = 2", "minTempCoh"),
         ] {

@@ -7,6 +7,7 @@ pub mod app;
 pub mod config;
 pub mod load;
 pub mod steps;
+pub mod wiring;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -163,6 +164,7 @@ pub const SUPPORTED: &[&str] = &[
     "mintpy.load.shadowMaskFile",
     "mintpy.load.waterMaskFile",
     "mintpy.subset.yx",
+    "mintpy.subset.lalo",
     "mintpy.network.tempBaseMax",
     "mintpy.network.perpBaseMax",
     "mintpy.network.connNumMax",

@@ -1,0 +1,278 @@
+//! A small GeoTIFF writer: one band of float32 on a regular latitude/longitude grid, with the
+//! EPSG:4326 geo-keys GDAL and QGIS read (ModelPixelScale, ModelTiepoint, GeoKeyDirectory with
+//! GTModelType = geographic, GTRasterType = PixelIsArea, GeographicType = 4326) and a
+//! `GDAL_NODATA` tag of `nan`. Classic little-endian TIFF, uncompressed strips; rows are
+//! streamed in, so the image never has to fit in memory.
+
+use std::io::Write;
+
+use anyhow::{bail, ensure};
+
+/// Where the grid lies: the outer corner of the first pixel and the steps (MintPy's `X_FIRST`,
+/// `Y_FIRST`, `X_STEP`, `Y_STEP`; `lat_step < 0` for a north-up image).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GeoTransform {
+    /// Longitude of the west edge of the first column, degrees.
+    pub west: f64,
+    /// Latitude of the north edge of the first row, degrees.
+    pub north: f64,
+    /// Column step, degrees (positive).
+    pub lon_step: f64,
+    /// Row step, degrees (negative).
+    pub lat_step: f64,
+}
+
+// Tag numbers.
+const IMAGE_WIDTH: u16 = 256;
+const IMAGE_LENGTH: u16 = 257;
+const BITS_PER_SAMPLE: u16 = 258;
+const COMPRESSION: u16 = 259;
+const PHOTOMETRIC: u16 = 262;
+const STRIP_OFFSETS: u16 = 273;
+const SAMPLES_PER_PIXEL: u16 = 277;
+const ROWS_PER_STRIP: u16 = 278;
+const STRIP_BYTE_COUNTS: u16 = 279;
+const PLANAR_CONFIG: u16 = 284;
+const SAMPLE_FORMAT: u16 = 339;
+/// GeoTIFF ModelPixelScaleTag.
+pub const MODEL_PIXEL_SCALE: u16 = 33550;
+/// GeoTIFF ModelTiepointTag.
+pub const MODEL_TIEPOINT: u16 = 33922;
+/// GeoTIFF GeoKeyDirectoryTag.
+pub const GEO_KEY_DIRECTORY: u16 = 34735;
+/// GDAL's no-data tag (ASCII).
+pub const GDAL_NODATA: u16 = 42113;
+
+// Field types.
+const ASCII: u16 = 2;
+const SHORT: u16 = 3;
+const LONG: u16 = 4;
+const DOUBLE: u16 = 12;
+
+/// The GeoKeyDirectory: version 1.1.0, then (key, location 0, count 1, value) entries.
+pub fn geo_keys() -> Vec<u16> {
+    vec![
+        1, 1, 0, 4, // header: 4 keys
+        1024, 0, 1, 2, // GTModelTypeGeoKey = ModelTypeGeographic
+        1025, 0, 1, 1, // GTRasterTypeGeoKey = RasterPixelIsArea
+        2048, 0, 1, 4326, // GeographicTypeGeoKey = GCS_WGS_84
+        2054, 0, 1, 9102, // GeogAngularUnitsGeoKey = degree
+    ]
+}
+
+/// One IFD entry with its value bytes (inline when they fit in 4 bytes).
+struct Entry {
+    tag: u16,
+    kind: u16,
+    count: u32,
+    bytes: Vec<u8>,
+}
+
+fn shorts(tag: u16, v: &[u16]) -> Entry {
+    Entry {
+        tag,
+        kind: SHORT,
+        count: v.len() as u32,
+        bytes: v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+    }
+}
+
+fn longs(tag: u16, v: &[u32]) -> Entry {
+    Entry {
+        tag,
+        kind: LONG,
+        count: v.len() as u32,
+        bytes: v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+    }
+}
+
+fn doubles(tag: u16, v: &[f64]) -> Entry {
+    Entry {
+        tag,
+        kind: DOUBLE,
+        count: v.len() as u32,
+        bytes: v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+    }
+}
+
+/// Writes a `height` x `width` float32 GeoTIFF to `out`. `next_rows(y0, y1)` returns rows
+/// `y0..y1` (row-major, `(y1 - y0) * width` values); it is called strip by strip, in order.
+pub fn write_geotiff<W: Write>(
+    out: &mut W,
+    width: usize,
+    height: usize,
+    geo: &GeoTransform,
+    mut next_rows: impl FnMut(usize, usize) -> anyhow::Result<Vec<f32>>,
+) -> anyhow::Result<()> {
+    ensure!(width > 0 && height > 0, "an empty {height} x {width} image");
+    ensure!(
+        geo.lon_step.is_finite()
+            && geo.lat_step.is_finite()
+            && geo.lon_step != 0.0
+            && geo.lat_step != 0.0,
+        "the grid steps must be finite and non-zero"
+    );
+    let row_bytes = width as u64 * 4;
+    let data_bytes = row_bytes * height as u64;
+    // Classic TIFF addresses 4 GiB; leave room for the directory.
+    if data_bytes > u32::MAX as u64 - (1 << 20) {
+        bail!("a {height} x {width} float32 image is too large for a classic TIFF (4 GiB)");
+    }
+    // Strips of about 256 KiB.
+    let rows_per_strip = ((256 * 1024) / row_bytes as usize).clamp(1, height);
+    let strips = height.div_ceil(rows_per_strip);
+    let mut offsets = Vec::with_capacity(strips);
+    let mut counts = Vec::with_capacity(strips);
+    for s in 0..strips {
+        let rows = rows_per_strip.min(height - s * rows_per_strip);
+        offsets.push((8 + s as u64 * rows_per_strip as u64 * row_bytes) as u32);
+        counts.push((rows as u64 * row_bytes) as u32);
+    }
+    let ifd_offset = 8 + data_bytes; // even: a multiple of 4
+    let mut entries = vec![
+        longs(IMAGE_WIDTH, &[width as u32]),
+        longs(IMAGE_LENGTH, &[height as u32]),
+        shorts(BITS_PER_SAMPLE, &[32]),
+        shorts(COMPRESSION, &[1]),
+        shorts(PHOTOMETRIC, &[1]),
+        longs(STRIP_OFFSETS, &offsets),
+        shorts(SAMPLES_PER_PIXEL, &[1]),
+        longs(ROWS_PER_STRIP, &[rows_per_strip as u32]),
+        longs(STRIP_BYTE_COUNTS, &counts),
+        shorts(PLANAR_CONFIG, &[1]),
+        shorts(SAMPLE_FORMAT, &[3]),
+        doubles(
+            MODEL_PIXEL_SCALE,
+            &[geo.lon_step.abs(), geo.lat_step.abs(), 0.0],
+        ),
+        doubles(MODEL_TIEPOINT, &[0.0, 0.0, 0.0, geo.west, geo.north, 0.0]),
+        shorts(GEO_KEY_DIRECTORY, &geo_keys()),
+        Entry {
+            tag: GDAL_NODATA,
+            kind: ASCII,
+            count: 4,
+            bytes: b"nan\0".to_vec(),
+        },
+    ];
+    entries.sort_by_key(|e| e.tag);
+
+    // Header.
+    out.write_all(b"II")?;
+    out.write_all(&42u16.to_le_bytes())?;
+    out.write_all(&(ifd_offset as u32).to_le_bytes())?;
+    // Pixels, strip by strip.
+    let mut buf = Vec::with_capacity(rows_per_strip * width * 4);
+    for s in 0..strips {
+        let (y0, y1) = (s * rows_per_strip, ((s + 1) * rows_per_strip).min(height));
+        let rows = next_rows(y0, y1)?;
+        ensure!(
+            rows.len() == (y1 - y0) * width,
+            "rows {y0}..{y1}: {} values for a width of {width}",
+            rows.len()
+        );
+        buf.clear();
+        buf.extend(rows.iter().flat_map(|v| v.to_le_bytes()));
+        out.write_all(&buf)?;
+    }
+    // Directory, then the values that do not fit in their entries.
+    let ifd_len = 2 + 12 * entries.len() as u64 + 4;
+    let mut extra_at = ifd_offset + ifd_len;
+    let mut extra = Vec::new();
+    out.write_all(&(entries.len() as u16).to_le_bytes())?;
+    for e in &entries {
+        out.write_all(&e.tag.to_le_bytes())?;
+        out.write_all(&e.kind.to_le_bytes())?;
+        out.write_all(&e.count.to_le_bytes())?;
+        if e.bytes.len() <= 4 {
+            let mut v = [0u8; 4];
+            v[..e.bytes.len()].copy_from_slice(&e.bytes);
+            out.write_all(&v)?;
+        } else {
+            out.write_all(&(extra_at as u32).to_le_bytes())?;
+            extra.extend_from_slice(&e.bytes);
+            extra_at += e.bytes.len() as u64;
+            if extra_at % 2 == 1 {
+                extra.push(0);
+                extra_at += 1;
+            }
+        }
+    }
+    out.write_all(&0u32.to_le_bytes())?; // no next IFD
+    out.write_all(&extra)?;
+    out.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tiff::decoder::{Decoder, DecodingResult};
+    use tiff::tags::Tag;
+
+    #[test]
+    fn written_tiff_reads_back_with_geokeys_and_values() {
+        let (w, h) = (70usize, 1500usize); // several strips
+        let geo = GeoTransform {
+            west: -118.25,
+            north: 35.5,
+            lon_step: 0.001,
+            lat_step: -0.0008,
+        };
+        let value = |y: usize, x: usize| {
+            if (y + x) % 97 == 0 {
+                f32::NAN
+            } else {
+                y as f32 * 0.5 - x as f32
+            }
+        };
+        let mut bytes = Vec::new();
+        write_geotiff(&mut bytes, w, h, &geo, |y0, y1| {
+            Ok((y0..y1)
+                .flat_map(|y| (0..w).map(move |x| value(y, x)))
+                .collect())
+        })
+        .unwrap();
+
+        let mut dec = Decoder::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(dec.dimensions().unwrap(), (w as u32, h as u32));
+        let scale = dec
+            .get_tag_f64_vec(Tag::Unknown(MODEL_PIXEL_SCALE))
+            .unwrap();
+        assert_eq!(scale, vec![0.001, 0.0008, 0.0]);
+        let tie = dec.get_tag_f64_vec(Tag::Unknown(MODEL_TIEPOINT)).unwrap();
+        assert_eq!(tie, vec![0.0, 0.0, 0.0, -118.25, 35.5, 0.0]);
+        let keys = dec
+            .get_tag_u16_vec(Tag::Unknown(GEO_KEY_DIRECTORY))
+            .unwrap();
+        assert_eq!(keys, geo_keys());
+        assert_eq!(&keys[4..8], &[1024, 0, 1, 2]);
+        assert_eq!(&keys[8..12], &[1025, 0, 1, 1]);
+        assert_eq!(&keys[12..16], &[2048, 0, 1, 4326]);
+        let nodata = dec.get_tag_ascii_string(Tag::Unknown(GDAL_NODATA)).unwrap();
+        assert_eq!(nodata.trim_end_matches('\0'), "nan");
+        let DecodingResult::F32(data) = dec.read_image().unwrap() else {
+            panic!("not float32");
+        };
+        assert_eq!(data.len(), w * h);
+        for y in 0..h {
+            for x in 0..w {
+                let (got, want) = (data[y * w + x], value(y, x));
+                assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()));
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_empty_and_short_rows() {
+        let geo = GeoTransform {
+            west: 0.0,
+            north: 0.0,
+            lon_step: 1.0,
+            lat_step: -1.0,
+        };
+        let mut out = Vec::new();
+        assert!(write_geotiff(&mut out, 0, 3, &geo, |_, _| Ok(vec![])).is_err());
+        let e = write_geotiff(&mut out, 4, 3, &geo, |_, _| Ok(vec![0.0; 2])).unwrap_err();
+        assert!(e.to_string().contains("values"), "{e}");
+    }
+}
