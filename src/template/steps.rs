@@ -139,7 +139,11 @@ pub fn plan(step: &str, cfg: &RunConfig, platform: Option<&str>) -> StepPlan {
     use StepPlan::*;
     match step {
         "load_data" | "modify_network" | "reference_point" | "invert_network" => Run,
-        "quick_overview" => Run,
+        "quick_overview" => Unsupported(
+            "its avgPhaseVelocity and numTriNonzeroIntAmbiguity maps are not computed (the \
+             inversion's avgSpatialCoh and temporalCoherence give the overview)"
+                .to_string(),
+        ),
         "correct_unwrap_error" => match &cfg.unwrap_error {
             None => Off,
             Some(m) => Unsupported(format!(
