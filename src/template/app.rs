@@ -423,7 +423,7 @@ pub fn invert_options(ctx: &RunContext) -> InvertOptions {
             crate::progress::ProgressMode::Auto
         },
         network: ctx.config.network.clone(),
-        subset: ctx.config.subset.clone(),
+        subset: ctx.config.subset,
         restart_if_changed: true,
         ..InvertOptions::default()
     }
