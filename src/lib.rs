@@ -7,6 +7,7 @@
 pub mod linalg;
 pub mod meta;
 pub mod network;
+pub mod network_edit;
 pub mod window;
 
 pub mod assess;
@@ -25,5 +26,7 @@ pub mod progress;
 pub mod resume;
 pub mod source;
 pub mod survey;
+pub mod template;
 pub mod timefunc;
+pub mod tropo;
 pub mod workflow;

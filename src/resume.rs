@@ -340,6 +340,19 @@ fn parse_fixed(m: &Value) -> anyhow::Result<FixedChoices> {
 }
 
 /// Human-readable differences between a manifest and the identity of a new invocation.
+/// What differs between the run recorded in `run_dir` and `identity` (empty when there is no
+/// readable earlier run or it has the same identity). Takes no lock.
+pub fn changes_since(run_dir: &Path, identity: &RunIdentity) -> Vec<String> {
+    let path = state_dir(run_dir).join(MANIFEST);
+    let Ok(text) = fs::read_to_string(&path) else {
+        return Vec::new();
+    };
+    match serde_json::from_str::<Value>(&text) {
+        Ok(m) => differences(&m, identity),
+        Err(_) => vec![format!("{} is not valid JSON", path.display())],
+    }
+}
+
 fn differences(m: &Value, identity: &RunIdentity) -> Vec<String> {
     let mut out = Vec::new();
     if m["format_version"].as_u64() != Some(FORMAT_VERSION) {

@@ -8,11 +8,12 @@ use anyhow::{bail, Context};
 
 use crate::invert::{InversionConfig, Inverter, ObsMask, WeightFunc};
 use crate::meta::{phase_to_range, Attributes};
+use crate::network_edit::{self, EditedStack, NetworkEdit};
 use crate::pipeline::{run_inversion, PassStats};
 use crate::plan::{format_size, ChunkPlan, PixelCost};
 use crate::product::{write_geometry, Product, GEOMETRY_STEM};
 use crate::progress::{Progress, ProgressMode};
-use crate::resume::{fingerprint, FixedChoices, Opened, RunIdentity, RunState};
+use crate::resume::{changes_since, fingerprint, FixedChoices, Opened, RunIdentity, RunState};
 use crate::sink::{
     create_sink, staging_dir, store_path, write_hdf5_from_staging, OutputFormat, OutputSpec,
 };
@@ -36,9 +37,14 @@ pub struct InvertOptions {
     pub restart: bool,
     /// Metadata that override the stack's (MintPy key names, e.g. `WAVELENGTH`, `NCORRLOOKS`).
     pub meta: Vec<(String, String)>,
+    /// Interferograms to leave out (MintPy modify_network); the default keeps all.
+    pub network: NetworkEdit,
     /// Invert only this part of the stack (only its rows and columns are read); row/column
     /// options such as a `RefRequest::Yx` reference are then in the subset image, as in MintPy.
     pub subset: Option<crate::geo::SubsetRequest>,
+    /// Start over (instead of refusing) when the run folder holds a run of other inputs or
+    /// settings: MintPy's update mode, used by `sbas run`.
+    pub restart_if_changed: bool,
 }
 
 impl Default for InvertOptions {
@@ -53,7 +59,9 @@ impl Default for InvertOptions {
             progress: ProgressMode::Auto,
             restart: false,
             meta: Vec::new(),
+            network: NetworkEdit::default(),
             subset: None,
+            restart_if_changed: false,
         }
     }
 }
@@ -122,7 +130,17 @@ pub fn invert_stack(
             Box::new(crate::geo::SubsetSource::new(source, window)?)
         }
     };
-    invert_source(source.as_ref(), stack, out_dir, opts, start)
+    if opts.network.is_noop() {
+        return invert_source(source.as_ref(), stack, out_dir, opts, start);
+    }
+    let dropped = network_edit::resolve(
+        source.as_ref(),
+        &opts.network,
+        opts.max_memory,
+        opts.progress == ProgressMode::Quiet,
+    )?;
+    let edited = EditedStack::new(source.as_ref(), &dropped)?;
+    invert_source(&edited, stack, out_dir, opts, start)
 }
 
 /// The settings that change a run's outputs, as recorded in its manifest.
@@ -159,6 +177,9 @@ fn settings(opts: &InvertOptions) -> Vec<(String, String)> {
     // Recorded only when given, so runs made before subsets existed still resume.
     if let Some(req) = &opts.subset {
         v.push(("subset".to_string(), req.describe()));
+    }
+    for (k, val) in opts.network.describe() {
+        v.push((format!("network {k}"), val));
     }
     v
 }
@@ -246,8 +267,20 @@ pub fn invert_source(
         )
     };
 
+    let mut restart = opts.restart;
+    if opts.restart_if_changed && !restart {
+        let changes = changes_since(out_dir, &identity);
+        if !changes.is_empty() {
+            say(format!(
+                "the inputs or settings changed since the last inversion in {}; inverting again:\n  {}",
+                out_dir.display(),
+                changes.join("\n  ")
+            ));
+            restart = true;
+        }
+    }
     let (mut state, plan, reference) =
-        match RunState::open(out_dir, &identity, opts.restart, &OUTPUT_NAMES)? {
+        match RunState::open(out_dir, &identity, restart, &OUTPUT_NAMES)? {
             Opened::Fresh(lock) => {
                 let plan = ChunkPlan::new(
                     info.length,

@@ -32,7 +32,7 @@ fn options(
         progress: ProgressMode::Quiet,
         restart: false,
         meta: Vec::new(),
-        subset: None,
+        ..InvertOptions::default()
     }
 }
 

@@ -77,7 +77,7 @@ fn run(stack: &Path, out: &Path, weight: WeightFunc, format: OutputFormat) -> Ru
         progress: ProgressMode::Quiet,
         restart: false,
         meta: Vec::new(),
-        subset: None,
+        ..InvertOptions::default()
     };
     let source = open_stack(stack).unwrap();
     invert_source(source.as_ref(), stack, out, &opts, Instant::now()).unwrap();

@@ -53,6 +53,7 @@ fn options(
         restart: false,
         meta: Vec::new(),
         subset,
+        ..InvertOptions::default()
     }
 }
 

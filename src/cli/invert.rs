@@ -6,6 +6,8 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 
 use crate::invert::{InversionConfig, ObsMask, WeightFunc};
+use crate::meta::Date;
+use crate::network_edit::{parse_date12, NetworkEdit};
 use crate::plan::parse_size;
 use crate::progress::ProgressMode;
 use crate::sink::OutputFormat;
@@ -92,6 +94,24 @@ pub struct InvertArgs {
     /// `--meta WAVELENGTH=0.05546576 --meta NCORRLOOKS=14`.
     #[arg(long = "meta", value_name = "KEY=VALUE")]
     pub meta: Vec<String>,
+    /// Leave out every interferogram that includes this date, YYYYMMDD (repeatable; MintPy
+    /// network.excludeDate).
+    #[arg(long = "exclude-date", value_name = "DATE")]
+    pub exclude_date: Vec<String>,
+    /// Leave out this interferogram, YYYYMMDD_YYYYMMDD (repeatable; MintPy network.excludeDate12).
+    #[arg(long = "exclude-pair", value_name = "D1_D2")]
+    pub exclude_pair: Vec<String>,
+    /// Leave out interferograms longer than this many days (MintPy network.tempBaseMax).
+    #[arg(long = "max-temp-baseline", value_name = "DAYS")]
+    pub max_temp_baseline: Option<f64>,
+    /// Leave out interferograms whose |perpendicular baseline| exceeds this many metres (MintPy
+    /// network.perpBaseMax).
+    #[arg(long = "max-perp-baseline", value_name = "M")]
+    pub max_perp_baseline: Option<f64>,
+    /// Leave out interferograms whose average coherence is below this, except those of the
+    /// minimum spanning tree (MintPy network.coherenceBased + minCoherence + keepMinSpanTree).
+    #[arg(long = "min-coherence", value_name = "C")]
+    pub min_coherence: Option<f32>,
     /// Discard an earlier run in RUN_DIR and start over (by default an interrupted run with the
     /// same inputs and settings is resumed, and one with other inputs or settings is refused).
     #[arg(long)]
@@ -228,11 +248,50 @@ impl InvertArgs {
                 .iter()
                 .map(|kv| parse_meta(kv))
                 .collect::<anyhow::Result<_>>()?,
+            network: self.network_edit()?,
             subset: match (&self.subset_yx, &self.subset_lalo) {
                 (Some(t), _) => Some(crate::geo::SubsetRequest::parse_yx(t)?),
                 (None, Some(t)) => Some(crate::geo::SubsetRequest::parse_lalo(t)?),
                 (None, None) => None,
             },
+            restart_if_changed: false,
+        })
+    }
+
+    /// The network edit of the command line (no-op without edit flags).
+    fn network_edit(&self) -> anyhow::Result<NetworkEdit> {
+        let exclude_dates = self
+            .exclude_date
+            .iter()
+            .flat_map(|t| t.split(','))
+            .map(|t| Date::parse(t).with_context(|| format!("--exclude-date '{t}'")))
+            .collect::<anyhow::Result<_>>()?;
+        let exclude_pairs = self
+            .exclude_pair
+            .iter()
+            .flat_map(|t| t.split(','))
+            .map(|t| parse_date12(t).context("--exclude-pair"))
+            .collect::<anyhow::Result<_>>()?;
+        for (name, v) in [
+            ("--max-temp-baseline", self.max_temp_baseline),
+            ("--max-perp-baseline", self.max_perp_baseline),
+        ] {
+            if v.is_some_and(|v| v.is_nan() || v < 0.0 || v.is_infinite()) {
+                bail!("{name} must be a number >= 0");
+            }
+        }
+        if let Some(c) = self.min_coherence {
+            if !(0.0..=1.0).contains(&c) {
+                bail!("--min-coherence {c}: must be between 0 and 1");
+            }
+        }
+        Ok(NetworkEdit {
+            exclude_dates,
+            exclude_pairs,
+            max_temp_baseline_days: self.max_temp_baseline,
+            max_perp_baseline_m: self.max_perp_baseline,
+            min_coherence: self.min_coherence,
+            ..NetworkEdit::default()
         })
     }
 }

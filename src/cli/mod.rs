@@ -3,12 +3,14 @@
 use clap::{Parser, Subcommand};
 
 pub mod correct;
+pub mod correct_tropo;
 pub mod demo;
 pub mod displacement;
 pub mod export;
 pub mod geocode;
 pub mod info;
 pub mod invert;
+pub mod run;
 pub mod simulate;
 pub mod subset;
 pub mod ts;
@@ -35,6 +37,10 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Write a synthetic ISCE2 topsStack tree with ground truth.
     Simulate(simulate::SimulateArgs),
+    /// Run MintPy's smallbaselineApp workflow from a MintPy template.
+    Run(run::RunArgs),
+    /// Subtract an external tropospheric delay (ERA5/GACOS computed elsewhere) from a time series.
+    CorrectTropo(correct_tropo::CorrectTropoArgs),
     /// Cut every product of a run to a window (rows/columns or a lat/lon box) into a new folder.
     Subset(subset::SubsetArgs),
     /// Resample radar-coordinate products to a regular latitude/longitude grid (geo/geo_*).
@@ -64,6 +70,8 @@ pub fn main() -> std::process::ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Info(args) => info::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::CorrectTropo(args) => correct_tropo::run(&args),
         Command::Subset(args) => subset::run(&args),
         Command::Geocode(args) => geocode::run(&args),
         Command::Export(args) => export::run(&args),

@@ -1,0 +1,314 @@
+//! smallbaselineApp's steps: their names and order, `--dostep/--start/--end` selection, the
+//! time-series file chain (`timeseries_ERA5_ramp_demErr`) and what each step reads and writes.
+
+use anyhow::bail;
+
+use super::config::{RunConfig, TropoMethod};
+
+/// MintPy's step names, in the order they run.
+pub const STEP_NAMES: [&str; 18] = [
+    "load_data",
+    "modify_network",
+    "reference_point",
+    "quick_overview",
+    "correct_unwrap_error",
+    "invert_network",
+    "correct_LOD",
+    "correct_SET",
+    "correct_ionosphere",
+    "correct_troposphere",
+    "deramp",
+    "correct_topography",
+    "residual_RMS",
+    "reference_date",
+    "velocity",
+    "geocode",
+    "google_earth",
+    "hdfeos5",
+];
+
+fn index(name: &str) -> anyhow::Result<usize> {
+    STEP_NAMES.iter().position(|s| *s == name).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown step '{name}'; the steps are: {}",
+            STEP_NAMES.join(", ")
+        )
+    })
+}
+
+/// The steps to run: `dostep` alone, or `start..=end` (whole list by default), as
+/// smallbaselineApp's `--dostep/--start/--end`.
+pub fn select(
+    dostep: Option<&str>,
+    start: Option<&str>,
+    end: Option<&str>,
+) -> anyhow::Result<Vec<&'static str>> {
+    if let Some(d) = dostep {
+        if start.is_some() || end.is_some() {
+            bail!("--dostep cannot be combined with --start or --end");
+        }
+        let i = index(d)?;
+        return Ok(vec![STEP_NAMES[i]]);
+    }
+    let s = start.map(index).transpose()?.unwrap_or(0);
+    let e = end.map(index).transpose()?.unwrap_or(STEP_NAMES.len() - 1);
+    if s > e {
+        bail!(
+            "--start {} comes after --end {}",
+            STEP_NAMES[s],
+            STEP_NAMES[e]
+        );
+    }
+    Ok(STEP_NAMES[s..=e].to_vec())
+}
+
+/// Whether the LOD correction applies: MintPy runs it for Envisat only.
+pub fn lod_applies(platform: Option<&str>) -> bool {
+    platform.is_some_and(|p| p.to_ascii_lowercase().starts_with("env"))
+}
+
+/// The suffix each correction step adds to the time-series name, in MintPy's order, for the
+/// steps `cfg` turns on (as `get_timeseries_filename`). `platform` is the stack's `PLATFORM`.
+pub fn chain_suffixes(cfg: &RunConfig, platform: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut v: Vec<(&'static str, String)> = Vec::new();
+    if lod_applies(platform) {
+        v.push(("correct_LOD", "LOD".into()));
+    }
+    if cfg.solid_earth_tides {
+        v.push(("correct_SET", "SET".into()));
+    }
+    if cfg.ionosphere.is_some() {
+        v.push(("correct_ionosphere", "ion".into()));
+    }
+    match &cfg.tropo {
+        TropoMethod::Off => {}
+        TropoMethod::Pyaps { model } => v.push(("correct_troposphere", model.clone())),
+        TropoMethod::Gacos { .. } => v.push(("correct_troposphere", "GACOS".into())),
+        TropoMethod::Other(m) => v.push((
+            "correct_troposphere",
+            match m.as_str() {
+                "height_correlation" => "tropHgt".into(),
+                "opera" => "OPERA".into(),
+                other => other.to_string(),
+            },
+        )),
+    }
+    if cfg.deramp.is_some() {
+        v.push(("deramp", "ramp".into()));
+    }
+    if cfg.topography.is_some() {
+        v.push(("correct_topography", "demErr".into()));
+    }
+    v
+}
+
+/// The time-series stem each step of the chain reads and writes: `(step, input, output)`, from
+/// `timeseries` through the corrections. Steps that are off are absent.
+pub fn chain(cfg: &RunConfig, platform: Option<&str>) -> Vec<(&'static str, String, String)> {
+    let mut out = Vec::new();
+    let mut current = "timeseries".to_string();
+    for (step, suffix) in chain_suffixes(cfg, platform) {
+        let next = format!("{current}_{suffix}");
+        out.push((step, current.clone(), next.clone()));
+        current = next;
+    }
+    out
+}
+
+/// The last time series of the chain (what reference_date, velocity and geocode use).
+pub fn final_timeseries(cfg: &RunConfig, platform: Option<&str>) -> String {
+    chain(cfg, platform)
+        .last()
+        .map(|c| c.2.clone())
+        .unwrap_or_else(|| "timeseries".to_string())
+}
+
+/// What a step will do with the given settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepPlan {
+    /// The step runs (or is skipped when up to date).
+    Run,
+    /// The settings turn the step off: nothing to do, nothing said (as MintPy).
+    Off,
+    /// The settings ask for the step, but sbas does not do it: reported with the reason.
+    Unsupported(String),
+}
+
+/// What `step` does under `cfg` (before looking at files).
+pub fn plan(step: &str, cfg: &RunConfig, platform: Option<&str>) -> StepPlan {
+    use StepPlan::*;
+    match step {
+        "load_data" | "modify_network" | "reference_point" | "invert_network" => Run,
+        "quick_overview" => Unsupported(
+            "its avgPhaseVelocity and numTriNonzeroIntAmbiguity maps are not computed (the \
+             inversion's avgSpatialCoh and temporalCoherence give the overview)"
+                .to_string(),
+        ),
+        "correct_unwrap_error" => match &cfg.unwrap_error {
+            None => Off,
+            Some(m) => Unsupported(format!(
+                "mintpy.unwrapError.method = {m}: unwrapping error correction is not implemented"
+            )),
+        },
+        "correct_LOD" => {
+            if lod_applies(platform) {
+                Unsupported(
+                    "Envisat local oscillator drift correction is not implemented".to_string(),
+                )
+            } else {
+                Off
+            }
+        }
+        "correct_SET" => {
+            if cfg.solid_earth_tides {
+                Unsupported(
+                    "mintpy.solidEarthTides = yes: solid Earth tides are not implemented"
+                        .to_string(),
+                )
+            } else {
+                Off
+            }
+        }
+        "correct_ionosphere" => match &cfg.ionosphere {
+            None => Off,
+            Some(m) => Unsupported(format!(
+                "mintpy.ionosphericDelay.method = {m}: ionospheric correction is not implemented"
+            )),
+        },
+        "correct_troposphere" => match &cfg.tropo {
+            TropoMethod::Off => Off,
+            TropoMethod::Pyaps { .. } | TropoMethod::Gacos { .. } => Run,
+            TropoMethod::Other(m) => Unsupported(format!(
+                "mintpy.troposphericDelay.method = {m}: only delays computed elsewhere (pyaps with \
+                 inputs/<MODEL>.h5, gacos) are applied"
+            )),
+        },
+        "deramp" => {
+            if cfg.deramp.is_some() {
+                Run
+            } else {
+                Off
+            }
+        }
+        "correct_topography" => {
+            if cfg.topography.is_some() {
+                Run
+            } else {
+                Off
+            }
+        }
+        "residual_RMS" => {
+            if cfg.topography.is_some() {
+                Run
+            } else {
+                // MintPy reads timeseriesResidual.h5, which only the DEM error step writes.
+                Unsupported(
+                    "needs timeseriesResidual from correct_topography, which is off".to_string(),
+                )
+            }
+        }
+        "reference_date" | "velocity" => Run,
+        "geocode" => {
+            if cfg.geocode.is_some() {
+                Run
+            } else {
+                Off
+            }
+        }
+        "google_earth" => {
+            if cfg.save_kmz && cfg.geocode.is_some() {
+                Unsupported("KMZ output (mintpy.save.kmz) is not implemented".to_string())
+            } else {
+                Off
+            }
+        }
+        "hdfeos5" => {
+            if cfg.save_hdfeos5 {
+                Unsupported("HDF-EOS5 output (mintpy.save.hdfEos5) is not implemented".to_string())
+            } else {
+                Off
+            }
+        }
+        other => Unsupported(format!("unknown step {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::{parse_template, Template};
+
+    fn cfg(text: &str) -> RunConfig {
+        RunConfig::from_template(&Template::from_entries(parse_template(text))).unwrap()
+    }
+
+    #[test]
+    fn selects_steps() {
+        assert_eq!(select(None, None, None).unwrap().len(), 18);
+        assert_eq!(
+            select(Some("velocity"), None, None).unwrap(),
+            vec!["velocity"]
+        );
+        assert_eq!(
+            select(None, Some("deramp"), Some("residual_RMS")).unwrap(),
+            vec!["deramp", "correct_topography", "residual_RMS"]
+        );
+        assert_eq!(
+            select(None, Some("geocode"), None).unwrap(),
+            vec!["geocode", "google_earth", "hdfeos5"]
+        );
+        assert!(select(None, Some("velocity"), Some("deramp")).is_err());
+        assert!(select(Some("velocty"), None, None).is_err());
+        assert!(select(Some("velocity"), Some("deramp"), None).is_err());
+    }
+
+    #[test]
+    fn names_the_chain_as_mintpy() {
+        let c = cfg("");
+        assert_eq!(final_timeseries(&c, Some("Sen")), "timeseries_ERA5_demErr");
+        let c = cfg("mintpy.troposphericDelay.method = no\nmintpy.deramp = linear\n");
+        assert_eq!(
+            chain(&c, None),
+            vec![
+                ("deramp", "timeseries".into(), "timeseries_ramp".into()),
+                (
+                    "correct_topography",
+                    "timeseries_ramp".into(),
+                    "timeseries_ramp_demErr".into()
+                ),
+            ]
+        );
+        let c = cfg(
+            "mintpy.troposphericDelay.method = gacos\nmintpy.topographicResidual = no\n\
+                     mintpy.ionosphericDelay.method = split_spectrum\n",
+        );
+        assert_eq!(
+            final_timeseries(&c, Some("Envisat")),
+            "timeseries_LOD_ion_GACOS"
+        );
+        let c = cfg("mintpy.troposphericDelay.method = no\nmintpy.topographicResidual = no\n");
+        assert_eq!(final_timeseries(&c, None), "timeseries");
+    }
+
+    #[test]
+    fn plans_steps_from_settings() {
+        let c = cfg("mintpy.troposphericDelay.method = height_correlation\n");
+        assert!(matches!(
+            plan("correct_troposphere", &c, None),
+            StepPlan::Unsupported(_)
+        ));
+        assert_eq!(plan("correct_unwrap_error", &c, None), StepPlan::Off);
+        assert_eq!(plan("deramp", &c, None), StepPlan::Off);
+        assert_eq!(plan("correct_topography", &c, None), StepPlan::Run);
+        assert!(matches!(
+            plan("google_earth", &c, None),
+            StepPlan::Unsupported(_)
+        ));
+        let c = cfg("mintpy.unwrapError.method = bridging\nmintpy.save.kmz = no\n");
+        assert!(matches!(
+            plan("correct_unwrap_error", &c, None),
+            StepPlan::Unsupported(_)
+        ));
+        assert_eq!(plan("google_earth", &c, None), StepPlan::Off);
+    }
+}
