@@ -129,6 +129,32 @@ fn hdf5_products_round_trip() {
 }
 
 #[test]
+fn hdf5_datasets_carry_their_unit() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut s = spec("velocity", false);
+    s.length = 2;
+    s.width = 3;
+    s.dates.clear();
+    s.bperp.clear();
+    s.datasets = vec![
+        DatasetSpec::map("velocity", "m/year", "velocity"),
+        DatasetSpec::map("annualPhase", "radian", "phase"),
+    ];
+    let w = ProductWriter::create(tmp.path(), OutputFormat::Hdf5, s).expect("create");
+    let path = w.finish().expect("finish");
+    let f = ::hdf5::File::open(&path).expect("open");
+    let unit = |name: &str| -> String {
+        f.dataset(name)
+            .and_then(|d| d.attr("UNIT"))
+            .and_then(|a| a.read_scalar::<::hdf5::types::VarLenUnicode>())
+            .expect("UNIT attribute")
+            .to_string()
+    };
+    assert_eq!(unit("velocity"), "m/year");
+    assert_eq!(unit("annualPhase"), "radian");
+}
+
+#[test]
 fn unfinished_products_do_not_look_complete() {
     for format in [OutputFormat::Zarr, OutputFormat::Hdf5] {
         let tmp = tempfile::tempdir().expect("tempdir");

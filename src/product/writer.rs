@@ -491,6 +491,11 @@ fn create_hdf5(path: &Path, spec: &ProductSpec) -> anyhow::Result<Backend> {
                 .create(d.name.as_str())
         }
         .with_context(ctx)?;
+        // MintPy's layout_hdf5 gives each dataset its own UNIT (view.py reads it, e.g. for the
+        // `...Std` and `annualPhase` datasets of velocity.h5).
+        let mut unit = Attributes::new();
+        unit.set("UNIT", &d.unit);
+        write_attrs(&ds, &unit, &part)?;
         datasets.push(ds);
     }
     write_attrs(&file, &spec.root_attrs(), &part)?;
