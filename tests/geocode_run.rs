@@ -34,7 +34,12 @@ fn geocodes_like_mintpy(format: &str, expect: OutputFormat) {
     let dir = run(tmp.path(), format);
     let out = common::sbas(&["geocode", dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", common::stderr(&out));
-    for stem in ["timeseries", "temporalCoherence", "maskTempCoh", "geometryRadar"] {
+    for stem in [
+        "timeseries",
+        "temporalCoherence",
+        "maskTempCoh",
+        "geometryRadar",
+    ] {
         let p = Product::open(&dir, &format!("geo/geo_{stem}")).unwrap();
         assert_eq!(p.format(), expect);
         let a = p.attrs();
@@ -71,7 +76,12 @@ fn geocodes_like_mintpy(format: &str, expect: OutputFormat) {
         )
         .unwrap();
     let valid: Vec<f32> = gv.iter().copied().filter(|v| !v.is_nan()).collect();
-    assert!(valid.len() * 2 > gv.len(), "{} of {}", valid.len(), gv.len());
+    assert!(
+        valid.len() * 2 > gv.len(),
+        "{} of {}",
+        valid.len(),
+        gv.len()
+    );
     for v in &valid {
         assert!(rv.iter().any(|r| r == v), "{v} is not a radar value");
     }
@@ -127,7 +137,10 @@ fn blocks_bbox_step_and_bilinear() {
     };
     geocode_product(&dir, "timeseries", &small).unwrap();
     let blocks = Product::open(&dir, "geo/geo_timeseries").unwrap();
-    assert_eq!((blocks.length(), blocks.width()), (one.length(), one.width()));
+    assert_eq!(
+        (blocks.length(), blocks.width()),
+        (one.length(), one.width())
+    );
     let b = blocks.read("timeseries", w).unwrap();
     let same = a
         .iter()
@@ -170,7 +183,10 @@ fn blocks_bbox_step_and_bilinear() {
         .map(|(x, y)| (*x, *y))
         .collect();
     assert!(both.len() * 2 > a.len());
-    let rms = (both.iter().map(|(x, y)| ((x - y) as f64).powi(2)).sum::<f64>()
+    let rms = (both
+        .iter()
+        .map(|(x, y)| ((x - y) as f64).powi(2))
+        .sum::<f64>()
         / both.len() as f64)
         .sqrt();
     assert!(rms < 0.01, "bilinear vs nearest rms {rms} m");
@@ -181,9 +197,13 @@ fn refuses_geocoded_and_runs_without_lookup() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = run(tmp.path(), "zarr");
     geocode_product(&dir, "temporalCoherence", &GeocodeOptions::default()).unwrap();
-    let e = geocode_product(&dir, "geo/geo_temporalCoherence", &GeocodeOptions::default())
-        .unwrap_err()
-        .to_string();
+    let e = geocode_product(
+        &dir,
+        "geo/geo_temporalCoherence",
+        &GeocodeOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("already geocoded"), "{e}");
     std::fs::remove_dir_all(dir.join("inputs")).unwrap();
     let e = format!(
