@@ -219,7 +219,7 @@ mod tests {
             lat_step: -0.0008,
         };
         let value = |y: usize, x: usize| {
-            if (y + x) % 97 == 0 {
+            if (y + x).is_multiple_of(97) {
                 f32::NAN
             } else {
                 y as f32 * 0.5 - x as f32

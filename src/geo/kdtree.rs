@@ -208,8 +208,7 @@ impl KdTree {
         }
         let eps_fac = 1.0 / ((1.0 + eps) * (1.0 + eps));
         let mut min_dist = 0f32;
-        for d in 0..3 {
-            let c = q[d];
+        for (d, &c) in q.iter().enumerate() {
             let off = if c < self.bbox[2 * d] {
                 c - self.bbox[2 * d]
             } else if c > self.bbox[2 * d + 1] {
