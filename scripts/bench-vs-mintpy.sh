@@ -189,3 +189,46 @@ print(f"agreement ({weight}): {both.sum()} pixels inverted by both, max |d ts| =
       f"max |d tcoh| = {dtc:.3g}, pixels inverted by only one: {only}")
 PY
 done
+
+# --- the whole chain: load_data .. velocity (issue 5) -------------------------------------------
+# MintPy's smallbaselineApp.py step by step (each step timed), then `sbas run` with the same
+# template (sbas reads the ISCE tree itself: its load_data is the reading inside invert_network).
+chain="$work/mintpy_chain"
+chain_steps="load_data modify_network reference_point quick_overview correct_unwrap_error
+invert_network correct_LOD correct_SET correct_ionosphere correct_troposphere deramp
+correct_topography residual_RMS reference_date velocity"
+if [ -f "$chain/times.txt" ] && grep -q '^velocity ' "$chain/times.txt" && [ -z "${FORCE_MINTPY:-}" ]; then
+    log "MintPy chain: reusing $chain/times.txt (FORCE_MINTPY=1 re-runs)"
+else
+    rm -rf "$chain"
+    mkdir -p "$chain"
+    write_template var "$chain/bench.txt"
+    sed -i "s#\.\./stack/#../mintpy_stack/#" "$chain/bench.txt"
+    for step in $chain_steps; do
+        log "MintPy chain: $step"
+        (cd "$chain" && /usr/bin/time -f "$step %e wall %U user %S sys %M KiB" -a -o times.txt \
+            "$venv/bin/smallbaselineApp.py" bench.txt --dostep "$step" > "log_$step.txt" 2>&1) \
+            || { echo "MintPy step $step failed in $chain:" >&2; tail -30 "$chain/log_$step.txt" >&2; exit 1; }
+    done
+fi
+mintpy_chain_s=$(awk '{s += $2} END {printf "%.1f", s}' "$chain/times.txt")
+mintpy_chain_cpu=$(awk '{s += $4 + $6} END {printf "%.1f", s}' "$chain/times.txt")
+mintpy_chain_rss=$(awk '{if ($8 > m) m = $8} END {print m}' "$chain/times.txt")
+sbas_chain="$work/sbas_chain"
+write_template var "$work/sbas_chain.txt"
+sbas_chain_time=$(for _ in $(seq "$repeat"); do
+    rm -rf "$sbas_chain"
+    mkdir -p "$sbas_chain"
+    cp "$work/sbas_chain.txt" "$sbas_chain/bench.txt"
+    timed sh -c 'cd "$1" && "$2" run bench.txt --end velocity --quiet' _ "$sbas_chain" "$SBAS"
+done | best)
+read -r sc_s sc_rss <<< "$sbas_chain_time"
+echo
+echo "Whole chain load_data .. velocity (template: weightFunc var, DEM error on, troposphere off):"
+echo
+echo "| run | wall s | CPU s | peak RSS MiB | speed-up |"
+echo "|---|---|---|---|---|"
+awk -v s="$mintpy_chain_s" -v c="$mintpy_chain_cpu" -v r="$mintpy_chain_rss" \
+    'BEGIN { printf "| MintPy 1.6.4 smallbaselineApp.py, 15 steps | %.1f | %.1f | %.0f | |\n", s, c, r / 1024 }'
+awk -v s="$sc_s" -v r="$sc_rss" -v m="$mintpy_chain_s" \
+    'BEGIN { printf "| sbas run | %.2f | | %.0f | %.0fx |\n", s, r / 1024, m / s }'

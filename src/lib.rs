@@ -11,6 +11,7 @@ pub mod window;
 
 pub mod assess;
 pub mod cli;
+pub mod correct;
 pub mod geo;
 pub mod invert;
 pub mod simulate;
@@ -18,9 +19,11 @@ pub mod sink;
 
 pub mod pipeline;
 pub mod plan;
+pub mod plot;
 pub mod product;
 pub mod progress;
 pub mod resume;
 pub mod source;
 pub mod survey;
+pub mod timefunc;
 pub mod workflow;

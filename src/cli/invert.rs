@@ -115,6 +115,9 @@ pub struct InvertArgs {
     /// Print only warnings and errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Also draw the main maps as PNGs into RUN_DIR/pic/ (see `sbas view`).
+    #[arg(long)]
+    pub pic: bool,
 }
 
 fn parse_pair<T: std::str::FromStr>(text: &str, what: &str) -> anyhow::Result<(T, T)> {
@@ -253,9 +256,14 @@ pub fn run(args: &InvertArgs) -> anyhow::Result<()> {
     let opts = args.options()?;
     init_threads(args.threads)?;
     let report = invert_stack(&args.stack, &args.out, &opts)?;
+    let pictures = if args.pic {
+        crate::plot::overview(&args.out)?
+    } else {
+        Vec::new()
+    };
     if !args.quiet {
         println!("outputs:");
-        for f in &report.outputs {
+        for f in report.outputs.iter().chain(&pictures) {
             println!("  {}", f.display());
         }
     }

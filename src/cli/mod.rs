@@ -2,13 +2,18 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod correct;
 pub mod demo;
+pub mod displacement;
 pub mod export;
 pub mod geocode;
 pub mod info;
 pub mod invert;
 pub mod simulate;
 pub mod subset;
+pub mod ts;
+pub mod velocity;
+pub mod view;
 
 /// InSAR small-baseline time-series analysis.
 #[derive(Debug, Parser)]
@@ -36,6 +41,16 @@ pub enum Command {
     Geocode(geocode::GeocodeArgs),
     /// Write a 2-D layer of a geocoded product as a GeoTIFF (EPSG:4326).
     Export(export::ExportArgs),
+    /// Fit time functions (velocity, seasonal terms, steps, transients) to a time series.
+    Velocity(velocity::VelocityArgs),
+    /// Cumulative displacement between two dates, with its statistics.
+    Displacement(displacement::DisplacementArgs),
+    /// Correct a run's time series: DEM error, ramps, residual RMS, reference date.
+    Correct(correct::CorrectArgs),
+    /// Draw a map of one layer of a run folder as a PNG.
+    View(view::ViewArgs),
+    /// Plot the displacement time series of one point as a PNG and a CSV.
+    Ts(ts::TsArgs),
 }
 
 /// `errno` of a full disk on Linux.
@@ -52,6 +67,11 @@ pub fn main() -> std::process::ExitCode {
         Command::Subset(args) => subset::run(&args),
         Command::Geocode(args) => geocode::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Velocity(args) => velocity::run(&args),
+        Command::Displacement(args) => displacement::run(&args),
+        Command::Correct(args) => correct::run(&args),
+        Command::View(args) => view::run(&args),
+        Command::Ts(args) => ts::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

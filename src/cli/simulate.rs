@@ -63,6 +63,9 @@ pub struct SimulateArgs {
     /// No unwrapping errors.
     #[arg(long)]
     pub no_unwrap_errors: bool,
+    /// Add a random planar + quadratic phase ramp per date (off by default).
+    #[arg(long)]
+    pub ramp: bool,
 }
 
 impl SimulateArgs {
@@ -89,6 +92,7 @@ impl SimulateArgs {
                 low_coherence: !self.no_low_coherence,
                 missing_data: !self.no_missing_data,
                 unwrap_errors: !self.no_unwrap_errors,
+                ramp: self.ramp,
             },
         })
     }

@@ -23,10 +23,14 @@ pub struct Effects {
     pub missing_data: bool,
     /// Unwrapping errors (+-2 pi patches labelled conncomp 2) in a few interferograms.
     pub unwrap_errors: bool,
+    /// A random planar-plus-quadratic phase ramp per date (orbit errors), seen in every
+    /// interferogram as the difference of its two dates' ramps. Opt-in: off in every preset,
+    /// so stacks simulated without it are byte for byte what they were before it existed.
+    pub ramp: bool,
 }
 
 impl Effects {
-    /// Every effect on.
+    /// Every effect on, except the opt-in [`Effects::ramp`].
     pub fn all() -> Effects {
         Effects {
             deformation: true,
@@ -38,6 +42,7 @@ impl Effects {
             low_coherence: true,
             missing_data: true,
             unwrap_errors: true,
+            ramp: false,
         }
     }
 
@@ -53,6 +58,7 @@ impl Effects {
             low_coherence: false,
             missing_data: false,
             unwrap_errors: false,
+            ramp: false,
         }
     }
 
@@ -68,7 +74,9 @@ impl Effects {
         }
     }
 
-    /// The effects as `(name, on)` pairs, in a fixed order (for reports and truth.json).
+    /// The effects as `(name, on)` pairs, in a fixed order (for reports and truth.json). The
+    /// opt-in ramp effect is not listed (so existing truth files stay unchanged): see
+    /// [`Effects::named_with_opt_in`].
     pub fn named(&self) -> [(&'static str, bool); 9] {
         [
             ("deformation", self.deformation),
@@ -81,6 +89,17 @@ impl Effects {
             ("missing_data", self.missing_data),
             ("unwrap_errors", self.unwrap_errors),
         ]
+    }
+}
+
+impl Effects {
+    /// [`Effects::named`] followed by the opt-in effects that are switched on (`ramp`).
+    pub fn named_with_opt_in(&self) -> Vec<(&'static str, bool)> {
+        let mut v = self.named().to_vec();
+        if self.ramp {
+            v.push(("ramp", true));
+        }
+        v
     }
 }
 

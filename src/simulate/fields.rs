@@ -20,6 +20,9 @@ const DEM_ERROR_STD: f64 = 5.0;
 const DEM_ERROR_SPOT: f64 = 25.0;
 /// Standard deviation of each date's atmospheric delay (m).
 const ATMOSPHERE_STD: f64 = 0.005;
+/// Largest ramp coefficient (m): the linear terms change by up to this much across the image,
+/// the quadratic ones by up to half of it.
+const RAMP_AMPLITUDE: f64 = 0.02;
 /// Base coherence of land: mean and spatial standard deviation; of the low-coherence patch.
 const LAND_COHERENCE: (f64, f64) = (0.85, 0.06);
 const LOW_COHERENCE: f64 = 0.22;
@@ -75,6 +78,9 @@ pub(crate) struct Scene {
     pub amplitude: Vec<f32>,
     /// Atmospheric delay per date (m), `num_dates x rows x cols`; empty when switched off.
     pub atmosphere: Vec<f32>,
+    /// Ramp coefficients per date `[u, v, u^2, v^2, u v]` (m) on `u = y/(rows-1) - 0.5`,
+    /// `v = x/(cols-1) - 0.5`; empty when switched off.
+    pub ramps: Vec<[f64; 5]>,
 }
 
 /// Replaces `field` by three passes of a box filter of half-width `radius` along rows and
@@ -286,6 +292,24 @@ impl Scene {
             Vec::new()
         };
 
+        let ramps = if e.ramp {
+            (0..cfg.num_dates)
+                .map(|k| {
+                    let mut rng = Rng::new(cfg.seed, Stream::Ramp, k as u64);
+                    let a = RAMP_AMPLITUDE;
+                    [
+                        rng.range(-a, a),
+                        rng.range(-a, a),
+                        rng.range(-a / 2.0, a / 2.0),
+                        rng.range(-a / 2.0, a / 2.0),
+                        rng.range(-a / 2.0, a / 2.0),
+                    ]
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+
         let annual = t_years.iter().map(|t| (2.0 * PI * t).sin_cos()).collect();
         Scene {
             rows,
@@ -305,6 +329,7 @@ impl Scene {
             coherence,
             amplitude,
             atmosphere,
+            ramps,
         }
     }
 
@@ -326,14 +351,43 @@ impl Scene {
         }
     }
 
+    /// Phase ramp of pixel `p` at date `k` (m, absolute; 0 when switched off).
+    pub(crate) fn ramp(&self, k: usize, p: usize) -> f64 {
+        match self.ramps.get(k) {
+            None => 0.0,
+            Some(c) => {
+                let u = (p / self.cols) as f64 / (self.rows - 1) as f64 - 0.5;
+                let v = (p % self.cols) as f64 / (self.cols - 1) as f64 - 0.5;
+                c[0] * u + c[1] * v + c[2] * u * u + c[3] * v * v + c[4] * u * v
+            }
+        }
+    }
+
+    /// Ramp of pixel `p` at date `k` relative to the first date (m), 0 on water.
+    pub(crate) fn relative_ramp(&self, k: usize, p: usize) -> f64 {
+        if self.water[p] || self.ramps.is_empty() {
+            0.0
+        } else {
+            self.ramp(k, p) - self.ramp(0, p)
+        }
+    }
+
     /// The LOS signal of pixel `p` at date `k` relative to the first date (m): deformation +
-    /// DEM-error term + atmosphere. Zero on water, where interferograms hold no signal.
+    /// DEM-error term + atmosphere (+ ramp when on). Zero on water, where interferograms hold
+    /// no signal.
     pub(crate) fn signal(&self, k: usize, p: usize) -> f64 {
         if self.water[p] {
             return 0.0;
         }
-        self.deformation(k, p) + self.bperp[k] * self.dem_coef[p] as f64 + self.atmosphere(k, p)
-            - self.atmosphere(0, p)
+        let s = self.deformation(k, p)
+            + self.bperp[k] * self.dem_coef[p] as f64
+            + self.atmosphere(k, p)
+            - self.atmosphere(0, p);
+        if self.ramps.is_empty() {
+            s
+        } else {
+            s + self.relative_ramp(k, p)
+        }
     }
 
     /// Coherence of pixel `p` in a pair spanning `days` days.

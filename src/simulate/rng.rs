@@ -23,6 +23,7 @@ pub(crate) enum Stream {
     UnwrapErrors = 8,
     Amplitude = 9,
     Topography = 10,
+    Ramp = 11,
 }
 
 /// xoshiro256** generator.

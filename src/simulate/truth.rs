@@ -3,7 +3,9 @@
 //! `truth.json` describes the stack; the arrays are raw little-endian files, row-major:
 //! `timeseries.f32` and `deformation.f32` (dates x rows x cols, metres, relative to the first
 //! date, positive towards the satellite), `velocity.f32` (m/year), `dem_error.f32` (m) and
-//! `water_mask.u8` (1 = land, 0 = water, as MintPy's waterMask).
+//! `water_mask.u8` (1 = land, 0 = water, as MintPy's waterMask); with the opt-in ramp effect
+//! also `ramp.f32` (dates x rows x cols, metres, relative to the first date, part of
+//! `timeseries.f32`).
 
 use std::path::Path;
 
@@ -24,6 +26,8 @@ pub const VELOCITY_FILE: &str = "velocity.f32";
 pub const DEM_ERROR_FILE: &str = "dem_error.f32";
 /// Water mask, 1 = land.
 pub const WATER_MASK_FILE: &str = "water_mask.u8";
+/// Per-date phase ramp (only with the opt-in ramp effect), metres.
+pub const RAMP_FILE: &str = "ramp.f32";
 
 /// Describes the truth folder (the content of `truth.json`).
 #[derive(Debug, Clone, PartialEq)]
@@ -54,7 +58,7 @@ impl TruthHeader {
             .iter()
             .map(|(k, v)| (k.clone(), Value::Bool(*v)))
             .collect();
-        json!({
+        let mut doc = json!({
             "format": "sbas-simulate-truth/1",
             "dates": self.dates.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
             "rows": self.rows,
@@ -72,7 +76,18 @@ impl TruthHeader {
                 DEM_ERROR_FILE: "f32 LE [rows][cols]: DEM error, metres (DEM-error term of date k = bperp[k] * dem_error / (r sin(inc)))",
                 WATER_MASK_FILE: "u8 [rows][cols]: 1 = land, 0 = water",
             },
-        })
+        });
+        if self.has_ramp() {
+            doc["files"][RAMP_FILE] = Value::String(
+                "f32 LE [dates][rows][cols]: phase ramp (planar + quadratic, per date) relative to the first date, metres; included in timeseries.f32; 0 on water".into(),
+            );
+        }
+        doc
+    }
+
+    /// Whether the opt-in ramp effect was simulated (`ramp.f32` exists).
+    pub fn has_ramp(&self) -> bool {
+        self.effects.iter().any(|(k, on)| k == "ramp" && *on)
     }
 
     fn from_json(v: &Value, path: &Path) -> anyhow::Result<TruthHeader> {
@@ -151,6 +166,7 @@ pub struct Truth {
     velocity: Vec<f32>,
     dem_error: Vec<f32>,
     water_mask: Vec<u8>,
+    ramp: Option<Vec<f32>>,
 }
 
 fn read_exact(path: &Path, expected: usize) -> anyhow::Result<Vec<u8>> {
@@ -194,6 +210,11 @@ impl Truth {
             velocity: read_f32s(&dir.join(VELOCITY_FILE), npix)?,
             dem_error: read_f32s(&dir.join(DEM_ERROR_FILE), npix)?,
             water_mask: read_exact(&dir.join(WATER_MASK_FILE), npix)?,
+            ramp: if header.has_ramp() {
+                Some(read_f32s(&dir.join(RAMP_FILE), n3)?)
+            } else {
+                None
+            },
             header,
         })
     }
@@ -253,5 +274,11 @@ impl Truth {
     /// Water mask (1 = land), rows x cols.
     pub fn water_mask(&self) -> &[u8] {
         &self.water_mask
+    }
+
+    /// Per-date phase ramps (dates x rows x cols, m, relative to the first date) when the
+    /// stack was simulated with the ramp effect.
+    pub fn ramp(&self) -> Option<&[f32]> {
+        self.ramp.as_deref()
     }
 }

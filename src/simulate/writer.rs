@@ -322,7 +322,7 @@ fn write_truth(dir: &Path, cfg: &SimConfig, scene: &Scene) -> anyhow::Result<()>
         seed: cfg.seed,
         effects: cfg
             .effects
-            .named()
+            .named_with_opt_in()
             .iter()
             .map(|(k, v)| (k.to_string(), *v))
             .collect(),
@@ -363,6 +363,16 @@ fn write_truth(dir: &Path, cfg: &SimConfig, scene: &Scene) -> anyhow::Result<()>
     let mut w = RawWriter::create(&dir.join(truth::DEM_ERROR_FILE))?;
     w.f32s(&masked(&scene.dem_error))?;
     w.finish()?;
+    if cfg.effects.ramp {
+        let mut w = RawWriter::create(&dir.join(truth::RAMP_FILE))?;
+        for k in 0..cfg.num_dates {
+            for (p, v) in layer.iter_mut().enumerate() {
+                *v = scene.relative_ramp(k, p) as f32;
+            }
+            w.f32s(&layer)?;
+        }
+        w.finish()?;
+    }
     let mut w = RawWriter::create(&dir.join(truth::WATER_MASK_FILE))?;
     w.u8s(
         &scene

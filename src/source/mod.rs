@@ -3,7 +3,7 @@
 
 pub mod isce;
 pub mod mintpy_h5;
-mod pyfmt;
+pub(crate) mod pyfmt;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,264 @@
+//! `sbas correct ...`: corrections of a run folder's time series (MintPy's `dem_error.py`,
+//! `remove_ramp.py`, `timeseries_rms.py`, `reference_date.py`). No science here.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+
+use crate::correct::dem_error::{self, DemErrModel, DemErrOptions};
+use crate::correct::ramp::RampType;
+use crate::correct::reference_date::{self, RefDateChoice};
+use crate::correct::residual_rms::{self, read_date_file, RmsOptions, EXCLUDE_DATE_FILE};
+use crate::correct::{deramp, io};
+use crate::meta::Date;
+use crate::plan::parse_size;
+
+/// Options of `sbas correct`.
+#[derive(Debug, Args)]
+pub struct CorrectArgs {
+    /// Which correction.
+    #[command(subcommand)]
+    pub step: CorrectStep,
+}
+
+/// The corrections.
+#[derive(Debug, Subcommand)]
+pub enum CorrectStep {
+    /// Estimate and remove the DEM error (topographic residual): writes `<TS>_demErr`,
+    /// `demErr` and `timeseriesResidual`.
+    DemError(DemErrorArgs),
+    /// Remove a phase ramp from every date: writes `<TS>_ramp`.
+    Deramp(DerampArgs),
+    /// Residual RMS per date: writes `rms_<TS>_ramp.txt`, `reference_date.txt` and
+    /// `exclude_date.txt`.
+    Rms(RmsArgs),
+    /// Re-reference time series to a date, in place (sets `REF_DATE`).
+    ReferenceDate(RefDateArgs),
+}
+
+/// Options shared by every correction.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// The run folder (the `--out` of `sbas invert`).
+    pub run_dir: PathBuf,
+    /// Memory budget, e.g. `512MiB`, `4GB`.
+    #[arg(long, default_value = "2GiB")]
+    pub max_memory: String,
+}
+
+impl Common {
+    fn budget(&self) -> anyhow::Result<u64> {
+        anyhow::ensure!(
+            self.run_dir.is_dir(),
+            "{} is not a folder",
+            self.run_dir.display()
+        );
+        parse_size(&self.max_memory).context("--max-memory")
+    }
+}
+
+fn parse_dates(list: &[String], what: &str) -> anyhow::Result<Vec<Date>> {
+    list.iter()
+        .flat_map(|s| s.split(','))
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| Date::parse(s).map_err(|e| anyhow::anyhow!("{what}: {e}")))
+        .collect()
+}
+
+/// Options of `sbas correct dem-error`.
+#[derive(Debug, Args)]
+pub struct DemErrorArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The time series to correct (a product stem of the run folder).
+    #[arg(long = "ts", default_value = "timeseries")]
+    pub input: String,
+    /// Order of the polynomial deformation model.
+    #[arg(long, default_value_t = 2)]
+    pub poly_order: usize,
+    /// Step (Heaviside) dates of the deformation model, YYYYMMDD (repeat or comma-separate).
+    #[arg(long = "step-date")]
+    pub step_dates: Vec<String>,
+    /// Dates left out of the fit (still corrected), YYYYMMDD, or `exclude_date.txt` to read the
+    /// RMS step's outliers (as MintPy's default; missing file = none).
+    #[arg(long = "exclude-date")]
+    pub exclude_dates: Vec<String>,
+    /// Fit the phase velocity instead of the phase.
+    #[arg(long)]
+    pub phase_velocity: bool,
+    /// Use the scene-centre slant range and incidence instead of the per-pixel geometry.
+    #[arg(long)]
+    pub no_pixelwise_geometry: bool,
+}
+
+/// Options of `sbas correct deramp`.
+#[derive(Debug, Args)]
+pub struct DerampArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The time series (a product stem of the run folder).
+    #[arg(long = "ts", default_value = "timeseries")]
+    pub input: String,
+    /// linear, quadratic, linear_range, linear_azimuth, quadratic_range or quadratic_azimuth.
+    #[arg(long, default_value = "linear")]
+    pub ramp: String,
+    /// Mask of the pixels of the fit: a mask product, or `no` for every pixel.
+    #[arg(long, default_value = "maskTempCoh")]
+    pub mask: String,
+}
+
+/// Options of `sbas correct rms`.
+#[derive(Debug, Args)]
+pub struct RmsArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The residual series.
+    #[arg(long = "ts", default_value = "timeseriesResidual")]
+    pub input: String,
+    /// Mask of the pixels: a mask product, or `no`.
+    #[arg(long, default_value = "maskTempCoh")]
+    pub mask: String,
+    /// Ramp removed before the RMS, or `no`.
+    #[arg(long, default_value = "quadratic")]
+    pub deramp: String,
+    /// Dates with RMS above CUTOFF x MAD are outliers.
+    #[arg(long, default_value_t = 3.0)]
+    pub cutoff: f64,
+}
+
+/// Options of `sbas correct reference-date`.
+#[derive(Debug, Args)]
+pub struct RefDateArgs {
+    #[command(flatten)]
+    common: Common,
+    /// `auto` (the date in reference_date.txt, from `sbas correct rms`), YYYYMMDD, or `no`.
+    #[arg(long = "date", default_value = "auto")]
+    pub date: String,
+    /// Time series to re-reference (product stems; repeatable). Default: every time series
+    /// of the correction chain present (timeseries, timeseries_ramp, ..._demErr).
+    #[arg(long = "ts")]
+    pub stems: Vec<String>,
+}
+
+/// The time series of MintPy's correction chain present in the run folder.
+fn chain_stems(dir: &std::path::Path) -> Vec<String> {
+    [
+        "timeseries",
+        "timeseries_ramp",
+        "timeseries_demErr",
+        "timeseries_ramp_demErr",
+    ]
+    .iter()
+    .filter(|s| crate::product::Product::exists(dir, s))
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// Runs `sbas correct`.
+pub fn run(args: &CorrectArgs) -> anyhow::Result<()> {
+    match &args.step {
+        CorrectStep::DemError(a) => {
+            let budget = a.common.budget()?;
+            let dir = &a.common.run_dir;
+            let mut exclude = Vec::new();
+            for e in &a.exclude_dates {
+                if e.ends_with(".txt") {
+                    let path = dir.join(e);
+                    if path.exists() {
+                        exclude.extend(read_date_file(&path)?);
+                    } else if e != EXCLUDE_DATE_FILE {
+                        anyhow::bail!("--exclude-date: {} not found", path.display());
+                    }
+                } else {
+                    exclude.extend(parse_dates(std::slice::from_ref(e), "--exclude-date")?);
+                }
+            }
+            let options = DemErrOptions {
+                model: DemErrModel {
+                    poly_order: a.poly_order,
+                    step_dates: parse_dates(&a.step_dates, "--step-date")?,
+                    exclude_dates: exclude,
+                    phase_velocity: a.phase_velocity,
+                },
+                pixelwise_geometry: !a.no_pixelwise_geometry,
+            };
+            let out = dem_error::run(dir, &a.input, &options, budget)?;
+            println!(
+                "DEM error estimated at {} pixels ({} geometry): wrote {}, {}, {}",
+                out.pixels_estimated,
+                if out.pixelwise_geometry {
+                    "per-pixel"
+                } else {
+                    "scene-centre"
+                },
+                out.corrected.display(),
+                out.dem_error.display(),
+                out.residual.display()
+            );
+        }
+        CorrectStep::Deramp(a) => {
+            let budget = a.common.budget()?;
+            let ramp: RampType = a.ramp.parse().context("--ramp")?;
+            let out = deramp::run(&a.common.run_dir, &a.input, ramp, &a.mask, budget)?;
+            println!(
+                "removed a {ramp} ramp per date: wrote {}",
+                out.path.display()
+            );
+        }
+        CorrectStep::Rms(a) => {
+            let budget = a.common.budget()?;
+            let deramp = if a.deramp.trim().eq_ignore_ascii_case("no") {
+                None
+            } else {
+                Some(a.deramp.parse::<RampType>().context("--deramp")?)
+            };
+            let options = RmsOptions {
+                input_stem: a.input.clone(),
+                mask: a.mask.clone(),
+                deramp,
+                cutoff: a.cutoff,
+            };
+            let out = residual_rms::run(&a.common.run_dir, &options, budget)?;
+            let min_i = out
+                .dates
+                .iter()
+                .position(|d| *d == out.min_rms_date)
+                .unwrap_or(0);
+            println!(
+                "residual RMS written to {}; minimum {:.4} m on {}; {} date(s) above {:.4} m ({} x MAD){}",
+                out.rms_file.display(),
+                out.rms[min_i],
+                out.min_rms_date,
+                out.excluded.len(),
+                out.threshold,
+                a.cutoff,
+                if out.excluded.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", io::py_date_list(&out.excluded))
+                }
+            );
+        }
+        CorrectStep::ReferenceDate(a) => {
+            let budget = a.common.budget()?;
+            let dir = &a.common.run_dir;
+            let choice: RefDateChoice = a.date.parse().context("--date")?;
+            let stems = if a.stems.is_empty() {
+                chain_stems(dir)
+            } else {
+                a.stems.clone()
+            };
+            anyhow::ensure!(
+                !stems.is_empty(),
+                "no time series found in {}",
+                dir.display()
+            );
+            match reference_date::run(dir, &stems, choice, budget)? {
+                Some(d) => println!("time series {} referenced to {d}", stems.join(", ")),
+                None => println!("reference date unchanged (--date no)"),
+            }
+        }
+    }
+    Ok(())
+}

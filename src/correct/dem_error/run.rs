@@ -1,0 +1,293 @@
+//! The `dem_error` driver: streams a time-series product strip by strip through the batched
+//! solve and writes `<input>_demErr`, `demErr` and `timeseriesResidual`, as MintPy 1.6.4's
+//! `dem_error.py` names and lays them out.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::model::{check_model, deformation_matrix, DemErrModel};
+use super::solve::{valid_pixels, DemErrSolver, DemErrStrip, Geometry};
+use crate::correct::io::{self, TIMESERIES_DATASET};
+use crate::meta::Attributes;
+use crate::product::{DatasetSpec, Product, ProductSpec, ProductWriter};
+
+/// Stem of the geometry product the inversion writes (re-exported).
+pub use crate::product::GEOMETRY_STEM;
+/// Stem of the DEM-error map.
+pub const DEM_ERROR_STEM: &str = "demErr";
+/// Stem of the residual series.
+pub const RESIDUAL_STEM: &str = "timeseriesResidual";
+/// MintPy's Earth radius (`utils0.EARTH_RADIUS`), metres, for the incidence-angle formula.
+const MINTPY_EARTH_RADIUS: f64 = 6371.0088e3;
+/// Metadata key prefix of the options.
+const KEY_PREFIX: &str = "mintpy.topographicResidual.";
+
+/// Options of `dem_error::run`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemErrOptions {
+    /// The temporal model and the fit options.
+    pub model: DemErrModel,
+    /// Use per-pixel slant range and incidence from `inputs/geometryRadar` when it has them
+    /// (MintPy `pixelwiseGeometry`, default yes); otherwise the scene-centre values.
+    pub pixelwise_geometry: bool,
+}
+
+impl Default for DemErrOptions {
+    fn default() -> Self {
+        DemErrOptions {
+            model: DemErrModel::default(),
+            pixelwise_geometry: true,
+        }
+    }
+}
+
+/// What `dem_error::run` wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemErrOutputs {
+    /// Stem of the corrected series (`<input>_demErr`).
+    pub corrected_stem: String,
+    /// Path of the corrected series.
+    pub corrected: PathBuf,
+    /// Path of the DEM-error map (`demErr`).
+    pub dem_error: PathBuf,
+    /// Path of the residual series (`timeseriesResidual`).
+    pub residual: PathBuf,
+    /// Pixels estimated.
+    pub pixels_estimated: usize,
+    /// Whether per-pixel geometry was used.
+    pub pixelwise_geometry: bool,
+}
+
+/// The geometry of the fit: per-pixel datasets of the geometry product, or one value.
+enum GeometrySource {
+    Scalar(f64),
+    PerPixel(Box<Product>),
+}
+
+/// Scene-centre `r sin(inc)` from the metadata, as MintPy's `ut.range_distance` and
+/// `ut.incidence_angle` with `dimension=0`.
+fn scalar_range_sin_inc(attrs: &Attributes, width: usize, what: &str) -> anyhow::Result<f64> {
+    let get = |k: &str| {
+        attrs
+            .get_f64(k)
+            .with_context(|| format!("{what}: metadata needed for the scene-centre geometry"))
+    };
+    let near = get("STARTING_RANGE")?;
+    let step = get("RANGE_PIXEL_SIZE")?;
+    let centre_range = near + step * (width.max(1) - 1) as f64 / 2.0;
+    let inc_deg = match attrs.get_f64_opt("CENTER_INCIDENCE_ANGLE") {
+        Some(v) => v,
+        None => {
+            let h = get("HEIGHT")?;
+            let r = attrs
+                .get_f64_opt("EARTH_RADIUS")
+                .unwrap_or(MINTPY_EARTH_RADIUS);
+            let far = near + step * width as f64;
+            let inc = |rg: f64| {
+                (std::f64::consts::PI
+                    - ((r * r + rg * rg - (r + h) * (r + h)) / (2.0 * r * rg)).acos())
+                .to_degrees()
+            };
+            (inc(near) + inc(far)) / 2.0
+        }
+    };
+    let v = centre_range * inc_deg.to_radians().sin();
+    anyhow::ensure!(
+        v.is_finite() && v != 0.0,
+        "{what}: the scene-centre slant range and incidence give r sin(inc) = {v}"
+    );
+    Ok(v)
+}
+
+fn open_geometry(
+    dir: &Path,
+    ts: &Product,
+    pixelwise: bool,
+    what: &str,
+) -> anyhow::Result<GeometrySource> {
+    if pixelwise && Product::exists(dir, GEOMETRY_STEM) {
+        let g = Product::open(dir, GEOMETRY_STEM)
+            .with_context(|| format!("cannot open {GEOMETRY_STEM} in {}", dir.display()))?;
+        let names = g.dataset_names();
+        let has = |n: &str| names.iter().any(|d| d == n);
+        if has("incidenceAngle") && has("slantRangeDistance") {
+            anyhow::ensure!(
+                g.length() == ts.length() && g.width() == ts.width(),
+                "{GEOMETRY_STEM} is {} x {} but {what} is {} x {}",
+                g.length(),
+                g.width(),
+                ts.length(),
+                ts.width()
+            );
+            return Ok(GeometrySource::PerPixel(Box::new(g)));
+        }
+    }
+    Ok(GeometrySource::Scalar(scalar_range_sin_inc(
+        ts.attrs(),
+        ts.width(),
+        what,
+    )?))
+}
+
+/// Estimates and removes the DEM error of the time series `input_stem` in `dir` (MintPy
+/// `dem_error.py`), writing `<input_stem>_demErr`, `demErr` and `timeseriesResidual` in the
+/// format of the input, strip by strip within `max_memory` bytes.
+pub fn run(
+    dir: &Path,
+    input_stem: &str,
+    options: &DemErrOptions,
+    max_memory: u64,
+) -> anyhow::Result<DemErrOutputs> {
+    let ts = io::open_timeseries(dir, input_stem)?;
+    let what = format!("time series '{input_stem}'");
+    let dates = ts.dates().to_vec();
+    let n = dates.len();
+    let (length, width) = (ts.length(), ts.width());
+    let model = &options.model;
+    check_model(&dates, model).with_context(|| format!("DEM error of {what}"))?;
+    anyhow::ensure!(
+        ts.bperp().len() == n,
+        "{what}: {} perpendicular baselines for {n} dates",
+        ts.bperp().len()
+    );
+
+    let ref_idx = io::reference_date_index(ts.attrs(), &dates, &what)?;
+    let pbase: Vec<f64> = ts
+        .bperp()
+        .iter()
+        .map(|&b| b as f64 - ts.bperp()[ref_idx] as f64)
+        .collect();
+    let seconds = ts.attrs().get_f64_opt("CENTER_LINE_UTC").unwrap_or(0.0);
+    let g_defo = deformation_matrix(&dates, model, seconds);
+    let n_defo = model.poly_order + 1 + model.step_dates.len();
+    let used: Vec<bool> = dates
+        .iter()
+        .map(|d| !model.exclude_dates.contains(d))
+        .collect();
+    let t_years: Vec<f64> = dates
+        .iter()
+        .map(|d| dates[0].days_until(*d) as f64 / 365.25)
+        .collect();
+    let solver = DemErrSolver::new(
+        &pbase,
+        &g_defo,
+        n_defo,
+        &used,
+        &t_years,
+        model.phase_velocity,
+    )?;
+
+    let geometry = open_geometry(dir, &ts, options.pixelwise_geometry, &what)?;
+    let tcoh = io::open_map_if_present(dir, "temporalCoherence", length, width)?;
+
+    let mut attrs = ts.attrs().clone();
+    attrs.set(format!("{KEY_PREFIX}polyOrder"), model.poly_order);
+    attrs.set(
+        format!("{KEY_PREFIX}phaseVelocity"),
+        if model.phase_velocity {
+            "True"
+        } else {
+            "False"
+        },
+    );
+    attrs.set(
+        format!("{KEY_PREFIX}stepDate"),
+        io::py_date_list(&model.step_dates),
+    );
+    attrs.set(
+        format!("{KEY_PREFIX}excludeDate"),
+        io::py_date_list(&model.exclude_dates),
+    );
+    let series_spec = |stem: String, long_name: &str| ProductSpec {
+        stem,
+        file_type: "timeseries".into(),
+        length,
+        width,
+        dates: dates.clone(),
+        bperp: ts.bperp().to_vec(),
+        datasets: vec![DatasetSpec::series(TIMESERIES_DATASET, "m", long_name)],
+        attrs: attrs.clone(),
+    };
+    let corrected_stem = format!("{input_stem}_demErr");
+    let format = ts.format();
+    let mut w_cor = ProductWriter::create(
+        dir,
+        format,
+        series_spec(
+            corrected_stem.clone(),
+            "displacement corrected for DEM error",
+        ),
+    )?;
+    let mut w_res = ProductWriter::create(
+        dir,
+        format,
+        series_spec(
+            RESIDUAL_STEM.into(),
+            "residual displacement of the DEM-error model fit",
+        ),
+    )?;
+    let mut dem_attrs = attrs.clone();
+    dem_attrs.set("UNIT", "m");
+    let mut w_dem = ProductWriter::create(
+        dir,
+        format,
+        ProductSpec {
+            stem: DEM_ERROR_STEM.into(),
+            file_type: "dem".into(),
+            length,
+            width,
+            dates: Vec::new(),
+            bperp: Vec::new(),
+            datasets: vec![DatasetSpec::map("dem", "m", "DEM error")],
+            attrs: dem_attrs,
+        },
+    )?;
+
+    // Per pixel: the series in, two series out (f32), parameters (f64), masks and geometry.
+    let k = n_defo + 1;
+    let per_pixel = 12 * n + 8 * k + 8 + 16;
+    let strips = io::strips(length, width, per_pixel, max_memory)?;
+    let mut out = DemErrStrip::default();
+    let mut valid = Vec::new();
+    let mut estimated = 0usize;
+    for window in strips {
+        let p = window.pixels();
+        let data = ts
+            .read(TIMESERIES_DATASET, window)
+            .with_context(|| format!("reading {what}"))?;
+        let coh = match &tcoh {
+            Some(c) => Some(c.read("temporalCoherence", window)?),
+            None => None,
+        };
+        let geo_data = match &geometry {
+            GeometrySource::Scalar(_) => None,
+            GeometrySource::PerPixel(g) => Some((
+                g.read("slantRangeDistance", window)?,
+                g.read("incidenceAngle", window)?,
+            )),
+        };
+        let geom = match (&geometry, &geo_data) {
+            (_, Some((range, incidence))) => Geometry::PerPixel { range, incidence },
+            (GeometrySource::Scalar(v), None) => Geometry::Scalar(*v),
+            (GeometrySource::PerPixel(_), None) => Geometry::Scalar(f64::NAN),
+        };
+        valid_pixels(&data, n, p, coh.as_deref(), geom, &mut valid);
+        estimated += valid.iter().filter(|v| **v).count();
+        solver.solve(&data, p, geom, &valid, &mut out);
+        w_cor.write(TIMESERIES_DATASET, window, &out.corrected)?;
+        w_res.write(TIMESERIES_DATASET, window, &out.residual)?;
+        w_dem.write("dem", window, &out.dem_error)?;
+    }
+    let dem_error = w_dem.finish()?;
+    let residual = w_res.finish()?;
+    let corrected = w_cor.finish()?;
+    Ok(DemErrOutputs {
+        corrected_stem,
+        corrected,
+        dem_error,
+        residual,
+        pixels_estimated: estimated,
+        pixelwise_geometry: matches!(geometry, GeometrySource::PerPixel(_)),
+    })
+}

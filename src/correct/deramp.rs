@@ -1,0 +1,108 @@
+//! The `deramp` driver (MintPy `remove_ramp.py` on a time series, `utils1.run_deramp`): fits
+//! one ramp per date over a mask, accumulating the normal equations strip by strip (pass 1),
+//! then removes the ramps, referenced to zero at the reference pixel (pass 2). Writes
+//! `<input>_ramp`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::correct::io::{self, MaskSource, TIMESERIES_DATASET};
+use crate::correct::ramp::{RampAccumulator, RampFit, RampType};
+use crate::product::{DatasetSpec, ProductSpec, ProductWriter};
+
+/// What `deramp::run` wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DerampOutputs {
+    /// Stem of the output (`<input>_ramp`).
+    pub stem: String,
+    /// Its path.
+    pub path: PathBuf,
+    /// Pixels used in the fit, per date (before MintPy's decimation above a million).
+    pub samples: Vec<usize>,
+}
+
+/// Removes a `ramp` from every date of the time series `input_stem` in `dir`, fitted over the
+/// mask `mask` (a mask product stem such as `maskTempCoh`, or `no` for every pixel), and writes
+/// `<input_stem>_ramp` in the input's format, strip by strip within `max_memory` bytes.
+pub fn run(
+    dir: &Path,
+    input_stem: &str,
+    ramp: RampType,
+    mask: &str,
+    max_memory: u64,
+) -> anyhow::Result<DerampOutputs> {
+    let ts = io::open_timeseries(dir, input_stem)?;
+    let what = format!("time series '{input_stem}'");
+    let dates = ts.dates().to_vec();
+    let n = dates.len();
+    let (length, width) = (ts.length(), ts.width());
+    let mask_source = MaskSource::open(dir, mask, length, width)?;
+    let reference = io::reference_pixel(ts.attrs(), length, width, &what)?;
+
+    // Per pixel: the series of the strip and the mask.
+    let strips = io::strips(length, width, 4 * n + 1, max_memory)?;
+    let mut acc: Vec<RampAccumulator> = (0..n)
+        .map(|_| RampAccumulator::new(ramp, length, width))
+        .collect();
+    let mut m = Vec::new();
+    for &window in &strips {
+        let data = ts
+            .read(TIMESERIES_DATASET, window)
+            .with_context(|| format!("reading {what}"))?;
+        mask_source.read(window, &mut m)?;
+        let p = window.pixels();
+        for (d, a) in acc.iter_mut().enumerate() {
+            a.add_strip(window.y0, width, &data[d * p..(d + 1) * p], &m);
+        }
+    }
+    let fits: Vec<RampFit> = acc
+        .iter()
+        .map(|a| {
+            let f = a.fit();
+            match reference {
+                Some((y, x)) => f.referenced_to(y, x),
+                None => f,
+            }
+        })
+        .collect();
+
+    let stem = format!("{input_stem}_ramp");
+    let mut attrs = ts.attrs().clone();
+    attrs.set("mintpy.deramp", ramp.name());
+    attrs.set("mintpy.deramp.maskFile", mask_source.label(mask));
+    let mut writer = ProductWriter::create(
+        dir,
+        ts.format(),
+        ProductSpec {
+            stem: stem.clone(),
+            file_type: "timeseries".into(),
+            length,
+            width,
+            dates: dates.clone(),
+            bperp: ts.bperp().to_vec(),
+            datasets: vec![DatasetSpec::series(
+                TIMESERIES_DATASET,
+                "m",
+                &format!("displacement with a {} ramp removed", ramp.name()),
+            )],
+            attrs,
+        },
+    )?;
+    for &window in &strips {
+        let mut data = ts
+            .read(TIMESERIES_DATASET, window)
+            .with_context(|| format!("reading {what}"))?;
+        let p = window.pixels();
+        for (d, fit) in fits.iter().enumerate() {
+            fit.remove_from_strip(window.y0, width, &mut data[d * p..(d + 1) * p]);
+        }
+        writer.write(TIMESERIES_DATASET, window, &data)?;
+    }
+    let path = writer.finish()?;
+    Ok(DerampOutputs {
+        stem,
+        path,
+        samples: acc.iter().map(|a| a.count()).collect(),
+    })
+}

@@ -1,0 +1,204 @@
+//! The reference-date step (MintPy `reference_date.py`): re-references time series so that the
+//! chosen date is zero (`ts[k] -= ts[ref]`), in place, and sets `REF_DATE`. A product whose
+//! `REF_DATE` already is the date is left alone, as MintPy does.
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::correct::io::{self, TIMESERIES_DATASET};
+use crate::correct::residual_rms::{read_date_file, REFERENCE_DATE_FILE};
+use crate::meta::Date;
+use crate::product::{DatasetSpec, ProductSpec, ProductWriter};
+use crate::sink::OutputFormat;
+
+/// Which date to reference to (MintPy `mintpy.reference.date`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefDateChoice {
+    /// The minimum-RMS date in `reference_date.txt` of the run folder (from the RMS step).
+    Auto,
+    /// This date.
+    Date(Date),
+    /// Leave the series as they are.
+    No,
+}
+
+impl std::str::FromStr for RefDateChoice {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<RefDateChoice> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" | "minrms" | "reference_date.txt" => Ok(RefDateChoice::Auto),
+            "no" | "none" | "false" => Ok(RefDateChoice::No),
+            t => Date::parse(t).map(RefDateChoice::Date).map_err(|e| {
+                anyhow::anyhow!("reference date '{s}': {e} (use auto, no or YYYYMMDD)")
+            }),
+        }
+    }
+}
+
+/// Subtracts date `ref_idx` from every date of a `n x p` block (dates x pixels), so that date
+/// becomes zero.
+pub fn rereference(data: &mut [f32], n: usize, p: usize, ref_idx: usize, scratch: &mut Vec<f32>) {
+    scratch.clear();
+    scratch.extend_from_slice(&data[ref_idx * p..(ref_idx + 1) * p]);
+    for d in 0..n {
+        for (v, r) in data[d * p..(d + 1) * p].iter_mut().zip(scratch.iter()) {
+            *v -= *r;
+        }
+    }
+}
+
+/// The date `choice` stands for in `dir`, or `None` for [`RefDateChoice::No`].
+pub fn resolve(dir: &Path, choice: RefDateChoice) -> anyhow::Result<Option<Date>> {
+    match choice {
+        RefDateChoice::No => Ok(None),
+        RefDateChoice::Date(d) => Ok(Some(d)),
+        RefDateChoice::Auto => {
+            let path = dir.join(REFERENCE_DATE_FILE);
+            anyhow::ensure!(
+                path.exists(),
+                "no {} in {}: run the residual RMS step first (`sbas correct rms`), or give a date",
+                REFERENCE_DATE_FILE,
+                dir.display()
+            );
+            read_date_file(&path)?
+                .first()
+                .copied()
+                .map(Some)
+                .with_context(|| format!("{} holds no date", path.display()))
+        }
+    }
+}
+
+/// Re-references each time series of `stems` in `dir` to the date `choice` stands for, in
+/// place (strips within `max_memory` bytes). Returns the date, or `None` when there is nothing
+/// to do (`no`). Series already referenced to the date are left alone.
+pub fn run(
+    dir: &Path,
+    stems: &[String],
+    choice: RefDateChoice,
+    max_memory: u64,
+) -> anyhow::Result<Option<Date>> {
+    let Some(date) = resolve(dir, choice)? else {
+        return Ok(None);
+    };
+    for stem in stems {
+        rereference_product(dir, stem, date, max_memory)
+            .with_context(|| format!("changing the reference date of '{stem}' to {date}"))?;
+    }
+    Ok(Some(date))
+}
+
+/// Re-references one product in place: the new series is written next to it under a temporary
+/// stem and then takes its place, so an interruption never leaves a half-referenced series.
+fn rereference_product(dir: &Path, stem: &str, date: Date, max_memory: u64) -> anyhow::Result<()> {
+    let ts = io::open_timeseries(dir, stem)?;
+    let dates = ts.dates().to_vec();
+    let ref_idx = dates.iter().position(|d| *d == date).with_context(|| {
+        format!(
+            "reference date {date} is not a date of '{stem}' ({} to {})",
+            dates[0],
+            dates[dates.len() - 1]
+        )
+    })?;
+    if ts.attrs().get("REF_DATE").and_then(|t| Date::parse(t).ok()) == Some(date) {
+        return Ok(());
+    }
+    let n = dates.len();
+    let (length, width) = (ts.length(), ts.width());
+    let mut attrs = ts.attrs().clone();
+    attrs.set("REF_DATE", date);
+    let tmp_stem = format!("{stem}.refdate-tmp");
+    let format = ts.format();
+    let mut writer = ProductWriter::create(
+        dir,
+        format,
+        ProductSpec {
+            stem: tmp_stem.clone(),
+            file_type: ts
+                .attrs()
+                .get("FILE_TYPE")
+                .unwrap_or("timeseries")
+                .to_string(),
+            length,
+            width,
+            dates: dates.clone(),
+            bperp: ts.bperp().to_vec(),
+            datasets: vec![DatasetSpec::series(
+                TIMESERIES_DATASET,
+                ts.attrs().get("UNIT").unwrap_or("m"),
+                "displacement",
+            )],
+            attrs,
+        },
+    )?;
+    let mut scratch = Vec::new();
+    for window in io::strips(length, width, 4 * n + 4, max_memory)? {
+        let mut data = ts.read(TIMESERIES_DATASET, window)?;
+        rereference(&mut data, n, window.pixels(), ref_idx, &mut scratch);
+        writer.write(TIMESERIES_DATASET, window, &data)?;
+    }
+    let written = writer.finish()?;
+    drop(ts);
+    replace_product(dir, stem, format, &written)
+}
+
+/// Moves the finished product at `written` to the place of product `stem`. A file is replaced
+/// atomically; a Zarr store is moved aside first and removed after. For a Zarr run the
+/// inversion's `timeseries` lives inside `sbas.zarr`: the re-referenced series becomes the
+/// product `timeseries.zarr`, which [`crate::product::Product::open`] reads in its place.
+fn replace_product(
+    dir: &Path,
+    stem: &str,
+    format: OutputFormat,
+    written: &Path,
+) -> anyhow::Result<()> {
+    let ext = match format {
+        OutputFormat::Zarr => "zarr",
+        OutputFormat::Hdf5 => "h5",
+    };
+    let target = dir.join(format!("{stem}.{ext}"));
+    let moved = |from: &Path, to: &Path| {
+        std::fs::rename(from, to)
+            .with_context(|| format!("cannot rename {} to {}", from.display(), to.display()))
+    };
+    if target.is_dir() {
+        let old = dir.join(format!("{stem}.refdate-old.{ext}"));
+        if old.exists() {
+            std::fs::remove_dir_all(&old)
+                .with_context(|| format!("cannot remove {}", old.display()))?;
+        }
+        moved(&target, &old)?;
+        moved(written, &target)?;
+        std::fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))
+    } else {
+        moved(written, &target)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rereferencing_zeroes_the_reference_date() {
+        // 3 dates x 2 pixels.
+        let mut d = vec![0.0, 0.0, 1.0, 2.0, 3.0, 5.0];
+        rereference(&mut d, 3, 2, 1, &mut Vec::new());
+        assert_eq!(d, vec![-1.0, -2.0, 0.0, 0.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn choices_parse() {
+        assert_eq!(
+            "auto".parse::<RefDateChoice>().unwrap(),
+            RefDateChoice::Auto
+        );
+        assert_eq!("no".parse::<RefDateChoice>().unwrap(), RefDateChoice::No);
+        assert_eq!(
+            "20200113".parse::<RefDateChoice>().unwrap(),
+            RefDateChoice::Date(Date::parse("20200113").unwrap())
+        );
+        assert!("2020-01-13".parse::<RefDateChoice>().is_err());
+    }
+}

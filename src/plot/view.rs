@@ -1,0 +1,478 @@
+//! A map of one layer of a run folder (`sbas view`): choose the window, read it sub-sampled,
+//! convert units, apply a mask and the reference date, and lay out the figure.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, ensure, Context};
+
+use super::canvas::Canvas;
+use super::colormap::Colormap;
+use super::layer::{display_step, display_unit, Layer};
+use super::locate::lalo_window;
+use super::map::{auto_vlim, render_map, Axis, MapFigure, MapLayout, RefMarker};
+use crate::meta::{Attributes, Date};
+use crate::product::Product;
+use crate::window::Window;
+
+/// Which pixels to show.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Subset {
+    /// The whole image.
+    #[default]
+    All,
+    /// Rows `y0..y1`, columns `x0..x1`.
+    Yx(Window),
+    /// Latitude south..north, longitude west..east, degrees.
+    Lalo {
+        /// Southern edge.
+        south: f64,
+        /// Northern edge.
+        north: f64,
+        /// Western edge.
+        west: f64,
+        /// Eastern edge.
+        east: f64,
+    },
+}
+
+/// Which mask to apply.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum MaskChoice {
+    /// None.
+    #[default]
+    No,
+    /// A product of the run folder (`maskTempCoh`) or a product file elsewhere (a path).
+    Product(String),
+}
+
+/// What `sbas view` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct ViewOptions {
+    /// Layer name (see [`Layer::open`]).
+    pub layer: String,
+    /// Date of a per-date layer (default: the last).
+    pub date: Option<String>,
+    /// Show the change since this date instead of since the file's `REF_DATE`.
+    pub ref_date: Option<String>,
+    /// Mask.
+    pub mask: MaskChoice,
+    /// Colour limits in display units.
+    pub vlim: Option<(f64, f64)>,
+    /// Window.
+    pub subset: Subset,
+    /// Colour map (default: RdBu_r for displacement-like layers, viridis or gray otherwise).
+    pub colormap: Option<Colormap>,
+    /// Display unit (`mm`, `cm`, `m`).
+    pub unit: Option<String>,
+    /// Show the geocoded product `geo/geo_LAYER`.
+    pub geo: bool,
+}
+
+/// Renders the map `opts` asks for from run folder `dir`; returns the picture and where its
+/// parts are.
+pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, MapLayout)> {
+    let layer = Layer::open(dir, &opts.layer, opts.geo)?;
+    let p = &layer.product;
+    let attrs = p.attrs().clone();
+    let file_type = layer.file_type();
+    let window = resolve_subset(dir, p, &opts.subset)?;
+    let step = display_step(&window);
+
+    // Dates.
+    let (date_index, ref_index) = if layer.per_date {
+        let k = match &opts.date {
+            Some(d) => find_date(p.dates(), d, "--date")?,
+            None => p
+                .dates()
+                .len()
+                .checked_sub(1)
+                .context("the time series has no dates")?,
+        };
+        let r = opts
+            .ref_date
+            .as_deref()
+            .map(|d| find_date(p.dates(), d, "--ref-date"))
+            .transpose()?;
+        (Some(k), r)
+    } else {
+        ensure!(
+            opts.date.is_none() && opts.ref_date.is_none(),
+            "{} is a single map: --date and --ref-date apply to time series only",
+            layer.title_name()
+        );
+        (None, None)
+    };
+
+    let (mut values, rows, cols) = layer.read_subsampled(date_index, window, step)?;
+    if let Some(r) = ref_index {
+        let (base, _, _) = layer.read_subsampled(Some(r), window, step)?;
+        for (v, b) in values.iter_mut().zip(&base) {
+            *v -= b;
+        }
+    }
+    let unit = layer.unit();
+    let shown = display_unit(&unit, &file_type, opts.unit.as_deref())?;
+    if shown.factor != 1.0 {
+        let f = shown.factor as f32;
+        values.iter_mut().for_each(|v| *v *= f);
+    }
+
+    let (masked, mask_label) = match &opts.mask {
+        MaskChoice::No => (None, String::new()),
+        MaskChoice::Product(name) => {
+            let (m, label) = read_mask(dir, name, opts.geo, p, window, step)?;
+            (Some(m), label)
+        }
+    };
+
+    let kind = Kind::of(&layer.dataset, &unit, &file_type);
+    let colormap = opts.colormap.unwrap_or(match kind {
+        Kind::Relative | Kind::Signed => Colormap::RdBuR,
+        Kind::Mask => Colormap::Gray,
+        Kind::Coherence | Kind::Other => Colormap::Viridis,
+    });
+    let vlim = match opts.vlim {
+        Some((a, b)) => {
+            ensure!(
+                a.is_finite() && b.is_finite() && b > a,
+                "--vlim {a} {b}: the first limit must be below the second"
+            );
+            (a, b)
+        }
+        None => match kind {
+            Kind::Coherence | Kind::Mask => (0.0, 1.0),
+            _ => auto_vlim(&values, masked.as_deref(), colormap_is_diverging(colormap))
+                .unwrap_or((-1.0, 1.0)),
+        },
+    };
+
+    // Title.
+    let mut title = vec![layer.title_name()];
+    if let Some(k) = date_index {
+        let dates = p.dates();
+        let since = match ref_index {
+            Some(r) => dates[r],
+            None => attrs
+                .get("REF_DATE")
+                .and_then(|d| Date::parse(d).ok())
+                .unwrap_or(dates[0]),
+        };
+        title.push(format!(
+            "displacement on {} relative to {}",
+            iso(dates[k]),
+            iso(since)
+        ));
+    } else if let (Some(a), Some(b)) = (attrs.get("START_DATE"), attrs.get("END_DATE")) {
+        if let (Ok(a), Ok(b)) = (Date::parse(a), Date::parse(b)) {
+            title.push(format!("from {} to {}", iso(a), iso(b)));
+        }
+    }
+
+    let geo = geo_grid(&attrs);
+    let (y_axis, x_axis) = match geo {
+        Some(g) => (
+            Axis {
+                first: g.y_first + window.y0 as f64 * g.y_step,
+                step: g.y_step * step as f64,
+                label: "latitude (°)".into(),
+            },
+            Axis {
+                first: g.x_first + window.x0 as f64 * g.x_step,
+                step: g.x_step * step as f64,
+                label: "longitude (°)".into(),
+            },
+        ),
+        None => (
+            Axis {
+                first: window.y0 as f64 - 0.5,
+                step: step as f64,
+                label: "row".into(),
+            },
+            Axis {
+                first: window.x0 as f64 - 0.5,
+                step: step as f64,
+                label: "column".into(),
+            },
+        ),
+    };
+
+    let mut notes = Vec::new();
+    let mut reference = None;
+    if kind == Kind::Relative {
+        if let Some((ry, rx)) = ref_yx(&attrs) {
+            let place = ref_place(&attrs, ry, rx);
+            if window.contains(ry, rx) {
+                reference = Some(RefMarker {
+                    row: (ry - window.y0) as f64 / step as f64,
+                    col: (rx - window.x0) as f64 / step as f64,
+                    label: format!("reference point ({place}): all values relative to it"),
+                });
+            } else {
+                notes.push(format!(
+                    "reference point ({place}) is outside this view; all values are relative to it"
+                ));
+            }
+        }
+    }
+    if window != Window::full(p.length(), p.width()) {
+        notes.push(format!(
+            "rows {}:{}, columns {}:{} of {} x {}",
+            window.y0,
+            window.y1,
+            window.x0,
+            window.x1,
+            p.length(),
+            p.width()
+        ));
+    }
+    if kind == Kind::Mask {
+        notes.push("black: 0 (masked out), white: 1 (kept)".to_string());
+    }
+    if step > 1 {
+        notes.push(format!("every {step}th pixel shown"));
+    }
+    let unit_text = if shown.unit == "1" {
+        String::new()
+    } else {
+        format!(" {}", shown.unit)
+    };
+    notes.push(format!(
+        "colour map {}, limits {} .. {}{unit_text}",
+        colormap.name(),
+        short(vlim.0),
+        short(vlim.1)
+    ));
+
+    let fig = MapFigure {
+        values: &values,
+        rows,
+        cols,
+        masked: masked.as_deref(),
+        mask_label,
+        vlim,
+        colormap,
+        unit: unit_text.trim().to_string(),
+        title,
+        y_axis,
+        x_axis,
+        reference,
+        notes,
+    };
+    Ok(render_map(&fig))
+}
+
+/// Default file name of a view: `pic/LAYER[_DATE[_REFDATE]].png` in the run folder.
+pub fn default_view_path(dir: &Path, opts: &ViewOptions) -> PathBuf {
+    let mut name = opts.layer.replace([':', '/'], "_");
+    if opts.geo && !name.starts_with("geo_") {
+        name = format!("geo_{name}");
+    }
+    for d in [&opts.date, &opts.ref_date].into_iter().flatten() {
+        name.push('_');
+        name.push_str(&d.replace('-', ""));
+    }
+    dir.join("pic").join(format!("{name}.png"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    /// Displacement-like values relative to the reference point (diverging colours, marker).
+    Relative,
+    /// Signed values not tied to the reference point (DEM error): diverging colours.
+    Signed,
+    /// Values in 0..1.
+    Coherence,
+    /// True/false.
+    Mask,
+    Other,
+}
+
+impl Kind {
+    fn of(dataset: &str, unit: &str, file_type: &str) -> Kind {
+        let base = unit.split('/').next().unwrap_or(unit);
+        if file_type == "mask" || dataset.starts_with("mask") || dataset.ends_with("Mask") {
+            Kind::Mask
+        } else if dataset.to_lowercase().contains("coh") {
+            Kind::Coherence
+        } else if matches!(dataset, "timeseries" | "velocity")
+            || (matches!(base, "m" | "cm" | "mm" | "radian")
+                && matches!(file_type, "timeseries" | "velocity" | ""))
+        {
+            Kind::Relative
+        } else if file_type == "dem" && dataset == "dem" {
+            Kind::Signed
+        } else {
+            Kind::Other
+        }
+    }
+}
+
+fn colormap_is_diverging(c: Colormap) -> bool {
+    matches!(c, Colormap::RdBuR | Colormap::RdBu)
+}
+
+/// MintPy's regular lat/lon grid of a geocoded product.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GeoGrid {
+    /// Latitude of the top edge of the first row.
+    pub y_first: f64,
+    /// Latitude step per row (negative).
+    pub y_step: f64,
+    /// Longitude of the left edge of the first column.
+    pub x_first: f64,
+    /// Longitude step per column.
+    pub x_step: f64,
+}
+
+/// The lat/lon grid of a geocoded product (`Y_FIRST`, `Y_STEP`, `X_FIRST`, `X_STEP`).
+pub fn geo_grid(a: &Attributes) -> Option<GeoGrid> {
+    Some(GeoGrid {
+        y_first: a.get_f64_opt("Y_FIRST")?,
+        y_step: a.get_f64_opt("Y_STEP").filter(|s| *s != 0.0)?,
+        x_first: a.get_f64_opt("X_FIRST")?,
+        x_step: a.get_f64_opt("X_STEP").filter(|s| *s != 0.0)?,
+    })
+}
+
+fn ref_yx(a: &Attributes) -> Option<(usize, usize)> {
+    let y = a.get_f64_opt("REF_Y")?;
+    let x = a.get_f64_opt("REF_X")?;
+    (y >= 0.0 && x >= 0.0).then_some((y as usize, x as usize))
+}
+
+fn ref_place(a: &Attributes, y: usize, x: usize) -> String {
+    match (a.get_f64_opt("REF_LAT"), a.get_f64_opt("REF_LON")) {
+        (Some(la), Some(lo)) => format!("y={y}, x={x} / lat {la:.4}, lon {lo:.4}"),
+        _ => format!("y={y}, x={x}"),
+    }
+}
+
+fn iso(d: Date) -> String {
+    let (y, m, dd) = d.ymd();
+    format!("{y:04}-{m:02}-{dd:02}")
+}
+
+fn short(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Index of `text` (YYYYMMDD or YYYY-MM-DD) among `dates`, or an error naming the nearest.
+pub fn find_date(dates: &[Date], text: &str, what: &str) -> anyhow::Result<usize> {
+    let d = Date::parse(&text.replace('-', "")).with_context(|| format!("{what} {text}"))?;
+    if let Some(k) = dates.iter().position(|x| *x == d) {
+        return Ok(k);
+    }
+    let nearest = dates.iter().min_by_key(|x| x.days_until(d).abs());
+    match nearest {
+        Some(n) => bail!("{what} {text}: no acquisition on that date (nearest: {}; the series has {} dates from {} to {})", n, dates.len(), dates[0], dates[dates.len() - 1]),
+        None => bail!("{what} {text}: the series has no dates"),
+    }
+}
+
+/// The window a subset request means in this product's pixels.
+fn resolve_subset(dir: &Path, p: &Product, subset: &Subset) -> anyhow::Result<Window> {
+    let full = Window::full(p.length(), p.width());
+    let w = match subset {
+        Subset::All => full,
+        Subset::Yx(w) => {
+            ensure!(
+                w.y0 < w.y1 && w.x0 < w.x1,
+                "subset rows {}:{}, columns {}:{} is empty",
+                w.y0,
+                w.y1,
+                w.x0,
+                w.x1
+            );
+            ensure!(
+                w.y0 < full.y1 && w.x0 < full.x1,
+                "subset rows {}:{}, columns {}:{} is outside the {} x {} image",
+                w.y0,
+                w.y1,
+                w.x0,
+                w.x1,
+                full.y1,
+                full.x1
+            );
+            Window {
+                y0: w.y0,
+                y1: w.y1.min(full.y1),
+                x0: w.x0,
+                x1: w.x1.min(full.x1),
+            }
+        }
+        Subset::Lalo {
+            south,
+            north,
+            west,
+            east,
+        } => {
+            ensure!(south < north && west < east, "--sub-lat {south} {north} --sub-lon {west} {east}: give south < north and west < east");
+            lalo_window(dir, p, (*south, *north, *west, *east))?
+        }
+    };
+    Ok(w)
+}
+
+/// Reads the mask over the shown window: `true` = masked (value 0 or NaN).
+fn read_mask(
+    dir: &Path,
+    name: &str,
+    geo: bool,
+    layer: &Product,
+    window: Window,
+    step: usize,
+) -> anyhow::Result<(Vec<bool>, String)> {
+    let path = Path::new(name);
+    let product = if path.extension().is_some_and(|e| e == "h5" || e == "zarr")
+        || path.is_absolute()
+    {
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .with_context(|| format!("mask {name}: not a file name"))?;
+        Product::open(parent, stem).with_context(|| format!("opening the mask {name}"))?
+    } else if geo && !name.starts_with("geo/") && Product::exists(dir, &format!("geo/geo_{name}")) {
+        Product::open(dir, &format!("geo/geo_{name}"))?
+    } else {
+        Product::open(dir, name).with_context(|| format!("opening the mask {name}"))?
+    };
+    ensure!(
+        product.length() == layer.length() && product.width() == layer.width(),
+        "mask {} is {} x {} but {} is {} x {}",
+        product.path().display(),
+        product.length(),
+        product.width(),
+        layer.path().display(),
+        layer.length(),
+        layer.width()
+    );
+    let names = product.dataset_names();
+    let ds = names
+        .first()
+        .with_context(|| format!("mask {} holds no dataset", product.path().display()))?;
+    let mask_layer = Layer {
+        per_date: product.is_per_date(ds)?,
+        dataset: ds.clone(),
+        product,
+    };
+    ensure!(
+        !mask_layer.per_date,
+        "mask {name} holds one map per date, not a mask"
+    );
+    let (m, _, _) = mask_layer.read_subsampled(None, window, step)?;
+    let stem = mask_layer.product.stem().to_string();
+    Ok((
+        m.iter().map(|v| *v == 0.0 || v.is_nan()).collect(),
+        format!("masked ({stem} = 0)"),
+    ))
+}
