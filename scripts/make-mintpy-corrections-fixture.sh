@@ -2,7 +2,8 @@
 # Rebuilds tests/fixtures/mintpy_corrections/: MintPy 1.6.4's corrections run on the time series
 # of the committed tests/fixtures/mintpy_small fixture (weightFunc = var):
 #   dem_error.py      timeseries.h5 -g inputs/geometryRadar.h5      (polyOrder 2, pixel-wise geometry)
-#                     and again with --ex (two dates excluded) and -s (one step date)
+#                     and again with --ex (two dates excluded) and -s (one step date), and
+#                     with --phase-velocity
 #   remove_ramp.py    timeseries.h5 -s quadratic -m maskTempCoh.h5  and  -s linear -m no
 #   timeseries_rms.py timeseriesResidual.h5 -m maskTempCoh.h5        (quadratic deramp, cutoff 3)
 #   reference_date.py timeseries_demErr.h5 -r <fifth date>            (in place, on a copy)
@@ -37,6 +38,8 @@ dates=($("$py/python" -c "import h5py; print(' '.join(d.decode() for d in h5py.F
 # dem_error.py always writes timeseriesResidual.h5: the default run goes last so it is its.
 run dem_error_ex "$py/dem_error.py" timeseries.h5 -g inputs/geometryRadar.h5 \
     --ex "${dates[3]}" "${dates[7]}" -s "${dates[5]}" -o timeseries_demErrExStep.h5 --dem-err-file demErrExStep.h5
+run dem_error_pv "$py/dem_error.py" timeseries.h5 -g inputs/geometryRadar.h5 --phase-velocity \
+    -o timeseries_demErrPhaseVel.h5 --dem-err-file demErrPhaseVel.h5
 run dem_error "$py/dem_error.py" timeseries.h5 -g inputs/geometryRadar.h5
 run ramp_quadratic "$py/remove_ramp.py" timeseries.h5 -s quadratic -m maskTempCoh.h5
 run ramp_linear "$py/remove_ramp.py" timeseries.h5 -s linear -m no -o timeseries_rampLinearNoMask.h5
@@ -48,6 +51,7 @@ run reference_date "$py/reference_date.py" timeseries_demErr_refdate.h5 -r "${da
 rm -rf "$fixture"
 mkdir -p "$fixture"
 for f in timeseries_demErr.h5 demErr.h5 timeseriesResidual.h5 timeseries_demErrExStep.h5 demErrExStep.h5 \
+         timeseries_demErrPhaseVel.h5 demErrPhaseVel.h5 \
          timeseries_ramp.h5 timeseries_rampLinearNoMask.h5 rms_timeseriesResidual_ramp.txt \
          reference_date.txt timeseries_demErr_refdate.h5; do
     cp "$work/$f" "$fixture/"
@@ -65,6 +69,7 @@ Written by \`scripts/make-mintpy-corrections-fixture.sh\` with MintPy $mintpy_ve
 |---|---|
 | \`timeseries_demErr.h5\`, \`demErr.h5\`, \`timeseriesResidual.h5\` | \`dem_error.py timeseries.h5 -g inputs/geometryRadar.h5\` |
 | \`timeseries_demErrExStep.h5\`, \`demErrExStep.h5\` | same with \`--ex ${dates[3]} ${dates[7]} -s ${dates[5]}\` |
+| \`timeseries_demErrPhaseVel.h5\`, \`demErrPhaseVel.h5\` | same with \`--phase-velocity\` |
 | \`timeseries_ramp.h5\` | \`remove_ramp.py timeseries.h5 -s quadratic -m maskTempCoh.h5\` |
 | \`timeseries_rampLinearNoMask.h5\` | \`remove_ramp.py timeseries.h5 -s linear -m no\` |
 | \`rms_timeseriesResidual_ramp.txt\`, \`reference_date.txt\`, \`exclude_date.txt\` (if any) | \`timeseries_rms.py timeseriesResidual.h5 -m maskTempCoh.h5\` |

@@ -159,6 +159,10 @@ fn corrected_series_is_closer_to_the_truth_and_rms_and_reference_date_follow() {
     assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), DATES);
     let ref_date = std::fs::read_to_string(run.join("reference_date.txt")).unwrap();
     let ref_date = ref_date.trim().to_string();
+    assert_eq!(
+        sbas::correct::reference_date::chain_stems(&run),
+        ["timeseries", "timeseries_demErr"]
+    );
     correct(&["reference-date", run.to_str().unwrap()]);
     for stem in ["timeseries", "timeseries_demErr"] {
         let p = Product::open(&run, stem).unwrap();

@@ -267,3 +267,32 @@ fn bad_requests_are_named() {
     let e = err(dem_error::run(dir, "timeseries", &DemErrOptions::default(), 1000).unwrap_err());
     assert!(e.contains("max-memory"), "{e}");
 }
+
+#[test]
+fn phase_velocity_fit_matches_mintpy() {
+    let tmp = run_dir();
+    let dir = tmp.path();
+    let options = DemErrOptions {
+        model: DemErrModel {
+            phase_velocity: true,
+            ..DemErrModel::default()
+        },
+        ..DemErrOptions::default()
+    };
+    dem_error::run(dir, "timeseries", &options, MEMORY).unwrap();
+    let d_dem = max_abs_diff(
+        &read_all(dir, "demErr", "dem"),
+        &read_all(&fixture(), "demErrPhaseVel", "dem"),
+    );
+    let d_cor = max_abs_diff(
+        &read_all(dir, "timeseries_demErr", "timeseries"),
+        &read_all(&fixture(), "timeseries_demErrPhaseVel", "timeseries"),
+    );
+    eprintln!("phase velocity vs MintPy: demErr {d_dem:.2e} m, corrected {d_cor:.2e} m");
+    assert!(d_dem < 1e-4 && d_cor < 1e-6, "{d_dem} {d_cor}");
+    let p = Product::open(dir, "demErr").unwrap();
+    assert_eq!(
+        p.attrs().get("mintpy.topographicResidual.phaseVelocity"),
+        Some("True")
+    );
+}

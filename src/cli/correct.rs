@@ -136,23 +136,9 @@ pub struct RefDateArgs {
     #[arg(long = "date", default_value = "auto")]
     pub date: String,
     /// Time series to re-reference (product stems; repeatable). Default: every time series
-    /// of the correction chain present (timeseries, timeseries_ramp, ..._demErr).
+    /// of the run folder (`timeseries*` products except `timeseriesResidual*`).
     #[arg(long = "ts")]
     pub stems: Vec<String>,
-}
-
-/// The time series of MintPy's correction chain present in the run folder.
-fn chain_stems(dir: &std::path::Path) -> Vec<String> {
-    [
-        "timeseries",
-        "timeseries_ramp",
-        "timeseries_demErr",
-        "timeseries_ramp_demErr",
-    ]
-    .iter()
-    .filter(|s| crate::product::Product::exists(dir, s))
-    .map(|s| s.to_string())
-    .collect()
 }
 
 /// Runs `sbas correct`.
@@ -245,7 +231,7 @@ pub fn run(args: &CorrectArgs) -> anyhow::Result<()> {
             let dir = &a.common.run_dir;
             let choice: RefDateChoice = a.date.parse().context("--date")?;
             let stems = if a.stems.is_empty() {
-                chain_stems(dir)
+                reference_date::chain_stems(dir)
             } else {
                 a.stems.clone()
             };

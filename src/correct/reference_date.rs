@@ -36,6 +36,36 @@ impl std::str::FromStr for RefDateChoice {
     }
 }
 
+/// The time series of the correction chain in `dir`, as MintPy's smallbaselineApp passes them
+/// to `reference_date.py`: every finished product `timeseries*` (`timeseries`,
+/// `timeseries_ramp`, `timeseries_ERA5_demErr`, ...) except the residuals
+/// (`timeseriesResidual*`), sorted by name.
+pub fn chain_stems(dir: &Path) -> Vec<String> {
+    let mut stems: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stem = name
+                .strip_suffix(".h5")
+                .or_else(|| name.strip_suffix(".zarr"))?
+                .to_string();
+            let wanted = (stem == "timeseries" || stem.starts_with("timeseries_"))
+                && !stem.contains(".refdate-");
+            wanted.then_some(stem)
+        })
+        .collect();
+    if !stems.iter().any(|s| s == "timeseries") {
+        // A Zarr run keeps the inversion's series inside sbas.zarr.
+        stems.push("timeseries".into());
+    }
+    stems.sort();
+    stems.dedup();
+    stems.retain(|s| crate::product::Product::exists(dir, s));
+    stems
+}
+
 /// Subtracts date `ref_idx` from every date of a `n x p` block (dates x pixels), so that date
 /// becomes zero.
 pub fn rereference(data: &mut [f32], n: usize, p: usize, ref_idx: usize, scratch: &mut Vec<f32>) {
