@@ -79,7 +79,9 @@ pub fn write_geometry(
         attrs,
     };
     let mut writer = ProductWriter::create(dir, format, spec)?;
-    let rows = rows_per_strip.clamp(1, info.length);
+    // Whole storage chunks per strip (a few MB per layer), never less than the caller's strip.
+    let chunk = writer.map_chunk_rows();
+    let rows = rows_per_strip.div_ceil(chunk).max(1) * chunk;
     let mut buf = Vec::new();
     let mut y0 = 0;
     while y0 < info.length {

@@ -101,6 +101,12 @@ impl ProductWriter {
         })
     }
 
+    /// Rows per storage chunk of the maps: strips that are multiples of it write whole chunks
+    /// (Zarr rewrites a chunk that a strip covers only in part).
+    pub fn map_chunk_rows(&self) -> usize {
+        chunk_shape(&self.spec, false).0
+    }
+
     /// The spec being written.
     pub fn spec(&self) -> &ProductSpec {
         &self.spec
