@@ -16,7 +16,7 @@ use zarrs::group::Group;
 use super::writer::DATASETS_ATTR;
 use crate::meta::{Attributes, Date};
 use crate::sink::h5::part_path;
-use crate::sink::results::read_h5_attrs;
+use crate::sink::results::{read_h5_attrs, read_zarr_dates_bperp};
 use crate::sink::{store_path, OutputFormat, RunResults, COMPLETE_ATTR, LAYER_NAMES};
 use crate::window::Window;
 
@@ -370,23 +370,7 @@ fn open_zarr(stem: &str, path: &Path) -> anyhow::Result<Product> {
         ),
     };
     let (dates, bperp) = if zarr_array(&store, "date", path).is_ok() {
-        let a = zarr_array(&store, "date", path)?;
-        let days: Vec<i64> = a
-            .retrieve_array_subset(&a.subset_all())
-            .with_context(|| format!("cannot read date from {}", path.display()))?;
-        let dates = days
-            .iter()
-            .map(|&d| {
-                i32::try_from(d)
-                    .map(Date::from_days_since_epoch)
-                    .with_context(|| format!("date {d} in {} is out of range", path.display()))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let b = zarr_array(&store, "bperp", path)?;
-        let bperp: Vec<f32> = b
-            .retrieve_array_subset(&b.subset_all())
-            .with_context(|| format!("cannot read bperp from {}", path.display()))?;
-        (dates, bperp)
+        read_zarr_dates_bperp(&store, path)?
     } else {
         (Vec::new(), Vec::new())
     };

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ::hdf5::types::FixedAscii;
 use ::hdf5::{Dataset, Extent, File, SimpleExtents};
 use anyhow::{bail, ensure, Context};
 use ndarray::{s, ArrayView2, ArrayView3};
@@ -20,7 +19,7 @@ use zarrs::node::Node;
 
 use super::{DatasetSpec, ProductSpec};
 use crate::meta::Attributes;
-use crate::sink::h5::{part_path, write_attrs};
+use crate::sink::h5::{part_path, write_attrs, write_dates_bperp};
 use crate::sink::zarr::{metadata_options, zstd, DATE_FILL, INDEX_FILL};
 use crate::sink::{OutputFormat, COMPLETE_ATTR};
 use crate::window::Window;
@@ -452,20 +451,7 @@ fn create_hdf5(path: &Path, spec: &ProductSpec) -> anyhow::Result<Backend> {
     let file = File::create(&part).with_context(|| format!("cannot create {}", part.display()))?;
     let ctx = || format!("cannot lay out {}", part.display());
     if !spec.dates.is_empty() {
-        let dates = spec
-            .dates
-            .iter()
-            .map(|d| FixedAscii::<8>::from_ascii(d.to_string().as_bytes()))
-            .collect::<Result<Vec<_>, _>>()
-            .with_context(ctx)?;
-        file.new_dataset_builder()
-            .with_data(&dates)
-            .create("date")
-            .with_context(ctx)?;
-        file.new_dataset_builder()
-            .with_data(&spec.bperp)
-            .create("bperp")
-            .with_context(ctx)?;
+        write_dates_bperp(&file, &spec.dates, &spec.bperp).with_context(ctx)?;
     }
     let mut datasets = Vec::with_capacity(spec.datasets.len());
     for d in &spec.datasets {

@@ -13,7 +13,7 @@ use ndarray::{s, ArrayView2, ArrayView3};
 use super::layout::{self, ChunkShape, Layer, LAYERS, TIMESERIES, TIMESERIES_H5};
 use super::{OutputSpec, Sink};
 use crate::invert::ChunkOut;
-use crate::meta::Attributes;
+use crate::meta::{Attributes, Date};
 
 /// Target size of one HDF5 time-series chunk: several dates per chunk keep a pixel's series
 /// (what `tsview.py` reads) to a few chunk reads, one date per chunk would make it N reads.
@@ -54,6 +54,21 @@ fn create_part(dir: &Path, name: &str) -> anyhow::Result<(File, PathBuf, PathBuf
     let file = File::create(&part)
         .with_context(|| format!("cannot create HDF5 file {}", part.display()))?;
     Ok((file, part, done))
+}
+
+/// Writes MintPy's `date` (`|S8` YYYYMMDD) and `bperp` (float32) datasets of a time-series file.
+pub(crate) fn write_dates_bperp(file: &File, dates: &[Date], bperp: &[f32]) -> anyhow::Result<()> {
+    let dates = dates
+        .iter()
+        .map(|d| FixedAscii::<8>::from_ascii(d.to_string().as_bytes()))
+        .collect::<Result<Vec<_>, _>>()?;
+    file.new_dataset_builder()
+        .with_data(&dates)
+        .create("date")?;
+    file.new_dataset_builder()
+        .with_data(bperp)
+        .create("bperp")?;
+    Ok(())
 }
 
 /// Writes root attributes as scalar variable-length UTF-8 strings, as h5py writes Python `str`.
@@ -97,20 +112,7 @@ impl Hdf5Sink {
         let (file, part, done) = create_part(&spec.dir, TIMESERIES_H5)?;
         let ctx = || format!("cannot lay out {}", part.display());
         let n = spec.dates.len();
-        let dates = spec
-            .dates
-            .iter()
-            .map(|d| FixedAscii::<8>::from_ascii(d.to_string().as_bytes()))
-            .collect::<Result<Vec<_>, _>>()
-            .with_context(ctx)?;
-        file.new_dataset_builder()
-            .with_data(&dates)
-            .create("date")
-            .with_context(ctx)?;
-        file.new_dataset_builder()
-            .with_data(&spec.bperp)
-            .create("bperp")
-            .with_context(ctx)?;
+        write_dates_bperp(&file, &spec.dates, &spec.bperp).with_context(ctx)?;
         let per_date = chunk.rows * chunk.cols * std::mem::size_of::<f32>();
         let dates_per_chunk = (TS_CHUNK_BYTES / per_date).clamp(1, n);
         // maxshape (None, L, W), as MintPy's layout_hdf5 makes every 3-D dataset.

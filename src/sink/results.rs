@@ -215,6 +215,34 @@ fn read_zarr_f32(
         .with_context(|| zarr_read_err(dir, name))
 }
 
+/// The `date` (days since 1970-01-01) and `bperp` coordinates of a Zarr store at `path`.
+pub(crate) fn read_zarr_dates_bperp(
+    store: &Arc<FilesystemStore>,
+    path: &Path,
+) -> anyhow::Result<(Vec<Date>, Vec<f32>)> {
+    let open = |name: &str| {
+        Array::open(store.clone(), &format!("/{name}"))
+            .with_context(|| format!("cannot open array {name} in {}", path.display()))
+    };
+    let date_array = open("date")?;
+    let days: Vec<i64> = date_array
+        .retrieve_array_subset(&date_array.subset_all())
+        .with_context(|| format!("cannot read date from {}", path.display()))?;
+    let dates = days
+        .iter()
+        .map(|&d| {
+            i32::try_from(d)
+                .map(Date::from_days_since_epoch)
+                .with_context(|| format!("date value {d} in {} is out of range", path.display()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let bperp_array = open("bperp")?;
+    let bperp: Vec<f32> = bperp_array
+        .retrieve_array_subset(&bperp_array.subset_all())
+        .with_context(|| format!("cannot read bperp from {}", path.display()))?;
+    Ok((dates, bperp))
+}
+
 fn open_zarr(dir: &Path) -> anyhow::Result<RunResults> {
     let path = store_path(dir);
     let store = Arc::new(
@@ -240,22 +268,7 @@ fn open_zarr(dir: &Path) -> anyhow::Result<RunResults> {
             path.display()
         ),
     };
-    let date_array = open_zarr_array(&store, "date", dir)?;
-    let days: Vec<i64> = date_array
-        .retrieve_array_subset(&date_array.subset_all())
-        .with_context(|| zarr_read_err(dir, "date"))?;
-    let dates = days
-        .iter()
-        .map(|&d| {
-            i32::try_from(d)
-                .map(Date::from_days_since_epoch)
-                .with_context(|| format!("date value {d} in {} is out of range", path.display()))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let bperp_array = open_zarr_array(&store, "bperp", dir)?;
-    let bperp: Vec<f32> = bperp_array
-        .retrieve_array_subset(&bperp_array.subset_all())
-        .with_context(|| zarr_read_err(dir, "bperp"))?;
+    let (dates, bperp) = read_zarr_dates_bperp(&store, &path)?;
     Ok(RunResults {
         dir: dir.to_path_buf(),
         format: OutputFormat::Zarr,
