@@ -116,22 +116,9 @@ pub struct InvertArgs {
     /// same inputs and settings is resumed, and one with other inputs or settings is refused).
     #[arg(long)]
     pub restart: bool,
-    /// Invert only rows y0..y1 and columns x0..x1 of the stack (half open, MintPy's
-    /// `y0:y1,x0:x1`); only that window is read. --ref-yx is then in the subset image.
-    #[arg(
-        long = "subset-yx",
-        value_name = "Y0:Y1,X0:X1",
-        conflicts_with = "subset_lalo"
-    )]
-    pub subset_yx: Option<String>,
-    /// Invert only the part of the stack inside this latitude/longitude box (degrees,
-    /// MintPy's `S:N,W:E`), found through the lat/lon lookup with an 8-pixel margin.
-    #[arg(
-        long = "subset-lalo",
-        value_name = "S:N,W:E",
-        allow_hyphen_values = true
-    )]
-    pub subset_lalo: Option<String>,
+    /// Invert only part of the stack.
+    #[command(flatten)]
+    pub subset: super::subset::SubsetFlags,
     /// Print only warnings and errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -249,11 +236,7 @@ impl InvertArgs {
                 .map(|kv| parse_meta(kv))
                 .collect::<anyhow::Result<_>>()?,
             network: self.network_edit()?,
-            subset: match (&self.subset_yx, &self.subset_lalo) {
-                (Some(t), _) => Some(crate::geo::SubsetRequest::parse_yx(t)?),
-                (None, Some(t)) => Some(crate::geo::SubsetRequest::parse_lalo(t)?),
-                (None, None) => None,
-            },
+            subset: self.subset.request()?,
             restart_if_changed: false,
         })
     }
