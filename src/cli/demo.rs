@@ -41,7 +41,12 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             .with_context(|| format!("removing the previous demo stack {}", stack.display()))?;
     }
     simulate(&stack, &cfg)?;
-    let report = invert_stack(&stack, &run_dir, &InvertOptions::default())?;
+    // The stack was just simulated anew, so an earlier demo run in the folder is stale.
+    let opts = InvertOptions {
+        restart: true,
+        ..InvertOptions::default()
+    };
+    let report = invert_stack(&stack, &run_dir, &opts)?;
     let results = RunResults::open(&run_dir)?;
     let truth = Truth::load(&stack.join("truth"))?;
     let err = timeseries_error(&results, &truth)?;
@@ -73,5 +78,12 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         err.max_abs_m * 1e3
     );
     println!("  (displacement in metres, positive = towards the satellite, relative to the reference point and the first date)");
+    // The answers a user wants next: the velocity map and pictures to look at.
+    let velocity =
+        crate::timefunc::estimate(&run_dir, &crate::timefunc::TimeFuncOptions::default())?;
+    println!("  velocity: {} (m/year)", velocity.display());
+    for png in crate::plot::overview(&run_dir)? {
+        println!("  picture:  {}", png.display());
+    }
     Ok(())
 }
