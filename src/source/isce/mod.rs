@@ -2,6 +2,7 @@
 //! `merged/geom_reference/*.rdr`, `reference/` metadata and `baselines/`.
 
 mod baselines;
+mod gather;
 mod metadata;
 mod raster;
 mod rsc;
