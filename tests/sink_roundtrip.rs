@@ -414,9 +414,11 @@ fn zarr_store_has_dimensions_coordinates_and_completion_flag() {
         .map(|c| c.get())
         .collect();
     assert_eq!(chunk, [N as u64, 4, 7]);
-    assert!(ts.metadata().to_string().contains("zstd"));
+    // The series raw (noisy floats barely compress), the 2-D layers zstd-compressed.
+    assert!(!ts.metadata().to_string().contains("zstd"));
     for name in ["temporalCoherence", "numInvIfgram", "avgSpatialCoh"] {
         let a = Array::open(store.clone(), &format!("/{name}")).unwrap();
+        assert!(a.metadata().to_string().contains("zstd"), "{name}");
         assert_eq!(dims(&a), ["y", "x"], "{name}");
         assert_eq!(a.data_type(), &zarrs::array::data_type::float32());
         assert_eq!(a.attributes()["units"], "1");
@@ -476,6 +478,22 @@ fn zarr_store_is_reused_when_compatible_and_refused_otherwise() {
         .to_string();
     assert!(e.contains("sbas.zarr"), "{e}");
     assert!(create_sink(OutputFormat::Zarr, &spec(dir, 10, 7, 5)).is_err());
+    // The time series is stored uncompressed; a store whose series was compressed (an older
+    // sbas) is refused rather than reopened under metadata its chunks do not match.
+    let meta_path = store.join("timeseries/zarr.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+    let codecs = meta["codecs"].as_array_mut().unwrap();
+    assert_eq!(codecs.len(), 1, "bytes only: {codecs:?}");
+    codecs.push(
+        serde_json::json!({"name": "zstd", "configuration": {"level": 3, "checksum": false}}),
+    );
+    std::fs::write(&meta_path, meta.to_string()).unwrap();
+    let e = create_sink(OutputFormat::Zarr, &spec(dir, 10, 7, 4))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("compressed") && e.contains("sbas.zarr"), "{e}");
 }
 
 #[test]

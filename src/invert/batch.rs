@@ -4,7 +4,12 @@
 //! lanes, which the compiler turns into SIMD code, with no branch on the data.
 //!
 //! Every operation mirrors the per-pixel path of [`super::solve`] in the same order, so a pixel
-//! solved here gets bit-for-bit the same result. An invalid observation enters with weight 0
+//! solved here gets bit-for-bit the same result. The normal equations are formed entry by
+//! entry (each entry sums the weights of the pairs covering it, in pair order, in registers,
+//! then is scaled by its interval lengths) where the per-pixel path adds pair by pair: the same
+//! sums in the same order, with one store per entry instead of one per pair and entry.
+//! Observations are held in f32 (they are float32 data, so nothing is lost) to keep a batch in
+//! the first-level cache. An invalid observation enters with weight 0
 //! (adding +0 changes nothing). A lane whose network is not fully determined (a pivot below the
 //! tolerance: separate parts, no valid pair over some interval) or fails the redundancy test is
 //! flagged and left to the per-pixel path, which handles rank deficiency with the minimum-norm
@@ -35,6 +40,49 @@ fn at_mut(v: &mut [f64], i: usize) -> &mut Lanes {
         .expect("lane slices are LANES long")
 }
 
+/// Which pairs add to each entry of a row-major table, as one list per entry (CSR).
+#[derive(Debug, Clone, Default)]
+struct PairLists {
+    start: Vec<u32>,
+    pairs: Vec<u32>,
+}
+
+impl PairLists {
+    /// `lists[e]` = the pairs `i` (ascending) for which `covers(e, i)`, for `e` in `0..entries`.
+    fn new(entries: usize, num_pairs: usize, covers: impl Fn(usize, usize) -> bool) -> PairLists {
+        let mut l = PairLists {
+            start: vec![0],
+            pairs: Vec::new(),
+        };
+        for e in 0..entries {
+            l.pairs
+                .extend((0..num_pairs).filter(|&i| covers(e, i)).map(|i| i as u32));
+            l.start.push(l.pairs.len() as u32);
+        }
+        l
+    }
+
+    #[inline(always)]
+    fn of(&self, e: usize) -> &[u32] {
+        &self.pairs[self.start[e] as usize..self.start[e + 1] as usize]
+    }
+}
+
+type Lanes32 = [f32; LANES];
+
+/// The lanes of entry `i` of a lane-interleaved f32 buffer, widened to f64 (exactly).
+#[inline(always)]
+fn at32(v: &[f32], i: usize) -> Lanes {
+    let s: &Lanes32 = v[i * LANES..(i + 1) * LANES]
+        .try_into()
+        .expect("lane slices are LANES long");
+    let mut o = [0.0; LANES];
+    for (o, s) in o.iter_mut().zip(s) {
+        *o = f64::from(*s);
+    }
+    o
+}
+
 /// Scratch and results of one batch; made once per parallel task.
 #[derive(Debug, Clone)]
 pub(crate) struct Batch {
@@ -43,17 +91,23 @@ pub(crate) struct Batch {
     /// Half-bandwidth of the normal matrix.
     bw: usize,
     /// Referenced phase per pair and lane, 0 where not valid.
-    pub y: Vec<f64>,
+    pub y: Vec<f32>,
     /// 1 where the observation is valid, else 0.
-    pub valid: Vec<f64>,
+    pub valid: Vec<f32>,
     /// Weight per pair and lane (0 where not valid).
-    pub w: Vec<f64>,
+    pub w: Vec<f32>,
     /// Band of the normal matrix: row `r`, column `r - bw + c` at entry `r * (bw + 1) + c`.
     band: Vec<f64>,
     /// Right-hand side, then the interval velocities.
     rhs: Vec<f64>,
-    /// Valid pairs touching each date.
-    count: Vec<f64>,
+    /// Pairs covering both intervals of each band entry.
+    band_pairs: PairLists,
+    /// `dt[r] dt[col]` of each band entry (0 outside the matrix).
+    band_scale: Vec<f64>,
+    /// Pairs covering each interval.
+    rhs_pairs: PairLists,
+    /// Pairs with either end at each date.
+    date_pairs: PairLists,
     /// Phase time series per date (radians).
     pub ts: Vec<f64>,
     /// Temporal coherence per lane.
@@ -69,17 +123,42 @@ impl Batch {
     pub fn new(design: &Design) -> Batch {
         let n = design.num_unknowns();
         let bw = design.bandwidth.min(n.saturating_sub(1));
+        let bw1 = bw + 1;
         let m = design.pairs.len();
         let nd = design.num_dates;
+        let span = |i: usize| {
+            let (a, b) = design.pairs[i];
+            (a as usize, b as usize)
+        };
+        // Entry e = r * bw1 + c is row r, column r + c - bw (absent when negative).
+        let column = |e: usize| (e / bw1 + e % bw1).checked_sub(bw);
+        let band_pairs = PairLists::new(n * bw1, m, |e, i| {
+            let (a, b) = span(i);
+            column(e).is_some_and(|j| a <= j && e / bw1 < b)
+        });
+        let band_scale = (0..n * bw1)
+            .map(|e| column(e).map_or(0.0, |j| design.dt[e / bw1] * design.dt[j]))
+            .collect();
+        let rhs_pairs = PairLists::new(n, m, |k, i| {
+            let (a, b) = span(i);
+            a <= k && k < b
+        });
+        let date_pairs = PairLists::new(nd, m, |d, i| {
+            let (a, b) = span(i);
+            a == d || b == d
+        });
         Batch {
             n,
             bw,
             y: vec![0.0; m * LANES],
             valid: vec![0.0; m * LANES],
             w: vec![0.0; m * LANES],
-            band: vec![0.0; n * (bw + 1) * LANES],
+            band: vec![0.0; n * bw1 * LANES],
             rhs: vec![0.0; n * LANES],
-            count: vec![0.0; nd * LANES],
+            band_pairs,
+            band_scale,
+            rhs_pairs,
+            date_pairs,
             ts: vec![0.0; nd * LANES],
             tcoh: [0.0; LANES],
             num_valid: [0.0; LANES],
@@ -128,30 +207,33 @@ impl Batch {
         self.temporal_coherence(d);
     }
 
-    /// `B^T W B` (band) and `B^T W y`, pair by pair as the per-pixel path sums them.
+    /// `B^T W B` (band) and `B^T W y`: each entry the sum over the pairs covering it, in pair
+    /// order as the per-pixel path adds them, of `w` (band) or `w y` (right-hand side), then
+    /// times its interval lengths.
     #[inline(always)]
     fn normal_equations(&mut self, d: &Design) {
-        let bw1 = self.bw + 1;
-        self.band.fill(0.0);
-        self.rhs.fill(0.0);
-        for (i, &(a, b)) in d.pairs.iter().enumerate() {
-            let (a, b) = (a as usize, b as usize);
-            let wi = *at(&self.w, i);
-            let yi = *at(&self.y, i);
-            for k in a..b {
-                let mut wk = [0.0; LANES];
-                for (o, w) in wk.iter_mut().zip(&wi) {
-                    *o = w * d.dt[k];
+        for k in 0..self.n {
+            let mut acc = [0.0; LANES];
+            for &i in self.rhs_pairs.of(k) {
+                let (w, y) = (at32(&self.w, i as usize), at32(&self.y, i as usize));
+                for ((a, w), y) in acc.iter_mut().zip(&w).zip(&y) {
+                    *a += w * y;
                 }
-                for ((r, w), y) in at_mut(&mut self.rhs, k).iter_mut().zip(&wk).zip(&yi) {
-                    *r += w * y;
+            }
+            let dtk = d.dt[k];
+            for (r, a) in at_mut(&mut self.rhs, k).iter_mut().zip(&acc) {
+                *r = a * dtk;
+            }
+        }
+        for (e, &scale) in self.band_scale.iter().enumerate() {
+            let mut acc = [0.0; LANES];
+            for &i in self.band_pairs.of(e) {
+                for (a, w) in acc.iter_mut().zip(&at32(&self.w, i as usize)) {
+                    *a += w;
                 }
-                for (j, &dtj) in d.dt.iter().enumerate().take(k + 1).skip(a) {
-                    let e = k * bw1 + (j + self.bw - k);
-                    for (r, w) in at_mut(&mut self.band, e).iter_mut().zip(&wk) {
-                        *r += w * dtj;
-                    }
-                }
+            }
+            for (r, a) in at_mut(&mut self.band, e).iter_mut().zip(&acc) {
+                *r = a * scale;
             }
         }
     }
@@ -159,23 +241,22 @@ impl Batch {
     /// Valid pairs per lane and MintPy's redundancy test; a lane failing it is not `ok`.
     #[inline(always)]
     fn redundancy(&mut self, d: &Design, min_redundancy: f32) {
-        self.count.fill(0.0);
-        self.num_valid = [0.0; LANES];
-        for (i, &(a, b)) in d.pairs.iter().enumerate() {
-            let v = *at(&self.valid, i);
-            for (c, v) in at_mut(&mut self.count, a as usize).iter_mut().zip(&v) {
-                *c += v;
-            }
-            for (c, v) in at_mut(&mut self.count, b as usize).iter_mut().zip(&v) {
-                *c += v;
-            }
-            for (c, v) in self.num_valid.iter_mut().zip(&v) {
+        let mut num_valid = [0.0; LANES];
+        for i in 0..d.pairs.len() {
+            for (c, v) in num_valid.iter_mut().zip(&at32(&self.valid, i)) {
                 *c += v;
             }
         }
+        self.num_valid = num_valid;
         let mut least = [f64::INFINITY; LANES];
         for date in 1..d.num_dates {
-            for (l, c) in least.iter_mut().zip(at(&self.count, date)) {
+            let mut count = [0.0; LANES];
+            for &i in self.date_pairs.of(date) {
+                for (c, v) in count.iter_mut().zip(&at32(&self.valid, i as usize)) {
+                    *c += v;
+                }
+            }
+            for (l, c) in least.iter_mut().zip(&count) {
                 *l = l.min(*c);
             }
         }
@@ -276,22 +357,29 @@ impl Batch {
         }
     }
 
-    /// `|sum exp(j r)| / M_valid` over the valid pairs, as `tcoh::temporal_coherence`.
+    /// `|sum exp(j r)| / M_valid` over the valid pairs, as `tcoh::temporal_coherence`: the
+    /// residual in f64, its phasor summed in f32 (an invalid pair adds a signed zero).
     #[inline(always)]
     fn temporal_coherence(&mut self, d: &Design) {
-        let mut re = [0.0; LANES];
-        let mut im = [0.0; LANES];
+        let mut re = [0.0f32; LANES];
+        let mut im = [0.0f32; LANES];
         for (i, &(a, b)) in d.pairs.iter().enumerate() {
             let (ta, tb) = (at(&self.ts, a as usize), at(&self.ts, b as usize));
-            let (y, v) = (at(&self.y, i), at(&self.valid, i));
+            let y = at32(&self.y, i);
+            let v = &self.valid[i * LANES..(i + 1) * LANES];
             for l in 0..LANES {
-                let (s, c) = sin_cos(y[l] - (tb[l] - ta[l]));
-                im[l] += s * v[l];
-                re[l] += v[l] * c;
+                let (s, c) = sin_cos((y[l] - (tb[l] - ta[l])) as f32);
+                let v = v[l];
+                im[l] += s * v;
+                re[l] += c * v;
             }
         }
         for (((t, r), i), m) in self.tcoh.iter_mut().zip(&re).zip(&im).zip(&self.num_valid) {
-            *t = if *m > 0.0 { r.hypot(*i) / m } else { 0.0 };
+            *t = if *m > 0.0 {
+                f64::from(*r).hypot(f64::from(*i)) / m
+            } else {
+                0.0
+            };
         }
     }
 }

@@ -80,6 +80,7 @@ impl Inverter {
         // would otherwise each need the minimum-norm path.
         let all_valid = (config.weight == WeightFunc::No && network.components(|_| true).len() > 1)
             .then(|| AllValid::new(&network, &design, config.min_redundancy));
+        let batch = Batch::new(&design);
         Inverter {
             network,
             config,
@@ -90,6 +91,7 @@ impl Inverter {
             design,
             weights,
             all_valid,
+            batch,
         }
     }
 
@@ -271,6 +273,20 @@ impl Inverter {
             self.load_batch(chunk, p0 + k0, lanes, s);
             s.batch
                 .solve(&self.design, self.config.min_redundancy, PIVOT_REL_TOL);
+            // Every lane's series at once (contiguous runs per date); the lanes the batch did
+            // not solve are overwritten below, with the per-pixel result or zeros.
+            let nd = self.design.num_dates;
+            for (d, t) in s.batch.ts.chunks_exact(LANES).take(nd).enumerate() {
+                let o = &mut out.ts[d * kn + k0..d * kn + k0 + lanes];
+                for (o, t) in o.iter_mut().zip(t) {
+                    *o = (t * self.phase2range) as f32;
+                }
+            }
+            let zero_ts = |ts: &mut [f32], k: usize| {
+                for d in 0..nd {
+                    ts[d * kn + k] = 0.0;
+                }
+            };
             for l in 0..lanes {
                 let k = k0 + l;
                 let p = p0 + k;
@@ -286,6 +302,7 @@ impl Inverter {
                 let water_ok = chunk.water_mask.as_ref().is_none_or(|wm| wm[p] != 0.0);
                 // NaN average coherence passes, as MintPy's `!= 0` test lets it.
                 if !(water_ok && avg != 0.0 && num_valid > 0) {
+                    zero_ts(out.ts, k);
                     continue;
                 }
                 if s.batch.ok[l] {
@@ -295,22 +312,19 @@ impl Inverter {
                         num_valid,
                     };
                     self.record(outcome, k, &mut out, &mut stats, shadow);
-                    for (d, t) in s.batch.ts.chunks_exact(LANES).enumerate() {
-                        out.ts[d * kn + k] = (t[l] * self.phase2range) as f32;
-                    }
                     continue;
                 }
                 // Low redundancy, separate parts or a singular system: the per-pixel path.
                 let m = self.network.num_pairs();
                 for i in 0..m {
-                    s.y[i] = s.batch.y[i * LANES + l];
+                    s.y[i] = f64::from(s.batch.y[i * LANES + l]);
                     if s.batch.valid[i * LANES + l] == 0.0 {
                         s.y[i] = f64::NAN;
                     }
                 }
                 let w = (self.config.weight != WeightFunc::No).then(|| {
                     for i in 0..m {
-                        s.w[i] = s.batch.w[i * LANES + l];
+                        s.w[i] = f64::from(s.batch.w[i * LANES + l]);
                     }
                     &s.w[..m]
                 });
@@ -322,6 +336,8 @@ impl Inverter {
                     for (d, v) in s.solver.ts.iter().enumerate() {
                         out.ts[d * kn + k] = (v * self.phase2range) as f32;
                     }
+                } else {
+                    zero_ts(out.ts, k);
                 }
             }
         }
@@ -387,18 +403,16 @@ impl Inverter {
                 let v = if raw != 0.0 { raw - r } else { raw };
                 let c = coh[l];
                 let ok = keep(cc[l], c) && v != 0.0 && v.is_finite();
-                y[l] = if ok { v as f64 } else { 0.0 };
+                y[l] = if ok { v } else { 0.0 };
                 valid[l] = if ok { 1.0 } else { 0.0 };
                 // Adding +0 for NaN (or inf) leaves the sum as MintPy's nan-skipping mean has it.
                 let real = c.is_finite();
                 coh_sum[l] += if real { c as f64 } else { 0.0 };
                 coh_cnt[l] += u32::from(real);
             }
-            self.weights.weights_into(coh, &mut w[..lanes]);
             // Weights are positive and finite: times 1 or 0 keeps them or drops them exactly.
-            for (wl, v) in w[..lanes].iter_mut().zip(&valid[..lanes]) {
-                *wl *= v;
-            }
+            self.weights
+                .weights_into(coh, &valid[..lanes], &mut w[..lanes]);
             y[lanes..].fill(0.0);
             valid[lanes..].fill(0.0);
             w[lanes..].fill(0.0);
@@ -536,7 +550,7 @@ impl Inverter {
             let y = &s.y_fast[j * m..(j + 1) * m];
             let outcome = Outcome::Solved {
                 rank_deficient: all.rank_deficient,
-                tcoh: temporal_coherence(&s.ts, &self.design.pairs, y, &mut s.resid),
+                tcoh: temporal_coherence(&s.ts, &self.design.pairs, y),
                 num_valid: m,
             };
             let shadow = chunk
@@ -644,8 +658,6 @@ struct BlockScratch {
     x_fast: Vec<f64>,
     /// Time series of one pixel of the shared solve.
     ts: Vec<f64>,
-    /// Temporal-coherence scratch (2 M).
-    resid: Vec<f64>,
     /// Pixels solved together.
     batch: Batch,
 }
@@ -681,8 +693,7 @@ impl BlockScratch {
                 Vec::new()
             },
             ts: vec![0.0; n + 1],
-            resid: vec![0.0; 2 * m],
-            batch: Batch::new(&inv.design),
+            batch: inv.batch.clone(),
         }
     }
 }

@@ -137,6 +137,9 @@ pub struct Inverter {
     weights: WeightTable,
     /// Shared solution of pixels with every pair valid, for unweighted inversions.
     all_valid: Option<chunk::AllValid>,
+    /// A batch's scratch with its pair lists built, cloned by each parallel task (building the
+    /// lists costs entries x pairs, too much to repeat per task).
+    batch: batch::Batch,
 }
 
 #[cfg(test)]

@@ -105,8 +105,6 @@ pub(crate) struct PixelSolver {
     parent: Vec<u32>,
     /// Orthonormal null-space basis, one row of n per vector.
     null: Vec<f64>,
-    /// Residuals and their validity for temporal coherence (2 M).
-    resid: Vec<f64>,
     /// The phase time series of the last solved pixel (N dates, radians).
     pub ts: Vec<f64>,
 }
@@ -123,7 +121,6 @@ impl PixelSolver {
             count: vec![0; nd],
             parent: vec![0; nd],
             null: vec![0.0; n * nd],
-            resid: vec![0.0; 2 * design.pairs.len()],
             ts: vec![0.0; nd],
         }
     }
@@ -177,12 +174,14 @@ impl PixelSolver {
         cumulate(&mut self.ts, &self.atb, &d.dt);
         Outcome::Solved {
             rank_deficient,
-            tcoh: temporal_coherence(&self.ts, &d.pairs, y, &mut self.resid),
+            tcoh: temporal_coherence(&self.ts, &d.pairs, y),
             num_valid,
         }
     }
 
-    /// Fills `ata` (lower band `bw`, zeroed first) and `atb` from the valid pairs.
+    /// Fills `ata` (lower band `bw`) and `atb` from the valid pairs: each entry sums `w` (or
+    /// `w y`) of the pairs covering it, in pair order, and is then scaled by its interval
+    /// lengths `dt[k] dt[j]` (or `dt[k]`), exactly as the batched solve forms them.
     fn form_normal_equations(&mut self, d: &Design, y: &[f64], w: Option<&[f64]>, bw: usize) {
         let n = self.n;
         for i in 0..n {
@@ -196,12 +195,17 @@ impl PixelSolver {
             let wi = w.map_or(1.0, |w| w[i]);
             let (a, b) = (a as usize, b as usize);
             for k in a..b {
-                let wk = wi * d.dt[k];
-                self.atb[k] += wk * yi;
-                let row = &mut self.ata[k * n + a..k * n + k + 1];
-                for (r, dtj) in row.iter_mut().zip(&d.dt[a..=k]) {
-                    *r += wk * dtj;
+                self.atb[k] += wi * yi;
+                for r in &mut self.ata[k * n + a..k * n + k + 1] {
+                    *r += wi;
                 }
+            }
+        }
+        for k in 0..n {
+            let j0 = k.saturating_sub(bw);
+            self.atb[k] *= d.dt[k];
+            for (j, r) in self.ata[k * n + j0..=k * n + k].iter_mut().enumerate() {
+                *r *= d.dt[k] * d.dt[j0 + j];
             }
         }
     }

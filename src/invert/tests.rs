@@ -907,9 +907,10 @@ fn batch_solves_connected_lanes_and_flags_the_rest() {
         }
         for i in 0..m {
             let ok = !y[i].is_nan();
-            b.y[i * lanes + l] = if ok { y[i] } else { 0.0 };
-            b.valid[i * lanes + l] = f64::from(u8::from(ok));
-            b.w[i * lanes + l] = if ok { w[i] } else { 0.0 };
+            // Phase and weights are float32 data widened to f64: narrowing them back is exact.
+            b.y[i * lanes + l] = if ok { y[i] as f32 } else { 0.0 };
+            b.valid[i * lanes + l] = f32::from(u8::from(ok));
+            b.w[i * lanes + l] = if ok { w[i] as f32 } else { 0.0 };
         }
         ys.push((y, w));
     }

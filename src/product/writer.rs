@@ -20,7 +20,7 @@ use zarrs::node::Node;
 use super::{DatasetSpec, ProductSpec};
 use crate::meta::Attributes;
 use crate::sink::h5::{part_path, write_attrs, write_dates_bperp};
-use crate::sink::zarr::{metadata_options, zstd, DATE_FILL, INDEX_FILL};
+use crate::sink::zarr::{codecs_for, metadata_options, DATE_FILL, INDEX_FILL};
 use crate::sink::{OutputFormat, COMPLETE_ATTR};
 use crate::window::Window;
 
@@ -323,7 +323,7 @@ fn create_zarr(path: &Path, spec: &ProductSpec) -> anyhow::Result<Backend> {
             ArrayBuilder::new(shape, chunks, data_type::float32(), f32::NAN)
         };
         let array = builder
-            .bytes_to_bytes_codecs(zstd())
+            .bytes_to_bytes_codecs(codecs_for(d.per_date))
             .dimension_names(Some(dims))
             .attributes(array_attrs(d))
             .build(store.clone(), &format!("/{}", d.name))?;
