@@ -212,11 +212,18 @@ impl RunState {
 
     /// Records that chunk `id` is durable.
     pub fn mark_done(&mut self, id: usize) -> anyhow::Result<()> {
+        self.mark_all_done(&[id])
+    }
+
+    /// Records chunks `ids` as durably written, with one sync for all of them.
+    pub fn mark_all_done(&mut self, ids: &[usize]) -> anyhow::Result<()> {
         let path = state_dir(&self.dir).join(DONE_LOG);
-        writeln!(self.done_log, "{id}")
+        let text: String = ids.iter().map(|id| format!("{id}\n")).collect();
+        self.done_log
+            .write_all(text.as_bytes())
             .and_then(|_| self.done_log.sync_data())
             .with_context(|| format!("cannot record progress in {}", path.display()))?;
-        self.done.insert(id);
+        self.done.extend(ids);
         Ok(())
     }
 

@@ -432,7 +432,7 @@ pub fn invert_source(
         .collect();
     let todo_pixels = todo.iter().map(|&id| plan.chunks[id].pixels()).sum();
     let progress = Progress::new(opts.progress, "invert", todo.len(), todo_pixels);
-    let mut on_durable = |id: usize| state.mark_done(id);
+    let mut on_durable = |ids: &[usize]| state.mark_all_done(ids);
     let stats = run_inversion(
         source,
         &inverter,
