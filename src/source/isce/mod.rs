@@ -393,7 +393,7 @@ impl StackSource for IsceStack {
         for (i, chunk) in out.chunks_exact_mut(n).enumerate() {
             let f = self.pair_file(i, layer)?;
             f.layout
-                .read_window_with(f.band, window, chunk, |v| super::sanitize(layer, v as f32))?;
+                .read_window_f32(f.band, window, chunk, |v| super::sanitize(layer, v))?;
         }
         Ok(())
     }

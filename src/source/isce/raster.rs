@@ -283,6 +283,32 @@ impl RasterLayout {
         out: &mut [f32],
         convert: impl Fn(f64) -> f32,
     ) -> anyhow::Result<()> {
+        self.read_window_generic(band, window, out, &convert, |v: f32| convert(v as f64))
+    }
+
+    /// [`Self::read_window_with`] with a conversion of float32 samples, which float32 rasters
+    /// (phase, coherence) get without a detour through f64; other types are widened to f64
+    /// and converted with `convert(v as f32)`.
+    pub fn read_window_f32(
+        &self,
+        band: usize,
+        window: &Window,
+        out: &mut [f32],
+        convert: impl Fn(f32) -> f32,
+    ) -> anyhow::Result<()> {
+        self.read_window_generic(band, window, out, |v: f64| convert(v as f32), &convert)
+    }
+
+    /// The read behind both: `convert` for decoded samples, `convert_f32` for float32 samples
+    /// read in place.
+    fn read_window_generic(
+        &self,
+        band: usize,
+        window: &Window,
+        out: &mut [f32],
+        convert: impl Fn(f64) -> f32,
+        convert_f32: impl Fn(f32) -> f32,
+    ) -> anyhow::Result<()> {
         self.check_window(window)?;
         if out.len() != window.pixels() {
             bail!(
@@ -314,7 +340,7 @@ impl RasterLayout {
             let bytes = f32_bytes_mut(out);
             gather::read_rows(&file, start, line, cols * 4, bytes).map_err(short)?;
             for v in out.iter_mut() {
-                *v = convert(*v as f64);
+                *v = convert_f32(*v);
             }
             return Ok(());
         }
