@@ -40,17 +40,18 @@ if [ -z "${SBAS:-}" ]; then
     SBAS="${CARGO_TARGET_DIR:-$repo/target}/release/sbas"
 fi
 
-# Runs "$@" under GNU time; prints "wall_seconds peak_rss_kib".
+# Runs "$@" under GNU time; prints "wall_seconds peak_rss_kib cpu_seconds" (CPU = user + system).
 timed() {
     local tfile start end
     tfile="$(mktemp)"
     start=$(date +%s.%N)
     /usr/bin/time -v -o "$tfile" "$@" >&2
     end=$(date +%s.%N)
-    local rss
+    local rss cpu
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tfile")
+    cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$tfile")
     rm -f "$tfile"
-    echo "$(echo "$end - $start" | bc) $rss"
+    echo "$(echo "$end - $start" | bc) $rss $cpu"
 }
 
 # --- the stack ------------------------------------------------------------------------------
@@ -140,25 +141,26 @@ done
 
 # --- the table --------------------------------------------------------------------------------
 px=$((rows * cols))
-read -r cat_s cat_rss <<< "$cat_time"
-row() { # name seconds rss_kib [mintpy_seconds]
-    awk -v n="$1" -v s="$2" -v r="$3" -v m="${4:-}" -v px="$px" -v c="$cat_s" 'BEGIN {
+read -r cat_s cat_rss cat_cpu <<< "$cat_time"
+row() { # name seconds rss_kib cpu_seconds [mintpy_seconds]
+    awk -v n="$1" -v s="$2" -v r="$3" -v u="${4:-}" -v m="${5:-}" -v px="$px" -v c="$cat_s" 'BEGIN {
         ratio = (m == "") ? "" : sprintf("%.0fx", m / s)
-        printf "| %s | %.2f | %.0f | %.0f | %s | %.2f |\n", n, s, px / s, r / 1024, ratio, s / c }'
+        cpu = (u == "") ? "" : sprintf("%.2f", u)
+        printf "| %s | %.2f | %s | %.0f | %.0f | %s | %.2f |\n", n, s, cpu, px / s, r / 1024, ratio, s / c }'
 }
 cpu="$(lscpu | awk -F': *' '/Model name/ {print $2; exit}')"
 echo
 echo "Stack: $rows x $cols pixels, $dates dates, $num_ifg interferograms ($((input_bytes / 1048576)) MiB of"
 echo "unw + cor + masks); $(nproc) cores ($cpu); warm cache; sbas best of $repeat runs."
 echo
-echo "| run | wall s | pixels/s | peak RSS MiB | speed-up vs MintPy | wall / cat |"
-echo "|---|---|---|---|---|---|"
-row "cat of the inputs" "$cat_s" "$cat_rss"
+echo "| run | wall s | CPU s | pixels/s | peak RSS MiB | speed-up vs MintPy | wall / cat |"
+echo "|---|---|---|---|---|---|---|"
+row "cat of the inputs" "$cat_s" "$cat_rss" "$cat_cpu"
 for weight in var no; do
-    read -r ms mr < "$work/mintpy_$weight/time_invert_network"
-    read -r ss sr <<< "${sbas_time[$weight]}"
-    row "MintPy 1.6.4 invert_network, $weight" "$ms" "$mr"
-    row "sbas invert --weight $weight" "$ss" "$sr" "$ms"
+    read -r ms mr mc < "$work/mintpy_$weight/time_invert_network"
+    read -r ss sr sc <<< "${sbas_time[$weight]}"
+    row "MintPy 1.6.4 invert_network, $weight" "$ms" "$mr" "${mc:-}"
+    row "sbas invert --weight $weight" "$ss" "$sr" "$sc" "$ms"
 done
 echo
 
@@ -222,7 +224,7 @@ sbas_chain_time=$(for _ in $(seq "$repeat"); do
     cp "$work/sbas_chain.txt" "$sbas_chain/bench.txt"
     timed sh -c 'cd "$1" && "$2" run bench.txt --end velocity --quiet' _ "$sbas_chain" "$SBAS"
 done | best)
-read -r sc_s sc_rss <<< "$sbas_chain_time"
+read -r sc_s sc_rss sc_cpu <<< "$sbas_chain_time"
 echo
 echo "Whole chain load_data .. velocity (template: weightFunc var, DEM error on, troposphere off):"
 echo
@@ -230,5 +232,5 @@ echo "| run | wall s | CPU s | peak RSS MiB | speed-up |"
 echo "|---|---|---|---|---|"
 awk -v s="$mintpy_chain_s" -v c="$mintpy_chain_cpu" -v r="$mintpy_chain_rss" \
     'BEGIN { printf "| MintPy 1.6.4 smallbaselineApp.py, 15 steps | %.1f | %.1f | %.0f | |\n", s, c, r / 1024 }'
-awk -v s="$sc_s" -v r="$sc_rss" -v m="$mintpy_chain_s" \
-    'BEGIN { printf "| sbas run | %.2f | | %.0f | %.0fx |\n", s, r / 1024, m / s }'
+awk -v s="$sc_s" -v r="$sc_rss" -v u="$sc_cpu" -v m="$mintpy_chain_s" -v mc="$mintpy_chain_cpu" \
+    'BEGIN { printf "| sbas run | %.2f | %.2f | %.0f | %.0fx (%.0fx in CPU time) |\n", s, u, r / 1024, m / s, mc / u }'
