@@ -132,9 +132,20 @@ pub trait StackSource: Send + Sync {
 #[inline]
 fn sanitize(layer: StackLayer, v: f32) -> f32 {
     match layer {
-        StackLayer::Phase | StackLayer::Coherence if v.is_infinite() => f32::NAN,
+        StackLayer::Phase | StackLayer::Coherence => infinite_to_nan(v),
         _ => v,
     }
+}
+
+/// NaN for an infinite sample, else the sample: a select on the bits, no branch.
+#[inline(always)]
+fn infinite_to_nan(v: f32) -> f32 {
+    let bits = v.to_bits();
+    f32::from_bits(if bits & 0x7fff_ffff == 0x7f80_0000 {
+        f32::NAN.to_bits()
+    } else {
+        bits
+    })
 }
 
 /// Checks a read request: `window` must be non-empty and inside the `info` image, and `out` must
