@@ -20,7 +20,9 @@ sbas() { "$SBAS_BIN" "$@"; }
 mkdir -p "$work"
 stack="$work/stack"
 [ -d "$stack" ] || sbas simulate "$stack" --rows 240 --cols 300 --dates 24 --neighbors 3 --seed 42 >/dev/null
-args=(--max-memory 56MiB --quiet)
+# Every chunk made durable as it is written, so that kills leave runs partly done (by default a
+# run this short would sync only at its end).
+args=(--max-memory 56MiB --quiet --sync-every 0)
 
 declare -A want
 for fmt in zarr hdf5; do

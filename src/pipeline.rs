@@ -93,27 +93,33 @@ pub fn fill_chunk(
     Ok(())
 }
 
-/// Longest time written chunks wait for a sync. Syncing flushes every file written since the
+/// Default longest time written chunks wait for a sync. Syncing flushes every file written since the
 /// last sync (a journal commit each on ext4): once per chunk that was about 500 flushes on the
 /// 1000 x 1000 benchmark stack, and runs to ext4 took 1.1 to 1.8 s instead of 1.04 to 1.12 s.
 /// A run killed between syncs redoes at most this much work.
 pub const SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Syncs the sink, then reports the chunks `ids` durable and forgets them.
-fn make_durable(
-    sink: &mut dyn Sink,
-    on_durable: &mut (dyn FnMut(&[usize]) -> anyhow::Result<()> + Send),
-    ids: &mut Vec<usize>,
-) -> anyhow::Result<()> {
-    sink.sync().context("syncing the outputs")?;
-    on_durable(ids)?;
-    ids.clear();
-    Ok(())
+/// When written chunks become durable, and who is told.
+pub struct Durability<'a> {
+    /// Longest time written chunks wait for a sync (zero: after every chunk).
+    pub every: std::time::Duration,
+    /// Called with the chunks made durable by each sync (e.g. to record them as done).
+    pub record: &'a mut (dyn FnMut(&[usize]) -> anyhow::Result<()> + Send),
+}
+
+impl Durability<'_> {
+    /// Syncs the sink, then reports the chunks `ids` durable and forgets them.
+    fn make_durable(&mut self, sink: &mut dyn Sink, ids: &mut Vec<usize>) -> anyhow::Result<()> {
+        sink.sync().context("syncing the outputs")?;
+        (self.record)(ids)?;
+        ids.clear();
+        Ok(())
+    }
 }
 
 /// Runs the inversion pass over the chunks `todo` (ids into the plan), writing each into `sink`
-/// and, at most [`SYNC_INTERVAL`] apart and at the end, syncing the sink and reporting the
-/// chunks written since the last sync durable through `on_durable`. The first error of any
+/// and, at most `durability.every` apart (see [`SYNC_INTERVAL`]) and at the end, syncing the
+/// sink and reporting the chunks written since the last sync to `durability.record`. The first error of any
 /// stage stops every stage and is returned. Finalizing the sink is the caller's job.
 pub fn run_inversion(
     source: &dyn StackSource,
@@ -121,7 +127,7 @@ pub fn run_inversion(
     plan: &ChunkPlan,
     todo: &[usize],
     sink: &mut dyn Sink,
-    on_durable: &mut (dyn FnMut(&[usize]) -> anyhow::Result<()> + Send),
+    mut durability: Durability<'_>,
     progress: &Progress,
 ) -> anyhow::Result<PassStats> {
     let (in_tx, in_rx) = bounded::<ChunkIn>(1);
@@ -163,8 +169,10 @@ pub fn run_inversion(
                 let rows = || format!("writing rows {}..{}", out.window.y0, out.window.y1);
                 sink.write_chunk(&out).with_context(rows)?;
                 unsynced.push(out.id);
-                if last_sync.elapsed() >= SYNC_INTERVAL {
-                    make_durable(sink, on_durable, &mut unsynced).with_context(rows)?;
+                if last_sync.elapsed() >= durability.every {
+                    durability
+                        .make_durable(sink, &mut unsynced)
+                        .with_context(rows)?;
                     last_sync = std::time::Instant::now();
                 }
                 stats.chunks += 1;
@@ -175,7 +183,7 @@ pub fn run_inversion(
                 progress.chunk_done(out.window.pixels());
             }
             if !unsynced.is_empty() {
-                make_durable(sink, on_durable, &mut unsynced)?;
+                durability.make_durable(sink, &mut unsynced)?;
             }
             Ok(stats)
         });

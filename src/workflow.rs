@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use crate::invert::{InversionConfig, Inverter, ObsMask, WeightFunc};
 use crate::meta::{phase_to_range, Attributes};
 use crate::network_edit::{self, EditedStack, NetworkEdit};
-use crate::pipeline::{run_inversion, PassStats};
+use crate::pipeline::{run_inversion, Durability, PassStats};
 use crate::plan::{format_size, ChunkPlan, PixelCost};
 use crate::product::{write_geometry, Product, GEOMETRY_STEM};
 use crate::progress::{Progress, ProgressMode};
@@ -45,6 +45,9 @@ pub struct InvertOptions {
     /// Start over (instead of refusing) when the run folder holds a run of other inputs or
     /// settings: MintPy's update mode, used by `sbas run`.
     pub restart_if_changed: bool,
+    /// Longest time written chunks wait to be made durable (synced and recorded as done); zero
+    /// syncs after every chunk. A killed run recomputes at most this much work.
+    pub sync_every: std::time::Duration,
 }
 
 impl Default for InvertOptions {
@@ -62,6 +65,7 @@ impl Default for InvertOptions {
             network: NetworkEdit::default(),
             subset: None,
             restart_if_changed: false,
+            sync_every: crate::pipeline::SYNC_INTERVAL,
         }
     }
 }
@@ -451,7 +455,10 @@ pub fn invert_source(
             &plan,
             &todo,
             sink.as_mut(),
-            &mut on_durable,
+            Durability {
+                every: opts.sync_every,
+                record: &mut on_durable,
+            },
             &progress,
         );
         (stats, geometry.join())

@@ -159,6 +159,8 @@ fn bad_options_are_errors() {
         &["WAVELENGTH must be a number"],
     );
     assert_fails(&s, &["--meta", "NCORRLOOKS"], &["KEY=VALUE"]);
+    assert_fails(&s, &["--sync-every=-1"], &["--sync-every", "seconds >= 0"]);
+    assert_fails(&s, &["--sync-every", "nan"], &["--sync-every"]);
 }
 
 #[test]

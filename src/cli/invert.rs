@@ -116,6 +116,10 @@ pub struct InvertArgs {
     /// same inputs and settings is resumed, and one with other inputs or settings is refused).
     #[arg(long)]
     pub restart: bool,
+    /// Make written chunks durable (synced to disk and recorded as done) at least this often,
+    /// in seconds; 0 syncs after every chunk. A killed run recomputes at most this much work.
+    #[arg(long = "sync-every", value_name = "SECONDS", default_value_t = 2.0)]
+    pub sync_every: f64,
     /// Invert only part of the stack.
     #[command(flatten)]
     pub subset: super::subset::SubsetFlags,
@@ -238,6 +242,12 @@ impl InvertArgs {
             network: self.network_edit()?,
             subset: self.subset.request()?,
             restart_if_changed: false,
+            sync_every: std::time::Duration::try_from_secs_f64(self.sync_every).map_err(|_| {
+                anyhow::anyhow!(
+                    "--sync-every must be a number of seconds >= 0, not {}",
+                    self.sync_every
+                )
+            })?,
         })
     }
 
