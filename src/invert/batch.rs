@@ -48,15 +48,29 @@ struct PairLists {
 }
 
 impl PairLists {
-    /// `lists[e]` = the pairs `i` (ascending) for which `covers(e, i)`, for `e` in `0..entries`.
-    fn new(entries: usize, num_pairs: usize, covers: impl Fn(usize, usize) -> bool) -> PairLists {
+    /// `lists[e]` = the pairs `i` (ascending) whose `covered(i, ..)` pushes `e`, for `e` in
+    /// `0..entries`. Work in proportion to the pairs' coverage, not entries x pairs.
+    fn new(
+        entries: usize,
+        num_pairs: usize,
+        mut covered: impl FnMut(usize, &mut Vec<usize>),
+    ) -> PairLists {
+        let mut lists: Vec<Vec<u32>> = vec![Vec::new(); entries];
+        let mut buf = Vec::new();
+        for i in 0..num_pairs {
+            buf.clear();
+            covered(i, &mut buf);
+            for &e in &buf {
+                lists[e].push(i as u32);
+            }
+        }
         let mut l = PairLists {
-            start: vec![0],
-            pairs: Vec::new(),
+            start: Vec::with_capacity(entries + 1),
+            pairs: Vec::with_capacity(lists.iter().map(Vec::len).sum()),
         };
-        for e in 0..entries {
-            l.pairs
-                .extend((0..num_pairs).filter(|&i| covers(e, i)).map(|i| i as u32));
+        l.start.push(0);
+        for list in lists {
+            l.pairs.extend(list);
             l.start.push(l.pairs.len() as u32);
         }
         l
@@ -83,7 +97,7 @@ fn at32(v: &[f32], i: usize) -> Lanes {
     o
 }
 
-/// Scratch and results of one batch; made once per parallel task.
+/// Scratch and results of one batch: built once per inverter, cloned by each parallel task.
 #[derive(Debug, Clone)]
 pub(crate) struct Batch {
     /// Unknowns (intervals) N-1.
@@ -132,20 +146,23 @@ impl Batch {
         };
         // Entry e = r * bw1 + c is row r, column r + c - bw (absent when negative).
         let column = |e: usize| (e / bw1 + e % bw1).checked_sub(bw);
-        let band_pairs = PairLists::new(n * bw1, m, |e, i| {
+        // Pair (a, b) covers intervals a..b: band entries (k, j) with a <= j <= k < b.
+        let band_pairs = PairLists::new(n * bw1, m, |i, out| {
             let (a, b) = span(i);
-            column(e).is_some_and(|j| a <= j && e / bw1 < b)
+            for k in a..b {
+                out.extend((a..=k).map(|j| k * bw1 + (j + bw - k)));
+            }
         });
         let band_scale = (0..n * bw1)
             .map(|e| column(e).map_or(0.0, |j| design.dt[e / bw1] * design.dt[j]))
             .collect();
-        let rhs_pairs = PairLists::new(n, m, |k, i| {
+        let rhs_pairs = PairLists::new(n, m, |i, out| {
             let (a, b) = span(i);
-            a <= k && k < b
+            out.extend(a..b);
         });
-        let date_pairs = PairLists::new(nd, m, |d, i| {
+        let date_pairs = PairLists::new(nd, m, |i, out| {
             let (a, b) = span(i);
-            a == d || b == d
+            out.extend([a, b]);
         });
         Batch {
             n,
