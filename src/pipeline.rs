@@ -132,8 +132,10 @@ pub fn run_inversion(
 ) -> anyhow::Result<PassStats> {
     let (in_tx, in_rx) = bounded::<ChunkIn>(1);
     let (out_tx, out_rx) = bounded::<ChunkOut>(1);
-    // Used inputs go back to the reader to be refilled (the plan counts this one in flight).
+    // Used inputs go back to the reader to be refilled (the plan counts this one in flight),
+    // written results back to the inversion (they are a tenth of an input's size).
     let (used_tx, used_rx) = bounded::<ChunkIn>(1);
+    let (written_tx, written_rx) = bounded::<ChunkOut>(1);
     let (reader_res, compute_res, writer_res) = std::thread::scope(|s| {
         let reader = s.spawn(move || -> anyhow::Result<()> {
             for &id in todo {
@@ -152,7 +154,10 @@ pub fn run_inversion(
         });
         let compute = s.spawn(move || -> anyhow::Result<()> {
             for chunk in in_rx {
-                let out = inverter.invert_chunk(&chunk);
+                let mut out = written_rx.try_recv().unwrap_or_default();
+                inverter
+                    .try_invert_chunk_into(&chunk, &mut out)
+                    .with_context(|| format!("inverting chunk {}", chunk.id))?;
                 // A full queue means the reader has one spare already: free this one.
                 let _ = used_tx.try_send(chunk);
                 if out_tx.send(out).is_err() {
@@ -181,6 +186,8 @@ pub fn run_inversion(
                 stats.inversion.rank_deficient += out.stats.rank_deficient;
                 stats.inversion.low_redundancy += out.stats.low_redundancy;
                 progress.chunk_done(out.window.pixels());
+                // A full queue means the inversion has spares already: free this one.
+                let _ = written_tx.try_send(out);
             }
             if !unsynced.is_empty() {
                 durability.make_durable(sink, &mut unsynced)?;

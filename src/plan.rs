@@ -6,7 +6,8 @@ use anyhow::{bail, Context};
 use crate::window::Window;
 
 /// Chunks that may be in flight at once: the reader fills one while one waits in each channel,
-/// one is being inverted and one written; one used input waits to be refilled. The plan sizes strips so that all of them fit.
+/// one is being inverted and one written; one used input waits to be refilled, and one written
+/// result waits to be reused. The plan sizes strips so that all of them fit.
 const INPUTS_IN_FLIGHT: usize = 4;
 const OUTPUTS_IN_FLIGHT: usize = 4;
 

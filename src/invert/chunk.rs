@@ -107,21 +107,32 @@ impl Inverter {
 
     /// Inverts one chunk, or says which buffer has the wrong size.
     pub fn try_invert_chunk(&self, chunk: &ChunkIn) -> anyhow::Result<ChunkOut> {
+        let mut out = ChunkOut::default();
+        self.try_invert_chunk_into(chunk, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Inverter::try_invert_chunk`] into the buffers of an earlier result, `out`, which it
+    /// overwrites whole: a pipeline that hands written results back spares a fresh allocation
+    /// per chunk (a page fault and a page clear every 4 KiB, and an unmap when freed).
+    pub fn try_invert_chunk_into(&self, chunk: &ChunkIn, out: &mut ChunkOut) -> anyhow::Result<()> {
         self.check_chunk(chunk)?;
         let px = chunk.window.pixels();
         let nd = self.network.num_dates();
-        let mut out = ChunkOut {
-            id: chunk.id,
-            window: chunk.window,
-            timeseries: vec![0.0; px * nd],
-            temporal_coherence: vec![0.0; px],
-            num_inv_ifgram: vec![0.0; px],
-            avg_spatial_coh: vec![0.0; px],
-            mask_temp_coh: vec![0; px],
-            stats: ChunkStats::default(),
-        };
+        out.id = chunk.id;
+        out.window = chunk.window;
+        out.stats = ChunkStats::default();
+        // Every time-series value and every average coherence and mask value is written
+        // below; pixels left unsolved keep a temporal coherence and a count of 0.
+        out.timeseries.resize(px * nd, 0.0);
+        out.avg_spatial_coh.resize(px, 0.0);
+        out.mask_temp_coh.resize(px, 0);
+        for v in [&mut out.temporal_coherence, &mut out.num_inv_ifgram] {
+            v.clear();
+            v.resize(px, 0.0);
+        }
         if px == 0 {
-            return Ok(out);
+            return Ok(());
         }
         // Block results keep the time series date-major within each block, [d][k], so that
         // they land in the N x h x w output as contiguous runs.
@@ -161,8 +172,8 @@ impl Inverter {
                 }
             });
         TS_BLOCKS.with(|b| b.replace(ts_blocks));
-        self.reference_pixel_fix(chunk, &mut out);
-        Ok(out)
+        self.reference_pixel_fix(chunk, out);
+        Ok(())
     }
 
     /// Buffer sizes against the window and the network.

@@ -114,6 +114,22 @@ pub struct ChunkOut {
     pub stats: ChunkStats,
 }
 
+impl Default for ChunkOut {
+    /// An empty result, for [`Inverter::try_invert_chunk_into`] to fill.
+    fn default() -> Self {
+        ChunkOut {
+            id: 0,
+            window: Window::full(0, 0),
+            timeseries: Vec::new(),
+            temporal_coherence: Vec::new(),
+            num_inv_ifgram: Vec::new(),
+            avg_spatial_coh: Vec::new(),
+            mask_temp_coh: Vec::new(),
+            stats: ChunkStats::default(),
+        }
+    }
+}
+
 /// Everything the inversion needs that is the same for every chunk. Build it with
 /// [`Inverter::new`]: the private caches derive from the public fields, which are not meant to
 /// be changed afterwards.

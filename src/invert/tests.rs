@@ -960,3 +960,39 @@ fn infinite_phase_and_coherence_count_as_no_data() {
         assert_eq!(a.num_inv_ifgram[3], (net.num_pairs() - 1) as f32);
     }
 }
+
+/// A result buffer reused for another chunk comes out exactly as a fresh one: nothing of the
+/// earlier chunk survives, not even where the new chunk leaves pixels unsolved.
+#[test]
+fn reused_result_buffers_equal_fresh_ones() {
+    let mut rng = Rng(0x5eed);
+    let net = network(12, 3, 2, &mut rng);
+    for weight in [WeightFunc::Var, WeightFunc::No] {
+        let (big, ref_phase, _) = chunk(&net, 6, 7, 0.3, &mut rng);
+        let (mut small, _, _) = chunk(&net, 3, 4, 0.3, &mut rng);
+        // Every pair of pixel 2 is no data: unsolved, where the big chunk solved it.
+        let px = small.window.pixels();
+        for i in 0..net.num_pairs() {
+            small.phase[i * px + 2] = 0.0;
+        }
+        let inv = inverter(&net, config(weight), ref_phase, (0, 0));
+        let mut reused = inv.invert_chunk(&big);
+        assert!(reused.temporal_coherence[2] > 0.0);
+        inv.try_invert_chunk_into(&small, &mut reused)
+            .expect("valid chunk");
+        let fresh = inv.invert_chunk(&small);
+        assert_eq!(fresh.temporal_coherence[2], 0.0);
+        assert_eq!(reused.id, fresh.id);
+        assert_eq!(reused.window, fresh.window);
+        assert_eq!(reused.stats, fresh.stats);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&reused.timeseries), bits(&fresh.timeseries));
+        assert_eq!(
+            bits(&reused.temporal_coherence),
+            bits(&fresh.temporal_coherence)
+        );
+        assert_eq!(bits(&reused.num_inv_ifgram), bits(&fresh.num_inv_ifgram));
+        assert_eq!(bits(&reused.avg_spatial_coh), bits(&fresh.avg_spatial_coh));
+        assert_eq!(reused.mask_temp_coh, fresh.mask_temp_coh);
+    }
+}
