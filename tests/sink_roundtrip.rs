@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use hdf5::types::{TypeDescriptor, VarLenUnicode};
-use sbas::invert::{ChunkOut, ChunkStats};
+use sbas::invert::ChunkOut;
 use sbas::meta::{Attributes, Date};
 use sbas::sink::{create_sink, OutputFormat, OutputSpec, RunResults, LAYER_NAMES};
 use sbas::window::Window;
@@ -52,12 +52,7 @@ fn strip(id: usize, w: Window) -> ChunkOut {
     let mut out = ChunkOut {
         id,
         window: w,
-        timeseries: Vec::new(),
-        temporal_coherence: Vec::new(),
-        num_inv_ifgram: Vec::new(),
-        avg_spatial_coh: Vec::new(),
-        mask_temp_coh: Vec::new(),
-        stats: ChunkStats::default(),
+        ..ChunkOut::default()
     };
     for k in 0..N {
         for y in w.y0..w.y1 {
