@@ -112,12 +112,6 @@ pub fn subtract_delay(
     }
 }
 
-/// Rows per strip so that a strip of `planes` float planes of `width` fits `max_memory`.
-fn strip_rows(planes: usize, width: usize, max_memory: u64) -> usize {
-    let per_row = (planes * width * 4).max(1) as u64;
-    (max_memory / per_row).max(1) as usize
-}
-
 /// Writes `output` = `input` minus the delay, both products of `run_dir`; returns the written
 /// path. For a GACOS folder, the line-of-sight delay series is first written as `inputs/GACOS`
 /// (unless an up-to-date one exists).
@@ -250,17 +244,11 @@ pub fn subtract_product(
         )],
         attrs: series.attrs().clone(),
     };
+    let planes = dates.len() + 2 * delay.dates().len();
+    let strips = crate::correct::io::strips(length, width, 4 * planes, max_memory)?;
     let mut writer = ProductWriter::create(run_dir, format, spec)?;
-    let rows = strip_rows(dates.len() + 2 * delay.dates().len(), width, max_memory);
     let mut delay_strip = Vec::new();
-    let mut y = 0;
-    while y < length {
-        let win = Window {
-            y0: y,
-            y1: (y + rows).min(length),
-            x0: 0,
-            x1: width,
-        };
+    for win in strips {
         let px = win.pixels();
         let mut ts = series.read("timeseries", win)?;
         let all = delay.read("timeseries", win)?;
@@ -278,7 +266,6 @@ pub fn subtract_product(
             r.date_index,
         );
         writer.write("timeseries", win, &ts)?;
-        y = win.y1;
     }
     writer.finish()
 }
@@ -478,17 +465,10 @@ fn gacos_delay(
         )],
         attrs,
     };
+    let strips = crate::correct::io::strips(length, width, 4 * (dates.len() + 3), max_memory)?;
     let mut writer = ProductWriter::create(run_dir, format, spec)?;
-    let rows = strip_rows(dates.len() + 3, width, max_memory);
-    let mut y = 0;
     let mut out = Vec::new();
-    while y < length {
-        let win = Window {
-            y0: y,
-            y1: (y + rows).min(length),
-            x0: 0,
-            x1: width,
-        };
+    for win in strips {
         let px = win.pixels();
         let lat = geom.read("latitude", win)?;
         let lon = geom.read("longitude", win)?;
@@ -498,7 +478,6 @@ fn gacos_delay(
             out.extend((0..px).map(|k| los_delay(g, lat[k], lon[k], inc[k])));
         }
         writer.write("timeseries", win, &out)?;
-        y = win.y1;
     }
     writer.finish()?;
     Ok(())

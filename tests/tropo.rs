@@ -129,3 +129,40 @@ fn bad_delays_are_refused() {
     }
     assert!(!run.join("timeseries_nope.h5").exists());
 }
+
+#[test]
+fn a_small_memory_budget_gives_the_same_correction_or_a_clear_error() {
+    let delay = fixtures().join("mintpy_chain/tropo/ERA5.h5");
+    let correct = |run: &Path, max_memory: &str| {
+        common::sbas(&[
+            "correct-tropo",
+            run.to_str().unwrap(),
+            "--delay",
+            delay.to_str().unwrap(),
+            "--max-memory",
+            max_memory,
+        ])
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = run_dir(&tmp.path().join("whole"));
+    let o = correct(&whole, "2GiB");
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    // 12 + 2 x 11 float planes of 50 columns are 6,800 bytes a row: the fixed 48 MiB plus
+    // 20,400 bytes is a budget of 3 rows, so the 40 rows go in 14 strips.
+    let strips = run_dir(&tmp.path().join("strips"));
+    let o = correct(&strips, &((48u64 << 20) + 20_400).to_string());
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let (a, _) = read_all(&whole, "timeseries_ERA5");
+    let (b, _) = read_all(&strips, "timeseries_ERA5");
+    assert_eq!(max_diff(&a, &b), 0.0);
+    // Not even one row fits: an error naming the option, and no corrected product.
+    let small = run_dir(&tmp.path().join("small"));
+    let o = correct(&small, "1MiB");
+    assert!(!o.status.success());
+    assert!(
+        common::stderr(&o).contains("--max-memory"),
+        "{}",
+        common::stderr(&o)
+    );
+    assert!(!Product::exists(&small, "timeseries_ERA5"));
+}
