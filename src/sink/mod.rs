@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::invert::ChunkOut;
 use crate::meta::{Attributes, Date};
 
+mod direct_write;
 pub(crate) mod h5;
 mod layout;
 pub(crate) mod results;

@@ -19,6 +19,7 @@ use zarrs::metadata_ext::group::consolidated_metadata::{
 };
 use zarrs::node::Node;
 
+use super::direct_write::{direct_writes_pay, write_file_direct, AlignedF32};
 use super::layout::{self, ChunkShape, Layer, LAYERS, TIMESERIES};
 use super::{OutputSpec, Sink};
 use crate::invert::ChunkOut;
@@ -54,8 +55,11 @@ pub struct ZarrSink {
     timeseries: Array<Store>,
     layers: Vec<(Layer, Array<Store>)>,
     /// One storage chunk being assembled (reused between chunks).
-    buf_f32: Vec<f32>,
+    buf_f32: AlignedF32,
     buf_bool: Vec<bool>,
+    /// Whether time-series chunks are written around the page cache: on a local disk, until
+    /// the first refusal (see `direct_write`).
+    direct: bool,
     /// Chunk files written since the last `sync`.
     unsynced: Vec<PathBuf>,
 }
@@ -154,6 +158,7 @@ impl ZarrSink {
             store_root(&store, spec, false, None)
                 .with_context(|| format!("cannot write root metadata of {}", path.display()))?;
         }
+        let direct = cfg!(target_endian = "little") && direct_writes_pay(&path);
         Ok(ZarrSink {
             spec: spec.clone(),
             path,
@@ -161,8 +166,9 @@ impl ZarrSink {
             chunk,
             timeseries: timeseries.expect("build_arrays always builds the time series"),
             layers,
-            buf_f32: Vec::new(),
+            buf_f32: AlignedF32::default(),
             buf_bool: Vec::new(),
+            direct,
             unsynced: Vec::new(),
         })
     }
@@ -182,20 +188,27 @@ impl ZarrSink {
             Some(i) => &self.layers[i].1,
         };
         for (ci, cj, sub) in chunks_of(w, cr, cc) {
-            self.buf_f32.clear();
-            self.buf_f32.resize(planes * cr * cc, f32::NAN);
-            copy_block(src, w, &sub, planes, cr, cc, &mut self.buf_f32);
+            let buf = self.buf_f32.reset(planes * cr * cc, f32::NAN);
+            copy_block(src, w, &sub, planes, cr, cc, buf);
             let idx: Vec<u64> = match array_idx {
                 None => vec![0, ci, cj],
                 Some(_) => vec![ci, cj],
             };
-            array
-                .store_chunk(&idx, &self.buf_f32[..])
-                .with_context(|| {
-                    format!("cannot write chunk {idx:?} of {}", self.path.display())
-                })?;
-            self.unsynced
-                .push(self.path.join(array.chunk_key(&idx).as_str()));
+            let file = self.path.join(array.chunk_key(&idx).as_str());
+            // Only the uncompressed series is its own bytes; a chunk of fill values is left to
+            // zarrs, which stores none.
+            let direct = self.direct
+                && array_idx.is_none()
+                && !self.buf_f32.values().iter().all(|v| v.is_nan());
+            if !(direct && write_file_direct(&file, &self.buf_f32).is_ok()) {
+                self.direct &= !direct;
+                array
+                    .store_chunk(&idx, self.buf_f32.values())
+                    .with_context(|| {
+                        format!("cannot write chunk {idx:?} of {}", self.path.display())
+                    })?;
+            }
+            self.unsynced.push(file);
         }
         Ok(())
     }
@@ -546,5 +559,90 @@ impl Sink for ZarrSink {
             });
         store_root(&self.store, &self.spec, true, consolidated).with_context(ctx)?;
         Ok(vec![self.path.clone()])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::Date;
+
+    /// Every file below `dir`, by path relative to it, with its bytes.
+    fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut todo = vec![dir.to_path_buf()];
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    todo.push(p);
+                } else {
+                    let rel = p.strip_prefix(dir).unwrap().to_path_buf();
+                    out.push((rel, std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Writes a 7 x 5 image of 3 dates in strips of 3 rows; the middle strip's series is all
+    /// fill value.
+    fn write_store(dir: &Path, direct: bool) -> Vec<(PathBuf, Vec<u8>)> {
+        let (length, width, n) = (7, 5, 3);
+        let d0 = Date::parse("20200105").unwrap();
+        let spec = OutputSpec {
+            dir: dir.to_path_buf(),
+            length,
+            width,
+            chunk_rows: 3,
+            dates: (0..n).map(|k| d0.add_days(12 * k as i32)).collect(),
+            bperp: vec![0.0; n],
+            attrs: Attributes::new(),
+        };
+        let mut sink = ZarrSink::create(&spec).unwrap();
+        sink.direct = direct;
+        for (id, y0) in [0, 3, 6].into_iter().enumerate() {
+            let window = Window {
+                y0,
+                y1: (y0 + 3).min(length),
+                x0: 0,
+                x1: width,
+            };
+            let px = window.pixels();
+            let ts = (0..n * px)
+                .map(|i| if y0 == 3 { f32::NAN } else { i as f32 * 0.25 })
+                .collect();
+            let out = ChunkOut {
+                id,
+                window,
+                timeseries: ts,
+                temporal_coherence: vec![0.5; px],
+                num_inv_ifgram: vec![3.0; px],
+                avg_spatial_coh: vec![0.75; px],
+                mask_temp_coh: vec![1; px],
+                ..ChunkOut::default()
+            };
+            sink.write_chunk(&out).unwrap();
+        }
+        sink.sync().unwrap();
+        // The temp folder's filesystem (ext4 here) takes direct writes: none fell back.
+        assert_eq!(sink.direct, direct);
+        // Compare the chunks: the root metadata lists arrays in no fixed order.
+        let all = files(&store_path(dir));
+        all.into_iter()
+            .filter(|(p, _)| p.starts_with(TIMESERIES) && p.components().count() > 2)
+            .collect()
+    }
+
+    #[test]
+    fn direct_and_buffered_series_chunks_are_the_same_bytes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let direct = write_store(&tmp.path().join("direct"), true);
+        let buffered = write_store(&tmp.path().join("buffered"), false);
+        // Two strips of chunks hold data; the strip of fill values is stored by neither.
+        assert_eq!(direct.len(), 2, "{direct:?}");
+        assert_eq!(direct, buffered);
+        assert_eq!(direct[0].1.len(), 3 * 3 * 5 * 4);
     }
 }
