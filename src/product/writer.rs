@@ -205,6 +205,7 @@ impl ProductWriter {
                             kind: ConsolidatedMetadataKind::Inline,
                         });
                 store_root(&store, &self.spec, true, consolidated).with_context(ctx)?;
+                crate::sink::zarr::sort_consolidated_metadata(&self.path).with_context(ctx)?;
             }
             Backend::Hdf5 {
                 file,

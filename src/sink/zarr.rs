@@ -558,8 +558,32 @@ impl Sink for ZarrSink {
                 kind: ConsolidatedMetadataKind::Inline,
             });
         store_root(&self.store, &self.spec, true, consolidated).with_context(ctx)?;
+        sort_consolidated_metadata(&self.path).with_context(ctx)?;
         Ok(vec![self.path.clone()])
     }
+}
+
+/// Rewrites the root `zarr.json` of the store at `path` with its consolidated metadata in name
+/// order. zarrs keeps those entries in a hash map, which serialises in an order that changes
+/// from process to process: without this, two identical runs would give different root files.
+pub(crate) fn sort_consolidated_metadata(path: &Path) -> anyhow::Result<()> {
+    let file = path.join("zarr.json");
+    let text = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut root: Value =
+        serde_json::from_slice(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+    let Some(entries) = root
+        .pointer_mut("/consolidated_metadata/metadata")
+        .and_then(Value::as_object_mut)
+    else {
+        return Ok(());
+    };
+    entries.sort_keys();
+    let sorted = serde_json::to_vec_pretty(&root)?;
+    if sorted != text {
+        std::fs::write(&file, sorted)
+            .with_context(|| format!("cannot write {}", file.display()))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -586,20 +610,25 @@ mod tests {
         out
     }
 
+    /// A 7 x 5 image of 3 dates written in strips of 3 rows.
+    fn small_spec(dir: &Path) -> OutputSpec {
+        let d0 = Date::parse("20200105").unwrap();
+        OutputSpec {
+            dir: dir.to_path_buf(),
+            length: 7,
+            width: 5,
+            chunk_rows: 3,
+            dates: (0..3).map(|k| d0.add_days(12 * k)).collect(),
+            bperp: vec![0.0; 3],
+            attrs: Attributes::new(),
+        }
+    }
+
     /// Writes a 7 x 5 image of 3 dates in strips of 3 rows; the middle strip's series is all
     /// fill value.
     fn write_store(dir: &Path, direct: bool) -> Vec<(PathBuf, Vec<u8>)> {
-        let (length, width, n) = (7, 5, 3);
-        let d0 = Date::parse("20200105").unwrap();
-        let spec = OutputSpec {
-            dir: dir.to_path_buf(),
-            length,
-            width,
-            chunk_rows: 3,
-            dates: (0..n).map(|k| d0.add_days(12 * k as i32)).collect(),
-            bperp: vec![0.0; n],
-            attrs: Attributes::new(),
-        };
+        let spec = small_spec(dir);
+        let (length, width, n) = (spec.length, spec.width, spec.dates.len());
         let mut sink = ZarrSink::create(&spec).unwrap();
         sink.direct = direct;
         for (id, y0) in [0, 3, 6].into_iter().enumerate() {
@@ -633,6 +662,26 @@ mod tests {
         all.into_iter()
             .filter(|(p, _)| p.starts_with(TIMESERIES) && p.components().count() > 2)
             .collect()
+    }
+
+    #[test]
+    fn identical_runs_give_identical_root_metadata() {
+        let tmp = tempfile::tempdir().unwrap();
+        let roots: Vec<Vec<u8>> = ["a", "b"]
+            .iter()
+            .map(|name| {
+                let dir = tmp.path().join(name);
+                write_store(&dir, true);
+                // `write_store` leaves its sink unfinalized; a reopened one finishes the store.
+                Box::new(ZarrSink::create(&small_spec(&dir)).unwrap())
+                    .finalize()
+                    .unwrap();
+                std::fs::read(store_path(&dir).join("zarr.json")).unwrap()
+            })
+            .collect();
+        let text = String::from_utf8(roots[0].clone()).unwrap();
+        assert!(text.contains("consolidated_metadata"), "{text}");
+        assert_eq!(roots[0], roots[1]);
     }
 
     #[test]
