@@ -159,6 +159,17 @@ fn all_or_none(
     Ok(files)
 }
 
+/// `f` of every item, computed in parallel; the error of the first failing item in order (so
+/// that a stack with several bad files always reports the same one).
+fn in_order<T: Send>(
+    items: &[PathBuf],
+    f: impl Fn(&Path) -> anyhow::Result<T> + Sync,
+) -> anyhow::Result<Vec<T>> {
+    use rayon::prelude::*;
+    let results: Vec<anyhow::Result<T>> = items.par_iter().map(|d| f(d)).collect();
+    results.into_iter().collect()
+}
+
 impl IsceStack {
     /// Opens the topsStack project folder `project`, checking every raster's sidecar and size.
     pub fn open(project: &Path) -> anyhow::Result<IsceStack> {
@@ -207,31 +218,28 @@ impl IsceStack {
         }
         let dirs: Vec<PathBuf> = items.iter().map(|i| i.2.clone()).collect();
 
-        // Phase rasters fix the stack's shape (the first pair's).
-        let mut unws = Vec::with_capacity(dirs.len());
-        let mut shape = None;
-        for d in &dirs {
-            let f = BandFile::product_band(&d.join("filt_fine.unw"), shape)?;
-            shape.get_or_insert((f.layout.length, f.layout.width));
-            unws.push(f);
-        }
-        let (length, width) = shape.expect("non-empty stack has a shape");
+        // Phase rasters fix the stack's shape (the first pair's). The other sidecars are parsed
+        // in parallel: a stack has thousands, and parsing them was most of a run's start-up.
+        let first = BandFile::product_band(&dirs[0].join("filt_fine.unw"), None)?;
+        let (length, width) = (first.layout.length, first.layout.width);
+        let shape = Some((length, width));
+        let mut unws = vec![first];
+        unws.extend(in_order(&dirs[1..], |d| {
+            BandFile::product_band(&d.join("filt_fine.unw"), shape)
+        })?);
         let optional = |name: &str, product: bool| -> anyhow::Result<Vec<Option<BandFile>>> {
-            let files = dirs
-                .iter()
-                .map(|d| {
-                    let p = d.join(name);
-                    if !p.exists() {
-                        return Ok(None);
-                    }
-                    let f = if product {
-                        BandFile::product_band(&p, Some((length, width)))?
-                    } else {
-                        BandFile::open(&p, 0, Some((length, width)))?
-                    };
-                    Ok(Some(f))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            let files = in_order(&dirs, |d| {
+                let p = d.join(name);
+                if !p.exists() {
+                    return Ok(None);
+                }
+                let f = if product {
+                    BandFile::product_band(&p, shape)?
+                } else {
+                    BandFile::open(&p, 0, shape)?
+                };
+                Ok(Some(f))
+            })?;
             all_or_none(files, name, &dirs)
         };
         let cors = optional("filt_fine.cor", true)?;
@@ -488,6 +496,25 @@ impl StackSource for IsceStack {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parallel_parsing_keeps_order_and_reports_the_first_failure() {
+        let items: Vec<PathBuf> = (0..200).map(|i| PathBuf::from(format!("{i}"))).collect();
+        let parse = |p: &Path| -> anyhow::Result<usize> { Ok(p.to_str().unwrap().parse()?) };
+        let all = in_order(&items, parse).unwrap();
+        assert_eq!(all, (0..200).collect::<Vec<_>>());
+        let fail_from = |k: usize| {
+            move |p: &Path| -> anyhow::Result<usize> {
+                let i = parse(p)?;
+                anyhow::ensure!(i < k, "item {i} is bad");
+                Ok(i)
+            }
+        };
+        for k in [0, 57, 199] {
+            let e = in_order(&items, fail_from(k)).unwrap_err();
+            assert_eq!(e.to_string(), format!("item {k} is bad"));
+        }
+    }
 
     #[test]
     fn pair_names() {
