@@ -282,8 +282,14 @@ impl Inverter {
         for k0 in (0..kn).step_by(LANES) {
             let lanes = LANES.min(kn - k0);
             self.load_batch(chunk, p0 + k0, lanes, s);
-            s.batch
-                .solve(&self.design, self.config.min_redundancy, PIVOT_REL_TOL);
+            if self.any_lane_to_solve(chunk, p0 + k0, lanes, s) {
+                s.batch
+                    .solve(&self.design, self.config.min_redundancy, PIVOT_REL_TOL);
+            } else {
+                // Water, no data or zero coherence throughout (sea, swath borders): the loop
+                // below gives every lane zeros whatever the solve would have said.
+                s.batch.num_valid = [0.0; LANES];
+            }
             // Every lane's series at once (contiguous runs per date); the lanes the batch did
             // not solve are overwritten below, with the per-pixel result or zeros.
             let nd = self.design.num_dates;
@@ -301,11 +307,7 @@ impl Inverter {
             for l in 0..lanes {
                 let k = k0 + l;
                 let p = p0 + k;
-                let avg = if s.coh_cnt[l] > 0 {
-                    (s.coh_sum[l] / s.coh_cnt[l] as f64) as f32
-                } else {
-                    f32::NAN
-                };
+                let avg = s.average_coherence(l);
                 out.avg[k] = avg;
                 let shadow = chunk.shadow_mask.as_ref().is_some_and(|sm| sm[p] != 0.0);
                 out.mask[k] = u8::from(0.0 >= self.config.min_temp_coh && !shadow);
@@ -353,6 +355,21 @@ impl Inverter {
             }
         }
         stats
+    }
+
+    /// Whether some lane of the loaded batch (pixels `p..p + lanes`) is one the loop after the
+    /// solve would record: not water, average coherence not 0, some valid observation. The
+    /// first valid pair usually settles it, so it costs next to nothing where there is data.
+    #[inline(always)]
+    fn any_lane_to_solve(&self, chunk: &ChunkIn, p: usize, lanes: usize, s: &BlockScratch) -> bool {
+        let m = self.network.num_pairs();
+        (0..lanes).any(|l| {
+            let water_ok = chunk.water_mask.as_ref().is_none_or(|wm| wm[p + l] != 0.0);
+            // NaN average coherence passes, as below.
+            water_ok
+                && s.average_coherence(l) != 0.0
+                && (0..m).any(|i| s.batch.valid[i * LANES + l] != 0.0)
+        })
     }
 
     /// Fills the batch with pixels `p..p + lanes` (pair-major, referenced, masked, weighted;
@@ -449,11 +466,7 @@ impl Inverter {
         s.fast.clear();
         for k in 0..kn {
             let p = p0 + k;
-            let avg = if s.coh_cnt[k] > 0 {
-                (s.coh_sum[k] / s.coh_cnt[k] as f64) as f32
-            } else {
-                f32::NAN
-            };
+            let avg = s.average_coherence(k);
             out.avg[k] = avg;
             let shadow = chunk.shadow_mask.as_ref().is_some_and(|sm| sm[p] != 0.0);
             out.mask[k] = u8::from(0.0 >= thr && !shadow);
@@ -674,6 +687,17 @@ struct BlockScratch {
 }
 
 impl BlockScratch {
+    /// Mean coherence of pixel `k` of the loaded batch or block over its finite samples
+    /// (NaN without any, as numpy's `nanmean`).
+    #[inline(always)]
+    fn average_coherence(&self, k: usize) -> f32 {
+        if self.coh_cnt[k] > 0 {
+            (self.coh_sum[k] / self.coh_cnt[k] as f64) as f32
+        } else {
+            f32::NAN
+        }
+    }
+
     fn new(inv: &Inverter) -> BlockScratch {
         let m = inv.network.num_pairs();
         let n = inv.design.num_unknowns();

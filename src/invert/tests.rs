@@ -996,3 +996,79 @@ fn reused_result_buffers_equal_fresh_ones() {
         assert_eq!(reused.mask_temp_coh, fresh.mask_temp_coh);
     }
 }
+
+#[test]
+fn batches_without_anything_to_solve_give_zeros_between_solved_ones() {
+    let mut rng = Rng(4242);
+    let net = network(10, 3, 2, &mut rng);
+    let (m, nd) = (net.num_pairs(), net.num_dates());
+    let lanes = batch::LANES;
+    // One row of six batches: data, water, no phase, data, zero coherence, one lane of data.
+    let (mut c, ref_phase, _) = chunk(&net, 1, 6 * lanes, 0.3, &mut rng);
+    let px = c.window.pixels();
+    let mut water = vec![1.0f32; px];
+    for p in lanes..2 * lanes {
+        water[p] = 0.0;
+    }
+    for p in 5 * lanes + 1..6 * lanes {
+        water[p] = 0.0;
+    }
+    c.water_mask = Some(water);
+    for i in 0..m {
+        for p in 2 * lanes..3 * lanes {
+            c.phase[i * px + p] = 0.0;
+        }
+        for p in 4 * lanes..5 * lanes {
+            c.coherence[i * px + p] = 0.0;
+        }
+    }
+    for weight in [WeightFunc::Var, WeightFunc::No] {
+        let cfg = InversionConfig {
+            min_redundancy: 0.0,
+            ..config(weight)
+        };
+        let inv = inverter(&net, cfg, ref_phase.clone(), (0, 0));
+        // Reused buffers holding another chunk's results must not leak into skipped pixels.
+        let mut out = inv.invert_chunk(&c);
+        out.timeseries.fill(9.0);
+        out.temporal_coherence.fill(9.0);
+        out.num_inv_ifgram.fill(9.0);
+        inv.try_invert_chunk_into(&c, &mut out).unwrap();
+        let solved: Vec<usize> = (0..px).filter(|&p| out.num_inv_ifgram[p] > 0.0).collect();
+        let expected: Vec<usize> = (0..lanes)
+            .chain(3 * lanes..4 * lanes)
+            .chain([5 * lanes])
+            .collect();
+        assert_eq!(solved, expected, "{weight:?}");
+        for p in 4 * lanes..5 * lanes {
+            assert_eq!(out.avg_spatial_coh[p], 0.0);
+            assert_eq!(out.temporal_coherence[p], 0.0);
+            for d in 0..nd {
+                assert_eq!(out.timeseries[d * px + p], 0.0, "pixel {p} date {d}");
+            }
+        }
+        // Average coherence is kept over water, with the same bits as where there is land.
+        let mut land = c.clone();
+        land.water_mask = None;
+        let on_land = inv.invert_chunk(&land);
+        assert_eq!(
+            out.avg_spatial_coh
+                .iter()
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>(),
+            on_land
+                .avg_spatial_coh
+                .iter()
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        );
+        // The rest against the brute-force reference (water and no-data give zeros).
+        let mut rest = c.clone();
+        for i in 0..m {
+            for p in 4 * lanes..5 * lanes {
+                rest.phase[i * px + p] = 0.0;
+            }
+        }
+        check_against_reference(&inv, &rest, &out);
+    }
+}
