@@ -580,7 +580,10 @@ pub(crate) fn sort_consolidated_metadata(path: &Path) -> anyhow::Result<()> {
     entries.sort_keys();
     let sorted = serde_json::to_vec_pretty(&root)?;
     if sorted != text {
-        std::fs::write(&file, sorted)
+        // Replaced whole, so that a crash leaves the old file or the new one, never half of it.
+        let tmp = path.join("zarr.json.sorting");
+        std::fs::write(&tmp, sorted)
+            .and_then(|()| std::fs::rename(&tmp, &file))
             .with_context(|| format!("cannot write {}", file.display()))?;
     }
     Ok(())
