@@ -1,12 +1,12 @@
 //! Bad input ends in a clear error naming the file and the problem, a non-zero exit code, no
 //! panic, and no output that looks complete. A disconnected network is a warning, not an error.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;
 
-use common::{has_complete_output, sbas, small_stack, stderr};
+use crate::common::{has_complete_output, sbas, small_stack, stderr};
 use sbas::simulate::Effects;
 
 fn stack(dir: &Path) -> std::path::PathBuf {

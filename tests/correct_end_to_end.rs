@@ -1,11 +1,11 @@
 //! Corrections end to end on simulated stacks: simulate -> `sbas invert` -> `sbas correct ...`,
 //! checked against the simulator's ground truth.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
-use common::{sbas, small_stack, stderr};
+use crate::common::{sbas, small_stack, stderr};
 use sbas::correct::dem_error::{self, DemErrOptions};
 use sbas::product::{Product, GEOMETRY_STEM};
 use sbas::simulate::{Effects, Truth};

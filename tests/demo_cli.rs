@@ -1,6 +1,6 @@
 //! The README's first command: `sbas demo` works, and works again in the same folder.
 
-mod common;
+use crate::common;
 
 #[test]
 fn demo_runs_twice_and_leaves_velocity_and_pictures() {

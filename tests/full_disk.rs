@@ -2,12 +2,12 @@
 //! command resumes once space is back, giving the same result as a run that never failed.
 //! Uses a small tmpfs, which needs root; elsewhere the test says so and checks nothing.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;
 
-use common::{has_complete_output, sbas, small_stack, stderr};
+use crate::common::{has_complete_output, sbas, small_stack, stderr};
 use sbas::simulate::Effects;
 
 struct Mount<'a>(&'a Path);

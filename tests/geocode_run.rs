@@ -1,7 +1,7 @@
 //! Geocoding the products of a simulated run: MintPy's layout and names, Zarr coordinates,
 //! nearest values taken from the radar image, bilinear, blocks under a small memory budget.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! `sbas export`: a geocoded layer as a GeoTIFF, read back with the `tiff` crate.
 
-mod common;
+use crate::common;
 
 use sbas::geo::geotiff::{GDAL_NODATA, GEO_KEY_DIRECTORY, MODEL_PIXEL_SCALE, MODEL_TIEPOINT};
 use sbas::geo::{geocode_product, GeocodeOptions};

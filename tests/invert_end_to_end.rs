@@ -1,7 +1,7 @@
 //! End-to-end inversion of simulated stacks against their ground truth, across output formats
 //! and memory budgets.
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 

@@ -1,7 +1,7 @@
 //! Network editing: agreement with MintPy 1.6.4's modify_network on the committed fixture, and
 //! `sbas invert` with edit flags.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -1,11 +1,11 @@
 //! End to end: `sbas view`, `sbas ts` and `sbas invert --pic` on a simulated, inverted stack.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use common::{sbas, small_stack, stderr};
+use crate::common::{sbas, small_stack, stderr};
 use sbas::meta::{Attributes, Date};
 use sbas::plot::canvas::{BLACK, WHITE};
 use sbas::plot::colormap::Colormap;

@@ -2,7 +2,7 @@
 //!
 //! The golden checksum is of the RGB pixels of one small map (not of the PNG bytes, which depend
 //! on the compressor). After an intended change of the drawing, regenerate it with
-//! `SBAS_UPDATE_GOLDEN=1 cargo test --test plot_render` and look at the picture it writes next
+//! `SBAS_UPDATE_GOLDEN=1 cargo test --test tests plot_render` and look at the picture it writes next
 //! to the checksum (tests/fixtures/plot/golden_map.png).
 
 use std::path::Path;

@@ -2,12 +2,12 @@
 //! setting is refused with what changed, `--restart` starts over, a second process is locked
 //! out, and `sbas info` tells complete from partial.
 
-mod common;
+use crate::common;
 
 use std::fs::{self, File};
 use std::path::Path;
 
-use common::{sbas, small_stack, stderr};
+use crate::common::{sbas, small_stack, stderr};
 use sbas::simulate::Effects;
 
 fn invert(stack: &Path, out: &Path, extra: &[&str]) -> std::process::Output {

@@ -4,7 +4,7 @@
 //! (Missing, truncated and mis-sized rasters, bad folder names and bad reference points are in
 //! tests/bad_input.rs and tests/readers_isce.rs.)
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ type Case<'a> = (
     &'static [&'static str],
 );
 
-use common::{has_complete_output, sbas, small_stack, stderr};
+use crate::common::{has_complete_output, sbas, small_stack, stderr};
 use sbas::simulate::Effects;
 use sbas::sink::RunResults;
 use sbas::source::isce::raster_layout;

@@ -5,13 +5,13 @@
 //! duplicate pair, a bad date and a non-HDF5 file are also checked on `open_stack` in
 //! tests/readers_mintpy.rs.)
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
 use std::process::Command;
 
-use common::{has_complete_output, stderr};
+use crate::common::{has_complete_output, stderr};
 use hdf5::types::{FixedAscii, VarLenUnicode};
 use ndarray::{Array1, Array2, Array3};
 use sbas::sink::RunResults;

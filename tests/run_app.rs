@@ -1,7 +1,7 @@
 //! `sbas run TEMPLATE`: steps in MintPy's order from a MintPy template, update mode, the
 //! external-delay step, subset and network settings, and refusals.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -4,7 +4,7 @@
 //! DEM error <= 0.1 m, corrected time series <= 0.5 mm, velocity <= 0.1 mm/year, over the pixels
 //! both compute. Measured: DEM error 3.2e-5 m, series 3.9e-8 m, velocity 9.3e-8 m/year.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

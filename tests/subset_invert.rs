@@ -1,7 +1,7 @@
 //! Subsets at invert time: only the requested window is read, and the result equals the full
 //! run cut to that window, in both output formats.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

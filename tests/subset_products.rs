@@ -1,6 +1,6 @@
 //! `sbas subset` on an existing run: every product cut to the window, in both formats.
 
-mod common;
+use crate::common;
 
 use sbas::geo::run_products;
 use sbas::product::Product;

@@ -1,7 +1,7 @@
 //! External tropospheric delays against MintPy 1.6.4 (`diff.py` with an ERA5.h5, and
 //! `tropo_gacos.py`) on the committed fixture (tests/fixtures/mintpy_chain/tropo).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

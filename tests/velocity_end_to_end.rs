@@ -1,11 +1,11 @@
 //! `sbas velocity` and `sbas displacement` on inverted simulated stacks, against the simulator's
 //! ground truth, in both output formats.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use common::{sbas, small_stack, stderr};
+use crate::common::{sbas, small_stack, stderr};
 use sbas::product::Product;
 use sbas::simulate::{Effects, Truth};
 use sbas::window::Window;

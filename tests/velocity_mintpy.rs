@@ -1,11 +1,11 @@
 //! `sbas velocity` against MintPy 1.6.4's `timeseries2velocity.py` on the same time series
 //! (tests/fixtures/mintpy_velocity, made by scripts/make-mintpy-velocity-fixture.sh).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
-use common::{sbas, stderr};
+use crate::common::{sbas, stderr};
 use sbas::product::Product;
 use sbas::window::Window;
 
