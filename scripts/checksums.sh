@@ -19,7 +19,7 @@ s simulate stack-ramp --rows 60 --cols 70 --dates 10 --neighbors 2 --seed 9 --ra
 s invert stack --out out/inv-zarr --quiet
 s invert stack --out out/inv-h5 --format hdf5 --weight no --mask-dataset connectComponent --quiet
 s invert stack --out out/inv-sub --subset-yx 10:70,20:100 --ref-yx 30,40 --quiet
-s invert stack-ramp --out out/inv-ramp --format hdf5 --max-memory 8MiB --quiet
+s invert stack-ramp --out out/inv-ramp --format hdf5 --max-memory 50MiB --quiet
 # Corrections, time functions, displacement, subset, geocode, export, pictures on one run.
 r=out/inv-h5
 s correct dem-error "$r"
