@@ -22,7 +22,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod plot;
 pub mod product;
-pub mod progress;
+pub mod report;
 pub mod resume;
 pub mod source;
 pub mod survey;

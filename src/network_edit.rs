@@ -354,7 +354,7 @@ pub fn resolve(
     source: &dyn StackSource,
     edit: &NetworkEdit,
     max_memory: u64,
-    quiet: bool,
+    report: &crate::report::Reporter,
 ) -> anyhow::Result<Vec<usize>> {
     let info = source.info();
     let net = &info.network;
@@ -377,11 +377,7 @@ pub fn resolve(
         }
         seen
     };
-    let say = |line: String| {
-        if !quiet {
-            eprintln!("{line}");
-        }
-    };
+    let say = |line: String| report.info(line);
     say(format!(
         "network edit: dropping {} of {} interferograms{}",
         dropped.len(),

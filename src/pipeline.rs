@@ -8,7 +8,7 @@ use crossbeam_channel::bounded;
 
 use crate::invert::{ChunkIn, ChunkOut, ChunkStats, Inverter, ObsMask};
 use crate::plan::ChunkPlan;
-use crate::progress::Progress;
+use crate::report::Progress;
 use crate::sink::Sink;
 use crate::source::{GeomLayer, StackLayer, StackSource};
 use crate::window::Window;

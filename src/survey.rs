@@ -15,7 +15,7 @@ use std::collections::BinaryHeap;
 use anyhow::{bail, Context};
 
 use crate::plan::ChunkPlan;
-use crate::progress::Progress;
+use crate::report::Progress;
 use crate::source::{GeomLayer, StackLayer, StackSource};
 use crate::window::Window;
 

@@ -1,8 +1,6 @@
 //! Bad input ends in a clear error naming the file and the problem, a non-zero exit code, no
 //! panic, and no output that looks complete. A disconnected network is a warning, not an error.
 
-use crate::common;
-
 use std::fs;
 use std::path::Path;
 

@@ -1,8 +1,6 @@
 //! Corrections end to end on simulated stacks: simulate -> `sbas invert` -> `sbas correct ...`,
 //! checked against the simulator's ground truth.
 
-use crate::common;
-
 use std::path::Path;
 
 use crate::common::{sbas, small_stack, stderr};

@@ -2,8 +2,6 @@
 //! command resumes once space is back, giving the same result as a run that never failed.
 //! Uses a small tmpfs, which needs root; elsewhere the test says so and checks nothing.
 
-use crate::common;
-
 use std::path::Path;
 use std::process::Command;
 

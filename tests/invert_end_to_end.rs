@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use sbas::assess::timeseries_error;
 use sbas::invert::{InversionConfig, WeightFunc};
-use sbas::progress::ProgressMode;
 use sbas::simulate::{Effects, Truth};
 use sbas::sink::{OutputFormat, RunResults};
 use sbas::source::open_stack;
@@ -29,7 +28,6 @@ fn options(
         },
         reference,
         max_memory,
-        progress: ProgressMode::Quiet,
         restart: false,
         meta: Vec::new(),
         ..InvertOptions::default()

@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use sbas::assess::timeseries_error;
 use sbas::invert::{InversionConfig, WeightFunc};
-use sbas::progress::ProgressMode;
 use sbas::simulate::Truth;
 use sbas::sink::{OutputFormat, RunResults};
 use sbas::source::open_stack;
@@ -74,7 +73,6 @@ fn run(stack: &Path, out: &Path, weight: WeightFunc, format: OutputFormat) -> Ru
         },
         reference: RefRequest::Yx(20, 25),
         max_memory: 1 << 30,
-        progress: ProgressMode::Quiet,
         restart: false,
         meta: Vec::new(),
         ..InvertOptions::default()

@@ -1,7 +1,5 @@
 //! End to end: `sbas view`, `sbas ts` and `sbas invert --pic` on a simulated, inverted stack.
 
-use crate::common;
-
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 

@@ -2,8 +2,6 @@
 //! setting is refused with what changed, `--restart` starts over, a second process is locked
 //! out, and `sbas info` tells complete from partial.
 
-use crate::common;
-
 use std::fs::{self, File};
 use std::path::Path;
 

@@ -4,8 +4,6 @@
 //! (Missing, truncated and mis-sized rasters, bad folder names and bad reference points are in
 //! tests/bad_input.rs and tests/readers_isce.rs.)
 
-use crate::common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 

@@ -5,8 +5,6 @@
 //! duplicate pair, a bad date and a non-HDF5 file are also checked on `open_stack` in
 //! tests/readers_mintpy.rs.)
 
-use crate::common;
-
 use std::path::{Path, PathBuf};
 
 use std::process::Command;

@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use sbas::geo::{resolve_subset, SubsetRequest, SubsetSource};
 use sbas::invert::{InversionConfig, WeightFunc};
-use sbas::progress::ProgressMode;
 use sbas::simulate::Effects;
 use sbas::sink::{OutputFormat, RunResults};
 use sbas::source::{open_stack, GeomLayer, StackInfo, StackLayer, StackSource};
@@ -49,7 +48,6 @@ fn options(
         },
         reference,
         max_memory: 1 << 30,
-        progress: ProgressMode::Quiet,
         restart: false,
         meta: Vec::new(),
         subset,

@@ -1,8 +1,6 @@
 //! `sbas velocity` and `sbas displacement` on inverted simulated stacks, against the simulator's
 //! ground truth, in both output formats.
 
-use crate::common;
-
 use std::path::{Path, PathBuf};
 
 use crate::common::{sbas, small_stack, stderr};

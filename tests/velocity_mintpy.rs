@@ -1,8 +1,6 @@
 //! `sbas velocity` against MintPy 1.6.4's `timeseries2velocity.py` on the same time series
 //! (tests/fixtures/mintpy_velocity, made by scripts/make-mintpy-velocity-fixture.sh).
 
-use crate::common;
-
 use std::path::Path;
 
 use crate::common::{sbas, stderr};

@@ -44,6 +44,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     // The stack was just simulated anew, so an earlier demo run in the folder is stale.
     let opts = InvertOptions {
         restart: true,
+        report: super::terminal::Terminal::reporter(false),
         ..InvertOptions::default()
     };
     let report = invert_stack(&stack, &run_dir, &opts)?;

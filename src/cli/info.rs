@@ -15,7 +15,8 @@ use crate::sink::{staging_dir, RunResults};
 pub struct InfoArgs {
     /// The run folder (the `--out` of `sbas invert`).
     pub run_dir: PathBuf,
-    /// Also print a checksum of every result value (equal checksums = bit-identical results).
+    /// Also print a checksum of every result value (equal checksums = bit-identical results),
+    /// and one of each product's content.
     #[arg(long)]
     pub checksum: bool,
 }
@@ -104,8 +105,7 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
             }
         }
     }
-    list_products(dir);
-    Ok(())
+    list_products(dir, args.checksum)
 }
 
 /// Products of the run folder and its `inputs/` and `geo/` subfolders, by stem.
@@ -139,11 +139,12 @@ fn product_stems(dir: &std::path::Path) -> Vec<String> {
     stems
 }
 
-/// Prints one line per product: its type, datasets, size and whether it is finished.
-fn list_products(dir: &std::path::Path) {
+/// Prints one line per product: its type, datasets, size and whether it is finished; with
+/// `checksum`, a checksum of its content after the line.
+fn list_products(dir: &std::path::Path, checksum: bool) -> anyhow::Result<()> {
     let stems = product_stems(dir);
     if stems.is_empty() {
-        return;
+        return Ok(());
     }
     println!("products:");
     for stem in stems {
@@ -166,8 +167,14 @@ fn list_products(dir: &std::path::Path) {
                         ", NOT finished"
                     }
                 );
+                if checksum {
+                    let c = crate::assess::product_checksum(&p)
+                        .with_context(|| format!("computing the checksum of {stem}"))?;
+                    println!("    checksum: {c:016x}");
+                }
             }
             Err(e) => println!("  {stem}: unreadable ({e:#})"),
         }
     }
+    Ok(())
 }

@@ -9,7 +9,6 @@ use crate::invert::{InversionConfig, ObsMask, WeightFunc};
 use crate::meta::Date;
 use crate::network_edit::{parse_date12, NetworkEdit};
 use crate::plan::parse_size;
-use crate::progress::ProgressMode;
 use crate::sink::OutputFormat;
 use crate::survey::RefRequest;
 use crate::workflow::{invert_stack, InvertOptions};
@@ -228,11 +227,7 @@ impl InvertArgs {
             config,
             reference,
             max_memory: parse_size(&self.max_memory).context("--max-memory")?,
-            progress: if self.quiet {
-                ProgressMode::Quiet
-            } else {
-                ProgressMode::Auto
-            },
+            report: super::terminal::Terminal::reporter(self.quiet),
             restart: self.restart,
             meta: self
                 .meta

@@ -13,6 +13,7 @@ pub mod invert;
 pub mod run;
 pub mod simulate;
 pub mod subset;
+pub mod terminal;
 pub mod ts;
 pub mod velocity;
 pub mod view;

@@ -101,7 +101,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             FormatArg::Hdf5 => OutputFormat::Hdf5,
         },
         platform,
-        quiet: args.quiet,
+        report: super::terminal::Terminal::reporter(args.quiet),
     };
     let registry = StepRegistry::standard();
     let outcomes = run_steps(&ctx, &registry, &selected)?;

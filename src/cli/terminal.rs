@@ -1,4 +1,5 @@
-//! Progress reporting: an indicatif bar on a terminal, sparse plain log lines otherwise, or
+//! The command line's reporter: lines on stderr (informational ones dropped with `--quiet`), and
+//! the progress of a pass as an indicatif bar on a terminal, sparse plain log lines otherwise, or
 //! nothing with `--quiet`.
 
 use std::io::IsTerminal;
@@ -7,32 +8,52 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// How progress is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProgressMode {
-    /// A bar when stderr is a terminal, else log lines.
-    Auto,
-    /// Nothing but warnings and errors.
-    Quiet,
+use crate::report::{Level, PassSink, ReportSink, Reporter};
+
+/// Reports to stderr; `quiet` keeps only notes and warnings.
+#[derive(Debug, Clone, Copy)]
+pub struct Terminal {
+    /// Only notes and warnings (`--quiet`).
+    pub quiet: bool,
+}
+
+impl Terminal {
+    /// A library reporter over the terminal.
+    pub fn reporter(quiet: bool) -> Reporter {
+        Reporter::new(Terminal { quiet })
+    }
+}
+
+impl ReportSink for Terminal {
+    fn line(&self, level: Level, text: &str) {
+        match level {
+            Level::Info if self.quiet => {}
+            Level::Info => eprintln!("{text}"),
+            Level::Note => eprintln!("note: {text}"),
+            Level::Warn => eprintln!("warning: {text}"),
+        }
+    }
+
+    fn pass(&self, label: &str, chunks: usize, pixels: usize) -> Box<dyn PassSink> {
+        Box::new(TerminalPass::new(self.quiet, label, chunks, pixels))
+    }
 }
 
 /// Progress of one pass over the chunks of a stack.
-pub struct Progress {
+struct TerminalPass {
     bar: Option<ProgressBar>,
     log: bool,
     label: String,
-    total_chunks: u64,
     total_pixels: u64,
     done_pixels: AtomicU64,
     last_logged_tenth: AtomicU64,
     start: Instant,
 }
 
-impl Progress {
-    /// Starts reporting a pass named `label` over `chunks` chunks holding `pixels` pixels.
-    pub fn new(mode: ProgressMode, label: &str, chunks: usize, pixels: usize) -> Progress {
+impl TerminalPass {
+    fn new(quiet: bool, label: &str, chunks: usize, pixels: usize) -> TerminalPass {
         let terminal = std::io::stderr().is_terminal();
-        let bar = (mode == ProgressMode::Auto && terminal).then(|| {
+        let bar = (!quiet && terminal).then(|| {
             let bar = ProgressBar::new(chunks as u64);
             let style = ProgressStyle::with_template(
                 "{prefix:>8} [{bar:30}] {pos}/{len} chunks {msg} ETA {eta}",
@@ -43,20 +64,20 @@ impl Progress {
             bar.set_prefix(label.to_string());
             bar
         });
-        Progress {
+        TerminalPass {
             bar,
-            log: mode == ProgressMode::Auto && !terminal,
+            log: !quiet && !terminal,
             label: label.to_string(),
-            total_chunks: chunks as u64,
             total_pixels: pixels as u64,
             done_pixels: AtomicU64::new(0),
             last_logged_tenth: AtomicU64::new(0),
             start: Instant::now(),
         }
     }
+}
 
-    /// Records one finished chunk of `pixels` pixels.
-    pub fn chunk_done(&self, pixels: usize) {
+impl PassSink for TerminalPass {
+    fn chunk_done(&self, pixels: usize) {
         let done = self.done_pixels.fetch_add(pixels as u64, Ordering::Relaxed) + pixels as u64;
         let rate = done as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
         if let Some(bar) = &self.bar {
@@ -78,16 +99,13 @@ impl Progress {
         }
     }
 
-    /// Ends the pass.
-    pub fn finish(&self) {
+    fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-        let _ = self.total_chunks;
     }
 
-    /// Prints an informational line unless quiet (above the bar when one is shown).
-    pub fn info(&self, line: &str) {
+    fn info(&self, line: &str) {
         match &self.bar {
             Some(bar) => bar.println(line),
             None if self.log => eprintln!("{line}"),
