@@ -90,3 +90,66 @@ fn whole_chain_matches_mintpy() {
     let theirs = std::fs::read_to_string(chain.join("reference_date.txt")).unwrap();
     assert_eq!(ours.trim(), theirs.trim(), "reference date");
 }
+
+/// A step re-run after the whole chain (here `correct_topography`, forced by removing its DEM
+/// error product, as a kill would leave it) reads the same input as the first run and gives the
+/// same bits: reference_date re-references only the final series, never another step's input.
+/// (With MintPy's in-place re-referencing of every series, the re-run read a re-referenced
+/// `timeseries.h5` and its DEM error moved by up to 7.6e-6 m.)
+#[test]
+fn a_step_rerun_after_the_chain_gives_the_same_bits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("mintpy");
+    let chain = fixtures().join("mintpy_chain");
+    let stack = fixtures().join("mintpy_small/stack");
+    // The fixture's template, with a reference date other than the first (the fixture's own
+    // minimum-RMS date is the first, which would leave every series as it is).
+    let template = tmp.path().join("template.txt");
+    let text = std::fs::read_to_string(chain.join("template.txt")).unwrap();
+    std::fs::write(&template, text + "mintpy.reference.date = 20200206\n").unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            template.to_str().unwrap(),
+            "--dir",
+            work.to_str().unwrap(),
+            "--stack",
+            stack.to_str().unwrap(),
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        let o = common::sbas(&args);
+        assert!(o.status.success(), "{}", common::stderr(&o));
+    };
+    let sum =
+        |stem: &str| sbas::assess::product_checksum(&Product::open(&work, stem).unwrap()).unwrap();
+    run(&["--end", "velocity"]);
+    let first = ["demErr", "timeseries_demErr", "timeseries", "velocity"].map(sum);
+    let ts = Product::open(&work, "timeseries").unwrap();
+    assert_eq!(
+        ts.attrs().get("REF_DATE"),
+        Some(ts.dates()[0].to_string().as_str()),
+        "the inversion's series keeps its reference date"
+    );
+    let last = Product::open(&work, "timeseries_demErr").unwrap();
+    assert_ne!(
+        last.attrs().get("REF_DATE"),
+        Some(last.dates()[0].to_string().as_str()),
+        "the final series is re-referenced"
+    );
+
+    std::fs::remove_file(work.join("demErr.h5")).unwrap();
+    run(&["--dostep", "correct_topography"]);
+    assert_eq!(sum("demErr"), first[0], "DEM error of the re-run");
+    assert_eq!(
+        sum("timeseries"),
+        first[2],
+        "the inversion's series is untouched"
+    );
+    run(&["--start", "residual_RMS", "--end", "velocity"]);
+    let again = ["demErr", "timeseries_demErr", "timeseries", "velocity"].map(sum);
+    assert_eq!(
+        again, first,
+        "demErr, timeseries_demErr, timeseries, velocity"
+    );
+}

@@ -31,16 +31,14 @@ pub struct RunContext {
     pub format: OutputFormat,
     /// The stack's `PLATFORM` attribute, if known (decides the LOD step).
     pub platform: Option<String>,
-    /// Print only warnings and errors.
-    pub quiet: bool,
+    /// Where log lines, warnings and progress go.
+    pub report: crate::report::Reporter,
 }
 
 impl RunContext {
-    /// Prints a line unless quiet.
+    /// Reports an informational line.
     pub fn say(&self, line: impl AsRef<str>) {
-        if !self.quiet {
-            eprintln!("{}", line.as_ref());
-        }
+        self.report.info(line);
     }
 
     /// The time series the step reads and writes, when it is part of the correction chain.
@@ -252,7 +250,7 @@ pub fn standard_inputs(ctx: &RunContext, io: &StepIo) -> Vec<String> {
 /// MintPy's outputs of each step: the corrected series (plus `demErr` and `timeseriesResidual`
 /// for the DEM error step), `velocity`, the RMS files, the geocoded velocity. Empty (always
 /// runs; the step checks itself) for reference_date, which changes the chain in place.
-pub fn standard_outputs(_: &RunContext, io: &StepIo) -> Vec<String> {
+pub fn standard_outputs(ctx: &RunContext, io: &StepIo) -> Vec<String> {
     let mut v: Vec<String> = io.output.iter().cloned().collect();
     match io.step {
         "correct_topography" => {
@@ -265,7 +263,12 @@ pub fn standard_outputs(_: &RunContext, io: &StepIo) -> Vec<String> {
         }
         "velocity" => v.push("velocity".into()),
         "quick_overview" => v.push("avgPhaseVelocity".into()),
-        "geocode" => v.push("geo/geo_velocity".into()),
+        // Every product it writes, so that a run killed between two of them geocodes the rest.
+        "geocode" => v.extend(
+            super::wiring::geocoded_stems(ctx, io)
+                .iter()
+                .map(|s| crate::geo::geo_stem(s)),
+        ),
         _ => {}
     }
     v
@@ -371,13 +374,13 @@ pub fn run_steps(
         let outcome = match steps::plan(step, &ctx.config, ctx.platform.as_deref()) {
             StepPlan::Off => StepOutcome::Off,
             StepPlan::Unsupported(why) => {
-                eprintln!("warning: step {step} skipped: {why}");
+                ctx.report.warn(format!("step {step} skipped: {why}"));
                 StepOutcome::Skipped(why)
             }
             StepPlan::Run => match registry.entries.get(step) {
                 None => {
                     let why = "not available in this build of sbas".to_string();
-                    eprintln!("warning: step {step} skipped: {why}");
+                    ctx.report.warn(format!("step {step} skipped: {why}"));
                     StepOutcome::Skipped(why)
                 }
                 Some(entry) => {
@@ -417,11 +420,7 @@ pub fn invert_options(ctx: &RunContext) -> InvertOptions {
         config: ctx.config.inversion.clone(),
         reference: ctx.config.reference,
         max_memory: ctx.config.max_memory,
-        progress: if ctx.quiet {
-            crate::progress::ProgressMode::Quiet
-        } else {
-            crate::progress::ProgressMode::Auto
-        },
+        report: ctx.report.clone(),
         network: ctx.config.network.clone(),
         subset: ctx.config.subset,
         restart_if_changed: true,
@@ -460,7 +459,7 @@ fn modify_network(ctx: &RunContext, _: &StepIo) -> anyhow::Result<()> {
     }
     let source = crate::source::open_stack(&ctx.stack)
         .with_context(|| format!("opening the stack {}", ctx.stack.display()))?;
-    crate::network_edit::resolve(source.as_ref(), edit, ctx.config.max_memory, ctx.quiet)?;
+    crate::network_edit::resolve(source.as_ref(), edit, ctx.config.max_memory, &ctx.report)?;
     Ok(())
 }
 
@@ -518,7 +517,7 @@ mod tests {
             template,
             format: OutputFormat::Hdf5,
             platform: None,
-            quiet: true,
+            report: crate::report::Reporter::silent(),
         }
     }
 

@@ -139,7 +139,25 @@ pub fn residual_rms_step(ctx: &RunContext, _: &StepIo) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `reference_date`: re-references every time series of the chain in place.
+/// The series `reference_date` re-references: the final one of the chain (the one velocity and
+/// geocode read), when it is a product of its own (the inversion's series inside a Zarr run's
+/// `sbas.zarr` is left alone). MintPy re-references every series of the chain in place; sbas
+/// leaves the earlier ones as their steps wrote them, because each is another step's input:
+/// re-referencing it would make a re-run of that step (after a kill, or `--dostep`) read other
+/// values than the first run did and give other bits.
+pub fn rereferenced_stems(ctx: &RunContext) -> Vec<String> {
+    let chain = steps::chain(&ctx.config, ctx.platform.as_deref());
+    let last = steps::final_timeseries(&ctx.config, ctx.platform.as_deref());
+    let own_product = chain.iter().any(|(_, _, out)| *out == last)
+        || (last == "timeseries" && ctx.format == OutputFormat::Hdf5);
+    if own_product && Product::exists(&ctx.work_dir, &last) {
+        vec![last]
+    } else {
+        Vec::new()
+    }
+}
+
+/// `reference_date`: re-references the final time series in place ([`rereferenced_stems`]).
 pub fn reference_date_step(ctx: &RunContext, _: &StepIo) -> anyhow::Result<()> {
     let choice = match &ctx.config.reference_date {
         DatesOrFile::None => RefDateChoice::No,
@@ -158,16 +176,7 @@ pub fn reference_date_step(ctx: &RunContext, _: &StepIo) -> anyhow::Result<()> {
             }
         }
     };
-    // Every series of the chain, as MintPy; the inversion's own series too when it is a file
-    // of its own (HDF5 runs).
-    let mut stems: Vec<String> = Vec::new();
-    if ctx.format == OutputFormat::Hdf5 {
-        stems.push("timeseries".into());
-    }
-    for (_, _, out) in steps::chain(&ctx.config, ctx.platform.as_deref()) {
-        stems.push(out);
-    }
-    stems.retain(|s| Product::exists(&ctx.work_dir, s));
+    let stems = rereferenced_stems(ctx);
     if choice == RefDateChoice::Auto
         && !ctx
             .work_dir
@@ -232,6 +241,21 @@ pub fn velocity_step(ctx: &RunContext, io: &StepIo) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The products `geocode` resamples: the velocity, the final series, the inversion's quality
+/// layers and the geometry, those that exist.
+pub fn geocoded_stems(ctx: &RunContext, io: &StepIo) -> Vec<String> {
+    let mut stems: Vec<String> = vec!["velocity".into()];
+    if let Some(ts) = &io.input {
+        stems.push(ts.clone());
+    }
+    for s in ["temporalCoherence", "avgSpatialCoh", "maskTempCoh"] {
+        stems.push(s.into());
+    }
+    stems.push(crate::product::GEOMETRY_STEM.into());
+    stems.retain(|s| Product::exists(&ctx.work_dir, s));
+    stems
+}
+
 /// `geocode`: `geocode.py` on the velocity, the final series, the inversion's quality layers and
 /// the geometry, into `geo/geo_*`.
 pub fn geocode_step(ctx: &RunContext, io: &StepIo) -> anyhow::Result<()> {
@@ -257,15 +281,8 @@ pub fn geocode_step(ctx: &RunContext, io: &StepIo) -> anyhow::Result<()> {
         bbox: g.snwe.map(|[s, n, w, e]| (s, n, w, e)),
         max_memory: ctx.config.max_memory,
     };
-    let mut stems: Vec<String> = vec!["velocity".into()];
-    if let Some(ts) = &io.input {
-        stems.push(ts.clone());
-    }
-    for s in ["temporalCoherence", "avgSpatialCoh", "maskTempCoh"] {
-        stems.push(s.into());
-    }
-    stems.push(crate::product::GEOMETRY_STEM.into());
-    for stem in stems.iter().filter(|s| Product::exists(&ctx.work_dir, s)) {
+    let stems = geocoded_stems(ctx, io);
+    for stem in &stems {
         let path = geocode_product(&ctx.work_dir, stem, &opts)
             .with_context(|| format!("geocoding {stem}"))?;
         ctx.say(format!("  {}", path.display()));
