@@ -218,6 +218,7 @@ impl InvertArgs {
             },
             min_redundancy: self.min_redundancy,
             min_temp_coh: self.min_temp_coh,
+            ..InversionConfig::default()
         };
         Ok(InvertOptions {
             format: match self.format {

@@ -9,7 +9,9 @@ use super::batch::{Batch, LANES};
 use super::solve::{cumulate, Design, Outcome, PixelSolver, PIVOT_REL_TOL};
 use super::tcoh::temporal_coherence;
 use super::weights::WeightTable;
-use super::{ChunkIn, ChunkOut, ChunkStats, InversionConfig, Inverter, ObsMask, WeightFunc};
+use super::{
+    ChunkIn, ChunkOut, ChunkStats, InversionConfig, Inverter, ObsMask, SolverKind, WeightFunc,
+};
 use crate::linalg;
 use crate::network::Network;
 
@@ -20,6 +22,36 @@ const BLOCK: usize = 256;
 /// gelsd's `cond` in MintPy's inversion: singular values below this fraction of the largest
 /// count as zero.
 const RCOND: f64 = 1e-5;
+
+/// Solves the pixels of one block of a chunk: the seam between the chunk's bookkeeping and a
+/// solver of [`SolverKind`].
+trait BlockSolver: Sync {
+    /// Inverts pixels `p0..p0 + out.tcoh.len()` of `chunk` into `out`.
+    fn invert_block(
+        &self,
+        inv: &Inverter,
+        chunk: &ChunkIn,
+        p0: usize,
+        out: BlockOut<'_>,
+        s: &mut BlockScratch,
+    ) -> ChunkStats;
+}
+
+/// Weighted least squares ([`SolverKind::L2`]).
+struct L2;
+
+impl BlockSolver for L2 {
+    fn invert_block(
+        &self,
+        inv: &Inverter,
+        chunk: &ChunkIn,
+        p0: usize,
+        out: BlockOut<'_>,
+        s: &mut BlockScratch,
+    ) -> ChunkStats {
+        inv.invert_block_l2(chunk, p0, out, s)
+    }
+}
 
 thread_local! {
     /// Block-ordered time series of the last chunk inverted on this thread, kept for reuse.
@@ -138,6 +170,9 @@ impl Inverter {
         // they land in the N x h x w output as contiguous runs.
         // Reused from chunk to chunk (the compute stage calls this from one thread): a fresh
         // buffer of this size costs a page fault and a page clear every 4 KiB.
+        let solver: &dyn BlockSolver = match self.config.solver {
+            SolverKind::L2 => &L2,
+        };
         let mut ts_blocks = TS_BLOCKS.with(|b| b.take());
         ts_blocks.clear();
         ts_blocks.resize(px * nd, 0.0);
@@ -158,7 +193,7 @@ impl Inverter {
                         avg,
                         mask,
                     };
-                    self.invert_block(chunk, b * BLOCK, block, scratch)
+                    solver.invert_block(self, chunk, b * BLOCK, block, scratch)
                 },
             )
             .reduce(ChunkStats::default, add_stats);
@@ -216,7 +251,7 @@ impl Inverter {
     /// Inverts pixels `p0..p0 + block.tcoh.len()` of the chunk: batches of neighbouring
     /// pixels solved together, the few a batch cannot take one at a time. When the whole
     /// network is rank deficient and unweighted, the shared pseudo-inverse path instead.
-    fn invert_block(
+    fn invert_block_l2(
         &self,
         chunk: &ChunkIn,
         p0: usize,

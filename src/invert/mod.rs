@@ -49,6 +49,19 @@ pub struct InversionConfig {
     pub min_redundancy: f32,
     /// Threshold of the temporal-coherence mask (`minTempCoh`), default 0.7.
     pub min_temp_coh: f32,
+    /// The norm the per-pixel systems are solved in.
+    pub solver: SolverKind,
+}
+
+/// The norm the network inversion minimises per pixel. Each kind is a block solver behind one
+/// seam of the chunk inversion (`chunk::BlockSolver`): the bookkeeping around it (buffers,
+/// blocks, masks, the reference-pixel fix, outputs) is shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SolverKind {
+    /// Weighted least squares, MintPy's `ifgram_inversion` (minimum norm where the network
+    /// falls apart).
+    #[default]
+    L2,
 }
 
 impl Default for InversionConfig {
@@ -58,6 +71,7 @@ impl Default for InversionConfig {
             mask: None,
             min_redundancy: 1.0,
             min_temp_coh: 0.7,
+            solver: SolverKind::L2,
         }
     }
 }

@@ -20,14 +20,6 @@ use crate::sink::results::{read_h5_attrs, read_zarr_dates_bperp};
 use crate::sink::{store_path, OutputFormat, RunResults, COMPLETE_ATTR, LAYER_NAMES};
 use crate::window::Window;
 
-/// The inversion's layers: our name and MintPy's dataset name inside its file.
-const INVERSION_LAYERS: [(&str, &str); 4] = [
-    ("temporalCoherence", "temporalCoherence"),
-    ("numInvIfgram", "mask"),
-    ("avgSpatialCoh", "coherence"),
-    ("maskTempCoh", "mask"),
-];
-
 enum Backend {
     /// A layer or the time series of the inversion's Zarr store.
     Inversion(Box<RunResults>),
@@ -270,10 +262,7 @@ fn open_inversion(dir: &Path, stem: &str) -> anyhow::Result<Product> {
     let dataset = if stem == "timeseries" {
         "timeseries"
     } else {
-        INVERSION_LAYERS
-            .iter()
-            .find(|(ours, _)| *ours == stem)
-            .map_or(stem, |(_, mintpy)| mintpy)
+        crate::sink::layout::layer(stem).map_or(stem, |l| l.h5_dataset)
     };
     let mut attrs = r.attrs().clone();
     attrs.remove(COMPLETE_ATTR);

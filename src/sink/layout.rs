@@ -80,6 +80,17 @@ pub(crate) const LAYERS: [Layer; 4] = [
 /// MintPy's time-series file.
 pub(crate) const TIMESERIES_H5: &str = "timeseries.h5";
 
+/// Every output name an inversion may leave in its folder (the Zarr store, or MintPy's files),
+/// removed by `--restart`.
+pub const OUTPUT_NAMES: [&str; 6] = [
+    super::STORE_NAME,
+    TIMESERIES_H5,
+    LAYERS[0].h5_file,
+    LAYERS[1].h5_file,
+    LAYERS[2].h5_file,
+    LAYERS[3].h5_file,
+];
+
 /// The layer with our name `name`, or an error listing the valid names.
 pub(crate) fn layer(name: &str) -> anyhow::Result<&'static Layer> {
     match LAYERS.iter().find(|l| l.name == name) {

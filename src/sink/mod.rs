@@ -8,12 +8,13 @@ use crate::meta::{Attributes, Date};
 
 mod direct_write;
 pub(crate) mod h5;
-mod layout;
+pub(crate) mod layout;
 pub(crate) mod results;
 mod staging;
 pub(crate) mod zarr;
 
 pub use h5::Hdf5Sink;
+pub use layout::OUTPUT_NAMES;
 pub use results::{RunResults, LAYER_NAMES};
 pub use staging::{staging_dir, write_hdf5_from_staging};
 pub use zarr::{store_path, ZarrSink, COMPLETE_ATTR, STORE_NAME};

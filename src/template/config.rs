@@ -472,6 +472,7 @@ fn inversion_config(t: &Template) -> anyhow::Result<InversionConfig> {
             num(t, "mintpy.networkInversion.minTempCoh")?,
             0.7,
         )?,
+        ..InversionConfig::default()
     })
 }
 

@@ -103,11 +103,16 @@ pub fn chain_suffixes(cfg: &RunConfig, platform: Option<&str>) -> Vec<(&'static 
 }
 
 /// The time-series stem each step of the chain reads and writes: `(step, input, output)`, from
-/// `timeseries` through the corrections. Steps that are off are absent.
+/// `timeseries` through the corrections. Steps that are off, and steps the settings ask for but
+/// sbas skips (solid Earth tides, say), are absent: the next step reads what the last step that
+/// ran wrote, so a skipped step leaves the chain working.
 pub fn chain(cfg: &RunConfig, platform: Option<&str>) -> Vec<(&'static str, String, String)> {
     let mut out = Vec::new();
     let mut current = "timeseries".to_string();
-    for (step, suffix) in chain_suffixes(cfg, platform) {
+    for (step, suffix) in chain_suffixes(cfg, platform)
+        .into_iter()
+        .filter(|(step, _)| plan(step, cfg, platform) == StepPlan::Run)
+    {
         let next = format!("{current}_{suffix}");
         out.push((step, current.clone(), next.clone()));
         current = next;
@@ -282,12 +287,25 @@ mod tests {
             "mintpy.troposphericDelay.method = gacos\nmintpy.topographicResidual = no\n\
                      mintpy.ionosphericDelay.method = split_spectrum\n",
         );
-        assert_eq!(
-            final_timeseries(&c, Some("Envisat")),
-            "timeseries_LOD_ion_GACOS"
-        );
+        let names: Vec<String> = chain_suffixes(&c, Some("Envisat"))
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect();
+        assert_eq!(names, ["LOD", "ion", "GACOS"], "MintPy's names");
+        // LOD and ionosphere are skipped by sbas: the chain goes on from what ran.
+        assert_eq!(final_timeseries(&c, Some("Envisat")), "timeseries_GACOS");
         let c = cfg("mintpy.troposphericDelay.method = no\nmintpy.topographicResidual = no\n");
         assert_eq!(final_timeseries(&c, None), "timeseries");
+        // MintPy's Fernandina template asks for solid Earth tides, which sbas skips: deramp
+        // must read the inversion's series, not a timeseries_SET nobody wrote.
+        let c = cfg(
+            "mintpy.solidEarthTides = yes\nmintpy.troposphericDelay.method = no\n\
+             mintpy.deramp = linear\nmintpy.topographicResidual = no\n",
+        );
+        assert_eq!(
+            chain(&c, None),
+            vec![("deramp", "timeseries".into(), "timeseries_ramp".into())]
+        );
     }
 
     #[test]

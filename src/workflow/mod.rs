@@ -100,15 +100,7 @@ pub struct InvertReport {
     pub network_gaps: Vec<String>,
 }
 
-/// Every output name a run may leave in its folder (removed by `--restart`).
-pub const OUTPUT_NAMES: [&str; 6] = [
-    crate::sink::STORE_NAME,
-    "timeseries.h5",
-    "temporalCoherence.h5",
-    "numInvIfgram.h5",
-    "avgSpatialCoh.h5",
-    "maskTempCoh.h5",
-];
+pub use crate::sink::OUTPUT_NAMES;
 
 /// Inverts the stack at `stack` into `out_dir`, resuming an interrupted run of the same inputs
 /// and settings there.
