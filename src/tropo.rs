@@ -324,7 +324,7 @@ impl Axis {
 
 fn read_ztd(path: &Path) -> anyhow::Result<ZtdGrid> {
     let rsc_path = PathBuf::from(format!("{}.rsc", path.display()));
-    let rsc = crate::source::isce::read_rsc(&rsc_path)
+    let rsc = crate::source::raster::read_rsc(&rsc_path)
         .with_context(|| format!("reading {}", rsc_path.display()))?;
     let get = |k: &str| {
         rsc.get_f64(k)

@@ -4,6 +4,7 @@
 pub mod isce;
 pub mod mintpy_h5;
 pub(crate) mod pyfmt;
+pub mod raster;
 
 use std::path::{Path, PathBuf};
 

@@ -2,13 +2,8 @@
 //! `merged/geom_reference/*.rdr`, `reference/` metadata and `baselines/`.
 
 mod baselines;
-mod gather;
 mod metadata;
-mod raster;
-mod rsc;
 mod tops_xml;
-mod vrt;
-mod xml;
 
 use std::path::{Path, PathBuf};
 
@@ -18,44 +13,15 @@ use super::{GeomLayer, StackInfo, StackLayer, StackSource};
 use crate::meta::Date;
 use crate::network::Network;
 use crate::source::check_read;
+use crate::source::raster::{raster_layout, RasterLayout};
 use crate::window::Window;
 
 pub use baselines::{parse_tops_baseline, read_baselines, read_tops_baseline, DateBaselines};
-pub use raster::{BandLayout, DataType, Interleave, RasterLayout, MAX_BANDS};
-pub use rsc::{parse_rsc, read_rsc};
 pub use tops_xml::{parse_tops_xml, read_tops_xml};
-pub use vrt::parse_vrt;
-pub use xml::parse_image_xml;
 
 /// Whether `dir` looks like an ISCE2 topsStack project (has `merged/interferograms`).
 pub fn is_isce_project(dir: &Path) -> bool {
     dir.join("merged").join("interferograms").is_dir()
-}
-
-/// Reads the layout of a flat binary raster from its `.xml` sidecar, else its `.vrt`.
-pub fn raster_layout(data_file: &Path) -> anyhow::Result<RasterLayout> {
-    let xml = sidecar(data_file, "xml");
-    let vrt = sidecar(data_file, "vrt");
-    if xml.is_file() {
-        xml::layout_from_xml(&xml, data_file)
-    } else if vrt.is_file() {
-        vrt::layout_from_vrt(&vrt, data_file)
-    } else {
-        bail!(
-            "raster {} has no sidecar: expected {} or {}",
-            data_file.display(),
-            xml.display(),
-            vrt.display()
-        )
-    }
-}
-
-/// `file` with `.ext` appended to its full name.
-fn sidecar(file: &Path, ext: &str) -> PathBuf {
-    let mut s = file.as_os_str().to_owned();
-    s.push(".");
-    s.push(ext);
-    PathBuf::from(s)
 }
 
 /// A raster opened for one role: its layout and the 0-based band to read.
