@@ -8,7 +8,7 @@ use hdf5::types::{
 };
 use ndarray::s;
 
-use super::{GeomLayer, StackInfo, StackLayer, StackSource};
+use super::{Detection, GeomLayer, StackFormat, StackInfo, StackLayer, StackSource};
 use crate::meta::{Attributes, Date};
 use crate::network::Network;
 use crate::source::check_read;
@@ -25,6 +25,58 @@ const GEOM_LAYERS: [GeomLayer; 8] = [
     GeomLayer::ShadowMask,
     GeomLayer::WaterMask,
 ];
+
+/// The MintPy format: `ifgramStack.h5` (any `.h5` file given directly), or a work folder
+/// holding `inputs/ifgramStack.h5` or `ifgramStack.h5`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MintPyFormat;
+
+impl MintPyFormat {
+    /// The stack file `path` stands for: itself if it is a `.h5` file, else the first of
+    /// `inputs/ifgramStack.h5` and `ifgramStack.h5` in the folder `path`.
+    fn stack_file(path: &Path) -> Option<PathBuf> {
+        if path.is_file() {
+            let is_h5 = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("h5"));
+            return is_h5.then(|| path.to_path_buf());
+        }
+        [
+            path.join("inputs").join("ifgramStack.h5"),
+            path.join("ifgramStack.h5"),
+        ]
+        .into_iter()
+        .find(|h5| h5.is_file())
+    }
+}
+
+impl StackFormat for MintPyFormat {
+    fn name(&self) -> &'static str {
+        "MintPy"
+    }
+
+    fn detect(&self, path: &Path) -> Detection {
+        match MintPyFormat::stack_file(path) {
+            Some(_) => Detection::Recognised,
+            None => Detection::not_recognised(
+                "an ifgramStack.h5 file (a .h5 file), or a folder holding \
+                 inputs/ifgramStack.h5 or ifgramStack.h5",
+            ),
+        }
+    }
+
+    fn open(&self, path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
+        let h5 = MintPyFormat::stack_file(path).with_context(|| {
+            format!(
+                "{} is neither a .h5 file nor a folder holding inputs/ifgramStack.h5 or \
+                 ifgramStack.h5",
+                path.display()
+            )
+        })?;
+        Ok(Box::new(MintPyStack::open(&h5)?))
+    }
+}
 
 /// A MintPy interferogram stack opened for windowed reading.
 pub struct MintPyStack {
@@ -317,6 +369,7 @@ impl MintPyStack {
                 geometry,
                 preferred_rows,
                 files,
+                warnings: Vec::new(),
             },
             stack_path: p.to_path_buf(),
             stack,
