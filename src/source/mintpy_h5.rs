@@ -411,8 +411,9 @@ impl StackSource for MintPyStack {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
-        let n = window.pixels();
+        // Checked before `window.pixels()`, which a reversed window would underflow.
         check_read(&self.info, "read_stack", window, self.kept.len(), out.len())?;
+        let n = window.pixels();
         let ds = self.layer_dataset(layer)?;
         // One hyperslab read for every pair: the HDF5 library is serialised anyway, and
         // each chunk is decompressed once.

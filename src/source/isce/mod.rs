@@ -421,9 +421,15 @@ impl StackSource for IsceStack {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
+        // Checked before `window.pixels()`, which a reversed window would underflow.
+        check_read(
+            &self.info,
+            "read_stack",
+            window,
+            self.pairs.len(),
+            out.len(),
+        )?;
         let n = window.pixels();
-        let m = self.pairs.len();
-        check_read(&self.info, "read_stack", window, m, out.len())?;
         // The layer decided once, so that the per-sample conversion is a branch-free select
         // the compiler vectorises (as a `match` per sample it cost a tenth of the run).
         let no_inf = matches!(layer, StackLayer::Phase | StackLayer::Coherence);
