@@ -229,6 +229,9 @@ fn open_and_read(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A way to damage a file of a stack.
+type Damage<'a> = &'a dyn Fn(&Path);
+
 /// The whole suite on a format: `make(dir)` writes a fresh stack under `dir` and returns the
 /// path to open. Checks the stack, its views, and that removing or truncating its first file
 /// is an error naming that file.
@@ -239,7 +242,7 @@ pub fn run_suite(format: &str, make: &dyn Fn(&Path) -> PathBuf) {
     check_source(format, &*s);
     check_views(format, s);
 
-    let damages: [(&str, &dyn Fn(&Path)); 2] = [
+    let damages: [(&str, Damage); 2] = [
         ("missing", &|f| std::fs::remove_file(f).unwrap()),
         ("truncated", &|f| {
             let len = std::fs::metadata(f).unwrap().len();
