@@ -456,15 +456,11 @@ impl StackSource for EditedStack<'_> {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
+        // Checked before `window.pixels()`, which a reversed window would underflow.
+        let what = "edited stack read";
+        crate::source::check_read(&self.info, what, window, self.keep.len(), out.len())?;
         let px = window.pixels();
         let all = self.inner.info().network.num_pairs();
-        if out.len() != self.keep.len() * px {
-            bail!(
-                "edited stack read: buffer holds {} values, {} pairs x {px} pixels needed",
-                out.len(),
-                self.keep.len()
-            );
-        }
         // The readers hand out every pair at once; the dropped ones are read and discarded.
         let mut full = vec![0.0f32; all * px];
         self.inner.read_stack(layer, window, &mut full)?;

@@ -13,6 +13,7 @@ use anyhow::{bail, ensure, Context};
 use crate::meta::{Attributes, Date};
 use crate::product::{DatasetSpec, Product, ProductSpec, ProductWriter, GEOMETRY_STEM};
 use crate::sink::OutputFormat;
+use crate::source::raster::{read_rsc, DataType, Interleave, RasterLayout};
 use crate::window::Window;
 
 /// Where the delays come from.
@@ -324,8 +325,7 @@ impl Axis {
 
 fn read_ztd(path: &Path) -> anyhow::Result<ZtdGrid> {
     let rsc_path = PathBuf::from(format!("{}.rsc", path.display()));
-    let rsc = crate::source::isce::read_rsc(&rsc_path)
-        .with_context(|| format!("reading {}", rsc_path.display()))?;
+    let rsc = read_rsc(&rsc_path).with_context(|| format!("reading {}", rsc_path.display()))?;
     let get = |k: &str| {
         rsc.get_f64(k)
             .with_context(|| format!("{} lacks {k}", rsc_path.display()))
@@ -343,18 +343,19 @@ fn read_ztd(path: &Path) -> anyhow::Result<ZtdGrid> {
         "{}: grid of {rows} x {cols} with steps {y_step}, {x_step} is not usable",
         rsc_path.display()
     );
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    ensure!(
-        bytes.len() == rows * cols * 4,
-        "{} holds {} bytes; {rows} x {cols} float32 values need {}",
-        path.display(),
-        bytes.len(),
-        rows * cols * 4
-    );
-    let data = bytes
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
+    // A single-band little-endian float32 flat raster, which the shared reader checks and reads.
+    let layout = RasterLayout {
+        width: cols,
+        length: rows,
+        dtype: DataType::F32,
+        big_endian: false,
+        bands: RasterLayout::regular(cols, rows, 1, DataType::F32, Interleave::Bsq),
+        data_file: path.to_path_buf(),
+        sidecar: rsc_path.clone(),
+    };
+    layout.check_file_size()?;
+    let mut data = vec![0f32; rows * cols];
+    layout.read_window_f32(0, &Window::full(rows, cols), &mut data, |v| v)?;
     // Centres as MintPy's get_lat_lon: first + step * (index + 0.5).
     let lat0 = y_first + y_step * 0.5;
     let lon0 = x_first + x_step * 0.5;
@@ -559,5 +560,41 @@ mod tests {
         let v = los_delay(&g, 0.5, 0.5, 60.0);
         assert!((v + 4.0).abs() < 1e-5, "{v}");
         assert_eq!(los_delay(&g, 5.0, 0.5, 60.0), 0.0);
+    }
+}
+
+#[cfg(test)]
+mod gacos_tests {
+    use super::*;
+
+    /// Writes a `rows x cols` `.ztd` (value = index) and its `.rsc`; returns the `.ztd` path.
+    fn ztd(dir: &Path, rows: usize, cols: usize, bytes: usize) -> PathBuf {
+        let p = dir.join("20200101.ztd");
+        let data: Vec<u8> = (0..rows * cols)
+            .flat_map(|i| (i as f32).to_le_bytes())
+            .take(bytes)
+            .collect();
+        std::fs::write(&p, data).unwrap();
+        std::fs::write(
+            dir.join("20200101.ztd.rsc"),
+            format!("WIDTH {cols}\nFILE_LENGTH {rows}\nY_FIRST 10\nY_STEP -0.5\nX_FIRST 20\nX_STEP 0.5\n"),
+        )
+        .unwrap();
+        p
+    }
+
+    #[test]
+    fn reads_the_grid_and_refuses_a_truncated_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = read_ztd(&ztd(dir.path(), 3, 4, 48)).unwrap();
+        assert_eq!(g.cols, 4);
+        assert_eq!(g.data, (0..12).map(|i| i as f32).collect::<Vec<_>>());
+        // Row 0 is the northern edge: latitude 10 - 0.25 is found there.
+        assert_eq!(g.lat.nearest(9.75), Some(0));
+        let Err(e) = read_ztd(&ztd(dir.path(), 3, 4, 44)) else {
+            panic!("a truncated .ztd was read");
+        };
+        let e = format!("{e:#}");
+        assert!(e.contains("20200101.ztd") && e.contains("truncated"), "{e}");
     }
 }

@@ -17,7 +17,7 @@ type Case<'a> = (
 use crate::common::{has_complete_output, sbas, small_stack, stderr};
 use sbas::simulate::Effects;
 use sbas::sink::RunResults;
-use sbas::source::isce::raster_layout;
+use sbas::source::raster::raster_layout;
 use sbas::window::Window;
 
 const ROWS: usize = 12;

@@ -27,6 +27,7 @@ mod run_chain;
 mod simulate_fixture;
 mod simulate_stack;
 mod sink_roundtrip;
+mod stack_formats;
 mod subset_invert;
 mod subset_products;
 mod tropo;

@@ -7,9 +7,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok(layout) = sbas::source::isce::parse_image_xml(text) {
+    if let Ok(layout) = sbas::source::raster::parse_image_xml(text) {
         assert!(layout.width > 0 && layout.length > 0);
-        assert!(!layout.bands.is_empty() && layout.bands.len() <= sbas::source::isce::MAX_BANDS);
+        assert!(!layout.bands.is_empty() && layout.bands.len() <= sbas::source::raster::MAX_BANDS);
         assert!(layout.expected_size() > 0);
     }
 });

@@ -8,7 +8,7 @@ use hdf5::types::{
 };
 use ndarray::s;
 
-use super::{GeomLayer, StackInfo, StackLayer, StackSource};
+use super::{Detection, GeomLayer, StackFormat, StackInfo, StackLayer, StackSource};
 use crate::meta::{Attributes, Date};
 use crate::network::Network;
 use crate::source::check_read;
@@ -25,6 +25,58 @@ const GEOM_LAYERS: [GeomLayer; 8] = [
     GeomLayer::ShadowMask,
     GeomLayer::WaterMask,
 ];
+
+/// The MintPy format: `ifgramStack.h5` (any `.h5` file given directly), or a work folder
+/// holding `inputs/ifgramStack.h5` or `ifgramStack.h5`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MintPyFormat;
+
+impl MintPyFormat {
+    /// The stack file `path` stands for: itself if it is a `.h5` file, else the first of
+    /// `inputs/ifgramStack.h5` and `ifgramStack.h5` in the folder `path`.
+    fn stack_file(path: &Path) -> Option<PathBuf> {
+        if path.is_file() {
+            let is_h5 = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("h5"));
+            return is_h5.then(|| path.to_path_buf());
+        }
+        [
+            path.join("inputs").join("ifgramStack.h5"),
+            path.join("ifgramStack.h5"),
+        ]
+        .into_iter()
+        .find(|h5| h5.is_file())
+    }
+}
+
+impl StackFormat for MintPyFormat {
+    fn name(&self) -> &'static str {
+        "MintPy"
+    }
+
+    fn detect(&self, path: &Path) -> Detection {
+        match MintPyFormat::stack_file(path) {
+            Some(_) => Detection::Recognised,
+            None => Detection::not_recognised(
+                "an ifgramStack.h5 file (a .h5 file), or a folder holding \
+                 inputs/ifgramStack.h5 or ifgramStack.h5",
+            ),
+        }
+    }
+
+    fn open(&self, path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
+        let h5 = MintPyFormat::stack_file(path).with_context(|| {
+            format!(
+                "{} is neither a .h5 file nor a folder holding inputs/ifgramStack.h5 or \
+                 ifgramStack.h5",
+                path.display()
+            )
+        })?;
+        Ok(Box::new(MintPyStack::open(&h5)?))
+    }
+}
 
 /// A MintPy interferogram stack opened for windowed reading.
 pub struct MintPyStack {
@@ -146,6 +198,128 @@ fn is_bool(ds: &hdf5::Dataset) -> bool {
     )
 }
 
+/// The network of the pairs `dropIfgram` keeps (all if absent) in the stack file `stack` at
+/// `p`, which holds `m` pairs, and the index in the file of each of its pairs.
+fn kept_network(stack: &hdf5::File, p: &Path, m: usize) -> anyhow::Result<(Network, Vec<usize>)> {
+    let dates = dataset(stack, p, "date")?
+        .read_2d::<FixedAscii<8>>()
+        .with_context(|| format!("{}: cannot read dataset 'date' as |S8", p.display()))?;
+    if dates.shape() != [m, 2] {
+        bail!(
+            "{}: dataset 'date' has shape {:?}, expected ({m}, 2) to match 'unwrapPhase'",
+            p.display(),
+            dates.shape()
+        );
+    }
+    let bperp = dataset(stack, p, "bperp")?
+        .read_raw::<f32>()
+        .with_context(|| format!("{}: cannot read dataset 'bperp'", p.display()))?;
+    if bperp.len() != m {
+        bail!(
+            "{}: 'bperp' has {} values for {m} pairs",
+            p.display(),
+            bperp.len()
+        );
+    }
+    let keep: Vec<bool> = match stack.dataset("dropIfgram") {
+        Ok(ds) => {
+            let v = if is_bool(&ds) {
+                ds.read_raw::<bool>()
+            } else {
+                ds.read_raw::<u8>()
+                    .map(|v| v.iter().map(|b| *b != 0).collect())
+            }
+            .with_context(|| format!("{}: cannot read dataset 'dropIfgram'", p.display()))?;
+            if v.len() != m {
+                bail!(
+                    "{}: 'dropIfgram' has {} values for {m} pairs",
+                    p.display(),
+                    v.len()
+                );
+            }
+            v
+        }
+        Err(_) => vec![true; m],
+    };
+    let mut items: Vec<(Date, Date, f32, usize)> = Vec::new();
+    for i in (0..m).filter(|i| keep[*i]) {
+        let parse = |j: usize| {
+            let t = dates[[i, j]].as_str().to_string();
+            Date::parse(&t).with_context(|| {
+                format!(
+                    "{}: dataset 'date' row {i} holds '{t}', not YYYYMMDD",
+                    p.display()
+                )
+            })
+        };
+        let (d1, d2) = (parse(0)?, parse(1)?);
+        if d1 >= d2 {
+            bail!(
+                "{}: pair {i} ({d1}_{d2}) does not have its first date before its second",
+                p.display()
+            );
+        }
+        if !bperp[i].is_finite() {
+            bail!(
+                "{}: dataset 'bperp' holds {} for pair {i} ({d1}_{d2}), not a finite number",
+                p.display(),
+                bperp[i]
+            );
+        }
+        items.push((d1, d2, bperp[i], i));
+    }
+    if items.is_empty() {
+        bail!(
+            "{}: empty stack (no interferogram kept by 'dropIfgram')",
+            p.display()
+        );
+    }
+    items.sort_by_key(|x| (x.0, x.1));
+    let pairs: Vec<(Date, Date)> = items.iter().map(|x| (x.0, x.1)).collect();
+    let bp: Vec<f32> = items.iter().map(|x| x.2).collect();
+    let network = Network::new(&pairs, &bp)
+        .with_context(|| format!("{}: bad interferogram network", p.display()))?;
+    let kept: Vec<usize> = items.iter().map(|x| x.3).collect();
+    Ok((network, kept))
+}
+
+/// The geometry file beside the stack file `p` (`geometryRadar.h5`, else `geometryGeo.h5`),
+/// opened, with the layers it holds, each checked to be `length x width`.
+fn open_geometry(
+    p: &Path,
+    length: usize,
+    width: usize,
+) -> anyhow::Result<(Option<PathBuf>, Option<hdf5::File>, Vec<GeomLayer>)> {
+    let dir = p.parent().unwrap_or(Path::new("."));
+    let geom_path = ["geometryRadar.h5", "geometryGeo.h5"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|g| g.is_file());
+    let mut geometry = Vec::new();
+    let geom = match &geom_path {
+        Some(g) => {
+            let f = hdf5::File::open(g)
+                .with_context(|| format!("cannot open HDF5 file {}", g.display()))?;
+            for layer in GEOM_LAYERS {
+                if let Ok(ds) = f.dataset(layer.mintpy_name()) {
+                    if ds.shape() != [length, width] {
+                        bail!(
+                            "{}: dataset '{}' has shape {:?}, the stack is ({length}, {width})",
+                            g.display(),
+                            layer.mintpy_name(),
+                            ds.shape()
+                        );
+                    }
+                    geometry.push(layer);
+                }
+            }
+            Some(f)
+        }
+        None => None,
+    };
+    Ok((geom_path, geom, geometry))
+}
+
 impl MintPyStack {
     /// Opens `ifgramStack.h5` at `stack_path`, with `geometryRadar.h5` (or `geometryGeo.h5`)
     /// beside it if present.
@@ -168,85 +342,7 @@ impl MintPyStack {
                 p.display()
             );
         }
-        let dates = dataset(&stack, p, "date")?
-            .read_2d::<FixedAscii<8>>()
-            .with_context(|| format!("{}: cannot read dataset 'date' as |S8", p.display()))?;
-        if dates.shape() != [m, 2] {
-            bail!(
-                "{}: dataset 'date' has shape {:?}, expected ({m}, 2) to match 'unwrapPhase'",
-                p.display(),
-                dates.shape()
-            );
-        }
-        let bperp = dataset(&stack, p, "bperp")?
-            .read_raw::<f32>()
-            .with_context(|| format!("{}: cannot read dataset 'bperp'", p.display()))?;
-        if bperp.len() != m {
-            bail!(
-                "{}: 'bperp' has {} values for {m} pairs",
-                p.display(),
-                bperp.len()
-            );
-        }
-        let keep: Vec<bool> = match stack.dataset("dropIfgram") {
-            Ok(ds) => {
-                let v = if is_bool(&ds) {
-                    ds.read_raw::<bool>()
-                } else {
-                    ds.read_raw::<u8>()
-                        .map(|v| v.iter().map(|b| *b != 0).collect())
-                }
-                .with_context(|| format!("{}: cannot read dataset 'dropIfgram'", p.display()))?;
-                if v.len() != m {
-                    bail!(
-                        "{}: 'dropIfgram' has {} values for {m} pairs",
-                        p.display(),
-                        v.len()
-                    );
-                }
-                v
-            }
-            Err(_) => vec![true; m],
-        };
-        let mut items: Vec<(Date, Date, f32, usize)> = Vec::new();
-        for i in (0..m).filter(|i| keep[*i]) {
-            let parse = |j: usize| {
-                let t = dates[[i, j]].as_str().to_string();
-                Date::parse(&t).with_context(|| {
-                    format!(
-                        "{}: dataset 'date' row {i} holds '{t}', not YYYYMMDD",
-                        p.display()
-                    )
-                })
-            };
-            let (d1, d2) = (parse(0)?, parse(1)?);
-            if d1 >= d2 {
-                bail!(
-                    "{}: pair {i} ({d1}_{d2}) does not have its first date before its second",
-                    p.display()
-                );
-            }
-            if !bperp[i].is_finite() {
-                bail!(
-                    "{}: dataset 'bperp' holds {} for pair {i} ({d1}_{d2}), not a finite number",
-                    p.display(),
-                    bperp[i]
-                );
-            }
-            items.push((d1, d2, bperp[i], i));
-        }
-        if items.is_empty() {
-            bail!(
-                "{}: empty stack (no interferogram kept by 'dropIfgram')",
-                p.display()
-            );
-        }
-        items.sort_by_key(|x| (x.0, x.1));
-        let pairs: Vec<(Date, Date)> = items.iter().map(|x| (x.0, x.1)).collect();
-        let bp: Vec<f32> = items.iter().map(|x| x.2).collect();
-        let network = Network::new(&pairs, &bp)
-            .with_context(|| format!("{}: bad interferogram network", p.display()))?;
-        let kept: Vec<usize> = items.iter().map(|x| x.3).collect();
+        let (network, kept) = kept_network(&stack, p, m)?;
 
         let mut layers = vec![StackLayer::Phase];
         for (layer, name) in [
@@ -278,33 +374,7 @@ impl MintPyStack {
         attrs.set("WIDTH", width);
         let preferred_rows = unw.chunk().map(|c| c[1]).unwrap_or(0);
 
-        let dir = p.parent().unwrap_or(Path::new("."));
-        let geom_path = ["geometryRadar.h5", "geometryGeo.h5"]
-            .iter()
-            .map(|n| dir.join(n))
-            .find(|g| g.is_file());
-        let mut geometry = Vec::new();
-        let geom = match &geom_path {
-            Some(g) => {
-                let f = hdf5::File::open(g)
-                    .with_context(|| format!("cannot open HDF5 file {}", g.display()))?;
-                for layer in GEOM_LAYERS {
-                    if let Ok(ds) = f.dataset(layer.mintpy_name()) {
-                        if ds.shape() != [length, width] {
-                            bail!(
-                                "{}: dataset '{}' has shape {:?}, the stack is ({length}, {width})",
-                                g.display(),
-                                layer.mintpy_name(),
-                                ds.shape()
-                            );
-                        }
-                        geometry.push(layer);
-                    }
-                }
-                Some(f)
-            }
-            None => None,
-        };
+        let (geom_path, geom, geometry) = open_geometry(p, length, width)?;
         let mut files = vec![p.to_path_buf()];
         files.extend(geom_path.clone());
         Ok(MintPyStack {
@@ -317,6 +387,7 @@ impl MintPyStack {
                 geometry,
                 preferred_rows,
                 files,
+                warnings: Vec::new(),
             },
             stack_path: p.to_path_buf(),
             stack,
@@ -358,8 +429,9 @@ impl StackSource for MintPyStack {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
-        let n = window.pixels();
+        // Checked before `window.pixels()`, which a reversed window would underflow.
         check_read(&self.info, "read_stack", window, self.kept.len(), out.len())?;
+        let n = window.pixels();
         let ds = self.layer_dataset(layer)?;
         // One hyperslab read for every pair: the HDF5 library is serialised anyway, and
         // each chunk is decompressed once.

@@ -1,11 +1,19 @@
 //! Readers of interferogram stacks: one trait, one implementation per input format.
 //! Readers know formats, not formulas.
+//!
+//! A format is a module here (its [`StackSource`] and its [`StackFormat`], which recognises and
+//! opens a path) plus one line in [`formats`]; [`open_stack`] asks the formats in that order.
+//! Pixel codecs every format may use (flat binary with sidecars, `.rsc`, ...) are in [`raster`].
 
 pub mod isce;
 pub mod mintpy_h5;
 pub(crate) mod pyfmt;
+pub mod raster;
+mod registry;
 
-use std::path::{Path, PathBuf};
+pub use registry::{detect_format, formats, open_stack, open_stack_with, Detection, StackFormat};
+
+use std::path::PathBuf;
 
 use crate::meta::Attributes;
 use crate::network::Network;
@@ -81,6 +89,9 @@ pub struct StackInfo {
     pub preferred_rows: usize,
     /// Every file the stack is read from (for fingerprints and messages).
     pub files: Vec<PathBuf>,
+    /// What the opener noticed and worked around (e.g. missing baselines), one sentence each,
+    /// for the caller to report: the library does not print. Views of the stack keep them.
+    pub warnings: Vec<String>,
 }
 
 impl StackInfo {
@@ -176,43 +187,4 @@ pub(crate) fn check_read(
         );
     }
     Ok(())
-}
-
-/// Opens a stack from a path: an ISCE2 topsStack project folder, or MintPy's
-/// `ifgramStack.h5` (or a folder holding `inputs/ifgramStack.h5`).
-pub fn open_stack(path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
-    if path.is_file() {
-        let is_h5 = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("h5"));
-        if is_h5 {
-            return Ok(Box::new(mintpy_h5::MintPyStack::open(path)?));
-        }
-        anyhow::bail!(
-            "cannot open {} as a stack: expected MintPy's ifgramStack.h5 (a .h5 file) or an \
-             ISCE2 topsStack folder holding merged/interferograms",
-            path.display()
-        );
-    }
-    if !path.is_dir() {
-        anyhow::bail!("stack path {} does not exist", path.display());
-    }
-    if isce::is_isce_project(path) {
-        return Ok(Box::new(isce::IsceStack::open(path)?));
-    }
-    for h5 in [
-        path.join("inputs").join("ifgramStack.h5"),
-        path.join("ifgramStack.h5"),
-    ] {
-        if h5.is_file() {
-            return Ok(Box::new(mintpy_h5::MintPyStack::open(&h5)?));
-        }
-    }
-    anyhow::bail!(
-        "cannot open {} as a stack: expected an ISCE2 topsStack folder holding \
-         merged/interferograms, a MintPy folder holding inputs/ifgramStack.h5, or an \
-         ifgramStack.h5 file",
-        path.display()
-    )
 }

@@ -6,12 +6,12 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use super::raster::{DataType, RasterLayout};
-use super::rsc::read_rsc;
 use super::tops_xml::read_tops_xml;
-use super::{raster_layout, sidecar, vrt, xml};
 use crate::meta::Attributes;
 use crate::source::pyfmt::{py_f32, py_f64};
+use crate::source::raster::{
+    isce_xml, raster_layout, read_rsc, sidecar, vrt, DataType, RasterLayout,
+};
 use crate::source::GeomLayer;
 
 /// Formats a raster value as Python prints a numpy scalar of the raster's type.
@@ -33,7 +33,7 @@ fn multilook_numbers(geom_dir: &Path) -> anyhow::Result<Option<(usize, usize)>> 
         let full_xml = sidecar(&f, "full.xml");
         let full_vrt = sidecar(&f, "full.vrt");
         let (fw, fl) = if full_xml.is_file() {
-            xml::size_from_xml(&full_xml)?
+            isce_xml::size_from_xml(&full_xml)?
         } else if full_vrt.is_file() {
             let l = vrt::layout_from_vrt(&full_vrt, &full_vrt)?;
             (l.width, l.length)

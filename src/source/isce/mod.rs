@@ -2,60 +2,48 @@
 //! `merged/geom_reference/*.rdr`, `reference/` metadata and `baselines/`.
 
 mod baselines;
-mod gather;
 mod metadata;
-mod raster;
-mod rsc;
 mod tops_xml;
-mod vrt;
-mod xml;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use super::{GeomLayer, StackInfo, StackLayer, StackSource};
+use super::{Detection, GeomLayer, StackFormat, StackInfo, StackLayer, StackSource};
 use crate::meta::Date;
 use crate::network::Network;
 use crate::source::check_read;
+use crate::source::raster::{raster_layout, RasterLayout};
 use crate::window::Window;
 
 pub use baselines::{parse_tops_baseline, read_baselines, read_tops_baseline, DateBaselines};
-pub use raster::{BandLayout, DataType, Interleave, RasterLayout, MAX_BANDS};
-pub use rsc::{parse_rsc, read_rsc};
 pub use tops_xml::{parse_tops_xml, read_tops_xml};
-pub use vrt::parse_vrt;
-pub use xml::parse_image_xml;
 
 /// Whether `dir` looks like an ISCE2 topsStack project (has `merged/interferograms`).
 pub fn is_isce_project(dir: &Path) -> bool {
     dir.join("merged").join("interferograms").is_dir()
 }
 
-/// Reads the layout of a flat binary raster from its `.xml` sidecar, else its `.vrt`.
-pub fn raster_layout(data_file: &Path) -> anyhow::Result<RasterLayout> {
-    let xml = sidecar(data_file, "xml");
-    let vrt = sidecar(data_file, "vrt");
-    if xml.is_file() {
-        xml::layout_from_xml(&xml, data_file)
-    } else if vrt.is_file() {
-        vrt::layout_from_vrt(&vrt, data_file)
-    } else {
-        bail!(
-            "raster {} has no sidecar: expected {} or {}",
-            data_file.display(),
-            xml.display(),
-            vrt.display()
-        )
-    }
-}
+/// The ISCE2 topsStack format: a project folder holding `merged/interferograms`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TopsStackFormat;
 
-/// `file` with `.ext` appended to its full name.
-fn sidecar(file: &Path, ext: &str) -> PathBuf {
-    let mut s = file.as_os_str().to_owned();
-    s.push(".");
-    s.push(ext);
-    PathBuf::from(s)
+impl StackFormat for TopsStackFormat {
+    fn name(&self) -> &'static str {
+        "ISCE2 topsStack"
+    }
+
+    fn detect(&self, path: &Path) -> Detection {
+        if is_isce_project(path) {
+            Detection::Recognised
+        } else {
+            Detection::not_recognised("a folder holding merged/interferograms")
+        }
+    }
+
+    fn open(&self, path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
+        Ok(Box::new(IsceStack::open(path)?))
+    }
 }
 
 /// A raster opened for one role: its layout and the 0-based band to read.
@@ -170,120 +158,194 @@ fn in_order<T: Send>(
     results.into_iter().collect()
 }
 
+/// The pair folders `D1_D2` of `ifg_dir` with their dates, sorted by dates; refuses badly
+/// named, reversed and duplicate pairs and an empty folder.
+fn pair_folders(ifg_dir: &Path) -> anyhow::Result<Vec<(Date, Date, PathBuf)>> {
+    let entries = std::fs::read_dir(ifg_dir)
+        .with_context(|| format!("cannot list interferogram folder {}", ifg_dir.display()))?;
+    let mut items: Vec<(Date, Date, PathBuf)> = Vec::new();
+    for e in entries {
+        let e = e.with_context(|| format!("cannot list {}", ifg_dir.display()))?;
+        let path = e.path();
+        if !path.is_dir() {
+            continue;
+        }
+        let name = e.file_name().to_string_lossy().into_owned();
+        let (d1, d2) = parse_pair_name(&name).with_context(|| {
+            format!(
+                "interferogram folder {} is not named YYYYMMDD_YYYYMMDD",
+                path.display()
+            )
+        })?;
+        if d1 >= d2 {
+            bail!(
+                "interferogram folder {}: the first date must be earlier than the second",
+                path.display()
+            );
+        }
+        items.push((d1, d2, path));
+    }
+    if items.is_empty() {
+        bail!(
+            "empty stack: {} holds no YYYYMMDD_YYYYMMDD interferogram folder",
+            ifg_dir.display()
+        );
+    }
+    items.sort_by_key(|a| (a.0, a.1));
+    for w in items.windows(2) {
+        if (w[0].0, w[0].1) == (w[1].0, w[1].1) {
+            bail!(
+                "duplicate interferogram {}_{} in {} and {}",
+                w[0].0,
+                w[0].1,
+                w[0].2.display(),
+                w[1].2.display()
+            );
+        }
+    }
+    Ok(items)
+}
+
+/// The rasters of each pair folder and the stack layers they give. The first phase raster
+/// fixes the stack's shape; every other raster must match it.
+fn pair_rasters(dirs: &[PathBuf]) -> anyhow::Result<(Vec<PairFiles>, Vec<StackLayer>)> {
+    // Phase rasters fix the stack's shape (the first pair's). The other sidecars are parsed
+    // in parallel: a stack has thousands, and parsing them was most of a run's start-up.
+    let first = BandFile::product_band(&dirs[0].join("filt_fine.unw"), None)?;
+    let (length, width) = (first.layout.length, first.layout.width);
+    let shape = Some((length, width));
+    let mut unws = vec![first];
+    unws.extend(in_order(&dirs[1..], |d| {
+        BandFile::product_band(&d.join("filt_fine.unw"), shape)
+    })?);
+    let optional = |name: &str, product: bool| -> anyhow::Result<Vec<Option<BandFile>>> {
+        let files = in_order(dirs, |d| {
+            let p = d.join(name);
+            if !p.exists() {
+                return Ok(None);
+            }
+            let f = if product {
+                BandFile::product_band(&p, shape)?
+            } else {
+                BandFile::open(&p, 0, shape)?
+            };
+            Ok(Some(f))
+        })?;
+        all_or_none(files, name, dirs)
+    };
+    let cors = optional("filt_fine.cor", true)?;
+    let ccs = optional("filt_fine.unw.conncomp", false)?;
+    let mut layers = vec![StackLayer::Phase];
+    if cors[0].is_some() {
+        layers.push(StackLayer::Coherence);
+    }
+    if ccs[0].is_some() {
+        layers.push(StackLayer::ConnComp);
+    }
+    let pairs: Vec<PairFiles> = unws
+        .into_iter()
+        .zip(cors)
+        .zip(ccs)
+        .map(|((unw, cor), conncomp)| PairFiles { unw, cor, conncomp })
+        .collect();
+    Ok((pairs, layers))
+}
+
+/// The geometry rasters of `geom_dir` that exist (`los.rdr` gives incidence and, with a
+/// second band, azimuth angle), each checked against the stack's `shape`.
+fn geometry_rasters(
+    geom_dir: &Path,
+    shape: (usize, usize),
+) -> anyhow::Result<Vec<(GeomLayer, BandFile)>> {
+    let mut geometry: Vec<(GeomLayer, BandFile)> = Vec::new();
+    let shape = Some(shape);
+    for (name, layer) in [
+        ("hgt.rdr", GeomLayer::Height),
+        ("lat.rdr", GeomLayer::Latitude),
+        ("lon.rdr", GeomLayer::Longitude),
+        ("shadowMask.rdr", GeomLayer::ShadowMask),
+        ("waterMask.rdr", GeomLayer::WaterMask),
+    ] {
+        let p = geom_dir.join(name);
+        if p.exists() {
+            geometry.push((layer, BandFile::open(&p, 0, shape)?));
+        }
+    }
+    let los = geom_dir.join("los.rdr");
+    if los.exists() {
+        let inc = BandFile::open(&los, 0, shape)?;
+        let nb = inc.layout.bands.len();
+        geometry.push((GeomLayer::IncidenceAngle, inc));
+        if nb >= 2 {
+            geometry.push((GeomLayer::AzimuthAngle, BandFile::open(&los, 1, shape)?));
+        }
+    }
+    Ok(geometry)
+}
+
+/// The perpendicular baseline of each pair from the per-date baselines under `bl_dir`; all 0,
+/// with a warning, when there are no baseline files.
+fn pair_baselines(
+    bl_dir: &Path,
+    pair_dates: &[(Date, Date)],
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<Vec<f32>> {
+    Ok(match read_baselines(bl_dir)? {
+        Some(b) => pair_dates
+            .iter()
+            .map(|(d1, d2)| {
+                let get = |d: &Date| {
+                    b.get(d).copied().with_context(|| {
+                        format!(
+                            "no perpendicular baseline for date {d} in {} (needed by \
+                             interferogram {d1}_{d2})",
+                            bl_dir.display()
+                        )
+                    })
+                };
+                Ok((get(d2)? - get(d1)?) as f32)
+            })
+            .collect::<anyhow::Result<_>>()?,
+        None => {
+            warnings.push(format!(
+                "no baseline files under {}; perpendicular baselines set to 0",
+                bl_dir.display()
+            ));
+            vec![0.0; pair_dates.len()]
+        }
+    })
+}
+
+/// Every data file of the stack: the pairs' rasters, then the geometry files not yet listed.
+fn stack_files(pairs: &[PairFiles], geometry: &[(GeomLayer, BandFile)]) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for p in pairs {
+        for f in [Some(&p.unw), p.cor.as_ref(), p.conncomp.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            files.push(f.layout.data_file.clone());
+        }
+    }
+    for (_, g) in geometry {
+        if !files.contains(&g.layout.data_file) {
+            files.push(g.layout.data_file.clone());
+        }
+    }
+    files
+}
+
 impl IsceStack {
     /// Opens the topsStack project folder `project`, checking every raster's sidecar and size.
     pub fn open(project: &Path) -> anyhow::Result<IsceStack> {
         let ifg_dir = project.join("merged").join("interferograms");
-        let entries = std::fs::read_dir(&ifg_dir)
-            .with_context(|| format!("cannot list interferogram folder {}", ifg_dir.display()))?;
-        let mut items: Vec<(Date, Date, PathBuf)> = Vec::new();
-        for e in entries {
-            let e = e.with_context(|| format!("cannot list {}", ifg_dir.display()))?;
-            let path = e.path();
-            if !path.is_dir() {
-                continue;
-            }
-            let name = e.file_name().to_string_lossy().into_owned();
-            let (d1, d2) = parse_pair_name(&name).with_context(|| {
-                format!(
-                    "interferogram folder {} is not named YYYYMMDD_YYYYMMDD",
-                    path.display()
-                )
-            })?;
-            if d1 >= d2 {
-                bail!(
-                    "interferogram folder {}: the first date must be earlier than the second",
-                    path.display()
-                );
-            }
-            items.push((d1, d2, path));
-        }
-        if items.is_empty() {
-            bail!(
-                "empty stack: {} holds no YYYYMMDD_YYYYMMDD interferogram folder",
-                ifg_dir.display()
-            );
-        }
-        items.sort_by_key(|a| (a.0, a.1));
-        for w in items.windows(2) {
-            if (w[0].0, w[0].1) == (w[1].0, w[1].1) {
-                bail!(
-                    "duplicate interferogram {}_{} in {} and {}",
-                    w[0].0,
-                    w[0].1,
-                    w[0].2.display(),
-                    w[1].2.display()
-                );
-            }
-        }
+        let items = pair_folders(&ifg_dir)?;
         let dirs: Vec<PathBuf> = items.iter().map(|i| i.2.clone()).collect();
+        let (pairs, layers) = pair_rasters(&dirs)?;
+        let (length, width) = (pairs[0].unw.layout.length, pairs[0].unw.layout.width);
 
-        // Phase rasters fix the stack's shape (the first pair's). The other sidecars are parsed
-        // in parallel: a stack has thousands, and parsing them was most of a run's start-up.
-        let first = BandFile::product_band(&dirs[0].join("filt_fine.unw"), None)?;
-        let (length, width) = (first.layout.length, first.layout.width);
-        let shape = Some((length, width));
-        let mut unws = vec![first];
-        unws.extend(in_order(&dirs[1..], |d| {
-            BandFile::product_band(&d.join("filt_fine.unw"), shape)
-        })?);
-        let optional = |name: &str, product: bool| -> anyhow::Result<Vec<Option<BandFile>>> {
-            let files = in_order(&dirs, |d| {
-                let p = d.join(name);
-                if !p.exists() {
-                    return Ok(None);
-                }
-                let f = if product {
-                    BandFile::product_band(&p, shape)?
-                } else {
-                    BandFile::open(&p, 0, shape)?
-                };
-                Ok(Some(f))
-            })?;
-            all_or_none(files, name, &dirs)
-        };
-        let cors = optional("filt_fine.cor", true)?;
-        let ccs = optional("filt_fine.unw.conncomp", false)?;
-        let mut layers = vec![StackLayer::Phase];
-        if cors[0].is_some() {
-            layers.push(StackLayer::Coherence);
-        }
-        if ccs[0].is_some() {
-            layers.push(StackLayer::ConnComp);
-        }
-        let pairs: Vec<PairFiles> = unws
-            .into_iter()
-            .zip(cors)
-            .zip(ccs)
-            .map(|((unw, cor), conncomp)| PairFiles { unw, cor, conncomp })
-            .collect();
-
-        // Geometry.
         let geom_dir = project.join("merged").join("geom_reference");
-        let mut geometry: Vec<(GeomLayer, BandFile)> = Vec::new();
-        let shape = Some((length, width));
-        for (name, layer) in [
-            ("hgt.rdr", GeomLayer::Height),
-            ("lat.rdr", GeomLayer::Latitude),
-            ("lon.rdr", GeomLayer::Longitude),
-            ("shadowMask.rdr", GeomLayer::ShadowMask),
-            ("waterMask.rdr", GeomLayer::WaterMask),
-        ] {
-            let p = geom_dir.join(name);
-            if p.exists() {
-                geometry.push((layer, BandFile::open(&p, 0, shape)?));
-            }
-        }
-        let los = geom_dir.join("los.rdr");
-        if los.exists() {
-            let inc = BandFile::open(&los, 0, shape)?;
-            let nb = inc.layout.bands.len();
-            geometry.push((GeomLayer::IncidenceAngle, inc));
-            if nb >= 2 {
-                geometry.push((GeomLayer::AzimuthAngle, BandFile::open(&los, 1, shape)?));
-            }
-        }
-
+        let geometry = geometry_rasters(&geom_dir, (length, width))?;
         let attrs = metadata::stack_metadata(project, &geom_dir, length, width, |layer| {
             geometry
                 .iter()
@@ -298,50 +360,13 @@ impl IsceStack {
             _ => None,
         };
 
-        // Baselines.
-        let bl_dir = project.join("baselines");
         let pair_dates: Vec<(Date, Date)> = items.iter().map(|i| (i.0, i.1)).collect();
-        let bperp: Vec<f32> = match read_baselines(&bl_dir)? {
-            Some(b) => pair_dates
-                .iter()
-                .map(|(d1, d2)| {
-                    let get = |d: &Date| {
-                        b.get(d).copied().with_context(|| {
-                            format!(
-                                "no perpendicular baseline for date {d} in {} (needed by \
-                                 interferogram {d1}_{d2})",
-                                bl_dir.display()
-                            )
-                        })
-                    };
-                    Ok((get(d2)? - get(d1)?) as f32)
-                })
-                .collect::<anyhow::Result<_>>()?,
-            None => {
-                eprintln!(
-                    "warning: no baseline files under {}; perpendicular baselines set to 0",
-                    bl_dir.display()
-                );
-                vec![0.0; pair_dates.len()]
-            }
-        };
+        let mut warnings = Vec::new();
+        let bperp = pair_baselines(&project.join("baselines"), &pair_dates, &mut warnings)?;
         let network = Network::new(&pair_dates, &bperp)
             .with_context(|| format!("bad interferogram network in {}", ifg_dir.display()))?;
 
-        let mut files: Vec<PathBuf> = Vec::new();
-        for p in &pairs {
-            for f in [Some(&p.unw), p.cor.as_ref(), p.conncomp.as_ref()]
-                .into_iter()
-                .flatten()
-            {
-                files.push(f.layout.data_file.clone());
-            }
-        }
-        for (_, g) in &geometry {
-            if !files.contains(&g.layout.data_file) {
-                files.push(g.layout.data_file.clone());
-            }
-        }
+        let files = stack_files(&pairs, &geometry);
         let mut geom_layers: Vec<GeomLayer> = geometry.iter().map(|g| g.0).collect();
         if slant_range.is_some() {
             geom_layers.push(GeomLayer::SlantRangeDistance);
@@ -356,6 +381,7 @@ impl IsceStack {
                 geometry: geom_layers,
                 preferred_rows: 0,
                 files,
+                warnings,
             },
             pairs,
             geometry,
@@ -395,9 +421,15 @@ impl StackSource for IsceStack {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
+        // Checked before `window.pixels()`, which a reversed window would underflow.
+        check_read(
+            &self.info,
+            "read_stack",
+            window,
+            self.pairs.len(),
+            out.len(),
+        )?;
         let n = window.pixels();
-        let m = self.pairs.len();
-        check_read(&self.info, "read_stack", window, m, out.len())?;
         // The layer decided once, so that the per-sample conversion is a branch-free select
         // the compiler vectorises (as a `match` per sample it cost a tenth of the run).
         let no_inf = matches!(layer, StackLayer::Phase | StackLayer::Coherence);
@@ -514,6 +546,40 @@ mod tests {
         };
         let e = in_order(&items, two_bad).unwrap_err();
         assert_eq!(e.to_string(), "item 10 is bad");
+    }
+
+    /// A small simulated topsStack tree in `dir`.
+    fn simulated(dir: &Path) -> PathBuf {
+        let root = dir.join("stack");
+        let cfg = crate::simulate::SimConfig {
+            rows: 8,
+            cols: 9,
+            num_dates: 4,
+            neighbors: 2,
+            ..Default::default()
+        };
+        crate::simulate::simulate(&root, &cfg).unwrap();
+        root
+    }
+
+    #[test]
+    fn missing_baselines_are_a_warning_of_the_stack_kept_by_its_views() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = simulated(dir.path());
+        let s = IsceStack::open(&root).unwrap();
+        assert!(s.info().warnings.is_empty(), "{:?}", s.info().warnings);
+        std::fs::remove_dir_all(root.join("baselines")).unwrap();
+        let s = IsceStack::open(&root).unwrap();
+        let expected = format!(
+            "no baseline files under {}; perpendicular baselines set to 0",
+            root.join("baselines").display()
+        );
+        assert_eq!(s.info().warnings, vec![expected.clone()]);
+        assert!(s.info().network.pair_bperp.iter().all(|&b| b == 0.0));
+        let edited = crate::network_edit::EditedStack::new(&s, &[0]).unwrap();
+        assert_eq!(edited.info().warnings, vec![expected.clone()]);
+        let sub = crate::geo::SubsetSource::new(Box::new(s), Window::full(2, 3)).unwrap();
+        assert_eq!(sub.info().warnings, vec![expected]);
     }
 
     #[test]

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use super::xml::properties;
 use crate::meta::{Attributes, Date};
 use crate::source::pyfmt::py_f64;
+use crate::source::raster::isce_xml::properties;
 
 /// Sentinel-1 IW resolutions (range, azimuth) in metres, by swath (MintPy's sensor table).
 pub fn iw_resolution(swath: &str) -> (f64, f64) {

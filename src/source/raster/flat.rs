@@ -1,5 +1,7 @@
-//! Flat binary rasters (ISCE2 `.rdr`, `.unw`, `.cor`, ...): their layout and windowed reads of
-//! only the rows a window spans.
+//! Flat binary rasters (ISCE2 `.rdr`, `.unw`, `.cor`; ROI_PAC, GAMMA and ENVI files are the same
+//! kind): their layout (sample type, byte order, BIL/BIP/BSQ band interleave) and windowed reads
+//! of only the rows a window spans. Sidecar parsers build a [`RasterLayout`]; this module knows
+//! no sidecar.
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;

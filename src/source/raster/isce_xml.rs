@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use super::raster::{DataType, Interleave, RasterLayout, MAX_BANDS};
+use super::flat::{DataType, Interleave, RasterLayout, MAX_BANDS};
 
 /// Reads the direct `<property name=".."><value>..</value></property>` children of an XML
 /// element into a map with lower-cased keys.

@@ -1,10 +1,11 @@
-//! GDAL VRT sidecars with `VRTRawRasterBand`s (what ISCE2 writes beside each raster).
+//! GDAL VRT sidecars with `VRTRawRasterBand`s (what ISCE2 writes beside each raster): the
+//! layout of a flat binary raster, including its byte order and band offsets.
 
 use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use super::raster::{BandLayout, DataType, RasterLayout};
+use super::flat::{BandLayout, DataType, RasterLayout};
 
 fn child_text<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> Option<&'a str> {
     node.children()

@@ -1,0 +1,61 @@
+//! Raster codecs shared by every stack format: how to read a band of a file, whatever stack
+//! layout the file belongs to. Formats (`source::isce`, ...) decide which files form a stack;
+//! this module decides how their pixels are read.
+//!
+//! One module per codec or sidecar kind:
+//! - [`flat`]: flat binary rasters described by a [`RasterLayout`] (sample type, byte order,
+//!   band interleave, band offsets), read by windows;
+//! - [`isce_xml`]: ISCE2 image `.xml` sidecars, giving a [`RasterLayout`];
+//! - [`vrt`]: GDAL `.vrt` sidecars with raw raster bands, giving a [`RasterLayout`];
+//! - [`rsc`]: ROI_PAC-style `.rsc` key-value metadata (also GACOS `.ztd.rsc`), and the layout
+//!   of the flat raster it sits beside.
+//!
+//! Room for the next codecs, each its own module here:
+//! - `envi_hdr.rs`: ENVI `.hdr` sidecars (SNAP exports), another [`RasterLayout`] source
+//!   (`byte order` and `interleave` map onto `big_endian` and [`Interleave`]);
+//! - `geotiff.rs`: GeoTIFF (HyP3) strips and tiles, through the `tiff` crate the writer in
+//!   `geo::geotiff` already uses; a reader of its own, since samples are not at fixed strides;
+//! - `netcdf.rs`: netCDF/HDF5 grids (GMTSAR, ARIA, LiCSAR), a dataset per layer as in
+//!   `source::mintpy_h5`.
+
+pub mod flat;
+mod gather;
+pub mod isce_xml;
+pub mod rsc;
+pub mod vrt;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::bail;
+
+pub use flat::{BandLayout, DataType, Interleave, RasterLayout, MAX_BANDS};
+pub use isce_xml::parse_image_xml;
+pub use rsc::{parse_rsc, read_rsc};
+pub use vrt::parse_vrt;
+
+/// Reads the layout of a flat binary raster from its `.xml` sidecar, else its `.vrt` (the two
+/// ISCE2 writes beside each raster; the `.xml` wins, as in MintPy).
+pub fn raster_layout(data_file: &Path) -> anyhow::Result<RasterLayout> {
+    let xml = sidecar(data_file, "xml");
+    let vrt = sidecar(data_file, "vrt");
+    if xml.is_file() {
+        isce_xml::layout_from_xml(&xml, data_file)
+    } else if vrt.is_file() {
+        vrt::layout_from_vrt(&vrt, data_file)
+    } else {
+        bail!(
+            "raster {} has no sidecar: expected {} or {}",
+            data_file.display(),
+            xml.display(),
+            vrt.display()
+        )
+    }
+}
+
+/// `file` with `.ext` appended to its full name (`a.unw` + `xml` = `a.unw.xml`).
+pub fn sidecar(file: &Path, ext: &str) -> PathBuf {
+    let mut s = file.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
+}
