@@ -81,6 +81,9 @@ pub fn prepare<'a>(
         net.dates[n - 1],
         net.num_pairs()
     ));
+    for w in &info.warnings {
+        rep.warn(w);
+    }
     // Metadata given on the command line override the stack's own.
     let mut stack_attrs = info.attrs.clone();
     for (k, v) in &opts.meta {
