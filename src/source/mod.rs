@@ -3,7 +3,6 @@
 
 pub mod isce;
 pub mod mintpy_h5;
-pub(crate) mod pyfmt;
 
 use std::path::{Path, PathBuf};
 

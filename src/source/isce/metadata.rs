@@ -10,8 +10,8 @@ use super::raster::{DataType, RasterLayout};
 use super::rsc::read_rsc;
 use super::tops_xml::read_tops_xml;
 use super::{raster_layout, sidecar, vrt, xml};
+use crate::meta::pyfmt::{py_f32, py_f64};
 use crate::meta::Attributes;
-use crate::source::pyfmt::{py_f32, py_f64};
 use crate::source::GeomLayer;
 
 /// Formats a raster value as Python prints a numpy scalar of the raster's type.

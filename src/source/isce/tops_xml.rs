@@ -7,8 +7,8 @@ use std::path::Path;
 use anyhow::{bail, Context};
 
 use super::xml::properties;
+use crate::meta::pyfmt::py_f64;
 use crate::meta::{Attributes, Date};
-use crate::source::pyfmt::py_f64;
 
 /// Sentinel-1 IW resolutions (range, azimuth) in metres, by swath (MintPy's sensor table).
 pub fn iw_resolution(swath: &str) -> (f64, f64) {
