@@ -152,15 +152,7 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
                 shape_step(&ext, geom.length(), geom.width())
             }),
     };
-    // MintPy computes the corner and pixel centres in float32 around a step the user gave.
-    let (grid, float32) = match opts.bbox {
-        Some(snwe) => (snwe_grid(snwe, lat_step, lon_step)?, false),
-        None => {
-            let user_step = opts.lalo_step.is_some();
-            let g = grid_around(&ext, lat_step, lon_step, user_step)?;
-            (g, user_step)
-        }
-    };
+    let (grid, float32) = output_grid(opts, &ext, lat_step, lon_step)?;
 
     let attrs = output_attributes(input.attrs(), &grid, &geom)?;
     let spec = ProductSpec {
@@ -258,6 +250,23 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
         }
     }
     writer.finish()
+}
+
+/// The output grid, and whether MintPy computes its corner and pixel centres in float32 (around
+/// a step the user gave, see [`grid_around`]).
+fn output_grid(
+    opts: &GeocodeOptions,
+    ext: &LookupExtent,
+    lat_step: f64,
+    lon_step: f64,
+) -> anyhow::Result<(MapGrid, bool)> {
+    Ok(match opts.bbox {
+        Some(snwe) => (snwe_grid(snwe, lat_step, lon_step)?, false),
+        None => {
+            let user_step = opts.lalo_step.is_some();
+            (grid_around(ext, lat_step, lon_step, user_step)?, user_step)
+        }
+    })
 }
 
 /// Where a destination block takes its values from.

@@ -1,4 +1,5 @@
-//! Geography: subsets by rows/columns or latitude/longitude, geocoding radar products to a
+//! Geography: the map grid of geocoded data ([`MapGrid`]), finding pixels through a radar
+//! lat/lon lookup, subsets by rows/columns or latitude/longitude, geocoding radar products to a
 //! regular latitude/longitude grid, and GeoTIFF export.
 
 pub mod export;
