@@ -14,6 +14,7 @@ use std::collections::BinaryHeap;
 
 use anyhow::{bail, Context};
 
+use crate::geo::lookup::{nearest_lookup_pixel, LookupHit};
 use crate::plan::ChunkPlan;
 use crate::report::Progress;
 use crate::source::{GeomLayer, StackLayer, StackSource};
@@ -97,7 +98,7 @@ pub fn choose_reference(
             (y, x, "given as y/x".to_string())
         }
         RefRequest::Lalo(lat, lon) => {
-            let (y, x) = lalo_to_yx(source, plan, lat, lon)?;
+            let (y, x) = lookup_pixel_of(source, plan, lat, lon)?;
             (y, x, format!("given as lat/lon {lat}, {lon}"))
         }
         RefRequest::Auto { min_coherence } => {
@@ -337,7 +338,7 @@ fn box_mean(v: &[f32], rows: usize, cols: usize, r: usize, out: &mut Vec<f32>) {
 
 /// Finds the radar pixel nearest to (lat, lon) through the stack's lat/lon lookup rasters.
 /// Errors when the stack has no lookup or the point lies outside the imaged area.
-pub fn lalo_to_yx(
+pub fn lookup_pixel_of(
     source: &dyn StackSource,
     plan: &ChunkPlan,
     lat: f64,
@@ -347,71 +348,24 @@ pub fn lalo_to_yx(
     if !(info.has_geometry(GeomLayer::Latitude) && info.has_geometry(GeomLayer::Longitude)) {
         bail!("the stack has no latitude/longitude lookup: give the point as y/x instead");
     }
-    let coslat = lat.to_radians().cos();
-    let dist2 = |la: f64, lo: f64| {
-        let dy = la - lat;
-        let dx = (lo - lon) * coslat;
-        dy * dy + dx * dx
+    let read = |w: &Window, la: &mut [f32], lo: &mut [f32]| {
+        source.read_geometry(GeomLayer::Latitude, w, la)?;
+        source.read_geometry(GeomLayer::Longitude, w, lo)
     };
-    let (mut la, mut lo) = (Vec::new(), Vec::new());
-    let mut best = (f64::INFINITY, 0usize, 0usize);
-    for window in &plan.chunks {
-        let px = window.pixels();
-        la.resize(px, 0.0f32);
-        lo.resize(px, 0.0f32);
-        source.read_geometry(GeomLayer::Latitude, window, &mut la)?;
-        source.read_geometry(GeomLayer::Longitude, window, &mut lo)?;
-        for p in 0..px {
-            let (a, o) = (la[p] as f64, lo[p] as f64);
-            if (a == 0.0 && o == 0.0) || !a.is_finite() || !o.is_finite() {
-                continue;
-            }
-            let d = dist2(a, o);
-            if d < best.0 {
-                best = (
-                    d,
-                    window.y0 + p / window.cols(),
-                    window.x0 + p % window.cols(),
-                );
-            }
-        }
-    }
-    let (d, y, x) = best;
-    if !d.is_finite() {
-        bail!("the latitude/longitude lookup has no valid pixel");
-    }
-    // The nearest pixel must be about one pixel away, not at the edge of a far-away image:
-    // compare with the spacing of the lookup around it.
-    let win = Window {
-        y0: y.saturating_sub(1),
-        y1: (y + 2).min(info.length),
-        x0: x.saturating_sub(1),
-        x1: (x + 2).min(info.width),
-    };
-    let mut nla = vec![0.0f32; win.pixels()];
-    let mut nlo = vec![0.0f32; win.pixels()];
-    source.read_geometry(GeomLayer::Latitude, &win, &mut nla)?;
-    source.read_geometry(GeomLayer::Longitude, &win, &mut nlo)?;
-    let (cla, clo) = (
-        nla[win.local_index(y, x).unwrap_or(0)] as f64,
-        nlo[win.local_index(y, x).unwrap_or(0)] as f64,
-    );
-    let spacing2 = nla
-        .iter()
-        .zip(&nlo)
-        .map(|(&a, &o)| {
-            let dy = a as f64 - cla;
-            let dx = (o as f64 - clo) * coslat;
-            dy * dy + dx * dx
-        })
-        .fold(0.0f64, f64::max);
-    if spacing2 > 0.0 && d > 4.0 * spacing2 {
-        bail!(
+    let size = (info.length, info.width);
+    match nearest_lookup_pixel(lat, lon, size, plan.chunks.iter().copied(), read)? {
+        LookupHit::Pixel(y, x) => Ok((y, x)),
+        LookupHit::NoValidPixel => bail!("the latitude/longitude lookup has no valid pixel"),
+        LookupHit::Outside {
+            y,
+            x,
+            lat: cla,
+            lon: clo,
+        } => bail!(
             "latitude {lat}, longitude {lon} is outside the imaged area (nearest pixel y={y}, x={x} \
              is at {cla:.5}, {clo:.5})"
-        );
+        ),
     }
-    Ok((y, x))
 }
 
 #[cfg(test)]

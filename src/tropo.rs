@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context};
 
+use crate::geo::grid::MapGrid;
 use crate::meta::{Attributes, Date};
 use crate::product::{DatasetSpec, Product, ProductSpec, ProductWriter, GEOMETRY_STEM};
 use crate::sink::OutputFormat;
@@ -332,12 +333,11 @@ fn read_ztd(path: &Path) -> anyhow::Result<ZtdGrid> {
     };
     let cols = get("WIDTH")? as usize;
     let rows = get("FILE_LENGTH").or_else(|_| get("LENGTH"))? as usize;
-    let (y_first, y_step, x_first, x_step) = (
-        get("Y_FIRST")?,
-        get("Y_STEP")?,
-        get("X_FIRST")?,
-        get("X_STEP")?,
-    );
+    let grid = MapGrid::from_attrs(&rsc, rows, cols).map_err(|e| {
+        let key = e.key().to_string();
+        anyhow::Error::new(e).context(format!("{} lacks {key}", rsc_path.display()))
+    })?;
+    let (y_step, x_step) = (grid.y_step, grid.x_step);
     ensure!(
         rows >= 2 && cols >= 2 && y_step != 0.0 && x_step != 0.0,
         "{}: grid of {rows} x {cols} with steps {y_step}, {x_step} is not usable",
@@ -357,8 +357,8 @@ fn read_ztd(path: &Path) -> anyhow::Result<ZtdGrid> {
     let mut data = vec![0f32; rows * cols];
     layout.read_window_f32(0, &Window::full(rows, cols), &mut data, |v| v)?;
     // Centres as MintPy's get_lat_lon: first + step * (index + 0.5).
-    let lat0 = y_first + y_step * 0.5;
-    let lon0 = x_first + x_step * 0.5;
+    let lat0 = grid.row_centre(0);
+    let lon0 = grid.col_centre(0);
     Ok(ZtdGrid {
         data,
         cols,

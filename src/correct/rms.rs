@@ -1,8 +1,8 @@
 //! Residual RMS per date and the dates it singles out (MintPy `timeseries_rms.py`,
 //! `utils1.get_residual_rms`, `utils0.median_abs_deviation_threshold`). Pure.
 
+use crate::meta::pyfmt::py_f64;
 use crate::meta::Date;
-use crate::source::pyfmt::py_f64;
 
 /// The residual-RMS step itself (it reads and writes products) lives in
 /// [`crate::correct::residual_rms`]; re-exported here for callers looking for it by name.

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context};
 
-use crate::geo::geotiff::{write_geotiff, GeoTransform};
+use crate::geo::geotiff::write_geotiff;
+use crate::geo::grid::MapGrid;
 use crate::meta::Date;
 use crate::product::Product;
 use crate::window::Window;
@@ -45,26 +46,16 @@ pub fn export_geotiff(
         "product {stem} is incomplete (its run was interrupted)"
     );
     let a = p.attrs();
-    let geo = match (
-        a.get_f64_opt("X_FIRST"),
-        a.get_f64_opt("Y_FIRST"),
-        a.get_f64_opt("X_STEP"),
-        a.get_f64_opt("Y_STEP"),
-    ) {
-        (Some(west), Some(north), Some(lon_step), Some(lat_step)) => GeoTransform {
-            west,
-            north,
-            lon_step,
-            lat_step,
-        },
-        _ => bail!(
+    let geo = match MapGrid::from_attrs(a, p.length(), p.width()) {
+        Ok(g) => g,
+        Err(_) => bail!(
             "product {stem} is in radar coordinates (no Y_FIRST/X_FIRST): geocode it first with \
              `sbas geocode {} {stem}` and export geo/geo_{}",
             dir.display(),
             stem.rsplit('/').next().unwrap_or(stem)
         ),
     };
-    if a.get("X_UNIT").is_some_and(|u| !u.starts_with("deg")) {
+    if !geo.degrees {
         bail!(
             "product {stem} is on a projected grid (X_UNIT {}): only lat/lon grids are exported",
             a.get("X_UNIT").unwrap_or("")
@@ -109,7 +100,7 @@ pub fn export_geotiff(
         std::fs::File::create(&part).with_context(|| format!("creating {}", part.display()))?;
     let mut w = std::io::BufWriter::new(file);
     let mut cache: Option<(usize, usize, Vec<f32>)> = None;
-    let result = write_geotiff(&mut w, width, length, &geo, |y0, y1| {
+    let result = write_geotiff(&mut w, &geo, |y0, y1| {
         // Read in big strips; the TIFF strips are smaller.
         if !cache.as_ref().is_some_and(|(a, b, _)| *a <= y0 && y1 <= *b) {
             let (a, b) = (y0, (y0 + rows).max(y1).min(length));

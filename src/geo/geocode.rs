@@ -13,6 +13,7 @@
 //!   by a local affine fit of the lookup around the nearest pixel) and the 4 surrounding source
 //!   values are interpolated; NaN when one of them is NaN or off the source window.
 
+use crate::geo::grid::MapGrid;
 use crate::meta::Attributes;
 
 /// MintPy's Earth radius (`mintpy.constants.EARTH_RADIUS`), metres.
@@ -27,133 +28,88 @@ pub enum Method {
     Bilinear,
 }
 
-/// A regular north-up latitude/longitude grid. `north`/`west` are the outer corner of the first
-/// pixel (MintPy `Y_FIRST`/`X_FIRST`), `lat_step < 0 < lon_step`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct GeoGrid {
-    /// `Y_FIRST`, degrees.
-    pub north: f64,
-    /// `X_FIRST`, degrees.
-    pub west: f64,
-    /// `Y_STEP` (negative), degrees.
-    pub lat_step: f64,
-    /// `X_STEP` (positive), degrees.
-    pub lon_step: f64,
-    /// Rows.
-    pub length: usize,
-    /// Columns.
-    pub width: usize,
-    /// MintPy computes this grid's corner and pixel centres in float32 (a step given by the
-    /// user); see [`GeoGrid::around`].
-    pub float32: bool,
+/// MintPy's grid for a box S, N, W, E (outer edges, degrees) and steps: rows and columns are
+/// `rint` of the extent over the step; S and E follow from N and W. Its corner and centres are
+/// computed in float64.
+pub fn snwe_grid(
+    snwe: (f64, f64, f64, f64),
+    lat_step: f64,
+    lon_step: f64,
+) -> anyhow::Result<MapGrid> {
+    let (s, n, w, e) = snwe;
+    let (lat_step, lon_step) = (-lat_step.abs(), lon_step.abs());
+    if !(lat_step.is_finite() && lon_step.is_finite() && lat_step != 0.0 && lon_step != 0.0) {
+        anyhow::bail!("the latitude/longitude step must be finite and non-zero");
+    }
+    let length = ((s - n) / lat_step).round_ties_even();
+    let width = ((e - w) / lon_step).round_ties_even();
+    if !(length >= 1.0 && width >= 1.0) || length * width > 1e11 {
+        anyhow::bail!(
+            "the output grid S:N,W:E {s}:{n},{w}:{e} with steps {lat_step}, {lon_step} has \
+             {length} x {width} pixels"
+        );
+    }
+    Ok(MapGrid::lat_lon(
+        n,
+        w,
+        lat_step,
+        lon_step,
+        length as usize,
+        width as usize,
+    ))
 }
 
-impl GeoGrid {
-    /// MintPy's grid for a box S, N, W, E (outer edges, degrees) and steps: rows and columns are
-    /// `rint` of the extent over the step; S and E follow from N and W.
-    pub fn from_snwe(
-        snwe: (f64, f64, f64, f64),
-        lat_step: f64,
-        lon_step: f64,
-    ) -> anyhow::Result<GeoGrid> {
-        let (s, n, w, e) = snwe;
-        let (lat_step, lon_step) = (-lat_step.abs(), lon_step.abs());
-        if !(lat_step.is_finite() && lon_step.is_finite() && lat_step != 0.0 && lon_step != 0.0) {
-            anyhow::bail!("the latitude/longitude step must be finite and non-zero");
-        }
-        let length = ((s - n) / lat_step).round_ties_even();
-        let width = ((e - w) / lon_step).round_ties_even();
-        if !(length >= 1.0 && width >= 1.0) || length * width > 1e11 {
-            anyhow::bail!(
-                "the output grid S:N,W:E {s}:{n},{w}:{e} with steps {lat_step}, {lon_step} has \
-                 {length} x {width} pixels"
-            );
-        }
-        Ok(GeoGrid {
-            north: n,
-            west: w,
-            lat_step,
-            lon_step,
-            length: length as usize,
-            width: width as usize,
-            float32: false,
-        })
+/// MintPy's default grid around a lookup whose valid pixel centres span the given extent.
+///
+/// MintPy mixes its float32 lookup extent with the step: a step given by the user (a Python
+/// float) keeps that arithmetic in float32 under NumPy 2's promotion rules, the default step
+/// (a NumPy float64) moves it to float64. `user_step` reproduces that, so the grid (and its
+/// `Y_FIRST`/`X_FIRST` text) is MintPy's; MintPy then also computes the pixel centres in
+/// float32 (see `geocode_run`).
+pub fn grid_around(
+    extent: &LookupExtent,
+    lat_step: f64,
+    lon_step: f64,
+    user_step: bool,
+) -> anyhow::Result<MapGrid> {
+    let (la, lo) = (lat_step.abs(), lon_step.abs());
+    if !user_step {
+        return snwe_grid(
+            (
+                extent.lat_min - la / 2.0,
+                extent.lat_max + la / 2.0,
+                extent.lon_min - lo / 2.0,
+                extent.lon_max + lo / 2.0,
+            ),
+            la,
+            lo,
+        );
     }
+    let (hla, hlo) = ((la / 2.0) as f32, (lo / 2.0) as f32);
+    let s = extent.lat_min as f32 - hla;
+    let n = extent.lat_max as f32 + hla;
+    let w = extent.lon_min as f32 - hlo;
+    let e = extent.lon_max as f32 + hlo;
+    let length = ((s - n) / (-la as f32)).round_ties_even();
+    let width = ((e - w) / (lo as f32)).round_ties_even();
+    if !(length >= 1.0 && width >= 1.0) || length as f64 * width as f64 > 1e11 {
+        anyhow::bail!("the output grid with steps {la}, {lo} has {length} x {width} pixels");
+    }
+    // The float32 corner as MintPy writes it (shortest text of the float32).
+    let text = |v: f32| v.to_string().parse::<f64>().unwrap_or(v as f64);
+    Ok(MapGrid::lat_lon(
+        text(n),
+        text(w),
+        -la,
+        lo,
+        length as usize,
+        width as usize,
+    ))
+}
 
-    /// MintPy's default grid around a lookup whose valid pixel centres span the given extent.
-    ///
-    /// MintPy mixes its float32 lookup extent with the step: a step given by the user (a Python
-    /// float) keeps that arithmetic in float32 under NumPy 2's promotion rules, the default step
-    /// (a NumPy float64) moves it to float64. `user_step` reproduces that, so the grid (and its
-    /// `Y_FIRST`/`X_FIRST` text) is MintPy's.
-    pub fn around(
-        extent: &LookupExtent,
-        lat_step: f64,
-        lon_step: f64,
-        user_step: bool,
-    ) -> anyhow::Result<GeoGrid> {
-        let (la, lo) = (lat_step.abs(), lon_step.abs());
-        if !user_step {
-            return GeoGrid::from_snwe(
-                (
-                    extent.lat_min - la / 2.0,
-                    extent.lat_max + la / 2.0,
-                    extent.lon_min - lo / 2.0,
-                    extent.lon_max + lo / 2.0,
-                ),
-                la,
-                lo,
-            );
-        }
-        let (hla, hlo) = ((la / 2.0) as f32, (lo / 2.0) as f32);
-        let s = extent.lat_min as f32 - hla;
-        let n = extent.lat_max as f32 + hla;
-        let w = extent.lon_min as f32 - hlo;
-        let e = extent.lon_max as f32 + hlo;
-        let length = ((s - n) / (-la as f32)).round_ties_even();
-        let width = ((e - w) / (lo as f32)).round_ties_even();
-        if !(length >= 1.0 && width >= 1.0) || length as f64 * width as f64 > 1e11 {
-            anyhow::bail!("the output grid with steps {la}, {lo} has {length} x {width} pixels");
-        }
-        // The float32 corner as MintPy writes it (shortest text of the float32).
-        let text = |v: f32| v.to_string().parse::<f64>().unwrap_or(v as f64);
-        Ok(GeoGrid {
-            north: text(n),
-            west: text(w),
-            lat_step: -la,
-            lon_step: lo,
-            length: length as usize,
-            width: width as usize,
-            float32: true,
-        })
-    }
-
-    /// Latitude of the centre of row `i`.
-    pub fn lat(&self, i: usize) -> f64 {
-        self.north + self.lat_step * (i as f64 + 0.5)
-    }
-
-    /// Longitude of the centre of column `j`.
-    pub fn lon(&self, j: usize) -> f64 {
-        self.west + self.lon_step * (j as f64 + 0.5)
-    }
-
-    /// The radius of influence of nearest resampling: 3 steps, in metres (MintPy).
-    pub fn radius_m(&self) -> f64 {
-        3.0 * self.lat_step.abs().max(self.lon_step).to_radians() * EARTH_RADIUS
-    }
-
-    /// The grid metadata MintPy writes (`update_attribute4radar2geo`).
-    pub fn set_attrs(&self, a: &mut Attributes) {
-        a.set("LENGTH", self.length);
-        a.set("WIDTH", self.width);
-        a.set("Y_FIRST", self.north);
-        a.set("X_FIRST", self.west);
-        a.set("Y_STEP", self.lat_step);
-        a.set("X_STEP", self.lon_step);
-        a.set("Y_UNIT", "degrees");
-        a.set("X_UNIT", "degrees");
-    }
+/// The radius of influence of nearest resampling on `grid`: 3 steps, in metres (MintPy).
+pub fn radius_m(grid: &MapGrid) -> f64 {
+    3.0 * grid.y_step.abs().max(grid.x_step).to_radians() * EARTH_RADIUS
 }
 
 /// The latitude/longitude span of the valid pixels of a lookup, accumulated strip by strip.
@@ -422,15 +378,15 @@ impl SourceIndex {
 
 /// For each pixel of `grid` rows `row0..row1`, the source pixel it takes (`u32::MAX`: none):
 /// the nearest within the radius of influence.
-pub fn nearest_map(index: &SourceIndex, grid: &GeoGrid, row0: usize, row1: usize) -> Vec<u32> {
-    let radius = grid.radius_m();
+pub fn nearest_map(index: &SourceIndex, grid: &MapGrid, row0: usize, row1: usize) -> Vec<u32> {
+    let radius = radius_m(grid);
     let mut out = Vec::with_capacity((row1 - row0) * grid.width);
     for i in row0..row1 {
-        let lat = grid.lat(i);
+        let lat = grid.row_centre(i);
         for j in 0..grid.width {
             out.push(
                 index
-                    .nearest(lat, grid.lon(j), radius)
+                    .nearest(lat, grid.col_centre(j), radius)
                     .map_or(u32::MAX, |p| p as u32),
             );
         }
@@ -445,17 +401,17 @@ pub type Bilinear = ([u32; 4], [f32; 4]);
 /// interpolation (`None`: outside the source or within no radius of it).
 pub fn bilinear_map(
     index: &SourceIndex,
-    grid: &GeoGrid,
+    grid: &MapGrid,
     row0: usize,
     row1: usize,
 ) -> Vec<Option<Bilinear>> {
-    let radius = grid.radius_m();
+    let radius = radius_m(grid);
     let (rows, cols) = (index.src_rows, index.src_cols);
     let mut out = Vec::with_capacity((row1 - row0) * grid.width);
     for i in row0..row1 {
-        let lat = grid.lat(i);
+        let lat = grid.row_centre(i);
         for j in 0..grid.width {
-            let lon = grid.lon(j);
+            let lon = grid.col_centre(j);
             let cell = index.nearest(lat, lon, radius).and_then(|p| {
                 let (fy, fx) = index.locate(lat, lon, p)?;
                 if fy < 0.0 || fx < 0.0 || fy > (rows - 1) as f64 || fx > (cols - 1) as f64 {
@@ -540,12 +496,12 @@ mod tests {
             lon_max: -117.8,
             count: 10,
         };
-        let g = GeoGrid::around(&ext, -0.001, 0.002, false).unwrap();
-        assert!((g.north - 35.0005).abs() < 1e-12);
-        assert!((g.west - (-118.001)).abs() < 1e-12);
+        let g = grid_around(&ext, -0.001, 0.002, false).unwrap();
+        assert!((g.y_first - 35.0005).abs() < 1e-12);
+        assert!((g.x_first - (-118.001)).abs() < 1e-12);
         assert_eq!((g.length, g.width), (101, 101));
-        assert!((g.lat(0) - 35.0).abs() < 1e-12);
-        assert!((g.radius_m() - 3.0 * 0.002f64.to_radians() * EARTH_RADIUS).abs() < 1e-6);
+        assert!((g.row_centre(0) - 35.0).abs() < 1e-12);
+        assert!((radius_m(&g) - 3.0 * 0.002f64.to_radians() * EARTH_RADIUS).abs() < 1e-6);
     }
 
     #[test]
@@ -579,15 +535,15 @@ mod tests {
         let (lat, lon) = lookup(rows, cols);
         let mut ext = LookupExtent::default();
         ext.add(&lat, &lon);
-        let grid = GeoGrid::around(&ext, -0.0008, 0.0009, false).unwrap();
-        let index = SourceIndex::new(&lat, &lon, rows, cols, grid.radius_m());
+        let grid = grid_around(&ext, -0.0008, 0.0009, false).unwrap();
+        let index = SourceIndex::new(&lat, &lon, rows, cols, radius_m(&grid));
         let map = nearest_map(&index, &grid, 0, grid.length);
         // Brute force over all source pixels.
-        let radius = grid.radius_m();
+        let radius = radius_m(&grid);
         let mut checked = 0;
         for i in (0..grid.length).step_by(7) {
             for j in (0..grid.width).step_by(5) {
-                let q = xyz(grid.lat(i), grid.lon(j));
+                let q = xyz(grid.row_centre(i), grid.col_centre(j));
                 let mut best = (f64::INFINITY, u32::MAX);
                 for p in 0..lat.len() {
                     let d = chord2(&q, &xyz(lat[p] as f64, lon[p] as f64));
@@ -625,8 +581,8 @@ mod tests {
             .collect();
         let mut ext = LookupExtent::default();
         ext.add(&lat, &lon);
-        let grid = GeoGrid::around(&ext, -0.0005, 0.0005, true).unwrap();
-        let index = SourceIndex::new(&lat, &lon, rows, cols, grid.radius_m());
+        let grid = grid_around(&ext, -0.0005, 0.0005, true).unwrap();
+        let index = SourceIndex::new(&lat, &lon, rows, cols, radius_m(&grid));
         let map = bilinear_map(&index, &grid, 0, grid.length);
         let mut out = vec![0.0; map.len()];
         apply_bilinear(&map, &src, &mut out);
@@ -638,7 +594,7 @@ mod tests {
                     continue;
                 }
                 // Invert the lookup analytically.
-                let (da, dor) = (grid.lat(i) - 35.0, grid.lon(j) + 118.0);
+                let (da, dor) = (grid.row_centre(i) - 35.0, grid.col_centre(j) + 118.0);
                 // da = -0.001 y + 0.0002 x ; dor = 0.0003 y + 0.0012 x
                 let det = -0.001 * 0.0012 - 0.0002 * 0.0003;
                 let y = (da * 0.0012 - 0.0002 * dor) / det;

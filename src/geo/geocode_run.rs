@@ -8,9 +8,10 @@ use anyhow::{bail, ensure, Context};
 use rayon::prelude::*;
 
 use crate::geo::geocode::{
-    apply_bilinear, apply_nearest, bilinear_map, default_step, shape_step, valid, Bilinear,
-    GeoGrid, LookupExtent, Method, SourceIndex, EARTH_RADIUS,
+    apply_bilinear, apply_nearest, bilinear_map, default_step, grid_around, radius_m, shape_step,
+    snwe_grid, valid, Bilinear, LookupExtent, Method, SourceIndex, EARTH_RADIUS,
 };
+use crate::geo::grid::MapGrid;
 use crate::geo::kdtree::{cartesian, cartesian64, KdTree, MINTPY_EPS};
 use crate::geo::product_io::describe_product;
 use crate::meta::Attributes;
@@ -104,7 +105,7 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
         "product {stem} in {} is incomplete (its run was interrupted)",
         dir.display()
     );
-    if input.attrs().contains("Y_FIRST") {
+    if MapGrid::is_geocoded(input.attrs()) {
         bail!("product {stem} is already geocoded (it has Y_FIRST)");
     }
     let geom = Product::open(dir, GEOMETRY_STEM).with_context(|| {
@@ -151,10 +152,7 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
                 shape_step(&ext, geom.length(), geom.width())
             }),
     };
-    let grid = match opts.bbox {
-        Some(snwe) => GeoGrid::from_snwe(snwe, lat_step, lon_step)?,
-        None => GeoGrid::around(&ext, lat_step, lon_step, opts.lalo_step.is_some())?,
-    };
+    let (grid, float32) = output_grid(opts, &ext, lat_step, lon_step)?;
 
     let attrs = output_attributes(input.attrs(), &grid, &geom)?;
     let spec = ProductSpec {
@@ -192,7 +190,7 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
             .clamp(1, grid.length.saturating_sub(1).max(1))
     };
 
-    let radius_deg = (grid.radius_m() / EARTH_RADIUS).to_degrees();
+    let radius_deg = (radius_m(&grid) / EARTH_RADIUS).to_degrees();
     let mut out = Vec::new();
     let mut plane = Vec::new();
     for row0 in (0..grid.length).step_by(block_rows) {
@@ -221,7 +219,7 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
                 };
                 let lat = geom.read("latitude", sw)?;
                 let lon = geom.read("longitude", sw)?;
-                BlockMap::build(&lat, &lon, &grid, row0, row1, opts.method, sw)
+                BlockMap::build(&lat, &lon, &grid, float32, row0..row1, opts.method, sw)
             }
         };
         for d in &datasets {
@@ -254,6 +252,23 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
     writer.finish()
 }
 
+/// The output grid, and whether MintPy computes its corner and pixel centres in float32 (around
+/// a step the user gave, see [`grid_around`]).
+fn output_grid(
+    opts: &GeocodeOptions,
+    ext: &LookupExtent,
+    lat_step: f64,
+    lon_step: f64,
+) -> anyhow::Result<(MapGrid, bool)> {
+    Ok(match opts.bbox {
+        Some(snwe) => (snwe_grid(snwe, lat_step, lon_step)?, false),
+        None => {
+            let user_step = opts.lalo_step.is_some();
+            (grid_around(ext, lat_step, lon_step, user_step)?, user_step)
+        }
+    })
+}
+
 /// Where a destination block takes its values from.
 enum BlockMap {
     /// No source pixel is near the block.
@@ -266,14 +281,15 @@ impl BlockMap {
     fn build(
         lat: &[f32],
         lon: &[f32],
-        grid: &GeoGrid,
-        row0: usize,
-        row1: usize,
+        grid: &MapGrid,
+        float32: bool,
+        block: std::ops::Range<usize>,
         method: Method,
         sw: Window,
     ) -> BlockMap {
+        let (row0, row1) = (block.start, block.end);
         // Rows of the block are independent: map them in parallel.
-        let rows: Vec<usize> = (row0..row1).collect();
+        let rows: Vec<usize> = block.collect();
         match method {
             Method::Nearest => {
                 let mut pts = Vec::with_capacity(lat.len());
@@ -285,9 +301,9 @@ impl BlockMap {
                     }
                 }
                 let tree = KdTree::new(pts, ids);
-                let radius = grid.radius_m();
+                let radius = radius_m(grid);
                 let bound2 = (radius * radius) as f32;
-                let centres = BlockCentres::new(grid, row0, row1);
+                let centres = BlockCentres::new(grid, float32, row0, row1);
                 let map = rows
                     .par_iter()
                     .flat_map_iter(|&i| {
@@ -301,7 +317,7 @@ impl BlockMap {
                 BlockMap::Nearest(sw, map)
             }
             Method::Bilinear => {
-                let index = SourceIndex::new(lat, lon, sw.rows(), sw.cols(), grid.radius_m());
+                let index = SourceIndex::new(lat, lon, sw.rows(), sw.cols(), radius_m(grid));
                 BlockMap::Bilinear(
                     sw,
                     rows.par_iter()
@@ -339,29 +355,29 @@ struct BlockCentres {
 }
 
 impl BlockCentres {
-    fn new(grid: &GeoGrid, row0: usize, row1: usize) -> BlockCentres {
+    fn new(grid: &MapGrid, float32: bool, row0: usize, row1: usize) -> BlockCentres {
         let (rows, cols) = (row1 - row0, grid.width);
         let edge = |first: f64, step: f64, k: f64| {
-            if grid.float32 {
+            if float32 {
                 (first as f32 + (step * k) as f32) as f64
             } else {
                 first + step * k
             }
         };
-        let lat0 = edge(grid.north, grid.lat_step, row0 as f64 + 0.5);
-        let lat1 = edge(grid.north, grid.lat_step, row1 as f64 - 0.5);
-        let lon0 = edge(grid.west, grid.lon_step, 0.5);
-        let lon1 = edge(grid.west, grid.lon_step, cols as f64 - 0.5);
+        let lat0 = edge(grid.y_first, grid.y_step, row0 as f64 + 0.5);
+        let lat1 = edge(grid.y_first, grid.y_step, row1 as f64 - 0.5);
+        let lon0 = edge(grid.x_first, grid.x_step, 0.5);
+        let lon1 = edge(grid.x_first, grid.x_step, cols as f64 - 0.5);
         let step = |a: f64, b: f64, n: usize| {
             let n = n.max(2) - 1;
-            if grid.float32 {
+            if float32 {
                 ((b as f32 - a as f32) / n as f32) as f64
             } else {
                 (b - a) / n as f64
             }
         };
         BlockCentres {
-            float32: grid.float32,
+            float32,
             lat0,
             dlat: step(lat0, lat1, rows),
             lon0,
@@ -387,17 +403,17 @@ impl BlockCentres {
 /// The source rows whose lookup comes within the radius of destination rows `row0..row1`.
 fn source_rows(
     spans: &[[f64; 4]],
-    grid: &GeoGrid,
+    grid: &MapGrid,
     row0: usize,
     row1: usize,
     radius_deg: f64,
 ) -> Option<(usize, usize)> {
-    let lat_hi = grid.lat(row0) + radius_deg;
-    let lat_lo = grid.lat(row1 - 1) - radius_deg;
+    let lat_hi = grid.row_centre(row0) + radius_deg;
+    let lat_lo = grid.row_centre(row1 - 1) - radius_deg;
     let coslat = lat_hi.abs().max(lat_lo.abs()).min(89.0).to_radians().cos();
     let lon_pad = radius_deg / coslat;
-    let lon_lo = grid.lon(0) - lon_pad;
-    let lon_hi = grid.lon(grid.width - 1) + lon_pad;
+    let lon_lo = grid.col_centre(0) - lon_pad;
+    let lon_hi = grid.col_centre(grid.width - 1) + lon_pad;
     let mut found: Option<(usize, usize)> = None;
     for (y, s) in spans.iter().enumerate() {
         if s[0] <= lat_hi && s[1] >= lat_lo && s[2] <= lon_hi && s[3] >= lon_lo {
@@ -411,11 +427,11 @@ fn source_rows(
 /// radar corner coordinates.
 fn output_attributes(
     input: &Attributes,
-    grid: &GeoGrid,
+    grid: &MapGrid,
     geom: &Product,
 ) -> anyhow::Result<Attributes> {
     let mut a = input.clone();
-    grid.set_attrs(&mut a);
+    grid.write_attrs(&mut a);
     for k in 1..=4 {
         a.remove(&format!("LAT_REF{k}"));
         a.remove(&format!("LON_REF{k}"));
@@ -447,11 +463,9 @@ fn output_attributes(
                 a.set("REF_LAT", lat);
                 a.set("REF_LON", lon);
                 // MintPy rounds (not floors) here.
-                let y = ((lat - grid.north) / grid.lat_step).round();
-                let x = ((lon - grid.west) / grid.lon_step).round();
-                if y >= 0.0 && x >= 0.0 && (y as usize) < grid.length && (x as usize) < grid.width {
-                    a.set("REF_Y", y as usize);
-                    a.set("REF_X", x as usize);
+                if let Some((y, x)) = grid.pixel_rounded(lat, lon) {
+                    a.set("REF_Y", y);
+                    a.set("REF_X", x);
                 }
             }
         }

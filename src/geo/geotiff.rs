@@ -8,19 +8,7 @@ use std::io::Write;
 
 use anyhow::{bail, ensure};
 
-/// Where the grid lies: the outer corner of the first pixel and the steps (MintPy's `X_FIRST`,
-/// `Y_FIRST`, `X_STEP`, `Y_STEP`; `lat_step < 0` for a north-up image).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct GeoTransform {
-    /// Longitude of the west edge of the first column, degrees.
-    pub west: f64,
-    /// Latitude of the north edge of the first row, degrees.
-    pub north: f64,
-    /// Column step, degrees (positive).
-    pub lon_step: f64,
-    /// Row step, degrees (negative).
-    pub lat_step: f64,
-}
+use crate::geo::grid::MapGrid;
 
 // Tag numbers.
 const IMAGE_WIDTH: u16 = 256;
@@ -95,21 +83,21 @@ fn doubles(tag: u16, v: &[f64]) -> Entry {
     }
 }
 
-/// Writes a `height` x `width` float32 GeoTIFF to `out`. `next_rows(y0, y1)` returns rows
-/// `y0..y1` (row-major, `(y1 - y0) * width` values); it is called strip by strip, in order.
+/// Writes a float32 GeoTIFF of `grid` (its size and transform) to `out`. `next_rows(y0, y1)`
+/// returns rows `y0..y1` (row-major, `(y1 - y0) * width` values); it is called strip by strip,
+/// in order.
 pub fn write_geotiff<W: Write>(
     out: &mut W,
-    width: usize,
-    height: usize,
-    geo: &GeoTransform,
+    grid: &MapGrid,
     mut next_rows: impl FnMut(usize, usize) -> anyhow::Result<Vec<f32>>,
 ) -> anyhow::Result<()> {
+    let (width, height) = (grid.width, grid.length);
     ensure!(width > 0 && height > 0, "an empty {height} x {width} image");
     ensure!(
-        geo.lon_step.is_finite()
-            && geo.lat_step.is_finite()
-            && geo.lon_step != 0.0
-            && geo.lat_step != 0.0,
+        grid.x_step.is_finite()
+            && grid.y_step.is_finite()
+            && grid.x_step != 0.0
+            && grid.y_step != 0.0,
         "the grid steps must be finite and non-zero"
     );
     let row_bytes = width as u64 * 4;
@@ -141,11 +129,8 @@ pub fn write_geotiff<W: Write>(
         longs(STRIP_BYTE_COUNTS, &counts),
         shorts(PLANAR_CONFIG, &[1]),
         shorts(SAMPLE_FORMAT, &[3]),
-        doubles(
-            MODEL_PIXEL_SCALE,
-            &[geo.lon_step.abs(), geo.lat_step.abs(), 0.0],
-        ),
-        doubles(MODEL_TIEPOINT, &[0.0, 0.0, 0.0, geo.west, geo.north, 0.0]),
+        doubles(MODEL_PIXEL_SCALE, &grid.pixel_scale()),
+        doubles(MODEL_TIEPOINT, &grid.tiepoint()),
         shorts(GEO_KEY_DIRECTORY, &geo_keys()),
         Entry {
             tag: GDAL_NODATA,
@@ -212,12 +197,7 @@ mod tests {
     #[test]
     fn written_tiff_reads_back_with_geokeys_and_values() {
         let (w, h) = (70usize, 1500usize); // several strips
-        let geo = GeoTransform {
-            west: -118.25,
-            north: 35.5,
-            lon_step: 0.001,
-            lat_step: -0.0008,
-        };
+        let geo = MapGrid::lat_lon(35.5, -118.25, -0.0008, 0.001, h, w);
         let value = |y: usize, x: usize| {
             if (y + x).is_multiple_of(97) {
                 f32::NAN
@@ -226,7 +206,7 @@ mod tests {
             }
         };
         let mut bytes = Vec::new();
-        write_geotiff(&mut bytes, w, h, &geo, |y0, y1| {
+        write_geotiff(&mut bytes, &geo, |y0, y1| {
             Ok((y0..y1)
                 .flat_map(|y| (0..w).map(move |x| value(y, x)))
                 .collect())
@@ -264,15 +244,10 @@ mod tests {
 
     #[test]
     fn refuses_empty_and_short_rows() {
-        let geo = GeoTransform {
-            west: 0.0,
-            north: 0.0,
-            lon_step: 1.0,
-            lat_step: -1.0,
-        };
+        let geo = |height, width| MapGrid::lat_lon(0.0, 0.0, -1.0, 1.0, height, width);
         let mut out = Vec::new();
-        assert!(write_geotiff(&mut out, 0, 3, &geo, |_, _| Ok(vec![])).is_err());
-        let e = write_geotiff(&mut out, 4, 3, &geo, |_, _| Ok(vec![0.0; 2])).unwrap_err();
+        assert!(write_geotiff(&mut out, &geo(3, 0), |_, _| Ok(vec![])).is_err());
+        let e = write_geotiff(&mut out, &geo(3, 4), |_, _| Ok(vec![0.0; 2])).unwrap_err();
         assert!(e.to_string().contains("values"), "{e}");
     }
 }

@@ -282,13 +282,8 @@ mod tests {
     fn exact_search_finds_the_nearest_and_approximate_stays_within_eps() {
         // A jittered grid of 3000 points.
         let mut pts = Vec::new();
-        let mut s = 12345u64;
-        let mut rnd = || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 33) as f32) / (1u64 << 31) as f32
-        };
+        let mut rng = crate::rng::Rng::seeded(12345);
+        let mut rnd = || rng.uniform() as f32;
         for i in 0..60 {
             for j in 0..50 {
                 pts.push([i as f32 + 0.3 * rnd(), j as f32 + 0.3 * rnd(), 0.1 * rnd()]);

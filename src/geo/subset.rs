@@ -14,6 +14,7 @@
 
 use anyhow::{bail, Context};
 
+use crate::geo::grid::MapGrid;
 use crate::meta::Attributes;
 use crate::window::Window;
 
@@ -154,29 +155,15 @@ pub fn geo_box_to_window(
     length: usize,
     width: usize,
 ) -> anyhow::Result<Window> {
-    let g = |k: &str| {
-        attrs
-            .get_f64(k)
-            .with_context(|| format!("geocoded metadata {k}"))
-    };
-    let (y_first, y_step, x_first, x_step) =
-        (g("Y_FIRST")?, g("Y_STEP")?, g("X_FIRST")?, g("X_STEP")?);
-    if y_step == 0.0 || x_step == 0.0 {
+    let grid = MapGrid::from_attrs(attrs, length, width).map_err(|e| {
+        let key = e.key().to_string();
+        anyhow::Error::new(e).context(format!("geocoded metadata {key}"))
+    })?;
+    if grid.y_step == 0.0 || grid.x_step == 0.0 {
         bail!("geocoded metadata: Y_STEP and X_STEP must be non-zero");
     }
-    let row = |lat: f64| ((lat - y_first) / y_step + 0.01).floor() as i64;
-    let col = |lon: f64| ((lon - x_first) / x_step + 0.01).floor() as i64;
-    let (ya, yb) = (row(north), row(south));
-    let (xa, xb) = (col(west), col(east));
-    clip_box(
-        ya.min(yb),
-        ya.max(yb),
-        xa.min(xb),
-        xa.max(xb),
-        length,
-        width,
-    )
-    .with_context(|| {
+    let [y0, y1, x0, x1] = grid.box_pixels(south, north, west, east);
+    clip_box(y0, y1, x0, x1, length, width).with_context(|| {
         format!("the box S:N,W:E {south}:{north},{west}:{east} misses the geocoded image")
     })
 }
@@ -271,13 +258,11 @@ pub fn subset_attributes(attrs: &Attributes, window: &Window) -> Attributes {
     a.set("SUBSET_YMAX", y1 + py);
     a.set("SUBSET_XMIN", x0 + px);
     a.set("SUBSET_XMAX", x1 + px);
-    let geo = attrs.contains("Y_FIRST");
-    if geo {
-        if let (Some(f), Some(s)) = (attrs.get_f64_opt("Y_FIRST"), attrs.get_f64_opt("Y_STEP")) {
-            a.set("Y_FIRST", f + y0 as f64 * s);
-        }
-        if let (Some(f), Some(s)) = (attrs.get_f64_opt("X_FIRST"), attrs.get_f64_opt("X_STEP")) {
-            a.set("X_FIRST", f + x0 as f64 * s);
+    if MapGrid::is_geocoded(attrs) {
+        // Only the corner moves (the cut's size comes from the window, so the full size does not
+        // matter here); a grid with a key missing is left as it is.
+        if let Some(g) = MapGrid::of(attrs, window.y1, window.x1) {
+            g.sub_grid(window).write_corner(&mut a);
         }
     } else if let (Some(r0), Some(dr)) = (
         attrs.get_f64_opt("STARTING_RANGE"),
@@ -370,7 +355,7 @@ mod tests {
     }
 
     #[test]
-    fn geocoded_box_uses_floor_rule() {
+    fn geocoded_box_uses_floor_rule_and_subset_moves_the_corner() {
         let mut a = Attributes::new();
         a.set("Y_FIRST", 10.0);
         a.set("Y_STEP", -0.1);
@@ -378,6 +363,16 @@ mod tests {
         a.set("X_STEP", 0.1);
         let w = geo_box_to_window(&a, 9.0, 9.5, 20.2, 21.0, 50, 50).unwrap();
         assert_eq!((w.y0, w.y1, w.x0, w.x1), (5, 10, 2, 10));
+        let s = subset_attributes(&a, &w);
+        assert_eq!(s.get("Y_FIRST"), Some("9.5"));
+        assert_eq!(s.get("X_FIRST"), Some("20.2"));
+        assert_eq!(s.get("Y_STEP"), Some("-0.1"));
+        a.remove("Y_STEP");
+        let e = geo_box_to_window(&a, 9.0, 9.5, 20.2, 21.0, 50, 50).unwrap_err();
+        assert!(
+            format!("{e:#}").contains("geocoded metadata Y_STEP"),
+            "{e:#}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context};
 
+use crate::geo::grid::MapGrid;
 use crate::geo::product_io::describe_product;
 use crate::geo::subset::{
     clip_box, geo_box_to_window, subset_attributes, LookupBox, SubsetRequest,
@@ -61,7 +62,7 @@ fn window_of(
             west,
             east,
         } => {
-            if p.attrs().contains("Y_FIRST") {
+            if MapGrid::is_geocoded(p.attrs()) {
                 return geo_box_to_window(p.attrs(), south, north, west, east, length, width);
             }
             if let Some(w) = radar_lalo {
@@ -175,7 +176,7 @@ pub fn subset_run(
             eprintln!("warning: {stem} is incomplete (interrupted run): left out");
             continue;
         }
-        if matches!(req, SubsetRequest::Yx { .. }) && p.attrs().contains("Y_FIRST") {
+        if matches!(req, SubsetRequest::Yx { .. }) && MapGrid::is_geocoded(p.attrs()) {
             eprintln!(
                 "note: {stem} is geocoded: --subset-yx is in radar pixels, so it is left out"
             );

@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Context};
 
+use crate::geo::grid::MapGrid;
 use crate::geo::subset::{
     clip_box, geo_box_to_window, subset_attributes, LookupBox, SubsetRequest,
 };
@@ -105,7 +106,7 @@ pub fn resolve_subset(source: &dyn StackSource, req: &SubsetRequest) -> anyhow::
             west,
             east,
         } => {
-            if info.attrs.contains("Y_FIRST") {
+            if MapGrid::is_geocoded(&info.attrs) {
                 return geo_box_to_window(&info.attrs, south, north, west, east, length, width);
             }
             if !(info.has_geometry(GeomLayer::Latitude) && info.has_geometry(GeomLayer::Longitude))

@@ -10,24 +10,8 @@ use super::*;
 use crate::linalg;
 use crate::meta::Date;
 
-/// Deterministic xorshift generator: no test dependency, reproducible failures.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.uniform().max(1e-300), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-}
+// The crate's deterministic generator: reproducible failures.
+use crate::rng::Rng;
 
 const P2R: f64 = -0.055_465_763 / (4.0 * std::f64::consts::PI);
 
@@ -54,8 +38,8 @@ fn network(n: usize, k: usize, extra: usize, rng: &mut Rng) -> Network {
         }
     }
     for _ in 0..extra {
-        let a = (rng.next() % n as u64) as usize;
-        let b = (rng.next() % n as u64) as usize;
+        let a = (rng.next_u64() % n as u64) as usize;
+        let b = (rng.next_u64() % n as u64) as usize;
         if a != b && !pairs.contains(&(ds[a.min(b)], ds[a.max(b)])) {
             pairs.push((ds[a.min(b)], ds[a.max(b)]));
         }
@@ -284,7 +268,7 @@ fn knock_out(c: &mut ChunkIn, ref_phase: &[f32], fraction: f64, rng: &mut Rng) {
 
 #[test]
 fn weighted_and_unweighted_match_reference() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::seeded(0x9e37_79b9_7f4a_7c15);
     let net = network(14, 3, 4, &mut rng);
     for weight in [
         WeightFunc::Var,
@@ -317,7 +301,7 @@ fn weighted_and_unweighted_match_reference() {
 
 #[test]
 fn masks_drop_observations() {
-    let mut rng = Rng(77);
+    let mut rng = Rng::seeded(77);
     let net = network(10, 3, 2, &mut rng);
     let (mut c, ref_phase, _) = chunk(&net, 5, 6, 0.3, &mut rng);
     let px = c.window.pixels();
@@ -356,7 +340,7 @@ fn masks_drop_observations() {
 
 #[test]
 fn disconnected_network_gives_minimum_norm() {
-    let mut rng = Rng(4242);
+    let mut rng = Rng::seeded(4242);
     let net = split_network(10);
     for weight in [WeightFunc::No, WeightFunc::Var] {
         let (mut c, ref_phase, _) = chunk(&net, 4, 5, 0.2, &mut rng);
@@ -377,7 +361,7 @@ fn disconnected_network_gives_minimum_norm() {
 #[test]
 fn connected_network_split_per_pixel() {
     // A connected network where one pixel loses the only pairs bridging two halves.
-    let mut rng = Rng(99);
+    let mut rng = Rng::seeded(99);
     let net = network(8, 2, 0, &mut rng);
     let (mut c, ref_phase, _) = chunk(&net, 1, 3, 0.1, &mut rng);
     let px = 3;
@@ -399,7 +383,7 @@ fn connected_network_split_per_pixel() {
 
 #[test]
 fn low_redundancy_pixels_stay_zero() {
-    let mut rng = Rng(5);
+    let mut rng = Rng::seeded(5);
     let net = network(9, 2, 0, &mut rng);
     let (mut c, ref_phase, _) = chunk(&net, 2, 2, 0.1, &mut rng);
     let px = 4;
@@ -439,7 +423,7 @@ fn low_redundancy_pixels_stay_zero() {
 
 #[test]
 fn water_no_data_and_reference_pixel() {
-    let mut rng = Rng(31337);
+    let mut rng = Rng::seeded(31337);
     let net = network(8, 3, 1, &mut rng);
     let (mut c, ref_phase, _) = chunk(&net, 3, 4, 0.2, &mut rng);
     let (m, px, nd) = (net.num_pairs(), 12, net.num_dates());
@@ -488,7 +472,7 @@ fn water_no_data_and_reference_pixel() {
 
 #[test]
 fn batched_solve_matches_per_pixel_solve_exactly() {
-    let mut rng = Rng(2024);
+    let mut rng = Rng::seeded(2024);
     let net = network(16, 4, 6, &mut rng);
     for weight in [WeightFunc::Var, WeightFunc::No] {
         let (mut c, ref_phase, _) = chunk(&net, 20, 30, 0.5, &mut rng);
@@ -549,7 +533,7 @@ fn batched_solve_matches_per_pixel_solve_exactly() {
 
 #[test]
 fn noise_free_phase_recovers_time_series() {
-    let mut rng = Rng(8);
+    let mut rng = Rng::seeded(8);
     let net = network(25, 3, 8, &mut rng);
     for weight in [WeightFunc::Var, WeightFunc::No] {
         // 600 pixels: several blocks, so the parallel split is exercised too.
@@ -587,7 +571,7 @@ fn noise_free_phase_recovers_time_series() {
 
 #[test]
 fn wrong_buffer_sizes_are_errors() {
-    let mut rng = Rng(1);
+    let mut rng = Rng::seeded(1);
     let net = network(5, 2, 0, &mut rng);
     let (mut c, ref_phase, _) = chunk(&net, 2, 2, 0.1, &mut rng);
     let inv = inverter(&net, config(WeightFunc::Var), ref_phase.clone(), (0, 0));
@@ -887,7 +871,7 @@ fn matches_mintpy_estimate_timeseries() {
 }
 #[test]
 fn batch_solves_connected_lanes_and_flags_the_rest() {
-    let mut rng = Rng(2024);
+    let mut rng = Rng::seeded(2024);
     let net = network(16, 4, 6, &mut rng);
     let lanes = batch::LANES;
     let (c, ref_phase, _) = chunk(&net, 1, lanes, 0.5, &mut rng);
@@ -933,7 +917,7 @@ fn batch_solves_connected_lanes_and_flags_the_rest() {
 
 #[test]
 fn infinite_phase_and_coherence_count_as_no_data() {
-    let mut rng = Rng(0x5151_2727_1313_abcd);
+    let mut rng = Rng::seeded(0x5151_2727_1313_abcd);
     let net = network(12, 3, 2, &mut rng);
     for weight in [WeightFunc::Var, WeightFunc::Coh, WeightFunc::No] {
         let (c, ref_phase, _) = chunk(&net, 5, 40, 0.3, &mut rng);
@@ -965,7 +949,7 @@ fn infinite_phase_and_coherence_count_as_no_data() {
 /// earlier chunk survives, not even where the new chunk leaves pixels unsolved.
 #[test]
 fn reused_result_buffers_equal_fresh_ones() {
-    let mut rng = Rng(0x5eed);
+    let mut rng = Rng::seeded(0x5eed);
     let net = network(12, 3, 2, &mut rng);
     for weight in [WeightFunc::Var, WeightFunc::No] {
         let (big, ref_phase, _) = chunk(&net, 6, 7, 0.3, &mut rng);
@@ -999,7 +983,7 @@ fn reused_result_buffers_equal_fresh_ones() {
 
 #[test]
 fn batches_without_anything_to_solve_give_zeros_between_solved_ones() {
-    let mut rng = Rng(4242);
+    let mut rng = Rng::seeded(4242);
     let net = network(10, 3, 2, &mut rng);
     let (m, nd) = (net.num_pairs(), net.num_dates());
     let lanes = batch::LANES;

@@ -25,6 +25,15 @@ pub enum AttrError {
     },
 }
 
+impl AttrError {
+    /// The key the error is about.
+    pub fn key(&self) -> &str {
+        match self {
+            AttrError::Missing(k) | AttrError::NotNumber { key: k, .. } => k,
+        }
+    }
+}
+
 impl Attributes {
     /// An empty set.
     pub fn new() -> Self {

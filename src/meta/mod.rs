@@ -2,6 +2,7 @@
 
 mod attrs;
 mod date;
+pub mod pyfmt;
 
 pub use attrs::{AttrError, Attributes};
 pub use date::{Date, DateError};

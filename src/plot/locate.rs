@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::{bail, ensure, Context};
 
-use super::view::geo_grid;
+use super::view::map_grid;
+use crate::geo::lookup::{is_location, nearest_lookup_pixel, LookupHit};
 use crate::product::{Product, GEOMETRY_STEM};
 use crate::window::Window;
 
@@ -19,16 +20,13 @@ pub fn lalo_window(
     (south, north, west, east): (f64, f64, f64, f64),
 ) -> anyhow::Result<Window> {
     let what = || format!("--sub-lat {south} {north} --sub-lon {west} {east}");
-    if let Some(g) = geo_grid(p.attrs()) {
+    if let Some(g) = map_grid(p) {
         // MintPy's rounding (coord.lalo2yx), for both edges: the end is excluded.
-        let row = |lat: f64| grid_index(lat, g.y_first, g.y_step);
-        let col = |lon: f64| grid_index(lon, g.x_first, g.x_step);
-        let (r0, r1) = (row(north).min(row(south)), row(north).max(row(south)));
-        let (c0, c1) = (col(west).min(col(east)), col(west).max(col(east)));
-        let y0 = r0.max(0.0) as usize;
-        let y1 = (r1.max(0.0) as usize).min(p.length());
-        let x0 = c0.max(0.0) as usize;
-        let x1 = (c1.max(0.0) as usize).min(p.width());
+        let [r0, r1, c0, c1] = g.box_pixels(south, north, west, east);
+        let y0 = r0.max(0) as usize;
+        let y1 = (r1.max(0) as usize).min(p.length());
+        let x0 = c0.max(0) as usize;
+        let x1 = (c1.max(0) as usize).min(p.width());
         ensure!(
             y0 < y1 && x0 < x1,
             "{}: the box is outside the image",
@@ -60,70 +58,42 @@ pub fn lalo_window(
 
 /// The pixel of `p` nearest to (lat, lon), or an error when the point is outside the image.
 pub fn lalo_to_yx(dir: &Path, p: &Product, lat: f64, lon: f64) -> anyhow::Result<(usize, usize)> {
-    if let Some(g) = geo_grid(p.attrs()) {
-        let y = grid_index(lat, g.y_first, g.y_step);
-        let x = grid_index(lon, g.x_first, g.x_step);
-        if y < 0.0 || x < 0.0 || y >= p.length() as f64 || x >= p.width() as f64 {
-            bail!(
+    if let Some(g) = map_grid(p) {
+        return g.pixel_of(lat, lon).with_context(|| {
+            format!(
                 "latitude {lat}, longitude {lon} is outside the image of {}",
                 p.path().display()
-            );
-        }
-        return Ok((y as usize, x as usize));
+            )
+        });
     }
     let geom = radar_lookup(dir, p)?;
-    let coslat = lat.to_radians().cos();
-    let dist2 = |la: f64, lo: f64| (la - lat).powi(2) + ((lo - lon) * coslat).powi(2);
-    let mut best = (f64::INFINITY, 0usize, 0usize);
-    for_each_lookup_strip(&geom, |w, la, lo| {
-        for (i, (&a, &o)) in la.iter().zip(lo).enumerate() {
-            let d = dist2(a as f64, o as f64);
-            if d < best.0 {
-                best = (d, w.y0 + i / w.cols(), w.x0 + i % w.cols());
-            }
-        }
-    })?;
-    let (d, y, x) = best;
-    ensure!(
-        d.is_finite(),
-        "the latitude/longitude lookup of {} has no valid pixel",
-        geom.path().display()
-    );
-    // The nearest pixel must be about a pixel away, not on the edge of a far-away image.
-    let win = Window {
-        y0: y.saturating_sub(1),
-        y1: (y + 2).min(geom.length()),
-        x0: x.saturating_sub(1),
-        x1: (x + 2).min(geom.width()),
+    let (length, width) = (geom.length(), geom.width());
+    let strips = (0..length).step_by(STRIP_ROWS).map(|y0| Window {
+        y0,
+        y1: (y0 + STRIP_ROWS).min(length),
+        x0: 0,
+        x1: width,
+    });
+    let read = |w: &Window, la: &mut [f32], lo: &mut [f32]| {
+        la.copy_from_slice(&geom.read("latitude", *w)?);
+        lo.copy_from_slice(&geom.read("longitude", *w)?);
+        anyhow::Ok(())
     };
-    let la = geom.read("latitude", win)?;
-    let lo = geom.read("longitude", win)?;
-    let k = win
-        .local_index(y, x)
-        .context("pixel outside its own window")?;
-    let (cla, clo) = (la[k] as f64, lo[k] as f64);
-    let spacing2 = la
-        .iter()
-        .zip(&lo)
-        .filter(|(a, o)| valid(**a, **o))
-        .map(|(&a, &o)| (a as f64 - cla).powi(2) + ((o as f64 - clo) * coslat).powi(2))
-        .fold(0.0f64, f64::max);
-    if spacing2 > 0.0 && d > 4.0 * spacing2 {
-        bail!(
+    match nearest_lookup_pixel(lat, lon, (length, width), strips, read)? {
+        LookupHit::Pixel(y, x) => Ok((y, x)),
+        LookupHit::NoValidPixel => bail!(
+            "the latitude/longitude lookup of {} has no valid pixel",
+            geom.path().display()
+        ),
+        LookupHit::Outside {
+            y,
+            x,
+            lat: cla,
+            lon: clo,
+        } => bail!(
             "latitude {lat}, longitude {lon} is outside the image (nearest pixel y={y}, x={x} is at {cla:.5}, {clo:.5})"
-        );
+        ),
     }
-    Ok((y, x))
-}
-
-/// Grid index of a coordinate as MintPy computes it: floor with 0.01 pixel of slack, so a
-/// coordinate on a pixel edge (up to rounding) belongs to the pixel after it.
-fn grid_index(v: f64, first: f64, step: f64) -> f64 {
-    ((v - first) / step + 0.01).floor()
-}
-
-fn valid(la: f32, lo: f32) -> bool {
-    la.is_finite() && lo.is_finite() && !(la == 0.0 && lo == 0.0)
 }
 
 /// The run's radar geometry, checked to match `p`.
@@ -171,7 +141,7 @@ fn for_each_lookup_strip(
         let mut la = geom.read("latitude", w)?;
         let mut lo = geom.read("longitude", w)?;
         for (a, o) in la.iter_mut().zip(lo.iter_mut()) {
-            if !valid(*a, *o) {
+            if !is_location(*a, *o) {
                 *a = f32::NAN;
                 *o = f32::NAN;
             }

@@ -10,6 +10,7 @@ use super::colormap::Colormap;
 use super::layer::{display_step, display_unit, Layer};
 use super::locate::lalo_window;
 use super::map::{auto_vlim, render_map, Axis, MapFigure, MapLayout, RefMarker};
+use crate::geo::grid::MapGrid;
 use crate::meta::{Attributes, Date};
 use crate::product::Product;
 use crate::window::Window;
@@ -172,16 +173,16 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, Ma
         }
     }
 
-    let geo = geo_grid(&attrs);
+    let geo = map_grid(p).map(|g| g.sub_grid(&window));
     let (y_axis, x_axis) = match geo {
         Some(g) => (
             Axis {
-                first: g.y_first + window.y0 as f64 * g.y_step,
+                first: g.y_first,
                 step: g.y_step * step as f64,
                 label: "latitude (°)".into(),
             },
             Axis {
-                first: g.x_first + window.x0 as f64 * g.x_step,
+                first: g.x_first,
                 step: g.x_step * step as f64,
                 label: "longitude (°)".into(),
             },
@@ -320,27 +321,9 @@ fn colormap_is_diverging(c: Colormap) -> bool {
     matches!(c, Colormap::RdBuR | Colormap::RdBu)
 }
 
-/// MintPy's regular lat/lon grid of a geocoded product.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct GeoGrid {
-    /// Latitude of the top edge of the first row.
-    pub y_first: f64,
-    /// Latitude step per row (negative).
-    pub y_step: f64,
-    /// Longitude of the left edge of the first column.
-    pub x_first: f64,
-    /// Longitude step per column.
-    pub x_step: f64,
-}
-
-/// The lat/lon grid of a geocoded product (`Y_FIRST`, `Y_STEP`, `X_FIRST`, `X_STEP`).
-pub fn geo_grid(a: &Attributes) -> Option<GeoGrid> {
-    Some(GeoGrid {
-        y_first: a.get_f64_opt("Y_FIRST")?,
-        y_step: a.get_f64_opt("Y_STEP").filter(|s| *s != 0.0)?,
-        x_first: a.get_f64_opt("X_FIRST")?,
-        x_step: a.get_f64_opt("X_STEP").filter(|s| *s != 0.0)?,
-    })
+/// The lat/lon grid of a geocoded product, when it has one with non-zero steps to draw on.
+pub fn map_grid(p: &Product) -> Option<MapGrid> {
+    MapGrid::of(p.attrs(), p.length(), p.width()).filter(|g| g.y_step != 0.0 && g.x_step != 0.0)
 }
 
 fn ref_yx(a: &Attributes) -> Option<(usize, usize)> {

@@ -6,6 +6,7 @@
 //! Products are written and read by windows, so post-processing streams row strips under the
 //! memory budget like the inversion does.
 
+use crate::geo::grid::MapGrid;
 use crate::meta::{Attributes, Date};
 
 mod geometry;
@@ -161,42 +162,9 @@ impl ProductSpec {
         a
     }
 
-    /// The geographic grid of the product, when its metadata describe one (MintPy's
-    /// `Y_FIRST`/`X_FIRST` are the outer corner of the first pixel, `Y_STEP` is negative for a
-    /// north-up grid).
-    fn geo_grid(&self) -> Option<GeoGrid> {
-        let a = &self.attrs;
-        Some(GeoGrid {
-            y_first: a.get_f64_opt("Y_FIRST")?,
-            x_first: a.get_f64_opt("X_FIRST")?,
-            y_step: a.get_f64_opt("Y_STEP")?,
-            x_step: a.get_f64_opt("X_STEP")?,
-        })
-    }
-}
-
-/// A regular latitude/longitude grid (degrees).
-#[derive(Debug, Clone, Copy)]
-struct GeoGrid {
-    y_first: f64,
-    x_first: f64,
-    y_step: f64,
-    x_step: f64,
-}
-
-impl GeoGrid {
-    /// Latitudes of the pixel centres of `n` rows.
-    fn lats(&self, n: usize) -> Vec<f64> {
-        (0..n)
-            .map(|i| self.y_first + (i as f64 + 0.5) * self.y_step)
-            .collect()
-    }
-
-    /// Longitudes of the pixel centres of `n` columns.
-    fn lons(&self, n: usize) -> Vec<f64> {
-        (0..n)
-            .map(|j| self.x_first + (j as f64 + 0.5) * self.x_step)
-            .collect()
+    /// The map grid of the product, when its metadata describe one.
+    fn geo_grid(&self) -> Option<MapGrid> {
+        MapGrid::of(&self.attrs, self.length, self.width)
     }
 }
 

@@ -18,6 +18,7 @@ use zarrs::metadata_ext::group::consolidated_metadata::{
 use zarrs::node::Node;
 
 use super::{DatasetSpec, ProductSpec};
+use crate::geo::grid::MapGrid;
 use crate::meta::Attributes;
 use crate::sink::h5::{part_path, write_attrs, write_dates_bperp};
 use crate::sink::zarr::{codecs_for, metadata_options, DATE_FILL, INDEX_FILL};
@@ -341,7 +342,7 @@ fn create_zarr(path: &Path, spec: &ProductSpec) -> anyhow::Result<Backend> {
 fn write_coordinates(
     store: &Arc<Store>,
     spec: &ProductSpec,
-    grid: Option<super::GeoGrid>,
+    grid: Option<MapGrid>,
     ydim: &str,
     xdim: &str,
 ) -> anyhow::Result<()> {
@@ -412,7 +413,7 @@ fn write_coordinates(
                 ]),
                 true,
             )?;
-            lat.store_chunk(&[0], g.lats(spec.length))?;
+            lat.store_chunk(&[0], g.row_centres())?;
             let lon = one(
                 xdim,
                 spec.width,
@@ -423,7 +424,7 @@ fn write_coordinates(
                 ]),
                 true,
             )?;
-            lon.store_chunk(&[0], g.lons(spec.width))?;
+            lon.store_chunk(&[0], g.col_centres())?;
         }
         None => {
             let y = one(

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use crate::meta::pyfmt::py_f64;
 use crate::meta::Attributes;
 
 /// ISCE2 raster sample types used by topsStack products.
@@ -333,11 +334,10 @@ impl RawWriter {
 
 /// Text of a topsStack `computeBaseline.py` file for one swath.
 pub fn baseline_text(swath: u32, bperp: f64, bpar: f64) -> String {
-    use super::sensor::py_float;
     format!(
         "swath: IW{swath}\nBperp (average): {}\nBpar (average): {}\n",
-        py_float(bperp),
-        py_float(bpar)
+        py_f64(bperp),
+        py_f64(bpar)
     )
 }
 
@@ -385,7 +385,7 @@ pub fn reference_product_xml(b: &BurstInfo) -> String {
     let props: Vec<(&str, String)> = vec![
         ("numberofsamples", b.samples.to_string()),
         ("numberoflines", b.lines.to_string()),
-        ("startingrange", py_float(STARTING_RANGE)),
+        ("startingrange", py_f64(STARTING_RANGE)),
         ("sensingstart", b.sensing[0].to_string()),
         ("sensingmid", b.sensing[1].to_string()),
         ("sensingstop", b.sensing[2].to_string()),
@@ -396,15 +396,15 @@ pub fn reference_product_xml(b: &BurstInfo) -> String {
         ("swathnumber", "2".into()),
         ("burstnumber", "1".into()),
         ("passdirection", "ASCENDING".into()),
-        ("rangepixelsize", py_float(RANGE_PIXEL_SIZE_FULL)),
-        ("azimuthtimeinterval", py_float(AZIMUTH_TIME_INTERVAL)),
-        ("radarwavelength", py_float(WAVELENGTH)),
+        ("rangepixelsize", py_f64(RANGE_PIXEL_SIZE_FULL)),
+        ("azimuthtimeinterval", py_f64(AZIMUTH_TIME_INTERVAL)),
+        ("radarwavelength", py_f64(WAVELENGTH)),
         ("polarization", "vv".into()),
-        ("prf", py_float(PRF)),
-        ("heading", py_float(HEADING)),
-        ("earthradius", py_float(EARTH_RADIUS)),
-        ("altitude", py_float(HEIGHT)),
-        ("satellitespeed", py_float(SATELLITE_SPEED)),
+        ("prf", py_f64(PRF)),
+        ("heading", py_f64(HEADING)),
+        ("earthradius", py_f64(EARTH_RADIUS)),
+        ("altitude", py_f64(HEIGHT)),
+        ("satellitespeed", py_f64(SATELLITE_SPEED)),
     ];
     for (k, v) in &props {
         property(&mut s, j, k, v, None);

@@ -2,6 +2,7 @@
 //! scene: slant range, incidence and azimuth angles, latitude/longitude per pixel, and the
 //! `reference/data.rsc` metadata MintPy's `prep_isce` would have extracted.
 
+use crate::meta::pyfmt::py_f64;
 use crate::meta::Attributes;
 
 /// Radar wavelength of Sentinel-1 C band (m).
@@ -106,22 +107,12 @@ pub fn lat_lon(y: usize, x: usize) -> (f64, f64) {
     )
 }
 
-/// Formats a float as Python's `str(float)` does for ordinary magnitudes (`5.0`, `0.25`).
-pub fn py_float(v: f64) -> String {
-    let s = format!("{v}");
-    if s.contains(['.', 'e', 'E', 'i', 'N']) {
-        s
-    } else {
-        format!("{s}.0")
-    }
-}
-
 /// The metadata of `reference/data.rsc`, with the keys and values MintPy 1.6.4's
 /// `extract_isce_metadata` + `standardize_metadata` produce for a topsStack IW2 product
 /// multilooked 3 x 9, for an image of `rows` x `cols` multilooked pixels.
 pub fn reference_metadata(rows: usize, cols: usize, start_utc: &str, stop_utc: &str) -> Attributes {
     let mut a = Attributes::new();
-    let f = |v: f64| py_float(v);
+    let f = py_f64;
     a.set("ALOOKS", ALOOKS);
     a.set("RLOOKS", RLOOKS);
     a.set("NCORRLOOKS", f(ncorrlooks()));
@@ -211,9 +202,6 @@ mod tests {
 
     #[test]
     fn python_float_text() {
-        assert_eq!(py_float(5.0), "5.0");
-        assert_eq!(py_float(0.25), "0.25");
-        assert_eq!(py_float(-12.5), "-12.5");
         let m = reference_metadata(40, 50, "2020-01-01 01:49:00", "2020-01-01 01:50:00");
         assert_eq!(m.get("WAVELENGTH"), Some("0.05546576"));
         assert_eq!(m.get("PLATFORM"), Some("Sen"));

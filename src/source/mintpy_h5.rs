@@ -122,7 +122,7 @@ pub fn read_root_attributes(file: &hdf5::File, path: &Path) -> anyhow::Result<At
 
 /// Reads a string, bytes or numeric attribute as text (numbers as Python prints them).
 fn attribute_text(attr: &hdf5::Attribute) -> anyhow::Result<String> {
-    use crate::source::pyfmt::{py_f32, py_f64};
+    use crate::meta::pyfmt::{py_f32, py_f64};
     let desc = attr.dtype()?.to_descriptor()?;
     let n = attr.size();
     let scalar = n == 1;

@@ -7,7 +7,6 @@
 
 pub mod isce;
 pub mod mintpy_h5;
-pub(crate) mod pyfmt;
 pub mod raster;
 mod registry;
 

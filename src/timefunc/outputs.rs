@@ -2,6 +2,7 @@
 //! is computed from the fitted parameters (MintPy's `model2hdf5_dataset`).
 
 use super::model::{Term, TimeModel};
+use crate::meta::pyfmt::py_f64;
 
 /// How an output dataset derives from the fit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,22 +34,13 @@ pub struct OutputDataset {
     pub source: Source,
 }
 
-/// Python's `str(float)` for the periods that appear in dataset names and attributes.
-pub fn py_float(v: f64) -> String {
-    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e16 {
-        format!("{v:.1}")
-    } else {
-        format!("{v}")
-    }
-}
-
 fn periodic_stem(period: f64) -> String {
     if period == 1.0 {
         "annual".into()
     } else if period == 0.5 {
         "semiAnnual".into()
     } else {
-        format!("period{}Y", py_float(period))
+        format!("period{}Y", py_f64(period))
     }
 }
 

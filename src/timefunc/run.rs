@@ -11,7 +11,8 @@ use super::bootstrap::Bootstrap;
 use super::dates::{describe_range, select_dates};
 use super::fit::LinearFit;
 use super::model::{decimal_year, parse_user_date, Onset, TimeModel, Transient};
-use super::outputs::{fill, output_datasets, py_float, OutputDataset, Source};
+use super::outputs::{fill, output_datasets, OutputDataset, Source};
+use crate::meta::pyfmt::py_f64;
 use crate::meta::{Attributes, Date};
 use crate::plan::{ChunkPlan, PixelCost};
 use crate::product::{DatasetSpec, Product, ProductSpec, ProductWriter};
@@ -441,7 +442,7 @@ pub fn build_model(opts: &TimeFuncOptions) -> anyhow::Result<TimeModel> {
 pub fn describe_model(model: &TimeModel) -> String {
     let mut parts = vec![format!("polynomial of degree {}", model.polynomial)];
     if !model.periodic.is_empty() {
-        let p: Vec<String> = model.periodic.iter().map(|&v| py_float(v)).collect();
+        let p: Vec<String> = model.periodic.iter().map(|&v| py_f64(v)).collect();
         parts.push(format!("periods {} years", p.join(", ")));
     }
     for (what, n) in [
@@ -501,7 +502,7 @@ fn velocity_attrs(
     let excluded: Vec<String> = opts.exclude_dates.iter().map(norm).collect();
     a.set(k("excludeDate"), py_str_list(&excluded));
     a.set(k("polynomial"), model.polynomial);
-    let periods: Vec<String> = model.periodic.iter().map(|&v| py_float(v)).collect();
+    let periods: Vec<String> = model.periodic.iter().map(|&v| py_f64(v)).collect();
     a.set(k("periodic"), format!("[{}]", periods.join(", ")));
     let steps: Vec<String> = model.steps.iter().map(|o| o.label.clone()).collect();
     a.set(k("stepDate"), py_str_list(&steps));

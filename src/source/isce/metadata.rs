@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 
 use super::tops_xml::read_tops_xml;
 use crate::meta::Attributes;
-use crate::source::pyfmt::{py_f32, py_f64};
+use crate::meta::pyfmt::{py_f32, py_f64};
 use crate::source::raster::{
     isce_xml, raster_layout, read_rsc, sidecar, vrt, DataType, RasterLayout,
 };
