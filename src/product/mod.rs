@@ -9,6 +9,7 @@
 use crate::meta::{Attributes, Date};
 
 mod geometry;
+pub mod pass;
 mod reader;
 mod writer;
 
