@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, ensure, Context};
 
 use crate::meta::{Attributes, Date};
-use crate::product::pass::{buffers_cost, open_timeseries, StripPass, TIMESERIES_DATASET};
+use crate::product::pass::{
+    buffers_cost, open_timeseries, series_like, StripPass, TIMESERIES_DATASET,
+};
 use crate::product::{DatasetSpec, Product, ProductSpec, GEOMETRY_STEM};
 use crate::sink::OutputFormat;
 use crate::window::Window;
@@ -226,20 +228,8 @@ pub fn subtract_product(
         None => vec![0.0; shared_index.len()],
     };
 
-    let spec = ProductSpec {
-        stem: output.to_string(),
-        file_type: "timeseries".to_string(),
-        length,
-        width,
-        dates: dates.clone(),
-        bperp: series.bperp().to_vec(),
-        datasets: vec![DatasetSpec::series(
-            "timeseries",
-            "m",
-            "line-of-sight displacement, tropospheric delay removed",
-        )],
-        attrs: series.attrs().clone(),
-    };
+    let long_name = "line-of-sight displacement, tropospheric delay removed";
+    let spec = series_like(series, output, "m", long_name, series.attrs().clone());
     let planes = dates.len() + 2 * delay.dates().len();
     let cost = buffers_cost(4 * planes);
     let mut pass = StripPass::new("correct-tropo", length, width, cost, max_memory)?;

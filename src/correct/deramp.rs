@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::correct::io::{self, MaskSource, TIMESERIES_DATASET};
 use crate::correct::ramp::{RampAccumulator, RampFit, RampType};
-use crate::product::pass::{buffers_cost, StripPass};
-use crate::product::{DatasetSpec, ProductSpec};
+use crate::product::pass::{buffers_cost, series_like, StripPass};
 
 /// What `deramp::run` wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,20 +67,8 @@ pub fn run(
     let mut attrs = ts.attrs().clone();
     attrs.set("mintpy.deramp", ramp.name());
     attrs.set("mintpy.deramp.maskFile", mask_source.label(mask));
-    let spec = ProductSpec {
-        stem: stem.clone(),
-        file_type: "timeseries".into(),
-        length,
-        width,
-        dates: ts.dates().to_vec(),
-        bperp: ts.bperp().to_vec(),
-        datasets: vec![DatasetSpec::series(
-            TIMESERIES_DATASET,
-            "m",
-            &format!("displacement with a {} ramp removed", ramp.name()),
-        )],
-        attrs,
-    };
+    let long_name = format!("displacement with a {} ramp removed", ramp.name());
+    let spec = series_like(&ts, &stem, "m", &long_name, attrs);
     let mut apply_pass = StripPass::new("deramp", length, width, cost, max_memory)?;
     let series = apply_pass.read(&ts, TIMESERIES_DATASET);
     let out = apply_pass.create(dir, ts.format(), spec)?[0];

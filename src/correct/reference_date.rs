@@ -9,8 +9,7 @@ use anyhow::Context;
 use crate::correct::io::{self, TIMESERIES_DATASET};
 use crate::correct::residual_rms::{read_date_file, REFERENCE_DATE_FILE};
 use crate::meta::Date;
-use crate::product::pass::{buffers_cost, StripPass};
-use crate::product::{DatasetSpec, ProductSpec};
+use crate::product::pass::{buffers_cost, series_like, StripPass};
 use crate::sink::OutputFormat;
 
 /// Which date to reference to (MintPy `mintpy.reference.date`).
@@ -140,24 +139,10 @@ fn rereference_product(dir: &Path, stem: &str, date: Date, max_memory: u64) -> a
     let mut attrs = ts.attrs().clone();
     attrs.set("REF_DATE", date);
     let format = ts.format();
-    let spec = ProductSpec {
-        stem: format!("{stem}.refdate-tmp"),
-        file_type: ts
-            .attrs()
-            .get("FILE_TYPE")
-            .unwrap_or("timeseries")
-            .to_string(),
-        length,
-        width,
-        dates: dates.clone(),
-        bperp: ts.bperp().to_vec(),
-        datasets: vec![DatasetSpec::series(
-            TIMESERIES_DATASET,
-            ts.attrs().get("UNIT").unwrap_or("m"),
-            "displacement",
-        )],
-        attrs,
-    };
+    let unit = ts.attrs().get("UNIT").unwrap_or("m");
+    let tmp_stem = format!("{stem}.refdate-tmp");
+    let mut spec = series_like(&ts, &tmp_stem, unit, "displacement", attrs);
+    spec.file_type = ts.attrs().get("FILE_TYPE").unwrap_or("timeseries").into();
     let cost = buffers_cost(4 * n + 4);
     let mut pass = StripPass::new("reference-date", length, width, cost, max_memory)?;
     let series = pass.read(&ts, TIMESERIES_DATASET);

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{ensure, Context};
 
-use super::{Product, ProductSpec, ProductWriter};
+use super::{DatasetSpec, Product, ProductSpec, ProductWriter};
+use crate::meta::Attributes;
 use crate::plan::{ChunkPlan, PixelCost};
 use crate::sink::OutputFormat;
 use crate::window::Window;
@@ -36,6 +37,47 @@ pub fn open_timeseries(dir: &Path, stem: &str) -> anyhow::Result<Product> {
         p.dataset_names().join(", ")
     );
     Ok(p)
+}
+
+/// The spec of a time series like `ts` (its size, dates and baselines) named `stem`: one
+/// per-date `timeseries` dataset in `unit` described by `long_name`, root metadata `attrs`.
+pub fn series_like(
+    ts: &Product,
+    stem: &str,
+    unit: &str,
+    long_name: &str,
+    attrs: Attributes,
+) -> ProductSpec {
+    ProductSpec {
+        stem: stem.to_string(),
+        file_type: "timeseries".into(),
+        length: ts.length(),
+        width: ts.width(),
+        dates: ts.dates().to_vec(),
+        bperp: ts.bperp().to_vec(),
+        datasets: vec![DatasetSpec::series(TIMESERIES_DATASET, unit, long_name)],
+        attrs,
+    }
+}
+
+/// The spec of a product of maps the size of `ts` named `stem`, of MintPy type `file_type`.
+pub fn maps_like(
+    ts: &Product,
+    stem: &str,
+    file_type: &str,
+    datasets: Vec<DatasetSpec>,
+    attrs: Attributes,
+) -> ProductSpec {
+    ProductSpec {
+        stem: stem.to_string(),
+        file_type: file_type.to_string(),
+        length: ts.length(),
+        width: ts.width(),
+        dates: Vec::new(),
+        bperp: Vec::new(),
+        datasets,
+        attrs,
+    }
 }
 
 /// The cost of a step that keeps `bytes_per_pixel` bytes of buffers for every pixel of a strip
@@ -258,9 +300,8 @@ impl Input<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::meta::{Attributes, Date};
+    use crate::meta::Date;
     use crate::plan::FIXED_OVERHEAD_BYTES;
-    use crate::product::DatasetSpec;
 
     const LENGTH: usize = 23;
     const WIDTH: usize = 17;

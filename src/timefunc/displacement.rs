@@ -9,7 +9,7 @@ use super::dates::date_index;
 use super::model::parse_user_date;
 use crate::meta::Date;
 use crate::plan::PixelCost;
-use crate::product::pass::{open_timeseries, StripPass, TIMESERIES_DATASET};
+use crate::product::pass::{maps_like, open_timeseries, StripPass, TIMESERIES_DATASET};
 use crate::product::{DatasetSpec, Product, ProductSpec, GEOMETRY_STEM};
 
 /// The sign convention of line-of-sight displacement, as printed and stored.
@@ -144,32 +144,7 @@ pub fn displacement(dir: &Path, opts: &DisplacementOptions) -> anyhow::Result<Di
     ensure!(i1 != i2, "--from and --to are the same date ({from})");
     let (length, width) = (ts.length(), ts.width());
 
-    let geometry = if opts.vertical || matches!(opts.point, Some(Point::LatLon(..))) {
-        Some(Product::open(dir, GEOMETRY_STEM).with_context(|| {
-            format!(
-                "{} needs the geometry of the run (product {GEOMETRY_STEM})",
-                if opts.vertical {
-                    "--vertical"
-                } else {
-                    "--at LAT,LON"
-                }
-            )
-        })?)
-    } else {
-        None
-    };
-    if let Some(g) = &geometry {
-        ensure!(
-            g.length() == length && g.width() == width,
-            "{} is {} x {} pixels but the time series is {length} x {width}",
-            g.path().display(),
-            g.length(),
-            g.width()
-        );
-        if opts.vertical {
-            has_dataset(g, "incidenceAngle")?;
-        }
-    }
+    let geometry = open_geometry(dir, opts, length, width)?;
     let point = match opts.point {
         None => None,
         Some(Point::Yx(y, x)) => {
@@ -194,47 +169,7 @@ pub fn displacement(dir: &Path, opts: &DisplacementOptions) -> anyhow::Result<Di
         .as_ref()
         .and_then(|m| m.dataset_names().into_iter().next());
 
-    let stem = opts.out_stem.clone().unwrap_or_else(|| {
-        let kind = if opts.vertical {
-            "displacement_vertical"
-        } else {
-            "displacement"
-        };
-        format!("{kind}_{from}_{to}")
-    });
-    ensure!(
-        stem != opts.ts_stem,
-        "the output product {stem} would overwrite its input"
-    );
-    let mut attrs = ts.attrs().clone();
-    attrs.set("UNIT", "m");
-    attrs.set("DATE12", format!("{from}_{to}"));
-    attrs.set("START_DATE", from);
-    attrs.set("END_DATE", to);
-    attrs.set("REF_DATE", from);
-    attrs.set(
-        "DISPLACEMENT_DIRECTION",
-        if opts.vertical { "vertical" } else { "LOS" },
-    );
-    attrs.set("SIGN_CONVENTION", SIGN_CONVENTION);
-    if opts.vertical {
-        attrs.set("VERTICAL_ASSUMPTION", VERTICAL_ASSUMPTION);
-    }
-    let long_name = if opts.vertical {
-        format!("vertical displacement from {from} to {to}, no horizontal motion assumed")
-    } else {
-        format!("line-of-sight displacement from {from} to {to}")
-    };
-    let spec = ProductSpec {
-        stem,
-        file_type: "displacement".into(),
-        length,
-        width,
-        dates: Vec::new(),
-        bperp: Vec::new(),
-        datasets: vec![DatasetSpec::map("displacement", "m", &long_name)],
-        attrs,
-    };
+    let spec = output_spec(&ts, opts, from, to)?;
 
     // Two planes of the series, the incidence angle and the mask come in; the map goes out;
     // the statistics keep one value per pixel counted.
@@ -301,6 +236,84 @@ pub fn displacement(dir: &Path, opts: &DisplacementOptions) -> anyhow::Result<Di
         masked: mask.is_some(),
         point: point_value,
     })
+}
+
+/// The product written: the map and its metadata (dates, direction, sign convention).
+fn output_spec(
+    ts: &Product,
+    opts: &DisplacementOptions,
+    from: Date,
+    to: Date,
+) -> anyhow::Result<ProductSpec> {
+    let stem = opts.out_stem.clone().unwrap_or_else(|| {
+        let kind = if opts.vertical {
+            "displacement_vertical"
+        } else {
+            "displacement"
+        };
+        format!("{kind}_{from}_{to}")
+    });
+    ensure!(
+        stem != opts.ts_stem,
+        "the output product {stem} would overwrite its input"
+    );
+    let mut attrs = ts.attrs().clone();
+    attrs.set("UNIT", "m");
+    attrs.set("DATE12", format!("{from}_{to}"));
+    attrs.set("START_DATE", from);
+    attrs.set("END_DATE", to);
+    attrs.set("REF_DATE", from);
+    attrs.set(
+        "DISPLACEMENT_DIRECTION",
+        if opts.vertical { "vertical" } else { "LOS" },
+    );
+    attrs.set("SIGN_CONVENTION", SIGN_CONVENTION);
+    if opts.vertical {
+        attrs.set("VERTICAL_ASSUMPTION", VERTICAL_ASSUMPTION);
+    }
+    let long_name = if opts.vertical {
+        format!("vertical displacement from {from} to {to}, no horizontal motion assumed")
+    } else {
+        format!("line-of-sight displacement from {from} to {to}")
+    };
+    let datasets = vec![DatasetSpec::map("displacement", "m", &long_name)];
+    Ok(maps_like(ts, &stem, "displacement", datasets, attrs))
+}
+
+/// The run's geometry when `--vertical` or `--at LAT,LON` needs it, checked against the image.
+fn open_geometry(
+    dir: &Path,
+    opts: &DisplacementOptions,
+    length: usize,
+    width: usize,
+) -> anyhow::Result<Option<Product>> {
+    let geometry = if opts.vertical || matches!(opts.point, Some(Point::LatLon(..))) {
+        Some(Product::open(dir, GEOMETRY_STEM).with_context(|| {
+            format!(
+                "{} needs the geometry of the run (product {GEOMETRY_STEM})",
+                if opts.vertical {
+                    "--vertical"
+                } else {
+                    "--at LAT,LON"
+                }
+            )
+        })?)
+    } else {
+        None
+    };
+    if let Some(g) = &geometry {
+        ensure!(
+            g.length() == length && g.width() == width,
+            "{} is {} x {} pixels but the time series is {length} x {width}",
+            g.path().display(),
+            g.length(),
+            g.width()
+        );
+        if opts.vertical {
+            has_dataset(g, "incidenceAngle")?;
+        }
+    }
+    Ok(geometry)
 }
 
 /// Divides line-of-sight values by the cosine of the incidence angle (degrees); NaN where the

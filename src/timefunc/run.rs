@@ -14,8 +14,8 @@ use super::model::{decimal_year, parse_user_date, Onset, TimeModel, Transient};
 use super::outputs::{fill, output_datasets, py_float, OutputDataset, Source};
 use crate::meta::{Attributes, Date};
 use crate::plan::PixelCost;
-use crate::product::pass::{open_timeseries, StripPass};
-use crate::product::{DatasetSpec, Product, ProductSpec};
+use crate::product::pass::{maps_like, open_timeseries, StripPass};
+use crate::product::{DatasetSpec, Product};
 
 /// How the standard deviations of the parameters are estimated (MintPy's `--uq`).
 #[derive(Debug, Clone, PartialEq)]
@@ -147,35 +147,7 @@ pub fn estimate(dir: &Path, opts: &TimeFuncOptions) -> anyhow::Result<PathBuf> {
         )
     })?;
 
-    let bootstrap = match &opts.uncertainty {
-        Uncertainty::Bootstrap { count, seed } => {
-            ensure!(
-                *count > 1,
-                "--bootstrap-count must be 2 or more (got {count})"
-            );
-            ensure!(
-                model.polynomial == 1
-                    && model.periodic.is_empty()
-                    && model.steps.is_empty()
-                    && model.polylines.is_empty()
-                    && model.exps.is_empty()
-                    && model.logs.is_empty(),
-                "bootstrap uncertainty supports a linear polynomial only (as MintPy): drop the \
-                 other time functions or use --uncertainty residue"
-            );
-            // Every draw keeps its date indices and pseudo-inverse for the whole run.
-            let draws_bytes = (*count as u64) * (n as u64) * (p as u64 + 1) * 8;
-            ensure!(
-                draws_bytes <= opts.max_memory / 2,
-                "{count} bootstrap draws of {n} dates need {}: raise --max-memory to {} or use \
-                 fewer draws",
-                crate::plan::format_size(draws_bytes),
-                crate::plan::format_size(2 * draws_bytes)
-            );
-            Some(Bootstrap::new(&model, &times, *count, *seed)?)
-        }
-        _ => None,
-    };
+    let bootstrap = bootstrap_draws(opts, &model, &times)?;
     let variance = match &opts.uncertainty {
         Uncertainty::Covariance { stem } => Some(open_variance(dir, stem, &ts)?),
         _ => None,
@@ -183,19 +155,12 @@ pub fn estimate(dir: &Path, opts: &TimeFuncOptions) -> anyhow::Result<PathBuf> {
 
     let with_residue = opts.uncertainty == Uncertainty::Residue;
     let datasets = output_datasets(&model, with_residue);
-    let spec = ProductSpec {
-        stem: opts.out_stem.clone(),
-        file_type: "velocity".into(),
-        length: ts.length(),
-        width: ts.width(),
-        dates: Vec::new(),
-        bperp: Vec::new(),
-        datasets: datasets
-            .iter()
-            .map(|d| DatasetSpec::map(&d.name, &d.unit, &long_name(d)))
-            .collect(),
-        attrs: velocity_attrs(ts.attrs(), opts, &model, first, last),
-    };
+    let maps = datasets
+        .iter()
+        .map(|d| DatasetSpec::map(&d.name, &d.unit, &long_name(d)))
+        .collect();
+    let attrs = velocity_attrs(ts.attrs(), opts, &model, first, last);
+    let spec = maps_like(&ts, &opts.out_stem, "velocity", maps, attrs);
 
     let n_all = all_dates.len();
     let cost = PixelCost {
@@ -230,6 +195,45 @@ pub fn estimate(dir: &Path, opts: &TimeFuncOptions) -> anyhow::Result<PathBuf> {
         Ok(())
     })?;
     Ok(pass.finish()?.remove(0))
+}
+
+/// The bootstrap draws when `opts` asks for bootstrap uncertainty, checked against the model
+/// and the budget.
+fn bootstrap_draws(
+    opts: &TimeFuncOptions,
+    model: &TimeModel,
+    times: &[f64],
+) -> anyhow::Result<Option<Bootstrap>> {
+    let (n, p) = (times.len(), model.num_params());
+    Ok(match &opts.uncertainty {
+        Uncertainty::Bootstrap { count, seed } => {
+            ensure!(
+                *count > 1,
+                "--bootstrap-count must be 2 or more (got {count})"
+            );
+            ensure!(
+                model.polynomial == 1
+                    && model.periodic.is_empty()
+                    && model.steps.is_empty()
+                    && model.polylines.is_empty()
+                    && model.exps.is_empty()
+                    && model.logs.is_empty(),
+                "bootstrap uncertainty supports a linear polynomial only (as MintPy): drop the \
+                 other time functions or use --uncertainty residue"
+            );
+            // Every draw keeps its date indices and pseudo-inverse for the whole run.
+            let draws_bytes = (*count as u64) * (n as u64) * (p as u64 + 1) * 8;
+            ensure!(
+                draws_bytes <= opts.max_memory / 2,
+                "{count} bootstrap draws of {n} dates need {}: raise --max-memory to {} or use \
+                 fewer draws",
+                crate::plan::format_size(draws_bytes),
+                crate::plan::format_size(2 * draws_bytes)
+            );
+            Some(Bootstrap::new(model, times, *count, *seed)?)
+        }
+        _ => None,
+    })
 }
 
 /// Pixels per block of the parallel fit.

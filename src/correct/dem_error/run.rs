@@ -10,7 +10,7 @@ use super::model::{check_model, deformation_matrix, DemErrModel};
 use super::solve::{valid_pixels, DemErrSolver, DemErrStrip, Geometry};
 use crate::correct::io::{self, TIMESERIES_DATASET};
 use crate::meta::Attributes;
-use crate::product::pass::{buffers_cost, StripPass};
+use crate::product::pass::{buffers_cost, maps_like, series_like, StripPass};
 use crate::product::{DatasetSpec, Product, ProductSpec};
 
 /// Stem of the geometry product the inversion writes (re-exported).
@@ -158,34 +158,25 @@ fn output_attrs(ts: &Attributes, model: &DemErrModel) -> Attributes {
 /// DEM-error map.
 fn output_specs(ts: &Product, corrected_stem: &str, model: &DemErrModel) -> [ProductSpec; 3] {
     let attrs = output_attrs(ts.attrs(), model);
-    let series_spec = |stem: &str, long_name: &str| ProductSpec {
-        stem: stem.to_string(),
-        file_type: "timeseries".into(),
-        length: ts.length(),
-        width: ts.width(),
-        dates: ts.dates().to_vec(),
-        bperp: ts.bperp().to_vec(),
-        datasets: vec![DatasetSpec::series(TIMESERIES_DATASET, "m", long_name)],
-        attrs: attrs.clone(),
-    };
     let mut dem_attrs = attrs.clone();
     dem_attrs.set("UNIT", "m");
+    let dem = vec![DatasetSpec::map("dem", "m", "DEM error")];
     [
-        series_spec(corrected_stem, "displacement corrected for DEM error"),
-        series_spec(
-            RESIDUAL_STEM,
-            "residual displacement of the DEM-error model fit",
+        series_like(
+            ts,
+            corrected_stem,
+            "m",
+            "displacement corrected for DEM error",
+            attrs.clone(),
         ),
-        ProductSpec {
-            stem: DEM_ERROR_STEM.into(),
-            file_type: "dem".into(),
-            length: ts.length(),
-            width: ts.width(),
-            dates: Vec::new(),
-            bperp: Vec::new(),
-            datasets: vec![DatasetSpec::map("dem", "m", "DEM error")],
-            attrs: dem_attrs,
-        },
+        series_like(
+            ts,
+            RESIDUAL_STEM,
+            "m",
+            "residual displacement of the DEM-error model fit",
+            attrs,
+        ),
+        maps_like(ts, DEM_ERROR_STEM, "dem", dem, dem_attrs),
     ]
 }
 
