@@ -12,7 +12,10 @@ use anyhow::{bail, ensure, Context};
 
 use crate::geo::grid::MapGrid;
 use crate::meta::{Attributes, Date};
-use crate::product::{DatasetSpec, Product, ProductSpec, ProductWriter, GEOMETRY_STEM};
+use crate::product::pass::{
+    buffers_cost, open_timeseries, series_like, StripPass, TIMESERIES_DATASET,
+};
+use crate::product::{DatasetSpec, Product, ProductSpec, GEOMETRY_STEM};
 use crate::sink::OutputFormat;
 use crate::source::raster::{read_rsc, DataType, Interleave, RasterLayout};
 use crate::window::Window;
@@ -125,12 +128,7 @@ pub fn correct(
     format: OutputFormat,
     max_memory: u64,
 ) -> anyhow::Result<PathBuf> {
-    let series = Product::open(run_dir, input)?;
-    ensure!(
-        series.is_complete(),
-        "{} is incomplete (left by an interrupted run); run its step again",
-        series.path().display()
-    );
+    let series = open_timeseries(run_dir, input)?;
     let delay_product = match delay {
         DelaySource::TimeseriesFile(path) => open_path(path)?,
         DelaySource::GacosDir(dir) => {
@@ -232,44 +230,34 @@ pub fn subtract_product(
         None => vec![0.0; shared_index.len()],
     };
 
-    let spec = ProductSpec {
-        stem: output.to_string(),
-        file_type: "timeseries".to_string(),
-        length,
-        width,
-        dates: dates.clone(),
-        bperp: series.bperp().to_vec(),
-        datasets: vec![DatasetSpec::series(
-            "timeseries",
-            "m",
-            "line-of-sight displacement, tropospheric delay removed",
-        )],
-        attrs: series.attrs().clone(),
-    };
+    let long_name = "line-of-sight displacement, tropospheric delay removed";
+    let spec = series_like(series, output, "m", long_name, series.attrs().clone());
     let planes = dates.len() + 2 * delay.dates().len();
-    let strips = crate::correct::io::strips(length, width, 4 * planes, max_memory)?;
-    let mut writer = ProductWriter::create(run_dir, format, spec)?;
+    let cost = buffers_cost(4 * planes);
+    let mut pass = StripPass::new("correct-tropo", length, width, cost, max_memory)?;
+    let series_in = pass.read(series, TIMESERIES_DATASET);
+    let delay_in = pass.read(delay, TIMESERIES_DATASET);
+    let out = pass.create(run_dir, format, spec)?[0];
     let mut delay_strip = Vec::new();
-    for win in strips {
-        let px = win.pixels();
-        let mut ts = series.read("timeseries", win)?;
-        let all = delay.read("timeseries", win)?;
+    pass.run(|strip| {
+        let px = strip.pixels();
+        let all = strip.inputs.get(delay_in);
         delay_strip.clear();
         for &j in &delay_index {
             delay_strip.extend_from_slice(&all[j * px..(j + 1) * px]);
         }
-        drop(all);
+        let ts = strip.outputs.set(out, strip.inputs.take(series_in));
         subtract_delay(
-            &mut ts,
+            ts,
             &mut delay_strip,
             px,
             &shared_index,
             &ref_values,
             r.date_index,
         );
-        writer.write("timeseries", win, &ts)?;
-    }
-    writer.finish()
+        Ok(())
+    })?;
+    Ok(pass.finish()?.remove(0))
 }
 
 /// A GACOS zenith-delay grid (`.ztd` float32 with its `.rsc`).
@@ -466,21 +454,21 @@ fn gacos_delay(
         )],
         attrs,
     };
-    let strips = crate::correct::io::strips(length, width, 4 * (dates.len() + 3), max_memory)?;
-    let mut writer = ProductWriter::create(run_dir, format, spec)?;
-    let mut out = Vec::new();
-    for win in strips {
-        let px = win.pixels();
-        let lat = geom.read("latitude", win)?;
-        let lon = geom.read("longitude", win)?;
-        let inc = geom.read("incidenceAngle", win)?;
-        out.clear();
+    let cost = buffers_cost(4 * (dates.len() + 3));
+    let mut pass = StripPass::new("GACOS delay", length, width, cost, max_memory)?;
+    let [lat, lon, inc] = ["latitude", "longitude", "incidenceAngle"].map(|d| pass.read(&geom, d));
+    let out = pass.create(run_dir, format, spec)?[0];
+    pass.run(|strip| {
+        let px = strip.pixels();
+        let [lat, lon, inc] = [lat, lon, inc].map(|i| strip.inputs.get(i));
+        let delays = strip.outputs.get(out);
+        delays.clear();
         for g in &grids {
-            out.extend((0..px).map(|k| los_delay(g, lat[k], lon[k], inc[k])));
+            delays.extend((0..px).map(|k| los_delay(g, lat[k], lon[k], inc[k])));
         }
-        writer.write("timeseries", win, &out)?;
-    }
-    writer.finish()?;
+        Ok(())
+    })?;
+    pass.finish()?;
     Ok(())
 }
 

@@ -5,11 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
 use crate::correct::io::{self, MaskSource, TIMESERIES_DATASET};
 use crate::correct::ramp::{RampAccumulator, RampFit, RampType};
-use crate::product::{DatasetSpec, ProductSpec, ProductWriter};
+use crate::product::pass::{buffers_cost, series_like, StripPass};
 
 /// What `deramp::run` wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,37 +31,35 @@ pub fn run(
     max_memory: u64,
 ) -> anyhow::Result<DerampOutputs> {
     let ts = io::open_timeseries(dir, input_stem)?;
-    let what = format!("time series '{input_stem}'");
-    let dates = ts.dates().to_vec();
-    let n = dates.len();
+    let n = ts.dates().len();
     let (length, width) = (ts.length(), ts.width());
     let mask_source = MaskSource::open(dir, mask, length, width)?;
+    let what = format!("time series '{input_stem}'");
     let reference = io::reference_pixel(ts.attrs(), length, width, &what)?;
-
     // Per pixel: the series of the strip and the mask.
-    let strips = io::strips(length, width, 4 * n + 1, max_memory)?;
+    let cost = buffers_cost(4 * n + 1);
+
+    let mut fit_pass = StripPass::new("deramp", length, width, cost, max_memory)?;
+    let series = fit_pass.read(&ts, TIMESERIES_DATASET);
+    let mask_input = mask_source.read_in(&mut fit_pass);
     let mut acc: Vec<RampAccumulator> = (0..n)
         .map(|_| RampAccumulator::new(ramp, length, width))
         .collect();
     let mut m = Vec::new();
-    for &window in &strips {
-        let data = ts
-            .read(TIMESERIES_DATASET, window)
-            .with_context(|| format!("reading {what}"))?;
-        mask_source.read(window, &mut m)?;
-        let p = window.pixels();
+    fit_pass.run(|strip| {
+        let p = strip.pixels();
+        io::mask_pixels(mask_input.map(|i| strip.inputs.get(i)), p, &mut m);
+        let data = strip.inputs.get(series);
         for (d, a) in acc.iter_mut().enumerate() {
-            a.add_strip(window.y0, width, &data[d * p..(d + 1) * p], &m);
+            a.add_strip(strip.window.y0, width, &data[d * p..(d + 1) * p], &m);
         }
-    }
+        Ok(())
+    })?;
     let fits: Vec<RampFit> = acc
         .iter()
-        .map(|a| {
-            let f = a.fit();
-            match reference {
-                Some((y, x)) => f.referenced_to(y, x),
-                None => f,
-            }
+        .map(|a| match reference {
+            Some((y, x)) => a.fit().referenced_to(y, x),
+            None => a.fit(),
         })
         .collect();
 
@@ -71,35 +67,20 @@ pub fn run(
     let mut attrs = ts.attrs().clone();
     attrs.set("mintpy.deramp", ramp.name());
     attrs.set("mintpy.deramp.maskFile", mask_source.label(mask));
-    let mut writer = ProductWriter::create(
-        dir,
-        ts.format(),
-        ProductSpec {
-            stem: stem.clone(),
-            file_type: "timeseries".into(),
-            length,
-            width,
-            dates: dates.clone(),
-            bperp: ts.bperp().to_vec(),
-            datasets: vec![DatasetSpec::series(
-                TIMESERIES_DATASET,
-                "m",
-                &format!("displacement with a {} ramp removed", ramp.name()),
-            )],
-            attrs,
-        },
-    )?;
-    for &window in &strips {
-        let mut data = ts
-            .read(TIMESERIES_DATASET, window)
-            .with_context(|| format!("reading {what}"))?;
-        let p = window.pixels();
+    let long_name = format!("displacement with a {} ramp removed", ramp.name());
+    let spec = series_like(&ts, &stem, "m", &long_name, attrs);
+    let mut apply_pass = StripPass::new("deramp", length, width, cost, max_memory)?;
+    let series = apply_pass.read(&ts, TIMESERIES_DATASET);
+    let out = apply_pass.create(dir, ts.format(), spec)?[0];
+    apply_pass.run(|strip| {
+        let p = strip.pixels();
+        let data = strip.outputs.set(out, strip.inputs.take(series));
         for (d, fit) in fits.iter().enumerate() {
-            fit.remove_from_strip(window.y0, width, &mut data[d * p..(d + 1) * p]);
+            fit.remove_from_strip(strip.window.y0, width, &mut data[d * p..(d + 1) * p]);
         }
-        writer.write(TIMESERIES_DATASET, window, &data)?;
-    }
-    let path = writer.finish()?;
+        Ok(())
+    })?;
+    let path = apply_pass.finish()?.remove(0);
     Ok(DerampOutputs {
         stem,
         path,

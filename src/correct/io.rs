@@ -1,52 +1,15 @@
-//! Product access shared by the correction drivers: strip plans, masks, reference pixel and
-//! date, geometry. Knows products and metadata, not formulas.
+//! Product access shared by the correction drivers: masks, reference pixel and date, geometry.
+//! Knows products and metadata, not formulas; strips are planned by [`crate::product::pass`].
 
 use std::path::Path;
 
 use anyhow::Context;
 
 use crate::meta::{Attributes, Date};
-use crate::plan::{ChunkPlan, PixelCost};
+use crate::product::pass::{InputId, StripPass};
 use crate::product::Product;
-use crate::window::Window;
 
-/// Name of the per-date dataset of a time-series product.
-pub const TIMESERIES_DATASET: &str = "timeseries";
-
-/// Strips of whole rows whose buffers (`bytes_per_pixel` for every pixel of a strip) fit
-/// `max_memory` bytes.
-pub fn strips(
-    length: usize,
-    width: usize,
-    bytes_per_pixel: usize,
-    max_memory: u64,
-) -> anyhow::Result<Vec<Window>> {
-    let cost = PixelCost {
-        input_bytes: 0,
-        output_bytes: 0,
-        scratch_bytes: bytes_per_pixel,
-    };
-    Ok(ChunkPlan::new(length, width, cost, max_memory, 1)?.chunks)
-}
-
-/// Opens the time-series product `stem` of `dir`, checking it holds a `timeseries` dataset
-/// with dates.
-pub fn open_timeseries(dir: &Path, stem: &str) -> anyhow::Result<Product> {
-    let p = Product::open(dir, stem)
-        .with_context(|| format!("cannot open the time series '{stem}' in {}", dir.display()))?;
-    anyhow::ensure!(
-        p.dataset_names().iter().any(|d| d == TIMESERIES_DATASET),
-        "'{stem}' in {} has no '{TIMESERIES_DATASET}' dataset (datasets: {})",
-        dir.display(),
-        p.dataset_names().join(", ")
-    );
-    anyhow::ensure!(
-        !p.dates().is_empty() && p.is_per_date(TIMESERIES_DATASET)?,
-        "'{stem}' in {} is not a time series (no dates, or '{TIMESERIES_DATASET}' is a single map)",
-        dir.display()
-    );
-    Ok(p)
-}
+pub use crate::product::pass::{open_timeseries, TIMESERIES_DATASET};
 
 /// Opens the map product `stem` of `dir` when it exists, checking its size against the series.
 pub fn open_map_if_present(
@@ -171,17 +134,12 @@ impl MaskSource {
         })
     }
 
-    /// The mask over `window` (true = use the pixel), into `out`.
-    pub fn read(&self, window: Window, out: &mut Vec<bool>) -> anyhow::Result<()> {
-        out.clear();
+    /// Declares the mask an input of `pass`; `None` for every pixel (nothing to read).
+    pub fn read_in<'a>(&'a self, pass: &mut StripPass<'a>) -> Option<InputId> {
         match self {
-            MaskSource::All => out.resize(window.pixels(), true),
-            MaskSource::Product { product, dataset } => {
-                let v = product.read(dataset, window)?;
-                out.extend(v.iter().map(|&m| m != 0.0 && !m.is_nan()));
-            }
+            MaskSource::All => None,
+            MaskSource::Product { product, dataset } => Some(pass.read(product, dataset)),
         }
-        Ok(())
     }
 
     /// The name MintPy prints for the mask file (`maskTempCoh.h5`, or `no`).
@@ -193,6 +151,16 @@ impl MaskSource {
                 format!("{stem}.h5")
             }
         }
+    }
+}
+
+/// The mask of a strip of `pixels` pixels (true = use the pixel) from the values read for it
+/// (`None`: every pixel), into `out`: non-zero values that are not NaN.
+pub fn mask_pixels(values: Option<&[f32]>, pixels: usize, out: &mut Vec<bool>) {
+    out.clear();
+    match values {
+        None => out.resize(pixels, true),
+        Some(v) => out.extend(v.iter().map(|&m| m != 0.0 && !m.is_nan())),
     }
 }
 
@@ -215,6 +183,15 @@ mod tests {
             Date::parse("20200113").unwrap(),
         ];
         assert_eq!(py_date_list(&d), "['20200101', '20200113']");
+    }
+
+    #[test]
+    fn masks_keep_nonzero_numbers() {
+        let mut m = Vec::new();
+        mask_pixels(Some(&[1.0, 0.0, f32::NAN, -2.0]), 4, &mut m);
+        assert_eq!(m, [true, false, false, true]);
+        mask_pixels(None, 3, &mut m);
+        assert_eq!(m, [true; 3]);
     }
 
     #[test]

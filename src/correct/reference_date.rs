@@ -9,7 +9,7 @@ use anyhow::Context;
 use crate::correct::io::{self, TIMESERIES_DATASET};
 use crate::correct::residual_rms::{read_date_file, REFERENCE_DATE_FILE};
 use crate::meta::Date;
-use crate::product::{DatasetSpec, ProductSpec, ProductWriter};
+use crate::product::pass::{buffers_cost, series_like, StripPass};
 use crate::sink::OutputFormat;
 
 /// Which date to reference to (MintPy `mintpy.reference.date`).
@@ -138,37 +138,23 @@ fn rereference_product(dir: &Path, stem: &str, date: Date, max_memory: u64) -> a
     let (length, width) = (ts.length(), ts.width());
     let mut attrs = ts.attrs().clone();
     attrs.set("REF_DATE", date);
-    let tmp_stem = format!("{stem}.refdate-tmp");
     let format = ts.format();
-    let mut writer = ProductWriter::create(
-        dir,
-        format,
-        ProductSpec {
-            stem: tmp_stem.clone(),
-            file_type: ts
-                .attrs()
-                .get("FILE_TYPE")
-                .unwrap_or("timeseries")
-                .to_string(),
-            length,
-            width,
-            dates: dates.clone(),
-            bperp: ts.bperp().to_vec(),
-            datasets: vec![DatasetSpec::series(
-                TIMESERIES_DATASET,
-                ts.attrs().get("UNIT").unwrap_or("m"),
-                "displacement",
-            )],
-            attrs,
-        },
-    )?;
+    let unit = ts.attrs().get("UNIT").unwrap_or("m");
+    let tmp_stem = format!("{stem}.refdate-tmp");
+    let mut spec = series_like(&ts, &tmp_stem, unit, "displacement", attrs);
+    spec.file_type = ts.attrs().get("FILE_TYPE").unwrap_or("timeseries").into();
+    let cost = buffers_cost(4 * n + 4);
+    let mut pass = StripPass::new("reference-date", length, width, cost, max_memory)?;
+    let series = pass.read(&ts, TIMESERIES_DATASET);
+    let out = pass.create(dir, format, spec)?[0];
     let mut scratch = Vec::new();
-    for window in io::strips(length, width, 4 * n + 4, max_memory)? {
-        let mut data = ts.read(TIMESERIES_DATASET, window)?;
-        rereference(&mut data, n, window.pixels(), ref_idx, &mut scratch);
-        writer.write(TIMESERIES_DATASET, window, &data)?;
-    }
-    let written = writer.finish()?;
+    pass.run(|strip| {
+        let p = strip.pixels();
+        let data = strip.outputs.set(out, strip.inputs.take(series));
+        rereference(data, n, p, ref_idx, &mut scratch);
+        Ok(())
+    })?;
+    let written = pass.finish()?.remove(0);
     drop(ts);
     replace_product(dir, stem, format, &written)
 }

@@ -12,6 +12,7 @@ use crate::correct::io::{self, MaskSource, TIMESERIES_DATASET};
 use crate::correct::ramp::RampType;
 use crate::correct::rms::{analyze, report_text, RmsAccumulator};
 use crate::meta::Date;
+use crate::product::pass::{buffers_cost, StripPass};
 
 /// MintPy's file of the minimum-RMS date.
 pub const REFERENCE_DATE_FILE: &str = "reference_date.txt";
@@ -85,18 +86,20 @@ pub fn run(dir: &Path, options: &RmsOptions, max_memory: u64) -> anyhow::Result<
     let n = dates.len();
     let (length, width) = (ts.length(), ts.width());
     let mask = MaskSource::open(dir, &options.mask, length, width)?;
+    let mut pass = StripPass::new("rms", length, width, buffers_cost(4 * n + 1), max_memory)?;
+    let series = pass.read(&ts, TIMESERIES_DATASET);
+    let mask_input = mask.read_in(&mut pass);
     let mut acc = RmsAccumulator::new(n);
     let mut m = Vec::new();
-    for window in io::strips(length, width, 4 * n + 1, max_memory)? {
-        let data = ts
-            .read(TIMESERIES_DATASET, window)
-            .with_context(|| format!("reading '{rms_stem}'"))?;
-        mask.read(window, &mut m)?;
-        let p = window.pixels();
+    pass.run(|strip| {
+        let p = strip.pixels();
+        io::mask_pixels(mask_input.map(|i| strip.inputs.get(i)), p, &mut m);
+        let data = strip.inputs.get(series);
         for d in 0..n {
             acc.add(d, &data[d * p..(d + 1) * p], &m);
         }
-    }
+        Ok(())
+    })?;
     let rms = acc.rms();
     let analysis = analyze(&rms, options.cutoff)
         .with_context(|| format!("residual RMS of '{rms_stem}' over mask '{}'", options.mask))?;

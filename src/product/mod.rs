@@ -10,6 +10,7 @@ use crate::geo::grid::MapGrid;
 use crate::meta::{Attributes, Date};
 
 mod geometry;
+pub mod pass;
 mod reader;
 mod writer;
 

@@ -7,10 +7,10 @@ use anyhow::{bail, ensure, Context};
 
 use super::dates::date_index;
 use super::model::parse_user_date;
-use super::run::{open_timeseries, TIMESERIES_DATASET};
 use crate::meta::Date;
-use crate::plan::{ChunkPlan, PixelCost};
-use crate::product::{DatasetSpec, Product, ProductSpec, ProductWriter, GEOMETRY_STEM};
+use crate::plan::PixelCost;
+use crate::product::pass::{maps_like, open_timeseries, StripPass, TIMESERIES_DATASET};
+use crate::product::{DatasetSpec, Product, ProductSpec, GEOMETRY_STEM};
 
 /// The sign convention of line-of-sight displacement, as printed and stored.
 pub const SIGN_CONVENTION: &str =
@@ -144,32 +144,7 @@ pub fn displacement(dir: &Path, opts: &DisplacementOptions) -> anyhow::Result<Di
     ensure!(i1 != i2, "--from and --to are the same date ({from})");
     let (length, width) = (ts.length(), ts.width());
 
-    let geometry = if opts.vertical || matches!(opts.point, Some(Point::LatLon(..))) {
-        Some(Product::open(dir, GEOMETRY_STEM).with_context(|| {
-            format!(
-                "{} needs the geometry of the run (product {GEOMETRY_STEM})",
-                if opts.vertical {
-                    "--vertical"
-                } else {
-                    "--at LAT,LON"
-                }
-            )
-        })?)
-    } else {
-        None
-    };
-    if let Some(g) = &geometry {
-        ensure!(
-            g.length() == length && g.width() == width,
-            "{} is {} x {} pixels but the time series is {length} x {width}",
-            g.path().display(),
-            g.length(),
-            g.width()
-        );
-        if opts.vertical {
-            has_dataset(g, "incidenceAngle")?;
-        }
-    }
+    let geometry = open_geometry(dir, opts, length, width)?;
     let point = match opts.point {
         None => None,
         Some(Point::Yx(y, x)) => {
@@ -194,6 +169,82 @@ pub fn displacement(dir: &Path, opts: &DisplacementOptions) -> anyhow::Result<Di
         .as_ref()
         .and_then(|m| m.dataset_names().into_iter().next());
 
+    let spec = output_spec(&ts, opts, from, to)?;
+
+    // Two planes of the series, the incidence angle and the mask come in; the map goes out;
+    // the statistics keep one value per pixel counted.
+    let cost = PixelCost {
+        input_bytes: 4 * 4,
+        output_bytes: 4,
+        scratch_bytes: 4,
+    };
+    let mut pass = StripPass::new("displacement", length, width, cost, opts.max_memory)?;
+    let [first, second] = [i1, i2].map(|i| pass.read_date(&ts, TIMESERIES_DATASET, i));
+    let incidence = match (&geometry, opts.vertical) {
+        (Some(g), true) => Some(pass.read(g, "incidenceAngle")),
+        _ => None,
+    };
+    let mask_input = match (&mask, &mask_ds) {
+        (Some(m), Some(ds)) => Some(pass.read(m, ds)),
+        _ => None,
+    };
+    let out = pass.create(dir, ts.format(), spec)?[0];
+    let mut values: Vec<f32> = Vec::new();
+    let mut point_value = None;
+    pass.run(|strip| {
+        let (w, inputs) = (strip.window, &strip.inputs);
+        let d = strip.outputs.get(out);
+        d.clear();
+        d.extend(
+            inputs
+                .get(second)
+                .iter()
+                .zip(inputs.get(first))
+                .map(|(b, a)| b - a),
+        );
+        if let Some(inc) = incidence {
+            to_vertical(d, inputs.get(inc));
+        }
+        let m = mask_input.map(|i| inputs.get(i));
+        for (k, &v) in d.iter().enumerate() {
+            let counted = match m {
+                Some(m) => m[k] != 0.0,
+                None => v != 0.0,
+            };
+            if counted && v.is_finite() {
+                values.push(v);
+            }
+        }
+        if let Some((y, x)) = point {
+            if let Some(k) = w.local_index(y, x) {
+                point_value = Some(PointValue {
+                    y,
+                    x,
+                    value_mm: d[k] as f64 * 1000.0,
+                });
+            }
+        }
+        Ok(())
+    })?;
+    let path = pass.finish()?.remove(0);
+    Ok(DisplacementReport {
+        path,
+        from,
+        to,
+        vertical: opts.vertical,
+        stats: map_stats(&mut values),
+        masked: mask.is_some(),
+        point: point_value,
+    })
+}
+
+/// The product written: the map and its metadata (dates, direction, sign convention).
+fn output_spec(
+    ts: &Product,
+    opts: &DisplacementOptions,
+    from: Date,
+    to: Date,
+) -> anyhow::Result<ProductSpec> {
     let stem = opts.out_stem.clone().unwrap_or_else(|| {
         let kind = if opts.vertical {
             "displacement_vertical"
@@ -225,75 +276,44 @@ pub fn displacement(dir: &Path, opts: &DisplacementOptions) -> anyhow::Result<Di
     } else {
         format!("line-of-sight displacement from {from} to {to}")
     };
-    let spec = ProductSpec {
-        stem,
-        file_type: "displacement".into(),
-        length,
-        width,
-        dates: Vec::new(),
-        bperp: Vec::new(),
-        datasets: vec![DatasetSpec::map("displacement", "m", &long_name)],
-        attrs,
-    };
+    let datasets = vec![DatasetSpec::map("displacement", "m", &long_name)];
+    Ok(maps_like(ts, &stem, "displacement", datasets, attrs))
+}
 
-    // Two planes of the series, the incidence angle and the mask come in; the map goes out;
-    // the statistics keep one value per pixel counted.
-    let cost = PixelCost {
-        input_bytes: 4 * 4,
-        output_bytes: 4,
-        scratch_bytes: 4,
+/// The run's geometry when `--vertical` or `--at LAT,LON` needs it, checked against the image.
+fn open_geometry(
+    dir: &Path,
+    opts: &DisplacementOptions,
+    length: usize,
+    width: usize,
+) -> anyhow::Result<Option<Product>> {
+    let geometry = if opts.vertical || matches!(opts.point, Some(Point::LatLon(..))) {
+        Some(Product::open(dir, GEOMETRY_STEM).with_context(|| {
+            format!(
+                "{} needs the geometry of the run (product {GEOMETRY_STEM})",
+                if opts.vertical {
+                    "--vertical"
+                } else {
+                    "--at LAT,LON"
+                }
+            )
+        })?)
+    } else {
+        None
     };
-    let plan = ChunkPlan::new(length, width, cost, opts.max_memory, 1)
-        .with_context(|| format!("planning strips of {}", ts.path().display()))?;
-    let mut writer = ProductWriter::create(dir, ts.format(), spec)?;
-    let mut values: Vec<f32> = Vec::new();
-    let mut point_value = None;
-    for &w in &plan.chunks {
-        let a = ts.read_date(TIMESERIES_DATASET, i1, w)?;
-        let mut d = ts.read_date(TIMESERIES_DATASET, i2, w)?;
-        for (v, a) in d.iter_mut().zip(&a) {
-            *v -= a;
-        }
+    if let Some(g) = &geometry {
+        ensure!(
+            g.length() == length && g.width() == width,
+            "{} is {} x {} pixels but the time series is {length} x {width}",
+            g.path().display(),
+            g.length(),
+            g.width()
+        );
         if opts.vertical {
-            if let Some(g) = &geometry {
-                let inc = g.read("incidenceAngle", w)?;
-                to_vertical(&mut d, &inc);
-            }
-        }
-        writer.write("displacement", w, &d)?;
-        let m = match (&mask, &mask_ds) {
-            (Some(m), Some(ds)) => Some(m.read(ds, w)?),
-            _ => None,
-        };
-        for (k, &v) in d.iter().enumerate() {
-            let counted = match &m {
-                Some(m) => m[k] != 0.0,
-                None => v != 0.0,
-            };
-            if counted && v.is_finite() {
-                values.push(v);
-            }
-        }
-        if let Some((y, x)) = point {
-            if let Some(k) = w.local_index(y, x) {
-                point_value = Some(PointValue {
-                    y,
-                    x,
-                    value_mm: d[k] as f64 * 1000.0,
-                });
-            }
+            has_dataset(g, "incidenceAngle")?;
         }
     }
-    let path = writer.finish()?;
-    Ok(DisplacementReport {
-        path,
-        from,
-        to,
-        vertical: opts.vertical,
-        stats: map_stats(&mut values),
-        masked: mask.is_some(),
-        point: point_value,
-    })
+    Ok(geometry)
 }
 
 /// Divides line-of-sight values by the cosine of the incidence angle (degrees); NaN where the
@@ -356,15 +376,16 @@ fn find_lat_lon(g: &Product, lat: f64, lon: f64, budget: u64) -> anyhow::Result<
         output_bytes: 0,
         scratch_bytes: 0,
     };
-    let plan = ChunkPlan::new(length, width, cost, budget, 1)?;
+    let mut pass = StripPass::new("displacement --at", length, width, cost, budget)?;
+    let [lat_in, lon_in] = ["latitude", "longitude"].map(|d| pass.read(g, d));
     let cos_lat = lat.to_radians().cos();
     let mut best: Option<(f64, usize, usize)> = None;
     let (mut lat_min, mut lat_max, mut lon_min, mut lon_max) =
         (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &w in &plan.chunks {
-        let la = g.read("latitude", w)?;
-        let lo = g.read("longitude", w)?;
-        for (k, (&a, &o)) in la.iter().zip(&lo).enumerate() {
+    pass.run(|strip| {
+        let w = strip.window;
+        let [la, lo] = [lat_in, lon_in].map(|i| strip.inputs.get(i));
+        for (k, (&a, &o)) in la.iter().zip(lo).enumerate() {
             let (a, o) = (a as f64, o as f64);
             if !(a.is_finite() && o.is_finite()) || (a == 0.0 && o == 0.0) {
                 continue;
@@ -378,7 +399,8 @@ fn find_lat_lon(g: &Product, lat: f64, lon: f64, budget: u64) -> anyhow::Result<
                 best = Some((d2, w.y0 + k / w.cols(), w.x0 + k % w.cols()));
             }
         }
-    }
+        Ok(())
+    })?;
     let Some((_, y, x)) = best else {
         bail!("{} has no valid latitude/longitude", g.path().display());
     };

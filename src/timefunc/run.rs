@@ -14,8 +14,9 @@ use super::model::{decimal_year, parse_user_date, Onset, TimeModel, Transient};
 use super::outputs::{fill, output_datasets, OutputDataset, Source};
 use crate::meta::pyfmt::py_f64;
 use crate::meta::{Attributes, Date};
-use crate::plan::{ChunkPlan, PixelCost};
-use crate::product::{DatasetSpec, Product, ProductSpec, ProductWriter};
+use crate::plan::PixelCost;
+use crate::product::pass::{maps_like, open_timeseries, StripPass};
+use crate::product::{DatasetSpec, Product};
 
 /// How the standard deviations of the parameters are estimated (MintPy's `--uq`).
 #[derive(Debug, Clone, PartialEq)]
@@ -101,7 +102,7 @@ impl Default for TimeFuncOptions {
 }
 
 /// The dataset of a time-series product that holds the displacement.
-pub const TIMESERIES_DATASET: &str = "timeseries";
+pub use crate::product::pass::TIMESERIES_DATASET;
 
 /// Estimates the time functions of product `opts.ts_stem` in run folder `dir` and writes
 /// product `opts.out_stem` in the same format. Returns the path written.
@@ -147,7 +148,65 @@ pub fn estimate(dir: &Path, opts: &TimeFuncOptions) -> anyhow::Result<PathBuf> {
         )
     })?;
 
-    let bootstrap = match &opts.uncertainty {
+    let bootstrap = bootstrap_draws(opts, &model, &times)?;
+    let variance = match &opts.uncertainty {
+        Uncertainty::Covariance { stem } => Some(open_variance(dir, stem, &ts)?),
+        _ => None,
+    };
+
+    let with_residue = opts.uncertainty == Uncertainty::Residue;
+    let datasets = output_datasets(&model, with_residue);
+    let maps = datasets
+        .iter()
+        .map(|d| DatasetSpec::map(&d.name, &d.unit, &long_name(d)))
+        .collect();
+    let attrs = velocity_attrs(ts.attrs(), opts, &model, first, last);
+    let spec = maps_like(&ts, &opts.out_stem, "velocity", maps, attrs);
+
+    let n_all = all_dates.len();
+    let cost = PixelCost {
+        input_bytes: 4 * n_all * if variance.is_some() { 2 } else { 1 },
+        output_bytes: 4 * datasets.len(),
+        scratch_bytes: 4 * n + 8 * (3 * p + 1),
+    };
+    let mut pass = StripPass::new("velocity", ts.length(), ts.width(), cost, opts.max_memory)?;
+    let series = pass.read(&ts, TIMESERIES_DATASET);
+    let variances = variance.as_ref().map(|v| pass.read(&v.product, &v.dataset));
+    let outputs = pass.create(dir, ts.format(), spec)?;
+    let strip_fit = StripFit {
+        fit: &fit,
+        bootstrap: bootstrap.as_ref(),
+        datasets: &datasets,
+        keep: &keep,
+    };
+    let mut blocks = Vec::new();
+    pass.run(|strip| {
+        let npix = strip.pixels();
+        let raw_var = variances.map(|v| strip.inputs.get(v));
+        strip_fit.compute(strip.inputs.get(series), raw_var, npix, &mut blocks);
+        // Blocks hold every dataset of a block of pixels: gather each dataset's strip.
+        for (k, &id) in outputs.iter().enumerate() {
+            let out = strip.outputs.get(id);
+            out.clear();
+            for block in blocks.chunks(BLOCK * datasets.len()) {
+                let bw = block.len() / datasets.len();
+                out.extend_from_slice(&block[k * bw..(k + 1) * bw]);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(pass.finish()?.remove(0))
+}
+
+/// The bootstrap draws when `opts` asks for bootstrap uncertainty, checked against the model
+/// and the budget.
+fn bootstrap_draws(
+    opts: &TimeFuncOptions,
+    model: &TimeModel,
+    times: &[f64],
+) -> anyhow::Result<Option<Bootstrap>> {
+    let (n, p) = (times.len(), model.num_params());
+    Ok(match &opts.uncertainty {
         Uncertainty::Bootstrap { count, seed } => {
             ensure!(
                 *count > 1,
@@ -172,66 +231,10 @@ pub fn estimate(dir: &Path, opts: &TimeFuncOptions) -> anyhow::Result<PathBuf> {
                 crate::plan::format_size(draws_bytes),
                 crate::plan::format_size(2 * draws_bytes)
             );
-            Some(Bootstrap::new(&model, &times, *count, *seed)?)
+            Some(Bootstrap::new(model, times, *count, *seed)?)
         }
         _ => None,
-    };
-    let variance = match &opts.uncertainty {
-        Uncertainty::Covariance { stem } => Some(open_variance(dir, stem, &ts)?),
-        _ => None,
-    };
-
-    let with_residue = opts.uncertainty == Uncertainty::Residue;
-    let datasets = output_datasets(&model, with_residue);
-    let spec = ProductSpec {
-        stem: opts.out_stem.clone(),
-        file_type: "velocity".into(),
-        length: ts.length(),
-        width: ts.width(),
-        dates: Vec::new(),
-        bperp: Vec::new(),
-        datasets: datasets
-            .iter()
-            .map(|d| DatasetSpec::map(&d.name, &d.unit, &long_name(d)))
-            .collect(),
-        attrs: velocity_attrs(ts.attrs(), opts, &model, first, last),
-    };
-
-    let n_all = all_dates.len();
-    let cost = PixelCost {
-        input_bytes: 4 * n_all * if variance.is_some() { 2 } else { 1 },
-        output_bytes: 4 * datasets.len(),
-        scratch_bytes: 4 * n + 8 * (3 * p + 1),
-    };
-    let plan = ChunkPlan::new(ts.length(), ts.width(), cost, opts.max_memory, 1)
-        .with_context(|| format!("planning strips of {}", ts.path().display()))?;
-
-    let mut writer = ProductWriter::create(dir, ts.format(), spec)?;
-    let strip = StripFit {
-        fit: &fit,
-        bootstrap: bootstrap.as_ref(),
-        datasets: &datasets,
-        keep: &keep,
-    };
-    let (mut blocks, mut out) = (Vec::new(), Vec::new());
-    for &w in &plan.chunks {
-        let npix = w.pixels();
-        let raw = ts.read(TIMESERIES_DATASET, w)?;
-        let raw_var = match &variance {
-            Some(v) => Some(v.product.read(&v.dataset, w)?),
-            None => None,
-        };
-        strip.compute(&raw, raw_var.as_deref(), npix, &mut blocks);
-        for (k, d) in datasets.iter().enumerate() {
-            out.clear();
-            for block in blocks.chunks(BLOCK * datasets.len()) {
-                let bw = block.len() / datasets.len();
-                out.extend_from_slice(&block[k * bw..(k + 1) * bw]);
-            }
-            writer.write(&d.name, w, &out)?;
-        }
-    }
-    writer.finish()
+    })
 }
 
 /// Pixels per block of the parallel fit.
@@ -329,25 +332,6 @@ fn gather(raw: &[f32], keep: &[bool], npix: usize, c0: usize, bw: usize, out: &m
     for (j, _) in keep.iter().enumerate().filter(|(_, &k)| k) {
         out.extend_from_slice(&raw[j * npix + c0..j * npix + c0 + bw]);
     }
-}
-
-/// Opens a time-series product and checks it holds a per-date `timeseries` dataset.
-pub fn open_timeseries(dir: &Path, stem: &str) -> anyhow::Result<Product> {
-    let ts = Product::open(dir, stem).with_context(|| format!("opening time series {stem}"))?;
-    ensure!(
-        ts.is_complete(),
-        "{} is not complete (an interrupted run?): finish or redo the run that writes it",
-        ts.path().display()
-    );
-    let has_ts = ts.dataset_names().iter().any(|n| n == TIMESERIES_DATASET)
-        && ts.is_per_date(TIMESERIES_DATASET).unwrap_or(false);
-    ensure!(
-        has_ts && !ts.dates().is_empty(),
-        "{} is not a time series (no per-date '{TIMESERIES_DATASET}' dataset; it has {})",
-        ts.path().display(),
-        ts.dataset_names().join(", ")
-    );
-    Ok(ts)
 }
 
 /// A product of per-date variances matching a time series.

@@ -10,7 +10,8 @@ use super::model::{check_model, deformation_matrix, DemErrModel};
 use super::solve::{valid_pixels, DemErrSolver, DemErrStrip, Geometry};
 use crate::correct::io::{self, TIMESERIES_DATASET};
 use crate::meta::Attributes;
-use crate::product::{DatasetSpec, Product, ProductSpec, ProductWriter};
+use crate::product::pass::{buffers_cost, maps_like, series_like, StripPass};
+use crate::product::{DatasetSpec, Product, ProductSpec};
 
 /// Stem of the geometry product the inversion writes (re-exported).
 pub use crate::product::GEOMETRY_STEM;
@@ -130,6 +131,90 @@ fn open_geometry(
     )?))
 }
 
+/// The metadata of the outputs: the series' plus MintPy's options of the step.
+fn output_attrs(ts: &Attributes, model: &DemErrModel) -> Attributes {
+    let mut attrs = ts.clone();
+    attrs.set(format!("{KEY_PREFIX}polyOrder"), model.poly_order);
+    attrs.set(
+        format!("{KEY_PREFIX}phaseVelocity"),
+        if model.phase_velocity {
+            "True"
+        } else {
+            "False"
+        },
+    );
+    attrs.set(
+        format!("{KEY_PREFIX}stepDate"),
+        io::py_date_list(&model.step_dates),
+    );
+    attrs.set(
+        format!("{KEY_PREFIX}excludeDate"),
+        io::py_date_list(&model.exclude_dates),
+    );
+    attrs
+}
+
+/// The products written: the corrected series `corrected_stem`, the residual series and the
+/// DEM-error map.
+fn output_specs(ts: &Product, corrected_stem: &str, model: &DemErrModel) -> [ProductSpec; 3] {
+    let attrs = output_attrs(ts.attrs(), model);
+    let mut dem_attrs = attrs.clone();
+    dem_attrs.set("UNIT", "m");
+    let dem = vec![DatasetSpec::map("dem", "m", "DEM error")];
+    [
+        series_like(
+            ts,
+            corrected_stem,
+            "m",
+            "displacement corrected for DEM error",
+            attrs.clone(),
+        ),
+        series_like(
+            ts,
+            RESIDUAL_STEM,
+            "m",
+            "residual displacement of the DEM-error model fit",
+            attrs,
+        ),
+        maps_like(ts, DEM_ERROR_STEM, "dem", dem, dem_attrs),
+    ]
+}
+
+/// The solver of the series `ts` and its number of deformation parameters.
+fn build_solver(
+    ts: &Product,
+    model: &DemErrModel,
+    what: &str,
+) -> anyhow::Result<(DemErrSolver, usize)> {
+    let dates = ts.dates();
+    let ref_idx = io::reference_date_index(ts.attrs(), dates, what)?;
+    let pbase: Vec<f64> = ts
+        .bperp()
+        .iter()
+        .map(|&b| b as f64 - ts.bperp()[ref_idx] as f64)
+        .collect();
+    let seconds = ts.attrs().get_f64_opt("CENTER_LINE_UTC").unwrap_or(0.0);
+    let g_defo = deformation_matrix(dates, model, seconds);
+    let n_defo = model.poly_order + 1 + model.step_dates.len();
+    let used: Vec<bool> = dates
+        .iter()
+        .map(|d| !model.exclude_dates.contains(d))
+        .collect();
+    let t_years: Vec<f64> = dates
+        .iter()
+        .map(|d| dates[0].days_until(*d) as f64 / 365.25)
+        .collect();
+    let solver = DemErrSolver::new(
+        &pbase,
+        &g_defo,
+        n_defo,
+        &used,
+        &t_years,
+        model.phase_velocity,
+    )?;
+    Ok((solver, n_defo))
+}
+
 /// Estimates and removes the DEM error of the time series `input_stem` in `dir` (MintPy
 /// `dem_error.py`), writing `<input_stem>_demErr`, `demErr` and `timeseriesResidual` in the
 /// format of the input, strip by strip within `max_memory` bytes.
@@ -152,136 +237,65 @@ pub fn run(
         ts.bperp().len()
     );
 
-    let ref_idx = io::reference_date_index(ts.attrs(), &dates, &what)?;
-    let pbase: Vec<f64> = ts
-        .bperp()
-        .iter()
-        .map(|&b| b as f64 - ts.bperp()[ref_idx] as f64)
-        .collect();
-    let seconds = ts.attrs().get_f64_opt("CENTER_LINE_UTC").unwrap_or(0.0);
-    let g_defo = deformation_matrix(&dates, model, seconds);
-    let n_defo = model.poly_order + 1 + model.step_dates.len();
-    let used: Vec<bool> = dates
-        .iter()
-        .map(|d| !model.exclude_dates.contains(d))
-        .collect();
-    let t_years: Vec<f64> = dates
-        .iter()
-        .map(|d| dates[0].days_until(*d) as f64 / 365.25)
-        .collect();
-    let solver = DemErrSolver::new(
-        &pbase,
-        &g_defo,
-        n_defo,
-        &used,
-        &t_years,
-        model.phase_velocity,
-    )?;
-
+    let (solver, n_defo) = build_solver(&ts, model, &what)?;
     let geometry = open_geometry(dir, &ts, options.pixelwise_geometry, &what)?;
     let tcoh = io::open_map_if_present(dir, "temporalCoherence", length, width)?;
 
-    let mut attrs = ts.attrs().clone();
-    attrs.set(format!("{KEY_PREFIX}polyOrder"), model.poly_order);
-    attrs.set(
-        format!("{KEY_PREFIX}phaseVelocity"),
-        if model.phase_velocity {
-            "True"
-        } else {
-            "False"
-        },
-    );
-    attrs.set(
-        format!("{KEY_PREFIX}stepDate"),
-        io::py_date_list(&model.step_dates),
-    );
-    attrs.set(
-        format!("{KEY_PREFIX}excludeDate"),
-        io::py_date_list(&model.exclude_dates),
-    );
-    let series_spec = |stem: String, long_name: &str| ProductSpec {
-        stem,
-        file_type: "timeseries".into(),
-        length,
-        width,
-        dates: dates.clone(),
-        bperp: ts.bperp().to_vec(),
-        datasets: vec![DatasetSpec::series(TIMESERIES_DATASET, "m", long_name)],
-        attrs: attrs.clone(),
-    };
     let corrected_stem = format!("{input_stem}_demErr");
-    let format = ts.format();
-    let mut w_cor = ProductWriter::create(
-        dir,
-        format,
-        series_spec(
-            corrected_stem.clone(),
-            "displacement corrected for DEM error",
-        ),
-    )?;
-    let mut w_res = ProductWriter::create(
-        dir,
-        format,
-        series_spec(
-            RESIDUAL_STEM.into(),
-            "residual displacement of the DEM-error model fit",
-        ),
-    )?;
-    let mut dem_attrs = attrs.clone();
-    dem_attrs.set("UNIT", "m");
-    let mut w_dem = ProductWriter::create(
-        dir,
-        format,
-        ProductSpec {
-            stem: DEM_ERROR_STEM.into(),
-            file_type: "dem".into(),
-            length,
-            width,
-            dates: Vec::new(),
-            bperp: Vec::new(),
-            datasets: vec![DatasetSpec::map("dem", "m", "DEM error")],
-            attrs: dem_attrs,
-        },
-    )?;
+    let [cor_spec, res_spec, dem_spec] = output_specs(&ts, &corrected_stem, model);
 
     // Per pixel: the series in, two series out (f32), parameters (f64), masks and geometry.
-    let k = n_defo + 1;
-    let per_pixel = 12 * n + 8 * k + 8 + 16;
-    let strips = io::strips(length, width, per_pixel, max_memory)?;
+    let per_pixel = 12 * n + 8 * (n_defo + 1) + 8 + 16;
+    let mut pass = StripPass::new(
+        "dem-error",
+        length,
+        width,
+        buffers_cost(per_pixel),
+        max_memory,
+    )?;
+    let series = pass.read(&ts, TIMESERIES_DATASET);
+    let coherence = tcoh.as_ref().map(|c| pass.read(c, "temporalCoherence"));
+    let (scalar_geometry, per_pixel_geometry) = match &geometry {
+        GeometrySource::Scalar(v) => (*v, None),
+        GeometrySource::PerPixel(g) => (
+            f64::NAN,
+            Some((
+                pass.read(g, "slantRangeDistance"),
+                pass.read(g, "incidenceAngle"),
+            )),
+        ),
+    };
+    let format = ts.format();
+    let w_cor = pass.create(dir, format, cor_spec)?[0];
+    let w_res = pass.create(dir, format, res_spec)?[0];
+    let w_dem = pass.create(dir, format, dem_spec)?[0];
     let mut out = DemErrStrip::default();
     let mut valid = Vec::new();
     let mut estimated = 0usize;
-    for window in strips {
-        let p = window.pixels();
-        let data = ts
-            .read(TIMESERIES_DATASET, window)
-            .with_context(|| format!("reading {what}"))?;
-        let coh = match &tcoh {
-            Some(c) => Some(c.read("temporalCoherence", window)?),
-            None => None,
+    pass.run(|strip| {
+        let p = strip.pixels();
+        let data = strip.inputs.get(series);
+        let geom = match (scalar_geometry, per_pixel_geometry) {
+            (_, Some((range, incidence))) => Geometry::PerPixel {
+                range: strip.inputs.get(range),
+                incidence: strip.inputs.get(incidence),
+            },
+            (v, None) => Geometry::Scalar(v),
         };
-        let geo_data = match &geometry {
-            GeometrySource::Scalar(_) => None,
-            GeometrySource::PerPixel(g) => Some((
-                g.read("slantRangeDistance", window)?,
-                g.read("incidenceAngle", window)?,
-            )),
-        };
-        let geom = match (&geometry, &geo_data) {
-            (_, Some((range, incidence))) => Geometry::PerPixel { range, incidence },
-            (GeometrySource::Scalar(v), None) => Geometry::Scalar(*v),
-            (GeometrySource::PerPixel(_), None) => Geometry::Scalar(f64::NAN),
-        };
-        valid_pixels(&data, n, p, coh.as_deref(), geom, &mut valid);
+        let coh = coherence.map(|c| strip.inputs.get(c));
+        valid_pixels(data, n, p, coh, geom, &mut valid);
         estimated += valid.iter().filter(|v| **v).count();
-        solver.solve(&data, p, geom, &valid, &mut out);
-        w_cor.write(TIMESERIES_DATASET, window, &out.corrected)?;
-        w_res.write(TIMESERIES_DATASET, window, &out.residual)?;
-        w_dem.write("dem", window, &out.dem_error)?;
-    }
-    let dem_error = w_dem.finish()?;
-    let residual = w_res.finish()?;
-    let corrected = w_cor.finish()?;
+        solver.solve(data, p, geom, &valid, &mut out);
+        // The solver keeps its buffers between strips: swapping hands them over without a copy.
+        std::mem::swap(strip.outputs.get(w_cor), &mut out.corrected);
+        std::mem::swap(strip.outputs.get(w_res), &mut out.residual);
+        std::mem::swap(strip.outputs.get(w_dem), &mut out.dem_error);
+        Ok(())
+    })?;
+    let [corrected, residual, dem_error]: [PathBuf; 3] = pass
+        .finish()?
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("dem-error: expected three products"))?;
     Ok(DemErrOutputs {
         corrected_stem,
         corrected,

@@ -1,0 +1,425 @@
+//! One strip pass for every step that streams products after the inversion (corrections, time
+//! functions, tropospheric delays): plan row strips under the memory budget, read the declared
+//! inputs of each strip, hand them to the step's science, write the declared outputs, finish
+//! the products. A step declares what it reads and writes and supplies only the per-strip
+//! computation; image-wide steps (a fit over all strips, then its removal) run two passes.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{ensure, Context};
+
+use super::{DatasetSpec, Product, ProductSpec, ProductWriter};
+use crate::meta::Attributes;
+use crate::plan::{ChunkPlan, PixelCost};
+use crate::sink::OutputFormat;
+use crate::window::Window;
+
+/// Name of the per-date dataset of a time-series product.
+pub const TIMESERIES_DATASET: &str = "timeseries";
+
+/// Opens the time-series product `stem` of `dir` for a step, refusing one left unfinished by
+/// an interrupted run and one without a per-date `timeseries` dataset with dates.
+pub fn open_timeseries(dir: &Path, stem: &str) -> anyhow::Result<Product> {
+    let p = Product::open(dir, stem)
+        .with_context(|| format!("cannot open the time series '{stem}' in {}", dir.display()))?;
+    ensure!(
+        p.is_complete(),
+        "{} is not complete (an interrupted run?): finish or redo the run that writes it",
+        p.path().display()
+    );
+    let per_date = p.dataset_names().iter().any(|d| d == TIMESERIES_DATASET)
+        && p.is_per_date(TIMESERIES_DATASET)?;
+    ensure!(
+        per_date && !p.dates().is_empty(),
+        "'{stem}' in {} is not a time series (no per-date '{TIMESERIES_DATASET}' dataset with \
+         dates; it has {})",
+        dir.display(),
+        p.dataset_names().join(", ")
+    );
+    Ok(p)
+}
+
+/// The spec of a time series like `ts` (its size, dates and baselines) named `stem`: one
+/// per-date `timeseries` dataset in `unit` described by `long_name`, root metadata `attrs`.
+pub fn series_like(
+    ts: &Product,
+    stem: &str,
+    unit: &str,
+    long_name: &str,
+    attrs: Attributes,
+) -> ProductSpec {
+    ProductSpec {
+        stem: stem.to_string(),
+        file_type: "timeseries".into(),
+        length: ts.length(),
+        width: ts.width(),
+        dates: ts.dates().to_vec(),
+        bperp: ts.bperp().to_vec(),
+        datasets: vec![DatasetSpec::series(TIMESERIES_DATASET, unit, long_name)],
+        attrs,
+    }
+}
+
+/// The spec of a product of maps the size of `ts` named `stem`, of MintPy type `file_type`.
+pub fn maps_like(
+    ts: &Product,
+    stem: &str,
+    file_type: &str,
+    datasets: Vec<DatasetSpec>,
+    attrs: Attributes,
+) -> ProductSpec {
+    ProductSpec {
+        stem: stem.to_string(),
+        file_type: file_type.to_string(),
+        length: ts.length(),
+        width: ts.width(),
+        dates: Vec::new(),
+        bperp: Vec::new(),
+        datasets,
+        attrs,
+    }
+}
+
+/// The cost of a step that keeps `bytes_per_pixel` bytes of buffers for every pixel of a strip
+/// (inputs, outputs and scratch together, one strip in flight).
+pub fn buffers_cost(bytes_per_pixel: usize) -> PixelCost {
+    PixelCost {
+        input_bytes: 0,
+        output_bytes: 0,
+        scratch_bytes: bytes_per_pixel,
+    }
+}
+
+/// An input of a pass, read over each strip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputId(usize);
+
+/// An output of a pass (one dataset of one product it writes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputId(usize);
+
+struct Input<'a> {
+    product: &'a Product,
+    dataset: String,
+    /// One plane of a per-date dataset rather than the whole dataset.
+    date: Option<usize>,
+}
+
+struct Output {
+    writer: usize,
+    dataset: String,
+}
+
+/// The values of the inputs over one strip: `dates x rows x cols` for a per-date dataset, else
+/// `rows x cols`.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    buffers: Vec<Vec<f32>>,
+}
+
+impl Inputs {
+    /// The values of input `id`.
+    pub fn get(&self, id: InputId) -> &[f32] {
+        &self.buffers[id.0]
+    }
+
+    /// Takes the values of input `id` (left empty until the next strip is read), so a step that
+    /// edits its input in place can hand the buffer to an output without a copy.
+    pub fn take(&mut self, id: InputId) -> Vec<f32> {
+        std::mem::take(&mut self.buffers[id.0])
+    }
+}
+
+/// The values the step leaves for each output over one strip; they are written after the step
+/// returns. Buffers are kept from strip to strip.
+#[derive(Debug, Default)]
+pub struct Outputs {
+    buffers: Vec<Vec<f32>>,
+}
+
+impl Outputs {
+    /// The buffer of output `id`, holding what the previous strip left: the step sets its length.
+    pub fn get(&mut self, id: OutputId) -> &mut Vec<f32> {
+        &mut self.buffers[id.0]
+    }
+
+    /// Makes `values` the buffer of output `id` and returns it for editing.
+    pub fn set(&mut self, id: OutputId, values: Vec<f32>) -> &mut Vec<f32> {
+        self.buffers[id.0] = values;
+        &mut self.buffers[id.0]
+    }
+}
+
+/// One strip as the step sees it.
+#[derive(Debug)]
+pub struct Strip {
+    /// The pixels of the strip.
+    pub window: Window,
+    /// The declared inputs, read over `window`.
+    pub inputs: Inputs,
+    /// The declared outputs, to fill over `window`.
+    pub outputs: Outputs,
+}
+
+impl Strip {
+    /// Pixels of the strip.
+    pub fn pixels(&self) -> usize {
+        self.window.pixels()
+    }
+}
+
+/// A pass over the row strips of a `length x width` image: its inputs, the products it writes
+/// and the strips the budget allows.
+pub struct StripPass<'a> {
+    step: String,
+    strips: Vec<Window>,
+    inputs: Vec<Input<'a>>,
+    writers: Vec<ProductWriter>,
+    outputs: Vec<Output>,
+}
+
+impl<'a> StripPass<'a> {
+    /// Plans the strips of step `step` (named in its errors): strips of whole rows whose
+    /// buffers, `cost` per pixel, fit `max_memory` bytes. A budget too small for one row is an
+    /// error naming the step and `--max-memory`.
+    pub fn new(
+        step: &str,
+        length: usize,
+        width: usize,
+        cost: PixelCost,
+        max_memory: u64,
+    ) -> anyhow::Result<StripPass<'a>> {
+        let plan = ChunkPlan::new(length, width, cost, max_memory, 1).with_context(|| {
+            format!("{step}: planning strips of the {length} x {width} pixel image")
+        })?;
+        Ok(StripPass {
+            step: step.to_string(),
+            strips: plan.chunks,
+            inputs: Vec::new(),
+            writers: Vec::new(),
+            outputs: Vec::new(),
+        })
+    }
+
+    /// The strips, top to bottom.
+    pub fn strips(&self) -> &[Window] {
+        &self.strips
+    }
+
+    /// Declares an input: `dataset` of `product` (all its dates when it is per date).
+    pub fn read(&mut self, product: &'a Product, dataset: &str) -> InputId {
+        self.add_input(product, dataset, None)
+    }
+
+    /// Declares an input: plane `date` of the per-date `dataset` of `product`.
+    pub fn read_date(&mut self, product: &'a Product, dataset: &str, date: usize) -> InputId {
+        self.add_input(product, dataset, Some(date))
+    }
+
+    fn add_input(&mut self, product: &'a Product, dataset: &str, date: Option<usize>) -> InputId {
+        self.inputs.push(Input {
+            product,
+            dataset: dataset.to_string(),
+            date,
+        });
+        InputId(self.inputs.len() - 1)
+    }
+
+    /// Creates product `spec` in `dir` and declares each of its datasets an output; returns
+    /// their ids in the order of `spec.datasets`.
+    pub fn create(
+        &mut self,
+        dir: &Path,
+        format: OutputFormat,
+        spec: ProductSpec,
+    ) -> anyhow::Result<Vec<OutputId>> {
+        let names: Vec<String> = spec.datasets.iter().map(|d| d.name.clone()).collect();
+        let writer = ProductWriter::create(dir, format, spec)?;
+        self.writers.push(writer);
+        let first = self.outputs.len();
+        self.outputs.extend(names.into_iter().map(|dataset| Output {
+            writer: self.writers.len() - 1,
+            dataset,
+        }));
+        Ok((first..self.outputs.len()).map(OutputId).collect())
+    }
+
+    /// Runs `step` on every strip, top to bottom: reads the inputs, calls `step`, writes the
+    /// outputs it filled.
+    pub fn run(
+        &mut self,
+        mut step: impl FnMut(&mut Strip) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let mut strip = Strip {
+            window: Window::full(0, 0),
+            inputs: Inputs {
+                buffers: vec![Vec::new(); self.inputs.len()],
+            },
+            outputs: Outputs {
+                buffers: vec![Vec::new(); self.outputs.len()],
+            },
+        };
+        for &window in &self.strips {
+            strip.window = window;
+            for (input, buffer) in self.inputs.iter().zip(&mut strip.inputs.buffers) {
+                *buffer = input.read(window).with_context(|| {
+                    format!(
+                        "{}: reading {} of {}",
+                        self.step,
+                        input.dataset,
+                        input.product.path().display()
+                    )
+                })?;
+            }
+            step(&mut strip)?;
+            for (output, values) in self.outputs.iter().zip(&strip.outputs.buffers) {
+                self.writers[output.writer].write(&output.dataset, window, values)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Finishes the products written, in the order they were created; returns their paths.
+    pub fn finish(self) -> anyhow::Result<Vec<PathBuf>> {
+        self.writers
+            .into_iter()
+            .map(ProductWriter::finish)
+            .collect()
+    }
+}
+
+impl Input<'_> {
+    fn read(&self, window: Window) -> anyhow::Result<Vec<f32>> {
+        match self.date {
+            Some(k) => self.product.read_date(&self.dataset, k, window),
+            None => self.product.read(&self.dataset, window),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::Date;
+    use crate::plan::FIXED_OVERHEAD_BYTES;
+
+    const LENGTH: usize = 23;
+    const WIDTH: usize = 17;
+    const DATES: usize = 3;
+
+    fn series_spec(stem: &str) -> ProductSpec {
+        let d0 = Date::from_ymd(2020, 1, 1).expect("valid date");
+        ProductSpec {
+            stem: stem.into(),
+            file_type: "timeseries".into(),
+            length: LENGTH,
+            width: WIDTH,
+            dates: (0..DATES).map(|i| d0.add_days(12 * i as i32)).collect(),
+            bperp: vec![0.0; DATES],
+            datasets: vec![DatasetSpec::series(TIMESERIES_DATASET, "m", "displacement")],
+            attrs: Attributes::new(),
+        }
+    }
+
+    /// Writes a series whose values differ at every date and pixel; finished or not.
+    fn write_series(dir: &Path, format: OutputFormat, stem: &str, finish: bool) {
+        let mut w = ProductWriter::create(dir, format, series_spec(stem)).expect("create");
+        let values: Vec<f32> = (0..DATES * LENGTH * WIDTH).map(|v| v as f32).collect();
+        w.write(TIMESERIES_DATASET, Window::full(LENGTH, WIDTH), &values)
+            .expect("write");
+        if finish {
+            w.finish().expect("finish");
+        }
+    }
+
+    /// Budget for `rows` rows per strip of a step keeping `bytes` per pixel.
+    fn budget(rows: usize, bytes: usize) -> u64 {
+        FIXED_OVERHEAD_BYTES + (rows * WIDTH * bytes) as u64
+    }
+
+    /// The toy step: `out = ts + 1`, written as `stem`; returns the strips used.
+    fn add_one(dir: &Path, format: OutputFormat, stem: &str, max_memory: u64) -> usize {
+        let ts = open_timeseries(dir, "ts").expect("open");
+        let bytes = 8 * DATES;
+        let mut pass =
+            StripPass::new("toy", LENGTH, WIDTH, buffers_cost(bytes), max_memory).expect("plan");
+        let input = pass.read(&ts, TIMESERIES_DATASET);
+        let out = pass.create(dir, format, series_spec(stem)).expect("create")[0];
+        pass.run(|strip| {
+            let values = strip.outputs.set(out, strip.inputs.take(input));
+            for v in values.iter_mut() {
+                *v += 1.0;
+            }
+            Ok(())
+        })
+        .expect("run");
+        let strips = pass.strips().len();
+        assert_eq!(pass.finish().expect("finish").len(), 1);
+        strips
+    }
+
+    fn read_all(dir: &Path, stem: &str) -> Vec<f32> {
+        Product::open(dir, stem)
+            .expect("open")
+            .read(TIMESERIES_DATASET, Window::full(LENGTH, WIDTH))
+            .expect("read")
+    }
+
+    #[test]
+    fn many_strips_equal_one_strip() {
+        for format in [OutputFormat::Hdf5, OutputFormat::Zarr] {
+            let tmp = tempfile::tempdir().expect("tempdir");
+            let dir = tmp.path();
+            write_series(dir, format, "ts", true);
+            let bytes = 8 * DATES;
+            assert_eq!(
+                add_one(dir, format, "many", budget(2, bytes)),
+                LENGTH.div_ceil(2)
+            );
+            assert_eq!(add_one(dir, format, "one", 1 << 30), 1);
+            let input = read_all(dir, "ts");
+            let many = read_all(dir, "many");
+            assert_eq!(many, read_all(dir, "one"));
+            let expected: Vec<f32> = input.iter().map(|v| v + 1.0).collect();
+            assert_eq!(many, expected);
+        }
+    }
+
+    #[test]
+    fn a_budget_below_one_row_names_the_step() {
+        let e = StripPass::new("toy step", LENGTH, WIDTH, buffers_cost(100), budget(0, 100))
+            .err()
+            .expect("too small");
+        let e = format!("{e:#}");
+        assert!(e.contains("toy step") && e.contains("--max-memory"), "{e}");
+        assert!(StripPass::new("toy", LENGTH, WIDTH, buffers_cost(100), budget(1, 100)).is_ok());
+    }
+
+    #[test]
+    fn unfinished_or_map_products_are_refused() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path();
+        write_series(dir, OutputFormat::Hdf5, "ts", true);
+        assert!(open_timeseries(dir, "ts").is_ok());
+        write_series(dir, OutputFormat::Hdf5, "partial", false);
+        assert!(Product::open(dir, "partial").is_ok());
+        let e = format!(
+            "{:#}",
+            open_timeseries(dir, "partial").err().expect("refused")
+        );
+        assert!(e.contains("not complete"), "{e}");
+        let mut spec = series_spec("map");
+        spec.dates.clear();
+        spec.bperp.clear();
+        spec.datasets = vec![DatasetSpec::map("timeseries", "m", "a map")];
+        let mut w = ProductWriter::create(dir, OutputFormat::Hdf5, spec).expect("create");
+        let map = vec![0.0; LENGTH * WIDTH];
+        w.write(TIMESERIES_DATASET, Window::full(LENGTH, WIDTH), &map)
+            .expect("write");
+        w.finish().expect("finish");
+        let e = format!("{:#}", open_timeseries(dir, "map").err().expect("refused"));
+        assert!(e.contains("not a time series"), "{e}");
+        let e = format!("{:#}", open_timeseries(dir, "none").err().expect("refused"));
+        assert!(e.contains("'none'"), "{e}");
+    }
+}
