@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::report::Reporter;
 use anyhow::{bail, ensure, Context};
 
 use crate::geo::grid::MapGrid;
@@ -127,16 +128,25 @@ pub fn correct(
     delay: &DelaySource,
     format: OutputFormat,
     max_memory: u64,
+    report: &Reporter,
 ) -> anyhow::Result<PathBuf> {
     let series = open_timeseries(run_dir, input)?;
     let delay_product = match delay {
         DelaySource::TimeseriesFile(path) => open_path(path)?,
         DelaySource::GacosDir(dir) => {
-            gacos_delay(run_dir, dir, &series, format, max_memory)?;
+            gacos_delay(run_dir, dir, &series, format, max_memory, report)?;
             Product::open(run_dir, "inputs/GACOS")?
         }
     };
-    subtract_product(run_dir, &series, &delay_product, output, format, max_memory)
+    subtract_product(
+        run_dir,
+        &series,
+        &delay_product,
+        output,
+        format,
+        max_memory,
+        report,
+    )
 }
 
 /// Opens a product given by path (`DIR/STEM.h5` or `DIR/STEM.zarr`).
@@ -173,6 +183,7 @@ pub fn subtract_product(
     output: &str,
     format: OutputFormat,
     max_memory: u64,
+    report: &Reporter,
 ) -> anyhow::Result<PathBuf> {
     let (length, width) = (series.length(), series.width());
     ensure!(
@@ -209,12 +220,12 @@ pub fn subtract_product(
             .filter(|(i, _)| !shared_index.contains(i))
             .map(|(_, d)| d.to_string())
             .collect();
-        eprintln!(
-            "warning: the delay {} lacks {} date(s), left uncorrected: {}",
+        report.warn(format!(
+            "the delay {} lacks {} date(s), left uncorrected: {}",
             delay.path().display(),
             missing.len(),
             missing.join(", ")
-        );
+        ));
     }
     let shared_dates: Vec<Date> = shared_index.iter().map(|&i| dates[i]).collect();
     let r = referencing(series.attrs(), delay.attrs(), &shared_dates)?;
@@ -373,6 +384,7 @@ fn gacos_delay(
     series: &Product,
     format: OutputFormat,
     max_memory: u64,
+    report: &Reporter,
 ) -> anyhow::Result<()> {
     let mut dates = Vec::new();
     let mut files = Vec::new();
@@ -382,7 +394,7 @@ fn gacos_delay(
             dates.push(*d);
             files.push(f);
         } else {
-            eprintln!("warning: no GACOS file {} for {d}", f.display());
+            report.warn(format!("no GACOS file {} for {d}", f.display()));
         }
     }
     if files.is_empty() {

@@ -70,6 +70,7 @@ pub fn run(args: &CorrectTropoArgs) -> anyhow::Result<()> {
         &source,
         format,
         max_memory,
+        &super::terminal::Terminal::reporter(false),
     )?;
     println!("{}", path.display());
     Ok(())

@@ -95,6 +95,7 @@ impl GeocodeArgs {
             lalo_step,
             bbox,
             max_memory: parse_size(&self.max_memory).context("--max-memory")?,
+            report: super::terminal::Terminal::reporter(false),
         })
     }
 }

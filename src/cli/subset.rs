@@ -62,7 +62,13 @@ pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
         bail!("give the subset with --subset-yx or --subset-lalo");
     };
     let max_memory = parse_size(&args.max_memory).context("--max-memory")?;
-    for path in subset_run(&args.run_dir, &req, &args.out, max_memory)? {
+    for path in subset_run(
+        &args.run_dir,
+        &req,
+        &args.out,
+        max_memory,
+        &super::terminal::Terminal::reporter(false),
+    )? {
         println!("{}", path.display());
     }
     Ok(())

@@ -30,6 +30,8 @@ pub struct GeocodeOptions {
     pub bbox: Option<(f64, f64, f64, f64)>,
     /// Memory budget for the blocks in flight, bytes.
     pub max_memory: u64,
+    /// Where warnings go.
+    pub report: crate::report::Reporter,
 }
 
 impl Default for GeocodeOptions {
@@ -39,6 +41,7 @@ impl Default for GeocodeOptions {
             lalo_step: None,
             bbox: None,
             max_memory: 2 << 30,
+            report: crate::report::Reporter::silent(),
         }
     }
 }
@@ -145,9 +148,9 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
         Some(s) => s,
         None => default_step(&meta, (ext.lat_min as f32 + ext.lat_max as f32) / 2.0)
             .unwrap_or_else(|| {
-                eprintln!(
-                    "warning: the metadata lack the pixel sizes, heading or orbit height: the \
-                 output keeps the radar matrix shape instead of the pixel area (MintPy's fallback)"
+                opts.report.warn(
+                    "the metadata lack the pixel sizes, heading or orbit height: the output keeps \
+                     the radar matrix shape instead of the pixel area (MintPy's fallback)",
                 );
                 shape_step(&ext, geom.length(), geom.width())
             }),

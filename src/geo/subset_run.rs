@@ -150,6 +150,7 @@ pub fn subset_run(
     req: &SubsetRequest,
     out: &Path,
     max_memory: u64,
+    report: &crate::report::Reporter,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let same = |a: &Path, b: &Path| {
         std::fs::canonicalize(a)
@@ -173,13 +174,13 @@ pub fn subset_run(
     for stem in &stems {
         let p = Product::open(dir, stem)?;
         if !p.is_complete() {
-            eprintln!("warning: {stem} is incomplete (interrupted run): left out");
+            report.warn(format!("{stem} is incomplete (interrupted run): left out"));
             continue;
         }
         if matches!(req, SubsetRequest::Yx { .. }) && MapGrid::is_geocoded(p.attrs()) {
-            eprintln!(
-                "note: {stem} is geocoded: --subset-yx is in radar pixels, so it is left out"
-            );
+            report.note(format!(
+                "{stem} is geocoded: --subset-yx is in radar pixels, so it is left out"
+            ));
             continue;
         }
         let w = window_of(&p, req, geom.as_ref(), &mut radar_lalo)

@@ -498,6 +498,7 @@ fn correct_troposphere(ctx: &RunContext, io: &StepIo) -> anyhow::Result<()> {
         &delay,
         ctx.format,
         ctx.config.max_memory,
+        &ctx.report,
     )?;
     Ok(())
 }

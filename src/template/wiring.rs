@@ -280,6 +280,7 @@ pub fn geocode_step(ctx: &RunContext, io: &StepIo) -> anyhow::Result<()> {
         lalo_step: g.lalo_step.map(|[a, b]| (a, b)),
         bbox: g.snwe.map(|[s, n, w, e]| (s, n, w, e)),
         max_memory: ctx.config.max_memory,
+        report: ctx.report.clone(),
     };
     let stems = geocoded_stems(ctx, io);
     for stem in &stems {

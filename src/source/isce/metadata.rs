@@ -7,8 +7,8 @@ use std::path::Path;
 use anyhow::{bail, Context};
 
 use super::tops_xml::read_tops_xml;
-use crate::meta::Attributes;
 use crate::meta::pyfmt::{py_f32, py_f64};
+use crate::meta::Attributes;
 use crate::source::raster::{
     isce_xml, raster_layout, read_rsc, sidecar, vrt, DataType, RasterLayout,
 };

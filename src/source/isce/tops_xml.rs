@@ -6,8 +6,8 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use crate::meta::{Attributes, Date};
 use crate::meta::pyfmt::py_f64;
+use crate::meta::{Attributes, Date};
 use crate::source::raster::isce_xml::properties;
 
 /// Sentinel-1 IW resolutions (range, azimuth) in metres, by swath (MintPy's sensor table).
