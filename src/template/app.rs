@@ -1,287 +1,54 @@
-//! Runs smallbaselineApp's steps in order over one work folder. Each step is an entry of a
-//! [`StepRegistry`]: what it does, given the run context and the time-series names it reads and
-//! writes. Update mode (MintPy's, plus the step's settings): a step whose outputs are complete,
-//! newer than its inputs and made with the same settings is skipped.
+//! Runs smallbaselineApp's steps in order over one work folder. The steps themselves (their plan,
+//! files, settings and action) are the modules of [`super::step`]; a [`StepRegistry`] holds them.
+//! Update mode (MintPy's, plus the step's settings): a step whose outputs are complete, newer
+//! than its inputs and made with the same settings is skipped.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use anyhow::{bail, Context};
 
-use super::config::{RunConfig, TropoMethod};
-use super::steps::{self, StepPlan};
-use super::Template;
+use super::step::{self, Step, StepPlan};
+use super::steps;
 use crate::product::Product;
-use crate::sink::OutputFormat;
-use crate::workflow::{invert_stack, InvertOptions};
 
-/// Everything a step may need.
-#[derive(Debug, Clone)]
-pub struct RunContext {
-    /// The work folder: outputs go here (`--dir`, or the current folder).
-    pub work_dir: PathBuf,
-    /// The stack read by the inversion.
-    pub stack: PathBuf,
-    /// The resolved template.
-    pub template: Template,
-    /// Its typed settings.
-    pub config: RunConfig,
-    /// Format of the products written.
-    pub format: OutputFormat,
-    /// The stack's `PLATFORM` attribute, if known (decides the LOD step).
-    pub platform: Option<String>,
-    /// Where log lines, warnings and progress go.
-    pub report: crate::report::Reporter,
-}
+pub use super::step::{RunContext, StepIo};
 
-impl RunContext {
-    /// Reports an informational line.
-    pub fn say(&self, line: impl AsRef<str>) {
-        self.report.info(line);
-    }
-
-    /// The time series the step reads and writes, when it is part of the correction chain.
-    pub fn chain_io(&self, step: &'static str) -> StepIo {
-        let chain = steps::chain(&self.config, self.platform.as_deref());
-        match chain.iter().find(|c| c.0 == step) {
-            Some((_, input, output)) => StepIo {
-                step,
-                input: Some(input.clone()),
-                output: Some(output.clone()),
-            },
-            None => StepIo {
-                step,
-                input: Some(steps::final_timeseries(
-                    &self.config,
-                    self.platform.as_deref(),
-                )),
-                output: None,
-            },
-        }
-    }
-}
-
-/// The time series a step reads (and writes, for the corrections): product stems.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepIo {
-    /// The step.
-    pub step: &'static str,
-    /// The time series read (the chain's current one; the final one for later steps).
-    pub input: Option<String>,
-    /// The time series written, for correction steps.
-    pub output: Option<String>,
-}
-
-/// What a step does.
-pub type StepAction = Box<dyn Fn(&RunContext, &StepIo) -> anyhow::Result<()> + Send + Sync>;
-
-/// One step: its action and the files it reads and writes (product stems or file names in the
-/// work folder) for update mode.
-pub struct StepEntry {
-    /// The action.
-    pub action: StepAction,
-    /// Files read, given the context and chain names (for update mode).
-    pub inputs: fn(&RunContext, &StepIo) -> Vec<String>,
-    /// Files written (for update mode); empty means "always run" (the step has its own resume).
-    pub outputs: fn(&RunContext, &StepIo) -> Vec<String>,
-    /// The settings that change the step's outputs, as text (a change re-runs the step).
-    pub settings: fn(&RunContext) -> String,
-}
-
-/// The steps sbas can run, by MintPy step name. Steps without an entry are reported as not
-/// available in this build.
-#[derive(Default)]
+/// The steps a run can do, by MintPy step name.
 pub struct StepRegistry {
-    entries: BTreeMap<&'static str, StepEntry>,
-}
-
-fn no_files(_: &RunContext, _: &StepIo) -> Vec<String> {
-    Vec::new()
-}
-
-fn no_settings(_: &RunContext) -> String {
-    String::new()
+    steps: Vec<Box<dyn Step>>,
 }
 
 impl StepRegistry {
-    /// An empty registry.
-    pub fn new() -> StepRegistry {
-        StepRegistry::default()
-    }
-
-    /// Adds or replaces the entry of `step` (a name of [`steps::STEP_NAMES`]).
-    pub fn insert(&mut self, step: &'static str, entry: StepEntry) -> anyhow::Result<()> {
-        if !steps::STEP_NAMES.contains(&step) {
-            bail!("unknown step '{step}'");
+    /// Every step sbas knows ([`super::step::standard`]).
+    pub fn standard() -> StepRegistry {
+        StepRegistry {
+            steps: super::step::standard(),
         }
-        self.entries.insert(step, entry);
-        Ok(())
     }
 
-    /// Adds a step with MintPy's standard inputs/outputs for that step name.
-    pub fn insert_action(&mut self, step: &'static str, action: StepAction) -> anyhow::Result<()> {
-        self.insert(
-            step,
-            StepEntry {
-                action,
-                inputs: standard_inputs,
-                outputs: standard_outputs,
-                settings: standard_settings,
-            },
-        )
+    /// A registry of only `steps` (a step asked for but absent is reported as not available).
+    pub fn of(steps: Vec<Box<dyn Step>>) -> anyhow::Result<StepRegistry> {
+        for s in &steps {
+            if !steps::STEP_NAMES.contains(&s.name()) {
+                bail!("unknown step '{}'", s.name());
+            }
+        }
+        Ok(StepRegistry { steps })
+    }
+
+    /// The step named `name`.
+    pub fn get(&self, name: &str) -> Option<&dyn Step> {
+        self.steps
+            .iter()
+            .find(|s| s.name() == name)
+            .map(|s| s.as_ref())
     }
 
     /// Whether `step` has an entry.
     pub fn has(&self, step: &str) -> bool {
-        self.entries.contains_key(step)
+        self.get(step).is_some()
     }
-
-    /// Every step sbas does: load_data, modify_network, reference_point, invert_network,
-    /// correct_troposphere, deramp, correct_topography, residual_RMS, reference_date, velocity,
-    /// geocode.
-    pub fn standard() -> StepRegistry {
-        let mut r = StepRegistry::new();
-        let entries: [(&'static str, StepEntry); 5] = [
-            (
-                "load_data",
-                StepEntry {
-                    action: Box::new(load_data),
-                    inputs: no_files,
-                    outputs: no_files,
-                    settings: no_settings,
-                },
-            ),
-            (
-                "modify_network",
-                StepEntry {
-                    action: Box::new(modify_network),
-                    inputs: no_files,
-                    outputs: no_files,
-                    settings: no_settings,
-                },
-            ),
-            (
-                "reference_point",
-                StepEntry {
-                    action: Box::new(|ctx, _| {
-                        ctx.say(
-                            "reference_point: fused into invert_network (the reference point \
-                             is chosen from the stack as the inversion reads it)",
-                        );
-                        Ok(())
-                    }),
-                    inputs: no_files,
-                    outputs: no_files,
-                    settings: no_settings,
-                },
-            ),
-            (
-                "invert_network",
-                StepEntry {
-                    action: Box::new(invert_network),
-                    inputs: no_files,
-                    // The inversion keeps its own resumable state and skips a finished run.
-                    outputs: no_files,
-                    settings: no_settings,
-                },
-            ),
-            (
-                "correct_troposphere",
-                StepEntry {
-                    action: Box::new(correct_troposphere),
-                    inputs: standard_inputs,
-                    outputs: standard_outputs,
-                    settings: standard_settings,
-                },
-            ),
-        ];
-        for (name, e) in entries {
-            r.entries.insert(name, e);
-        }
-        let library: [(&'static str, StepAction); 6] = [
-            ("deramp", Box::new(super::wiring::deramp_step)),
-            (
-                "correct_topography",
-                Box::new(super::wiring::dem_error_step),
-            ),
-            ("residual_RMS", Box::new(super::wiring::residual_rms_step)),
-            (
-                "reference_date",
-                Box::new(super::wiring::reference_date_step),
-            ),
-            ("velocity", Box::new(super::wiring::velocity_step)),
-            ("geocode", Box::new(super::wiring::geocode_step)),
-        ];
-        for (name, action) in library {
-            r.entries.insert(
-                name,
-                StepEntry {
-                    action,
-                    inputs: standard_inputs,
-                    outputs: standard_outputs,
-                    settings: standard_settings,
-                },
-            );
-        }
-        r
-    }
-}
-
-/// MintPy's inputs of each step, by product stem or file name in the work folder.
-pub fn standard_inputs(ctx: &RunContext, io: &StepIo) -> Vec<String> {
-    let mut v: Vec<String> = io.input.iter().cloned().collect();
-    match io.step {
-        "deramp" => v.push("maskTempCoh".into()),
-        "correct_troposphere" => {
-            if let TropoMethod::Pyaps { model } = &ctx.config.tropo {
-                v.push(format!("inputs/{model}"));
-            }
-        }
-        "residual_RMS" => {
-            v = vec!["timeseriesResidual".into(), "maskTempCoh".into()];
-        }
-        "geocode" => v.push("velocity".into()),
-        _ => {}
-    }
-    v
-}
-
-/// MintPy's outputs of each step: the corrected series (plus `demErr` and `timeseriesResidual`
-/// for the DEM error step), `velocity`, the RMS files, the geocoded velocity. Empty (always
-/// runs; the step checks itself) for reference_date, which changes the chain in place.
-pub fn standard_outputs(ctx: &RunContext, io: &StepIo) -> Vec<String> {
-    let mut v: Vec<String> = io.output.iter().cloned().collect();
-    match io.step {
-        "correct_topography" => {
-            v.push("demErr".into());
-            v.push("timeseriesResidual".into());
-        }
-        "residual_RMS" => {
-            v.push("rms_timeseriesResidual_ramp.txt".into());
-            v.push("reference_date.txt".into());
-        }
-        "velocity" => v.push("velocity".into()),
-        "quick_overview" => v.push("avgPhaseVelocity".into()),
-        // Every product it writes, so that a run killed between two of them geocodes the rest.
-        "geocode" => v.extend(
-            super::wiring::geocoded_stems(ctx, io)
-                .iter()
-                .map(|s| crate::geo::geo_stem(s)),
-        ),
-        _ => {}
-    }
-    v
-}
-
-/// The template settings of every step (a change of any re-runs chain steps whose outputs are
-/// otherwise up to date; coarse but never stale).
-pub fn standard_settings(ctx: &RunContext) -> String {
-    let c = &ctx.config;
-    format!(
-        "{:?} {:?} {:?} {:?} {:?} {:?}",
-        c.tropo, c.deramp, c.deramp_mask, c.topography, c.residual_rms, c.time_func
-    )
 }
 
 /// Modification time of a complete product (`NAME.h5`, `NAME.zarr`, the inversion's layers in
@@ -371,13 +138,13 @@ pub fn run_steps(
 ) -> anyhow::Result<Vec<(&'static str, StepOutcome)>> {
     let mut out = Vec::new();
     for &step in selected {
-        let outcome = match steps::plan(step, &ctx.config, ctx.platform.as_deref()) {
+        let outcome = match step::plan(step, &ctx.config, ctx.platform.as_deref()) {
             StepPlan::Off => StepOutcome::Off,
             StepPlan::Unsupported(why) => {
                 ctx.report.warn(format!("step {step} skipped: {why}"));
                 StepOutcome::Skipped(why)
             }
-            StepPlan::Run => match registry.entries.get(step) {
+            StepPlan::Run => match registry.get(step) {
                 None => {
                     let why = "not available in this build of sbas".to_string();
                     ctx.report.warn(format!("step {step} skipped: {why}"));
@@ -385,9 +152,9 @@ pub fn run_steps(
                 }
                 Some(entry) => {
                     let io = ctx.chain_io(step);
-                    let inputs = (entry.inputs)(ctx, &io);
-                    let outputs = (entry.outputs)(ctx, &io);
-                    let settings = (entry.settings)(ctx);
+                    let inputs = entry.inputs(ctx, &io);
+                    let outputs = entry.outputs(ctx, &io);
+                    let settings = entry.settings(ctx);
                     match needs_run(&ctx.work_dir, step, &inputs, &outputs, &settings) {
                         None => {
                             ctx.say(format!(
@@ -398,7 +165,9 @@ pub fn run_steps(
                         }
                         Some(_) => {
                             ctx.say(format!("---------- step {step} ----------"));
-                            (entry.action)(ctx, &io).with_context(|| format!("step {step}"))?;
+                            entry
+                                .run(ctx, &io)
+                                .with_context(|| format!("step {step}"))?;
                             if !outputs.is_empty() {
                                 record_settings(&ctx.work_dir, step, &settings)?;
                             }
@@ -413,99 +182,11 @@ pub fn run_steps(
     Ok(out)
 }
 
-/// The inversion options of the run.
-pub fn invert_options(ctx: &RunContext) -> InvertOptions {
-    InvertOptions {
-        format: ctx.format,
-        config: ctx.config.inversion.clone(),
-        reference: ctx.config.reference,
-        max_memory: ctx.config.max_memory,
-        report: ctx.report.clone(),
-        network: ctx.config.network.clone(),
-        subset: ctx.config.subset,
-        restart_if_changed: true,
-        ..InvertOptions::default()
-    }
-}
-
-fn load_data(ctx: &RunContext, _: &StepIo) -> anyhow::Result<()> {
-    let source = crate::source::open_stack(&ctx.stack)
-        .with_context(|| format!("opening the stack {}", ctx.stack.display()))?;
-    let info = source.info();
-    ctx.say(format!(
-        "load_data: reading {} in place ({} x {} pixels, {} dates, {} interferograms); no copy \
-         to inputs/ifgramStack.h5 is made",
-        ctx.stack.display(),
-        info.length,
-        info.width,
-        info.network.num_dates(),
-        info.network.num_pairs()
-    ));
-    Ok(())
-}
-
-fn modify_network(ctx: &RunContext, _: &StepIo) -> anyhow::Result<()> {
-    let edit = &ctx.config.network;
-    if edit.is_noop() {
-        ctx.say("modify_network: every interferogram is kept");
-        return Ok(());
-    }
-    if edit.min_coherence.is_some() {
-        ctx.say(
-            "modify_network: the coherence-based selection is made by invert_network as it \
-             reads the stack",
-        );
-        return Ok(());
-    }
-    let source = crate::source::open_stack(&ctx.stack)
-        .with_context(|| format!("opening the stack {}", ctx.stack.display()))?;
-    crate::network_edit::resolve(source.as_ref(), edit, ctx.config.max_memory, &ctx.report)?;
-    Ok(())
-}
-
-fn invert_network(ctx: &RunContext, _: &StepIo) -> anyhow::Result<()> {
-    let report = invert_stack(&ctx.stack, &ctx.work_dir, &invert_options(ctx))?;
-    for f in &report.outputs {
-        ctx.say(format!("  {}", f.display()));
-    }
-    Ok(())
-}
-
-fn correct_troposphere(ctx: &RunContext, io: &StepIo) -> anyhow::Result<()> {
-    let (Some(input), Some(output)) = (&io.input, &io.output) else {
-        bail!("correct_troposphere: no time series to correct");
-    };
-    let delay = match &ctx.config.tropo {
-        TropoMethod::Pyaps { model } => {
-            let p = ctx.work_dir.join("inputs").join(format!("{model}.h5"));
-            if !p.is_file() {
-                bail!(
-                    "mintpy.troposphericDelay.method = pyaps needs the delay time series {} \
-                     (MintPy layout, metres, e.g. from tropo_pyaps3.py); sbas does not download \
-                     weather models. Put it there or set the method to no",
-                    p.display()
-                );
-            }
-            crate::tropo::DelaySource::TimeseriesFile(p)
-        }
-        TropoMethod::Gacos { dir } => crate::tropo::DelaySource::GacosDir(ctx.work_dir.join(dir)),
-        _ => bail!("correct_troposphere: unsupported method"),
-    };
-    crate::tropo::correct(
-        &ctx.work_dir,
-        input,
-        output,
-        &delay,
-        ctx.format,
-        ctx.config.max_memory,
-        &ctx.report,
-    )?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sink::OutputFormat;
+    use crate::template::config::RunConfig;
     use crate::template::{parse_template, Template};
     use std::sync::{Arc, Mutex};
 
@@ -522,19 +203,64 @@ mod tests {
         }
     }
 
-    /// A stand-in correction that writes its outputs (as plain files) and logs its call.
-    fn fake(log: Arc<Mutex<Vec<String>>>, name: &'static str) -> StepAction {
-        Box::new(move |ctx, io| {
-            log.lock().unwrap().push(format!(
-                "{name}:{}->{}",
+    /// A stand-in for a real step: its plan, files and settings, but an action that logs its
+    /// call and writes its outputs as plain files (or fails, with `fail`).
+    struct Fake {
+        real: Box<dyn Step>,
+        log: Arc<Mutex<Vec<String>>>,
+        label: &'static str,
+        fail: bool,
+    }
+
+    fn fake(
+        log: &Arc<Mutex<Vec<String>>>,
+        name: &str,
+        label: &'static str,
+        fail: bool,
+    ) -> Box<dyn Step> {
+        let real = crate::template::step::standard()
+            .into_iter()
+            .find(|s| s.name() == name)
+            .unwrap();
+        Box::new(Fake {
+            real,
+            log: log.clone(),
+            label,
+            fail,
+        })
+    }
+
+    impl Step for Fake {
+        fn name(&self) -> &'static str {
+            self.real.name()
+        }
+        fn plan(&self, cfg: &RunConfig, platform: Option<&str>) -> StepPlan {
+            self.real.plan(cfg, platform)
+        }
+        fn inputs(&self, ctx: &RunContext, io: &StepIo) -> Vec<String> {
+            self.real.inputs(ctx, io)
+        }
+        fn outputs(&self, ctx: &RunContext, io: &StepIo) -> Vec<String> {
+            self.real.outputs(ctx, io)
+        }
+        fn settings(&self, ctx: &RunContext) -> String {
+            self.real.settings(ctx)
+        }
+        fn run(&self, ctx: &RunContext, io: &StepIo) -> anyhow::Result<()> {
+            if self.fail {
+                bail!("boom");
+            }
+            self.log.lock().unwrap().push(format!(
+                "{}:{}->{}",
+                self.label,
                 io.input.clone().unwrap_or_default(),
                 io.output.clone().unwrap_or_default()
             ));
-            for o in standard_outputs(ctx, io) {
+            for o in self.outputs(ctx, io) {
                 std::fs::write(ctx.work_dir.join(o), b"x")?;
             }
             Ok(())
-        })
+        }
     }
 
     #[test]
@@ -546,11 +272,11 @@ mod tests {
         );
         std::fs::write(dir.path().join("timeseries"), b"x").unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
-        let mut reg = StepRegistry::new();
-        reg.insert_action("deramp", fake(log.clone(), "deramp"))
-            .unwrap();
-        reg.insert_action("correct_topography", fake(log.clone(), "topo"))
-            .unwrap();
+        let reg = StepRegistry::of(vec![
+            fake(&log, "deramp", "deramp", false),
+            fake(&log, "correct_topography", "topo", false),
+        ])
+        .unwrap();
         let sel = steps::select(None, Some("correct_troposphere"), Some("residual_RMS")).unwrap();
         let out = run_steps(&c, &reg, &sel).unwrap();
         assert_eq!(
@@ -594,13 +320,22 @@ mod tests {
     fn failing_step_names_itself() {
         let dir = tempfile::tempdir().unwrap();
         let c = ctx(dir.path(), "mintpy.troposphericDelay.method = no\n");
-        let mut reg = StepRegistry::new();
-        reg.insert_action("velocity", Box::new(|_, _| bail!("boom")))
-            .unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let reg = StepRegistry::of(vec![fake(&log, "velocity", "v", true)]).unwrap();
         let e = run_steps(&c, &reg, &["velocity"]).unwrap_err();
         assert!(format!("{e:#}").contains("step velocity: boom"));
-        assert!(reg
-            .insert_action("velocty", Box::new(|_, _| Ok(())))
-            .is_err());
+        struct Misnamed;
+        impl Step for Misnamed {
+            fn name(&self) -> &'static str {
+                "velocty"
+            }
+            fn plan(&self, _: &RunConfig, _: Option<&str>) -> StepPlan {
+                StepPlan::Run
+            }
+            fn run(&self, _: &RunContext, _: &StepIo) -> anyhow::Result<()> {
+                Ok(())
+            }
+        }
+        assert!(StepRegistry::of(vec![Box::new(Misnamed)]).is_err());
     }
 }

@@ -6,8 +6,8 @@
 pub mod app;
 pub mod config;
 pub mod load;
+pub mod step;
 pub mod steps;
-pub mod wiring;
 
 use std::collections::BTreeMap;
 use std::path::Path;
