@@ -8,9 +8,8 @@ use anyhow::{bail, ensure, Context};
 use super::canvas::Canvas;
 use super::colormap::Colormap;
 use super::layer::{display_step, display_unit, Layer};
-use super::locate::lalo_window;
+use super::locate::{lalo_window, map_grid};
 use super::map::{auto_vlim, render_map, Axis, MapFigure, MapLayout, RefMarker};
-use crate::geo::grid::MapGrid;
 use crate::meta::{Attributes, Date};
 use crate::product::Product;
 use crate::window::Window;
@@ -319,11 +318,6 @@ impl Kind {
 
 fn colormap_is_diverging(c: Colormap) -> bool {
     matches!(c, Colormap::RdBuR | Colormap::RdBu)
-}
-
-/// The lat/lon grid of a geocoded product, when it has one with non-zero steps to draw on.
-pub fn map_grid(p: &Product) -> Option<MapGrid> {
-    MapGrid::of(p.attrs(), p.length(), p.width()).filter(|g| g.y_step != 0.0 && g.x_step != 0.0)
 }
 
 fn ref_yx(a: &Attributes) -> Option<(usize, usize)> {
