@@ -15,7 +15,7 @@ use crate::geo::grid::MapGrid;
 use crate::geo::kdtree::{cartesian, cartesian64, KdTree, MINTPY_EPS};
 use crate::geo::product_io::describe_product;
 use crate::meta::Attributes;
-use crate::product::{Product, ProductSpec, ProductWriter, GEOMETRY_STEM};
+use crate::product::{DatasetSpec, Product, ProductSpec, ProductWriter, GEOMETRY_STEM};
 use crate::window::Window;
 
 /// Options of one geocoding.
@@ -111,6 +111,71 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
     if MapGrid::is_geocoded(input.attrs()) {
         bail!("product {stem} is already geocoded (it has Y_FIRST)");
     }
+    let geom = open_lookup(dir, stem, &input)?;
+    let (file_type, datasets) = describe_product(dir, &input)?;
+
+    let spans = scan_lookup(&geom)?;
+    ensure!(
+        spans.extent.count > 0,
+        "the lat/lon lookup {} has no valid pixel",
+        geom.path().display()
+    );
+    let ext = spans.extent;
+    let (lat_step, lon_step) = output_step(opts, &input, &geom, &ext);
+    let (grid, float32) = output_grid(opts, &ext, lat_step, lon_step)?;
+
+    let attrs = output_attributes(input.attrs(), &grid, &geom)?;
+    let spec = ProductSpec {
+        stem: geo_stem(stem),
+        file_type,
+        length: grid.length,
+        width: grid.width,
+        dates: input.dates().to_vec(),
+        bperp: input.bperp().to_vec(),
+        datasets: datasets.clone(),
+        attrs,
+    };
+    let mut writer = ProductWriter::create(dir, input.format(), spec)?;
+
+    let block_rows = block_rows(opts, &input, &geom, &grid, &datasets);
+    let radius_deg = (radius_m(&grid) / EARTH_RADIUS).to_degrees();
+    let mut buffers = (Vec::new(), Vec::new());
+    for row0 in (0..grid.length).step_by(block_rows) {
+        let row1 = (row0 + block_rows).min(grid.length);
+        // One block reads the whole lookup, as MintPy does when its budget allows: the same
+        // points in the same order give the same kd-tree and so the same nearest pixels.
+        let src = if block_rows >= grid.length {
+            Some((0, geom.length()))
+        } else {
+            source_rows(&spans.spans, &grid, row0, row1, radius_deg)
+        };
+        let map = match src {
+            None => BlockMap::Empty,
+            Some((s0, s1)) => {
+                let sw = Window {
+                    y0: s0,
+                    y1: s1,
+                    x0: 0,
+                    x1: geom.width(),
+                };
+                let lat = geom.read("latitude", sw)?;
+                let lon = geom.read("longitude", sw)?;
+                BlockMap::build(&lat, &lon, &grid, float32, row0..row1, opts.method, sw)
+            }
+        };
+        let dest = Window {
+            y0: row0,
+            y1: row1,
+            x0: 0,
+            x1: grid.width,
+        };
+        write_block(&input, &datasets, &map, dest, &mut writer, &mut buffers)?;
+    }
+    writer.finish()
+}
+
+/// The run's lat/lon lookup, checked to hold latitude and longitude of every pixel of `input`.
+fn open_lookup(dir: &Path, stem: &str, input: &Product) -> anyhow::Result<Product> {
     let geom = Product::open(dir, GEOMETRY_STEM).with_context(|| {
         format!(
             "geocoding needs the lat/lon lookup of the run ({GEOMETRY_STEM} in {}); runs made \
@@ -133,43 +198,40 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
         input.length(),
         input.width()
     );
-    let (file_type, datasets) = describe_product(dir, &input)?;
+    Ok(geom)
+}
 
-    let spans = scan_lookup(&geom)?;
-    ensure!(
-        spans.extent.count > 0,
-        "the lat/lon lookup {} has no valid pixel",
-        geom.path().display()
-    );
-    let ext = spans.extent;
+/// The output step `(lat, lon)`: the one asked for, else MintPy's step keeping the radar
+/// pixel area, else (without the metadata for it) the step keeping the radar matrix shape.
+fn output_step(
+    opts: &GeocodeOptions,
+    input: &Product,
+    geom: &Product,
+    ext: &LookupExtent,
+) -> (f64, f64) {
+    if let Some(s) = opts.lalo_step {
+        return s;
+    }
     let mut meta = geom.attrs().clone();
     meta.extend(input.attrs());
-    let (lat_step, lon_step) = match opts.lalo_step {
-        Some(s) => s,
-        None => default_step(&meta, (ext.lat_min as f32 + ext.lat_max as f32) / 2.0)
-            .unwrap_or_else(|| {
-                opts.report.warn(
-                    "the metadata lack the pixel sizes, heading or orbit height: the output keeps \
-                     the radar matrix shape instead of the pixel area (MintPy's fallback)",
-                );
-                shape_step(&ext, geom.length(), geom.width())
-            }),
-    };
-    let (grid, float32) = output_grid(opts, &ext, lat_step, lon_step)?;
+    default_step(&meta, (ext.lat_min as f32 + ext.lat_max as f32) / 2.0).unwrap_or_else(|| {
+        opts.report.warn(
+            "the metadata lack the pixel sizes, heading or orbit height: the output keeps \
+             the radar matrix shape instead of the pixel area (MintPy's fallback)",
+        );
+        shape_step(ext, geom.length(), geom.width())
+    })
+}
 
-    let attrs = output_attributes(input.attrs(), &grid, &geom)?;
-    let spec = ProductSpec {
-        stem: geo_stem(stem),
-        file_type,
-        length: grid.length,
-        width: grid.width,
-        dates: input.dates().to_vec(),
-        bperp: input.bperp().to_vec(),
-        datasets: datasets.clone(),
-        attrs,
-    };
-    let mut writer = ProductWriter::create(dir, input.format(), spec)?;
-
+/// Output rows per block: all of them when the whole lookup and output fit the memory budget,
+/// else as many as fit.
+fn block_rows(
+    opts: &GeocodeOptions,
+    input: &Product,
+    geom: &Product,
+    grid: &MapGrid,
+    datasets: &[DatasetSpec],
+) -> usize {
     // Budget: destination values of every date plus the resampling map per destination row,
     // and the source rows one destination row needs (lookup, index, one plane).
     let planes = datasets
@@ -186,73 +248,51 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
         + src_rows_per_dest * geom.width() as f64 * 64.0;
     let margin_rows = (3.0 * src_rows_per_dest).ceil() * geom.width() as f64 * 64.0;
     let whole = (geom.length() * geom.width()) as f64 * 64.0 + grid.length as f64 * per_row;
-    let block_rows = if whole <= opts.max_memory as f64 {
+    if whole <= opts.max_memory as f64 {
         grid.length
     } else {
         (((opts.max_memory as f64 - margin_rows) / per_row).floor() as usize)
             .clamp(1, grid.length.saturating_sub(1).max(1))
-    };
-
-    let radius_deg = (radius_m(&grid) / EARTH_RADIUS).to_degrees();
-    let mut out = Vec::new();
-    let mut plane = Vec::new();
-    for row0 in (0..grid.length).step_by(block_rows) {
-        let row1 = (row0 + block_rows).min(grid.length);
-        let dest = Window {
-            y0: row0,
-            y1: row1,
-            x0: 0,
-            x1: grid.width,
-        };
-        // One block reads the whole lookup, as MintPy does when its budget allows: the same
-        // points in the same order give the same kd-tree and so the same nearest pixels.
-        let src = if block_rows >= grid.length {
-            Some((0, geom.length()))
-        } else {
-            source_rows(&spans.spans, &grid, row0, row1, radius_deg)
-        };
-        let map = match src {
-            None => BlockMap::Empty,
-            Some((s0, s1)) => {
-                let sw = Window {
-                    y0: s0,
-                    y1: s1,
-                    x0: 0,
-                    x1: geom.width(),
-                };
-                let lat = geom.read("latitude", sw)?;
-                let lon = geom.read("longitude", sw)?;
-                BlockMap::build(&lat, &lon, &grid, float32, row0..row1, opts.method, sw)
-            }
-        };
-        for d in &datasets {
-            let n = if d.per_date { input.dates().len() } else { 1 };
-            out.clear();
-            out.resize(n * dest.pixels(), f32::NAN);
-            if let Some(sw) = map.source_window() {
-                for k in 0..n {
-                    plane.clear();
-                    plane.extend(if d.per_date {
-                        input.read_date(&d.name, k, sw)?
-                    } else {
-                        input.read(&d.name, sw)?
-                    });
-                    let o = &mut out[k * dest.pixels()..(k + 1) * dest.pixels()];
-                    map.apply(&plane, o);
-                }
-            }
-            if d.is_bool {
-                // MintPy fills booleans with False.
-                for v in out.iter_mut() {
-                    if v.is_nan() {
-                        *v = 0.0;
-                    }
-                }
-            }
-            writer.write(&d.name, dest, &out)?;
-        }
     }
-    writer.finish()
+}
+
+/// Resamples every dataset of `input` into the output rows `dest` through `map` and writes
+/// them; `buffers` (output values, one source plane) are reused from block to block.
+fn write_block(
+    input: &Product,
+    datasets: &[DatasetSpec],
+    map: &BlockMap,
+    dest: Window,
+    writer: &mut ProductWriter,
+    (out, plane): &mut (Vec<f32>, Vec<f32>),
+) -> anyhow::Result<()> {
+    for d in datasets {
+        let n = if d.per_date { input.dates().len() } else { 1 };
+        out.clear();
+        out.resize(n * dest.pixels(), f32::NAN);
+        if let Some(sw) = map.source_window() {
+            for k in 0..n {
+                plane.clear();
+                plane.extend(if d.per_date {
+                    input.read_date(&d.name, k, sw)?
+                } else {
+                    input.read(&d.name, sw)?
+                });
+                let o = &mut out[k * dest.pixels()..(k + 1) * dest.pixels()];
+                map.apply(plane, o);
+            }
+        }
+        if d.is_bool {
+            // MintPy fills booleans with False.
+            for v in out.iter_mut() {
+                if v.is_nan() {
+                    *v = 0.0;
+                }
+            }
+        }
+        writer.write(&d.name, dest, out)?;
+    }
+    Ok(())
 }
 
 /// The output grid, and whether MintPy computes its corner and pixel centres in float32 (around

@@ -5,13 +5,18 @@ use std::path::Path;
 
 use anyhow::{bail, ensure, Context};
 
-use super::view::map_grid;
+use crate::geo::grid::MapGrid;
 use crate::geo::lookup::{is_location, nearest_lookup_pixel, LookupHit};
 use crate::product::{Product, GEOMETRY_STEM};
 use crate::window::Window;
 
 /// Rows of the lookup read at once.
 const STRIP_ROWS: usize = 256;
+
+/// The lat/lon grid of a geocoded product, when it has one with non-zero steps to draw on.
+pub fn map_grid(p: &Product) -> Option<MapGrid> {
+    MapGrid::of(p.attrs(), p.length(), p.width()).filter(|g| g.y_step != 0.0 && g.x_step != 0.0)
+}
 
 /// The window of `p` covering latitudes `south..north` and longitudes `west..east`.
 pub fn lalo_window(

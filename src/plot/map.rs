@@ -96,85 +96,150 @@ const LINE: usize = GLYPH + 6;
 
 /// Renders the figure.
 pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
-    let side = fig.rows.max(fig.cols).max(1);
-    let zoom = if side >= MIN_MAP_SIDE {
-        1
-    } else {
-        MIN_MAP_SIDE.div_ceil(side)
-    };
-    let (map_w, map_h) = (fig.cols * zoom, fig.rows * zoom);
-    // Text and furniture grow with the picture so large maps stay readable.
-    let s = if map_w.max(map_h) > 1000 { 2 } else { 1 };
-    let (tick, bar_w, gap, line) = (TICK * s, BAR_W * s, BAR_GAP * s, LINE * s);
-    let title_scale = TITLE_SCALE + s - 1;
-
-    let y_ticks = axis_ticks(&fig.y_axis, fig.rows, map_h);
-    let x_ticks = axis_ticks(&fig.x_axis, fig.cols, map_w);
-    let bar_ticks = nice_ticks(fig.vlim.0.min(fig.vlim.1), fig.vlim.0.max(fig.vlim.1), 6);
-    let y_label_w = y_ticks
-        .iter()
-        .map(|t| text_width(&t.1, s))
-        .max()
-        .unwrap_or(0);
-    let bar_label_w = bar_ticks
-        .iter()
-        .map(|t| text_width(&t.1, s))
-        .max()
-        .unwrap_or(0);
-
-    let legend = legend_lines(fig);
-    let title_h = fig.title.len() * (GLYPH * title_scale + 6);
-    let map_x = PAD + GLYPH * s + 6 + y_label_w + tick + 2;
-    let map_y = PAD + title_h + 10 + line; // room for the unit above the bar
-    let bar_x = map_x + map_w + gap;
-    let right = bar_x + bar_w + tick + 2 + bar_label_w.max(text_width(&fig.unit, s) / 2) + PAD;
-    let legend_y = map_y + map_h + tick + 2 + line + line + 6;
-    let width = right
-        .max(
-            fig.title
-                .iter()
-                .map(|t| 2 * PAD + text_width(t, title_scale))
-                .max()
-                .unwrap_or(0),
-        )
-        .max(
-            legend
-                .iter()
-                .map(|l| 2 * PAD + 20 * s + text_width(&l.1, s))
-                .max()
-                .unwrap_or(0),
-        )
-        .max(bar_x + text_width(&fig.unit, s) + PAD);
-    let height = legend_y + legend.len() * (line + 2) + PAD;
-    let mut c = Canvas::new(width, height);
-
+    let f = MapFrame::of(fig);
+    let mut c = Canvas::new(f.width, f.height);
     for (k, t) in fig.title.iter().enumerate() {
         c.text(
             PAD as i64,
-            (PAD + k * (GLYPH * title_scale + 6)) as i64,
+            (PAD + k * (GLYPH * f.title_scale + 6)) as i64,
             t,
-            title_scale,
+            f.title_scale,
             BLACK,
         );
     }
-
-    draw_raster(&mut c, fig, map_x, map_y, zoom);
+    draw_raster(&mut c, fig, f.map_x, f.map_y, f.zoom);
     c.stroke_rect(
-        map_x as i64 - 1,
-        map_y as i64 - 1,
-        map_w as i64 + 2,
-        map_h as i64 + 2,
+        f.map_x as i64 - 1,
+        f.map_y as i64 - 1,
+        f.map_w as i64 + 2,
+        f.map_h as i64 + 2,
         BLACK,
     );
+    draw_axes(&mut c, fig, &f);
+    let bar_h = draw_colour_bar(&mut c, fig, &f);
+    if let Some(r) = &fig.reference {
+        draw_reference(&mut c, r, &f);
+    }
+    draw_legend(&mut c, &f);
+    let layout = MapLayout {
+        map_x: f.map_x,
+        map_y: f.map_y,
+        zoom: f.zoom,
+        map_w: f.map_w,
+        map_h: f.map_h,
+        bar_x: f.bar_x,
+        bar_y: f.map_y,
+        bar_w: f.bar_w,
+        bar_h,
+        title_y: PAD,
+    };
+    (c, layout)
+}
 
-    // Axes.
-    for (pos, label) in &y_ticks {
+/// The sizes and places of a map figure's parts, and the ticks and legend lines they hold.
+struct MapFrame {
+    /// Scale of text and furniture (2 on large maps).
+    s: usize,
+    tick: usize,
+    bar_w: usize,
+    line: usize,
+    title_scale: usize,
+    zoom: usize,
+    map_x: usize,
+    map_y: usize,
+    map_w: usize,
+    map_h: usize,
+    bar_x: usize,
+    legend_y: usize,
+    width: usize,
+    height: usize,
+    y_ticks: Vec<(f64, String)>,
+    x_ticks: Vec<(f64, String)>,
+    bar_ticks: Vec<(f64, String)>,
+    legend: Vec<(Swatch, String)>,
+}
+
+impl MapFrame {
+    /// Lays out `fig`: the image blown up to at least [`MIN_MAP_SIDE`], the colour bar on its
+    /// right, the title above and the legend below.
+    fn of(fig: &MapFigure) -> MapFrame {
+        let side = fig.rows.max(fig.cols).max(1);
+        let zoom = if side >= MIN_MAP_SIDE {
+            1
+        } else {
+            MIN_MAP_SIDE.div_ceil(side)
+        };
+        let (map_w, map_h) = (fig.cols * zoom, fig.rows * zoom);
+        // Text and furniture grow with the picture so large maps stay readable.
+        let s = if map_w.max(map_h) > 1000 { 2 } else { 1 };
+        let (tick, bar_w, gap, line) = (TICK * s, BAR_W * s, BAR_GAP * s, LINE * s);
+        let title_scale = TITLE_SCALE + s - 1;
+
+        let y_ticks = axis_ticks(&fig.y_axis, fig.rows, map_h);
+        let x_ticks = axis_ticks(&fig.x_axis, fig.cols, map_w);
+        let bar_ticks = nice_ticks(fig.vlim.0.min(fig.vlim.1), fig.vlim.0.max(fig.vlim.1), 6);
+        let widest =
+            |ticks: &[(f64, String)]| ticks.iter().map(|t| text_width(&t.1, s)).max().unwrap_or(0);
+        let (y_label_w, bar_label_w) = (widest(&y_ticks), widest(&bar_ticks));
+
+        let legend = legend_lines(fig);
+        let title_h = fig.title.len() * (GLYPH * title_scale + 6);
+        let map_x = PAD + GLYPH * s + 6 + y_label_w + tick + 2;
+        let map_y = PAD + title_h + 10 + line; // room for the unit above the bar
+        let bar_x = map_x + map_w + gap;
+        let right = bar_x + bar_w + tick + 2 + bar_label_w.max(text_width(&fig.unit, s) / 2) + PAD;
+        let legend_y = map_y + map_h + tick + 2 + line + line + 6;
+        let width = right
+            .max(
+                fig.title
+                    .iter()
+                    .map(|t| 2 * PAD + text_width(t, title_scale))
+                    .max()
+                    .unwrap_or(0),
+            )
+            .max(
+                legend
+                    .iter()
+                    .map(|l| 2 * PAD + 20 * s + text_width(&l.1, s))
+                    .max()
+                    .unwrap_or(0),
+            )
+            .max(bar_x + text_width(&fig.unit, s) + PAD);
+        let height = legend_y + legend.len() * (line + 2) + PAD;
+        MapFrame {
+            s,
+            tick,
+            bar_w,
+            line,
+            title_scale,
+            zoom,
+            map_x,
+            map_y,
+            map_w,
+            map_h,
+            bar_x,
+            legend_y,
+            width,
+            height,
+            y_ticks,
+            x_ticks,
+            bar_ticks,
+            legend,
+        }
+    }
+}
+
+/// Tick marks and labels of both axes, and the axis labels.
+fn draw_axes(c: &mut Canvas, fig: &MapFigure, f: &MapFrame) {
+    let (s, tick, line) = (f.s, f.tick, f.line);
+    let (map_x, map_y, map_w, map_h) = (f.map_x, f.map_y, f.map_w, f.map_h);
+    for (pos, label) in &f.y_ticks {
         let y = map_y as i64 + *pos as i64;
         c.fill_rect((map_x - 1 - tick) as i64, y, tick as i64, s as i64, BLACK);
         let x = map_x as i64 - 1 - tick as i64 - 2 - text_width(label, s) as i64;
         c.text(x, y - (GLYPH * s / 2) as i64, label, s, BLACK);
     }
-    for (pos, label) in &x_ticks {
+    for (pos, label) in &f.x_ticks {
         let x = map_x as i64 + *pos as i64;
         c.fill_rect(x, (map_y + map_h + 1) as i64, s as i64, tick as i64, BLACK);
         let tx = x - (text_width(label, s) / 2) as i64;
@@ -196,9 +261,13 @@ pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
         s,
         BLACK,
     );
+}
 
-    // Colour bar: high values at the top.
-    let bar_h = map_h.max(2);
+/// The colour bar right of the image, high values at the top, with its ticks and the unit
+/// above it; returns its height.
+fn draw_colour_bar(c: &mut Canvas, fig: &MapFigure, f: &MapFrame) -> usize {
+    let (s, tick, bar_x, bar_w, map_y) = (f.s, f.tick, f.bar_x, f.bar_w, f.map_y);
+    let bar_h = f.map_h.max(2);
     let (lo, hi) = fig.vlim;
     for j in 0..bar_h {
         let t = 1.0 - j as f64 / (bar_h - 1) as f64;
@@ -213,7 +282,7 @@ pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
         BLACK,
     );
     if hi > lo {
-        for (v, label) in &bar_ticks {
+        for (v, label) in &f.bar_ticks {
             let y = map_y as i64 + ((hi - v) / (hi - lo) * (bar_h - 1) as f64).round() as i64;
             c.fill_rect((bar_x + bar_w + 1) as i64, y, tick as i64, s as i64, BLACK);
             c.text(
@@ -232,20 +301,25 @@ pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
         s,
         BLACK,
     );
+    bar_h
+}
 
-    // Reference point: a black square with a thin white rim so it shows on dark colours too.
-    if let Some(r) = &fig.reference {
-        let side = (zoom as i64).max(9 * s as i64) | 1;
-        let cx = map_x as i64 + ((r.col + 0.5) * zoom as f64).floor() as i64;
-        let cy = map_y as i64 + ((r.row + 0.5) * zoom as f64).floor() as i64;
-        let h = side / 2;
-        c.fill_rect(cx - h - 1, cy - h - 1, side + 2, side + 2, WHITE);
-        c.fill_rect(cx - h, cy - h, side, side, BLACK);
-    }
+/// The reference point: a black square with a thin white rim so it shows on dark colours too.
+fn draw_reference(c: &mut Canvas, r: &RefMarker, f: &MapFrame) {
+    let zoom = f.zoom;
+    let side = (zoom as i64).max(9 * f.s as i64) | 1;
+    let cx = f.map_x as i64 + ((r.col + 0.5) * zoom as f64).floor() as i64;
+    let cy = f.map_y as i64 + ((r.row + 0.5) * zoom as f64).floor() as i64;
+    let h = side / 2;
+    c.fill_rect(cx - h - 1, cy - h - 1, side + 2, side + 2, WHITE);
+    c.fill_rect(cx - h, cy - h, side, side, BLACK);
+}
 
-    let si = s as i64;
-    for (k, (swatch, text)) in legend.iter().enumerate() {
-        let y = (legend_y + k * (line + 2)) as i64;
+/// The legend lines below the image, each after its swatch.
+fn draw_legend(c: &mut Canvas, f: &MapFrame) {
+    let si = f.s as i64;
+    for (k, (swatch, text)) in f.legend.iter().enumerate() {
+        let y = (f.legend_y + k * (f.line + 2)) as i64;
         match swatch {
             Swatch::Reference => c.fill_rect(PAD as i64 + 2, y, 7 * si, 7 * si, BLACK),
             Swatch::Fill(col) => {
@@ -254,22 +328,8 @@ pub fn render_map(fig: &MapFigure) -> (Canvas, MapLayout) {
             }
             Swatch::None => {}
         }
-        c.text(PAD as i64 + 20 * si, y, text, s, BLACK);
+        c.text(PAD as i64 + 20 * si, y, text, f.s, BLACK);
     }
-
-    let layout = MapLayout {
-        map_x,
-        map_y,
-        zoom,
-        map_w,
-        map_h,
-        bar_x,
-        bar_y: map_y,
-        bar_w,
-        bar_h,
-        title_y: PAD,
-    };
-    (c, layout)
 }
 
 enum Swatch {

@@ -83,15 +83,137 @@ pub fn fit_line(dates: &[Date], values: &[f64]) -> Option<LinearFit> {
 
 /// Renders the figure.
 pub fn render_series(fig: &SeriesFigure) -> (Canvas, SeriesLayout) {
-    let finite: Vec<f64> = fig
+    let f = SeriesFrame::of(fig);
+    let mut c = Canvas::new(f.width, f.height);
+    for (k, t) in fig.title.iter().enumerate() {
+        c.text(
+            PAD as i64,
+            (PAD + k * (GLYPH * TITLE_SCALE + 6)) as i64,
+            t,
+            TITLE_SCALE,
+            BLACK,
+        );
+    }
+    draw_axes(&mut c, fig, &f);
+    if let Some((fit, _)) = &fig.fit {
+        let t0 = f.t_first.decimal_year();
+        let at = |d: Date| fit.offset + fit.rate * (d.decimal_year() - t0);
+        c.line(
+            f.px(f.t_first),
+            f.py(at(f.t_first)),
+            f.px(f.t_last),
+            f.py(at(f.t_last)),
+            2,
+            FIT,
+        );
+    }
+    for (d, v) in fig.dates.iter().zip(fig.values) {
+        if v.is_finite() {
+            c.fill_rect(f.px(*d) - 3, f.py(*v) - 3, 7, 7, POINT);
+        }
+    }
+    draw_legend(&mut c, fig, &f);
+    let layout = SeriesLayout {
+        plot_x: f.plot_x,
+        plot_y: f.plot_y,
+        plot_w: PLOT_W,
+        plot_h: PLOT_H,
+    };
+    (c, layout)
+}
+
+/// The places of a series figure's parts, its value and date ranges, and their ticks.
+struct SeriesFrame {
+    plot_x: usize,
+    plot_y: usize,
+    width: usize,
+    height: usize,
+    /// Value range of the plotting area, bottom to top.
+    lo: f64,
+    hi: f64,
+    /// First and last date of the series (or of a placeholder year when it has none).
+    t_first: Date,
+    t_last: Date,
+    /// Date range of the plotting area, left to right.
+    d0: Date,
+    d1: Date,
+    y_ticks: Vec<(f64, String)>,
+    x_ticks: Vec<(Date, String)>,
+}
+
+impl SeriesFrame {
+    /// Lays out `fig`: the value range covers the points and the fitted line with a margin, the
+    /// date range the dates with half a month either side.
+    fn of(fig: &SeriesFigure) -> SeriesFrame {
+        let (lo, hi) = value_range(fig);
+        let y_ticks = nice_ticks(lo, hi, 6);
+
+        let (t_first, t_last) = match (fig.dates.first(), fig.dates.last()) {
+            (Some(a), Some(b)) => (*a, *b),
+            _ => (
+                Date::from_days_since_epoch(0),
+                Date::from_days_since_epoch(1),
+            ),
+        };
+        // Half a month of room on both sides keeps the end points off the frame.
+        let (d0, d1) = (t_first.add_days(-15), t_last.add_days(15));
+        let x_ticks = date_ticks(d0, d1, 8);
+
+        let y_label_w = y_ticks
+            .iter()
+            .map(|t| text_width(&t.1, 1))
+            .max()
+            .unwrap_or(0);
+        let title_h = fig.title.len() * (GLYPH * TITLE_SCALE + 6);
+        let plot_x = PAD + GLYPH + 8 + y_label_w + 6;
+        let plot_y = PAD + title_h + 10;
+        let legend_lines = 1 + usize::from(fig.fit.is_some());
+        let width = (plot_x + PLOT_W + PAD + 20).max(
+            fig.title
+                .iter()
+                .map(|t| 2 * PAD + text_width(t, TITLE_SCALE))
+                .max()
+                .unwrap_or(0),
+        );
+        let height = plot_y + PLOT_H + 2 * (GLYPH + 8) + legend_lines * (GLYPH + 8) + PAD;
+        SeriesFrame {
+            plot_x,
+            plot_y,
+            width,
+            height,
+            lo,
+            hi,
+            t_first,
+            t_last,
+            d0,
+            d1,
+            y_ticks,
+            x_ticks,
+        }
+    }
+
+    /// Canvas column of date `d`.
+    fn px(&self, d: Date) -> i64 {
+        let span_days = self.d0.days_until(self.d1).max(1) as f64;
+        self.plot_x as i64
+            + (self.d0.days_until(d) as f64 / span_days * PLOT_W as f64).round() as i64
+    }
+
+    /// Canvas row of value `v`.
+    fn py(&self, v: f64) -> i64 {
+        self.plot_y as i64 + ((self.hi - v) / (self.hi - self.lo) * PLOT_H as f64).round() as i64
+    }
+}
+
+/// The range of the finite values and of the fitted line, widened by a margin; -1..1 (plus the
+/// margin) when there is nothing to show.
+fn value_range(fig: &SeriesFigure) -> (f64, f64) {
+    let (mut lo, mut hi) = fig
         .values
         .iter()
         .copied()
         .filter(|v| v.is_finite())
-        .collect();
-    let (mut lo, mut hi) = finite
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
             (a.min(v), b.max(v))
         });
     if let (Some((f, _)), Some(first), Some(last)) = (&fig.fit, fig.dates.first(), fig.dates.last())
@@ -106,56 +228,14 @@ pub fn render_series(fig: &SeriesFigure) -> (Canvas, SeriesLayout) {
         (lo, hi) = (-1.0, 1.0);
     }
     let margin = if hi > lo { 0.08 * (hi - lo) } else { 1.0 };
-    let (lo, hi) = (lo - margin, hi + margin);
-    let y_ticks = nice_ticks(lo, hi, 6);
+    (lo - margin, hi + margin)
+}
 
-    let (t_first, t_last) = match (fig.dates.first(), fig.dates.last()) {
-        (Some(a), Some(b)) => (*a, *b),
-        _ => (
-            Date::from_days_since_epoch(0),
-            Date::from_days_since_epoch(1),
-        ),
-    };
-    // Half a month of room on both sides keeps the end points off the frame.
-    let (d0, d1) = (t_first.add_days(-15), t_last.add_days(15));
-    let x_ticks = date_ticks(d0, d1, 8);
-
-    let y_label_w = y_ticks
-        .iter()
-        .map(|t| text_width(&t.1, 1))
-        .max()
-        .unwrap_or(0);
-    let title_h = fig.title.len() * (GLYPH * TITLE_SCALE + 6);
-    let plot_x = PAD + GLYPH + 8 + y_label_w + 6;
-    let plot_y = PAD + title_h + 10;
-    let legend_lines = 1 + usize::from(fig.fit.is_some());
-    let width = (plot_x + PLOT_W + PAD + 20).max(
-        fig.title
-            .iter()
-            .map(|t| 2 * PAD + text_width(t, TITLE_SCALE))
-            .max()
-            .unwrap_or(0),
-    );
-    let height = plot_y + PLOT_H + 2 * (GLYPH + 8) + legend_lines * (GLYPH + 8) + PAD;
-    let mut c = Canvas::new(width, height);
-
-    for (k, t) in fig.title.iter().enumerate() {
-        c.text(
-            PAD as i64,
-            (PAD + k * (GLYPH * TITLE_SCALE + 6)) as i64,
-            t,
-            TITLE_SCALE,
-            BLACK,
-        );
-    }
-    let span_days = d0.days_until(d1).max(1) as f64;
-    let px = |d: Date| {
-        plot_x as i64 + (d0.days_until(d) as f64 / span_days * PLOT_W as f64).round() as i64
-    };
-    let py = |v: f64| plot_y as i64 + ((hi - v) / (hi - lo) * PLOT_H as f64).round() as i64;
-
-    for (v, label) in &y_ticks {
-        let y = py(*v);
+/// Grid lines, ticks and labels of both axes, the zero line and the frame.
+fn draw_axes(c: &mut Canvas, fig: &SeriesFigure, f: &SeriesFrame) {
+    let (plot_x, plot_y) = (f.plot_x, f.plot_y);
+    for (v, label) in &f.y_ticks {
+        let y = f.py(*v);
         c.fill_rect(plot_x as i64, y, PLOT_W as i64, 1, GRID);
         c.fill_rect(plot_x as i64 - 5, y, 4, 1, BLACK);
         c.text(
@@ -166,8 +246,8 @@ pub fn render_series(fig: &SeriesFigure) -> (Canvas, SeriesLayout) {
             BLACK,
         );
     }
-    for (d, label) in &x_ticks {
-        let x = px(*d);
+    for (d, label) in &f.x_ticks {
+        let x = f.px(*d);
         c.fill_rect(x, plot_y as i64, 1, PLOT_H as i64, GRID);
         c.fill_rect(x, (plot_y + PLOT_H + 1) as i64, 1, 4, BLACK);
         c.text(
@@ -178,8 +258,8 @@ pub fn render_series(fig: &SeriesFigure) -> (Canvas, SeriesLayout) {
             BLACK,
         );
     }
-    if lo < 0.0 && hi > 0.0 {
-        c.fill_rect(plot_x as i64, py(0.0), PLOT_W as i64, 1, [150, 150, 150]);
+    if f.lo < 0.0 && f.hi > 0.0 {
+        c.fill_rect(plot_x as i64, f.py(0.0), PLOT_W as i64, 1, [150, 150, 150]);
     }
     c.stroke_rect(
         plot_x as i64 - 1,
@@ -203,26 +283,11 @@ pub fn render_series(fig: &SeriesFigure) -> (Canvas, SeriesLayout) {
         1,
         BLACK,
     );
+}
 
-    if let Some((f, _)) = &fig.fit {
-        let t0 = t_first.decimal_year();
-        let at = |d: Date| f.offset + f.rate * (d.decimal_year() - t0);
-        c.line(
-            px(t_first),
-            py(at(t_first)),
-            px(t_last),
-            py(at(t_last)),
-            2,
-            FIT,
-        );
-    }
-    for (d, v) in fig.dates.iter().zip(fig.values) {
-        if v.is_finite() {
-            c.fill_rect(px(*d) - 3, py(*v) - 3, 7, 7, POINT);
-        }
-    }
-
-    let mut ly = (plot_y + PLOT_H + 2 * (GLYPH + 8)) as i64;
+/// The legend below the plot: the points, and the fitted line when there is one.
+fn draw_legend(c: &mut Canvas, fig: &SeriesFigure, f: &SeriesFrame) {
+    let mut ly = (f.plot_y + PLOT_H + 2 * (GLYPH + 8)) as i64;
     c.fill_rect(PAD as i64 + 3, ly, 7, 7, POINT);
     c.text(PAD as i64 + 20, ly, "displacement at each date", 1, BLACK);
     if let Some((_, label)) = &fig.fit {
@@ -230,13 +295,6 @@ pub fn render_series(fig: &SeriesFigure) -> (Canvas, SeriesLayout) {
         c.fill_rect(PAD as i64, ly + 3, 14, 2, FIT);
         c.text(PAD as i64 + 20, ly, label, 1, BLACK);
     }
-    let layout = SeriesLayout {
-        plot_x,
-        plot_y,
-        plot_w: PLOT_W,
-        plot_h: PLOT_H,
-    };
-    (c, layout)
 }
 
 #[cfg(test)]

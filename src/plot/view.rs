@@ -8,9 +8,8 @@ use anyhow::{bail, ensure, Context};
 use super::canvas::Canvas;
 use super::colormap::Colormap;
 use super::layer::{display_step, display_unit, Layer};
-use super::locate::lalo_window;
+use super::locate::{lalo_window, map_grid};
 use super::map::{auto_vlim, render_map, Axis, MapFigure, MapLayout, RefMarker};
-use crate::geo::grid::MapGrid;
 use crate::meta::{Attributes, Date};
 use crate::product::Product;
 use crate::window::Window;
@@ -74,50 +73,18 @@ pub struct ViewOptions {
 pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, MapLayout)> {
     let layer = Layer::open(dir, &opts.layer, opts.geo)?;
     let p = &layer.product;
-    let attrs = p.attrs().clone();
     let file_type = layer.file_type();
     let window = resolve_subset(dir, p, &opts.subset)?;
     let step = display_step(&window);
+    let (date_index, ref_index) = shown_dates(&layer, opts)?;
 
-    // Dates.
-    let (date_index, ref_index) = if layer.per_date {
-        let k = match &opts.date {
-            Some(d) => find_date(p.dates(), d, "--date")?,
-            None => p
-                .dates()
-                .len()
-                .checked_sub(1)
-                .context("the time series has no dates")?,
-        };
-        let r = opts
-            .ref_date
-            .as_deref()
-            .map(|d| find_date(p.dates(), d, "--ref-date"))
-            .transpose()?;
-        (Some(k), r)
-    } else {
-        ensure!(
-            opts.date.is_none() && opts.ref_date.is_none(),
-            "{} is a single map: --date and --ref-date apply to time series only",
-            layer.title_name()
-        );
-        (None, None)
-    };
-
-    let (mut values, rows, cols) = layer.read_subsampled(date_index, window, step)?;
-    if let Some(r) = ref_index {
-        let (base, _, _) = layer.read_subsampled(Some(r), window, step)?;
-        for (v, b) in values.iter_mut().zip(&base) {
-            *v -= b;
-        }
-    }
+    let (mut values, rows, cols) = read_values(&layer, date_index, ref_index, window, step)?;
     let unit = layer.unit();
     let shown = display_unit(&unit, &file_type, opts.unit.as_deref())?;
     if shown.factor != 1.0 {
         let f = shown.factor as f32;
         values.iter_mut().for_each(|v| *v *= f);
     }
-
     let (masked, mask_label) = match &opts.mask {
         MaskChoice::No => (None, String::new()),
         MaskChoice::Product(name) => {
@@ -127,117 +94,12 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, Ma
     };
 
     let kind = Kind::of(&layer.dataset, &unit, &file_type);
-    let colormap = opts.colormap.unwrap_or(match kind {
-        Kind::Relative | Kind::Signed => Colormap::RdBuR,
-        Kind::Mask => Colormap::Gray,
-        Kind::Coherence | Kind::Other => Colormap::Viridis,
-    });
-    let vlim = match opts.vlim {
-        Some((a, b)) => {
-            ensure!(
-                a.is_finite() && b.is_finite() && b > a,
-                "--vlim {a} {b}: the first limit must be below the second"
-            );
-            (a, b)
-        }
-        None => match kind {
-            Kind::Coherence | Kind::Mask => (0.0, 1.0),
-            _ => auto_vlim(&values, masked.as_deref(), colormap_is_diverging(colormap))
-                .unwrap_or((-1.0, 1.0)),
-        },
-    };
+    let (colormap, vlim) = colour_scale(opts, kind, &values, masked.as_deref())?;
+    let title = title_lines(&layer, &file_type, date_index, ref_index);
+    let (y_axis, x_axis) = axes(p, window, step);
 
-    // Title.
-    let mut title = vec![layer.title_name()];
-    if let Some(k) = date_index {
-        let dates = p.dates();
-        let since = match ref_index {
-            Some(r) => dates[r],
-            None => attrs
-                .get("REF_DATE")
-                .and_then(|d| Date::parse(d).ok())
-                .unwrap_or(dates[0]),
-        };
-        title.push(format!(
-            "displacement on {} relative to {}",
-            iso(dates[k]),
-            iso(since)
-        ));
-    } else if let (Some(a), Some(b), false) = (
-        attrs.get("START_DATE"),
-        attrs.get("END_DATE"),
-        file_type == "geometry",
-    ) {
-        if let (Ok(a), Ok(b)) = (Date::parse(a), Date::parse(b)) {
-            title.push(format!("from {} to {}", iso(a), iso(b)));
-        }
-    }
-
-    let geo = map_grid(p).map(|g| g.sub_grid(&window));
-    let (y_axis, x_axis) = match geo {
-        Some(g) => (
-            Axis {
-                first: g.y_first,
-                step: g.y_step * step as f64,
-                label: "latitude (°)".into(),
-            },
-            Axis {
-                first: g.x_first,
-                step: g.x_step * step as f64,
-                label: "longitude (°)".into(),
-            },
-        ),
-        None => (
-            Axis {
-                first: window.y0 as f64 - 0.5,
-                step: step as f64,
-                label: "row".into(),
-            },
-            Axis {
-                first: window.x0 as f64 - 0.5,
-                step: step as f64,
-                label: "column".into(),
-            },
-        ),
-    };
-
-    let mut notes = Vec::new();
-    let mut reference = None;
-    if kind == Kind::Relative {
-        if let Some((ry, rx)) = ref_yx(&attrs) {
-            let place = ref_place(&attrs, ry, rx);
-            if window.contains(ry, rx) {
-                reference = Some(RefMarker {
-                    row: (ry - window.y0) as f64 / step as f64,
-                    col: (rx - window.x0) as f64 / step as f64,
-                    label: format!("reference point ({place}): all values relative to it"),
-                });
-            } else {
-                notes.push(format!(
-                    "reference point ({place}) is outside this view; all values are relative to it"
-                ));
-            }
-        }
-    }
-    if window != Window::full(p.length(), p.width()) {
-        notes.push(format!(
-            "rows {}:{}, columns {}:{} of {} x {}",
-            window.y0,
-            window.y1,
-            window.x0,
-            window.x1,
-            p.length(),
-            p.width()
-        ));
-    }
-    if kind == Kind::Mask {
-        notes.push("black: 0 (masked out), white: 1 (kept)".to_string());
-    }
-    if step > 1 {
-        notes.push(format!(
-            "1 row and column in {step} shown (sub-sampled for display)"
-        ));
-    }
+    let (reference, mut notes) = reference_marker(kind, p.attrs(), window, step);
+    notes.extend(view_notes(kind, window, p, step));
     let unit_text = if shown.unit == "1" {
         String::new()
     } else {
@@ -266,6 +128,204 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, Ma
         notes,
     };
     Ok(render_map(&fig))
+}
+
+/// The indices of the shown date and of the reference date among the layer's dates (`None`
+/// for a single map, and for the reference when the file's own `REF_DATE` applies).
+fn shown_dates(
+    layer: &Layer,
+    opts: &ViewOptions,
+) -> anyhow::Result<(Option<usize>, Option<usize>)> {
+    let p = &layer.product;
+    if !layer.per_date {
+        ensure!(
+            opts.date.is_none() && opts.ref_date.is_none(),
+            "{} is a single map: --date and --ref-date apply to time series only",
+            layer.title_name()
+        );
+        return Ok((None, None));
+    }
+    let k = match &opts.date {
+        Some(d) => find_date(p.dates(), d, "--date")?,
+        None => p
+            .dates()
+            .len()
+            .checked_sub(1)
+            .context("the time series has no dates")?,
+    };
+    let r = opts
+        .ref_date
+        .as_deref()
+        .map(|d| find_date(p.dates(), d, "--ref-date"))
+        .transpose()?;
+    Ok((Some(k), r))
+}
+
+/// The values of the window, sub-sampled by `step`, minus those of the reference date when
+/// one was asked for; returns them with their rows and columns.
+fn read_values(
+    layer: &Layer,
+    date_index: Option<usize>,
+    ref_index: Option<usize>,
+    window: Window,
+    step: usize,
+) -> anyhow::Result<(Vec<f32>, usize, usize)> {
+    let (mut values, rows, cols) = layer.read_subsampled(date_index, window, step)?;
+    if let Some(r) = ref_index {
+        let (base, _, _) = layer.read_subsampled(Some(r), window, step)?;
+        for (v, b) in values.iter_mut().zip(&base) {
+            *v -= b;
+        }
+    }
+    Ok((values, rows, cols))
+}
+
+/// The colour map and colour limits: those asked for, else the defaults of the layer's kind.
+fn colour_scale(
+    opts: &ViewOptions,
+    kind: Kind,
+    values: &[f32],
+    masked: Option<&[bool]>,
+) -> anyhow::Result<(Colormap, (f64, f64))> {
+    let colormap = opts.colormap.unwrap_or(match kind {
+        Kind::Relative | Kind::Signed => Colormap::RdBuR,
+        Kind::Mask => Colormap::Gray,
+        Kind::Coherence | Kind::Other => Colormap::Viridis,
+    });
+    let vlim = match opts.vlim {
+        Some((a, b)) => {
+            ensure!(
+                a.is_finite() && b.is_finite() && b > a,
+                "--vlim {a} {b}: the first limit must be below the second"
+            );
+            (a, b)
+        }
+        None => match kind {
+            Kind::Coherence | Kind::Mask => (0.0, 1.0),
+            _ => auto_vlim(values, masked, colormap_is_diverging(colormap)).unwrap_or((-1.0, 1.0)),
+        },
+    };
+    Ok((colormap, vlim))
+}
+
+/// The title: the layer's name, then the dates it covers.
+fn title_lines(
+    layer: &Layer,
+    file_type: &str,
+    date_index: Option<usize>,
+    ref_index: Option<usize>,
+) -> Vec<String> {
+    let attrs = layer.product.attrs();
+    let mut title = vec![layer.title_name()];
+    if let Some(k) = date_index {
+        let dates = layer.product.dates();
+        let since = match ref_index {
+            Some(r) => dates[r],
+            None => attrs
+                .get("REF_DATE")
+                .and_then(|d| Date::parse(d).ok())
+                .unwrap_or(dates[0]),
+        };
+        title.push(format!(
+            "displacement on {} relative to {}",
+            iso(dates[k]),
+            iso(since)
+        ));
+    } else if let (Some(a), Some(b), false) = (
+        attrs.get("START_DATE"),
+        attrs.get("END_DATE"),
+        file_type == "geometry",
+    ) {
+        if let (Ok(a), Ok(b)) = (Date::parse(a), Date::parse(b)) {
+            title.push(format!("from {} to {}", iso(a), iso(b)));
+        }
+    }
+    title
+}
+
+/// The vertical and horizontal axes: latitude/longitude on a geocoded product, else rows and
+/// columns.
+fn axes(p: &Product, window: Window, step: usize) -> (Axis, Axis) {
+    match map_grid(p).map(|g| g.sub_grid(&window)) {
+        Some(g) => (
+            Axis {
+                first: g.y_first,
+                step: g.y_step * step as f64,
+                label: "latitude (°)".into(),
+            },
+            Axis {
+                first: g.x_first,
+                step: g.x_step * step as f64,
+                label: "longitude (°)".into(),
+            },
+        ),
+        None => (
+            Axis {
+                first: window.y0 as f64 - 0.5,
+                step: step as f64,
+                label: "row".into(),
+            },
+            Axis {
+                first: window.x0 as f64 - 0.5,
+                step: step as f64,
+                label: "column".into(),
+            },
+        ),
+    }
+}
+
+/// The reference point of a layer relative to it: a marker when it lies in the window, else a
+/// note saying so (in the returned notes).
+fn reference_marker(
+    kind: Kind,
+    attrs: &Attributes,
+    window: Window,
+    step: usize,
+) -> (Option<RefMarker>, Vec<String>) {
+    let mut notes = Vec::new();
+    let mut reference = None;
+    if kind == Kind::Relative {
+        if let Some((ry, rx)) = ref_yx(attrs) {
+            let place = ref_place(attrs, ry, rx);
+            if window.contains(ry, rx) {
+                reference = Some(RefMarker {
+                    row: (ry - window.y0) as f64 / step as f64,
+                    col: (rx - window.x0) as f64 / step as f64,
+                    label: format!("reference point ({place}): all values relative to it"),
+                });
+            } else {
+                notes.push(format!(
+                    "reference point ({place}) is outside this view; all values are relative to it"
+                ));
+            }
+        }
+    }
+    (reference, notes)
+}
+
+/// Legend notes on what part of `p` is shown and how.
+fn view_notes(kind: Kind, window: Window, p: &Product, step: usize) -> Vec<String> {
+    let mut notes = Vec::new();
+    if window != Window::full(p.length(), p.width()) {
+        notes.push(format!(
+            "rows {}:{}, columns {}:{} of {} x {}",
+            window.y0,
+            window.y1,
+            window.x0,
+            window.x1,
+            p.length(),
+            p.width()
+        ));
+    }
+    if kind == Kind::Mask {
+        notes.push("black: 0 (masked out), white: 1 (kept)".to_string());
+    }
+    if step > 1 {
+        notes.push(format!(
+            "1 row and column in {step} shown (sub-sampled for display)"
+        ));
+    }
+    notes
 }
 
 /// Default file name of a view: `pic/LAYER[_DATE[_REFDATE]].png` in the run folder.
@@ -319,11 +379,6 @@ impl Kind {
 
 fn colormap_is_diverging(c: Colormap) -> bool {
     matches!(c, Colormap::RdBuR | Colormap::RdBu)
-}
-
-/// The lat/lon grid of a geocoded product, when it has one with non-zero steps to draw on.
-pub fn map_grid(p: &Product) -> Option<MapGrid> {
-    MapGrid::of(p.attrs(), p.length(), p.width()).filter(|g| g.y_step != 0.0 && g.x_step != 0.0)
 }
 
 fn ref_yx(a: &Attributes) -> Option<(usize, usize)> {

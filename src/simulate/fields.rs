@@ -156,160 +156,214 @@ fn in_ellipse(y: usize, x: usize, cy: f64, cx: f64, ry: f64, rx: f64) -> bool {
     ((y as f64 - cy) / ry).powi(2) + ((x as f64 - cx) / rx).powi(2) <= 1.0
 }
 
+/// Image height and width as floats and the shorter side: the scales the maps are laid out on.
+fn extent(cfg: &SimConfig) -> (f64, f64, f64) {
+    let (lf, wf) = (cfg.rows as f64, cfg.cols as f64);
+    (lf, wf, lf.min(wf))
+}
+
+/// Perpendicular and parallel baselines per date relative to the first date (the stack's
+/// reference), as topsStack reports them.
+fn baselines(cfg: &SimConfig) -> (Vec<f64>, Vec<f64>) {
+    let mut rng = Rng::new(cfg.seed, Stream::Baselines, 0);
+    let bperp: Vec<f64> = (0..cfg.num_dates)
+        .map(|k| {
+            let b = rng.range(-cfg.max_bperp_m, cfg.max_bperp_m);
+            if k == 0 {
+                0.0
+            } else {
+                b
+            }
+        })
+        .collect();
+    let bpar: Vec<f64> = (0..cfg.num_dates)
+        .map(|i| if i == 0 { 0.0 } else { rng.range(-60.0, 60.0) })
+        .collect();
+    (bperp, bpar)
+}
+
+/// Water: a lake near the top-left corner, well away from the reference pixel.
+fn water_map(cfg: &SimConfig) -> Vec<bool> {
+    let (lf, wf, _) = extent(cfg);
+    let cols = cfg.cols;
+    (0..cfg.rows * cols)
+        .map(|p| {
+            cfg.effects.water
+                && in_ellipse(
+                    p / cols,
+                    p % cols,
+                    0.17 * lf,
+                    0.2 * wf,
+                    0.13 * lf,
+                    0.16 * wf,
+                )
+        })
+        .collect()
+}
+
+/// Terrain height (m): smooth relief, sea level on water.
+fn terrain(cfg: &SimConfig, water: &[bool]) -> Vec<f64> {
+    let (rows, cols) = (cfg.rows, cfg.cols);
+    let (_, _, short) = extent(cfg);
+    let mut rng = Rng::new(cfg.seed, Stream::Topography, 0);
+    let relief = smooth_noise(&mut rng, rows, cols, (short / 6.0) as usize);
+    (0..rows * cols)
+        .map(|p| {
+            if water[p] {
+                0.0
+            } else {
+                (250.0 + 120.0 * relief[p] as f64).max(5.0)
+            }
+        })
+        .collect()
+}
+
+/// Linear velocity and seasonal sine and cosine coefficients: a subsidence bowl, an east-west
+/// gradient and a little smooth texture, and a seasonal signal with a hot spot.
+fn deformation_maps(cfg: &SimConfig) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let (rows, cols) = (cfg.rows, cfg.cols);
+    let npix = rows * cols;
+    let (lf, wf, short) = extent(cfg);
+    let e = cfg.effects;
+    let mut rng = Rng::new(cfg.seed, Stream::Deformation, 0);
+    let texture = smooth_noise(&mut rng, rows, cols, (short / 8.0) as usize);
+    let phase_field = smooth_noise(&mut rng, rows, cols, (short / 4.0) as usize);
+    let mut velocity = vec![0.0f32; npix];
+    let mut seasonal_sin = vec![0.0f32; npix];
+    let mut seasonal_cos = vec![0.0f32; npix];
+    for p in 0..npix {
+        let (y, x) = (p / cols, p % cols);
+        if e.deformation {
+            let bowl = -BOWL_RATE * gaussian(y, x, 0.38 * lf, 0.66 * wf, 0.12 * short);
+            let gradient = GRADIENT_RATE * (x as f64 / (wf - 1.0) - 0.5);
+            velocity[p] = (bowl + gradient + 0.001 * texture[p] as f64) as f32;
+        }
+        if e.seasonal {
+            let amp = SEASONAL_AMPLITUDE.0
+                + SEASONAL_AMPLITUDE.1 * gaussian(y, x, 0.72 * lf, 0.7 * wf, 0.15 * short);
+            let phi = 0.6 + 0.5 * phase_field[p] as f64;
+            seasonal_sin[p] = (amp * phi.cos()) as f32;
+            seasonal_cos[p] = (amp * phi.sin()) as f32;
+        }
+    }
+    (velocity, seasonal_sin, seasonal_cos)
+}
+
+/// DEM error (m) and its LOS metres per metre of perpendicular baseline: a smooth field plus
+/// one spot; zero when switched off.
+fn dem_error_maps(cfg: &SimConfig, incidence_deg: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let (rows, cols) = (cfg.rows, cfg.cols);
+    let npix = rows * cols;
+    let (lf, wf, short) = extent(cfg);
+    let mut rng = Rng::new(cfg.seed, Stream::DemError, 0);
+    let dz_field = smooth_noise(&mut rng, rows, cols, (short / 12.0) as usize);
+    let mut dem_error = vec![0.0f32; npix];
+    let mut dem_coef = vec![0.0f32; npix];
+    if cfg.effects.dem_error {
+        for p in 0..npix {
+            let (y, x) = (p / cols, p % cols);
+            let dz = DEM_ERROR_STD * dz_field[p] as f64
+                + DEM_ERROR_SPOT * gaussian(y, x, 0.62 * lf, 0.3 * wf, 0.04 * short + 1.0);
+            let inc = (incidence_deg[x] as f64).to_radians();
+            dem_error[p] = dz as f32;
+            dem_coef[p] = (dz / (sensor::slant_range(x) * inc.sin())) as f32;
+        }
+    }
+    (dem_error, dem_coef)
+}
+
+/// Zero-time-span coherence (low on water and in one patch) and interferogram amplitude.
+fn coherence_maps(cfg: &SimConfig, water: &[bool]) -> (Vec<f32>, Vec<f32>) {
+    let (rows, cols) = (cfg.rows, cfg.cols);
+    let npix = rows * cols;
+    let (lf, wf, short) = extent(cfg);
+    let mut rng = Rng::new(cfg.seed, Stream::Coherence, 0);
+    let coh_field = smooth_noise(&mut rng, rows, cols, (short / 10.0) as usize);
+    let amp_field = smooth_noise(&mut Rng::new(cfg.seed, Stream::Amplitude, 0), rows, cols, 2);
+    let mut coherence = vec![0.0f32; npix];
+    let mut amplitude = vec![0.0f32; npix];
+    for p in 0..npix {
+        let (y, x) = (p / cols, p % cols);
+        coherence[p] = if water[p] {
+            rng.range(0.03, 0.12) as f32
+        } else if cfg.effects.low_coherence
+            && in_ellipse(y, x, 0.78 * lf, 0.24 * wf, 0.1 * lf, 0.1 * wf)
+        {
+            (LOW_COHERENCE + 0.05 * coh_field[p] as f64).clamp(0.1, 0.35) as f32
+        } else {
+            (LAND_COHERENCE.0 + LAND_COHERENCE.1 * coh_field[p] as f64).clamp(0.5, 0.98) as f32
+        };
+        amplitude[p] = if water[p] {
+            4.0
+        } else {
+            (90.0 * (1.0 + 0.35 * amp_field[p] as f64)).max(5.0) as f32
+        };
+    }
+    (coherence, amplitude)
+}
+
+/// One smooth atmospheric screen per date (m), `num_dates x rows x cols`; empty when switched
+/// off. Each date draws from its own stream, so the screens are built in parallel.
+fn atmosphere_screens(cfg: &SimConfig) -> Vec<f32> {
+    if !cfg.effects.atmosphere {
+        return Vec::new();
+    }
+    let (rows, cols) = (cfg.rows, cfg.cols);
+    let npix = rows * cols;
+    let (_, _, short) = extent(cfg);
+    let radius = ((short / 10.0) as usize).max(2);
+    let mut screens = vec![0.0f32; cfg.num_dates * npix];
+    screens
+        .par_chunks_mut(npix)
+        .enumerate()
+        .for_each(|(k, screen)| {
+            let mut rng = Rng::new(cfg.seed, Stream::Atmosphere, k as u64);
+            fill_smooth_noise(screen, &mut rng, rows, cols, radius);
+            for v in screen.iter_mut() {
+                *v *= ATMOSPHERE_STD as f32;
+            }
+        });
+    screens
+}
+
+/// Ramp coefficients per date (see [`Scene::ramps`]); empty when switched off.
+fn ramp_coefficients(cfg: &SimConfig) -> Vec<[f64; 5]> {
+    if !cfg.effects.ramp {
+        return Vec::new();
+    }
+    (0..cfg.num_dates)
+        .map(|k| {
+            let mut rng = Rng::new(cfg.seed, Stream::Ramp, k as u64);
+            let a = RAMP_AMPLITUDE;
+            [
+                rng.range(-a, a),
+                rng.range(-a, a),
+                rng.range(-a / 2.0, a / 2.0),
+                rng.range(-a / 2.0, a / 2.0),
+                rng.range(-a / 2.0, a / 2.0),
+            ]
+        })
+        .collect()
+}
+
 impl Scene {
     /// Builds every static map and atmospheric screen for `cfg`.
     pub(crate) fn new(cfg: &SimConfig) -> Scene {
         let (rows, cols) = (cfg.rows, cfg.cols);
-        let npix = rows * cols;
-        let (lf, wf) = (rows as f64, cols as f64);
-        let short = lf.min(wf);
-        let e = cfg.effects;
         let dates = cfg.dates();
         let t_years: Vec<f64> = dates
             .iter()
             .map(|d| dates[0].days_until(*d) as f64 / 365.25)
             .collect();
-
-        let mut rng = Rng::new(cfg.seed, Stream::Baselines, 0);
-        // Baselines relative to the first date (the stack's reference), as topsStack reports.
-        let bperp: Vec<f64> = (0..cfg.num_dates)
-            .map(|k| {
-                let b = rng.range(-cfg.max_bperp_m, cfg.max_bperp_m);
-                if k == 0 {
-                    0.0
-                } else {
-                    b
-                }
-            })
-            .collect();
-        let bpar: Vec<f64> = (0..cfg.num_dates)
-            .map(|i| if i == 0 { 0.0 } else { rng.range(-60.0, 60.0) })
-            .collect();
-
-        // Water: a lake near the top-left corner, well away from the reference pixel.
-        let water: Vec<bool> = (0..npix)
-            .map(|p| {
-                e.water
-                    && in_ellipse(
-                        p / cols,
-                        p % cols,
-                        0.17 * lf,
-                        0.2 * wf,
-                        0.13 * lf,
-                        0.16 * wf,
-                    )
-            })
-            .collect();
-
-        let mut rng = Rng::new(cfg.seed, Stream::Topography, 0);
-        let relief = smooth_noise(&mut rng, rows, cols, (short / 6.0) as usize);
-        let height: Vec<f64> = (0..npix)
-            .map(|p| {
-                if water[p] {
-                    0.0
-                } else {
-                    (250.0 + 120.0 * relief[p] as f64).max(5.0)
-                }
-            })
-            .collect();
+        let (bperp, bpar) = baselines(cfg);
+        let water = water_map(cfg);
+        let height = terrain(cfg, &water);
         let incidence_deg: Vec<f32> = (0..cols).map(|x| sensor::incidence_deg(x) as f32).collect();
-
-        // Deformation: a subsidence bowl, an east-west gradient and a little smooth texture.
-        let mut rng = Rng::new(cfg.seed, Stream::Deformation, 0);
-        let texture = smooth_noise(&mut rng, rows, cols, (short / 8.0) as usize);
-        let phase_field = smooth_noise(&mut rng, rows, cols, (short / 4.0) as usize);
-        let mut velocity = vec![0.0f32; npix];
-        let mut seasonal_sin = vec![0.0f32; npix];
-        let mut seasonal_cos = vec![0.0f32; npix];
-        for p in 0..npix {
-            let (y, x) = (p / cols, p % cols);
-            if e.deformation {
-                let bowl = -BOWL_RATE * gaussian(y, x, 0.38 * lf, 0.66 * wf, 0.12 * short);
-                let gradient = GRADIENT_RATE * (x as f64 / (wf - 1.0) - 0.5);
-                velocity[p] = (bowl + gradient + 0.001 * texture[p] as f64) as f32;
-            }
-            if e.seasonal {
-                let amp = SEASONAL_AMPLITUDE.0
-                    + SEASONAL_AMPLITUDE.1 * gaussian(y, x, 0.72 * lf, 0.7 * wf, 0.15 * short);
-                let phi = 0.6 + 0.5 * phase_field[p] as f64;
-                seasonal_sin[p] = (amp * phi.cos()) as f32;
-                seasonal_cos[p] = (amp * phi.sin()) as f32;
-            }
-        }
-
-        let mut rng = Rng::new(cfg.seed, Stream::DemError, 0);
-        let dz_field = smooth_noise(&mut rng, rows, cols, (short / 12.0) as usize);
-        let mut dem_error = vec![0.0f32; npix];
-        let mut dem_coef = vec![0.0f32; npix];
-        if e.dem_error {
-            for p in 0..npix {
-                let (y, x) = (p / cols, p % cols);
-                let dz = DEM_ERROR_STD * dz_field[p] as f64
-                    + DEM_ERROR_SPOT * gaussian(y, x, 0.62 * lf, 0.3 * wf, 0.04 * short + 1.0);
-                let inc = (incidence_deg[x] as f64).to_radians();
-                dem_error[p] = dz as f32;
-                dem_coef[p] = (dz / (sensor::slant_range(x) * inc.sin())) as f32;
-            }
-        }
-
-        let mut rng = Rng::new(cfg.seed, Stream::Coherence, 0);
-        let coh_field = smooth_noise(&mut rng, rows, cols, (short / 10.0) as usize);
-        let amp_field = smooth_noise(&mut Rng::new(cfg.seed, Stream::Amplitude, 0), rows, cols, 2);
-        let mut coherence = vec![0.0f32; npix];
-        let mut amplitude = vec![0.0f32; npix];
-        for p in 0..npix {
-            let (y, x) = (p / cols, p % cols);
-            coherence[p] = if water[p] {
-                rng.range(0.03, 0.12) as f32
-            } else if e.low_coherence && in_ellipse(y, x, 0.78 * lf, 0.24 * wf, 0.1 * lf, 0.1 * wf)
-            {
-                (LOW_COHERENCE + 0.05 * coh_field[p] as f64).clamp(0.1, 0.35) as f32
-            } else {
-                (LAND_COHERENCE.0 + LAND_COHERENCE.1 * coh_field[p] as f64).clamp(0.5, 0.98) as f32
-            };
-            amplitude[p] = if water[p] {
-                4.0
-            } else {
-                (90.0 * (1.0 + 0.35 * amp_field[p] as f64)).max(5.0) as f32
-            };
-        }
-
-        let atmosphere = if e.atmosphere {
-            let radius = ((short / 10.0) as usize).max(2);
-            let mut screens = vec![0.0f32; cfg.num_dates * npix];
-            screens
-                .par_chunks_mut(npix)
-                .enumerate()
-                .for_each(|(k, screen)| {
-                    let mut rng = Rng::new(cfg.seed, Stream::Atmosphere, k as u64);
-                    fill_smooth_noise(screen, &mut rng, rows, cols, radius);
-                    for v in screen.iter_mut() {
-                        *v *= ATMOSPHERE_STD as f32;
-                    }
-                });
-            screens
-        } else {
-            Vec::new()
-        };
-
-        let ramps = if e.ramp {
-            (0..cfg.num_dates)
-                .map(|k| {
-                    let mut rng = Rng::new(cfg.seed, Stream::Ramp, k as u64);
-                    let a = RAMP_AMPLITUDE;
-                    [
-                        rng.range(-a, a),
-                        rng.range(-a, a),
-                        rng.range(-a / 2.0, a / 2.0),
-                        rng.range(-a / 2.0, a / 2.0),
-                        rng.range(-a / 2.0, a / 2.0),
-                    ]
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-
+        let (velocity, seasonal_sin, seasonal_cos) = deformation_maps(cfg);
+        let (dem_error, dem_coef) = dem_error_maps(cfg, &incidence_deg);
+        let (coherence, amplitude) = coherence_maps(cfg, &water);
+        let atmosphere = atmosphere_screens(cfg);
+        let ramps = ramp_coefficients(cfg);
         let annual = t_years.iter().map(|t| (2.0 * PI * t).sin_cos()).collect();
         Scene {
             rows,

@@ -211,6 +211,47 @@ fn tops_xml_text(text: &str, path: &Path) -> anyhow::Result<Attributes> {
         );
     };
     let last = &bursts[bursts.len() - 1].1;
+    let mut a = burst_keys(first, last);
+    if !a
+        .get_f64_opt("WAVELENGTH")
+        .is_some_and(|v| v.is_finite() && v > 0.0)
+    {
+        bail!(
+            "ISCE product XML {}: radarwavelength '{}' is not a positive number",
+            path.display(),
+            a.get("WAVELENGTH").unwrap_or_default()
+        );
+    }
+    let file_stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    let platform = doc
+        .descendants()
+        .filter(|n| n.is_element())
+        .find_map(|n| properties(n).get("spacecraftname").cloned());
+    match platform {
+        Some(p) if !p.trim().is_empty() => a.set("PLATFORM", standard_sensor_name(&p)),
+        _ if file_stem.starts_with("IW") => a.set("PLATFORM", "sen"),
+        _ => {}
+    }
+    set_orbit_keys(&mut a, &doc, *first_node, first);
+    let swath = if file_stem.starts_with("IW") {
+        file_stem.as_str()
+    } else {
+        "IW2"
+    };
+    let (rg, az) = iw_resolution(swath);
+    a.set("rangeResolution", py_f64(rg));
+    a.set("azimuthResolution", py_f64(az));
+    a.set("beam_mode", "IW");
+    Ok(a)
+}
+
+/// The keys copied from the properties of the first burst (the stop time from the last one),
+/// numbers as Python prints the floats ISCE2 parsed.
+fn burst_keys(first: &BTreeMap<String, String>, last: &BTreeMap<String, String>) -> Attributes {
     let mut a = Attributes::new();
     let mut copy = |from: &BTreeMap<String, String>, key: &str, to: &str| {
         if let Some(v) = from.get(key) {
@@ -236,36 +277,23 @@ fn tops_xml_text(text: &str, path: &Path) -> anyhow::Result<Attributes> {
     ] {
         copy(first, k, to);
     }
-    // Numbers as Python prints the floats ISCE2 parsed.
     for key in ["PRF", "WAVELENGTH", "STARTING_RANGE", "RANGE_PIXEL_SIZE"] {
         if let Some(v) = a.get_f64_opt(key) {
             a.set(key, py_f64(v));
         }
     }
-    if !a
-        .get_f64_opt("WAVELENGTH")
-        .is_some_and(|v| v.is_finite() && v > 0.0)
-    {
-        bail!(
-            "ISCE product XML {}: radarwavelength '{}' is not a positive number",
-            path.display(),
-            a.get("WAVELENGTH").unwrap_or_default()
-        );
-    }
-    let file_stem = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default()
-        .to_string();
-    let platform = doc
-        .descendants()
-        .filter(|n| n.is_element())
-        .find_map(|n| properties(n).get("spacecraftname").cloned());
-    match platform {
-        Some(p) if !p.trim().is_empty() => a.set("PLATFORM", standard_sensor_name(&p)),
-        _ if file_stem.starts_with("IW") => a.set("PLATFORM", "sen"),
-        _ => {}
-    }
+    a
+}
+
+/// Sets the keys that come from the orbit at the first burst's mid time (centre line time,
+/// speed, heading, earth radius, height) and the azimuth pixel size. The burst's own state
+/// vectors are used when it has two or more, else those of the whole document.
+fn set_orbit_keys(
+    a: &mut Attributes,
+    doc: &roxmltree::Document,
+    first_node: roxmltree::Node,
+    first: &BTreeMap<String, String>,
+) {
     let mid = first
         .get("sensingmid")
         .and_then(|t| parse_utc(t))
@@ -280,7 +308,7 @@ fn tops_xml_text(text: &str, path: &Path) -> anyhow::Result<Attributes> {
         });
     if let Some(mid) = mid {
         a.set("CENTER_LINE_UTC", py_f64(mid.whole_sec_of_day));
-        let sv = state_vectors(*first_node);
+        let sv = state_vectors(first_node);
         let sv = if sv.len() >= 2 {
             sv
         } else {
@@ -310,16 +338,6 @@ fn tops_xml_text(text: &str, path: &Path) -> anyhow::Result<Attributes> {
     if let (Some(speed), Some(dt)) = (a.get_f64_opt("satelliteSpeed"), dt) {
         a.set("AZIMUTH_PIXEL_SIZE", py_f64(speed * dt));
     }
-    let swath = if file_stem.starts_with("IW") {
-        file_stem.as_str()
-    } else {
-        "IW2"
-    };
-    let (rg, az) = iw_resolution(swath);
-    a.set("rangeResolution", py_f64(rg));
-    a.set("azimuthResolution", py_f64(az));
-    a.set("beam_mode", "IW");
-    Ok(a)
 }
 
 #[cfg(test)]
