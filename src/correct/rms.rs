@@ -4,9 +4,8 @@
 use crate::meta::pyfmt::py_f64;
 use crate::meta::Date;
 
-/// The residual-RMS step itself (it reads and writes products) lives in
-/// [`crate::correct::residual_rms`]; re-exported here for callers looking for it by name.
-pub use crate::correct::residual_rms::{run, RmsOptions, RmsOutputs};
+// The residual-RMS step itself (it reads and writes products) is `crate::correct::residual_rms`,
+// which uses this module; nothing here uses it back.
 
 /// MintPy's scale of the median absolute deviation, so that it estimates a standard deviation.
 pub const MAD_SCALE: f64 = 0.67449;

@@ -4,6 +4,7 @@
 use anyhow::{bail, Context};
 
 use super::Template;
+use crate::correct::ramp::RampType;
 use crate::geo::SubsetRequest;
 use crate::invert::{InversionConfig, ObsMask, WeightFunc};
 use crate::meta::Date;
@@ -64,7 +65,7 @@ pub struct RmsSettings {
     /// Mask file name (`maskTempCoh.h5`).
     pub mask_file: Option<String>,
     /// Ramp removed from the residual before the RMS (`quadratic`), or none.
-    pub deramp: Option<String>,
+    pub deramp: Option<RampType>,
     /// Outlier cutoff in MADs.
     pub cutoff: f64,
 }
@@ -129,7 +130,7 @@ pub struct RunConfig {
     /// Tropospheric correction.
     pub tropo: TropoMethod,
     /// Ramp type to remove (`mintpy.deramp`), if any.
-    pub deramp: Option<String>,
+    pub deramp: Option<RampType>,
     /// Mask file of the deramping.
     pub deramp_mask: Option<String>,
     /// DEM error correction, if on.
@@ -284,129 +285,16 @@ impl RunConfig {
         let network = network_edit(t)?;
         let inversion = inversion_config(t)?;
 
-        let tropo = match t.get("mintpy.troposphericDelay.method") {
-            None | Some("no") | Some("none") => TropoMethod::Off,
-            Some("pyaps") => TropoMethod::Pyaps {
-                model: t
-                    .get("mintpy.troposphericDelay.weatherModel")
-                    .unwrap_or("ERA5")
-                    .to_uppercase(),
-            },
-            Some("gacos") => TropoMethod::Gacos {
-                dir: t
-                    .get("mintpy.troposphericDelay.gacosDir")
-                    .unwrap_or("./GACOS")
-                    .to_string(),
-            },
-            Some(other) => TropoMethod::Other(other.to_string()),
-        };
-
-        const RAMPS: [&str; 6] = [
-            "linear",
-            "quadratic",
-            "linear_range",
-            "linear_azimuth",
-            "quadratic_range",
-            "quadratic_azimuth",
-        ];
-        let deramp = t.get_set("mintpy.deramp").map(str::to_string);
-        if let Some(r) = &deramp {
-            if !RAMPS.contains(&r.as_str()) {
-                bail!("mintpy.deramp = {r}: expected one of {}", RAMPS.join(", "));
-            }
-        }
-        let topography = if t.is_yes("mintpy.topographicResidual") {
-            Some(TopoSettings {
-                poly_order: num(t, "mintpy.topographicResidual.polyOrder")?.unwrap_or(2),
-                phase_velocity: t.is_yes("mintpy.topographicResidual.phaseVelocity"),
-                step_dates: date_list(t, "mintpy.topographicResidual.stepDate")?,
-                exclude_dates: dates_or_file(t, "mintpy.topographicResidual.excludeDate"),
-                pixelwise_geometry: t.is_yes("mintpy.topographicResidual.pixelwiseGeometry"),
-            })
-        } else {
-            None
-        };
+        let tropo = tropo_method(t);
+        let deramp = ramp_setting(t, "mintpy.deramp")?;
+        let topography = topo_settings(t)?;
         let residual_rms = RmsSettings {
             mask_file: t.get_set("mintpy.residualRMS.maskFile").map(str::to_string),
-            deramp: t.get_set("mintpy.residualRMS.deramp").map(str::to_string),
+            deramp: ramp_setting(t, "mintpy.residualRMS.deramp")?,
             cutoff: num(t, "mintpy.residualRMS.cutoff")?.unwrap_or(3.0),
         };
-        let periodic = match t.get_set("mintpy.timeFunc.periodic") {
-            None => Vec::new(),
-            Some(v) => v
-                .split([',', ' '])
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| s.trim().parse::<f64>())
-                .collect::<Result<_, _>>()
-                .ok()
-                .with_context(|| {
-                    format!("mintpy.timeFunc.periodic = {v}: expected periods in years")
-                })?,
-        };
-        let time_func = TimeFuncSettings {
-            start_date: date(t, "mintpy.timeFunc.startDate")?,
-            end_date: date(t, "mintpy.timeFunc.endDate")?,
-            exclude_dates: dates_or_file(t, "mintpy.timeFunc.excludeDate"),
-            polynomial: num(t, "mintpy.timeFunc.polynomial")?.unwrap_or(1),
-            periodic,
-            step_dates: date_list(t, "mintpy.timeFunc.stepDate")?,
-            exp: t.get_set("mintpy.timeFunc.exp").map(str::to_string),
-            log: t.get_set("mintpy.timeFunc.log").map(str::to_string),
-            uncertainty: t
-                .get("mintpy.timeFunc.uncertaintyQuantification")
-                .unwrap_or("residue")
-                .to_string(),
-            bootstrap_count: num(t, "mintpy.timeFunc.bootstrapCount")?.unwrap_or(400),
-        };
-        if !["residue", "covariance", "bootstrap"].contains(&time_func.uncertainty.as_str()) {
-            bail!(
-                "mintpy.timeFunc.uncertaintyQuantification = {}: expected residue, covariance \
-                 or bootstrap",
-                time_func.uncertainty
-            );
-        }
-        let geocode = if t.is_yes("mintpy.geocode") {
-            let snwe = match t.get_set("mintpy.geocode.SNWE") {
-                None => None,
-                Some(v) => {
-                    let n: Vec<f64> = v
-                        .split([',', ' '])
-                        .filter(|s| !s.is_empty())
-                        .map(str::parse)
-                        .collect::<Result<_, _>>()
-                        .ok()
-                        .filter(|n: &Vec<f64>| n.len() == 4)
-                        .with_context(|| {
-                            format!("mintpy.geocode.SNWE = {v}: expected S N W E in degrees")
-                        })?;
-                    Some([n[0], n[1], n[2], n[3]])
-                }
-            };
-            let lalo_step = t
-                .get_set("mintpy.geocode.laloStep")
-                .map(|v| pair_of::<f64>("mintpy.geocode.laloStep", v).map(|(a, b)| [a, b]))
-                .transpose()?;
-            let fill = t.get("mintpy.geocode.fillValue").unwrap_or("np.nan");
-            let fill_value = match fill.to_ascii_lowercase().as_str() {
-                "np.nan" | "nan" => f32::NAN,
-                other => other
-                    .parse()
-                    .ok()
-                    .with_context(|| format!("mintpy.geocode.fillValue = {fill}: not a number"))?,
-            };
-            Some(GeocodeSettings {
-                snwe,
-                lalo_step,
-                interp_method: t
-                    .get("mintpy.geocode.interpMethod")
-                    .unwrap_or("nearest")
-                    .to_string(),
-                fill_value,
-            })
-        } else {
-            None
-        };
-
+        let time_func = time_func_settings(t)?;
+        let geocode = geocode_settings(t)?;
         Ok(RunConfig {
             max_memory,
             subset,
@@ -430,6 +318,135 @@ impl RunConfig {
             save_hdfeos5: t.is_yes("mintpy.save.hdfEos5"),
         })
     }
+}
+
+/// `mintpy.troposphericDelay.*` as the troposphere step's method.
+fn tropo_method(t: &Template) -> TropoMethod {
+    match t.get("mintpy.troposphericDelay.method") {
+        None | Some("no") | Some("none") => TropoMethod::Off,
+        Some("pyaps") => TropoMethod::Pyaps {
+            model: t
+                .get("mintpy.troposphericDelay.weatherModel")
+                .unwrap_or("ERA5")
+                .to_uppercase(),
+        },
+        Some("gacos") => TropoMethod::Gacos {
+            dir: t
+                .get("mintpy.troposphericDelay.gacosDir")
+                .unwrap_or("./GACOS")
+                .to_string(),
+        },
+        Some(other) => TropoMethod::Other(other.to_string()),
+    }
+}
+
+/// A ramp type setting (`mintpy.deramp`, `mintpy.residualRMS.deramp`), checked once here.
+fn ramp_setting(t: &Template, key: &str) -> anyhow::Result<Option<RampType>> {
+    t.get_set(key)
+        .map(|r| {
+            r.parse::<RampType>()
+                .with_context(|| format!("{key} = {r}"))
+        })
+        .transpose()
+}
+
+/// `mintpy.topographicResidual.*`: the DEM error step's settings, when it is on.
+fn topo_settings(t: &Template) -> anyhow::Result<Option<TopoSettings>> {
+    Ok(if t.is_yes("mintpy.topographicResidual") {
+        Some(TopoSettings {
+            poly_order: num(t, "mintpy.topographicResidual.polyOrder")?.unwrap_or(2),
+            phase_velocity: t.is_yes("mintpy.topographicResidual.phaseVelocity"),
+            step_dates: date_list(t, "mintpy.topographicResidual.stepDate")?,
+            exclude_dates: dates_or_file(t, "mintpy.topographicResidual.excludeDate"),
+            pixelwise_geometry: t.is_yes("mintpy.topographicResidual.pixelwiseGeometry"),
+        })
+    } else {
+        None
+    })
+}
+
+/// `mintpy.timeFunc.*`: the velocity step's time functions.
+fn time_func_settings(t: &Template) -> anyhow::Result<TimeFuncSettings> {
+    let periodic = match t.get_set("mintpy.timeFunc.periodic") {
+        None => Vec::new(),
+        Some(v) => v
+            .split([',', ' '])
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .ok()
+            .with_context(|| {
+                format!("mintpy.timeFunc.periodic = {v}: expected periods in years")
+            })?,
+    };
+    let time_func = TimeFuncSettings {
+        start_date: date(t, "mintpy.timeFunc.startDate")?,
+        end_date: date(t, "mintpy.timeFunc.endDate")?,
+        exclude_dates: dates_or_file(t, "mintpy.timeFunc.excludeDate"),
+        polynomial: num(t, "mintpy.timeFunc.polynomial")?.unwrap_or(1),
+        periodic,
+        step_dates: date_list(t, "mintpy.timeFunc.stepDate")?,
+        exp: t.get_set("mintpy.timeFunc.exp").map(str::to_string),
+        log: t.get_set("mintpy.timeFunc.log").map(str::to_string),
+        uncertainty: t
+            .get("mintpy.timeFunc.uncertaintyQuantification")
+            .unwrap_or("residue")
+            .to_string(),
+        bootstrap_count: num(t, "mintpy.timeFunc.bootstrapCount")?.unwrap_or(400),
+    };
+    if !["residue", "covariance", "bootstrap"].contains(&time_func.uncertainty.as_str()) {
+        bail!(
+            "mintpy.timeFunc.uncertaintyQuantification = {}: expected residue, covariance \
+             or bootstrap",
+            time_func.uncertainty
+        );
+    }
+    Ok(time_func)
+}
+
+/// `mintpy.geocode.*`: the geocode step's settings, when it is on.
+fn geocode_settings(t: &Template) -> anyhow::Result<Option<GeocodeSettings>> {
+    Ok(if t.is_yes("mintpy.geocode") {
+        let snwe = match t.get_set("mintpy.geocode.SNWE") {
+            None => None,
+            Some(v) => {
+                let n: Vec<f64> = v
+                    .split([',', ' '])
+                    .filter(|s| !s.is_empty())
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()
+                    .ok()
+                    .filter(|n: &Vec<f64>| n.len() == 4)
+                    .with_context(|| {
+                        format!("mintpy.geocode.SNWE = {v}: expected S N W E in degrees")
+                    })?;
+                Some([n[0], n[1], n[2], n[3]])
+            }
+        };
+        let lalo_step = t
+            .get_set("mintpy.geocode.laloStep")
+            .map(|v| pair_of::<f64>("mintpy.geocode.laloStep", v).map(|(a, b)| [a, b]))
+            .transpose()?;
+        let fill = t.get("mintpy.geocode.fillValue").unwrap_or("np.nan");
+        let fill_value = match fill.to_ascii_lowercase().as_str() {
+            "np.nan" | "nan" => f32::NAN,
+            other => other
+                .parse()
+                .ok()
+                .with_context(|| format!("mintpy.geocode.fillValue = {fill}: not a number"))?,
+        };
+        Some(GeocodeSettings {
+            snwe,
+            lalo_step,
+            interp_method: t
+                .get("mintpy.geocode.interpMethod")
+                .unwrap_or("nearest")
+                .to_string(),
+            fill_value,
+        })
+    } else {
+        None
+    })
 }
 
 /// `mintpy.networkInversion.*` as the inversion's settings.
@@ -613,7 +630,7 @@ mod tests {
         assert_eq!(c.inversion.weight, WeightFunc::No);
         assert_eq!(c.inversion.mask, Some(ObsMask::Coherence(0.5)));
         assert_eq!(c.tropo, TropoMethod::Off);
-        assert_eq!(c.deramp.as_deref(), Some("linear"));
+        assert_eq!(c.deramp, Some(RampType::Linear));
         assert!(c.topography.is_none());
         assert_eq!(
             c.reference_date,

@@ -3,9 +3,8 @@
 use anyhow::Context;
 
 use super::{expect_stem, io_names, resolve_dates};
-use super::{Step, StepPlan};
+use super::{RunContext, Step, StepIo, StepPlan};
 use crate::correct::dem_error::{self, DemErrModel, DemErrOptions};
-use crate::template::app::{RunContext, StepIo};
 use crate::template::config::RunConfig;
 
 /// `correct_topography`.

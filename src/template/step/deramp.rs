@@ -3,10 +3,9 @@
 use anyhow::Context;
 
 use super::{expect_stem, io_names, mask_stem};
-use super::{Step, StepPlan};
+use super::{RunContext, Step, StepIo, StepPlan};
 use crate::correct::deramp;
 use crate::correct::ramp::RampType;
-use crate::template::app::{RunContext, StepIo};
 use crate::template::config::RunConfig;
 
 /// `deramp`.
@@ -39,13 +38,7 @@ impl Step for Deramp {
 /// `deramp`: `remove_ramp.py` on the chain's series.
 fn deramp_step(ctx: &RunContext, io: &StepIo) -> anyhow::Result<()> {
     let (input, output) = io_names(io)?;
-    let ramp: RampType = ctx
-        .config
-        .deramp
-        .as_deref()
-        .context("mintpy.deramp is off")?
-        .parse()
-        .context("mintpy.deramp")?;
+    let ramp: RampType = ctx.config.deramp.context("mintpy.deramp is off")?;
     let out = deramp::run(
         &ctx.work_dir,
         input,

@@ -2,10 +2,9 @@
 
 use anyhow::{bail, Context};
 
-use super::{Step, StepPlan};
+use super::{RunContext, Step, StepIo, StepPlan};
 use crate::geo::{geocode_product, GeocodeOptions, Method};
 use crate::product::Product;
-use crate::template::app::{RunContext, StepIo};
 use crate::template::config::RunConfig;
 
 /// `geocode`.

@@ -2,12 +2,11 @@
 
 use anyhow::bail;
 
-use super::{Step, StepPlan};
+use super::{RunContext, Step, StepIo, StepPlan};
 use crate::correct::reference_date::{self, RefDateChoice};
 use crate::correct::residual_rms::{self, read_date_file};
 use crate::product::Product;
 use crate::sink::OutputFormat;
-use crate::template::app::{RunContext, StepIo};
 use crate::template::config::DatesOrFile;
 use crate::template::config::RunConfig;
 

@@ -1,12 +1,8 @@
 //! `residual_RMS`: `timeseries_rms.py` on `timeseriesResidual`.
 
-use anyhow::Context;
-
 use super::mask_stem;
-use super::{Step, StepPlan};
-use crate::correct::ramp::RampType;
+use super::{RunContext, Step, StepIo, StepPlan};
 use crate::correct::residual_rms::{self, RmsOptions};
-use crate::template::app::{RunContext, StepIo};
 use crate::template::config::RunConfig;
 
 /// `residual_RMS`.
@@ -47,10 +43,7 @@ impl Step for ResidualRms {
 /// `residual_RMS`: `timeseries_rms.py` on `timeseriesResidual`.
 fn residual_rms_step(ctx: &RunContext) -> anyhow::Result<()> {
     let r = &ctx.config.residual_rms;
-    let deramp = match r.deramp.as_deref() {
-        None => None,
-        Some(t) => Some(t.parse::<RampType>().context("mintpy.residualRMS.deramp")?),
-    };
+    let deramp = r.deramp;
     let options = RmsOptions {
         input_stem: RmsOptions::default().input_stem,
         mask: mask_stem(r.mask_file.as_deref()),
