@@ -6,18 +6,6 @@ use std::path::Path;
 use crate::product::{DatasetSpec, Product};
 use crate::sink::store_path;
 
-/// The inversion's 2-D layers: our product name, MintPy's dataset name, `FILE_TYPE`, boolean.
-const INVERSION_LAYERS: [(&str, &str, &str, bool); 4] = [
-    (
-        "temporalCoherence",
-        "temporalCoherence",
-        "temporalCoherence",
-        false,
-    ),
-    ("numInvIfgram", "mask", "mask", false),
-    ("avgSpatialCoh", "coherence", "coherence", false),
-    ("maskTempCoh", "mask", "mask", true),
-];
 
 /// Units of MintPy dataset names whose file does not say (MintPy `DSET_UNIT_DICT`, in part).
 fn known_unit(name: &str) -> Option<&'static str> {
@@ -36,7 +24,7 @@ fn known_unit(name: &str) -> Option<&'static str> {
 pub fn describe_product(dir: &Path, p: &Product) -> anyhow::Result<(String, Vec<DatasetSpec>)> {
     let stem = p.stem();
     let base = stem.rsplit('/').next().unwrap_or(stem);
-    let layer = INVERSION_LAYERS.iter().find(|l| l.0 == base);
+    let layer = crate::sink::layout::layer(base).ok();
     let mut names = p.dataset_names();
     if p.path() == store_path(dir) {
         names.truncate(1);
@@ -45,7 +33,7 @@ pub fn describe_product(dir: &Path, p: &Product) -> anyhow::Result<(String, Vec<
         .attrs()
         .get("FILE_TYPE")
         .map(str::to_string)
-        .or_else(|| layer.map(|l| l.2.to_string()))
+        .or_else(|| layer.map(|l| l.file_type.to_string()))
         .unwrap_or_else(|| {
             if base == "timeseries" {
                 "timeseries"
@@ -58,7 +46,7 @@ pub fn describe_product(dir: &Path, p: &Product) -> anyhow::Result<(String, Vec<
     let mut specs = Vec::with_capacity(names.len());
     for name in names {
         let per_date = p.is_per_date(&name)?;
-        let is_bool = layer.is_some_and(|l| l.3 && l.1 == name)
+        let is_bool = layer.is_some_and(|l| l.is_bool && l.h5_dataset == name)
             || name.ends_with("Mask")
             || (name == "mask" && file_type == "mask" && base.starts_with("mask"));
         let unit = if is_bool {
