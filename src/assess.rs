@@ -78,18 +78,7 @@ pub fn timeseries_error(results: &RunResults, truth: &Truth) -> anyhow::Result<T
 /// checksums hold bit-identical results, whatever their file layout.
 pub fn results_checksum(results: &RunResults) -> anyhow::Result<u64> {
     let mut h = Fnv::new();
-    for d in results.dates() {
-        h.bytes(d.to_string().as_bytes());
-    }
-    for b in results.bperp() {
-        h.bytes(&b.to_bits().to_le_bytes());
-    }
-    for (k, v) in results.attrs().iter() {
-        if k != crate::sink::COMPLETE_ATTR {
-            h.bytes(k.as_bytes());
-            h.bytes(v.as_bytes());
-        }
-    }
+    h.header(results.dates(), results.bperp(), results.attrs());
     // Strips of at most ~16 Mi values keep memory small on large runs.
     let (rows, cols, n) = (
         results.length(),
@@ -122,18 +111,7 @@ pub fn results_checksum(results: &RunResults) -> anyhow::Result<u64> {
 /// from run to run even when their content does not).
 pub fn product_checksum(p: &crate::product::Product) -> anyhow::Result<u64> {
     let mut h = Fnv::new();
-    for d in p.dates() {
-        h.bytes(d.to_string().as_bytes());
-    }
-    for b in p.bperp() {
-        h.bytes(&b.to_bits().to_le_bytes());
-    }
-    for (k, v) in p.attrs().iter() {
-        if k != crate::sink::COMPLETE_ATTR {
-            h.bytes(k.as_bytes());
-            h.bytes(v.as_bytes());
-        }
-    }
+    h.header(p.dates(), p.bperp(), p.attrs());
     let (rows, cols, n) = (p.length(), p.width(), p.dates().len().max(1));
     let step = ((16usize << 20) / (cols * n).max(1)).clamp(1, rows.max(1));
     for name in p.dataset_names() {
@@ -159,6 +137,28 @@ impl Fnv {
     fn new() -> Fnv {
         Fnv(0xcbf2_9ce4_8422_2325)
     }
+    /// Dates, baselines and attributes (but the completion mark, which a finished and an
+    /// unfinished copy of the same content differ by).
+    fn header(
+        &mut self,
+        dates: &[crate::meta::Date],
+        bperp: &[f32],
+        attrs: &crate::meta::Attributes,
+    ) {
+        for d in dates {
+            self.bytes(d.to_string().as_bytes());
+        }
+        for b in bperp {
+            self.bytes(&b.to_bits().to_le_bytes());
+        }
+        for (k, v) in attrs.iter() {
+            if k != crate::sink::COMPLETE_ATTR {
+                self.bytes(k.as_bytes());
+                self.bytes(v.as_bytes());
+            }
+        }
+    }
+
     fn bytes(&mut self, b: &[u8]) {
         for &x in b {
             self.0 ^= x as u64;

@@ -6,7 +6,6 @@ use std::path::Path;
 use crate::product::{DatasetSpec, Product};
 use crate::sink::store_path;
 
-
 /// Units of MintPy dataset names whose file does not say (MintPy `DSET_UNIT_DICT`, in part).
 fn known_unit(name: &str) -> Option<&'static str> {
     Some(match name {

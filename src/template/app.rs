@@ -152,9 +152,15 @@ pub fn run_steps(
                 }
                 Some(entry) => {
                     let io = ctx.chain_io(step);
-                    let inputs = entry.inputs(ctx, &io);
-                    let outputs = entry.outputs(ctx, &io);
-                    let settings = entry.settings(ctx);
+                    let (inputs, outputs, settings) = if entry.always_runs() {
+                        (Vec::new(), Vec::new(), String::new())
+                    } else {
+                        (
+                            entry.inputs(ctx, &io),
+                            entry.outputs(ctx, &io),
+                            entry.settings(ctx),
+                        )
+                    };
                     match needs_run(&ctx.work_dir, step, &inputs, &outputs, &settings) {
                         None => {
                             ctx.say(format!(

@@ -131,6 +131,12 @@ pub trait Step: Send + Sync {
     /// What the settings make of the step, before looking at files.
     fn plan(&self, cfg: &RunConfig, platform: Option<&str>) -> StepPlan;
 
+    /// Whether the step keeps its own state (or has none) and so always runs: update mode then
+    /// looks at none of its files or settings.
+    fn always_runs(&self) -> bool {
+        false
+    }
+
     /// Products (stems) or plain files of the work folder it reads, for update mode: by default
     /// the chain's series it reads.
     fn inputs(&self, _ctx: &RunContext, io: &StepIo) -> Vec<String> {

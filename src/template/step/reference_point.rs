@@ -15,16 +15,8 @@ impl Step for ReferencePoint {
         StepPlan::Run
     }
 
-    fn inputs(&self, _: &RunContext, _: &StepIo) -> Vec<String> {
-        Vec::new()
-    }
-
-    fn outputs(&self, _: &RunContext, _: &StepIo) -> Vec<String> {
-        Vec::new()
-    }
-
-    fn settings(&self, _: &RunContext) -> String {
-        String::new()
+    fn always_runs(&self) -> bool {
+        true
     }
 
     fn run(&self, ctx: &RunContext, _: &StepIo) -> anyhow::Result<()> {
