@@ -44,6 +44,7 @@ impl SubsetSource {
         info.length = window.rows();
         info.width = window.cols();
         info.attrs = subset_attributes(&full.attrs, &window);
+        info.coords = full.coords.window(&window);
         Ok(SubsetSource {
             inner,
             window,

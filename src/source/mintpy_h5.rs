@@ -8,7 +8,7 @@ use hdf5::types::{
 };
 use ndarray::s;
 
-use super::{Detection, GeomLayer, StackFormat, StackInfo, StackLayer, StackSource};
+use super::{Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer, StackSource};
 use crate::meta::{Attributes, Date};
 use crate::network::Network;
 use crate::source::check_read;
@@ -377,6 +377,8 @@ impl MintPyStack {
         let (geom_path, geom, geometry) = open_geometry(p, length, width)?;
         let mut files = vec![p.to_path_buf()];
         files.extend(geom_path.clone());
+        let coords = StackCoords::from_attrs(&attrs, length, width)
+            .with_context(|| format!("{}", p.display()))?;
         Ok(MintPyStack {
             info: StackInfo {
                 length,
@@ -388,6 +390,7 @@ impl MintPyStack {
                 preferred_rows,
                 files,
                 warnings: Vec::new(),
+                coords,
             },
             stack_path: p.to_path_buf(),
             stack,

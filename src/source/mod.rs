@@ -91,6 +91,42 @@ pub struct StackInfo {
     /// What the opener noticed and worked around (e.g. missing baselines), one sentence each,
     /// for the caller to report: the library does not print. Views of the stack keep them.
     pub warnings: Vec<String>,
+    /// Where its pixels are on the ground.
+    pub coords: StackCoords,
+}
+
+/// Where a stack's pixels are on the ground: what every step after loading asks, instead of
+/// assuming radar geometry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StackCoords {
+    /// Radar geometry: rows and columns of the radar image; the latitude and longitude of each
+    /// pixel come from the lookup layers (`GeomLayer::Latitude`, `GeomLayer::Longitude`) when the
+    /// stack has them.
+    Radar,
+    /// Map geometry: a regular grid (MintPy's `X_FIRST`, `Y_STEP`, ..., with its CRS when known).
+    Map(crate::geo::grid::MapGrid),
+}
+
+impl StackCoords {
+    /// The coordinates metadata `attrs` describe for an image of `length` x `width` pixels: a map
+    /// grid when they are geocoded (`Y_FIRST` present), else radar.
+    pub fn from_attrs(attrs: &Attributes, length: usize, width: usize) -> anyhow::Result<Self> {
+        if crate::geo::grid::MapGrid::is_geocoded(attrs) {
+            let grid = crate::geo::grid::MapGrid::from_attrs(attrs, length, width)
+                .map_err(|e| anyhow::anyhow!("the stack's map grid: {e}"))?;
+            Ok(StackCoords::Map(grid))
+        } else {
+            Ok(StackCoords::Radar)
+        }
+    }
+
+    /// The coordinates of the sub-image `window`.
+    pub fn window(&self, window: &Window) -> StackCoords {
+        match self {
+            StackCoords::Radar => StackCoords::Radar,
+            StackCoords::Map(g) => StackCoords::Map(g.sub_grid(window)),
+        }
+    }
 }
 
 impl StackInfo {
@@ -186,4 +222,42 @@ pub(crate) fn check_read(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coordinates_follow_the_metadata_and_windows() {
+        let mut a = Attributes::new();
+        assert_eq!(
+            StackCoords::from_attrs(&a, 10, 20).unwrap(),
+            StackCoords::Radar
+        );
+        a.set("Y_FIRST", "35.0");
+        assert!(
+            StackCoords::from_attrs(&a, 10, 20).is_err(),
+            "Y_FIRST without the steps is an incomplete grid"
+        );
+        a.set("Y_STEP", "-0.01");
+        a.set("X_FIRST", "-118.0");
+        a.set("X_STEP", "0.02");
+        let StackCoords::Map(g) = StackCoords::from_attrs(&a, 10, 20).unwrap() else {
+            panic!("geocoded metadata give a map grid");
+        };
+        assert_eq!((g.length, g.width), (10, 20));
+        let w = Window {
+            y0: 2,
+            y1: 5,
+            x0: 4,
+            x1: 9,
+        };
+        let StackCoords::Map(s) = StackCoords::Map(g).window(&w) else {
+            panic!("a window of a map grid is a map grid");
+        };
+        assert_eq!((s.length, s.width), (3, 5));
+        assert!((s.y_first - 34.98).abs() < 1e-12 && (s.x_first + 117.92).abs() < 1e-12);
+        assert_eq!(StackCoords::Radar.window(&w), StackCoords::Radar);
+    }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use super::{Detection, GeomLayer, StackFormat, StackInfo, StackLayer, StackSource};
+use super::{Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer, StackSource};
 use crate::meta::Date;
 use crate::network::Network;
 use crate::source::check_read;
@@ -382,6 +382,7 @@ impl IsceStack {
                 preferred_rows: 0,
                 files,
                 warnings,
+                coords: StackCoords::Radar,
             },
             pairs,
             geometry,
