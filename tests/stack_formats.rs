@@ -22,17 +22,6 @@ const LAYERS: [StackLayer; 3] = [
     StackLayer::ConnComp,
 ];
 
-const GEOMETRY: [GeomLayer; 8] = [
-    GeomLayer::Height,
-    GeomLayer::Latitude,
-    GeomLayer::Longitude,
-    GeomLayer::IncidenceAngle,
-    GeomLayer::AzimuthAngle,
-    GeomLayer::SlantRangeDistance,
-    GeomLayer::ShadowMask,
-    GeomLayer::WaterMask,
-];
-
 /// Windows that cover the corners, single rows and columns, a single pixel and the interior.
 fn windows(length: usize, width: usize) -> Vec<Window> {
     let w = |y0, y1, x0, x1| Window { y0, y1, x0, x1 };
@@ -188,7 +177,7 @@ fn check_refusals(what: &str, s: &dyn StackSource) {
         let r = s.read_stack(layer, &full, &mut vec![0f32; m * l * w]);
         assert!(r.is_err(), "{what}: absent {layer:?} was read");
     }
-    for layer in GEOMETRY.into_iter().filter(|x| !i.has_geometry(*x)) {
+    for layer in GeomLayer::ALL.into_iter().filter(|x| !i.has_geometry(*x)) {
         let r = s.read_geometry(layer, &full, &mut vec![0f32; l * w]);
         assert!(r.is_err(), "{what}: absent {layer:?} was read");
     }

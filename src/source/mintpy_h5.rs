@@ -14,18 +14,6 @@ use crate::network::Network;
 use crate::source::check_read;
 use crate::window::Window;
 
-/// Geometry layers and their MintPy dataset names, in the order they are listed.
-const GEOM_LAYERS: [GeomLayer; 8] = [
-    GeomLayer::Height,
-    GeomLayer::Latitude,
-    GeomLayer::Longitude,
-    GeomLayer::IncidenceAngle,
-    GeomLayer::AzimuthAngle,
-    GeomLayer::SlantRangeDistance,
-    GeomLayer::ShadowMask,
-    GeomLayer::WaterMask,
-];
-
 /// The MintPy format: `ifgramStack.h5` (any `.h5` file given directly), or a work folder
 /// holding `inputs/ifgramStack.h5` or `ifgramStack.h5`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -300,7 +288,7 @@ fn open_geometry(
         Some(g) => {
             let f = hdf5::File::open(g)
                 .with_context(|| format!("cannot open HDF5 file {}", g.display()))?;
-            for layer in GEOM_LAYERS {
+            for layer in GeomLayer::ALL {
                 if let Ok(ds) = f.dataset(layer.mintpy_name()) {
                     if ds.shape() != [length, width] {
                         bail!(

@@ -51,6 +51,18 @@ pub enum GeomLayer {
 }
 
 impl GeomLayer {
+    /// Every geometry layer, in MintPy's order of `geometryRadar.h5` datasets.
+    pub const ALL: [GeomLayer; 8] = [
+        GeomLayer::Height,
+        GeomLayer::Latitude,
+        GeomLayer::Longitude,
+        GeomLayer::IncidenceAngle,
+        GeomLayer::AzimuthAngle,
+        GeomLayer::SlantRangeDistance,
+        GeomLayer::ShadowMask,
+        GeomLayer::WaterMask,
+    ];
+
     /// MintPy's dataset name for this layer.
     pub fn mintpy_name(self) -> &'static str {
         match self {
