@@ -79,27 +79,11 @@ pub fn timeseries_error(results: &RunResults, truth: &Truth) -> anyhow::Result<T
 pub fn results_checksum(results: &RunResults) -> anyhow::Result<u64> {
     let mut h = Fnv::new();
     h.header(results.dates(), results.bperp(), results.attrs());
-    // Strips of at most ~16 Mi values keep memory small on large runs.
-    let (rows, cols, n) = (
-        results.length(),
-        results.width(),
-        results.dates().len().max(1),
-    );
-    let step = ((16usize << 20) / (cols * n).max(1)).clamp(1, rows.max(1));
-    for y0 in (0..rows).step_by(step) {
-        let w = Window {
-            y0,
-            y1: (y0 + step).min(rows),
-            x0: 0,
-            x1: cols,
-        };
-        for v in results.read_timeseries(w)? {
-            h.bytes(&v.to_bits().to_le_bytes());
-        }
+    let n = results.dates().len();
+    for w in checksum_strips(results.length(), results.width(), n) {
+        h.values(&results.read_timeseries(w)?);
         for name in crate::sink::LAYER_NAMES {
-            for v in results.read_layer(name, w)? {
-                h.bytes(&v.to_bits().to_le_bytes());
-            }
+            h.values(&results.read_layer(name, w)?);
         }
     }
     Ok(h.0)
@@ -112,23 +96,25 @@ pub fn results_checksum(results: &RunResults) -> anyhow::Result<u64> {
 pub fn product_checksum(p: &crate::product::Product) -> anyhow::Result<u64> {
     let mut h = Fnv::new();
     h.header(p.dates(), p.bperp(), p.attrs());
-    let (rows, cols, n) = (p.length(), p.width(), p.dates().len().max(1));
-    let step = ((16usize << 20) / (cols * n).max(1)).clamp(1, rows.max(1));
     for name in p.dataset_names() {
         h.bytes(name.as_bytes());
-        for y0 in (0..rows).step_by(step) {
-            let w = Window {
-                y0,
-                y1: (y0 + step).min(rows),
-                x0: 0,
-                x1: cols,
-            };
-            for v in p.read(&name, w)? {
-                h.bytes(&v.to_bits().to_le_bytes());
-            }
+        for w in checksum_strips(p.length(), p.width(), p.dates().len()) {
+            h.values(&p.read(&name, w)?);
         }
     }
     Ok(h.0)
+}
+
+/// Row strips of at most ~16 Mi values (`n` dates per pixel), so that checksums of large runs
+/// stay small in memory.
+fn checksum_strips(rows: usize, cols: usize, n: usize) -> impl Iterator<Item = Window> {
+    let step = ((16usize << 20) / (cols * n.max(1)).max(1)).clamp(1, rows.max(1));
+    (0..rows).step_by(step).map(move |y0| Window {
+        y0,
+        y1: (y0 + step).min(rows),
+        x0: 0,
+        x1: cols,
+    })
 }
 
 struct Fnv(u64);
@@ -156,6 +142,12 @@ impl Fnv {
                 self.bytes(k.as_bytes());
                 self.bytes(v.as_bytes());
             }
+        }
+    }
+
+    fn values(&mut self, v: &[f32]) {
+        for x in v {
+            self.bytes(&x.to_bits().to_le_bytes());
         }
     }
 
