@@ -3,8 +3,8 @@
 
 use anyhow::{ensure, Context};
 
+use crate::product::inversion::RunResults;
 use crate::simulate::Truth;
-use crate::sink::RunResults;
 use crate::window::Window;
 
 /// Error of a time series against the truth, over the pixels of `maskTempCoh`.
@@ -82,7 +82,7 @@ pub fn results_checksum(results: &RunResults) -> anyhow::Result<u64> {
     let n = results.dates().len();
     for w in checksum_strips(results.length(), results.width(), n) {
         h.values(&results.read_timeseries(w)?);
-        for name in crate::sink::LAYER_NAMES {
+        for name in crate::product::inversion::LAYER_NAMES {
             h.values(&results.read_layer(name, w)?);
         }
     }
@@ -138,7 +138,7 @@ impl Fnv {
             self.bytes(&b.to_bits().to_le_bytes());
         }
         for (k, v) in attrs.iter() {
-            if k != crate::sink::COMPLETE_ATTR {
+            if k != crate::product::inversion::COMPLETE_ATTR {
                 self.bytes(k.as_bytes());
                 self.bytes(v.as_bytes());
             }

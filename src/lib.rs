@@ -1,7 +1,8 @@
 //! sbas: InSAR small-baseline (SBAS) time-series analysis.
 //!
 //! Data flow: [`source`] reads spatial chunks of an interferogram stack, [`invert`] turns each
-//! chunk into per-pixel results, [`sink`] writes them; [`pipeline`] moves chunks between them
+//! chunk into per-pixel results, [`product`] stores them (the inversion's chunks, then every
+//! later step's products); [`pipeline`] moves chunks between them
 //! over bounded channels under a memory budget planned by [`plan`].
 
 pub mod linalg;
@@ -17,7 +18,6 @@ pub mod correct;
 pub mod geo;
 pub mod invert;
 pub mod simulate;
-pub mod sink;
 
 pub mod pipeline;
 pub mod plan;

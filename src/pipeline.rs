@@ -8,8 +8,8 @@ use crossbeam_channel::bounded;
 
 use crate::invert::{ChunkIn, ChunkOut, ChunkStats, Inverter, ObsMask};
 use crate::plan::ChunkPlan;
+use crate::product::inversion::Sink;
 use crate::report::Progress;
-use crate::sink::Sink;
 use crate::source::{GeomLayer, StackLayer, StackSource};
 use crate::window::Window;
 

@@ -13,11 +13,11 @@ use anyhow::{bail, ensure, Context};
 
 use crate::geo::grid::MapGrid;
 use crate::meta::{Attributes, Date};
+use crate::product::inversion::OutputFormat;
 use crate::product::pass::{
     buffers_cost, open_timeseries, series_like, StripPass, TIMESERIES_DATASET,
 };
 use crate::product::{DatasetSpec, Product, ProductSpec, GEOMETRY_STEM};
-use crate::sink::OutputFormat;
 use crate::source::raster::{read_rsc, DataType, Interleave, RasterLayout};
 use crate::window::Window;
 

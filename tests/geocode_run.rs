@@ -6,9 +6,9 @@ use crate::common;
 use std::path::Path;
 
 use sbas::geo::{geocode_product, GeocodeOptions, Method};
+use sbas::product::inversion::OutputFormat;
 use sbas::product::Product;
 use sbas::simulate::Effects;
-use sbas::sink::OutputFormat;
 use sbas::window::Window;
 
 fn run(tmp: &Path, format: &str) -> std::path::PathBuf {

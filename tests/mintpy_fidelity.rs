@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use sbas::assess::timeseries_error;
 use sbas::invert::{InversionConfig, WeightFunc};
+use sbas::product::inversion::{OutputFormat, RunResults};
 use sbas::simulate::Truth;
-use sbas::sink::{OutputFormat, RunResults};
 use sbas::source::open_stack;
 use sbas::survey::RefRequest;
 use sbas::window::Window;

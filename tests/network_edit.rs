@@ -85,7 +85,7 @@ fn invert_with_edit_flags_drops_dates_and_pairs() {
         "-q",
     ]);
     assert!(o.status.success(), "{}", common::stderr(&o));
-    let r = sbas::sink::RunResults::open(&out).unwrap();
+    let r = sbas::product::inversion::RunResults::open(&out).unwrap();
     let dates: Vec<String> = r.dates().iter().map(|d| d.to_string()).collect();
     assert_eq!(dates.len(), 7, "one date excluded: {dates:?}");
     assert!(!dates.contains(&"20200125".to_string()));

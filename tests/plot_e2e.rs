@@ -9,9 +9,9 @@ use sbas::plot::canvas::{BLACK, WHITE};
 use sbas::plot::colormap::Colormap;
 use sbas::plot::map::MapLayout;
 use sbas::plot::view::{render_view, MaskChoice, Subset, ViewOptions};
+use sbas::product::inversion::OutputFormat;
 use sbas::product::{DatasetSpec, Product, ProductSpec, ProductWriter};
 use sbas::simulate::Effects;
-use sbas::sink::OutputFormat;
 use sbas::window::Window;
 
 /// One inverted 40 x 50 x 12 run shared by the tests of this file.

@@ -15,8 +15,8 @@ type Case<'a> = (
 );
 
 use crate::common::{has_complete_output, sbas, small_stack, stderr};
+use sbas::product::inversion::RunResults;
 use sbas::simulate::Effects;
-use sbas::sink::RunResults;
 use sbas::source::raster::raster_layout;
 use sbas::window::Window;
 

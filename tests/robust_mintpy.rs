@@ -12,7 +12,7 @@ use std::process::Command;
 use crate::common::{has_complete_output, stderr};
 use hdf5::types::{FixedAscii, VarLenUnicode};
 use ndarray::{Array1, Array2, Array3};
-use sbas::sink::RunResults;
+use sbas::product::inversion::RunResults;
 use sbas::window::Window;
 
 const L: usize = 8;

@@ -6,8 +6,8 @@ use crate::common;
 use std::path::{Path, PathBuf};
 
 use sbas::meta::Attributes;
+use sbas::product::inversion::OutputFormat;
 use sbas::product::{DatasetSpec, Product, ProductSpec, ProductWriter};
-use sbas::sink::OutputFormat;
 use sbas::window::Window;
 
 const TEMPLATE: &str = "\

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use hdf5::types::{TypeDescriptor, VarLenUnicode};
 use sbas::invert::ChunkOut;
 use sbas::meta::{Attributes, Date};
-use sbas::sink::{create_sink, OutputFormat, OutputSpec, RunResults, LAYER_NAMES};
+use sbas::product::inversion::{
+    create_sink, staging_dir, write_hdf5_from_staging, OutputFormat, OutputSpec, RunResults,
+    LAYER_NAMES,
+};
 use sbas::window::Window;
 
 const N: usize = 4;
@@ -84,14 +87,27 @@ fn strips(length: usize, width: usize, rows: usize) -> Vec<Window> {
         .collect()
 }
 
-/// Writes every strip (in reverse order: the sink must not care) and returns the spec.
+/// Writes every strip to the chunk store (in reverse order: the store must not care); an HDF5
+/// run stages them and writes MintPy's files at the end, as a run does.
 fn write_run(dir: &Path, format: OutputFormat, length: usize, width: usize, rows: usize) {
     let s = spec(dir, length, width, rows);
-    let mut sink = create_sink(format, &s).unwrap();
-    for (i, w) in strips(length, width, rows).into_iter().enumerate().rev() {
-        sink.write_chunk(&strip(i, w)).unwrap();
+    let chunks = match format {
+        OutputFormat::Zarr => s.clone(),
+        OutputFormat::Hdf5 => OutputSpec {
+            dir: staging_dir(dir),
+            ..s.clone()
+        },
+    };
+    let mut sink = create_sink(&chunks).unwrap();
+    let windows = strips(length, width, rows);
+    for (i, w) in windows.iter().enumerate().rev() {
+        sink.write_chunk(&strip(i, *w)).unwrap();
     }
-    let paths = sink.finalize().unwrap();
+    let mut paths = sink.finalize().unwrap();
+    if format == OutputFormat::Hdf5 {
+        paths = write_hdf5_from_staging(&s, &windows).unwrap();
+        assert_eq!(paths.len(), 5, "{paths:?}");
+    }
     assert!(paths.iter().all(|p| p.exists()), "{paths:?}");
 }
 
@@ -207,15 +223,16 @@ fn hdf5_files_have_mintpy_layout_and_appear_only_at_finalize() {
         "avgSpatialCoh.h5",
         "maskTempCoh.h5",
     ];
-    // A finished file of an earlier run must not survive next to the new .part files.
+    // A finished file of an earlier run is replaced, never taken for this run's.
     std::fs::write(dir.join("timeseries.h5"), b"stale").unwrap();
-    let mut sink = create_sink(OutputFormat::Hdf5, &s).unwrap();
-    for f in files {
-        assert!(!dir.join(f).exists(), "{f} exists before finalize");
-        assert!(dir.join(format!("{f}.part")).exists(), "{f}.part missing");
-    }
-    for (i, w) in strips(10, 7, 4).into_iter().enumerate() {
-        sink.write_chunk(&strip(i, w)).unwrap();
+    let staged = OutputSpec {
+        dir: staging_dir(dir),
+        ..s.clone()
+    };
+    let mut sink = create_sink(&staged).unwrap();
+    let windows = strips(10, 7, 4);
+    for (i, w) in windows.iter().enumerate() {
+        sink.write_chunk(&strip(i, *w)).unwrap();
     }
     // Buffers that do not match the window are refused.
     let mut bad = strip(9, Window::full(4, 7));
@@ -231,13 +248,19 @@ fn hdf5_files_have_mintpy_layout_and_appear_only_at_finalize() {
         },
     );
     assert!(sink.write_chunk(&outside).is_err());
-    assert!(!dir.join("timeseries.h5").exists());
-    // Readable (from the .part files) but not complete before finalize.
-    let r = RunResults::open(dir).unwrap();
+    // The staged chunks read back, but are not complete before the store's finalize.
+    let r = RunResults::open(&staging_dir(dir)).unwrap();
     assert!(!r.is_complete());
     check_values(&r, Window::full(10, 7));
     drop(r);
     sink.finalize().unwrap();
+    for f in &files[1..] {
+        assert!(
+            !dir.join(f).exists(),
+            "{f} exists before the HDF5 files are written"
+        );
+    }
+    write_hdf5_from_staging(&s, &windows).unwrap();
     for f in files {
         assert!(dir.join(f).exists(), "{f} missing after finalize");
         assert!(!dir.join(format!("{f}.part")).exists(), "{f}.part left");
@@ -344,7 +367,7 @@ fn zarr_store_has_dimensions_coordinates_and_completion_flag() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let s = spec(dir, 10, 7, 4);
-    let mut sink = create_sink(OutputFormat::Zarr, &s).unwrap();
+    let mut sink = create_sink(&s).unwrap();
     let store = Arc::new(FilesystemStore::new(dir.join("sbas.zarr")).unwrap());
     let flag = |store: &Arc<FilesystemStore>| {
         Group::open(store.clone(), "/")
@@ -458,7 +481,7 @@ fn zarr_store_is_reused_when_compatible_and_refused_otherwise() {
     // array metadata and coordinates that did not change are not rewritten.
     let mut s = spec(dir, 10, 7, 4);
     s.bperp[1] = 99.0;
-    let sink = create_sink(OutputFormat::Zarr, &s).unwrap();
+    let sink = create_sink(&s).unwrap();
     assert_eq!([mtime("timeseries/zarr.json"), mtime("date/c/0")], before);
     let r = RunResults::open(dir).unwrap();
     assert!(!r.is_complete());
@@ -467,12 +490,9 @@ fn zarr_store_is_reused_when_compatible_and_refused_otherwise() {
     sink.finalize().unwrap();
     assert!(RunResults::open(dir).unwrap().is_complete());
     // Another shape or chunking is refused with a message naming the store.
-    let e = create_sink(OutputFormat::Zarr, &spec(dir, 11, 7, 4))
-        .err()
-        .unwrap()
-        .to_string();
+    let e = create_sink(&spec(dir, 11, 7, 4)).err().unwrap().to_string();
     assert!(e.contains("sbas.zarr"), "{e}");
-    assert!(create_sink(OutputFormat::Zarr, &spec(dir, 10, 7, 5)).is_err());
+    assert!(create_sink(&spec(dir, 10, 7, 5)).is_err());
     // The time series is stored uncompressed; a store whose series was compressed (an older
     // sbas) is refused rather than reopened under metadata its chunks do not match.
     let meta_path = store.join("timeseries/zarr.json");
@@ -484,10 +504,7 @@ fn zarr_store_is_reused_when_compatible_and_refused_otherwise() {
         serde_json::json!({"name": "zstd", "configuration": {"level": 3, "checksum": false}}),
     );
     std::fs::write(&meta_path, meta.to_string()).unwrap();
-    let e = create_sink(OutputFormat::Zarr, &spec(dir, 10, 7, 4))
-        .err()
-        .unwrap()
-        .to_string();
+    let e = create_sink(&spec(dir, 10, 7, 4)).err().unwrap().to_string();
     assert!(e.contains("compressed") && e.contains("sbas.zarr"), "{e}");
 }
 
@@ -497,10 +514,10 @@ fn bad_specs_and_empty_dirs_are_refused() {
     assert!(RunResults::open(tmp.path()).is_err());
     let mut s = spec(tmp.path(), 10, 7, 4);
     s.bperp.pop();
-    assert!(create_sink(OutputFormat::Hdf5, &s).is_err());
+    assert!(write_hdf5_from_staging(&s, &[]).is_err());
     let mut s = spec(tmp.path(), 10, 7, 0);
-    assert!(create_sink(OutputFormat::Zarr, &s).is_err());
+    assert!(create_sink(&s).is_err());
     s.chunk_rows = 4;
     s.dates.swap(0, 1);
-    assert!(create_sink(OutputFormat::Zarr, &s).is_err());
+    assert!(create_sink(&s).is_err());
 }

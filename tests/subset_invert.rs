@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use sbas::geo::{resolve_subset, SubsetRequest, SubsetSource};
 use sbas::invert::{InversionConfig, WeightFunc};
+use sbas::product::inversion::{OutputFormat, RunResults};
 use sbas::simulate::Effects;
-use sbas::sink::{OutputFormat, RunResults};
 use sbas::source::{open_stack, GeomLayer, StackInfo, StackLayer, StackSource};
 use sbas::survey::RefRequest;
 use sbas::window::Window;

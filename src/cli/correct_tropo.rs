@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::cli::invert::FormatArg;
 use crate::plan::parse_size;
-use crate::sink::OutputFormat;
+use crate::product::inversion::OutputFormat;
 use crate::tropo::{correct, DelaySource};
 
 /// Options of `sbas correct-tropo`.

@@ -6,8 +6,8 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::assess::timeseries_error;
+use crate::product::inversion::RunResults;
 use crate::simulate::{simulate, SimConfig, Truth};
-use crate::sink::RunResults;
 use crate::workflow::{invert_stack, InvertOptions};
 
 /// Options of `sbas demo`.

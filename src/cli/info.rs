@@ -6,9 +6,9 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use crate::assess::results_checksum;
+use crate::product::inversion::{staging_dir, RunResults};
 use crate::product::Product;
 use crate::resume::summarize;
-use crate::sink::{staging_dir, RunResults};
 
 /// Options of `sbas info`.
 #[derive(Debug, Args)]

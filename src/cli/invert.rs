@@ -9,7 +9,7 @@ use crate::invert::{InversionConfig, ObsMask, WeightFunc};
 use crate::meta::Date;
 use crate::network_edit::{parse_date12, NetworkEdit};
 use crate::plan::parse_size;
-use crate::sink::OutputFormat;
+use crate::product::inversion::OutputFormat;
 use crate::survey::RefRequest;
 use crate::workflow::{invert_stack, InvertOptions};
 

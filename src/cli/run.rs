@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::cli::invert::FormatArg;
-use crate::sink::OutputFormat;
+use crate::product::inversion::OutputFormat;
 use crate::template::app::{run_steps, RunContext, StepOutcome, StepRegistry};
 use crate::template::config::RunConfig;
 use crate::template::{load, steps, Template};

@@ -9,8 +9,8 @@ use anyhow::Context;
 use crate::correct::io::{self, TIMESERIES_DATASET};
 use crate::correct::residual_rms::{read_date_file, REFERENCE_DATE_FILE};
 use crate::meta::Date;
+use crate::product::inversion::OutputFormat;
 use crate::product::pass::{buffers_cost, series_like, StripPass};
-use crate::sink::OutputFormat;
 
 /// Which date to reference to (MintPy `mintpy.reference.date`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

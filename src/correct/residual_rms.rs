@@ -105,7 +105,7 @@ pub fn run(dir: &Path, options: &RmsOptions, max_memory: u64) -> anyhow::Result<
         .with_context(|| format!("residual RMS of '{rms_stem}' over mask '{}'", options.mask))?;
 
     let file_name = match ts.format() {
-        crate::sink::OutputFormat::Hdf5 => format!("{rms_stem}.h5"),
+        crate::product::inversion::OutputFormat::Hdf5 => format!("{rms_stem}.h5"),
         _ => rms_stem.clone(),
     };
     let base = rms_stem.rsplit('/').next().unwrap_or(&rms_stem);

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use crate::product::inversion::store_path;
 use crate::product::{DatasetSpec, Product};
-use crate::sink::store_path;
 
 /// Units of MintPy dataset names whose file does not say (MintPy `DSET_UNIT_DICT`, in part).
 fn known_unit(name: &str) -> Option<&'static str> {
@@ -23,7 +23,7 @@ fn known_unit(name: &str) -> Option<&'static str> {
 pub fn describe_product(dir: &Path, p: &Product) -> anyhow::Result<(String, Vec<DatasetSpec>)> {
     let stem = p.stem();
     let base = stem.rsplit('/').next().unwrap_or(stem);
-    let layer = crate::sink::layout::layer(base).ok();
+    let layer = crate::product::inversion::layout::layer(base).ok();
     let mut names = p.dataset_names();
     if p.path() == store_path(dir) {
         names.truncate(1);
@@ -62,6 +62,7 @@ pub fn describe_product(dir: &Path, p: &Product) -> anyhow::Result<(String, Vec<
             unit,
             long_name: name.clone(),
             is_bool,
+            unit_attr: true,
         });
     }
     Ok((file_type, specs))

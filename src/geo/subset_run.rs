@@ -10,8 +10,8 @@ use crate::geo::product_io::describe_product;
 use crate::geo::subset::{
     clip_box, geo_box_to_window, subset_attributes, LookupBox, SubsetRequest,
 };
+use crate::product::inversion::{store_path, LAYER_NAMES};
 use crate::product::{Product, ProductSpec, ProductWriter, GEOMETRY_STEM};
-use crate::sink::{store_path, LAYER_NAMES};
 use crate::window::Window;
 
 /// The products of a run folder (and its `inputs/` and `geo/` subfolders), by stem; the

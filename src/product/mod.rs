@@ -10,6 +10,8 @@ use crate::geo::grid::MapGrid;
 use crate::meta::{Attributes, Date};
 
 mod geometry;
+pub(crate) mod h5;
+pub mod inversion;
 pub mod pass;
 mod reader;
 mod writer;
@@ -35,6 +37,10 @@ pub struct DatasetSpec {
     pub long_name: String,
     /// Stored as booleans (written values: nonzero = true; read back as 0/1).
     pub is_bool: bool,
+    /// Whether the HDF5 dataset carries its own `UNIT` attribute. MintPy's `layout_hdf5` gives
+    /// one to the datasets of most files (`velocity.h5`, geometry, ...), but the inversion's own
+    /// files (`timeseries.h5`, `temporalCoherence.h5`, ...) carry `UNIT` at the root only.
+    pub unit_attr: bool,
 }
 
 impl DatasetSpec {
@@ -46,6 +52,7 @@ impl DatasetSpec {
             unit: unit.to_string(),
             long_name: long_name.to_string(),
             is_bool: false,
+            unit_attr: true,
         }
     }
 
@@ -62,6 +69,14 @@ impl DatasetSpec {
         DatasetSpec {
             is_bool: true,
             ..DatasetSpec::map(name, "1", long_name)
+        }
+    }
+
+    /// The same dataset without its own HDF5 `UNIT` attribute (the unit stays at the root).
+    pub fn without_unit_attr(self) -> DatasetSpec {
+        DatasetSpec {
+            unit_attr: false,
+            ..self
         }
     }
 }

@@ -15,9 +15,9 @@ use zarrs::group::Group;
 
 use super::writer::DATASETS_ATTR;
 use crate::meta::{Attributes, Date};
-use crate::sink::h5::part_path;
-use crate::sink::results::{read_h5_attrs, read_zarr_dates_bperp};
-use crate::sink::{store_path, OutputFormat, RunResults, COMPLETE_ATTR, LAYER_NAMES};
+use crate::product::h5::part_path;
+use crate::product::inversion::results::{read_h5_attrs, read_zarr_dates_bperp};
+use crate::product::inversion::{store_path, OutputFormat, RunResults, COMPLETE_ATTR, LAYER_NAMES};
 use crate::window::Window;
 
 enum Backend {
@@ -262,7 +262,7 @@ fn open_inversion(dir: &Path, stem: &str) -> anyhow::Result<Product> {
     let dataset = if stem == "timeseries" {
         "timeseries"
     } else {
-        crate::sink::layout::layer(stem).map_or(stem, |l| l.h5_dataset)
+        crate::product::inversion::layout::layer(stem).map_or(stem, |l| l.h5_dataset)
     };
     let mut attrs = r.attrs().clone();
     attrs.remove(COMPLETE_ATTR);

@@ -20,9 +20,9 @@ use zarrs::node::Node;
 use super::{DatasetSpec, ProductSpec};
 use crate::geo::grid::MapGrid;
 use crate::meta::Attributes;
-use crate::sink::h5::{part_path, write_attrs, write_dates_bperp};
-use crate::sink::zarr::{codecs_for, metadata_options, DATE_FILL, INDEX_FILL};
-use crate::sink::{OutputFormat, COMPLETE_ATTR};
+use crate::product::h5::{part_path, write_attrs, write_dates_bperp};
+use crate::product::inversion::zarr::{codecs_for, metadata_options, DATE_FILL, INDEX_FILL};
+use crate::product::inversion::{OutputFormat, COMPLETE_ATTR};
 use crate::window::Window;
 
 /// Widest storage chunk, in columns.
@@ -37,16 +37,49 @@ pub(crate) const DATASETS_ATTR: &str = "sbas_datasets";
 
 type Store = FilesystemStore;
 
+/// Target bytes of one HDF5 chunk of a series laid out in strips: several dates per chunk keep a
+/// pixel's series (what `tsview.py` reads) to a few chunk reads.
+const STRIP_SERIES_H5_CHUNK_BYTES: usize = 1 << 20;
+
+/// How storage chunks are shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Chunking {
+    /// Sized for reading either way (maps of [`MAP_CHUNK_ROWS`] rows, series of about
+    /// [`SERIES_CHUNK_BYTES`]): products written by the steps after the inversion.
+    Reading,
+    /// Chunks as tall as the writer's row strips, so each strip write covers whole chunks: the
+    /// inversion's outputs, written strip by strip of its plan.
+    Strips(usize),
+}
+
 /// Storage chunk rows and columns for a dataset of a spec.
-fn chunk_shape(spec: &ProductSpec, per_date: bool) -> (usize, usize) {
+fn chunk_shape(spec: &ProductSpec, chunking: Chunking, per_date: bool) -> (usize, usize) {
     let parts = spec.width.div_ceil(MAX_CHUNK_COLS).max(1);
     let cols = spec.width.div_ceil(parts).max(1);
-    let rows = if per_date {
-        SERIES_CHUNK_BYTES / (spec.dates.len().max(1) * cols * 4)
-    } else {
-        MAP_CHUNK_ROWS
+    let rows = match chunking {
+        Chunking::Strips(rows) => rows,
+        Chunking::Reading if per_date => SERIES_CHUNK_BYTES / (spec.dates.len().max(1) * cols * 4),
+        Chunking::Reading => MAP_CHUNK_ROWS,
     };
     (rows.clamp(1, spec.length), cols)
+}
+
+/// HDF5 chunk (dates, rows, cols) of a per-date dataset.
+fn series_h5_chunk(spec: &ProductSpec, chunking: Chunking) -> (usize, usize, usize) {
+    let (cr, cc) = chunk_shape(spec, chunking, true);
+    let n = spec.dates.len();
+    match chunking {
+        Chunking::Strips(_) => {
+            let dates = (STRIP_SERIES_H5_CHUNK_BYTES / (cr * cc * 4)).clamp(1, n);
+            (dates, cr, cc)
+        }
+        // A few dates per chunk so a pixel's series is a few chunk reads.
+        Chunking::Reading => {
+            let rows = cr.min(128);
+            let dates = ((1usize << 20) / (rows * cc * 4)).clamp(1, n);
+            (dates, rows, cc)
+        }
+    }
 }
 
 enum Backend {
@@ -64,6 +97,7 @@ enum Backend {
 /// Writes one product window by window.
 pub struct ProductWriter {
     spec: ProductSpec,
+    chunking: Chunking,
     path: PathBuf,
     backend: Backend,
     bool_buf: Vec<bool>,
@@ -77,6 +111,27 @@ impl ProductWriter {
         format: OutputFormat,
         spec: ProductSpec,
     ) -> anyhow::Result<ProductWriter> {
+        Self::create_chunked(dir, format, spec, Chunking::Reading)
+    }
+
+    /// Like [`ProductWriter::create`], with storage chunks `strip_rows` tall, for a writer that
+    /// writes whole row strips of that height (the last may be shorter): no chunk is then
+    /// written twice.
+    pub fn create_in_strips(
+        dir: &Path,
+        format: OutputFormat,
+        spec: ProductSpec,
+        strip_rows: usize,
+    ) -> anyhow::Result<ProductWriter> {
+        Self::create_chunked(dir, format, spec, Chunking::Strips(strip_rows))
+    }
+
+    fn create_chunked(
+        dir: &Path,
+        format: OutputFormat,
+        spec: ProductSpec,
+        chunking: Chunking,
+    ) -> anyhow::Result<ProductWriter> {
         spec.check()?;
         let ext = match format {
             OutputFormat::Zarr => "zarr",
@@ -89,12 +144,13 @@ impl ProductWriter {
         }
         remove_existing(&path)?;
         let backend = match format {
-            OutputFormat::Zarr => create_zarr(&path, &spec)
+            OutputFormat::Zarr => create_zarr(&path, &spec, chunking)
                 .with_context(|| format!("cannot create Zarr store {}", path.display()))?,
-            OutputFormat::Hdf5 => create_hdf5(&path, &spec)?,
+            OutputFormat::Hdf5 => create_hdf5(&path, &spec, chunking)?,
         };
         Ok(ProductWriter {
             spec,
+            chunking,
             path,
             backend,
             bool_buf: Vec::new(),
@@ -104,7 +160,7 @@ impl ProductWriter {
     /// Rows per storage chunk of the maps: strips that are multiples of it write whole chunks
     /// (Zarr rewrites a chunk that a strip covers only in part).
     pub fn map_chunk_rows(&self) -> usize {
-        chunk_shape(&self.spec, false).0
+        chunk_shape(&self.spec, self.chunking, false).0
     }
 
     /// The spec being written.
@@ -206,7 +262,8 @@ impl ProductWriter {
                             kind: ConsolidatedMetadataKind::Inline,
                         });
                 store_root(&store, &self.spec, true, consolidated).with_context(ctx)?;
-                crate::sink::zarr::sort_consolidated_metadata(&self.path).with_context(ctx)?;
+                crate::product::inversion::zarr::sort_consolidated_metadata(&self.path)
+                    .with_context(ctx)?;
             }
             Backend::Hdf5 {
                 file,
@@ -292,7 +349,7 @@ fn store_root(
     Ok(())
 }
 
-fn create_zarr(path: &Path, spec: &ProductSpec) -> anyhow::Result<Backend> {
+fn create_zarr(path: &Path, spec: &ProductSpec, chunking: Chunking) -> anyhow::Result<Backend> {
     std::fs::create_dir_all(path)?;
     let store = Arc::new(FilesystemStore::new(path)?);
     let (l, w, n) = (
@@ -309,7 +366,7 @@ fn create_zarr(path: &Path, spec: &ProductSpec) -> anyhow::Result<Backend> {
     let options = metadata_options();
     let mut arrays = Vec::with_capacity(spec.datasets.len());
     for d in &spec.datasets {
-        let (cr, cc) = chunk_shape(spec, d.per_date);
+        let (cr, cc) = chunk_shape(spec, chunking, d.per_date);
         let (shape, chunks, dims) = if d.per_date {
             (
                 vec![n, l, w],
@@ -448,7 +505,7 @@ fn write_coordinates(
     Ok(())
 }
 
-fn create_hdf5(path: &Path, spec: &ProductSpec) -> anyhow::Result<Backend> {
+fn create_hdf5(path: &Path, spec: &ProductSpec, chunking: Chunking) -> anyhow::Result<Backend> {
     let part = part_path(path);
     let file = File::create(&part).with_context(|| format!("cannot create {}", part.display()))?;
     let ctx = || format!("cannot lay out {}", part.display());
@@ -457,15 +514,12 @@ fn create_hdf5(path: &Path, spec: &ProductSpec) -> anyhow::Result<Backend> {
     }
     let mut datasets = Vec::with_capacity(spec.datasets.len());
     for d in &spec.datasets {
-        let (cr, cc) = chunk_shape(spec, d.per_date);
+        let (cr, cc) = chunk_shape(spec, chunking, d.per_date);
         let ds = if d.per_date {
-            // maxshape (None, L, W), as MintPy makes every 3-D dataset; a few dates per chunk so a
-            // pixel's series is a few chunk reads.
+            // maxshape (None, L, W), as MintPy makes every 3-D dataset.
             let n = spec.dates.len();
-            let per_date = cr.min(128) * cc * 4;
-            let dates_per_chunk = ((1usize << 20) / per_date).clamp(1, n);
             file.new_dataset::<f32>()
-                .chunk((dates_per_chunk, cr.min(128), cc))
+                .chunk(series_h5_chunk(spec, chunking))
                 .shape(SimpleExtents::new([
                     Extent::resizable(n),
                     Extent::fixed(spec.length),
@@ -487,9 +541,11 @@ fn create_hdf5(path: &Path, spec: &ProductSpec) -> anyhow::Result<Backend> {
         .with_context(ctx)?;
         // MintPy's layout_hdf5 gives each dataset its own UNIT (view.py reads it, e.g. for the
         // `...Std` and `annualPhase` datasets of velocity.h5).
-        let mut unit = Attributes::new();
-        unit.set("UNIT", &d.unit);
-        write_attrs(&ds, &unit, &part)?;
+        if d.unit_attr {
+            let mut unit = Attributes::new();
+            unit.set("UNIT", &d.unit);
+            write_attrs(&ds, &unit, &part)?;
+        }
         datasets.push(ds);
     }
     write_attrs(&file, &spec.root_attrs(), &part)?;

@@ -191,7 +191,7 @@ pub fn run_steps(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sink::OutputFormat;
+    use crate::product::inversion::OutputFormat;
     use crate::template::config::RunConfig;
     use crate::template::{parse_template, Template};
     use std::sync::{Arc, Mutex};

@@ -5,8 +5,8 @@ use anyhow::Context;
 
 use super::prepare::PreparedRun;
 use crate::pipeline::{run_inversion, Durability, PassStats};
+use crate::product::inversion::{create_sink, staging_dir, OutputFormat, OutputSpec, Sink};
 use crate::product::write_geometry;
-use crate::sink::{create_sink, staging_dir, OutputFormat, OutputSpec, Sink};
 
 /// What the execute phase leaves for finalize.
 pub struct Executed {
@@ -38,7 +38,7 @@ pub fn execute(
             ..run.spec.clone()
         },
     };
-    let mut sink = create_sink(OutputFormat::Zarr, &chunk_spec)?;
+    let mut sink = create_sink(&chunk_spec)?;
     let resumed = run.state.done.len();
     let pixels = chunks.iter().map(|&id| run.plan.chunks[id].pixels()).sum();
     let progress = opts.report.progress("invert", chunks.len(), pixels);

@@ -10,8 +10,8 @@ use super::execute::Executed;
 use super::prepare::PreparedRun;
 use super::{InvertReport, OUTPUT_NAMES};
 use crate::pipeline::PassStats;
+use crate::product::inversion::{staging_dir, store_path, write_hdf5_from_staging, OutputFormat};
 use crate::product::{write_geometry, Product, GEOMETRY_STEM};
-use crate::sink::{staging_dir, store_path, write_hdf5_from_staging, OutputFormat};
 
 /// Finalizes the outputs of an executed run and marks it complete.
 pub fn finalize(

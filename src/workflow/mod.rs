@@ -20,8 +20,8 @@ use anyhow::Context;
 use crate::invert::{InversionConfig, ObsMask, WeightFunc};
 use crate::network_edit::{self, EditedStack, NetworkEdit};
 use crate::pipeline::PassStats;
+use crate::product::inversion::OutputFormat;
 use crate::report::Reporter;
-use crate::sink::OutputFormat;
 use crate::source::{open_stack, StackSource};
 use crate::survey::{RefRequest, ReferencePoint};
 
@@ -100,7 +100,7 @@ pub struct InvertReport {
     pub network_gaps: Vec<String>,
 }
 
-pub use crate::sink::OUTPUT_NAMES;
+pub use crate::product::inversion::OUTPUT_NAMES;
 
 /// Inverts the stack at `stack` into `out_dir`, resuming an interrupted run of the same inputs
 /// and settings there.

@@ -12,8 +12,8 @@ use crate::invert::{Inverter, ObsMask, WeightFunc};
 use crate::meta::{phase_to_range, Attributes};
 use crate::network::Network;
 use crate::plan::{format_size, ChunkPlan, PixelCost};
+use crate::product::inversion::OutputSpec;
 use crate::resume::{changes_since, fingerprint, FixedChoices, Opened, RunIdentity, RunState};
-use crate::sink::OutputSpec;
 use crate::source::{StackLayer, StackSource};
 use crate::survey::{choose_reference, RefRequest, ReferencePoint};
 

@@ -50,7 +50,7 @@ pub fn has_complete_output(dir: &Path) -> bool {
     let h5_done = ["timeseries.h5", "temporalCoherence.h5", "maskTempCoh.h5"]
         .iter()
         .any(|f| dir.join(f).exists());
-    let zarr_done = sbas::sink::RunResults::open(dir)
+    let zarr_done = sbas::product::inversion::RunResults::open(dir)
         .map(|r| r.is_complete())
         .unwrap_or(false);
     h5_done || zarr_done

@@ -13,7 +13,7 @@ use super::steps::{chain_suffixes, STEP_NAMES};
 use super::Template;
 use crate::correct::residual_rms::read_date_file;
 use crate::meta::Date;
-use crate::sink::OutputFormat;
+use crate::product::inversion::OutputFormat;
 
 mod correct_topography;
 mod correct_troposphere;

@@ -5,8 +5,8 @@ use anyhow::bail;
 use super::{RunContext, Step, StepIo, StepPlan};
 use crate::correct::reference_date::{self, RefDateChoice};
 use crate::correct::residual_rms::{self, read_date_file};
+use crate::product::inversion::OutputFormat;
 use crate::product::Product;
-use crate::sink::OutputFormat;
 use crate::template::config::DatesOrFile;
 use crate::template::config::RunConfig;
 

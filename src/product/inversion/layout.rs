@@ -6,6 +6,7 @@ use anyhow::{bail, ensure};
 use super::OutputSpec;
 use crate::invert::ChunkOut;
 use crate::meta::Attributes;
+use crate::product::{DatasetSpec, ProductSpec};
 use crate::window::Window;
 
 /// Widest storage chunk, in columns: keeps a chunk of all dates within a few tens of MB.
@@ -77,6 +78,10 @@ pub(crate) const LAYERS: [Layer; 4] = [
     },
 ];
 
+/// Description of the time series.
+pub(crate) const TIMESERIES_LONG_NAME: &str =
+    "cumulative LOS displacement, positive towards the satellite";
+
 /// MintPy's time-series file.
 pub(crate) const TIMESERIES_H5: &str = "timeseries.h5";
 
@@ -90,6 +95,53 @@ pub const OUTPUT_NAMES: [&str; 6] = [
     LAYERS[2].h5_file,
     LAYERS[3].h5_file,
 ];
+
+/// The inversion's outputs as MintPy's files, one product each, in [`LAYERS`] order after the
+/// time series: what an HDF5 run assembles at its end. Their datasets carry `UNIT` at the root
+/// only, as MintPy's inversion writes them.
+pub(crate) fn hdf5_products(spec: &OutputSpec) -> Vec<ProductSpec> {
+    let product = |file: &str, file_type: &str, dataset: DatasetSpec, attrs: Attributes| {
+        let series = dataset.per_date;
+        ProductSpec {
+            stem: file.trim_end_matches(".h5").to_string(),
+            file_type: file_type.to_string(),
+            length: spec.length,
+            width: spec.width,
+            dates: if series {
+                spec.dates.clone()
+            } else {
+                Vec::new()
+            },
+            bperp: if series {
+                spec.bperp.clone()
+            } else {
+                Vec::new()
+            },
+            datasets: vec![dataset.without_unit_attr()],
+            attrs,
+        }
+    };
+    let mut out = vec![product(
+        TIMESERIES_H5,
+        "timeseries",
+        DatasetSpec::series(TIMESERIES, "m", TIMESERIES_LONG_NAME),
+        file_attrs(spec, "timeseries", "m", true),
+    )];
+    for layer in LAYERS {
+        let dataset = if layer.is_bool {
+            DatasetSpec::mask(layer.h5_dataset, layer.long_name)
+        } else {
+            DatasetSpec::map(layer.h5_dataset, layer.unit, layer.long_name)
+        };
+        let mut attrs = file_attrs(spec, layer.file_type, layer.unit, false);
+        if layer.name == "numInvIfgram" {
+            // MintPy drops the stack's no-data value here (its issue #1185).
+            attrs.remove("NO_DATA_VALUE");
+        }
+        out.push(product(layer.h5_file, layer.file_type, dataset, attrs));
+    }
+    out
+}
 
 /// The layer with our name `name`, or an error listing the valid names.
 pub(crate) fn layer(name: &str) -> anyhow::Result<&'static Layer> {

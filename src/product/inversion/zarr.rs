@@ -299,7 +299,7 @@ fn build_arrays(
     .dimension_names(Some(["date", "y", "x"]))
     .attributes(array_attrs(
         Some("m"),
-        "cumulative LOS displacement, positive towards the satellite",
+        layout::TIMESERIES_LONG_NAME,
         "timeseries.h5:timeseries",
     ))
     .build(store.clone(), &format!("/{TIMESERIES}"))?;

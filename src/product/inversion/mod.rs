@@ -7,13 +7,11 @@ use crate::invert::ChunkOut;
 use crate::meta::{Attributes, Date};
 
 mod direct_write;
-pub(crate) mod h5;
 pub(crate) mod layout;
 pub(crate) mod results;
 mod staging;
 pub(crate) mod zarr;
 
-pub use h5::Hdf5Sink;
 pub use layout::OUTPUT_NAMES;
 pub use results::{RunResults, LAYER_NAMES};
 pub use staging::{staging_dir, write_hdf5_from_staging};
@@ -62,11 +60,10 @@ pub trait Sink: Send {
     fn finalize(self: Box<Self>) -> anyhow::Result<Vec<PathBuf>>;
 }
 
-/// Creates the writer of `format` for `spec`: creates `spec.dir` and lays out every output,
-/// none of which looks complete until [`Sink::finalize`].
-pub fn create_sink(format: OutputFormat, spec: &OutputSpec) -> anyhow::Result<Box<dyn Sink>> {
-    Ok(match format {
-        OutputFormat::Zarr => Box::new(ZarrSink::create(spec)?),
-        OutputFormat::Hdf5 => Box::new(Hdf5Sink::create(spec)?),
-    })
+/// Creates the chunk store of `spec`: creates `spec.dir` and lays out every output, none of
+/// which looks complete until [`Sink::finalize`]. It is always a Zarr store, whose chunks are
+/// durable one by one: an HDF5 run writes one under its state folder ([`staging_dir`]) and its
+/// MintPy files from it at the end ([`write_hdf5_from_staging`]).
+pub fn create_sink(spec: &OutputSpec) -> anyhow::Result<Box<dyn Sink>> {
+    Ok(Box::new(ZarrSink::create(spec)?))
 }

@@ -13,11 +13,11 @@ use zarrs::array::{Array, ArraySubset};
 use zarrs::filesystem::FilesystemStore;
 use zarrs::group::Group;
 
-use super::h5::part_path;
 use super::layout::{self, LAYERS, TIMESERIES, TIMESERIES_H5};
 use super::zarr::{store_path, COMPLETE_ATTR};
 use super::OutputFormat;
 use crate::meta::{Attributes, Date};
+use crate::product::h5::part_path;
 use crate::window::Window;
 
 /// Names accepted by [`RunResults::read_layer`].
