@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ::hdf5::types::{FixedAscii, TypeDescriptor};
+use ::hdf5::types::{FixedAscii, FixedUnicode, TypeDescriptor, VarLenAscii, VarLenUnicode};
 use ::hdf5::File;
 use anyhow::{bail, ensure, Context};
 use ndarray::s;
@@ -16,13 +16,10 @@ use zarrs::group::Group;
 use super::writer::DATASETS_ATTR;
 use crate::meta::{Attributes, Date};
 use crate::product::h5::part_path;
-use crate::product::inversion::results::{read_h5_attrs, read_zarr_dates_bperp};
-use crate::product::inversion::{store_path, OutputFormat, RunResults, COMPLETE_ATTR, LAYER_NAMES};
+use crate::product::inversion::{layout, store_path, OutputFormat, COMPLETE_ATTR, LAYER_NAMES};
 use crate::window::Window;
 
 enum Backend {
-    /// A layer or the time series of the inversion's Zarr store.
-    Inversion(Box<RunResults>),
     Zarr(Arc<FilesystemStore>),
     Hdf5(File),
 }
@@ -39,6 +36,9 @@ pub struct Product {
     length: usize,
     width: usize,
     datasets: Vec<String>,
+    /// Other names a dataset is read by, and the stored name each stands for: MintPy's dataset
+    /// names (`mask`, `coherence`) of the inversion's layers in the Zarr store.
+    aliases: Vec<(String, String)>,
     complete: bool,
 }
 
@@ -55,7 +55,7 @@ impl Product {
         } else if h5.exists() || part_path(&h5).exists() {
             open_hdf5(stem, &h5)
         } else if inversion && store_path(dir).join("zarr.json").exists() {
-            open_inversion(dir, stem)
+            open_inversion_zarr(dir, stem)
         } else {
             bail!(
                 "{} holds no product {stem} (looked for {} and {})",
@@ -64,6 +64,12 @@ impl Product {
                 h5.display()
             )
         }
+    }
+
+    /// Opens the time series (`timeseries`) or one layer (`temporalCoherence`, ...) of the
+    /// inversion's Zarr store in `dir` as a product.
+    pub(crate) fn open_inversion(dir: &Path, stem: &str) -> anyhow::Result<Product> {
+        open_inversion_zarr(dir, stem)
     }
 
     /// Whether a finished product `stem` is in `dir`.
@@ -123,9 +129,8 @@ impl Product {
 
     /// Whether `dataset` holds one plane per date.
     pub fn is_per_date(&self, dataset: &str) -> anyhow::Result<bool> {
-        self.check_dataset(dataset)?;
+        let dataset = self.stored_name(dataset)?;
         Ok(match &self.backend {
-            Backend::Inversion(_) => dataset == "timeseries",
             Backend::Zarr(store) => zarr_array(store, dataset, &self.path)?.shape().len() == 3,
             Backend::Hdf5(file) => h5_dataset(file, dataset, &self.path)?.ndim() == 3,
         })
@@ -134,17 +139,10 @@ impl Product {
     /// Reads `dataset` over `window`: `dates x rows x cols` for a per-date dataset, else
     /// `rows x cols`. Masks read as 0/1.
     pub fn read(&self, dataset: &str, window: Window) -> anyhow::Result<Vec<f32>> {
-        self.check_dataset(dataset)?;
+        let dataset = self.stored_name(dataset)?;
         self.check_window(&window)?;
         let w = window;
         match &self.backend {
-            Backend::Inversion(r) => {
-                if dataset == "timeseries" {
-                    r.read_timeseries(w)
-                } else {
-                    r.read_layer(&self.stem, w)
-                }
-            }
             Backend::Zarr(store) => {
                 let array = zarr_array(store, dataset, &self.path)?;
                 let mut ranges = vec![w.y0 as u64..w.y1 as u64, w.x0 as u64..w.x1 as u64];
@@ -202,15 +200,10 @@ impl Product {
             self.path.display()
         );
         self.check_window(&window)?;
+        let dataset = self.stored_name(dataset)?;
         let w = window;
         let k = date_index;
         match &self.backend {
-            Backend::Inversion(r) => {
-                // The inversion store chunks hold every date: read the strip and keep one plane.
-                let all = r.read_timeseries(w)?;
-                let px = w.pixels();
-                Ok(all[k * px..(k + 1) * px].to_vec())
-            }
             Backend::Zarr(store) => {
                 let array = zarr_array(store, dataset, &self.path)?;
                 let ranges = [
@@ -231,14 +224,20 @@ impl Product {
         }
     }
 
-    fn check_dataset(&self, dataset: &str) -> anyhow::Result<()> {
+    /// The stored name of `dataset` (itself, or what an alias stands for), or an error naming
+    /// the datasets the product has.
+    fn stored_name<'a>(&'a self, dataset: &'a str) -> anyhow::Result<&'a str> {
         ensure!(
             self.datasets.iter().any(|d| d == dataset),
             "{} has no dataset {dataset} (it has {})",
             self.path.display(),
             self.datasets.join(", ")
         );
-        Ok(())
+        Ok(self
+            .aliases
+            .iter()
+            .find(|(alias, _)| alias == dataset)
+            .map_or(dataset, |(_, stored)| stored.as_str()))
     }
 
     fn check_window(&self, w: &Window) -> anyhow::Result<()> {
@@ -257,42 +256,21 @@ impl Product {
     }
 }
 
-fn open_inversion(dir: &Path, stem: &str) -> anyhow::Result<Product> {
-    let r = RunResults::open_format(dir, OutputFormat::Zarr)?;
-    let dataset = if stem == "timeseries" {
-        "timeseries"
-    } else {
-        crate::product::inversion::layout::layer(stem).map_or(stem, |l| l.h5_dataset)
-    };
-    let mut attrs = r.attrs().clone();
-    attrs.remove(COMPLETE_ATTR);
-    let series = stem == "timeseries";
-    Ok(Product {
-        stem: stem.to_string(),
-        path: store_path(dir),
-        format: OutputFormat::Zarr,
-        attrs,
-        dates: if series {
-            r.dates().to_vec()
-        } else {
-            Vec::new()
-        },
-        bperp: if series {
-            r.bperp().to_vec()
-        } else {
-            Vec::new()
-        },
-        length: r.length(),
-        width: r.width(),
-        // Both our name and MintPy's dataset name read the layer.
-        datasets: if dataset == stem {
-            vec![stem.to_string()]
-        } else {
-            vec![dataset.to_string(), stem.to_string()]
-        },
-        complete: r.is_complete(),
-        backend: Backend::Inversion(Box::new(r)),
-    })
+/// The time series or one layer of the inversion's Zarr store as a product of its own, as
+/// MintPy's separate files would be: a layer reads by our name and by MintPy's dataset name.
+fn open_inversion_zarr(dir: &Path, stem: &str) -> anyhow::Result<Product> {
+    let path = store_path(dir);
+    let mut p = open_zarr_datasets(stem, &path, Some(vec![stem.to_string()]))?;
+    if stem != layout::TIMESERIES {
+        let mintpy = layout::layer(stem)?.h5_dataset;
+        p.dates.clear();
+        p.bperp.clear();
+        if mintpy != stem {
+            p.datasets.insert(0, mintpy.to_string());
+            p.aliases.push((mintpy.to_string(), stem.to_string()));
+        }
+    }
+    Ok(p)
 }
 
 fn zarr_array(
@@ -321,6 +299,16 @@ fn read_zarr(
 }
 
 fn open_zarr(stem: &str, path: &Path) -> anyhow::Result<Product> {
+    open_zarr_datasets(stem, path, None)
+}
+
+/// Opens the Zarr store at `path` as product `stem`; its datasets are `datasets` if given, else
+/// those its root attribute lists.
+fn open_zarr_datasets(
+    stem: &str,
+    path: &Path,
+    datasets: Option<Vec<String>>,
+) -> anyhow::Result<Product> {
     let store = Arc::new(
         FilesystemStore::new(path)
             .with_context(|| format!("cannot open Zarr store {}", path.display()))?,
@@ -328,11 +316,12 @@ fn open_zarr(stem: &str, path: &Path) -> anyhow::Result<Product> {
     let root = Group::open(store.clone(), "/")
         .with_context(|| format!("cannot open the root group of {}", path.display()))?;
     let mut attrs = Attributes::new();
-    let mut datasets = Vec::new();
+    let given = datasets.is_some();
+    let mut datasets = datasets.unwrap_or_default();
     let mut complete = false;
     for (k, v) in root.attributes() {
         match (k.as_str(), v) {
-            (DATASETS_ATTR, Value::Array(names)) => {
+            (DATASETS_ATTR, Value::Array(names)) if !given => {
                 datasets = names
                     .iter()
                     .filter_map(|n| n.as_str().map(str::to_string))
@@ -374,6 +363,7 @@ fn open_zarr(stem: &str, path: &Path) -> anyhow::Result<Product> {
         length,
         width,
         datasets,
+        aliases: Vec::new(),
         complete,
     })
 }
@@ -453,6 +443,74 @@ fn open_hdf5(stem: &str, done: &Path) -> anyhow::Result<Product> {
         length,
         width,
         datasets,
+        aliases: Vec::new(),
         complete,
     })
+}
+
+/// The `date` (days since 1970-01-01) and `bperp` coordinates of a Zarr store at `path`.
+pub(crate) fn read_zarr_dates_bperp(
+    store: &Arc<FilesystemStore>,
+    path: &Path,
+) -> anyhow::Result<(Vec<Date>, Vec<f32>)> {
+    let open = |name: &str| {
+        Array::open(store.clone(), &format!("/{name}"))
+            .with_context(|| format!("cannot open array {name} in {}", path.display()))
+    };
+    let date_array = open("date")?;
+    let days: Vec<i64> = date_array
+        .retrieve_array_subset(&date_array.subset_all())
+        .with_context(|| format!("cannot read date from {}", path.display()))?;
+    let dates = days
+        .iter()
+        .map(|&d| {
+            i32::try_from(d)
+                .map(Date::from_days_since_epoch)
+                .with_context(|| format!("date value {d} in {} is out of range", path.display()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let bperp_array = open("bperp")?;
+    let bperp: Vec<f32> = bperp_array
+        .retrieve_array_subset(&bperp_array.subset_all())
+        .with_context(|| format!("cannot read bperp from {}", path.display()))?;
+    Ok((dates, bperp))
+}
+
+/// Reads every root attribute as text, whatever type it was stored with (MintPy writes strings,
+/// but some of its writers store numbers).
+pub(crate) fn read_h5_attrs(file: &File, path: &Path) -> anyhow::Result<Attributes> {
+    let mut attrs = Attributes::new();
+    let names = file
+        .attr_names()
+        .with_context(|| format!("cannot list attributes of {}", path.display()))?;
+    for name in names {
+        let ctx = || format!("cannot read attribute {name} of {}", path.display());
+        let attr = file.attr(&name).with_context(ctx)?;
+        if !attr.is_scalar() {
+            continue;
+        }
+        let desc = attr
+            .dtype()
+            .and_then(|t| t.to_descriptor())
+            .with_context(ctx)?;
+        let text = match desc {
+            TypeDescriptor::VarLenUnicode => {
+                attr.read_scalar::<VarLenUnicode>().map(|v| v.to_string())
+            }
+            TypeDescriptor::VarLenAscii => attr.read_scalar::<VarLenAscii>().map(|v| v.to_string()),
+            TypeDescriptor::FixedAscii(_) => attr
+                .read_scalar::<FixedAscii<4096>>()
+                .map(|v| v.to_string()),
+            TypeDescriptor::FixedUnicode(_) => attr
+                .read_scalar::<FixedUnicode<4096>>()
+                .map(|v| v.to_string()),
+            TypeDescriptor::Integer(_) => attr.read_scalar::<i64>().map(|v| v.to_string()),
+            TypeDescriptor::Unsigned(_) => attr.read_scalar::<u64>().map(|v| v.to_string()),
+            TypeDescriptor::Float(_) => attr.read_scalar::<f64>().map(|v| v.to_string()),
+            _ => continue,
+        }
+        .with_context(ctx)?;
+        attrs.set(name, text);
+    }
+    Ok(attrs)
 }
