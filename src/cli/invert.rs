@@ -5,12 +5,10 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 
-use crate::invert::{InversionConfig, ObsMask, WeightFunc};
-use crate::meta::Date;
-use crate::network_edit::{parse_date12, NetworkEdit};
 use crate::plan::parse_size;
 use crate::product::inversion::OutputFormat;
-use crate::survey::RefRequest;
+use crate::template::inversion::InversionSettings;
+use crate::template::Template;
 use crate::workflow::{invert_stack, InvertOptions};
 
 /// Output format choices.
@@ -130,22 +128,6 @@ pub struct InvertArgs {
     pub pic: bool,
 }
 
-fn parse_pair<T: std::str::FromStr>(text: &str, what: &str) -> anyhow::Result<(T, T)> {
-    let parts: Vec<&str> = text.split(',').map(|s| s.trim()).collect();
-    if parts.len() != 2 {
-        bail!("{what} '{text}': expected two numbers separated by a comma");
-    }
-    let a = parts[0]
-        .parse()
-        .ok()
-        .with_context(|| format!("{what} '{text}': '{}' is not a number", parts[0]))?;
-    let b = parts[1]
-        .parse()
-        .ok()
-        .with_context(|| format!("{what} '{text}': '{}' is not a number", parts[1]))?;
-    Ok((a, b))
-}
-
 /// Parses `KEY=VALUE`; numeric keys are checked to hold numbers.
 fn parse_meta(text: &str) -> anyhow::Result<(String, String)> {
     let (k, v) = text
@@ -171,61 +153,104 @@ fn parse_meta(text: &str) -> anyhow::Result<(String, String)> {
     Ok((k.to_string(), v.to_string()))
 }
 
+/// The clap name of a value-enum choice (what the user typed).
+fn choice(v: impl ValueEnum) -> String {
+    v.to_possible_value()
+        .map(|p| p.get_name().to_string())
+        .unwrap_or_default()
+}
+
 impl InvertArgs {
+    /// The inversion settings of the command line, as a template of its flags: the same keys
+    /// `sbas run` reads, so both are parsed and checked by one reader.
+    pub fn settings(&self) -> Template {
+        let mut flags: Vec<(&str, &'static str, String)> = vec![
+            (
+                "mintpy.networkInversion.weightFunc",
+                "--weight",
+                choice(self.weight),
+            ),
+            (
+                "mintpy.networkInversion.maskDataset",
+                "--mask-dataset",
+                choice(self.mask_dataset),
+            ),
+            (
+                "mintpy.networkInversion.maskThreshold",
+                "--mask-threshold",
+                self.mask_threshold.to_string(),
+            ),
+            (
+                "mintpy.networkInversion.minRedundancy",
+                "--min-redundancy",
+                self.min_redundancy.to_string(),
+            ),
+            (
+                "mintpy.networkInversion.minTempCoh",
+                "--min-temp-coh",
+                self.min_temp_coh.to_string(),
+            ),
+            (
+                "mintpy.reference.minCoherence",
+                "--min-ref-coherence",
+                self.min_ref_coherence.to_string(),
+            ),
+        ];
+        let optional = [
+            ("mintpy.reference.yx", "--ref-yx", self.ref_yx.clone()),
+            ("mintpy.reference.lalo", "--ref-lalo", self.ref_lalo.clone()),
+            (
+                "mintpy.network.tempBaseMax",
+                "--max-temp-baseline",
+                self.max_temp_baseline.map(|v| v.to_string()),
+            ),
+            (
+                "mintpy.network.perpBaseMax",
+                "--max-perp-baseline",
+                self.max_perp_baseline.map(|v| v.to_string()),
+            ),
+            (
+                "mintpy.network.minCoherence",
+                "--min-coherence",
+                self.min_coherence.map(|v| v.to_string()),
+            ),
+            (
+                "mintpy.network.coherenceBased",
+                "--min-coherence",
+                self.min_coherence.map(|_| "yes".to_string()),
+            ),
+            (
+                "mintpy.network.excludeDate",
+                "--exclude-date",
+                list(&self.exclude_date),
+            ),
+            (
+                "mintpy.network.excludeDate12",
+                "--exclude-pair",
+                list(&self.exclude_pair),
+            ),
+        ];
+        flags.extend(
+            optional
+                .into_iter()
+                .filter_map(|(k, f, v)| v.map(|v| (k, f, v))),
+        );
+        Template::from_flags(flags)
+    }
+
     /// Turns the command line into run options, checking values.
     pub fn options(&self) -> anyhow::Result<InvertOptions> {
-        let reference = match (&self.ref_yx, &self.ref_lalo) {
-            (Some(t), _) => {
-                let (y, x) = parse_pair::<usize>(t, "--ref-yx")?;
-                RefRequest::Yx(y, x)
-            }
-            (None, Some(t)) => {
-                let (lat, lon) = parse_pair::<f64>(t, "--ref-lalo")?;
-                if !(-90.0..=90.0).contains(&lat) || !(-180.0..=360.0).contains(&lon) {
-                    bail!(
-                        "--ref-lalo '{t}': latitude must be within -90..90 and longitude -180..360"
-                    );
-                }
-                RefRequest::Lalo(lat, lon)
-            }
-            (None, None) => RefRequest::Auto {
-                min_coherence: self.min_ref_coherence,
-            },
-        };
-        for (name, v) in [
-            ("--mask-threshold", self.mask_threshold),
-            ("--min-temp-coh", self.min_temp_coh),
-            ("--min-ref-coherence", self.min_ref_coherence),
-        ] {
-            if !(0.0..=1.0).contains(&v) {
-                bail!("{name} {v}: must be between 0 and 1");
-            }
-        }
-        if self.min_redundancy.is_nan() || self.min_redundancy < 0.0 {
-            bail!("--min-redundancy must be >= 0");
-        }
-        let config = InversionConfig {
-            weight: match self.weight {
-                WeightArg::Var => WeightFunc::Var,
-                WeightArg::Fim => WeightFunc::Fim,
-                WeightArg::Coh => WeightFunc::Coh,
-                WeightArg::No => WeightFunc::No,
-            },
-            mask: match self.mask_dataset {
-                MaskArg::No => None,
-                MaskArg::ConnectComponent => Some(ObsMask::ConnComp),
-                MaskArg::Coherence => Some(ObsMask::Coherence(self.mask_threshold)),
-            },
-            min_redundancy: self.min_redundancy,
-            min_temp_coh: self.min_temp_coh,
-            ..InversionConfig::default()
-        };
+        let InversionSettings {
+            network,
+            reference,
+            inversion,
+        } = InversionSettings::from_template(&self.settings())?;
         Ok(InvertOptions {
             format: match self.format {
                 FormatArg::Zarr => OutputFormat::Zarr,
                 FormatArg::Hdf5 => OutputFormat::Hdf5,
             },
-            config,
+            config: inversion,
             reference,
             max_memory: parse_size(&self.max_memory).context("--max-memory")?,
             report: super::terminal::Terminal::reporter(self.quiet),
@@ -235,7 +260,7 @@ impl InvertArgs {
                 .iter()
                 .map(|kv| parse_meta(kv))
                 .collect::<anyhow::Result<_>>()?,
-            network: self.network_edit()?,
+            network,
             subset: self.subset.request()?,
             restart_if_changed: false,
             sync_every: std::time::Duration::try_from_secs_f64(self.sync_every).map_err(|_| {
@@ -246,43 +271,11 @@ impl InvertArgs {
             })?,
         })
     }
+}
 
-    /// The network edit of the command line (no-op without edit flags).
-    fn network_edit(&self) -> anyhow::Result<NetworkEdit> {
-        let exclude_dates = self
-            .exclude_date
-            .iter()
-            .flat_map(|t| t.split(','))
-            .map(|t| Date::parse(t).with_context(|| format!("--exclude-date '{t}'")))
-            .collect::<anyhow::Result<_>>()?;
-        let exclude_pairs = self
-            .exclude_pair
-            .iter()
-            .flat_map(|t| t.split(','))
-            .map(|t| parse_date12(t).context("--exclude-pair"))
-            .collect::<anyhow::Result<_>>()?;
-        for (name, v) in [
-            ("--max-temp-baseline", self.max_temp_baseline),
-            ("--max-perp-baseline", self.max_perp_baseline),
-        ] {
-            if v.is_some_and(|v| v.is_nan() || v < 0.0 || v.is_infinite()) {
-                bail!("{name} must be a number >= 0");
-            }
-        }
-        if let Some(c) = self.min_coherence {
-            if !(0.0..=1.0).contains(&c) {
-                bail!("--min-coherence {c}: must be between 0 and 1");
-            }
-        }
-        Ok(NetworkEdit {
-            exclude_dates,
-            exclude_pairs,
-            max_temp_baseline_days: self.max_temp_baseline,
-            max_perp_baseline_m: self.max_perp_baseline,
-            min_coherence: self.min_coherence,
-            ..NetworkEdit::default()
-        })
-    }
+/// A repeatable flag's values (each may itself be a comma list) as one list, if any.
+fn list(values: &[String]) -> Option<String> {
+    (!values.is_empty()).then(|| values.join(","))
 }
 
 /// Sets the size of the global thread pool (once per process).

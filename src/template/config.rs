@@ -3,26 +3,17 @@
 
 use anyhow::{bail, Context};
 
+use super::inversion::InversionSettings;
+use super::values::{date, date_list, dates_or_file, num, pair_of};
 use super::Template;
 use crate::correct::ramp::RampType;
 use crate::geo::SubsetRequest;
-use crate::invert::{InversionConfig, ObsMask, WeightFunc};
+use crate::invert::InversionConfig;
 use crate::meta::Date;
-use crate::network_edit::{parse_date12, parse_index_list, NetworkEdit};
+use crate::network_edit::NetworkEdit;
 use crate::survey::RefRequest;
-use crate::window::Window;
 
-/// A list of dates given in the template, or the text file that holds them (MintPy accepts
-/// both, e.g. `exclude_date.txt` written by residual_RMS).
-#[derive(Debug, Clone, PartialEq)]
-pub enum DatesOrFile {
-    /// No dates.
-    None,
-    /// Dates given.
-    Dates(Vec<Date>),
-    /// A file of dates (one per line), read when the step runs; a missing file means none.
-    File(String),
-}
+pub use super::values::DatesOrFile;
 
 /// The tropospheric correction asked for.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,99 +140,6 @@ pub struct RunConfig {
     pub save_hdfeos5: bool,
 }
 
-fn num<T: std::str::FromStr>(t: &Template, key: &str) -> anyhow::Result<Option<T>> {
-    match t.get_set(key) {
-        None => Ok(None),
-        Some(v) => v
-            .parse::<T>()
-            .ok()
-            .map(Some)
-            .with_context(|| format!("{key} = {v}: not a valid number")),
-    }
-}
-
-fn date(t: &Template, key: &str) -> anyhow::Result<Option<Date>> {
-    t.get_set(key)
-        .map(|v| Date::parse(v).with_context(|| format!("{key} = {v}")))
-        .transpose()
-}
-
-fn date_list(t: &Template, key: &str) -> anyhow::Result<Vec<Date>> {
-    match t.get_set(key) {
-        None => Ok(Vec::new()),
-        Some(v) => v
-            .split([',', ' '])
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| Date::parse(s).with_context(|| format!("{key} = {v}")))
-            .collect(),
-    }
-}
-
-/// Dates, or a file name when the value is not a list of dates.
-fn dates_or_file(t: &Template, key: &str) -> DatesOrFile {
-    match t.get_set(key) {
-        None => DatesOrFile::None,
-        Some(v) => {
-            let dates: Result<Vec<Date>, _> = v
-                .split([',', ' '])
-                .filter(|s| !s.trim().is_empty())
-                .map(Date::parse)
-                .collect();
-            match dates {
-                Ok(d) => DatesOrFile::Dates(d),
-                Err(_) => DatesOrFile::File(v.to_string()),
-            }
-        }
-    }
-}
-
-/// Parses `y0:y1,x0:x1` (brackets allowed, ends in any order) into a window.
-pub fn parse_yx_box(key: &str, v: &str) -> anyhow::Result<Window> {
-    let clean: String = v.chars().filter(|c| *c != '[' && *c != ']').collect();
-    let parts: Vec<&str> = clean.split(',').map(str::trim).collect();
-    let range = |s: &str| -> anyhow::Result<(usize, usize)> {
-        let mut e: Vec<usize> = s
-            .split(':')
-            .map(|x| x.trim().parse::<usize>())
-            .collect::<Result<_, _>>()
-            .ok()
-            .with_context(|| format!("{key} = {v}: expected y0:y1,x0:x1"))?;
-        e.sort_unstable();
-        match e.as_slice() {
-            [a, b] if a < b => Ok((*a, *b)),
-            _ => bail!("{key} = {v}: expected y0:y1,x0:x1 with y0 < y1 and x0 < x1"),
-        }
-    };
-    if parts.len() != 2 {
-        bail!("{key} = {v}: expected y0:y1,x0:x1");
-    }
-    let (y0, y1) = range(parts[0])?;
-    let (x0, x1) = range(parts[1])?;
-    Ok(Window { y0, y1, x0, x1 })
-}
-
-fn pair_of<T: std::str::FromStr>(key: &str, v: &str) -> anyhow::Result<(T, T)> {
-    let clean: String = v.chars().filter(|c| *c != '[' && *c != ']').collect();
-    let p: Vec<&str> = clean.split(',').map(str::trim).collect();
-    if p.len() != 2 {
-        bail!("{key} = {v}: expected two numbers separated by a comma");
-    }
-    let a = p[0].parse().ok();
-    let b = p[1].parse().ok();
-    match (a, b) {
-        (Some(a), Some(b)) => Ok((a, b)),
-        _ => bail!("{key} = {v}: expected two numbers separated by a comma"),
-    }
-}
-
-fn unit_interval(key: &str, v: Option<f32>, default: f32) -> anyhow::Result<f32> {
-    let v = v.unwrap_or(default);
-    if !(0.0..=1.0).contains(&v) {
-        bail!("{key} = {v}: must be between 0 and 1");
-    }
-    Ok(v)
-}
-
 impl RunConfig {
     /// Reads and checks the settings.
     pub fn from_template(t: &Template) -> anyhow::Result<RunConfig> {
@@ -266,24 +164,11 @@ impl RunConfig {
             (None, None) => None,
         };
 
-        let reference = if let Some(v) = t.get_set("mintpy.reference.yx") {
-            let (y, x) = pair_of::<usize>("mintpy.reference.yx", v)?;
-            RefRequest::Yx(y, x)
-        } else if let Some(v) = t.get_set("mintpy.reference.lalo") {
-            let (lat, lon) = pair_of::<f64>("mintpy.reference.lalo", v)?;
-            RefRequest::Lalo(lat, lon)
-        } else {
-            RefRequest::Auto {
-                min_coherence: unit_interval(
-                    "mintpy.reference.minCoherence",
-                    num(t, "mintpy.reference.minCoherence")?,
-                    0.85,
-                )?,
-            }
-        };
-
-        let network = network_edit(t)?;
-        let inversion = inversion_config(t)?;
+        let InversionSettings {
+            network,
+            reference,
+            inversion,
+        } = InversionSettings::from_template(t)?;
 
         let tropo = tropo_method(t);
         let deramp = ramp_setting(t, "mintpy.deramp")?;
@@ -425,7 +310,7 @@ fn geocode_settings(t: &Template) -> anyhow::Result<Option<GeocodeSettings>> {
         };
         let lalo_step = t
             .get_set("mintpy.geocode.laloStep")
-            .map(|v| pair_of::<f64>("mintpy.geocode.laloStep", v).map(|(a, b)| [a, b]))
+            .map(|v| pair_of::<f64>(t, "mintpy.geocode.laloStep", v).map(|(a, b)| [a, b]))
             .transpose()?;
         let fill = t.get("mintpy.geocode.fillValue").unwrap_or("np.nan");
         let fill_value = match fill.to_ascii_lowercase().as_str() {
@@ -449,113 +334,10 @@ fn geocode_settings(t: &Template) -> anyhow::Result<Option<GeocodeSettings>> {
     })
 }
 
-/// `mintpy.networkInversion.*` as the inversion's settings.
-fn inversion_config(t: &Template) -> anyhow::Result<InversionConfig> {
-    let weight = match t.get("mintpy.networkInversion.weightFunc").unwrap_or("var") {
-        "var" => WeightFunc::Var,
-        "fim" => WeightFunc::Fim,
-        "coh" => WeightFunc::Coh,
-        "no" | "sbas" => WeightFunc::No,
-        other => {
-            bail!("mintpy.networkInversion.weightFunc = {other}: expected var, fim, coh or no")
-        }
-    };
-    let threshold = num::<f32>(t, "mintpy.networkInversion.maskThreshold")?.unwrap_or(0.4);
-    let mask = match t.get("mintpy.networkInversion.maskDataset").unwrap_or("no") {
-        "no" | "none" => None,
-        "coherence" => Some(ObsMask::Coherence(threshold)),
-        "connectComponent" => Some(ObsMask::ConnComp),
-        other => bail!(
-            "mintpy.networkInversion.maskDataset = {other}: sbas supports no, coherence and \
-             connectComponent"
-        ),
-    };
-    if t.get("mintpy.networkInversion.minNormVelocity") == Some("no") {
-        bail!(
-            "mintpy.networkInversion.minNormVelocity = no: sbas inverts for the minimum-norm \
-             phase velocity only (MintPy's default); remove the key or set it to yes"
-        );
-    }
-    let min_redundancy: f32 = num(t, "mintpy.networkInversion.minRedundancy")?.unwrap_or(1.0);
-    if min_redundancy.is_nan() || min_redundancy < 0.0 {
-        bail!("mintpy.networkInversion.minRedundancy must be >= 0");
-    }
-    Ok(InversionConfig {
-        weight,
-        mask,
-        min_redundancy,
-        min_temp_coh: unit_interval(
-            "mintpy.networkInversion.minTempCoh",
-            num(t, "mintpy.networkInversion.minTempCoh")?,
-            0.7,
-        )?,
-        ..InversionConfig::default()
-    })
-}
-
-/// `mintpy.network.*` as a network edit.
-fn network_edit(t: &Template) -> anyhow::Result<NetworkEdit> {
-    let exclude_pairs = match t.get_set("mintpy.network.excludeDate12") {
-        None => Vec::new(),
-        Some(v) => v
-            .split([',', ' '])
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| parse_date12(s).context("mintpy.network.excludeDate12"))
-            .collect::<anyhow::Result<_>>()?,
-    };
-    let exclude_indices = match t.get_set("mintpy.network.excludeIfgIndex") {
-        None => Vec::new(),
-        Some(v) => parse_index_list(v).context("mintpy.network.excludeIfgIndex")?,
-    };
-    if let Some(v) = t.get_set("mintpy.network.referenceFile") {
-        bail!("mintpy.network.referenceFile = {v}: not supported; list the pairs to drop instead");
-    }
-    if t.is_yes("mintpy.network.areaRatioBased") {
-        bail!("mintpy.network.areaRatioBased = yes: not supported; use coherenceBased");
-    }
-    let coherence_based = t.is_yes("mintpy.network.coherenceBased");
-    let aoi = t
-        .get_set("mintpy.network.aoiYX")
-        .map(|v| parse_yx_box("mintpy.network.aoiYX", v))
-        .transpose()?;
-    if let Some(v) = t.get_set("mintpy.network.aoiLALO") {
-        bail!("mintpy.network.aoiLALO = {v}: not supported; give mintpy.network.aoiYX instead");
-    }
-    let water_mask = match t.get_set("mintpy.network.maskFile") {
-        None => false,
-        Some("waterMask.h5") => true,
-        Some(other) => bail!(
-            "mintpy.network.maskFile = {other}: sbas masks the coherence average with the \
-             stack's water mask only (waterMask.h5) or not at all (no)"
-        ),
-    };
-    Ok(NetworkEdit {
-        exclude_dates: date_list(t, "mintpy.network.excludeDate")?,
-        exclude_pairs,
-        exclude_indices,
-        start_date: date(t, "mintpy.network.startDate")?,
-        end_date: date(t, "mintpy.network.endDate")?,
-        max_temp_baseline_days: num(t, "mintpy.network.tempBaseMax")?,
-        max_perp_baseline_m: num(t, "mintpy.network.perpBaseMax")?,
-        max_connections: num(t, "mintpy.network.connNumMax")?,
-        min_coherence: if coherence_based {
-            Some(unit_interval(
-                "mintpy.network.minCoherence",
-                num(t, "mintpy.network.minCoherence")?,
-                0.7,
-            )?)
-        } else {
-            None
-        },
-        keep_min_span_tree: t.is_yes("mintpy.network.keepMinSpanTree"),
-        aoi,
-        water_mask,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::invert::{ObsMask, WeightFunc};
     use crate::template::parse_template;
 
     fn cfg(text: &str) -> anyhow::Result<RunConfig> {

@@ -5,9 +5,11 @@
 
 pub mod app;
 pub mod config;
+pub mod inversion;
 pub mod load;
 pub mod step;
 pub mod steps;
+pub(crate) mod values;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -301,6 +303,8 @@ fn normalise(value: &str) -> String {
 pub struct Template {
     values: BTreeMap<String, String>,
     user: Vec<(String, String)>,
+    /// The command-line flag that set a key, for a template built from flags.
+    flags: BTreeMap<String, &'static str>,
 }
 
 /// A template key sbas does not act on, as reported to the user.
@@ -339,7 +343,38 @@ impl Template {
             values.insert(k.clone(), resolved);
             user.push((k, v));
         }
-        Template { values, user }
+        Template {
+            values,
+            user,
+            flags: BTreeMap::new(),
+        }
+    }
+
+    /// The settings of a command line, as a template whose user entries are the flags given:
+    /// `(template key, flag, value)`. The steps then parse and check them exactly as they would
+    /// a template's, and messages name the flag (see [`Template::show`]).
+    pub fn from_flags(entries: Vec<(&str, &'static str, String)>) -> Template {
+        let flags = entries
+            .iter()
+            .map(|(k, f, _)| (k.to_string(), *f))
+            .collect();
+        let mut t = Template::from_entries(
+            entries
+                .into_iter()
+                .map(|(k, _, v)| (k.to_string(), v))
+                .collect(),
+        );
+        t.flags = flags;
+        t
+    }
+
+    /// How the user wrote `key` with `value`, for messages: `--flag VALUE` if a flag set it,
+    /// else `key = VALUE`.
+    pub fn show(&self, key: &str, value: impl std::fmt::Display) -> String {
+        match self.flags.get(key) {
+            Some(flag) => format!("{flag} {value}"),
+            None => format!("{key} = {value}"),
+        }
     }
 
     /// Reads and resolves a template file.
