@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{DatasetSpec, ProductSpec, ProductWriter, GEOMETRY_STEM};
 use crate::meta::Attributes;
-use crate::product::inversion::OutputFormat;
+use crate::product::OutputFormat;
 use crate::source::{GeomLayer, StackSource};
 use crate::window::Window;
 

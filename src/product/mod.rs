@@ -15,10 +15,20 @@ pub mod inversion;
 pub mod pass;
 mod reader;
 mod writer;
+pub(crate) mod zarr_meta;
 
 pub use geometry::write_geometry;
 pub use reader::Product;
 pub use writer::ProductWriter;
+
+/// Storage format of a run's products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// One Zarr v3 store `sbas.zarr` (default).
+    Zarr,
+    /// MintPy-layout HDF5 files (`timeseries.h5`, ...).
+    Hdf5,
+}
 
 /// Stem of the geometry product a run writes next to its results (MintPy's
 /// `inputs/geometryRadar.h5`).

@@ -11,7 +11,7 @@ use anyhow::{ensure, Context};
 use super::{DatasetSpec, Product, ProductSpec, ProductWriter};
 use crate::meta::Attributes;
 use crate::plan::{ChunkPlan, PixelCost};
-use crate::product::inversion::OutputFormat;
+use crate::product::OutputFormat;
 use crate::window::Window;
 
 /// Name of the per-date dataset of a time-series product.

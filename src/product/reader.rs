@@ -16,7 +16,9 @@ use zarrs::group::Group;
 use super::writer::DATASETS_ATTR;
 use crate::meta::{Attributes, Date};
 use crate::product::h5::part_path;
-use crate::product::inversion::{layout, store_path, OutputFormat, COMPLETE_ATTR, LAYER_NAMES};
+use crate::product::inversion::{layout, store_path, LAYER_NAMES};
+use crate::product::zarr_meta::COMPLETE_ATTR;
+use crate::product::OutputFormat;
 use crate::window::Window;
 
 enum Backend {

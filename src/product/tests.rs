@@ -1,5 +1,5 @@
 use super::*;
-use crate::product::inversion::OutputFormat;
+use crate::product::OutputFormat;
 use crate::window::Window;
 
 fn dates(n: usize) -> Vec<Date> {

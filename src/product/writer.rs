@@ -11,18 +11,15 @@ use ndarray::{s, ArrayView2, ArrayView3};
 use serde_json::{json, Map, Value};
 use zarrs::array::{data_type, Array, ArrayBuilder, ArraySubset, FillValue};
 use zarrs::filesystem::FilesystemStore;
-use zarrs::group::{Group, GroupBuilder};
-use zarrs::metadata_ext::group::consolidated_metadata::{
-    ConsolidatedMetadata, ConsolidatedMetadataKind,
-};
-use zarrs::node::Node;
 
 use super::{DatasetSpec, ProductSpec};
 use crate::geo::grid::MapGrid;
 use crate::meta::Attributes;
 use crate::product::h5::{part_path, write_attrs, write_dates_bperp};
-use crate::product::inversion::zarr::{codecs_for, metadata_options, DATE_FILL, INDEX_FILL};
-use crate::product::inversion::{OutputFormat, COMPLETE_ATTR};
+use crate::product::zarr_meta::{
+    codecs_for, finish_store, metadata_options, write_root, COMPLETE_ATTR, DATE_FILL, INDEX_FILL,
+};
+use crate::product::OutputFormat;
 use crate::window::Window;
 
 /// Widest storage chunk, in columns.
@@ -254,16 +251,7 @@ impl ProductWriter {
         match self.backend {
             Backend::Zarr { store, arrays } => {
                 drop(arrays);
-                let node = Node::open(&store, "/").with_context(ctx)?;
-                let consolidated =
-                    node.consolidate_metadata()
-                        .map(|metadata| ConsolidatedMetadata {
-                            metadata,
-                            kind: ConsolidatedMetadataKind::Inline,
-                        });
-                store_root(&store, &self.spec, true, consolidated).with_context(ctx)?;
-                crate::product::inversion::zarr::sort_consolidated_metadata(&self.path)
-                    .with_context(ctx)?;
+                finish_store(&store, &self.path, root_json(&self.spec, true)).with_context(ctx)?;
             }
             Backend::Hdf5 {
                 file,
@@ -335,20 +323,6 @@ fn root_json(spec: &ProductSpec, complete: bool) -> Map<String, Value> {
     m
 }
 
-fn store_root(
-    store: &Arc<Store>,
-    spec: &ProductSpec,
-    complete: bool,
-    consolidated: Option<ConsolidatedMetadata>,
-) -> anyhow::Result<()> {
-    let mut group: Group<Store> = GroupBuilder::new()
-        .attributes(root_json(spec, complete))
-        .build(store.clone(), "/")?;
-    group.set_consolidated_metadata(consolidated);
-    group.store_metadata()?;
-    Ok(())
-}
-
 fn create_zarr(path: &Path, spec: &ProductSpec, chunking: Chunking) -> anyhow::Result<Backend> {
     std::fs::create_dir_all(path)?;
     let store = Arc::new(FilesystemStore::new(path)?);
@@ -390,7 +364,7 @@ fn create_zarr(path: &Path, spec: &ProductSpec, chunking: Chunking) -> anyhow::R
         arrays.push(array);
     }
     write_coordinates(&store, spec, grid, ydim, xdim)?;
-    store_root(&store, spec, false, None)?;
+    write_root(&store, root_json(spec, false), None)?;
     Ok(Backend::Zarr { store, arrays })
 }
 

@@ -188,9 +188,17 @@ mod tests {
         .unwrap();
         let f = from_flags(&[
             ("mintpy.networkInversion.weightFunc", "--weight", "coh"),
-            ("mintpy.networkInversion.minTempCoh", "--min-temp-coh", "0.6"),
+            (
+                "mintpy.networkInversion.minTempCoh",
+                "--min-temp-coh",
+                "0.6",
+            ),
             ("mintpy.reference.yx", "--ref-yx", "3,4"),
-            ("mintpy.network.excludeDate", "--exclude-date", "20200101,20200113"),
+            (
+                "mintpy.network.excludeDate",
+                "--exclude-date",
+                "20200101,20200113",
+            ),
             ("mintpy.network.tempBaseMax", "--max-temp-baseline", "48"),
         ])
         .unwrap();
@@ -210,7 +218,10 @@ mod tests {
         let e = from_flags(&[(key, "--min-temp-coh", "1.5")]).unwrap_err();
         assert_eq!(e.to_string(), "--min-temp-coh 1.5: must be between 0 and 1");
         let e = from_text(&format!("{key} = 1.5")).unwrap_err();
-        assert_eq!(e.to_string(), format!("{key} = 1.5: must be between 0 and 1"));
+        assert_eq!(
+            e.to_string(),
+            format!("{key} = 1.5: must be between 0 and 1")
+        );
         // Checks the command line made alone before now hold for templates too.
         for text in [
             "mintpy.reference.lalo = 95,10",
@@ -220,6 +231,9 @@ mod tests {
             assert!(from_text(text).is_err(), "{text} accepted");
         }
         let e = from_flags(&[("mintpy.reference.lalo", "--ref-lalo", "95,10")]).unwrap_err();
-        assert!(e.to_string().starts_with("--ref-lalo 95,10: latitude"), "{e}");
+        assert!(
+            e.to_string().starts_with("--ref-lalo 95,10: latitude"),
+            "{e}"
+        );
     }
 }

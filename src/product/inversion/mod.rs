@@ -12,19 +12,13 @@ pub(crate) mod results;
 mod staging;
 pub(crate) mod zarr;
 
+pub use crate::product::zarr_meta::COMPLETE_ATTR;
 pub use layout::OUTPUT_NAMES;
 pub use results::{RunResults, LAYER_NAMES};
 pub use staging::{staging_dir, write_hdf5_from_staging};
-pub use zarr::{store_path, ZarrSink, COMPLETE_ATTR, STORE_NAME};
+pub use zarr::{store_path, ZarrSink, STORE_NAME};
 
-/// Output format of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutputFormat {
-    /// One Zarr v3 store `sbas.zarr` (default).
-    Zarr,
-    /// MintPy-layout HDF5 files (`timeseries.h5`, ...).
-    Hdf5,
-}
+pub use crate::product::OutputFormat;
 
 /// What a run writes: the shape, dates and metadata of every output.
 #[derive(Debug, Clone)]

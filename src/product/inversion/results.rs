@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 
 use super::layout::{self, LAYERS, TIMESERIES, TIMESERIES_H5};
-use super::zarr::{store_path, COMPLETE_ATTR};
+use super::zarr::store_path;
 use super::OutputFormat;
 use crate::meta::{Attributes, Date};
 use crate::product::h5::part_path;
+use crate::product::zarr_meta::COMPLETE_ATTR;
 use crate::product::Product;
 use crate::window::Window;
 

@@ -8,41 +8,22 @@ use std::sync::Arc;
 
 use anyhow::{bail, ensure, Context};
 use serde_json::{json, Map, Value};
-use zarrs::array::codec::ZstdCodec;
-use zarrs::array::{
-    data_type, Array, ArrayBuilder, ArrayMetadataOptions, BytesToBytesCodecTraits, FillValue,
-};
+use zarrs::array::{data_type, Array, ArrayBuilder, FillValue};
 use zarrs::filesystem::FilesystemStore;
-use zarrs::group::{Group, GroupBuilder};
-use zarrs::metadata_ext::group::consolidated_metadata::{
-    ConsolidatedMetadata, ConsolidatedMetadataKind,
-};
-use zarrs::node::Node;
+use zarrs::group::Group;
 
 use super::direct_write::{direct_writes_pay, write_file_direct, AlignedF32};
 use super::layout::{self, ChunkShape, Layer, LAYERS, TIMESERIES};
 use super::{OutputSpec, Sink};
 use crate::invert::ChunkOut;
 use crate::meta::Attributes;
+use crate::product::zarr_meta::{
+    codecs_for, finish_store, metadata_options, write_root, COMPLETE_ATTR, DATE_FILL, INDEX_FILL,
+};
 use crate::window::Window;
 
 /// Name of the store inside the run directory.
 pub const STORE_NAME: &str = "sbas.zarr";
-
-/// Root attribute that is `false` until `finalize` has run.
-pub const COMPLETE_ATTR: &str = "sbas_complete";
-
-/// zstd level 1: on float rasters of noisy phase it stores 5% more than level 3 (137 against 131
-/// MB for the 1000 x 1000 x 40 benchmark) at less than half the CPU time, which the writer
-/// thread otherwise spends while the inversion waits for a core.
-const ZSTD_LEVEL: i32 = 1;
-
-/// Fill of the `date` coordinate: numpy's NaT, never a real date (0 would be 1970-01-01, which
-/// xarray could mask as missing).
-pub(crate) const DATE_FILL: i64 = i64::MIN;
-
-/// Fill of the `y`/`x` pixel-index coordinates: never a real index.
-pub(crate) const INDEX_FILL: i64 = -1;
 
 type Store = FilesystemStore;
 
@@ -67,25 +48,6 @@ pub struct ZarrSink {
 /// Where a run's store lives.
 pub fn store_path(dir: &Path) -> PathBuf {
     dir.join(STORE_NAME)
-}
-
-fn zstd() -> Vec<Arc<dyn BytesToBytesCodecTraits>> {
-    vec![Arc::new(ZstdCodec::new(ZSTD_LEVEL, false))]
-}
-
-/// Compression of an array: none for per-date (time-series) arrays, zstd for the rest.
-///
-/// Noisy float32 displacement compresses poorly (zstd keeps 82% of it, 71% after a byte
-/// shuffle), and compressing it took more CPU than writing the saved bytes: on the
-/// 1000 x 1000 x 40 benchmark, storing the series raw cut a run's CPU time by 0.26 s (15%)
-/// and its wall time by 13%. MintPy's own `timeseries.h5` is uncompressed too. The 2-D
-/// layers (masks, counts, coherence) compress well and stay compressed.
-pub(crate) fn codecs_for(per_date: bool) -> Vec<Arc<dyn BytesToBytesCodecTraits>> {
-    if per_date {
-        Vec::new()
-    } else {
-        zstd()
-    }
 }
 
 fn array_attrs(units: Option<&str>, long_name: &str, mintpy: &str) -> Map<String, Value> {
@@ -155,7 +117,7 @@ impl ZarrSink {
             g.attributes() == &root_attrs(spec, false) && g.consolidated_metadata().is_none()
         });
         if !root_is_current {
-            store_root(&store, spec, false, None)
+            write_root(&store, root_attrs(spec, false), None)
                 .with_context(|| format!("cannot write root metadata of {}", path.display()))?;
         }
         let direct = cfg!(target_endian = "little") && direct_writes_pay(&path);
@@ -365,12 +327,6 @@ fn build_arrays(
     Ok(out)
 }
 
-/// Options of every stored array metadata: without zarrs' own `_zarrs` attribute, a nested
-/// dict that would make xarray's `to_netcdf` fail on the opened dataset.
-pub(crate) fn metadata_options() -> ArrayMetadataOptions {
-    ArrayMetadataOptions::default().with_include_zarrs_metadata(false)
-}
-
 fn store_metadata_if_changed(store: &Arc<Store>, array: &Array<Store>) -> anyhow::Result<()> {
     let options = metadata_options();
     let current = Array::open(store.clone(), array.path().as_str())
@@ -408,21 +364,6 @@ fn write_coordinate(array: &Array<Store>, name: &str, spec: &OutputSpec) -> anyh
         "bperp" => store(array, spec.bperp.clone()),
         other => bail!("no coordinate named {other}"),
     }
-}
-
-/// Writes the root group: attributes, completion flag and, when given, consolidated metadata.
-fn store_root(
-    store: &Arc<Store>,
-    spec: &OutputSpec,
-    complete: bool,
-    consolidated: Option<ConsolidatedMetadata>,
-) -> anyhow::Result<()> {
-    let mut group: Group<Store> = GroupBuilder::new()
-        .attributes(root_attrs(spec, complete))
-        .build(store.clone(), "/")?;
-    group.set_consolidated_metadata(consolidated);
-    group.store_metadata()?;
-    Ok(())
 }
 
 /// Refuses to reuse a store whose time series has another shape, chunking or dates.
@@ -549,44 +490,10 @@ impl Sink for ZarrSink {
     }
 
     fn finalize(self: Box<Self>) -> anyhow::Result<Vec<PathBuf>> {
-        let ctx = || format!("cannot finalize Zarr store {}", self.path.display());
-        let node = Node::open(&self.store, "/").with_context(ctx)?;
-        let consolidated = node
-            .consolidate_metadata()
-            .map(|metadata| ConsolidatedMetadata {
-                metadata,
-                kind: ConsolidatedMetadataKind::Inline,
-            });
-        store_root(&self.store, &self.spec, true, consolidated).with_context(ctx)?;
-        sort_consolidated_metadata(&self.path).with_context(ctx)?;
+        finish_store(&self.store, &self.path, root_attrs(&self.spec, true))
+            .with_context(|| format!("cannot finalize Zarr store {}", self.path.display()))?;
         Ok(vec![self.path.clone()])
     }
-}
-
-/// Rewrites the root `zarr.json` of the store at `path` with its consolidated metadata in name
-/// order. zarrs keeps those entries in a hash map, which serialises in an order that changes
-/// from process to process: without this, two identical runs would give different root files.
-pub(crate) fn sort_consolidated_metadata(path: &Path) -> anyhow::Result<()> {
-    let file = path.join("zarr.json");
-    let text = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-    let mut root: Value =
-        serde_json::from_slice(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-    let Some(entries) = root
-        .pointer_mut("/consolidated_metadata/metadata")
-        .and_then(Value::as_object_mut)
-    else {
-        return Ok(());
-    };
-    entries.sort_keys();
-    let sorted = serde_json::to_vec_pretty(&root)?;
-    if sorted != text {
-        // Replaced whole, so that a crash leaves the old file or the new one, never half of it.
-        let tmp = path.join("zarr.json.sorting");
-        std::fs::write(&tmp, sorted)
-            .and_then(|()| std::fs::rename(&tmp, &file))
-            .with_context(|| format!("cannot write {}", file.display()))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
