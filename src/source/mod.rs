@@ -8,7 +8,9 @@
 pub mod isce;
 pub mod mintpy_h5;
 pub mod raster;
+pub mod raw_stack;
 mod registry;
+pub mod roipac;
 
 pub use registry::{detect_format, formats, open_stack, open_stack_with, Detection, StackFormat};
 

@@ -6,7 +6,7 @@
 //! | `.unw`, `.cor`, `.hgt`, `.msk` | two float32 bands, rows interleaved (BIL), little-endian | band 2 (band 1 is amplitude) |
 //! | `.trans` (`geomap*.trans`) | two float32 bands, BIL | band 1 range, band 2 azimuth (radar pixel of each map pixel) |
 //! | `.dem`, `.wgs84` | int16 | |
-//! | `.byt`, `.flg` | one byte per pixel | read by MintPy as bool: 0 or 1 |
+//! | `.byt`, `.flg` | one byte per pixel | MintPy reads them as numpy bool, which keeps the byte: labels stay labels |
 
 use std::path::{Path, PathBuf};
 
@@ -27,7 +27,7 @@ pub enum RoipacKind {
     Lookup,
     /// `.dem`, `.wgs84`: int16 heights.
     Dem,
-    /// `.byt`, `.flg`: bytes MintPy reads as booleans.
+    /// `.byt`, `.flg`: one byte per pixel (connected components, flags).
     Byte,
 }
 
