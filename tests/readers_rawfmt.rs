@@ -126,6 +126,44 @@ fn roipac_reader_matches_mintpy_load_data() {
     );
 }
 
+#[test]
+fn gamma_reader_matches_mintpy_load_data() {
+    compare(
+        &fixture("mintpy_gamma"),
+        "GAMMA",
+        &[
+            "WAVELENGTH",
+            "P_BASELINE_TOP_HDR",
+            "DATE12",
+            "LAT_REF1",
+            "HEADING",
+            "radar_frequency",
+        ],
+    );
+}
+
+#[test]
+fn gamma_missing_parameter_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("stack");
+    std::fs::create_dir_all(&root).unwrap();
+    copy_tree(&fixture("mintpy_gamma/stack"), &root);
+    let ifg = root.join("PROCESS/DONE/IFG_20200113_20200125");
+    let off = ifg.join("20200113_20200125_9rlks.off");
+    let text = std::fs::read(&off).unwrap();
+    std::fs::remove_file(&off).unwrap();
+    let e = open_err(&root);
+    assert!(
+        e.contains("20200113_20200125_9rlks.off") && e.contains("diff_filt_20200113_20200125"),
+        "{e}"
+    );
+    std::fs::write(&off, &text).unwrap();
+    let par = ifg.join("20200113_9rlks.amp.par");
+    std::fs::remove_file(&par).unwrap();
+    let e = open_err(&root);
+    assert!(e.contains("20200113_9rlks.amp.par"), "{e}");
+}
+
 /// The stack as an object, for the error tests.
 fn open_err(p: &Path) -> String {
     match open_stack(p) {

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{isce, mintpy_h5, roipac, StackSource};
+use super::{gamma, isce, mintpy_h5, roipac, StackSource};
 
 /// Whether a format recognises a path (answered from names and folder layout, without
 /// parsing files).
@@ -46,6 +46,7 @@ pub fn formats() -> &'static [&'static dyn StackFormat] {
         &isce::TopsStackFormat,
         &mintpy_h5::MintPyFormat,
         &roipac::RoipacFormat,
+        &gamma::GammaFormat,
     ]
 }
 
