@@ -4,7 +4,7 @@
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 #   SECONDS  time per target (default 240); targets run one after another on one core.
 #   TARGET   only these targets (default: all of `cargo fuzz list`: isce_xml, vrt, rsc,
-#            baseline, tops_xml, pair_name).
+#            baseline, tops_xml, pair_name, gamma_par).
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). Works on the stable toolchain through
 # RUSTC_BOOTSTRAP=1 (libFuzzer's instrumentation flags are nightly-only). Built without a

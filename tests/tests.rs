@@ -19,6 +19,7 @@ mod plot_render;
 mod readers_fixture;
 mod readers_isce;
 mod readers_mintpy;
+mod readers_rawfmt;
 mod resume_cli;
 mod robust_isce;
 mod robust_mintpy;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::meta::Date;
-use crate::simulate::{simulate, Effects, SimConfig};
+use crate::simulate::{simulate_as, Effects, Processor, SimConfig};
 
 /// Options of `sbas simulate`.
 #[derive(Debug, Args)]
@@ -66,6 +66,14 @@ pub struct SimulateArgs {
     /// Add a random planar + quadratic phase ramp per date (off by default).
     #[arg(long)]
     pub ramp: bool,
+    /// Layout to write: isce-tops (ISCE2 stackSentinel), roipac, gamma.
+    #[arg(long, default_value = "isce-tops", value_parser = parse_processor)]
+    pub processor: Processor,
+}
+
+/// Parses `--processor`.
+fn parse_processor(s: &str) -> Result<Processor, String> {
+    Processor::parse(s).ok_or_else(|| format!("unknown processor '{s}' (isce-tops, roipac, gamma)"))
 }
 
 impl SimulateArgs {
@@ -102,7 +110,7 @@ impl SimulateArgs {
 pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     let cfg = args.config()?;
     let t0 = std::time::Instant::now();
-    let r = simulate(&args.out_dir, &cfg)?;
+    let r = simulate_as(&args.out_dir, &cfg, args.processor)?;
     let off: Vec<&str> = cfg
         .effects
         .named()

@@ -1,4 +1,5 @@
-//! Synthetic ISCE2 topsStack stacks with ground truth.
+//! Synthetic stacks with ground truth, in ISCE2 topsStack's layout or, through
+//! [`simulate_as`], ROI_PAC's or GAMMA's.
 //!
 //! [`simulate`] writes, deterministically for a seed, the tree `stackSentinel.py` leaves behind
 //! (`merged/interferograms/D1_D2/filt_fine.{unw,cor,unw.conncomp}`, `merged/geom_reference/*.rdr`,
@@ -9,12 +10,17 @@
 
 mod config;
 mod fields;
+pub mod gamma_writer;
 pub mod isce_writer;
+mod map_lookup;
+pub mod processor;
 mod rng;
+pub mod roipac_writer;
 pub mod sensor;
 pub mod truth;
 mod writer;
 
 pub use config::{Effects, SimConfig};
+pub use processor::{simulate_as, Processor};
 pub use truth::{Truth, TruthHeader};
 pub use writer::{simulate, SimReport};

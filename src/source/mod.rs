@@ -5,10 +5,13 @@
 //! opens a path) plus one line in [`formats`]; [`open_stack`] asks the formats in that order.
 //! Pixel codecs every format may use (flat binary with sidecars, `.rsc`, ...) are in [`raster`].
 
+pub mod gamma;
 pub mod isce;
 pub mod mintpy_h5;
 pub mod raster;
+pub mod raw_stack;
 mod registry;
+pub mod roipac;
 
 pub use registry::{detect_format, formats, open_stack, open_stack_with, Detection, StackFormat};
 

@@ -7,8 +7,12 @@
 //!   band interleave, band offsets), read by windows;
 //! - [`isce_xml`]: ISCE2 image `.xml` sidecars, giving a [`RasterLayout`];
 //! - [`vrt`]: GDAL `.vrt` sidecars with raw raster bands, giving a [`RasterLayout`];
-//! - [`rsc`]: ROI_PAC-style `.rsc` key-value metadata (also GACOS `.ztd.rsc`), and the layout
-//!   of the flat raster it sits beside.
+//! - [`rsc`]: ROI_PAC-style `.rsc` key-value metadata (also GACOS `.ztd.rsc`);
+//! - [`roipac`]: the layout of a ROI_PAC raster from its `.rsc` and extension (`.unw`/`.cor`
+//!   rows of amplitude and value interleaved, `geomap*.trans` lookup tables, ...);
+//! - [`gamma_par`]: GAMMA `.par` / `.off` / `.diff_par` parameter files, read into MintPy's
+//!   attributes; [`gamma`]: the layout of a GAMMA raster (big-endian, `*.UTM_TO_RDC` complex);
+//! - [`std_keys`]: MintPy's standard metadata names for each processor's spelling.
 //!
 //! Room for the next codecs, each its own module here:
 //! - `envi_hdr.rs`: ENVI `.hdr` sidecars (SNAP exports), another [`RasterLayout`] source
@@ -19,9 +23,13 @@
 //!   `source::mintpy_h5`.
 
 pub mod flat;
+pub mod gamma;
+pub mod gamma_par;
 mod gather;
 pub mod isce_xml;
+pub mod roipac;
 pub mod rsc;
+pub mod std_keys;
 pub mod vrt;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +37,7 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 
 pub use flat::{BandLayout, DataType, Interleave, RasterLayout, MAX_BANDS};
+pub use gamma_par::{parse_gamma_par, read_gamma_par};
 pub use isce_xml::parse_image_xml;
 pub use rsc::{parse_rsc, read_rsc};
 pub use vrt::parse_vrt;

@@ -1,0 +1,68 @@
+//! Which processor's layout `sbas simulate` writes: the scene and its truth are the same for
+//! every layout; only the files that hold the interferograms and geometry differ.
+
+use std::path::Path;
+
+use super::fields::Scene;
+use super::writer::{create_dir, simulate, write_truth, SimReport};
+use super::{gamma_writer, roipac_writer, SimConfig};
+
+/// A processor whose output layout the simulator writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Processor {
+    /// ISCE2 `stackSentinel.py` (topsStack).
+    #[default]
+    IsceTops,
+    /// ROI_PAC: `PROCESS/DONE/IFG_*/filt_*.unw` with `.rsc` files, `geomap_*.trans`.
+    Roipac,
+    /// GAMMA: big-endian `diff_*rlks.unw` with `.par`/`.off` files, `sim_*.UTM_TO_RDC`.
+    Gamma,
+}
+
+impl Processor {
+    /// Parses the `--processor` names `isce-tops`, `roipac`, `gamma`.
+    pub fn parse(name: &str) -> Option<Processor> {
+        Some(match name {
+            "isce-tops" | "isce" => Processor::IsceTops,
+            "roipac" => Processor::Roipac,
+            "gamma" => Processor::Gamma,
+            _ => return None,
+        })
+    }
+}
+
+/// Writes the simulated stack of `cfg` in `processor`'s layout into `out`, with its truth in
+/// `out/truth`. The truth is the same whatever the layout.
+pub fn simulate_as(out: &Path, cfg: &SimConfig, processor: Processor) -> anyhow::Result<SimReport> {
+    if processor == Processor::IsceTops {
+        return simulate(out, cfg);
+    }
+    cfg.validate()?;
+    let process = out.join("PROCESS");
+    let report = SimReport {
+        out_dir: out.to_path_buf(),
+        interferograms_dir: process.join("DONE"),
+        geometry_dir: process.join(if processor == Processor::Gamma {
+            "SIM"
+        } else {
+            "GEO"
+        }),
+        baselines_dir: process.join("DONE"),
+        reference_dir: process.join("DONE"),
+        truth_dir: out.join("truth"),
+        rows: cfg.rows,
+        cols: cfg.cols,
+        num_dates: cfg.num_dates,
+        num_pairs: cfg.pairs().len(),
+        reference_pixel: cfg.reference_pixel(),
+    };
+    create_dir(&report.truth_dir)?;
+    let scene = Scene::new(cfg);
+    match processor {
+        Processor::Roipac => roipac_writer::write_roipac(out, cfg, &scene)?,
+        Processor::Gamma => gamma_writer::write_gamma(out, cfg, &scene)?,
+        Processor::IsceTops => unreachable!("handled above"),
+    }
+    write_truth(&report.truth_dir, cfg, &scene)?;
+    Ok(report)
+}
