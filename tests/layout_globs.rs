@@ -90,10 +90,7 @@ fn invert_takes_the_files_from_globs_given_as_flags() {
         String::from_utf8_lossy(&o.stdout)
     );
     assert!(o.status.success(), "{said}");
-    assert!(
-        said.contains("ISCE2 topsStack: 9 interferograms"),
-        "{said}"
-    );
+    assert!(said.contains("ISCE2 topsStack: 9 interferograms"), "{said}");
     assert!(said.contains("unwrapped.unw"), "{said}");
     assert_eq!(checksum(&out), checksum(&base));
 
@@ -101,10 +98,19 @@ fn invert_takes_the_files_from_globs_given_as_flags() {
     let (o, _) = run(
         &copy,
         "no-cor",
-        &["-q", "--unw-file", unw.to_str().unwrap(), "--cor-file", "none"],
+        &[
+            "-q",
+            "--unw-file",
+            unw.to_str().unwrap(),
+            "--cor-file",
+            "none",
+        ],
     );
     let e = common::stderr(&o);
-    assert!(!o.status.success() && e.contains("no Coherence layer"), "{e}");
+    assert!(
+        !o.status.success() && e.contains("no Coherence layer"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use super::tops_xml::read_tops_xml;
+use super::tops_xml::{read_swath_number, read_tops_xml};
 use crate::meta::pyfmt::{py_f32, py_f64};
 use crate::meta::Attributes;
 use crate::source::layout::{self, LoadGlobs, LoadKey};
@@ -118,6 +118,22 @@ impl MetaFiles {
     }
 }
 
+/// With several `IW*.xml` beside `xml`, their swath numbers joined in increasing order (`123`
+/// for IW1..IW3), as MintPy's `extract_tops_metadata`; `None` with one file.
+fn joined_swaths(xml: &Path) -> anyhow::Result<Option<String>> {
+    let dir = xml.parent().unwrap_or(Path::new("."));
+    let files = layout::expand(&dir.join("IW*.xml").to_string_lossy())?;
+    if files.len() < 2 {
+        return Ok(None);
+    }
+    let mut numbers = Vec::with_capacity(files.len());
+    for f in &files {
+        numbers.extend(read_swath_number(f)?);
+    }
+    numbers.sort_unstable();
+    Ok(Some(numbers.iter().map(u32::to_string).collect()))
+}
+
 /// Builds the stack's metadata from `meta` (its `data.rsc` if present, else the first
 /// `IW*.xml`). `geom` gives the raster and band of each geometry layer present. Errors if
 /// `WAVELENGTH` cannot be found.
@@ -132,7 +148,11 @@ pub fn stack_metadata<'a>(
     let (mut a, source) = if let Some(rsc) = rsc {
         (read_rsc(rsc)?, rsc.display().to_string())
     } else if let Some(xml) = meta.files.first().filter(|f| is_xml(f)) {
-        (read_tops_xml(xml)?, xml.display().to_string())
+        let mut a = read_tops_xml(xml)?;
+        if let Some(joined) = joined_swaths(xml)? {
+            a.set("beam_swath", joined);
+        }
+        (a, xml.display().to_string())
     } else {
         bail!(
             "no acquisition metadata: mintpy.load.metaFile = {} matches {} and there is no \
