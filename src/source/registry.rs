@@ -66,7 +66,11 @@ pub trait StackFormat: Send + Sync {
 /// Every format, in the order they are asked: the first that recognises a path opens it.
 /// A new format is one module and one line here.
 pub fn formats() -> &'static [&'static dyn StackFormat] {
-    &[&isce::TopsStackFormat, &mintpy_h5::MintPyFormat]
+    &[
+        &isce::TopsStackFormat,
+        &isce::StripmapStackFormat,
+        &mintpy_h5::MintPyFormat,
+    ]
 }
 
 /// The first of [`formats`] that recognises `path`, if any.

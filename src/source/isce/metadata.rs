@@ -153,15 +153,24 @@ pub fn stack_metadata<'a>(
             a.set("beam_swath", joined);
         }
         (a, xml.display().to_string())
+    } else if let Some(shelve) = meta.files.first() {
+        bail!(
+            "no acquisition metadata for {}: sbas cannot read ISCE2's shelve (only ISCE2 can) \
+             and there is no {} beside it. MintPy's prep_isce.py writes that file; or write it \
+             with one 'KEY VALUE' line per key: WAVELENGTH (required), and STARTING_RANGE, \
+             RANGE_PIXEL_SIZE, AZIMUTH_PIXEL_SIZE, ALOOKS, RLOOKS, HEADING, CENTER_LINE_UTC, \
+             ORBIT_DIRECTION, PLATFORM where known (MintPy's key names)",
+            shelve.display(),
+            meta.rsc
+                .as_ref()
+                .map(|r| r.display().to_string())
+                .unwrap_or_else(|| "data.rsc".to_string())
+        );
     } else {
         bail!(
-            "no acquisition metadata: mintpy.load.metaFile = {} matches {} and there is no \
-             data.rsc beside it (WAVELENGTH is required)",
-            meta.glob,
-            match meta.files.first() {
-                Some(f) => format!("{} (not an XML product)", f.display()),
-                None => "nothing".to_string(),
-            }
+            "no acquisition metadata: mintpy.load.metaFile = {} matches nothing and there is \
+             no data.rsc beside it (WAVELENGTH is required)",
+            meta.glob
         );
     };
     if !a

@@ -17,7 +17,9 @@ use crate::source::check_read;
 use crate::source::raster::{raster_layout, RasterLayout};
 use crate::window::Window;
 
-pub use baselines::{parse_tops_baseline, read_baselines, read_tops_baseline, DateBaselines};
+pub use baselines::{
+    parse_tops_baseline, read_baselines, read_stripmap_baselines, read_tops_baseline, DateBaselines,
+};
 pub use tops_xml::{parse_tops_xml, read_tops_xml};
 
 /// Whether `dir` looks like an ISCE2 topsStack project (has `merged/interferograms`).
@@ -48,11 +50,53 @@ impl StackFormat for TopsStackFormat {
 
     fn open_with(&self, path: &Path, globs: &LoadGlobs) -> anyhow::Result<Box<dyn StackSource>> {
         let all = globs.or_defaults(&layout::ISCE_TOPS.globs_at(path));
-        Ok(Box::new(IsceStack::open_globs(&all)?))
+        Ok(Box::new(IsceStack::open_globs(&all, IsceKind::Tops)?))
     }
 
     fn auto_path(&self) -> Option<&'static layout::AutoPath> {
         Some(&layout::ISCE_TOPS)
+    }
+}
+
+/// Which ISCE2 stack processor wrote a project: they differ in baselines and metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IsceKind {
+    /// topsStack: `baselines/D1_D2/D1_D2.txt` with `Bperp (average)` lines, `reference/IW*.xml`.
+    Tops,
+    /// stripmapStack: `baselines/D1_D2.txt` with `PERP_BASELINE_TOP/BOTTOM`, the reference's
+    /// `referenceShelve/data.rsc` (written by MintPy's `prep_isce`).
+    Stripmap,
+}
+
+/// The ISCE2 stripmapStack format: a project folder holding `Igrams` (pair folders with
+/// `filt*.unw`), `geom_reference/`, `baselines/` and the reference's metadata.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StripmapStackFormat;
+
+impl StackFormat for StripmapStackFormat {
+    fn name(&self) -> &'static str {
+        "ISCE2 stripmapStack"
+    }
+
+    fn detect(&self, path: &Path) -> Detection {
+        if path.join(layout::ISCE_STRIPMAP.marker).is_dir() {
+            Detection::Recognised
+        } else {
+            Detection::not_recognised("a folder holding Igrams")
+        }
+    }
+
+    fn open(&self, path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
+        self.open_with(path, &LoadGlobs::new())
+    }
+
+    fn open_with(&self, path: &Path, globs: &LoadGlobs) -> anyhow::Result<Box<dyn StackSource>> {
+        let all = globs.or_defaults(&layout::ISCE_STRIPMAP.globs_at(path));
+        Ok(Box::new(IsceStack::open_globs(&all, IsceKind::Stripmap)?))
+    }
+
+    fn auto_path(&self) -> Option<&'static layout::AutoPath> {
+        Some(&layout::ISCE_STRIPMAP)
     }
 }
 
@@ -244,6 +288,7 @@ fn geometry_dir(globs: &LoadGlobs) -> anyhow::Result<PathBuf> {
 /// with a warning, when there are no baseline files (`baselineDir`).
 fn pair_baselines(
     globs: &LoadGlobs,
+    kind: IsceKind,
     pair_dates: &[(Date, Date)],
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<Vec<f32>> {
@@ -251,7 +296,11 @@ fn pair_baselines(
         Some(d) => d,
         None => PathBuf::from(globs.get(LoadKey::BaselineDir).unwrap_or("baselines")),
     };
-    Ok(match read_baselines(&bl_dir)? {
+    let per_date = match kind {
+        IsceKind::Tops => read_baselines(&bl_dir)?,
+        IsceKind::Stripmap => read_stripmap_baselines(&bl_dir)?,
+    };
+    Ok(match per_date {
         Some(b) => pair_dates
             .iter()
             .map(|(d1, d2)| {
@@ -300,12 +349,12 @@ impl IsceStack {
     /// Opens the topsStack project folder `project` with MintPy's default topsStack globs,
     /// checking every raster's sidecar and size.
     pub fn open(project: &Path) -> anyhow::Result<IsceStack> {
-        IsceStack::open_globs(&layout::ISCE_TOPS.globs_at(project))
+        IsceStack::open_globs(&layout::ISCE_TOPS.globs_at(project), IsceKind::Tops)
     }
 
     /// Opens the ISCE2 stack whose files the complete globs `globs` give (every key the stack
     /// uses set, or off).
-    pub fn open_globs(globs: &LoadGlobs) -> anyhow::Result<IsceStack> {
+    pub fn open_globs(globs: &LoadGlobs, kind: IsceKind) -> anyhow::Result<IsceStack> {
         let found = layout::find_pairs(globs)?;
         let (pairs, layers) = pair_rasters(&found.pairs)?;
         let (length, width) = (pairs[0].unw.layout.length, pairs[0].unw.layout.width);
@@ -329,7 +378,7 @@ impl IsceStack {
 
         let pair_dates: Vec<(Date, Date)> = found.pairs.iter().map(|p| p.dates).collect();
         let mut warnings = found.warnings;
-        let bperp = pair_baselines(globs, &pair_dates, &mut warnings)?;
+        let bperp = pair_baselines(globs, kind, &pair_dates, &mut warnings)?;
         let network = Network::new(&pair_dates, &bperp).with_context(|| {
             format!(
                 "bad interferogram network of {}",
