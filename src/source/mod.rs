@@ -7,13 +7,17 @@
 
 pub mod gamma;
 pub mod isce;
+pub mod layout;
 pub mod mintpy_h5;
 pub mod raster;
 pub mod raw_stack;
 mod registry;
 pub mod roipac;
 
-pub use registry::{detect_format, formats, open_stack, open_stack_with, Detection, StackFormat};
+pub use registry::{
+    detect_format, formats, layout_note, open_stack, open_stack_globs, open_stack_with, Detection,
+    StackFormat,
+};
 
 use std::path::PathBuf;
 

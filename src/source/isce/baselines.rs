@@ -85,6 +85,80 @@ pub fn read_baselines(dir: &Path) -> anyhow::Result<Option<DateBaselines>> {
     Ok(if out.is_empty() { None } else { Some(out) })
 }
 
+/// Reads a stripmapStack `dir/D1_D2.txt` baseline folder (`PERP_BASELINE_TOP v`,
+/// `PERP_BASELINE_BOTTOM v` lines): each date's baseline is the mean of top and bottom (the
+/// mean MintPy takes for a pair); only files of the most common first date are used, empty
+/// files skipped, the reference date gets 0. `None` when `dir` holds no `.txt` file.
+pub fn read_stripmap_baselines(dir: &Path) -> anyhow::Result<Option<DateBaselines>> {
+    let pattern = dir.join("*.txt");
+    let files = crate::source::layout::expand(&pattern.to_string_lossy())?;
+    let named: Vec<(String, String, PathBuf)> = files
+        .into_iter()
+        .map(|f| {
+            let stem = f
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let mut parts = stem.split('_');
+            let d1 = parts.next().unwrap_or_default().to_string();
+            let d2 = parts.next().unwrap_or_default().to_string();
+            (d1, d2, f)
+        })
+        .collect();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &named {
+        *counts.entry(f.0.as_str()).or_default() += 1;
+    }
+    let Some(common) = counts
+        .iter()
+        .rev()
+        .max_by_key(|(_, n)| **n)
+        .map(|(d, _)| d.to_string())
+    else {
+        return Ok(None);
+    };
+    let mut out = DateBaselines::new();
+    for (d1, d2, path) in named.iter().filter(|f| f.0 == common) {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read baseline file {}", path.display()))?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let parse = |d: &str| {
+            Date::parse(d).with_context(|| {
+                format!(
+                    "baseline file {} is not named DATE1_DATE2.txt",
+                    path.display()
+                )
+            })
+        };
+        let value = |key: &str| -> anyhow::Result<f64> {
+            let line = text.lines().find_map(|l| {
+                let mut it = l.split_whitespace();
+                (it.next() == Some(key)).then(|| it.next().unwrap_or_default())
+            });
+            let v: f64 = line
+                .with_context(|| format!("baseline file {}: no {key} line", path.display()))?
+                .parse()
+                .with_context(|| {
+                    format!("baseline file {}: {key} is not a number", path.display())
+                })?;
+            if !v.is_finite() {
+                bail!(
+                    "baseline file {}: {key} is not a finite number",
+                    path.display()
+                );
+            }
+            Ok(v)
+        };
+        let mean = (value("PERP_BASELINE_TOP")? + value("PERP_BASELINE_BOTTOM")?) / 2.0;
+        out.insert(parse(d2)?, mean);
+        out.insert(parse(d1)?, 0.0);
+    }
+    Ok(if out.is_empty() { None } else { Some(out) })
+}
+
 /// Mean of the `Bperp (average): v` lines of one baseline file.
 pub fn read_tops_baseline(path: &Path) -> anyhow::Result<f64> {
     let text = std::fs::read_to_string(path)
