@@ -7,19 +7,21 @@
 //!   band interleave, band offsets), read by windows;
 //! - [`isce_xml`]: ISCE2 image `.xml` sidecars, giving a [`RasterLayout`];
 //! - [`vrt`]: GDAL `.vrt` sidecars with raw raster bands, giving a [`RasterLayout`];
+//! - [`geotiff`]: GeoTIFF strips and tiles (HyP3, LiCSAR, dolphin), read chunk by chunk, and
+//!   their georeferencing ([`geokeys`]) as a map grid;
 //! - [`rsc`]: ROI_PAC-style `.rsc` key-value metadata (also GACOS `.ztd.rsc`), and the layout
 //!   of the flat raster it sits beside.
 //!
 //! Room for the next codecs, each its own module here:
 //! - `envi_hdr.rs`: ENVI `.hdr` sidecars (SNAP exports), another [`RasterLayout`] source
 //!   (`byte order` and `interleave` map onto `big_endian` and [`Interleave`]);
-//! - `geotiff.rs`: GeoTIFF (HyP3) strips and tiles, through the `tiff` crate the writer in
-//!   `geo::geotiff` already uses; a reader of its own, since samples are not at fixed strides;
 //! - `netcdf.rs`: netCDF/HDF5 grids (GMTSAR, ARIA, LiCSAR), a dataset per layer as in
 //!   `source::mintpy_h5`.
 
 pub mod flat;
 mod gather;
+pub mod geokeys;
+pub mod geotiff;
 pub mod isce_xml;
 pub mod rsc;
 pub mod vrt;
@@ -29,6 +31,7 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 
 pub use flat::{BandLayout, DataType, Interleave, RasterLayout, MAX_BANDS};
+pub use geotiff::GeoTiff;
 pub use isce_xml::parse_image_xml;
 pub use rsc::{parse_rsc, read_rsc};
 pub use vrt::parse_vrt;
