@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::meta::Date;
-use crate::simulate::{simulate, Effects, SimConfig};
+use crate::simulate::{simulate, simulate_hyp3, Effects, SimConfig};
 
 /// Options of `sbas simulate`.
 #[derive(Debug, Args)]
@@ -66,6 +66,12 @@ pub struct SimulateArgs {
     /// Add a random planar + quadratic phase ramp per date (off by default).
     #[arg(long)]
     pub ramp: bool,
+    /// Layout to write: `isce` (ISCE2 topsStack) or `hyp3` (ASF HyP3 INSAR_GAMMA products).
+    #[arg(long, default_value = "isce")]
+    pub processor: String,
+    /// hyp3: give each pair a different extent (a border of no data), as unclipped products.
+    #[arg(long)]
+    pub vary_extent: bool,
 }
 
 impl SimulateArgs {
@@ -102,7 +108,11 @@ impl SimulateArgs {
 pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     let cfg = args.config()?;
     let t0 = std::time::Instant::now();
-    let r = simulate(&args.out_dir, &cfg)?;
+    let r = match args.processor.as_str() {
+        "isce" => simulate(&args.out_dir, &cfg)?,
+        "hyp3" => simulate_hyp3(&args.out_dir, &cfg, args.vary_extent)?,
+        p => anyhow::bail!("--processor {p}: expected isce or hyp3"),
+    };
     let off: Vec<&str> = cfg
         .effects
         .named()

@@ -9,6 +9,7 @@
 
 mod config;
 mod fields;
+pub mod hyp3_writer;
 pub mod isce_writer;
 mod rng;
 pub mod sensor;
@@ -16,5 +17,6 @@ pub mod truth;
 mod writer;
 
 pub use config::{Effects, SimConfig};
+pub use hyp3_writer::simulate_hyp3;
 pub use truth::{Truth, TruthHeader};
 pub use writer::{simulate, SimReport};

@@ -46,7 +46,7 @@ pub struct SimReport {
 }
 
 /// Which interferograms carry missing data or unwrapping errors, and where.
-struct PairDefects {
+pub(super) struct PairDefects {
     missing: Vec<Option<Patch>>,
     /// Patch and number of cycles added.
     unwrap: Vec<Option<(Patch, i32)>>,
@@ -64,7 +64,7 @@ fn pick_distinct(rng: &mut Rng, n: usize, count: usize) -> Vec<usize> {
     idx
 }
 
-fn pair_defects(cfg: &SimConfig, num_pairs: usize) -> PairDefects {
+pub(super) fn pair_defects(cfg: &SimConfig, num_pairs: usize) -> PairDefects {
     let (rows, cols) = (cfg.rows, cfg.cols);
     let avoid = cfg.reference_pixel();
     let mut missing = vec![None; num_pairs];
@@ -93,7 +93,7 @@ fn pair_defects(cfg: &SimConfig, num_pairs: usize) -> PairDefects {
     PairDefects { missing, unwrap }
 }
 
-fn create_dir(p: &Path) -> anyhow::Result<()> {
+pub(super) fn create_dir(p: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(p).with_context(|| format!("cannot create folder {}", p.display()))
 }
 
@@ -218,28 +218,37 @@ fn write_geometry(dir: &Path, scene: &Scene) -> anyhow::Result<()> {
 }
 
 /// Per-pair buffers, reused by a worker for every pair it writes.
-struct PairBuffers {
-    phase: Vec<f32>,
-    amp: Vec<f32>,
-    coh: Vec<f32>,
-    cc: Vec<u8>,
+pub(super) struct PairBuffers {
+    pub(super) phase: Vec<f32>,
+    pub(super) amp: Vec<f32>,
+    pub(super) coh: Vec<f32>,
+    pub(super) cc: Vec<u8>,
 }
 
-fn write_pair(
-    dir: &Path,
+impl PairBuffers {
+    /// Buffers for images of `npix` pixels.
+    pub(super) fn new(npix: usize) -> PairBuffers {
+        PairBuffers {
+            phase: vec![0.0; npix],
+            amp: vec![0.0; npix],
+            coh: vec![0.0; npix],
+            cc: vec![0; npix],
+        }
+    }
+}
+
+/// Computes pair `pair_index` (dates `i`, `j`) into `buf`: unwrapped phase (radians, 0 on
+/// water and missing data), coherence, connected components and amplitude.
+pub(super) fn fill_pair(
     cfg: &SimConfig,
     scene: &Scene,
     pair_index: usize,
     (i, j): (usize, usize),
     defects: &PairDefects,
     buf: &mut PairBuffers,
-) -> anyhow::Result<()> {
+) {
     let (rows, cols) = (scene.rows, scene.cols);
     let dates = cfg.dates();
-    let name = format!("{}_{}", dates[i], dates[j]);
-    let sub = dir.join(&name);
-    create_dir(&sub)?;
-
     let to_phase = -4.0 * PI / sensor::WAVELENGTH;
     let days = dates[i].days_until(dates[j]) as f64;
     let looks = sensor::ncorrlooks();
@@ -281,6 +290,23 @@ fn write_pair(
             }
         }
     }
+}
+
+fn write_pair(
+    dir: &Path,
+    cfg: &SimConfig,
+    scene: &Scene,
+    pair_index: usize,
+    (i, j): (usize, usize),
+    defects: &PairDefects,
+    buf: &mut PairBuffers,
+) -> anyhow::Result<()> {
+    let (rows, cols) = (scene.rows, scene.cols);
+    let dates = cfg.dates();
+    let name = format!("{}_{}", dates[i], dates[j]);
+    let sub = dir.join(&name);
+    create_dir(&sub)?;
+    fill_pair(cfg, scene, pair_index, (i, j), defects, buf);
 
     let unw = sub.join("filt_fine.unw");
     let mut w = RawWriter::create(&unw)?;
@@ -310,7 +336,7 @@ fn write_pair(
     write_sidecars(&conncomp, &spec(1, IsceType::Byte), None)
 }
 
-fn write_truth(dir: &Path, cfg: &SimConfig, scene: &Scene) -> anyhow::Result<()> {
+pub(super) fn write_truth(dir: &Path, cfg: &SimConfig, scene: &Scene) -> anyhow::Result<()> {
     let npix = scene.rows * scene.cols;
     let header = TruthHeader {
         dates: cfg.dates(),
@@ -420,12 +446,7 @@ pub fn simulate(out: &Path, cfg: &SimConfig) -> anyhow::Result<SimReport> {
     let defects = pair_defects(cfg, pairs.len());
     let npix = cfg.rows * cfg.cols;
     pairs.par_iter().enumerate().try_for_each_init(
-        || PairBuffers {
-            phase: vec![0.0; npix],
-            amp: vec![0.0; npix],
-            coh: vec![0.0; npix],
-            cc: vec![0; npix],
-        },
+        || PairBuffers::new(npix),
         |buf, (k, &pair)| {
             write_pair(
                 &report.interferograms_dir,

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{isce, mintpy_h5, StackSource};
+use super::{hyp3, isce, mintpy_h5, StackSource};
 
 /// Whether a format recognises a path (answered from names and folder layout, without
 /// parsing files).
@@ -42,7 +42,11 @@ pub trait StackFormat: Send + Sync {
 /// Every format, in the order they are asked: the first that recognises a path opens it.
 /// A new format is one module and one line here.
 pub fn formats() -> &'static [&'static dyn StackFormat] {
-    &[&isce::TopsStackFormat, &mintpy_h5::MintPyFormat]
+    &[
+        &isce::TopsStackFormat,
+        &mintpy_h5::MintPyFormat,
+        &hyp3::Hyp3Format,
+    ]
 }
 
 /// The first of [`formats`] that recognises `path`, if any.

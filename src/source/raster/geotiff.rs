@@ -88,7 +88,12 @@ pub struct GeoTiff {
 
 /// The TIFF error of `path` as an error naming it.
 fn tiff_err(path: &Path, e: tiff::TiffError) -> anyhow::Error {
-    anyhow!("GeoTIFF {}: {e}", path.display())
+    match e {
+        tiff::TiffError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            anyhow!("GeoTIFF {} is truncated: {io}", path.display())
+        }
+        e => anyhow!("GeoTIFF {}: {e}", path.display()),
+    }
 }
 
 /// A decoder of `path` positioned on its first image.
