@@ -233,3 +233,66 @@ fn bad_products_are_refused_naming_the_file() {
     let e = open_err(&stack.join("hyp3"));
     assert!(e.contains("_corr.tif is present for"), "{e}");
 }
+
+fn h5_attr(path: &Path, key: &str) -> Option<String> {
+    let f = hdf5::File::open(path).unwrap();
+    read_root_attributes(&f, path)
+        .unwrap()
+        .get(key)
+        .map(str::to_string)
+}
+
+#[test]
+fn invert_runs_in_the_stacks_map_coordinates() {
+    use crate::common::{sbas, stderr};
+    let dir = tempfile::tempdir().unwrap();
+    simulate_hyp3(&dir.path().join("s"), &small(), true).unwrap();
+    let stack = dir.path().join("s/hyp3");
+    let run = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "invert",
+            stack.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(&["--format", "hdf5", "--min-ref-coherence", "0.3"]);
+        args.extend_from_slice(extra);
+        let o = sbas(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (out.join("timeseries.h5"), stderr(&o))
+    };
+    // Latitude/longitude of UTM 11N (376500, 3769500): row 6, column 6 of the grid whose
+    // corner is (376000, 3770000) with 80 m pixels (pyproj's inverse).
+    let (ts, err) = run(
+        "ref",
+        &["--ref-lalo", "34.05894927058009,-118.33821454603063"],
+    );
+    assert!(err.contains("cut to their common overlap"), "{err}");
+    for (k, v) in [
+        ("X_FIRST", "376000.0"),
+        ("Y_FIRST", "3770000.0"),
+        ("X_STEP", "80.0"),
+        ("Y_STEP", "-80.0"),
+        ("EPSG", "32611"),
+        ("UTM_ZONE", "11N"),
+        ("X_UNIT", "meters"),
+        ("REF_Y", "6"),
+        ("REF_X", "6"),
+    ] {
+        assert_eq!(h5_attr(&ts, k).as_deref(), Some(v), "{k}");
+    }
+    // The box between UTM (376100, 3769900) and (376900, 3769300): rows 1..8, columns 1..11
+    // (the far edge excluded, as MintPy does).
+    let (ts, _) = run(
+        "sub",
+        &[
+            "--subset-lalo",
+            "34.05719310189029:34.062508548849266,-118.34260468165692:-118.3338530277445",
+        ],
+    );
+    assert_eq!(h5_attr(&ts, "LENGTH").as_deref(), Some("7"));
+    assert_eq!(h5_attr(&ts, "WIDTH").as_deref(), Some("10"));
+    assert_eq!(h5_attr(&ts, "SUBSET_YMIN").as_deref(), Some("1"));
+    assert_eq!(h5_attr(&ts, "SUBSET_XMIN").as_deref(), Some("1"));
+}

@@ -279,14 +279,7 @@ impl Hyp3Stack {
             .with_context(|| format!("bad interferogram network in {}", dir.display()))?;
         let mut warnings = Vec::new();
         if !al.cuts.is_empty() {
-            warnings.push(format!(
-                "HyP3 products cover different extents: {} file(s) cut to their common overlap \
-                 of {} x {} pixels (MintPy would drop the pairs of other sizes): {}",
-                al.cuts.len(),
-                al.grid.length,
-                al.grid.width,
-                al.cuts.join("; ")
-            ));
+            warnings.push(cut_note(&al));
         }
         let mut files: Vec<PathBuf> = grids.into_iter().map(|g| g.0).collect();
         files.extend(
@@ -343,6 +336,25 @@ impl Hyp3Stack {
                 )
             })
     }
+}
+
+/// The note of what alignment cut: how many files, the common size, and a few examples.
+fn cut_note(al: &Alignment) -> String {
+    const SHOWN: usize = 3;
+    let more = al.cuts.len().saturating_sub(SHOWN);
+    format!(
+        "HyP3 products cover different extents: {} file(s) cut to their common overlap of \
+         {} x {} pixels (MintPy would drop the pairs of other sizes), e.g. {}{}",
+        al.cuts.len(),
+        al.grid.length,
+        al.grid.width,
+        al.cuts[..al.cuts.len().min(SHOWN)].join("; "),
+        if more > 0 {
+            format!("; and {more} more")
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// GAMMA's elevation angle (radians from the horizontal) as MintPy's incidence angle
