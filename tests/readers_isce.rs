@@ -529,6 +529,49 @@ fn missing_baselines_give_zero_bperp_and_missing_optional_layers_are_absent() {
 }
 
 #[test]
+fn a_pair_whose_unwrapping_failed_is_left_out_with_a_warning() {
+    let t = build("BIL");
+    let failed = t.ifg("20200113_20200125");
+    std::fs::remove_file(failed.join("filt_fine.unw")).unwrap();
+    std::fs::remove_file(failed.join("filt_fine.unw.xml")).unwrap();
+    // A folder that is not a pair at all, with no unwrapped file: left out the same way.
+    std::fs::create_dir_all(t.ifg("tmp")).unwrap();
+    let s = open_stack(&t.root).unwrap();
+    let i = s.info();
+    assert_eq!(i.network.num_pairs(), PAIRS.len() - 1);
+    let names: Vec<String> = i
+        .network
+        .pairs
+        .iter()
+        .map(|p| format!("{}_{}", i.network.dates[p.first], i.network.dates[p.second]))
+        .collect();
+    assert!(
+        !names.contains(&"20200113_20200125".to_string()),
+        "{names:?}"
+    );
+    assert_eq!(i.warnings.len(), 2, "{:?}", i.warnings);
+    assert!(
+        i.warnings
+            .iter()
+            .any(|w| w.contains(&failed.display().to_string()) && w.contains("left out")),
+        "{:?}",
+        i.warnings
+    );
+    assert!(
+        i.warnings
+            .iter()
+            .any(|w| w.contains(&t.ifg("tmp").display().to_string())),
+        "{:?}",
+        i.warnings
+    );
+    assert!(
+        !i.files.iter().any(|f| f.starts_with(&failed)),
+        "{:?}",
+        i.files
+    );
+}
+
+#[test]
 fn bad_inputs_are_errors_naming_the_file() {
     let check = |what: &str, damage: &dyn Fn(&Tree), needle: &str| {
         let t = build("BIL");
@@ -538,9 +581,9 @@ fn bad_inputs_are_errors_naming_the_file() {
     };
     let unw = |t: &Tree| t.ifg("20200101_20200113").join("filt_fine.unw");
     check(
-        "missing raster",
-        &|t| std::fs::remove_file(unw(t)).unwrap(),
-        "20200101_20200113/filt_fine.unw",
+        "missing companion raster",
+        &|t| std::fs::remove_file(unw(t).with_extension("cor")).unwrap(),
+        "20200101_20200113/filt_fine.cor",
     );
     check(
         "missing sidecar",
@@ -597,7 +640,14 @@ fn bad_inputs_are_errors_naming_the_file() {
     );
     check(
         "bad folder name",
-        &|t| std::fs::create_dir_all(t.ifg("2020013_20200125")).unwrap(),
+        &|t| {
+            let bad = t.ifg("2020013_20200125");
+            std::fs::create_dir_all(&bad).unwrap();
+            for ext in ["", ".xml"] {
+                let name = format!("filt_fine.unw{ext}");
+                std::fs::copy(unw(t).with_file_name(&name), bad.join(&name)).unwrap();
+            }
+        },
         "2020013_20200125",
     );
     check(

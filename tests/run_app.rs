@@ -151,7 +151,7 @@ fn refuses_bad_templates_and_steps() {
     for (text, expect) in [
         (
             "mintpy.load.unwFile = ../ifgs/*/unw.tif\n",
-            "topsStack layout",
+            "mintpy.load.unwFile = ",
         ),
         (
             "mintpy.load.unwFile = ../stack/merged/interferograms/*/filt_fine.unw\n\

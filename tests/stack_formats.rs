@@ -218,6 +218,17 @@ fn open_and_read(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether the stack at `path` opens without the pair of the removed file `victim`, and warns
+/// naming its folder.
+fn left_out_with_warning(path: &Path, victim: &Path) -> bool {
+    let Ok(s) = open_stack(path) else {
+        return false;
+    };
+    let folder = victim.parent().unwrap().display().to_string();
+    !s.info().files.iter().any(|f| f == victim)
+        && s.info().warnings.iter().any(|w| w.contains(&folder))
+}
+
 /// A way to damage a file of a stack.
 type Damage<'a> = &'a dyn Fn(&Path);
 
@@ -245,6 +256,9 @@ pub fn run_suite(format: &str, make: &dyn Fn(&Path) -> PathBuf) {
         let victim = open_stack(&path).unwrap().info().files[0].clone();
         apply(&victim);
         let e = match open_and_read(&path) {
+            // A layout format leaves out a pair without its unwrapped file, with a warning
+            // naming its folder (MintPy's globs do the same).
+            Ok(()) if damage == "missing" && left_out_with_warning(&path, &victim) => continue,
             Ok(()) => panic!("{format}: {damage} {} went unnoticed", victim.display()),
             Err(e) => format!("{e:#}"),
         };

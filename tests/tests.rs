@@ -12,6 +12,7 @@ mod geocode_mintpy;
 mod geocode_run;
 mod geotiff_export;
 mod invert_end_to_end;
+mod layout_globs;
 mod mintpy_fidelity;
 mod network_edit;
 mod plot_e2e;

@@ -10,6 +10,7 @@ use crate::meta::Date;
 use crate::network_edit::{parse_date12, NetworkEdit};
 use crate::plan::parse_size;
 use crate::sink::OutputFormat;
+use crate::source::layout::{LoadGlobs, LoadKey};
 use crate::survey::RefRequest;
 use crate::workflow::{invert_stack, InvertOptions};
 
@@ -122,12 +123,88 @@ pub struct InvertArgs {
     /// Invert only part of the stack.
     #[command(flatten)]
     pub subset: super::subset::SubsetFlags,
+    /// Which files form the stack, where the layout's defaults are wrong.
+    #[command(flatten)]
+    pub files: Box<LoadFlags>,
     /// Print only warnings and errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Also draw the main maps as PNGs into RUN_DIR/pic/ (see `sbas view`).
     #[arg(long)]
     pub pic: bool,
+}
+
+/// MintPy's `mintpy.load.*File` globs as flags (quote them, so that the shell leaves the `*`
+/// to sbas); relative globs are taken from the current folder; `none` turns a layer off.
+#[derive(Debug, Args, Default)]
+pub struct LoadFlags {
+    /// Unwrapped interferograms, one per pair (mintpy.load.unwFile), e.g.
+    /// 'merged/interferograms/*/filt_fine.unw'.
+    #[arg(long = "unw-file", value_name = "GLOB")]
+    pub unw_file: Option<String>,
+    /// Coherence files (mintpy.load.corFile).
+    #[arg(long = "cor-file", value_name = "GLOB")]
+    pub cor_file: Option<String>,
+    /// Connected-component files (mintpy.load.connCompFile).
+    #[arg(long = "conn-comp-file", value_name = "GLOB")]
+    pub conn_comp_file: Option<String>,
+    /// DEM height in radar coordinates (mintpy.load.demFile).
+    #[arg(long = "dem-file", value_name = "GLOB")]
+    pub dem_file: Option<String>,
+    /// Latitude lookup (mintpy.load.lookupYFile).
+    #[arg(long = "lookup-y-file", value_name = "GLOB")]
+    pub lookup_y_file: Option<String>,
+    /// Longitude lookup (mintpy.load.lookupXFile).
+    #[arg(long = "lookup-x-file", value_name = "GLOB")]
+    pub lookup_x_file: Option<String>,
+    /// Incidence angle, first band (mintpy.load.incAngleFile).
+    #[arg(long = "inc-angle-file", value_name = "GLOB")]
+    pub inc_angle_file: Option<String>,
+    /// Azimuth angle, second band (mintpy.load.azAngleFile).
+    #[arg(long = "az-angle-file", value_name = "GLOB")]
+    pub az_angle_file: Option<String>,
+    /// Shadow mask (mintpy.load.shadowMaskFile).
+    #[arg(long = "shadow-mask-file", value_name = "GLOB")]
+    pub shadow_mask_file: Option<String>,
+    /// Water mask (mintpy.load.waterMaskFile).
+    #[arg(long = "water-mask-file", value_name = "GLOB")]
+    pub water_mask_file: Option<String>,
+    /// Acquisition metadata (mintpy.load.metaFile), e.g. 'reference/IW*.xml'.
+    #[arg(long = "meta-file", value_name = "GLOB")]
+    pub meta_file: Option<String>,
+    /// Folder of per-date baselines (mintpy.load.baselineDir).
+    #[arg(long = "baseline-dir", value_name = "GLOB")]
+    pub baseline_dir: Option<String>,
+}
+
+impl LoadFlags {
+    /// The globs given (`none` or `no`: the layer is off).
+    pub fn globs(&self) -> LoadGlobs {
+        let mut g = LoadGlobs::new();
+        for (key, v) in [
+            (LoadKey::Unw, &self.unw_file),
+            (LoadKey::Cor, &self.cor_file),
+            (LoadKey::ConnComp, &self.conn_comp_file),
+            (LoadKey::Dem, &self.dem_file),
+            (LoadKey::LookupY, &self.lookup_y_file),
+            (LoadKey::LookupX, &self.lookup_x_file),
+            (LoadKey::IncAngle, &self.inc_angle_file),
+            (LoadKey::AzAngle, &self.az_angle_file),
+            (LoadKey::ShadowMask, &self.shadow_mask_file),
+            (LoadKey::WaterMask, &self.water_mask_file),
+            (LoadKey::Meta, &self.meta_file),
+            (LoadKey::BaselineDir, &self.baseline_dir),
+        ] {
+            match v.as_deref().map(str::trim) {
+                None => {}
+                Some(t) if t.eq_ignore_ascii_case("none") || t.eq_ignore_ascii_case("no") => {
+                    g.disable(key)
+                }
+                Some(t) => g.set(key, t),
+            }
+        }
+        g
+    }
 }
 
 fn parse_pair<T: std::str::FromStr>(text: &str, what: &str) -> anyhow::Result<(T, T)> {
@@ -238,6 +315,7 @@ impl InvertArgs {
             network: self.network_edit()?,
             subset: self.subset.request()?,
             restart_if_changed: false,
+            load: self.files.globs(),
             sync_every: std::time::Duration::try_from_secs_f64(self.sync_every).map_err(|_| {
                 anyhow::anyhow!(
                     "--sync-every must be a number of seconds >= 0, not {}",

@@ -81,19 +81,20 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     }
     let config = RunConfig::from_template(&template)
         .with_context(|| format!("template {}", args.template.display()))?;
-    let stack = load::stack_path(&template, &work_dir, args.stack.as_deref())?;
+    let (stack, load) = load::stack_request(&template, &work_dir, args.stack.as_deref())?;
     let selected = steps::select(
         args.dostep.as_deref(),
         args.start.as_deref(),
         args.end.as_deref(),
     )?;
     crate::cli::invert::init_threads(args.threads)?;
-    let platform = crate::source::open_stack(&stack)
+    let platform = crate::source::open_stack_globs(&stack, &load)
         .ok()
         .and_then(|s| s.info().attrs.get("PLATFORM").map(str::to_string));
     let ctx = RunContext {
         work_dir,
         stack,
+        load,
         template,
         config,
         format: match args.format {

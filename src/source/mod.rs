@@ -7,11 +7,15 @@
 
 pub mod hyp3;
 pub mod isce;
+pub mod layout;
 pub mod mintpy_h5;
 pub mod raster;
 mod registry;
 
-pub use registry::{detect_format, formats, open_stack, open_stack_with, Detection, StackFormat};
+pub use registry::{
+    detect_format, formats, layout_note, open_stack, open_stack_globs, open_stack_with, Detection,
+    StackFormat,
+};
 
 use std::path::PathBuf;
 

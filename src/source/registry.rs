@@ -2,6 +2,9 @@
 
 use std::path::Path;
 
+use anyhow::Context;
+
+use super::layout::{self, AutoPath, LoadGlobs};
 use super::{hyp3, isce, mintpy_h5, StackSource};
 
 /// Whether a format recognises a path (answered from names and folder layout, without
@@ -37,6 +40,27 @@ pub trait StackFormat: Send + Sync {
 
     /// Opens the stack at `path`, which [`Self::detect`] recognised.
     fn open(&self, path: &Path) -> anyhow::Result<Box<dyn StackSource>>;
+
+    /// Opens the stack at `path` with the file globs `globs` (MintPy's `mintpy.load.*File`)
+    /// in place of the format's defaults for the keys they give. Formats not built on
+    /// [`super::layout`] take no globs.
+    fn open_with(&self, path: &Path, globs: &LoadGlobs) -> anyhow::Result<Box<dyn StackSource>> {
+        if !globs.is_empty() {
+            anyhow::bail!(
+                "{} reads fixed files: file globs (mintpy.load.*File, --unw-file ...) do not \
+                 apply to {}",
+                self.name(),
+                path.display()
+            );
+        }
+        self.open(path)
+    }
+
+    /// MintPy's default globs of this format (`mintpy.load.autoPath`), for formats built on
+    /// [`super::layout`].
+    fn auto_path(&self) -> Option<&'static AutoPath> {
+        None
+    }
 }
 
 /// Every format, in the order they are asked: the first that recognises a path opens it.
@@ -62,6 +86,33 @@ pub fn detect_format(path: &Path) -> Option<&'static dyn StackFormat> {
 /// `inputs/ifgramStack.h5`).
 pub fn open_stack(path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
     open_stack_with(formats(), path)
+}
+
+/// [`open_stack`] with file globs in place of the format's defaults (see
+/// [`StackFormat::open_with`]); with no globs, the same as [`open_stack`].
+pub fn open_stack_globs(path: &Path, globs: &LoadGlobs) -> anyhow::Result<Box<dyn StackSource>> {
+    if globs.is_empty() {
+        return open_stack(path);
+    }
+    match detect_format(path) {
+        Some(f) => f.open_with(path, globs),
+        None => open_stack(path).with_context(|| {
+            format!(
+                "the file globs (mintpy.load.unwFile = {}) need their project folder {} to be \
+                 a stack layout sbas knows",
+                globs.get(layout::LoadKey::Unw).unwrap_or("not given"),
+                path.display()
+            )
+        }),
+    }
+}
+
+/// What `sbas invert` says it found at `path`: the format and the globs (given, else the
+/// format's defaults) that gave `info`'s interferograms; `None` for formats of fixed files.
+pub fn layout_note(path: &Path, globs: &LoadGlobs, info: &super::StackInfo) -> Option<String> {
+    let f = detect_format(path)?;
+    let all = globs.or_defaults(&f.auto_path()?.globs_at(path));
+    Some(layout::describe(f.name(), &all, info.network.num_pairs()))
 }
 
 /// [`open_stack`] with the formats `formats` (asked in order). When none recognises `path`,

@@ -201,6 +201,7 @@ mod tests {
         RunContext {
             work_dir: dir.to_path_buf(),
             stack: dir.join("stack"),
+            load: Default::default(),
             config: RunConfig::from_template(&template).unwrap(),
             template,
             format: OutputFormat::Hdf5,

@@ -1,95 +1,34 @@
-//! `mintpy.load.*` paths mapped onto the stacks sbas reads: the ISCE2 topsStack reader finds its
-//! files by layout from the project root, so the template's globs must describe that layout;
-//! the root is derived from them. Any other layout is refused with the reason.
+//! `mintpy.load.*` keys mapped onto the stacks sbas reads: the template's file globs are passed
+//! to the stack's reader (relative ones taken from the work folder, as MintPy does), and the
+//! project folder (where the reader's defaults for the other keys are, and which tells the
+//! layout) is derived from them by MintPy's default layouts of the processor
+//! (`source::layout::AUTO_PATHS`).
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 
 use super::Template;
+use crate::source::layout::{auto_paths_of, name_matches, AutoPath, LoadGlobs, LoadKey};
 
-/// The file each load key must name, relative to the topsStack root, as the reader reads it.
-/// `*` in a template glob stands for any text within one path component.
-const ISCE_LAYOUT: &[(&str, &str)] = &[
-    (
-        "mintpy.load.unwFile",
-        "merged/interferograms/*/filt_fine.unw",
-    ),
-    (
-        "mintpy.load.corFile",
-        "merged/interferograms/*/filt_fine.cor",
-    ),
-    (
-        "mintpy.load.connCompFile",
-        "merged/interferograms/*/filt_fine.unw.conncomp",
-    ),
-    ("mintpy.load.demFile", "merged/geom_reference/hgt.rdr"),
-    ("mintpy.load.lookupYFile", "merged/geom_reference/lat.rdr"),
-    ("mintpy.load.lookupXFile", "merged/geom_reference/lon.rdr"),
-    ("mintpy.load.incAngleFile", "merged/geom_reference/los.rdr"),
-    ("mintpy.load.azAngleFile", "merged/geom_reference/los.rdr"),
-    (
-        "mintpy.load.shadowMaskFile",
-        "merged/geom_reference/shadowMask.rdr",
-    ),
-    (
-        "mintpy.load.waterMaskFile",
-        "merged/geom_reference/waterMask.rdr",
-    ),
-    ("mintpy.load.metaFile", "reference/IW*.xml"),
-    ("mintpy.load.baselineDir", "baselines"),
-];
-
-/// MintPy's automatic topsStack paths (`mintpy.load.autoPath = yes`), relative to the work
-/// folder: the project root is its parent.
+/// MintPy's automatic paths (`mintpy.load.autoPath = yes`) are relative to the work folder: the
+/// project folder is its parent.
 const AUTO_ROOT: &str = "..";
 
-/// Whether glob `pattern` (with `*` and `?`) matches `text` entirely.
-fn glob_match(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
-}
-
-/// Whether a template path pattern (components possibly globbed) can name the layout path
-/// `expected` (components possibly `*`): same number of trailing components, each pair
-/// compatible. Returns the part of `pattern` before those components (the root).
-fn root_of(pattern: &str, expected: &str) -> Option<String> {
+/// The folder part of a template glob that sits where `layout_glob` (a default glob of a
+/// layout, relative to its project folder) puts the project: the folders of `layout_glob` with
+/// fixed names must be matched in `pattern`; wildcard folders and the file name may be anything.
+fn root_of(pattern: &str, layout_glob: &str) -> Option<String> {
     let pat: Vec<&str> = pattern.trim_end_matches('/').split('/').collect();
-    let exp: Vec<&str> = expected.split('/').collect();
+    let exp: Vec<&str> = layout_glob.split('/').collect();
     if pat.len() < exp.len() {
         return None;
     }
     let tail = &pat[pat.len() - exp.len()..];
-    let compatible = tail.iter().zip(&exp).all(|(p, e)| {
-        // A layout wildcard (the pair folder) must be globbed or a pair name in the template;
-        // a fixed layout name must be matched by the template's glob.
-        if e.contains('*') {
-            p.contains('*') || glob_match(e, p)
-        } else {
-            glob_match(p, e)
-        }
-    });
+    let folders = tail.iter().zip(&exp).take(exp.len() - 1);
+    let compatible = folders
+        .into_iter()
+        .all(|(p, e)| e.contains(['*', '?', '[']) || name_matches(p, e) || name_matches(e, p));
     if !compatible {
         return None;
     }
@@ -103,51 +42,80 @@ fn root_of(pattern: &str, expected: &str) -> Option<String> {
     })
 }
 
-/// The stack sbas reads for the template, relative paths taken from `work_dir` as MintPy does.
-/// Without any load path, `stack_override` (the command line) must be given.
-pub fn stack_path(
+/// The file globs the template gives (`auto` and absent keys left to the reader's defaults;
+/// `no`/`none` turn a layer off), relative ones taken from `work_dir`.
+pub fn template_globs(template: &Template, work_dir: &Path) -> LoadGlobs {
+    let mut g = LoadGlobs::new();
+    for key in LoadKey::ALL {
+        match template.get(&key.template_key()) {
+            None => {}
+            Some(v) if v == "no" || v == "none" => g.disable(key),
+            Some(v) => g.set(key, v),
+        }
+    }
+    g.relative_to(work_dir)
+}
+
+/// The project folder and layout the template's globs point at: the first layout of the
+/// processor whose default `unwFile` (or another given key) has the shape of the template's.
+fn derive_root(template: &Template, layouts: &[&AutoPath]) -> Option<String> {
+    for key in LoadKey::ALL
+        .iter()
+        .copied()
+        .filter(|k| *k == LoadKey::Unw)
+        .chain(LoadKey::ALL)
+    {
+        let Some(pattern) = template.get_set(&key.template_key()) else {
+            continue;
+        };
+        for layout in layouts {
+            if let Some(r) = layout.glob(key).and_then(|g| root_of(pattern, g)) {
+                return Some(r);
+            }
+        }
+    }
+    None
+}
+
+/// The stack sbas reads for the template and the file globs to read it with; relative paths
+/// are taken from `work_dir`, as in MintPy. With `stack_override` (the command line), that
+/// stack is read instead, with its own default files.
+pub fn stack_request(
     template: &Template,
     work_dir: &Path,
     stack_override: Option<&Path>,
-) -> anyhow::Result<PathBuf> {
+) -> anyhow::Result<(PathBuf, LoadGlobs)> {
     if let Some(p) = stack_override {
-        return Ok(p.to_path_buf());
+        return Ok((p.to_path_buf(), LoadGlobs::new()));
     }
     let processor = template.get("mintpy.load.processor").unwrap_or("isce");
-    if processor != "isce" {
+    let layouts: Vec<&AutoPath> = auto_paths_of(processor).collect();
+    if layouts.is_empty() {
+        let mut known: Vec<&str> = crate::source::layout::AUTO_PATHS
+            .iter()
+            .map(|a| a.processor)
+            .collect();
+        known.dedup();
         bail!(
-            "mintpy.load.processor = {processor}: sbas reads ISCE2 topsStack stacks (processor \
-             isce) or MintPy's inputs/ifgramStack.h5 (give it with --stack)"
+            "mintpy.load.processor = {processor}: sbas reads the processors {} or MintPy's \
+             inputs/ifgramStack.h5 (give it with --stack)",
+            known.join(", ")
         );
     }
-    let mut root: Option<(String, &str)> = None;
-    if template.is_yes("mintpy.load.autoPath") {
-        root = Some((AUTO_ROOT.to_string(), "mintpy.load.autoPath"));
-    }
-    for (key, expected) in ISCE_LAYOUT {
-        let Some(pattern) = template.get_set(key) else {
-            continue;
-        };
-        let r = root_of(pattern, expected).with_context(|| {
-            format!(
-                "{key} = {pattern}: sbas reads the ISCE2 topsStack layout and expects this file \
-                 at ROOT/{expected}; other layouts are not read"
-            )
-        })?;
-        match &root {
-            Some((other, from)) if *other != r => bail!(
-                "{key} = {pattern} puts the stack root at {r}, but {from} puts it at {other}: \
-                 sbas reads every file of one topsStack project"
-            ),
-            Some(_) => {}
-            None => root = Some((r, key)),
-        }
-    }
-    let Some((root, _)) = root else {
+    let globs = template_globs(template, work_dir);
+    let root = if template.is_yes("mintpy.load.autoPath") {
+        Some(AUTO_ROOT.to_string())
+    } else if template.get_set(&LoadKey::Unw.template_key()).is_some() {
+        // A layout of our own names: the project folder is MintPy's, the work folder's parent.
+        Some(derive_root(template, &layouts).unwrap_or_else(|| AUTO_ROOT.to_string()))
+    } else {
+        derive_root(template, &layouts)
+    };
+    let Some(root) = root else {
         // MintPy's own stack in the work folder, as left by an earlier load_data.
         let h5 = work_dir.join("inputs").join("ifgramStack.h5");
         if h5.is_file() {
-            return Ok(h5);
+            return Ok((h5, LoadGlobs::new()));
         }
         bail!(
             "the template gives no mintpy.load.unwFile (and no inputs/ifgramStack.h5 exists in \
@@ -156,11 +124,12 @@ pub fn stack_path(
         );
     };
     let root = Path::new(&root);
-    Ok(if root.is_absolute() {
+    let root = if root.is_absolute() {
         root.to_path_buf()
     } else {
         work_dir.join(root)
-    })
+    };
+    Ok((root, globs))
 }
 
 #[cfg(test)]
@@ -173,44 +142,56 @@ mod tests {
     }
 
     #[test]
-    fn globs() {
-        assert!(glob_match("filt*.unw", "filt_fine.unw"));
-        assert!(!glob_match("filt*.unw", "filt_fine.unw.conncomp"));
-        assert!(glob_match("IW*.xml", "IW1.xml"));
-        assert!(glob_match("*", "20200101_20200113"));
-    }
-
-    #[test]
-    fn derives_the_project_root() {
+    fn derives_the_project_root_and_passes_the_globs() {
         let tpl = t(
             "mintpy.load.unwFile = ../merged/interferograms/*/filt*.unw\n\
                      mintpy.load.corFile = ../merged/interferograms/*/filt*.cor\n\
+                     mintpy.load.connCompFile = none\n\
                      mintpy.load.demFile = ../merged/geom_reference/hgt.rdr\n\
                      mintpy.load.baselineDir = ../baselines\n\
                      mintpy.load.metaFile = ../reference/IW*.xml\n",
         );
-        let p = stack_path(&tpl, Path::new("/w/mintpy"), None).unwrap();
+        let (p, g) = stack_request(&tpl, Path::new("/w/mintpy"), None).unwrap();
         assert_eq!(p, Path::new("/w/mintpy/.."));
+        assert_eq!(
+            g.get(LoadKey::Unw),
+            Some("/w/mintpy/../merged/interferograms/*/filt*.unw")
+        );
+        assert_eq!(g.get(LoadKey::ConnComp), None);
+        assert!(g.iter().any(|(k, v)| k == LoadKey::ConnComp && v.is_none()));
+        assert_eq!(
+            g.get(LoadKey::LookupY),
+            None,
+            "absent keys are the reader's defaults"
+        );
         let tpl = t("mintpy.load.unwFile = /data/proj/merged/interferograms/*/filt_fine.unw\n");
         assert_eq!(
-            stack_path(&tpl, Path::new("/w"), None).unwrap(),
+            stack_request(&tpl, Path::new("/w"), None).unwrap().0,
             Path::new("/data/proj")
         );
+        let tpl = t("mintpy.load.unwFile = /data/sm/Igrams/2020*/filt_*.unw\n");
+        assert_eq!(
+            stack_request(&tpl, Path::new("/w"), None).unwrap().0,
+            Path::new("/data/sm")
+        );
+        // Names of one's own: the project is MintPy's, the work folder's parent.
+        let tpl = t("mintpy.load.unwFile = ../ifgs/*/unw_phase.unw\n");
+        let (p, g) = stack_request(&tpl, Path::new("/w/m"), None).unwrap();
+        assert_eq!(p, Path::new("/w/m/.."));
+        assert_eq!(g.get(LoadKey::Unw), Some("/w/m/../ifgs/*/unw_phase.unw"));
+        let tpl = t("mintpy.load.autoPath = yes\n");
+        let (p, g) = stack_request(&tpl, Path::new("/w/m"), None).unwrap();
+        assert_eq!((p.as_path(), g.is_empty()), (Path::new("/w/m/.."), true));
+        let (p, g) = stack_request(&tpl, Path::new("/w/m"), Some(Path::new("/s"))).unwrap();
+        assert_eq!((p.as_path(), g.is_empty()), (Path::new("/s"), true));
     }
 
     #[test]
-    fn refuses_other_layouts() {
-        let tpl = t("mintpy.load.unwFile = ../ifgs/*/unw_phase.tif\n");
-        let e = stack_path(&tpl, Path::new("/w"), None).unwrap_err();
-        assert!(format!("{e:#}").contains("topsStack layout"));
-        let tpl = t(
-            "mintpy.load.unwFile = /a/merged/interferograms/*/filt_fine.unw\n\
-                     mintpy.load.demFile = /b/merged/geom_reference/hgt.rdr\n",
-        );
-        assert!(stack_path(&tpl, Path::new("/w"), None).is_err());
-        let tpl = t("mintpy.load.processor = gamma\n");
-        assert!(stack_path(&tpl, Path::new("/w"), None).is_err());
+    fn refuses_unknown_processors_and_no_stack() {
+        let tpl = t("mintpy.load.processor = snap\n");
+        let e = stack_request(&tpl, Path::new("/w"), None).unwrap_err();
+        assert!(format!("{e:#}").contains("isce"), "{e:#}");
         let tpl = t("");
-        assert!(stack_path(&tpl, Path::new("/nonexistent"), None).is_err());
+        assert!(stack_request(&tpl, Path::new("/nonexistent"), None).is_err());
     }
 }

@@ -22,7 +22,7 @@ use crate::network_edit::{self, EditedStack, NetworkEdit};
 use crate::pipeline::PassStats;
 use crate::report::Reporter;
 use crate::sink::OutputFormat;
-use crate::source::{open_stack, StackSource};
+use crate::source::{open_stack_globs, StackSource};
 use crate::survey::{RefRequest, ReferencePoint};
 
 /// Options of one inversion run.
@@ -53,6 +53,9 @@ pub struct InvertOptions {
     /// Longest time written chunks wait to be made durable (synced and recorded as done); zero
     /// syncs after every chunk. A killed run recomputes at most this much work.
     pub sync_every: std::time::Duration,
+    /// File globs of the stack (MintPy's `mintpy.load.*File`) in place of its format's
+    /// defaults; empty: the format's defaults.
+    pub load: crate::source::layout::LoadGlobs,
 }
 
 impl Default for InvertOptions {
@@ -71,6 +74,7 @@ impl Default for InvertOptions {
             subset: None,
             restart_if_changed: false,
             sync_every: crate::pipeline::SYNC_INTERVAL,
+            load: crate::source::layout::LoadGlobs::new(),
         }
     }
 }
@@ -110,7 +114,11 @@ pub fn invert_stack(
     opts: &InvertOptions,
 ) -> anyhow::Result<InvertReport> {
     let start = Instant::now();
-    let source = open_stack(stack).with_context(|| format!("opening stack {}", stack.display()))?;
+    let source = open_stack_globs(stack, &opts.load)
+        .with_context(|| format!("opening stack {}", stack.display()))?;
+    if let Some(note) = crate::source::layout_note(stack, &opts.load, source.info()) {
+        opts.report.info(note);
+    }
     let source = match &opts.subset {
         None => source,
         Some(req) => {

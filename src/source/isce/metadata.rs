@@ -2,17 +2,22 @@
 //! `reference/data.rsc` if present, else `reference/IW*.xml`; then looks, `NCORRLOOKS`,
 //! corner coordinates and centre incidence angle from `merged/geom_reference`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use super::tops_xml::read_tops_xml;
+use super::tops_xml::{read_swath_number, read_tops_xml};
 use crate::meta::pyfmt::{py_f32, py_f64};
 use crate::meta::Attributes;
+use crate::source::layout::{self, LoadGlobs, LoadKey};
 use crate::source::raster::{
     isce_xml, raster_layout, read_rsc, sidecar, vrt, DataType, RasterLayout,
 };
 use crate::source::GeomLayer;
+
+fn is_xml(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml"))
+}
 
 /// Formats a raster value as Python prints a numpy scalar of the raster's type.
 fn fmt_value(v: f64, dtype: DataType) -> String {
@@ -84,39 +89,79 @@ fn nonzero_rows(layout: &RasterLayout, band: usize) -> anyhow::Result<Option<(us
     })
 }
 
-/// Builds the stack's metadata. `geom` gives the raster and band of each geometry layer
-/// present. Errors if `WAVELENGTH` cannot be found.
+/// The acquisition metadata files of a stack: the matches of `metaFile`, and the `data.rsc`
+/// beside them (which `prep_isce` writes and reads first).
+#[derive(Debug, Clone)]
+pub struct MetaFiles {
+    /// `mintpy.load.metaFile`, as given (for messages).
+    pub glob: String,
+    /// Its matches, sorted.
+    pub files: Vec<PathBuf>,
+    /// `data.rsc` in the folder of the first match (or of the glob, when nothing matches).
+    pub rsc: Option<PathBuf>,
+}
+
+impl MetaFiles {
+    /// The metadata files `globs` give.
+    pub fn find(globs: &LoadGlobs) -> anyhow::Result<MetaFiles> {
+        let glob = globs.get(LoadKey::Meta).unwrap_or_default().to_string();
+        let files = layout::all_matches(globs, LoadKey::Meta)?;
+        let dir = match files.first() {
+            Some(f) => f.parent().map(Path::to_path_buf),
+            None => Path::new(&glob)
+                .parent()
+                .filter(|d| !d.to_string_lossy().contains(['*', '?', '[']))
+                .map(Path::to_path_buf),
+        };
+        let rsc = dir.map(|d| d.join("data.rsc"));
+        Ok(MetaFiles { glob, files, rsc })
+    }
+}
+
+/// With several `IW*.xml` beside `xml`, their swath numbers joined in increasing order (`123`
+/// for IW1..IW3), as MintPy's `extract_tops_metadata`; `None` with one file.
+fn joined_swaths(xml: &Path) -> anyhow::Result<Option<String>> {
+    let dir = xml.parent().unwrap_or(Path::new("."));
+    let files = layout::expand(&dir.join("IW*.xml").to_string_lossy())?;
+    if files.len() < 2 {
+        return Ok(None);
+    }
+    let mut numbers = Vec::with_capacity(files.len());
+    for f in &files {
+        numbers.extend(read_swath_number(f)?);
+    }
+    numbers.sort_unstable();
+    Ok(Some(numbers.iter().map(u32::to_string).collect()))
+}
+
+/// Builds the stack's metadata from `meta` (its `data.rsc` if present, else the first
+/// `IW*.xml`). `geom` gives the raster and band of each geometry layer present. Errors if
+/// `WAVELENGTH` cannot be found.
 pub fn stack_metadata<'a>(
-    project: &Path,
+    meta: &MetaFiles,
     geom_dir: &Path,
     length: usize,
     width: usize,
     geom: impl Fn(GeomLayer) -> Option<(&'a RasterLayout, usize)>,
 ) -> anyhow::Result<Attributes> {
-    let ref_dir = project.join("reference");
-    let rsc = ref_dir.join("data.rsc");
-    let mut iw_files: Vec<_> = match std::fs::read_dir(&ref_dir) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("IW") && n.ends_with(".xml"))
-            })
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    iw_files.sort();
-    let (mut a, source) = if rsc.is_file() {
-        (read_rsc(&rsc)?, rsc.display().to_string())
-    } else if let Some(iw) = iw_files.first() {
-        (read_tops_xml(iw)?, iw.display().to_string())
+    let rsc = meta.rsc.as_ref().filter(|r| r.is_file());
+    let (mut a, source) = if let Some(rsc) = rsc {
+        (read_rsc(rsc)?, rsc.display().to_string())
+    } else if let Some(xml) = meta.files.first().filter(|f| is_xml(f)) {
+        let mut a = read_tops_xml(xml)?;
+        if let Some(joined) = joined_swaths(xml)? {
+            a.set("beam_swath", joined);
+        }
+        (a, xml.display().to_string())
     } else {
         bail!(
-            "no acquisition metadata for {}: expected {} or {}/IW*.xml (WAVELENGTH is required)",
-            project.display(),
-            rsc.display(),
-            ref_dir.display()
+            "no acquisition metadata: mintpy.load.metaFile = {} matches {} and there is no \
+             data.rsc beside it (WAVELENGTH is required)",
+            meta.glob,
+            match meta.files.first() {
+                Some(f) => format!("{} (not an XML product)", f.display()),
+                None => "nothing".to_string(),
+            }
         );
     };
     if !a

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
+use super::layout::{self, LoadGlobs, LoadKey, PairPaths};
 use super::{Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer, StackSource};
 use crate::meta::Date;
 use crate::network::Network;
@@ -43,6 +44,15 @@ impl StackFormat for TopsStackFormat {
 
     fn open(&self, path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
         Ok(Box::new(IsceStack::open(path)?))
+    }
+
+    fn open_with(&self, path: &Path, globs: &LoadGlobs) -> anyhow::Result<Box<dyn StackSource>> {
+        let all = globs.or_defaults(&layout::ISCE_TOPS.globs_at(path));
+        Ok(Box::new(IsceStack::open_globs(&all)?))
+    }
+
+    fn auto_path(&self) -> Option<&'static layout::AutoPath> {
+        Some(&layout::ISCE_TOPS)
     }
 }
 
@@ -125,116 +135,44 @@ pub fn parse_pair_name(name: &str) -> Option<(Date, Date)> {
     Some((Date::parse(a).ok()?, Date::parse(b).ok()?))
 }
 
-/// Requires a layer to be present for every pair or for none.
-fn all_or_none(
-    files: Vec<Option<BandFile>>,
-    what: &str,
-    dirs: &[PathBuf],
-) -> anyhow::Result<Vec<Option<BandFile>>> {
-    let have = files.iter().filter(|f| f.is_some()).count();
-    if have != 0 && have != files.len() {
-        let (with, without): (Vec<_>, Vec<_>) =
-            files.iter().zip(dirs).partition(|(f, _)| f.is_some());
-        bail!(
-            "{what} is present for {} pair(s) (e.g. {}) but missing for {} (e.g. {}): give it \
-             for every pair or for none",
-            with.len(),
-            with[0].1.display(),
-            without.len(),
-            without[0].1.display()
-        );
-    }
-    Ok(files)
-}
-
 /// `f` of every item, computed in parallel; the error of the first failing item in order (so
 /// that a stack with several bad files always reports the same one).
-fn in_order<T: Send>(
-    items: &[PathBuf],
-    f: impl Fn(&Path) -> anyhow::Result<T> + Sync,
+fn in_order<I: Sync, T: Send>(
+    items: &[I],
+    f: impl Fn(&I) -> anyhow::Result<T> + Sync,
 ) -> anyhow::Result<Vec<T>> {
     use rayon::prelude::*;
-    let results: Vec<anyhow::Result<T>> = items.par_iter().map(|d| f(d)).collect();
+    let results: Vec<anyhow::Result<T>> = items.par_iter().map(&f).collect();
     results.into_iter().collect()
 }
 
-/// The pair folders `D1_D2` of `ifg_dir` with their dates, sorted by dates; refuses badly
-/// named, reversed and duplicate pairs and an empty folder.
-fn pair_folders(ifg_dir: &Path) -> anyhow::Result<Vec<(Date, Date, PathBuf)>> {
-    let entries = std::fs::read_dir(ifg_dir)
-        .with_context(|| format!("cannot list interferogram folder {}", ifg_dir.display()))?;
-    let mut items: Vec<(Date, Date, PathBuf)> = Vec::new();
-    for e in entries {
-        let e = e.with_context(|| format!("cannot list {}", ifg_dir.display()))?;
-        let path = e.path();
-        if !path.is_dir() {
-            continue;
-        }
-        let name = e.file_name().to_string_lossy().into_owned();
-        let (d1, d2) = parse_pair_name(&name).with_context(|| {
-            format!(
-                "interferogram folder {} is not named YYYYMMDD_YYYYMMDD",
-                path.display()
-            )
-        })?;
-        if d1 >= d2 {
-            bail!(
-                "interferogram folder {}: the first date must be earlier than the second",
-                path.display()
-            );
-        }
-        items.push((d1, d2, path));
-    }
-    if items.is_empty() {
-        bail!(
-            "empty stack: {} holds no YYYYMMDD_YYYYMMDD interferogram folder",
-            ifg_dir.display()
-        );
-    }
-    items.sort_by_key(|a| (a.0, a.1));
-    for w in items.windows(2) {
-        if (w[0].0, w[0].1) == (w[1].0, w[1].1) {
-            bail!(
-                "duplicate interferogram {}_{} in {} and {}",
-                w[0].0,
-                w[0].1,
-                w[0].2.display(),
-                w[1].2.display()
-            );
-        }
-    }
-    Ok(items)
-}
-
-/// The rasters of each pair folder and the stack layers they give. The first phase raster
-/// fixes the stack's shape; every other raster must match it.
-fn pair_rasters(dirs: &[PathBuf]) -> anyhow::Result<(Vec<PairFiles>, Vec<StackLayer>)> {
+/// The rasters of each pair and the stack layers they give. The first phase raster fixes the
+/// stack's shape; every other raster must match it.
+fn pair_rasters(pairs: &[PairPaths]) -> anyhow::Result<(Vec<PairFiles>, Vec<StackLayer>)> {
     // Phase rasters fix the stack's shape (the first pair's). The other sidecars are parsed
     // in parallel: a stack has thousands, and parsing them was most of a run's start-up.
-    let first = BandFile::product_band(&dirs[0].join("filt_fine.unw"), None)?;
+    let first = BandFile::product_band(&pairs[0].unw, None)?;
     let (length, width) = (first.layout.length, first.layout.width);
     let shape = Some((length, width));
     let mut unws = vec![first];
-    unws.extend(in_order(&dirs[1..], |d| {
-        BandFile::product_band(&d.join("filt_fine.unw"), shape)
+    unws.extend(in_order(&pairs[1..], |p| {
+        BandFile::product_band(&p.unw, shape)
     })?);
-    let optional = |name: &str, product: bool| -> anyhow::Result<Vec<Option<BandFile>>> {
-        let files = in_order(dirs, |d| {
-            let p = d.join(name);
-            if !p.exists() {
-                return Ok(None);
-            }
-            let f = if product {
-                BandFile::product_band(&p, shape)?
-            } else {
-                BandFile::open(&p, 0, shape)?
-            };
-            Ok(Some(f))
-        })?;
-        all_or_none(files, name, dirs)
+    let companion = |get: fn(&PairPaths) -> Option<&PathBuf>, product: bool| {
+        in_order(pairs, |p| {
+            get(p)
+                .map(|f| {
+                    if product {
+                        BandFile::product_band(f, shape)
+                    } else {
+                        BandFile::open(f, 0, shape)
+                    }
+                })
+                .transpose()
+        })
     };
-    let cors = optional("filt_fine.cor", true)?;
-    let ccs = optional("filt_fine.unw.conncomp", false)?;
+    let cors = companion(|p| p.cor.as_ref(), true)?;
+    let ccs = companion(|p| p.conncomp.as_ref(), false)?;
     let mut layers = vec![StackLayer::Phase];
     if cors[0].is_some() {
         layers.push(StackLayer::Coherence);
@@ -251,46 +189,69 @@ fn pair_rasters(dirs: &[PathBuf]) -> anyhow::Result<(Vec<PairFiles>, Vec<StackLa
     Ok((pairs, layers))
 }
 
-/// The geometry rasters of `geom_dir` that exist (`los.rdr` gives incidence and, with a
-/// second band, azimuth angle), each checked against the stack's `shape`.
+/// The geometry rasters the globs find (the incidence-angle file's first band; the
+/// azimuth-angle file's second band, when it has one: ISCE's `los.rdr`), each checked
+/// against the stack's `shape`.
 fn geometry_rasters(
-    geom_dir: &Path,
+    globs: &LoadGlobs,
     shape: (usize, usize),
 ) -> anyhow::Result<Vec<(GeomLayer, BandFile)>> {
     let mut geometry: Vec<(GeomLayer, BandFile)> = Vec::new();
     let shape = Some(shape);
-    for (name, layer) in [
-        ("hgt.rdr", GeomLayer::Height),
-        ("lat.rdr", GeomLayer::Latitude),
-        ("lon.rdr", GeomLayer::Longitude),
-        ("shadowMask.rdr", GeomLayer::ShadowMask),
-        ("waterMask.rdr", GeomLayer::WaterMask),
+    for (key, layer) in [
+        (LoadKey::Dem, GeomLayer::Height),
+        (LoadKey::LookupY, GeomLayer::Latitude),
+        (LoadKey::LookupX, GeomLayer::Longitude),
+        (LoadKey::ShadowMask, GeomLayer::ShadowMask),
+        (LoadKey::WaterMask, GeomLayer::WaterMask),
     ] {
-        let p = geom_dir.join(name);
-        if p.exists() {
+        if let Some(p) = layout::first_match(globs, key)? {
             geometry.push((layer, BandFile::open(&p, 0, shape)?));
         }
     }
-    let los = geom_dir.join("los.rdr");
-    if los.exists() {
-        let inc = BandFile::open(&los, 0, shape)?;
-        let nb = inc.layout.bands.len();
-        geometry.push((GeomLayer::IncidenceAngle, inc));
-        if nb >= 2 {
-            geometry.push((GeomLayer::AzimuthAngle, BandFile::open(&los, 1, shape)?));
+    if let Some(p) = layout::first_match(globs, LoadKey::IncAngle)? {
+        geometry.push((GeomLayer::IncidenceAngle, BandFile::open(&p, 0, shape)?));
+    }
+    if let Some(p) = layout::first_match(globs, LoadKey::AzAngle)? {
+        if raster_layout(&p)?.bands.len() >= 2 {
+            geometry.push((GeomLayer::AzimuthAngle, BandFile::open(&p, 1, shape)?));
         }
     }
     Ok(geometry)
 }
 
+/// The folder of the geometry files (MintPy's `geom_dir`, the DEM's folder), where the
+/// full-resolution sidecars that give the looks are.
+fn geometry_dir(globs: &LoadGlobs) -> anyhow::Result<PathBuf> {
+    for key in [
+        LoadKey::Dem,
+        LoadKey::LookupY,
+        LoadKey::LookupX,
+        LoadKey::IncAngle,
+    ] {
+        if let Some(p) = layout::first_match(globs, key)? {
+            return Ok(p.parent().unwrap_or(Path::new(".")).to_path_buf());
+        }
+    }
+    let dem = globs.get(LoadKey::Dem).unwrap_or(".");
+    Ok(Path::new(dem)
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf())
+}
+
 /// The perpendicular baseline of each pair from the per-date baselines under `bl_dir`; all 0,
-/// with a warning, when there are no baseline files.
+/// with a warning, when there are no baseline files (`baselineDir`).
 fn pair_baselines(
-    bl_dir: &Path,
+    globs: &LoadGlobs,
     pair_dates: &[(Date, Date)],
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<Vec<f32>> {
-    Ok(match read_baselines(bl_dir)? {
+    let bl_dir = match layout::first_match(globs, LoadKey::BaselineDir)? {
+        Some(d) => d,
+        None => PathBuf::from(globs.get(LoadKey::BaselineDir).unwrap_or("baselines")),
+    };
+    Ok(match read_baselines(&bl_dir)? {
         Some(b) => pair_dates
             .iter()
             .map(|(d1, d2)| {
@@ -336,17 +297,23 @@ fn stack_files(pairs: &[PairFiles], geometry: &[(GeomLayer, BandFile)]) -> Vec<P
 }
 
 impl IsceStack {
-    /// Opens the topsStack project folder `project`, checking every raster's sidecar and size.
+    /// Opens the topsStack project folder `project` with MintPy's default topsStack globs,
+    /// checking every raster's sidecar and size.
     pub fn open(project: &Path) -> anyhow::Result<IsceStack> {
-        let ifg_dir = project.join("merged").join("interferograms");
-        let items = pair_folders(&ifg_dir)?;
-        let dirs: Vec<PathBuf> = items.iter().map(|i| i.2.clone()).collect();
-        let (pairs, layers) = pair_rasters(&dirs)?;
+        IsceStack::open_globs(&layout::ISCE_TOPS.globs_at(project))
+    }
+
+    /// Opens the ISCE2 stack whose files the complete globs `globs` give (every key the stack
+    /// uses set, or off).
+    pub fn open_globs(globs: &LoadGlobs) -> anyhow::Result<IsceStack> {
+        let found = layout::find_pairs(globs)?;
+        let (pairs, layers) = pair_rasters(&found.pairs)?;
         let (length, width) = (pairs[0].unw.layout.length, pairs[0].unw.layout.width);
 
-        let geom_dir = project.join("merged").join("geom_reference");
-        let geometry = geometry_rasters(&geom_dir, (length, width))?;
-        let attrs = metadata::stack_metadata(project, &geom_dir, length, width, |layer| {
+        let geometry = geometry_rasters(globs, (length, width))?;
+        let geom_dir = geometry_dir(globs)?;
+        let meta = metadata::MetaFiles::find(globs)?;
+        let attrs = metadata::stack_metadata(&meta, &geom_dir, length, width, |layer| {
             geometry
                 .iter()
                 .find(|g| g.0 == layer)
@@ -360,11 +327,15 @@ impl IsceStack {
             _ => None,
         };
 
-        let pair_dates: Vec<(Date, Date)> = items.iter().map(|i| (i.0, i.1)).collect();
-        let mut warnings = Vec::new();
-        let bperp = pair_baselines(&project.join("baselines"), &pair_dates, &mut warnings)?;
-        let network = Network::new(&pair_dates, &bperp)
-            .with_context(|| format!("bad interferogram network in {}", ifg_dir.display()))?;
+        let pair_dates: Vec<(Date, Date)> = found.pairs.iter().map(|p| p.dates).collect();
+        let mut warnings = found.warnings;
+        let bperp = pair_baselines(globs, &pair_dates, &mut warnings)?;
+        let network = Network::new(&pair_dates, &bperp).with_context(|| {
+            format!(
+                "bad interferogram network of {}",
+                globs.get(LoadKey::Unw).unwrap_or_default()
+            )
+        })?;
 
         let files = stack_files(&pairs, &geometry);
         let mut geom_layers: Vec<GeomLayer> = geometry.iter().map(|g| g.0).collect();
@@ -533,11 +504,11 @@ mod tests {
     #[test]
     fn parallel_parsing_keeps_order_and_reports_the_first_failure() {
         let items: Vec<PathBuf> = (0..200).map(|i| PathBuf::from(format!("{i}"))).collect();
-        let parse = |p: &Path| -> anyhow::Result<usize> { Ok(p.to_str().unwrap().parse()?) };
+        let parse = |p: &PathBuf| -> anyhow::Result<usize> { Ok(p.to_str().unwrap().parse()?) };
         let all = in_order(&items, parse).unwrap();
         assert_eq!(all, (0..200).collect::<Vec<_>>());
         // Item 10 fails late (it is slow), item 150 at once: the report is still item 10's.
-        let two_bad = |p: &Path| -> anyhow::Result<usize> {
+        let two_bad = |p: &PathBuf| -> anyhow::Result<usize> {
             let i = parse(p)?;
             if i == 10 {
                 std::thread::sleep(std::time::Duration::from_millis(100));

@@ -187,6 +187,25 @@ pub fn read_tops_xml(path: &Path) -> anyhow::Result<Attributes> {
     tops_xml_text(&text, path)
 }
 
+/// The swath number of the first burst of a topsStack burst product XML, if it has one.
+pub fn read_swath_number(path: &Path) -> anyhow::Result<Option<u32>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read ISCE product XML {}", path.display()))?;
+    let doc = roxmltree::Document::parse(&text)
+        .with_context(|| format!("malformed ISCE product XML {}", path.display()))?;
+    let mut bursts: Vec<(roxmltree::Node, BTreeMap<String, String>)> = doc
+        .descendants()
+        .filter(|n| n.is_element())
+        .map(|n| (n, properties(n)))
+        .filter(|(_, p)| p.contains_key("radarwavelength"))
+        .collect();
+    sort_bursts(&mut bursts);
+    Ok(bursts
+        .first()
+        .and_then(|(_, p)| p.get("swathnumber"))
+        .and_then(|v| v.trim().parse().ok()))
+}
+
 /// Reads MintPy's acquisition keys from a burst product XML given as text (messages name the
 /// text `<string>`; the swath is taken as IW2). The entry point of the `tops_xml` fuzz target.
 pub fn parse_tops_xml(text: &str) -> anyhow::Result<Attributes> {
@@ -198,12 +217,13 @@ fn tops_xml_text(text: &str, path: &Path) -> anyhow::Result<Attributes> {
     let doc = roxmltree::Document::parse(text)
         .with_context(|| format!("malformed ISCE product XML {}", path.display()))?;
     // Bursts are the elements holding a radarwavelength property, in document order.
-    let bursts: Vec<(roxmltree::Node, BTreeMap<String, String>)> = doc
+    let mut bursts: Vec<(roxmltree::Node, BTreeMap<String, String>)> = doc
         .descendants()
         .filter(|n| n.is_element())
         .map(|n| (n, properties(n)))
         .filter(|(_, p)| p.contains_key("radarwavelength"))
         .collect();
+    sort_bursts(&mut bursts);
     let Some((first_node, first)) = bursts.first() else {
         bail!(
             "ISCE product XML {} has no 'radarwavelength' property (no burst found)",
@@ -249,6 +269,31 @@ fn tops_xml_text(text: &str, path: &Path) -> anyhow::Result<Attributes> {
     Ok(a)
 }
 
+/// Puts bursts in acquisition order. ISCE2 writes 10 or more bursts in text order of their
+/// component names (`burst1`, `burst10`, `burst11`, ..., `burst2`), so document order is not
+/// time order: sort by the number of the name when every burst has one, else by start time
+/// when every burst has one, else keep document order.
+fn sort_bursts(bursts: &mut [(roxmltree::Node, BTreeMap<String, String>)]) {
+    let number = |n: &roxmltree::Node| -> Option<u32> {
+        let name = n.attribute("name")?.trim().to_ascii_lowercase();
+        name.strip_prefix("burst")?.parse().ok()
+    };
+    let start = |p: &BTreeMap<String, String>| {
+        p.get("burststartutc")
+            .or_else(|| p.get("sensingstart"))
+            .and_then(|t| parse_utc(t))
+            .map(|u| u.epoch_s)
+    };
+    if bursts.iter().all(|(n, _)| number(n).is_some()) {
+        bursts.sort_by_key(|(n, _)| number(n));
+    } else if bursts.iter().all(|(_, p)| start(p).is_some()) {
+        bursts.sort_by(|a, b| {
+            let (x, y) = (start(&a.1).unwrap_or(0.0), start(&b.1).unwrap_or(0.0));
+            x.total_cmp(&y)
+        });
+    }
+}
+
 /// The keys copied from the properties of the first burst (the stop time from the last one),
 /// numbers as Python prints the floats ISCE2 parsed.
 fn burst_keys(first: &BTreeMap<String, String>, last: &BTreeMap<String, String>) -> Attributes {
@@ -258,6 +303,8 @@ fn burst_keys(first: &BTreeMap<String, String>, last: &BTreeMap<String, String>)
             a.set(to, v.trim());
         }
     };
+    // ISCE2 writes the PRF under its public name.
+    copy(first, "pulserepetitionfrequency", "PRF");
     copy(first, "prf", "PRF");
     copy(first, "burststartutc", "startUTC");
     copy(last, "burststoputc", "stopUTC");
@@ -397,6 +444,67 @@ mod tests {
               <property name="velocity"><value>[0.0, 0.0, 7500.0]</value></property>
             </component></component></component></product>"#
         )
+    }
+
+    /// A swath product of `n` bursts in ISCE2's text order of names (burst1, burst10, ...,
+    /// burst2: seen in the issue's real files; MintPy 1.6.4 `utils/isce_utils.py`
+    /// `extract_tops_metadata` takes `bursts[0]` / `bursts[-1]` of the product ISCE2 loads, in
+    /// burst order). Burst k starts at second 10 + 3k and has swath number `swath`; the PRF is
+    /// under ISCE2's public name `pulserepetitionfrequency`.
+    fn swath_product(n: usize, swath: u32) -> String {
+        let mut names: Vec<String> = (1..=n).map(|k| format!("burst{k}")).collect();
+        names.sort();
+        let bursts: String = names
+            .iter()
+            .map(|name| {
+                let k: usize = name[5..].parse().unwrap();
+                format!(
+                    r#"<component name="{name}">
+                    <property name="radarwavelength"><value>0.05546576</value></property>
+                    <property name="pulserepetitionfrequency"><value>486.486</value></property>
+                    <property name="swathnumber"><value>{swath}</value></property>
+                    <property name="burststartutc"><value>2020-01-01 01:50:{:02}.0</value></property>
+                    <property name="burststoputc"><value>2020-01-01 01:50:{:02}.5</value></property>
+                    </component>"#,
+                    10 + 3 * k,
+                    12 + 3 * k
+                )
+            })
+            .collect();
+        format!("<productmanager_name><component name=\"instance\"><component name=\"bursts\">{bursts}</component></component></productmanager_name>")
+    }
+
+    #[test]
+    fn ten_or_more_bursts_are_taken_in_burst_order() {
+        let a = parse_tops_xml(&swath_product(12, 2)).unwrap();
+        assert_eq!(a.get("startUTC"), Some("2020-01-01 01:50:13.0"));
+        assert_eq!(a.get("stopUTC"), Some("2020-01-01 01:50:48.5"));
+        assert_eq!(a.get("PRF"), Some("486.486"));
+        assert_eq!(a.get("beam_swath"), Some("2"));
+    }
+
+    #[test]
+    fn several_swaths_join_their_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        for s in [3, 1, 2] {
+            std::fs::write(dir.path().join(format!("IW{s}.xml")), swath_product(10, s)).unwrap();
+        }
+        assert_eq!(
+            read_swath_number(&dir.path().join("IW3.xml")).unwrap(),
+            Some(3)
+        );
+        let g = {
+            let mut g = crate::source::layout::LoadGlobs::new();
+            g.set(
+                crate::source::layout::LoadKey::Meta,
+                dir.path().join("IW*.xml").to_string_lossy(),
+            );
+            g
+        };
+        let meta = super::super::metadata::MetaFiles::find(&g).unwrap();
+        let a = super::super::metadata::stack_metadata(&meta, dir.path(), 4, 5, |_| None).unwrap();
+        assert_eq!(a.get("beam_swath"), Some("123"));
+        assert_eq!(a.get("stopUTC"), Some("2020-01-01 01:50:42.5"));
     }
 
     #[test]

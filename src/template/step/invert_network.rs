@@ -36,6 +36,7 @@ pub fn invert_options(ctx: &RunContext) -> InvertOptions {
         network: ctx.config.network.clone(),
         subset: ctx.config.subset,
         restart_if_changed: true,
+        load: ctx.load.clone(),
         ..InvertOptions::default()
     }
 }

@@ -27,9 +27,12 @@ impl Step for LoadData {
 }
 
 fn load_data(ctx: &RunContext) -> anyhow::Result<()> {
-    let source = crate::source::open_stack(&ctx.stack)
+    let source = crate::source::open_stack_globs(&ctx.stack, &ctx.load)
         .with_context(|| format!("opening the stack {}", ctx.stack.display()))?;
     let info = source.info();
+    if let Some(note) = crate::source::layout_note(&ctx.stack, &ctx.load, info) {
+        ctx.say(format!("load_data: {note}"));
+    }
     ctx.say(format!(
         "load_data: reading {} in place ({} x {} pixels, {} dates, {} interferograms); no copy \
          to inputs/ifgramStack.h5 is made",

@@ -39,6 +39,8 @@ pub struct RunContext {
     pub work_dir: PathBuf,
     /// The stack read by the inversion.
     pub stack: PathBuf,
+    /// The template's file globs of the stack (empty: the stack's own defaults).
+    pub load: crate::source::layout::LoadGlobs,
     /// The resolved template.
     pub template: Template,
     /// Its typed settings.

@@ -39,7 +39,7 @@ fn modify_network(ctx: &RunContext) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let source = crate::source::open_stack(&ctx.stack)
+    let source = crate::source::open_stack_globs(&ctx.stack, &ctx.load)
         .with_context(|| format!("opening the stack {}", ctx.stack.display()))?;
     crate::network_edit::resolve(source.as_ref(), edit, ctx.config.max_memory, &ctx.report)?;
     Ok(())
