@@ -140,6 +140,29 @@ struct Found {
     txt: Hyp3Text,
 }
 
+/// A note for each product folder of `dir` that holds a HyP3 product's files but no
+/// unwrapped phase: its pair is left out, as MintPy's glob leaves it out, but not silently.
+fn folders_without_phase(dir: &Path, found: &[Found]) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut folders: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() && parse_product(&file_name(p)).is_some())
+        .filter(|p| !found.iter().any(|f| f.unw.parent() == Some(p.as_path())))
+        .collect();
+    folders.sort();
+    folders
+        .iter()
+        .map(|p| {
+            format!(
+                "HyP3 product folder {} has no *_unw_phase.tif: its pair is left out",
+                p.display()
+            )
+        })
+        .collect()
+}
+
 /// The products of `dir`, sorted by dates; refuses unparsable names and duplicate pairs.
 fn find_products(dir: &Path) -> anyhow::Result<Vec<Found>> {
     let mut found = Vec::new();
@@ -277,7 +300,7 @@ impl Hyp3Stack {
             .collect::<anyhow::Result<Vec<f32>>>()?;
         let network = Network::new(&pair_dates, &bperp)
             .with_context(|| format!("bad interferogram network in {}", dir.display()))?;
-        let mut warnings = Vec::new();
+        let mut warnings = folders_without_phase(dir, &found);
         if !al.cuts.is_empty() {
             warnings.push(cut_note(&al));
         }
