@@ -98,7 +98,10 @@ pub fn choose_reference(
             (y, x, "given as y/x".to_string())
         }
         RefRequest::Lalo(lat, lon) => {
-            let (y, x) = lookup_pixel_of(source, plan, lat, lon)?;
+            let (y, x) = match &info.coords {
+                crate::source::StackCoords::Map(g) => map_pixel_of(g, lat, lon)?,
+                crate::source::StackCoords::Radar => lookup_pixel_of(source, plan, lat, lon)?,
+            };
             (y, x, format!("given as lat/lon {lat}, {lon}"))
         }
         RefRequest::Auto { min_coherence } => {
@@ -334,6 +337,28 @@ fn box_mean(v: &[f32], rows: usize, cols: usize, r: usize, out: &mut Vec<f32>) {
             out[y * cols + x] = ((a..b).map(|yy| horiz[yy * cols + x]).sum::<f64>() / n) as f32;
         }
     }
+}
+
+/// The pixel of a map grid holding (lat, lon), projected into the grid's coordinate system
+/// (MintPy's `lalo2yx`, through `latlon2utm` on a UTM grid).
+fn map_pixel_of(
+    grid: &crate::geo::grid::MapGrid,
+    lat: f64,
+    lon: f64,
+) -> anyhow::Result<(usize, usize)> {
+    let Some((y, x)) = grid.project(lat, lon) else {
+        bail!(
+            "lat/lon {lat}, {lon}: the stack's coordinate system (EPSG {:?}) is neither \
+             latitude/longitude nor UTM; give the point as y/x instead",
+            grid.epsg
+        );
+    };
+    grid.pixel_of(y, x).with_context(|| {
+        format!(
+            "lat/lon {lat}, {lon} (map y {y:.3}, x {x:.3}) lies outside the {} x {} image",
+            grid.length, grid.width
+        )
+    })
 }
 
 /// Finds the radar pixel nearest to (lat, lon) through the stack's lat/lon lookup rasters.

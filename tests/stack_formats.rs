@@ -383,6 +383,24 @@ fn isce2_topsstack_honours_the_contract() {
     run_suite("ISCE2 topsStack", &isce_tree);
 }
 
+/// A small simulated HyP3 stack, its pairs on different extents.
+fn hyp3_tree(dir: &Path) -> PathBuf {
+    let cfg = sbas::simulate::SimConfig {
+        rows: 14,
+        cols: 17,
+        num_dates: 5,
+        neighbors: 2,
+        ..sbas::simulate::SimConfig::default()
+    };
+    sbas::simulate::simulate_hyp3(&dir.join("s"), &cfg, true).unwrap();
+    dir.join("s/hyp3")
+}
+
+#[test]
+fn hyp3_honours_the_contract() {
+    run_suite("ASF HyP3", &hyp3_tree);
+}
+
 #[test]
 fn mintpy_h5_honours_the_contract() {
     run_suite("MintPy", &mintpy_stack);

@@ -18,6 +18,7 @@ mod network_edit;
 mod plot_e2e;
 mod plot_render;
 mod readers_fixture;
+mod readers_hyp3;
 mod readers_isce;
 mod readers_mintpy;
 mod readers_rawfmt;

@@ -66,14 +66,19 @@ pub struct SimulateArgs {
     /// Add a random planar + quadratic phase ramp per date (off by default).
     #[arg(long)]
     pub ramp: bool,
-    /// Layout to write: isce-tops (ISCE2 stackSentinel), roipac, gamma.
+    /// Layout to write: isce-tops (ISCE2 stackSentinel), roipac, gamma, hyp3 (ASF HyP3
+    /// INSAR_GAMMA products).
     #[arg(long, default_value = "isce-tops", value_parser = parse_processor)]
     pub processor: Processor,
+    /// hyp3: give each pair a different extent (a border of no data), as unclipped products.
+    #[arg(long)]
+    pub vary_extent: bool,
 }
 
 /// Parses `--processor`.
 fn parse_processor(s: &str) -> Result<Processor, String> {
-    Processor::parse(s).ok_or_else(|| format!("unknown processor '{s}' (isce-tops, roipac, gamma)"))
+    Processor::parse(s)
+        .ok_or_else(|| format!("unknown processor '{s}' (isce-tops, roipac, gamma, hyp3)"))
 }
 
 impl SimulateArgs {
@@ -110,7 +115,13 @@ impl SimulateArgs {
 pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     let cfg = args.config()?;
     let t0 = std::time::Instant::now();
-    let r = simulate_as(&args.out_dir, &cfg, args.processor)?;
+    let processor = match args.processor {
+        Processor::Hyp3 { .. } => Processor::Hyp3 {
+            vary_extent: args.vary_extent,
+        },
+        p => p,
+    };
+    let r = simulate_as(&args.out_dir, &cfg, processor)?;
     let off: Vec<&str> = cfg
         .effects
         .named()

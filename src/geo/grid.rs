@@ -182,6 +182,17 @@ impl MapGrid {
         )
     }
 
+    /// The grid's (y, x) of latitude `lat`, longitude `lon` (degrees): themselves on a degree
+    /// grid, projected on a WGS 84 / UTM grid (as MintPy's `latlon2utm`); `None` for other
+    /// coordinate systems.
+    pub fn project(&self, lat: f64, lon: f64) -> Option<(f64, f64)> {
+        if self.degrees {
+            return Some((lat, lon));
+        }
+        let (e, n) = crate::geo::utm::UtmZone::from_epsg(self.epsg?)?.forward(lat, lon);
+        Some((n, e))
+    }
+
     /// GeoTIFF's ModelPixelScale: the pixel size in x and y (positive), and 0 in z.
     pub fn pixel_scale(&self) -> [f64; 3] {
         [self.x_step.abs(), self.y_step.abs(), 0.0]

@@ -13,6 +13,7 @@ pub mod product_io;
 pub mod subset;
 pub mod subset_run;
 pub mod subset_source;
+pub mod utm;
 
 pub use export::{export_geotiff, DateSel};
 pub use geocode::Method;

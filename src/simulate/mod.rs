@@ -11,6 +11,7 @@
 mod config;
 mod fields;
 pub mod gamma_writer;
+pub mod hyp3_writer;
 pub mod isce_writer;
 mod map_lookup;
 pub mod processor;
@@ -21,6 +22,7 @@ pub mod truth;
 mod writer;
 
 pub use config::{Effects, SimConfig};
+pub use hyp3_writer::simulate_hyp3;
 pub use processor::{simulate_as, Processor};
 pub use truth::{Truth, TruthHeader};
 pub use writer::{simulate, SimReport};

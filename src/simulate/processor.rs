@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::fields::Scene;
+use super::hyp3_writer::simulate_hyp3;
 use super::writer::{create_dir, simulate, write_truth, SimReport};
 use super::{gamma_writer, roipac_writer, SimConfig};
 
@@ -17,15 +18,22 @@ pub enum Processor {
     Roipac,
     /// GAMMA: big-endian `diff_*rlks.unw` with `.par`/`.off` files, `sim_*.UTM_TO_RDC`.
     Gamma,
+    /// ASF HyP3 `INSAR_GAMMA` products (GeoTIFFs in UTM, `.txt` metadata); with `vary_extent`,
+    /// each pair on a different extent, as unclipped products come.
+    Hyp3 {
+        /// Give each pair a border of no data.
+        vary_extent: bool,
+    },
 }
 
 impl Processor {
-    /// Parses the `--processor` names `isce-tops`, `roipac`, `gamma`.
+    /// Parses the `--processor` names `isce-tops`, `roipac`, `gamma`, `hyp3`.
     pub fn parse(name: &str) -> Option<Processor> {
         Some(match name {
             "isce-tops" | "isce" => Processor::IsceTops,
             "roipac" => Processor::Roipac,
             "gamma" => Processor::Gamma,
+            "hyp3" => Processor::Hyp3 { vary_extent: false },
             _ => return None,
         })
     }
@@ -34,8 +42,10 @@ impl Processor {
 /// Writes the simulated stack of `cfg` in `processor`'s layout into `out`, with its truth in
 /// `out/truth`. The truth is the same whatever the layout.
 pub fn simulate_as(out: &Path, cfg: &SimConfig, processor: Processor) -> anyhow::Result<SimReport> {
-    if processor == Processor::IsceTops {
-        return simulate(out, cfg);
+    match processor {
+        Processor::IsceTops => return simulate(out, cfg),
+        Processor::Hyp3 { vary_extent } => return simulate_hyp3(out, cfg, vary_extent),
+        Processor::Roipac | Processor::Gamma => {}
     }
     cfg.validate()?;
     let process = out.join("PROCESS");
@@ -61,7 +71,7 @@ pub fn simulate_as(out: &Path, cfg: &SimConfig, processor: Processor) -> anyhow:
     match processor {
         Processor::Roipac => roipac_writer::write_roipac(out, cfg, &scene)?,
         Processor::Gamma => gamma_writer::write_gamma(out, cfg, &scene)?,
-        Processor::IsceTops => unreachable!("handled above"),
+        Processor::IsceTops | Processor::Hyp3 { .. } => unreachable!("handled above"),
     }
     write_truth(&report.truth_dir, cfg, &scene)?;
     Ok(report)

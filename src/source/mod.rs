@@ -6,6 +6,7 @@
 //! Pixel codecs every format may use (flat binary with sidecars, `.rsc`, ...) are in [`raster`].
 
 pub mod gamma;
+pub mod hyp3;
 pub mod isce;
 pub mod layout;
 pub mod mintpy_h5;

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::layout::{self, AutoPath, LoadGlobs};
-use super::{gamma, isce, mintpy_h5, roipac, StackSource};
+use super::{gamma, hyp3, isce, mintpy_h5, roipac, StackSource};
 
 /// Whether a format recognises a path (answered from names and folder layout, without
 /// parsing files).
@@ -72,6 +72,7 @@ pub fn formats() -> &'static [&'static dyn StackFormat] {
         &mintpy_h5::MintPyFormat,
         &roipac::RoipacFormat,
         &gamma::GammaFormat,
+        &hyp3::Hyp3Format,
     ]
 }
 

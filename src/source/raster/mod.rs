@@ -13,12 +13,12 @@
 //! - [`gamma_par`]: GAMMA `.par` / `.off` / `.diff_par` parameter files, read into MintPy's
 //!   attributes; [`gamma`]: the layout of a GAMMA raster (big-endian, `*.UTM_TO_RDC` complex);
 //! - [`std_keys`]: MintPy's standard metadata names for each processor's spelling.
+//! - [`geotiff`]: GeoTIFF strips and tiles (HyP3, LiCSAR, dolphin), read chunk by chunk, and
+//!   their georeferencing ([`geokeys`]) as a map grid;
 //!
 //! Room for the next codecs, each its own module here:
 //! - `envi_hdr.rs`: ENVI `.hdr` sidecars (SNAP exports), another [`RasterLayout`] source
 //!   (`byte order` and `interleave` map onto `big_endian` and [`Interleave`]);
-//! - `geotiff.rs`: GeoTIFF (HyP3) strips and tiles, through the `tiff` crate the writer in
-//!   `geo::geotiff` already uses; a reader of its own, since samples are not at fixed strides;
 //! - `netcdf.rs`: netCDF/HDF5 grids (GMTSAR, ARIA, LiCSAR), a dataset per layer as in
 //!   `source::mintpy_h5`.
 
@@ -26,6 +26,8 @@ pub mod flat;
 pub mod gamma;
 pub mod gamma_par;
 mod gather;
+pub mod geokeys;
+pub mod geotiff;
 pub mod isce_xml;
 pub mod roipac;
 pub mod rsc;
@@ -38,6 +40,7 @@ use anyhow::bail;
 
 pub use flat::{BandLayout, DataType, Interleave, RasterLayout, MAX_BANDS};
 pub use gamma_par::{parse_gamma_par, read_gamma_par};
+pub use geotiff::GeoTiff;
 pub use isce_xml::parse_image_xml;
 pub use rsc::{parse_rsc, read_rsc};
 pub use vrt::parse_vrt;

@@ -1,0 +1,505 @@
+//! ASF HyP3 interferogram products (`INSAR_GAMMA`, `INSAR_ISCE_BURST`,
+//! `INSAR_ISCE_MULTI_BURST`): a folder of product folders, each holding
+//! `<product>_unw_phase.tif`, `_corr.tif`, optionally `_conncomp.tif` (ISCE2 products), the
+//! `<product>.txt` metadata and the geometry `_dem.tif`, `_lv_theta.tif`, `_lv_phi.tif`,
+//! `_water_mask.tif` (all optionally with MintPy's `_clip` suffix). Geocoded, in UTM.
+//!
+//! Arrays and metadata are MintPy 1.6.4's `load_data` (through `prep_hyp3`): the phase,
+//! coherence and labels as stored; the look angles turned from GAMMA's radians (elevation from
+//! the horizontal, azimuth from the east) into MintPy's degrees; no data of the angles (0) and
+//! of the DEM (-32768) as NaN. Unlike MintPy, pairs covering different extents of the same
+//! grid are cut to their common overlap ([`align`]) instead of dropped.
+
+mod align;
+pub mod meta;
+pub mod name;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+use super::raster::GeoTiff;
+use super::{
+    check_read, Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer, StackSource,
+};
+use crate::meta::Date;
+use crate::network::Network;
+use crate::window::Window;
+use align::{align, Offset};
+use meta::{stack_attrs, Hyp3Text};
+use name::{parse_product, ProductName};
+
+pub use align::Alignment;
+
+/// The HyP3 format: a folder holding product folders (or products) with `*_unw_phase*.tif`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Hyp3Format;
+
+impl StackFormat for Hyp3Format {
+    fn name(&self) -> &'static str {
+        "ASF HyP3"
+    }
+
+    fn detect(&self, path: &Path) -> Detection {
+        if path.is_dir() && !unw_files(path).is_empty() {
+            Detection::Recognised
+        } else {
+            Detection::not_recognised("a folder of HyP3 products holding *_unw_phase.tif")
+        }
+    }
+
+    fn open(&self, path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
+        Ok(Box::new(Hyp3Stack::open(path)?))
+    }
+}
+
+/// Whether `name` is a product's unwrapped phase (`_unw_phase.tif` or `_unw_phase_clip.tif`).
+fn is_unw(name: &str) -> bool {
+    name.ends_with("_unw_phase.tif") || name.ends_with("_unw_phase_clip.tif")
+}
+
+/// The unwrapped-phase files in `dir` and its sub-folders, sorted by path (MintPy's sorted
+/// glob), `_clip` files only when there are any.
+fn unw_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let list = |d: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(d)
+            .map(|it| it.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default()
+    };
+    for p in list(dir) {
+        if p.is_dir() {
+            found.extend(
+                list(&p)
+                    .into_iter()
+                    .filter(|f| f.is_file() && is_unw(&file_name(f))),
+            );
+        } else if is_unw(&file_name(&p)) {
+            found.push(p);
+        }
+    }
+    if found.iter().any(|p| file_name(p).ends_with("_clip.tif")) {
+        found.retain(|p| file_name(p).ends_with("_clip.tif"));
+    }
+    found.sort();
+    found
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The file of layer `layer` (`corr`, `dem`, ...) beside a product's unwrapped phase.
+fn layer_file(unw: &Path, layer: &str) -> PathBuf {
+    let name = file_name(unw).replacen("_unw_phase", &format!("_{layer}"), 1);
+    unw.with_file_name(name)
+}
+
+/// A GeoTIFF of the stack and where the common grid starts in it.
+#[derive(Debug, Clone)]
+struct Placed {
+    tif: GeoTiff,
+    off: Offset,
+}
+
+impl Placed {
+    /// Reads `window` of the common grid.
+    fn read(&self, window: &Window, out: &mut [f32]) -> anyhow::Result<()> {
+        let w = Window {
+            y0: window.y0 + self.off.row,
+            y1: window.y1 + self.off.row,
+            x0: window.x0 + self.off.col,
+            x1: window.x1 + self.off.col,
+        };
+        self.tif.read_window(&w, out)
+    }
+}
+
+/// One pair's files.
+#[derive(Debug, Clone)]
+struct PairFiles {
+    unw: Placed,
+    cor: Option<Placed>,
+    conncomp: Option<Placed>,
+}
+
+/// A HyP3 stack opened for windowed reading.
+#[derive(Debug)]
+pub struct Hyp3Stack {
+    info: StackInfo,
+    pairs: Vec<PairFiles>,
+    geometry: Vec<(GeomLayer, Placed)>,
+}
+
+/// A product found on disk: its unwrapped phase, parsed name and metadata.
+struct Found {
+    unw: PathBuf,
+    product: ProductName,
+    txt: Hyp3Text,
+}
+
+/// A note for each product folder of `dir` that holds a HyP3 product's files but no
+/// unwrapped phase: its pair is left out, as MintPy's glob leaves it out, but not silently.
+fn folders_without_phase(dir: &Path, found: &[Found]) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut folders: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() && parse_product(&file_name(p)).is_some())
+        .filter(|p| !found.iter().any(|f| f.unw.parent() == Some(p.as_path())))
+        .collect();
+    folders.sort();
+    folders
+        .iter()
+        .map(|p| {
+            format!(
+                "HyP3 product folder {} has no *_unw_phase.tif: its pair is left out",
+                p.display()
+            )
+        })
+        .collect()
+}
+
+/// The products of `dir`, sorted by dates; refuses unparsable names and duplicate pairs.
+fn find_products(dir: &Path) -> anyhow::Result<Vec<Found>> {
+    let mut found = Vec::new();
+    for unw in unw_files(dir) {
+        let product = parse_product(&file_name(&unw)).with_context(|| {
+            format!("{} is not named as a HyP3 product (e.g. S1AA_<date>T<time>_<date>T<time>_VVP012_INT80_G_ueF_ABCD_unw_phase.tif)", unw.display())
+        })?;
+        let txt_path = unw.with_file_name(format!("{}.txt", product.name));
+        let txt = Hyp3Text::read(&txt_path)?;
+        found.push(Found { unw, product, txt });
+    }
+    if found.is_empty() {
+        bail!("empty stack: {} holds no *_unw_phase.tif", dir.display());
+    }
+    found.sort_by(|a, b| (a.product.dates, &a.unw).cmp(&(b.product.dates, &b.unw)));
+    for w in found.windows(2) {
+        if w[0].product.dates == w[1].product.dates {
+            bail!(
+                "two products of the pair {}_{}: {} and {}; keep one",
+                w[0].product.dates.0,
+                w[0].product.dates.1,
+                w[0].unw.display(),
+                w[1].unw.display()
+            );
+        }
+        if w[0].product.dates.0 >= w[0].product.dates.1 {
+            bail!(
+                "{}: the first date must be earlier than the second",
+                w[0].unw.display()
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// The optional per-pair layer `layer`: every pair's file, or none (an error when only some
+/// pairs have it).
+fn optional_layer(found: &[Found], layer: &str) -> anyhow::Result<Option<Vec<GeoTiff>>> {
+    let paths: Vec<PathBuf> = found.iter().map(|f| layer_file(&f.unw, layer)).collect();
+    let have = paths.iter().filter(|p| p.is_file()).count();
+    if have == 0 {
+        return Ok(None);
+    }
+    if have != paths.len() {
+        let missing = paths
+            .iter()
+            .find(|p| !p.is_file())
+            .map(|p| p.display().to_string());
+        bail!(
+            "_{layer}.tif is present for {have} of {} pairs but missing, e.g., {}: give it for \
+             every pair or for none",
+            paths.len(),
+            missing.unwrap_or_default()
+        );
+    }
+    paths
+        .iter()
+        .map(|p| GeoTiff::open(p))
+        .collect::<anyhow::Result<_>>()
+        .map(Some)
+}
+
+/// The geometry files: each from the first product (in path order) that has it.
+fn geometry_files(found: &[Found]) -> anyhow::Result<Vec<(GeomLayer, GeoTiff)>> {
+    let mut by_path: Vec<&Found> = found.iter().collect();
+    by_path.sort_by(|a, b| a.unw.cmp(&b.unw));
+    let mut out = Vec::new();
+    for (suffix, layer) in [
+        ("dem", GeomLayer::Height),
+        ("lv_theta", GeomLayer::IncidenceAngle),
+        ("lv_phi", GeomLayer::AzimuthAngle),
+        ("water_mask", GeomLayer::WaterMask),
+    ] {
+        if let Some(p) = by_path
+            .iter()
+            .map(|f| layer_file(&f.unw, suffix))
+            .find(|p| p.is_file())
+        {
+            out.push((layer, GeoTiff::open(&p)?));
+        }
+    }
+    Ok(out)
+}
+
+impl Hyp3Stack {
+    /// Opens the HyP3 products under `dir`.
+    pub fn open(dir: &Path) -> anyhow::Result<Hyp3Stack> {
+        let found = find_products(dir)?;
+        let unws: Vec<GeoTiff> = found
+            .iter()
+            .map(|f| GeoTiff::open(&f.unw))
+            .collect::<anyhow::Result<_>>()?;
+        let cors = optional_layer(&found, "corr")?;
+        let ccs = optional_layer(&found, "conncomp")?;
+        let geometry = geometry_files(&found)?;
+
+        // Every file, in one alignment: pairs' layers, then the geometry.
+        let mut all: Vec<&GeoTiff> = unws.iter().collect();
+        all.extend(cors.iter().flatten());
+        all.extend(ccs.iter().flatten());
+        all.extend(geometry.iter().map(|g| &g.1));
+        let grids = all
+            .iter()
+            .map(|t| Ok((t.path().to_path_buf(), t.grid()?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let al = align(&grids)?;
+        let mut offsets = al.offsets.iter().copied();
+        let mut place = |tif: GeoTiff| Placed {
+            tif,
+            off: offsets.next().unwrap_or_default(),
+        };
+        let n = unws.len();
+        let unw: Vec<Placed> = unws.into_iter().map(&mut place).collect();
+        let cor: Option<Vec<Placed>> = cors.map(|v| v.into_iter().map(&mut place).collect());
+        let cc: Option<Vec<Placed>> = ccs.map(|v| v.into_iter().map(&mut place).collect());
+        let geometry: Vec<(GeomLayer, Placed)> =
+            geometry.into_iter().map(|(l, t)| (l, place(t))).collect();
+
+        let mut layers = vec![StackLayer::Phase];
+        cor.is_some().then(|| layers.push(StackLayer::Coherence));
+        cc.is_some().then(|| layers.push(StackLayer::ConnComp));
+        let pairs: Vec<PairFiles> = (0..n)
+            .map(|i| PairFiles {
+                unw: unw[i].clone(),
+                cor: cor.as_ref().map(|v| v[i].clone()),
+                conncomp: cc.as_ref().map(|v| v[i].clone()),
+            })
+            .collect();
+
+        let attrs = stack_attrs(&found[0].txt, &found[0].product, &al.grid)?;
+        let pair_dates: Vec<(Date, Date)> = found.iter().map(|f| f.product.dates).collect();
+        let bperp = found
+            .iter()
+            .map(|f| f.txt.number("Baseline").map(|b| b as f32))
+            .collect::<anyhow::Result<Vec<f32>>>()?;
+        let network = Network::new(&pair_dates, &bperp)
+            .with_context(|| format!("bad interferogram network in {}", dir.display()))?;
+        let mut warnings = folders_without_phase(dir, &found);
+        if !al.cuts.is_empty() {
+            warnings.push(cut_note(&al));
+        }
+        let mut files: Vec<PathBuf> = grids.into_iter().map(|g| g.0).collect();
+        files.extend(
+            found
+                .iter()
+                .map(|f| f.unw.with_file_name(format!("{}.txt", f.product.name))),
+        );
+        let mut geom_layers: Vec<GeomLayer> = geometry.iter().map(|g| g.0).collect();
+        if geom_layers.contains(&GeomLayer::IncidenceAngle) {
+            geom_layers.push(GeomLayer::SlantRangeDistance);
+        }
+        Ok(Hyp3Stack {
+            info: StackInfo {
+                length: al.grid.length,
+                width: al.grid.width,
+                network,
+                attrs,
+                layers,
+                geometry: geom_layers,
+                preferred_rows: 0,
+                files,
+                warnings,
+                coords: StackCoords::Map(al.grid),
+            },
+            pairs,
+            geometry,
+        })
+    }
+
+    fn pair_file(&self, i: usize, layer: StackLayer) -> anyhow::Result<&Placed> {
+        let p = &self.pairs[i];
+        match layer {
+            StackLayer::Phase => Some(&p.unw),
+            StackLayer::Coherence => p.cor.as_ref(),
+            StackLayer::ConnComp => p.conncomp.as_ref(),
+        }
+        .with_context(|| {
+            format!(
+                "the HyP3 stack has no {layer:?} layer ({})",
+                p.unw.tif.path().display()
+            )
+        })
+    }
+
+    fn geometry_file(&self, layer: GeomLayer) -> anyhow::Result<&Placed> {
+        self.geometry
+            .iter()
+            .find(|g| g.0 == layer)
+            .map(|g| &g.1)
+            .with_context(|| {
+                format!(
+                    "the HyP3 stack has no {} geometry file",
+                    layer.mintpy_name()
+                )
+            })
+    }
+}
+
+/// The note of what alignment cut: how many files, the common size, and a few examples.
+fn cut_note(al: &Alignment) -> String {
+    const SHOWN: usize = 3;
+    let more = al.cuts.len().saturating_sub(SHOWN);
+    format!(
+        "HyP3 products cover different extents: {} file(s) cut to their common overlap of \
+         {} x {} pixels (MintPy would drop the pairs of other sizes), e.g. {}{}",
+        al.cuts.len(),
+        al.grid.length,
+        al.grid.width,
+        al.cuts[..al.cuts.len().min(SHOWN)].join("; "),
+        if more > 0 {
+            format!("; and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// GAMMA's elevation angle (radians from the horizontal) as MintPy's incidence angle
+/// (degrees from the vertical), in float32 as MintPy computes it; 0 (no data) is NaN.
+fn incidence_from_theta(v: f32) -> f32 {
+    if v == 0.0 {
+        return f32::NAN;
+    }
+    90.0f32 - v * 180.0f32 / std::f32::consts::PI
+}
+
+/// GAMMA's look azimuth (radians anticlockwise from the east) as MintPy's azimuth angle
+/// (degrees from the north, wrapped to -180..180), in float32; 0 (no data) is NaN.
+fn azimuth_from_phi(v: f32) -> f32 {
+    if v == 0.0 {
+        return f32::NAN;
+    }
+    let a = v * 180.0f32 / std::f32::consts::PI - 90.0f32;
+    // numpy's mod: the remainder takes the divisor's sign.
+    let mut m = (a + 180.0f32) % 360.0f32;
+    if m != 0.0 && m < 0.0 {
+        m += 360.0f32;
+    }
+    -180.0f32 + m
+}
+
+/// MintPy's slant range distance (m) of an incidence angle (degrees) on a sphere of radius
+/// `earth_radius` seen from `height` (law of sines), in float32 as MintPy computes it.
+fn slant_range(inc_deg: f32, earth_radius: f64, height: f64) -> f32 {
+    let inc = inc_deg / 180.0f32 * std::f32::consts::PI;
+    let r2 = ((earth_radius + height) as f32) / (std::f32::consts::PI - inc).sin();
+    let look = (earth_radius as f32 / r2).asin();
+    r2 * (inc - look).sin()
+}
+
+impl StackSource for Hyp3Stack {
+    fn info(&self) -> &StackInfo {
+        &self.info
+    }
+
+    fn read_stack(
+        &self,
+        layer: StackLayer,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        check_read(
+            &self.info,
+            "read_stack",
+            window,
+            self.pairs.len(),
+            out.len(),
+        )?;
+        let n = window.pixels();
+        for (i, chunk) in out.chunks_exact_mut(n).enumerate() {
+            self.pair_file(i, layer)?.read(window, chunk)?;
+            for v in chunk.iter_mut() {
+                *v = super::sanitize(layer, *v);
+            }
+        }
+        Ok(())
+    }
+
+    fn read_geometry(
+        &self,
+        layer: GeomLayer,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        check_read(&self.info, "read_geometry", window, 1, out.len())?;
+        if layer == GeomLayer::SlantRangeDistance {
+            let a = &self.info.attrs;
+            let (re, h) = (a.get_f64("EARTH_RADIUS")?, a.get_f64("HEIGHT")?);
+            self.read_geometry(GeomLayer::IncidenceAngle, window, out)?;
+            out.iter_mut().for_each(|v| *v = slant_range(*v, re, h));
+            return Ok(());
+        }
+        self.geometry_file(layer)?.read(window, out)?;
+        let convert: fn(f32) -> f32 = match layer {
+            GeomLayer::IncidenceAngle => incidence_from_theta,
+            GeomLayer::AzimuthAngle => azimuth_from_phi,
+            GeomLayer::Height => |v| if v == -32768.0 { f32::NAN } else { v },
+            GeomLayer::WaterMask => |v| f32::from(u8::from(v != 0.0)),
+            _ => |v| v,
+        };
+        out.iter_mut().for_each(|v| *v = convert(*v));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn angle_conventions() {
+        let theta = (90.0f32 - 33.5) * std::f32::consts::PI / 180.0;
+        assert!((incidence_from_theta(theta) - 33.5).abs() < 1e-4);
+        assert!(incidence_from_theta(0.0).is_nan());
+        // Looking from the ground towards a satellite to the east-south-east.
+        let phi = (-102.0f32 + 90.0) * std::f32::consts::PI / 180.0;
+        assert!(
+            (azimuth_from_phi(phi) + 102.0).abs() < 1e-4,
+            "{}",
+            azimuth_from_phi(phi)
+        );
+        let wrapped = 200.0f32.to_radians() + 90.0f32.to_radians();
+        assert!((azimuth_from_phi(wrapped) + 160.0).abs() < 1e-3);
+        // The law of sines in float64.
+        let (re, h, inc) = (6_371_000.0f64, 693_000.0f64, 33.0f64.to_radians());
+        let r2 = (re + h) / inc.sin();
+        let want = r2 * (inc - (re / r2).asin()).sin();
+        let r = slant_range(33.0, re, h) as f64;
+        assert!((r - want).abs() < 5.0, "{r} vs {want}");
+    }
+
+    #[test]
+    fn layer_files_sit_beside_the_phase() {
+        let u = Path::new("/d/P_unw_phase_clip.tif");
+        assert_eq!(layer_file(u, "corr"), Path::new("/d/P_corr_clip.tif"));
+        assert!(
+            is_unw("x_unw_phase.tif") && is_unw("x_unw_phase_clip.tif") && !is_unw("x_corr.tif")
+        );
+    }
+}
