@@ -196,6 +196,20 @@ pub trait StackSource: Send + Sync {
 /// measurement, so it becomes NaN (no data for the phase; for the coherence, what MintPy does
 /// with NaN: weight of coherence 0.05, left out of the average). Everything else is kept.
 #[inline]
+/// Sample `i` of `numpy.linspace(start, stop, num)`: `start + i * step`, with the last sample
+/// exactly `stop`. MintPy's slant range per column is this, for every processor.
+pub(crate) fn linspace_at(start: f64, stop: f64, num: usize, i: usize) -> f64 {
+    if num > 1 && i + 1 == num {
+        return stop;
+    }
+    let step = if num > 1 {
+        (stop - start) / (num as f64 - 1.0)
+    } else {
+        0.0
+    };
+    start + i as f64 * step
+}
+
 fn sanitize(layer: StackLayer, v: f32) -> f32 {
     match layer {
         StackLayer::Phase | StackLayer::Coherence => infinite_to_nan(v),
@@ -247,6 +261,16 @@ pub(crate) fn check_read(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn linspace_ends_exactly_on_its_stop_as_numpy() {
+        // Three steps of 0.9 / 3 add up to 0.8999999999999999: numpy ends on 0.9 anyway.
+        let (start, stop, n) = (0.0, 0.9, 4);
+        assert_ne!(start + 3.0 * ((stop - start) / 3.0), stop);
+        assert_eq!(linspace_at(start, stop, n, n - 1), stop);
+        assert_eq!(linspace_at(start, stop, n, 1), 0.9 / 3.0);
+        assert_eq!(linspace_at(5.0, 9.0, 1, 0), 5.0);
+    }
 
     #[test]
     fn coordinates_follow_the_metadata_and_windows() {

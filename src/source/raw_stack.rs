@@ -181,18 +181,7 @@ impl RawStack {
             return f64::NAN;
         };
         let w = self.info.width;
-        let far = r0 + dr * (w as f64 - 1.0);
-        let step = if w > 1 {
-            (far - r0) / (w as f64 - 1.0)
-        } else {
-            0.0
-        };
-        // numpy.linspace: start + i * step, with the last sample exactly `far`.
-        if x + 1 == w {
-            far
-        } else {
-            r0 + x as f64 * step
-        }
+        super::linspace_at(r0, r0 + dr * (w as f64 - 1.0), w, x)
     }
 
     fn read_incidence(&self, window: &Window, out: &mut [f32]) -> anyhow::Result<()> {

@@ -498,14 +498,9 @@ impl StackSource for IsceStack {
             if let Some((near, far)) = self.slant_range {
                 // As numpy.linspace(near, far, WIDTH), which MintPy's range_distance uses.
                 let w = self.info.width;
-                let step = if w > 1 {
-                    (far - near) / (w as f64 - 1.0)
-                } else {
-                    0.0
-                };
                 for row in out.chunks_exact_mut(window.cols()) {
                     for (c, o) in row.iter_mut().enumerate() {
-                        *o = (near + (window.x0 + c) as f64 * step) as f32;
+                        *o = super::linspace_at(near, far, w, window.x0 + c) as f32;
                     }
                 }
                 return Ok(());
