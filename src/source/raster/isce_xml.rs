@@ -48,7 +48,27 @@ fn image_xml_properties(text: &str, xml: &Path) -> anyhow::Result<BTreeMap<Strin
             root.tag_name().name()
         );
     }
-    Ok(properties(root))
+    let mut props = properties(root);
+    // Some writers give the size only as the coordinates' `size` (ISCE itself reads the width
+    // and length from there too), without top-level `width` / `length` properties.
+    for (key, coordinate) in [("width", "coordinate1"), ("length", "coordinate2")] {
+        if props.contains_key(key) {
+            continue;
+        }
+        let size = root
+            .children()
+            .find(|c| {
+                c.is_element()
+                    && c.tag_name().name() == "component"
+                    && c.attribute("name")
+                        .is_some_and(|n| n.trim().eq_ignore_ascii_case(coordinate))
+            })
+            .and_then(|c| properties(c).remove("size"));
+        if let Some(size) = size {
+            props.insert(key.to_string(), size);
+        }
+    }
+    Ok(props)
 }
 
 /// Parses a raster layout from the ISCE image XML `xml` describing `data_file`.
@@ -165,6 +185,63 @@ mod tests {
         std::fs::write(&p, "<imageFile></imageFile>").unwrap();
         let e = layout_from_xml(&p, &p).unwrap_err().to_string();
         assert!(e.contains("width") && e.contains("a.unw.xml"), "{e}");
+    }
+
+    /// The two dialects of ISCE image XML met in real files (seen in the issue's list of known
+    /// cases and in public scripts that write ISCE sidecars, found with the code search): ISCE2's
+    /// own (lowercase names, a `<doc>` each, coordinates as components) and the GDAL / ISCE-2.0
+    /// one (UPPERCASE names in any order, values as bare text or `<value>`, `<units>`, a
+    /// `FILE_NAME` holding an absolute path from another machine); and a sidecar giving its size
+    /// only through the coordinates.
+    #[test]
+    fn both_xml_dialects_and_coordinate_sizes_give_the_same_layout() {
+        let isce2 = r#"<imageFile>
+            <property name="access_mode"><value>read</value><doc>Image access mode.</doc></property>
+            <property name="byte_order"><value>l</value><doc>Endianness of the image.</doc></property>
+            <component name="coordinate1">
+                <factorymodule>isceobj.Image</factorymodule>
+                <property name="delta"><value>1</value><doc>Coordinate quantization.</doc></property>
+                <property name="size"><value>7</value><doc>Coordinate size.</doc></property>
+                <property name="startingvalue"><value>0</value></property>
+            </component>
+            <property name="data_type"><value>FLOAT</value><doc>Image data type.</doc></property>
+            <property name="file_name"><value>filt_fine.unw</value><doc>Name of the image file.</doc></property>
+            <property name="length"><value>4</value><doc>Image length</doc></property>
+            <property name="number_bands"><value>2</value><doc>Number of image bands.</doc></property>
+            <property name="scheme"><value>BIL</value><doc>Interleaving scheme of the image.</doc></property>
+            <property name="width"><value>7</value><doc>Image width</doc></property>
+        </imageFile>"#;
+        let gdal = r#"<imageFile>
+            <property name="WIDTH"><value>7</value></property>
+            <property name="SCHEME">BIL</property>
+            <property name="FILE_NAME">/home/someone/else/merged/interferograms/x/filt_fine.unw</property>
+            <property name="DATA_TYPE"><value>FLOAT</value></property>
+            <property name="NUMBER_BANDS"><value>2</value></property>
+            <property name="LENGTH"><value>4</value><units>pixels</units></property>
+            <component name="Coordinate1">
+                <property name="startingValue"><value>0</value><units>pixel</units></property>
+                <property name="size"><value>7</value></property>
+            </component>
+        </imageFile>"#;
+        let sizes_only = r#"<imageFile>
+            <component name="coordinate1"><property name="size"><value>7</value></property></component>
+            <component name="coordinate2"><property name="size"><value>4</value></property></component>
+            <property name="scheme"><value>BIL</value></property>
+            <property name="number_bands"><value>2</value></property>
+            <property name="data_type"><value>FLOAT</value></property>
+        </imageFile>"#;
+        let want = parse_image_xml(isce2).unwrap();
+        assert_eq!((want.width, want.length, want.bands.len()), (7, 4, 2));
+        for text in [gdal, sizes_only] {
+            let l = parse_image_xml(text).unwrap();
+            assert_eq!(l, want, "{text}");
+        }
+        // The data file is the one beside the sidecar, never the XML's FILE_NAME.
+        let dir = tempfile::tempdir().unwrap();
+        let xml = dir.path().join("filt_fine.unw.xml");
+        std::fs::write(&xml, gdal).unwrap();
+        let l = layout_from_xml(&xml, &dir.path().join("filt_fine.unw")).unwrap();
+        assert_eq!(l.data_file, dir.path().join("filt_fine.unw"));
     }
 
     fn image_xml(width: &str, length: &str, bands: &str) -> String {
