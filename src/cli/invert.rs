@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 
-use crate::invert::{InversionConfig, ObsMask, WeightFunc};
+use crate::invert::{InversionConfig, ObsMask, SolverKind, WeightFunc};
 use crate::meta::Date;
 use crate::network_edit::{parse_date12, NetworkEdit};
 use crate::plan::parse_size;
@@ -47,6 +47,15 @@ pub enum MaskArg {
     Coherence,
 }
 
+/// Norm of the per-pixel inversion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NormArg {
+    /// Weighted least squares (MintPy's inversion).
+    L2,
+    /// Least absolute deviations, exact (robust to unwrapping errors).
+    L1,
+}
+
 /// Options of `sbas invert`.
 #[derive(Debug, Args)]
 pub struct InvertArgs {
@@ -71,6 +80,10 @@ pub struct InvertArgs {
     /// Minimum number of valid interferograms touching each date (MintPy minRedundancy).
     #[arg(long = "min-redundancy", default_value_t = 1.0)]
     pub min_redundancy: f32,
+    /// Norm minimised per pixel: l2 (MintPy's least squares) or l1 (least absolute
+    /// deviations, robust to unwrapping errors).
+    #[arg(long, value_enum, default_value_t = NormArg::L2)]
+    pub norm: NormArg,
     /// Temporal coherence threshold of maskTempCoh (MintPy minTempCoh).
     #[arg(long = "min-temp-coh", default_value_t = 0.7)]
     pub min_temp_coh: f32,
@@ -218,7 +231,10 @@ impl InvertArgs {
             },
             min_redundancy: self.min_redundancy,
             min_temp_coh: self.min_temp_coh,
-            ..InversionConfig::default()
+            solver: match self.norm {
+                NormArg::L2 => SolverKind::L2,
+                NormArg::L1 => SolverKind::L1,
+            },
         };
         Ok(InvertOptions {
             format: match self.format {

@@ -6,7 +6,7 @@ use anyhow::{bail, Context};
 use super::Template;
 use crate::correct::ramp::RampType;
 use crate::geo::SubsetRequest;
-use crate::invert::{InversionConfig, ObsMask, WeightFunc};
+use crate::invert::{InversionConfig, ObsMask, SolverKind, WeightFunc};
 use crate::meta::Date;
 use crate::network_edit::{parse_date12, parse_index_list, NetworkEdit};
 use crate::survey::RefRequest;
@@ -489,7 +489,11 @@ fn inversion_config(t: &Template) -> anyhow::Result<InversionConfig> {
             num(t, "mintpy.networkInversion.minTempCoh")?,
             0.7,
         )?,
-        ..InversionConfig::default()
+        solver: match t.get("sbas.networkInversion.norm").unwrap_or("l2") {
+            "l2" | "no" => SolverKind::L2,
+            "l1" => SolverKind::L1,
+            other => bail!("sbas.networkInversion.norm = {other}: expected l2 or l1"),
+        },
     })
 }
 
