@@ -505,6 +505,7 @@ impl L1Solver {
     /// The optimality certificate of the last solve: primal objective `sum u |r|` at the
     /// potentials minus the dual objective `sum y f` of the (feasible, conserved) flow.
     /// Weak duality makes it >= 0 up to rounding; 0 proves both optimal.
+    #[cfg(test)]
     pub fn duality_gap(&self, d: &Design, y: &[f64]) -> f64 {
         let (mut primal, mut dual) = (0.0, 0.0);
         for (i, &(a, b)) in d.pairs.iter().enumerate() {
@@ -520,6 +521,7 @@ impl L1Solver {
 
     /// Whether the last solve's flow is feasible: within its bounds and conserved at every
     /// date (to `tol`).
+    #[cfg(test)]
     pub fn flow_is_feasible(&self, d: &Design, tol: f64) -> bool {
         let mut net = vec![0.0; d.num_dates];
         for (i, &(a, b)) in d.pairs.iter().enumerate() {
