@@ -338,25 +338,9 @@ impl L1Solver {
         }
     }
 
-    /// One pivot with entering pair `e`.
-    fn pivot(&mut self, d: &Design, y: &[f64], e: usize) {
-        let (a, b) = (d.pairs[e].0 as usize, d.pairs[e].1 as usize);
-        let r = y[e] - (self.pot[b] - self.pot[a]);
-        // Positive residual: more flow along the pair (a -> b) lowers the cost.
-        let sgn = match self.state[e] {
-            State::Lower => 1.0,
-            State::Upper => -1.0,
-            _ => {
-                if r > 0.0 {
-                    1.0
-                } else {
-                    -1.0
-                }
-            }
-        };
-        let (from, to) = if sgn > 0.0 { (a, b) } else { (b, a) };
-        // The cycle: from -> to along e, then up the tree from `to` to the apex and down to
-        // `from`. side_to holds to..apex (excluded), side_from from..apex (excluded).
+    /// The cycle of a pair from `from` to `to`: then up the tree from `to` to the apex and
+    /// down to `from`. Leaves to..apex (apex excluded) in `side_to`, from..apex in `side_from`.
+    fn find_cycle(&mut self, from: usize, to: usize) {
         self.side_from.clear();
         self.side_to.clear();
         let (mut i, mut j) = (from, to);
@@ -374,6 +358,26 @@ impl L1Solver {
             self.side_to.push(j as u32);
             j = self.parent[j] as usize;
         }
+    }
+
+    /// One pivot with entering pair `e`.
+    fn pivot(&mut self, d: &Design, y: &[f64], e: usize) {
+        let (a, b) = (d.pairs[e].0 as usize, d.pairs[e].1 as usize);
+        let r = y[e] - (self.pot[b] - self.pot[a]);
+        // Positive residual: more flow along the pair (a -> b) lowers the cost.
+        let sgn = match self.state[e] {
+            State::Lower => 1.0,
+            State::Upper => -1.0,
+            _ => {
+                if r > 0.0 {
+                    1.0
+                } else {
+                    -1.0
+                }
+            }
+        };
+        let (from, to) = if sgn > 0.0 { (a, b) } else { (b, a) };
+        self.find_cycle(from, to);
         // Direction of each tree arc along the cycle: down the from side (parent -> v) and up
         // the to side (v -> parent).
         let along_down = |v: usize, arc: usize| -> f64 {

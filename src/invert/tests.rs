@@ -13,7 +13,7 @@ use crate::meta::Date;
 // The crate's deterministic generator: reproducible failures.
 use crate::rng::Rng;
 
-pub(super) const P2R: f64 = -0.055_465_763 / (4.0 * std::f64::consts::PI);
+const P2R: f64 = -0.055_465_763 / (4.0 * std::f64::consts::PI);
 
 /// Dates 12 days apart with a few irregular gaps.
 fn dates(n: usize) -> Vec<Date> {

@@ -127,51 +127,13 @@ pub fn overview_source(
              numTriNonzeroIntAmbiguity is not written",
         );
     }
-    let attrs = |file_type: &str, unit: &str| {
-        let mut a = Attributes::new();
-        a.extend(&info.attrs);
-        a.set("FILE_TYPE", file_type);
-        a.set("UNIT", unit);
-        a.set("REF_Y", reference.y);
-        a.set("REF_X", reference.x);
-        a
-    };
-    let spec = |stem: &str, file_type: &str, dataset: DatasetSpec| ProductSpec {
-        stem: stem.to_string(),
-        file_type: file_type.to_string(),
-        length: info.length,
-        width: info.width,
-        dates: Vec::new(),
-        bperp: Vec::new(),
-        attrs: attrs(file_type, &dataset.unit),
-        datasets: vec![dataset],
-    };
-    let mut apv = ProductWriter::create(
+    let (mut apv, mut ntri) = create_products(
+        source,
         out_dir,
         opts.format,
-        spec(
-            AVG_PHASE_VELOCITY,
-            "velocity",
-            DatasetSpec::map("velocity", "m/year", "average phase velocity"),
-        ),
+        (reference.y, reference.x),
+        ov.num_triplets() > 0,
     )?;
-    let mut ntri = if ov.num_triplets() > 0 {
-        Some(ProductWriter::create(
-            out_dir,
-            opts.format,
-            spec(
-                NUM_TRI_NONZERO,
-                "mask",
-                DatasetSpec::map(
-                    "mask",
-                    "1",
-                    "triplets with a non-zero integer ambiguity of the closure phase",
-                ),
-            ),
-        )?)
-    } else {
-        None
-    };
     let progress = opts
         .report
         .progress("overview", plan.chunks.len(), info.length * info.width);
@@ -211,6 +173,62 @@ pub fn overview_source(
         num_triplets: ov.num_triplets(),
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// The two products, empty (the triplet count only when the network has triplets).
+fn create_products(
+    source: &dyn StackSource,
+    out_dir: &Path,
+    format: OutputFormat,
+    ref_yx: (usize, usize),
+    with_triplets: bool,
+) -> anyhow::Result<(ProductWriter, Option<ProductWriter>)> {
+    let info = source.info();
+    let spec = |stem: &str, file_type: &str, dataset: DatasetSpec| {
+        let mut attrs = Attributes::new();
+        attrs.extend(&info.attrs);
+        attrs.set("FILE_TYPE", file_type);
+        attrs.set("UNIT", &dataset.unit);
+        attrs.set("REF_Y", ref_yx.0);
+        attrs.set("REF_X", ref_yx.1);
+        ProductSpec {
+            stem: stem.to_string(),
+            file_type: file_type.to_string(),
+            length: info.length,
+            width: info.width,
+            dates: Vec::new(),
+            bperp: Vec::new(),
+            attrs,
+            datasets: vec![dataset],
+        }
+    };
+    let apv = ProductWriter::create(
+        out_dir,
+        format,
+        spec(
+            AVG_PHASE_VELOCITY,
+            "velocity",
+            DatasetSpec::map("velocity", "m/year", "average phase velocity"),
+        ),
+    )?;
+    let ntri = if with_triplets {
+        Some(ProductWriter::create(
+            out_dir,
+            format,
+            spec(
+                NUM_TRI_NONZERO,
+                "mask",
+                DatasetSpec::map(
+                    "mask",
+                    "1",
+                    "triplets with a non-zero integer ambiguity of the closure phase",
+                ),
+            ),
+        )?)
+    } else {
+        None
+    };
+    Ok((apv, ntri))
 }
 
 /// `pic/avgPhaseVelocity.png` and `pic/numTriNonzeroIntAmbiguity.png`.
