@@ -108,9 +108,33 @@ fn overview_of_a_run_folder_uses_its_stack_and_reference() {
     let o = sbas(&["overview", run.to_str().unwrap(), "--no-pic", "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     check(&run);
+    // The run's format (sbas invert writes Zarr by default).
+    assert!(run.join("avgPhaseVelocity.zarr").is_dir());
     assert!(!run.join("pic/avgPhaseVelocity.png").exists());
     // A stack without --out is refused with the reason.
     let o = sbas(&["overview", stack.to_str().unwrap()]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("--out"), "{}", stderr(&o));
+}
+
+#[test]
+fn quick_overview_step_of_a_template_run_matches_mintpy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("mintpy");
+    // MintPy's own template of the fixture (reference point 20,25), on the same stack.
+    let template = fixtures().join("mintpy_overview/SimSenAT64.txt");
+    let stack = fixtures().join("mintpy_small/stack");
+    let o = sbas(&[
+        "run",
+        template.to_str().unwrap(),
+        "--dir",
+        work.to_str().unwrap(),
+        "--stack",
+        stack.to_str().unwrap(),
+        "--end",
+        "quick_overview",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    check(&work);
 }

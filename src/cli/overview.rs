@@ -22,9 +22,9 @@ pub struct OverviewArgs {
     /// Folder for the products (default: the run folder; required for a stack).
     #[arg(long = "out", short = 'o', value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Product format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Hdf5)]
-    pub format: FormatArg,
+    /// Product format (default: the run folder's, hdf5 for a stack).
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
     /// Reference point as row,column (default: the run's, or chosen as `sbas invert` does).
     #[arg(long = "ref-yx", value_name = "Y,X")]
     pub ref_yx: Option<String>,
@@ -86,8 +86,11 @@ pub fn run(args: &OverviewArgs) -> anyhow::Result<()> {
         reference,
         max_memory: parse_size(&args.max_memory).context("--max-memory")?,
         format: match args.format {
-            FormatArg::Zarr => OutputFormat::Zarr,
-            FormatArg::Hdf5 => OutputFormat::Hdf5,
+            Some(FormatArg::Zarr) => OutputFormat::Zarr,
+            Some(FormatArg::Hdf5) => OutputFormat::Hdf5,
+            // A Zarr run keeps its results in sbas.zarr: its products are Zarr stores too.
+            None if out.join("sbas.zarr").exists() => OutputFormat::Zarr,
+            None => OutputFormat::Hdf5,
         },
         network: NetworkEdit::default(),
         subset: None,
