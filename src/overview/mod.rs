@@ -85,8 +85,10 @@ impl Overview {
             .zip(out.num_tri_nonzero.par_chunks_mut(TASK))
             .enumerate()
             .for_each(|(t, (apv, ntri))| {
+                // One pixel's referenced phases, contiguous for the triplets (made per task).
+                let mut unw = vec![0.0f32; self.scale.len()];
                 for (k, (a, n)) in apv.iter_mut().zip(ntri.iter_mut()).enumerate() {
-                    (*a, *n) = self.pixel(phase, coherence, water, px, t * TASK + k);
+                    (*a, *n) = self.pixel(phase, coherence, water, px, t * TASK + k, &mut unw);
                 }
             });
     }
@@ -99,10 +101,14 @@ impl Overview {
         water: Option<&[f32]>,
         px: usize,
         p: usize,
+        unw: &mut [f32],
     ) -> (f32, f32) {
         let (mut sum, mut count, mut any_nan, mut coh) = (0.0f32, 0u32, false, 0.0f64);
         for (i, (r, s)) in self.ref_phase.iter().zip(&self.scale).enumerate() {
             let raw = phase[i * px + p];
+            // Only non-zero phase is referenced for the closures (MintPy's read_stack_obs);
+            // the average references every sample (temporal_average).
+            unw[i] = if raw != 0.0 { raw - r } else { raw };
             let v = (raw - r) * s;
             if !v.is_nan() {
                 sum += v;
@@ -123,30 +129,25 @@ impl Overview {
         let n = if any_nan {
             t
         } else {
-            self.count_nonzero_closures(phase, px, p) as f32
+            self.count_nonzero_closures(unw) as f32
         };
         let masked = water.is_some_and(|w| w[p] == 0.0) || coh == 0.0 || n == t;
         (apv, if masked { f32::NAN } else { n })
     }
 
-    /// Triplets of pixel `p` whose closure phase has a non-zero integer ambiguity.
-    fn count_nonzero_closures(&self, phase: &[f32], px: usize, p: usize) -> usize {
-        let referenced = |i: u32| {
-            let raw = phase[i as usize * px + p];
-            // Only non-zero phase is referenced (MintPy's read_stack_obs).
-            if raw != 0.0 {
-                raw - self.ref_phase[i as usize]
-            } else {
-                raw
-            }
-        };
+    /// Triplets whose closure phase has a non-zero integer ambiguity, from one pixel's
+    /// referenced phases `unw`.
+    fn count_nonzero_closures(&self, unw: &[f32]) -> usize {
         self.triplets
             .iter()
             .filter(|tri| {
+                // The sum in pair order, as the matrix product forms it.
                 let c = tri
                     .iter()
-                    .fold(0.0f32, |acc, &(i, s)| acc + s * referenced(i));
-                integer_ambiguity(c) != 0.0
+                    .fold(0.0f32, |acc, &(i, s)| acc + s * unw[i as usize]);
+                // Inside [-3, 3], c + pi is below 2 pi, the modulo returns it unchanged and the
+                // ambiguity is exactly 0: the common case needs no modulo or rounding.
+                c.abs() > 3.0 && integer_ambiguity(c) != 0.0
             })
             .count()
     }
@@ -227,6 +228,14 @@ mod tests {
         assert_eq!(integer_ambiguity(std::f32::consts::PI), 1.0);
         assert_eq!(integer_ambiguity(-std::f32::consts::PI), 0.0);
         assert!(integer_ambiguity(f32::NAN).is_nan());
+        // The shortcut of count_nonzero_closures: every float32 in [-3, 3] has ambiguity 0.
+        for i in 0..=3_000_000u32 {
+            let c = (-3.0 + f64::from(i) * 2e-6) as f32;
+            assert_eq!(integer_ambiguity(c), 0.0, "{c}");
+        }
+        for c in [-3.0f32, 3.0, f32::MIN_POSITIVE, -f32::MIN_POSITIVE, 0.0, -0.0] {
+            assert_eq!(integer_ambiguity(c), 0.0, "{c}");
+        }
     }
 
     #[test]
