@@ -9,6 +9,7 @@ pub mod linalg;
 pub mod meta;
 pub mod network;
 pub mod network_edit;
+pub mod overview;
 pub mod rng;
 pub mod window;
 

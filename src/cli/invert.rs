@@ -46,6 +46,15 @@ pub enum MaskArg {
     Coherence,
 }
 
+/// Norm of the per-pixel inversion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NormArg {
+    /// Weighted least squares (MintPy's inversion).
+    L2,
+    /// Least absolute deviations, exact (robust to unwrapping errors).
+    L1,
+}
+
 /// Options of `sbas invert`.
 #[derive(Debug, Args)]
 pub struct InvertArgs {
@@ -70,6 +79,10 @@ pub struct InvertArgs {
     /// Minimum number of valid interferograms touching each date (MintPy minRedundancy).
     #[arg(long = "min-redundancy", default_value_t = 1.0)]
     pub min_redundancy: f32,
+    /// Norm minimised per pixel: l2 (MintPy's least squares) or l1 (least absolute
+    /// deviations, robust to unwrapping errors).
+    #[arg(long, value_enum, default_value_t = NormArg::L2)]
+    pub norm: NormArg,
     /// Temporal coherence threshold of maskTempCoh (MintPy minTempCoh).
     #[arg(long = "min-temp-coh", default_value_t = 0.7)]
     pub min_temp_coh: f32,
@@ -252,6 +265,7 @@ impl InvertArgs {
                 "--mask-dataset",
                 choice(self.mask_dataset),
             ),
+            ("sbas.networkInversion.norm", "--norm", choice(self.norm)),
             (
                 "mintpy.networkInversion.maskThreshold",
                 "--mask-threshold",

@@ -10,6 +10,7 @@ pub mod export;
 pub mod geocode;
 pub mod info;
 pub mod invert;
+pub mod overview;
 pub mod run;
 pub mod simulate;
 pub mod subset;
@@ -58,6 +59,8 @@ pub enum Command {
     View(view::ViewArgs),
     /// Plot the displacement time series of one point as a PNG and a CSV.
     Ts(ts::TsArgs),
+    /// MintPy's quick overview of a stack: average phase velocity and unwrapping-error triplets.
+    Overview(overview::OverviewArgs),
 }
 
 /// `errno` of a full disk on Linux.
@@ -81,6 +84,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Correct(args) => correct::run(&args),
         Command::View(args) => view::run(&args),
         Command::Ts(args) => ts::run(&args),
+        Command::Overview(args) => overview::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -6,6 +6,7 @@ use anyhow::{bail, ensure};
 use rayon::prelude::*;
 
 use super::batch::{Batch, LANES};
+use super::l1::L1Solver;
 use super::solve::{cumulate, Design, Outcome, PixelSolver, PIVOT_REL_TOL};
 use super::tcoh::temporal_coherence;
 use super::weights::WeightTable;
@@ -50,6 +51,22 @@ impl BlockSolver for L2 {
         s: &mut BlockScratch,
     ) -> ChunkStats {
         inv.invert_block_l2(chunk, p0, out, s)
+    }
+}
+
+/// Least absolute deviations ([`SolverKind::L1`]), pixel by pixel.
+struct L1;
+
+impl BlockSolver for L1 {
+    fn invert_block(
+        &self,
+        inv: &Inverter,
+        chunk: &ChunkIn,
+        p0: usize,
+        out: BlockOut<'_>,
+        s: &mut BlockScratch,
+    ) -> ChunkStats {
+        inv.invert_block_per_pixel(chunk, p0, out, s)
     }
 }
 
@@ -110,7 +127,10 @@ impl Inverter {
         // Batches take every pixel of a connected network; the shared pseudo-inverse is kept
         // for unweighted inversions of a network that falls apart, whose all-valid pixels
         // would otherwise each need the minimum-norm path.
-        let all_valid = (config.weight == WeightFunc::No && network.components(|_| true).len() > 1)
+        // The shared pseudo-inverse is a least-squares solution: L2 only.
+        let all_valid = (config.solver == SolverKind::L2
+            && config.weight == WeightFunc::No
+            && network.components(|_| true).len() > 1)
             .then(|| AllValid::new(&network, &design, config.min_redundancy));
         let batch = Batch::new(&design);
         Inverter {
@@ -172,6 +192,7 @@ impl Inverter {
         // buffer of this size costs a page fault and a page clear every 4 KiB.
         let solver: &dyn BlockSolver = match self.config.solver {
             SolverKind::L2 => &L2,
+            SolverKind::L1 => &L1,
         };
         let mut ts_blocks = TS_BLOCKS.with(|b| b.take());
         ts_blocks.clear();
@@ -517,12 +538,20 @@ impl Inverter {
                 continue;
             }
             let w = weighted.then(|| &s.w[k * m..(k + 1) * m]);
-            let outcome = s
-                .solver
-                .solve(&self.design, y, w, self.config.min_redundancy);
+            let (outcome, ts) = match &mut s.l1 {
+                Some(l1) => (
+                    l1.solve(&self.design, y, w, self.config.min_redundancy),
+                    &l1.ts,
+                ),
+                None => (
+                    s.solver
+                        .solve(&self.design, y, w, self.config.min_redundancy),
+                    &s.solver.ts,
+                ),
+            };
             self.record(outcome, k, &mut out, &mut stats, shadow);
             if let Outcome::Solved { .. } = outcome {
-                for (d, v) in s.solver.ts.iter().enumerate() {
+                for (d, v) in ts.iter().enumerate() {
                     out.ts[d * kn + k] = (v * self.phase2range) as f32;
                 }
             }
@@ -709,6 +738,8 @@ struct BlockScratch {
     coh_sum: Vec<f64>,
     coh_cnt: Vec<u32>,
     solver: PixelSolver,
+    /// The L1 solver, when the inversion is L1 (its tree is kept from pixel to pixel).
+    l1: Option<L1Solver>,
     /// Block indices of the pixels for the shared solve.
     fast: Vec<usize>,
     /// Their observations, column-major M x K.
@@ -738,9 +769,10 @@ impl BlockScratch {
         let n = inv.design.num_unknowns();
         let weighted = inv.config.weight != WeightFunc::No;
         let shared = inv.all_valid.is_some();
+        let l1 = inv.config.solver == SolverKind::L1;
         // The per-pixel path keeps a whole block's observations; the batched path only one
         // pixel's, for the pixels it hands to the per-pixel solver.
-        let k = if shared { BLOCK } else { 1 };
+        let k = if shared || l1 { BLOCK } else { 1 };
         BlockScratch {
             y: vec![0.0; k * m],
             w: if weighted {
@@ -751,6 +783,7 @@ impl BlockScratch {
             coh_sum: vec![0.0; BLOCK],
             coh_cnt: vec![0; BLOCK],
             solver: PixelSolver::new(&inv.design),
+            l1: l1.then(|| L1Solver::new(&inv.design)),
             fast: Vec::with_capacity(if shared { BLOCK } else { 0 }),
             y_fast: if shared {
                 vec![0.0; BLOCK * m]

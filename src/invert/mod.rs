@@ -7,6 +7,7 @@
 
 mod batch;
 mod chunk;
+mod l1;
 mod solve;
 pub mod tcoh;
 pub mod weights;
@@ -62,6 +63,20 @@ pub enum SolverKind {
     /// falls apart).
     #[default]
     L2,
+    /// Least absolute deviations, weighted by `sqrt(w)` as the L2 path scales its rows, solved
+    /// exactly per pixel by the network simplex method (robust to unwrapping errors: an
+    /// interferogram off by 2 pi in a patch is outvoted instead of averaged in).
+    L1,
+}
+
+impl SolverKind {
+    /// The name of the norm (`l2`, `l1`), as the command line and the template spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SolverKind::L2 => "l2",
+            SolverKind::L1 => "l1",
+        }
+    }
 }
 
 impl Default for InversionConfig {
@@ -174,3 +189,5 @@ pub struct Inverter {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_l1;

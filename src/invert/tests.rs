@@ -29,7 +29,7 @@ fn dates(n: usize) -> Vec<Date> {
 }
 
 /// Each date paired with its next `k` neighbours, plus `extra` random longer pairs.
-fn network(n: usize, k: usize, extra: usize, rng: &mut Rng) -> Network {
+pub(super) fn network(n: usize, k: usize, extra: usize, rng: &mut Rng) -> Network {
     let ds = dates(n);
     let mut pairs = Vec::new();
     for a in 0..n {
@@ -49,7 +49,7 @@ fn network(n: usize, k: usize, extra: usize, rng: &mut Rng) -> Network {
 }
 
 /// Two separate clusters of dates: 0..n/2 and n/2..n.
-fn split_network(n: usize) -> Network {
+pub(super) fn split_network(n: usize) -> Network {
     let ds = dates(n);
     let h = n / 2;
     let mut pairs = Vec::new();
@@ -66,7 +66,7 @@ fn split_network(n: usize) -> Network {
 
 /// A chunk whose phase comes from a smooth random time series per pixel (metres), offset by a
 /// per-pair reference phase, with noise of std `noise` radians; coherence random in 0.1..1.
-fn chunk(
+pub(super) fn chunk(
     net: &Network,
     rows: usize,
     cols: usize,
@@ -185,7 +185,7 @@ fn observations(inv: &Inverter, c: &ChunkIn, p: usize) -> (Vec<f64>, Vec<f64>) {
     (y, w)
 }
 
-fn inverter(
+pub(super) fn inverter(
     net: &Network,
     config: InversionConfig,
     ref_phase: Vec<f32>,
@@ -241,7 +241,7 @@ fn check_against_reference(inv: &Inverter, c: &ChunkIn, out: &ChunkOut) -> usize
     solved
 }
 
-fn config(weight: WeightFunc) -> InversionConfig {
+pub(super) fn config(weight: WeightFunc) -> InversionConfig {
     InversionConfig {
         weight,
         ..InversionConfig::default()
@@ -250,7 +250,7 @@ fn config(weight: WeightFunc) -> InversionConfig {
 
 /// Knocks out observations: zeros, NaNs and phases equal to the reference phase (which become
 /// zero after referencing, hence no data).
-fn knock_out(c: &mut ChunkIn, ref_phase: &[f32], fraction: f64, rng: &mut Rng) {
+pub(super) fn knock_out(c: &mut ChunkIn, ref_phase: &[f32], fraction: f64, rng: &mut Rng) {
     let px = c.window.pixels();
     for i in 0..ref_phase.len() {
         for p in 0..px {

@@ -93,7 +93,12 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, Ma
         }
     };
 
-    let kind = Kind::of(&layer.dataset, &unit, &file_type);
+    // MintPy types the triplet count as a mask, but it counts (0..number of triplets).
+    let kind = if opts.layer.ends_with("numTriNonzeroIntAmbiguity") {
+        Kind::Other
+    } else {
+        Kind::of(&layer.dataset, &unit, &file_type)
+    };
     let (colormap, vlim) = colour_scale(opts, kind, &values, masked.as_deref())?;
     let title = title_lines(&layer, &file_type, date_index, ref_index);
     let (y_axis, x_axis) = axes(p, window, step);

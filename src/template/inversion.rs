@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 
 use super::values::{date, date_list, non_negative, num, pair_of, parse_yx_box, unit_interval};
 use super::Template;
-use crate::invert::{InversionConfig, ObsMask, WeightFunc};
+use crate::invert::{InversionConfig, ObsMask, SolverKind, WeightFunc};
 use crate::network_edit::{parse_date12, parse_index_list, NetworkEdit};
 use crate::survey::RefRequest;
 
@@ -155,7 +155,14 @@ fn inversion_config(t: &Template) -> anyhow::Result<InversionConfig> {
         mask,
         min_redundancy,
         min_temp_coh: unit_interval(t, "mintpy.networkInversion.minTempCoh", 0.7)?,
-        ..InversionConfig::default()
+        solver: match t.get("sbas.networkInversion.norm").unwrap_or("l2") {
+            "l2" | "no" => SolverKind::L2,
+            "l1" => SolverKind::L1,
+            other => bail!(
+                "{}: expected l2 or l1",
+                t.show("sbas.networkInversion.norm", other)
+            ),
+        },
     })
 }
 

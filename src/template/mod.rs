@@ -190,6 +190,7 @@ pub const SUPPORTED: &[&str] = &[
     "mintpy.networkInversion.maskThreshold",
     "mintpy.networkInversion.minRedundancy",
     "mintpy.networkInversion.minTempCoh",
+    "sbas.networkInversion.norm",
     "mintpy.solidEarthTides",
     "mintpy.ionosphericDelay.method",
     "mintpy.troposphericDelay.method",

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::invert::{InversionConfig, ObsMask, WeightFunc};
+use crate::invert::{InversionConfig, ObsMask, SolverKind, WeightFunc};
 use crate::network_edit::{self, EditedStack, NetworkEdit};
 use crate::pipeline::PassStats;
 use crate::product::inversion::OutputFormat;
@@ -167,6 +167,10 @@ fn settings(opts: &InvertOptions) -> Vec<(String, String)> {
         ("min-redundancy", c.min_redundancy.to_string()),
         ("min-temp-coh", c.min_temp_coh.to_string()),
     ];
+    // Only when not the default, so that earlier runs' manifests still match.
+    if c.solver != SolverKind::L2 {
+        v.push(("norm", c.solver.name().to_string()));
+    }
     v.push((
         "reference",
         match opts.reference {

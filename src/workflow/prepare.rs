@@ -310,6 +310,9 @@ fn output_attributes(
     a.set("mintpy.networkInversion.minRedundancy", c.min_redundancy);
     a.set("mintpy.networkInversion.minNormVelocity", "True");
     a.set("mintpy.networkInversion.minTempCoh", c.min_temp_coh);
+    if c.solver != crate::invert::SolverKind::L2 {
+        a.set("sbas.networkInversion.norm", c.solver.name());
+    }
     a.set("sbas.version", env!("CARGO_PKG_VERSION"));
     a
 }

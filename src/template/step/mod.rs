@@ -23,6 +23,7 @@ mod invert_network;
 mod load_data;
 mod modify_network;
 mod not_done;
+mod quick_overview;
 mod reference_date;
 mod reference_point;
 mod residual_rms;
@@ -172,7 +173,7 @@ pub fn standard() -> Vec<Box<dyn Step>> {
         Box::new(load_data::LoadData),
         Box::new(modify_network::ModifyNetwork),
         Box::new(reference_point::ReferencePoint),
-        Box::new(NotDone::QuickOverview),
+        Box::new(quick_overview::QuickOverview),
         Box::new(NotDone::CorrectUnwrapError),
         Box::new(invert_network::InvertNetwork),
         Box::new(NotDone::CorrectLod),

@@ -9,8 +9,6 @@ use crate::template::steps::lod_applies;
 
 /// A step without an action in this build.
 pub enum NotDone {
-    /// `quick_overview`.
-    QuickOverview,
     /// `correct_unwrap_error`.
     CorrectUnwrapError,
     /// `correct_LOD`.
@@ -28,7 +26,6 @@ pub enum NotDone {
 impl Step for NotDone {
     fn name(&self) -> &'static str {
         match self {
-            NotDone::QuickOverview => "quick_overview",
             NotDone::CorrectUnwrapError => "correct_unwrap_error",
             NotDone::CorrectLod => "correct_LOD",
             NotDone::CorrectSet => "correct_SET",
@@ -41,10 +38,6 @@ impl Step for NotDone {
     fn plan(&self, cfg: &RunConfig, platform: Option<&str>) -> StepPlan {
         let skipped = |why: &str| StepPlan::Unsupported(why.to_string());
         match self {
-            NotDone::QuickOverview => skipped(
-                "its avgPhaseVelocity and numTriNonzeroIntAmbiguity maps are not computed (the \
-                 inversion's avgSpatialCoh and temporalCoherence give the overview)",
-            ),
             NotDone::CorrectUnwrapError => match &cfg.unwrap_error {
                 None => StepPlan::Off,
                 Some(m) => StepPlan::Unsupported(format!(

@@ -1,0 +1,730 @@
+//! Least absolute deviations per pixel: `min sum_i u_i |y_i - (ts[b_i] - ts[a_i])|` over the
+//! pixel's valid pairs `(a_i, b_i)`, with `u_i = sqrt(w_i)` (the L2 path scales each row by
+//! `sqrt(w)`, as MintPy does; L1 scales the same rows and changes only the norm).
+//!
+//! The problem is the dual of a minimum-cost circulation on the network's graph (dates are
+//! nodes, pairs are arcs): maximise `sum_i y_i f_i` over flows `f` with `|f_i| <= u_i` that
+//! are conserved at every date. The node potentials of an optimal basis are an optimal time
+//! series. It is solved exactly by the primal network simplex method:
+//! - start: a spanning tree of valid pairs (the previous pixel's optimal tree when it is still
+//!   valid, else a breadth-first tree), every flow 0. A zero flow is strictly inside its
+//!   bounds `[-u, u]`, so the start is a *strongly feasible* tree; non-tree pairs may rest at 0
+//!   until they are priced (an extension of the bounded simplex that keeps the same proofs);
+//! - entering pair by block pricing (the most violated pair in a block of about `sqrt(M)`);
+//! - leaving pair by Cunningham's rule (the last blocking pair met on the cycle from its apex),
+//!   which keeps every tree strongly feasible and so excludes cycling: the method ends in
+//!   finitely many pivots, with no iteration count to choose;
+//! - it ends when no pair violates the optimality conditions (a pair at `+u` has residual
+//!   `>= 0`, at `-u` `<= 0`, in between exactly 0): complementary slackness, so the flow is a
+//!   certificate of optimality. [`L1Solver::duality_gap`] checks it (primal minus dual
+//!   objective, 0 at an optimum).
+//!
+//! The optimum is a vertex: it fits at least N-1 pairs exactly. When several time series are
+//! optimal (a tie between sums of absolute residuals) the vertex found is one of them.
+//! When the valid pairs split the dates into parts, each part after the first hangs from date 0
+//! by an artificial bridge that carries no flow; the parts' offsets are then chosen as the L2
+//! path chooses them: the minimum-norm phase velocity among the optimal series.
+
+use super::solve::{cumulate, Design, Outcome};
+use super::tcoh::temporal_coherence;
+
+/// No arc: the root's link, or an artificial bridge between parts of a split network.
+const NONE: u32 = u32::MAX;
+
+/// Where a pair stands in the current basis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Basic (a tree arc).
+    Tree,
+    /// Non-basic at `-u`.
+    Lower,
+    /// Non-basic at `+u`.
+    Upper,
+    /// Non-basic at 0 (only before it is first priced).
+    Zero,
+}
+
+/// Scratch of the network simplex, made once per block of pixels and reused pixel to pixel.
+#[derive(Debug, Clone)]
+pub(crate) struct L1Solver {
+    /// Incident pairs of each date (CSR over the design's pairs), for the breadth-first tree.
+    adj_start: Vec<u32>,
+    adj: Vec<u32>,
+    /// Per pair: bound `u` (0 = not valid), flow, state.
+    cap: Vec<f64>,
+    flow: Vec<f64>,
+    state: Vec<State>,
+    /// Per date: parent, arc to the parent, depth, potential (phase, radians).
+    parent: Vec<u32>,
+    pred: Vec<u32>,
+    depth: Vec<u32>,
+    pot: Vec<f64>,
+    /// Per date: part (its smallest date), and whether its potential is up to date.
+    part: Vec<u32>,
+    fresh: Vec<bool>,
+    /// Scratch: a walk up the tree, the cycle's two sides, the breadth-first queue.
+    stack: Vec<u32>,
+    side_from: Vec<u32>,
+    side_to: Vec<u32>,
+    /// Valid pairs per date (redundancy test).
+    count: Vec<u32>,
+    /// Interval velocities and the null-space basis of split networks.
+    vel: Vec<f64>,
+    null: Vec<f64>,
+    /// Whether the tree is the previous pixel's optimal tree of a connected network.
+    warm: bool,
+    /// Where block pricing resumes.
+    next_price: usize,
+    /// Pivots of the last solve.
+    pub pivots: usize,
+    /// Pixels whose pivot limit was reached (never expected: a safety net).
+    pub not_optimal: usize,
+    /// The phase time series of the last solved pixel (N dates, radians).
+    pub ts: Vec<f64>,
+}
+
+impl L1Solver {
+    /// Scratch for `design`.
+    pub fn new(d: &Design) -> L1Solver {
+        let (nd, m) = (d.num_dates, d.pairs.len());
+        let mut deg = vec![0u32; nd + 1];
+        for &(a, b) in &d.pairs {
+            deg[a as usize + 1] += 1;
+            deg[b as usize + 1] += 1;
+        }
+        for i in 0..nd {
+            deg[i + 1] += deg[i];
+        }
+        let mut adj = vec![0u32; 2 * m];
+        let mut fill = deg.clone();
+        for (i, &(a, b)) in d.pairs.iter().enumerate() {
+            for v in [a, b] {
+                adj[fill[v as usize] as usize] = i as u32;
+                fill[v as usize] += 1;
+            }
+        }
+        L1Solver {
+            adj_start: deg,
+            adj,
+            cap: vec![0.0; m],
+            flow: vec![0.0; m],
+            state: vec![State::Zero; m],
+            parent: vec![NONE; nd],
+            pred: vec![NONE; nd],
+            depth: vec![0; nd],
+            pot: vec![0.0; nd],
+            part: vec![0; nd],
+            fresh: vec![false; nd],
+            stack: Vec::with_capacity(nd),
+            side_from: Vec::with_capacity(nd),
+            side_to: Vec::with_capacity(nd),
+            count: vec![0; nd],
+            vel: vec![0.0; nd.saturating_sub(1)],
+            null: vec![0.0; nd * nd.saturating_sub(1)],
+            warm: false,
+            next_price: 0,
+            pivots: 0,
+            not_optimal: 0,
+            ts: vec![0.0; nd],
+        }
+    }
+
+    /// Solves one pixel. `y` holds the referenced phase of every pair, NaN where the pair is not
+    /// valid; `w` the weights (None = unweighted). On `Solved`, [`Self::ts`] holds the phase
+    /// time series.
+    pub fn solve(
+        &mut self,
+        d: &Design,
+        y: &[f64],
+        w: Option<&[f64]>,
+        min_redundancy: f32,
+    ) -> Outcome {
+        let redundancy = d.min_redundancy(|i| !y[i].is_nan(), &mut self.count);
+        if (redundancy as f64) < min_redundancy as f64 {
+            return Outcome::LowRedundancy;
+        }
+        let mut num_valid = 0;
+        let mut ymax = 0.0f64;
+        for (i, &yi) in y.iter().enumerate() {
+            self.cap[i] = if yi.is_nan() {
+                0.0
+            } else {
+                num_valid += 1;
+                ymax = ymax.max(yi.abs());
+                // Weights are positive (MintPy's coherence floor); the floor here only keeps a
+                // degenerate weight from making a valid pair look invalid.
+                w.map_or(1.0, |w| w[i].sqrt()).max(f64::MIN_POSITIVE)
+            };
+        }
+        let tol = 1e-10 * (1.0 + ymax);
+        let parts = self.start(d, y);
+        let limit = 100 * (d.pairs.len() + d.num_dates) + 1000;
+        if !self.optimise(d, y, tol, limit) {
+            // Not expected (strongly feasible trees do not cycle); start over from a cold tree
+            // once, then give up on certifying the pixel.
+            self.warm = false;
+            self.start(d, y);
+            if !self.optimise(d, y, tol, limit) {
+                self.not_optimal += 1;
+            }
+        }
+        self.warm = parts == 1;
+        self.ts.copy_from_slice(&self.pot);
+        if parts > 1 {
+            self.minimum_norm_offsets(d, parts);
+        }
+        Outcome::Solved {
+            rank_deficient: parts > 1,
+            tcoh: temporal_coherence(&self.ts, &d.pairs, y),
+            num_valid,
+        }
+    }
+
+    /// Sets up the starting basis: the previous tree when every arc of it is still valid, else
+    /// a breadth-first spanning forest from date 0 with bridges; every flow 0. Returns the
+    /// number of parts of the valid network.
+    fn start(&mut self, d: &Design, y: &[f64]) -> usize {
+        self.flow.fill(0.0);
+        let reuse = self.warm && (1..d.num_dates).all(|v| self.cap[self.pred[v] as usize] > 0.0);
+        let parts = if reuse {
+            for (i, s) in self.state.iter_mut().enumerate() {
+                if *s != State::Tree || self.cap[i] == 0.0 {
+                    *s = State::Zero;
+                }
+            }
+            1
+        } else {
+            self.breadth_first_forest(d)
+        };
+        self.refresh(d, y);
+        parts
+    }
+
+    /// A breadth-first spanning forest of the valid pairs; each part but date 0's hangs from
+    /// date 0 by a bridge (no arc). Returns the number of parts.
+    fn breadth_first_forest(&mut self, d: &Design) -> usize {
+        self.state.fill(State::Zero);
+        self.parent.fill(NONE);
+        self.pred.fill(NONE);
+        self.fresh.fill(false);
+        let mut parts = 0;
+        for r in 0..d.num_dates {
+            if self.fresh[r] {
+                continue;
+            }
+            parts += 1;
+            self.fresh[r] = true;
+            self.part[r] = r as u32;
+            if r != 0 {
+                self.parent[r] = 0;
+            }
+            self.stack.clear();
+            self.stack.push(r as u32);
+            let mut head = 0;
+            while head < self.stack.len() {
+                let v = self.stack[head] as usize;
+                head += 1;
+                let arcs = self.adj_start[v] as usize..self.adj_start[v + 1] as usize;
+                for &i in &self.adj[arcs] {
+                    if self.cap[i as usize] == 0.0 {
+                        continue;
+                    }
+                    let (a, b) = d.pairs[i as usize];
+                    let o = if a as usize == v { b } else { a } as usize;
+                    if !self.fresh[o] {
+                        self.fresh[o] = true;
+                        self.part[o] = r as u32;
+                        self.parent[o] = v as u32;
+                        self.pred[o] = i;
+                        self.state[i as usize] = State::Tree;
+                        self.stack.push(o as u32);
+                    }
+                }
+            }
+        }
+        parts
+    }
+
+    /// Depths and potentials of every date from the tree (date 0 at potential 0): O(N).
+    fn refresh(&mut self, d: &Design, y: &[f64]) {
+        self.fresh.fill(false);
+        self.fresh[0] = true;
+        self.pot[0] = 0.0;
+        self.depth[0] = 0;
+        for v in 1..d.num_dates {
+            self.stack.clear();
+            let mut u = v;
+            while !self.fresh[u] {
+                self.stack.push(u as u32);
+                u = self.parent[u] as usize;
+            }
+            while let Some(c) = self.stack.pop() {
+                let c = c as usize;
+                let p = self.parent[c] as usize;
+                let arc = self.pred[c];
+                // A tree pair (a, b) fits exactly: pot[b] - pot[a] = y.
+                self.pot[c] = if arc == NONE {
+                    self.pot[p]
+                } else if d.pairs[arc as usize].1 as usize == c {
+                    self.pot[p] + y[arc as usize]
+                } else {
+                    self.pot[p] - y[arc as usize]
+                };
+                self.depth[c] = self.depth[p] + 1;
+                self.fresh[c] = true;
+            }
+        }
+    }
+
+    /// How far pair `i` violates the optimality conditions (positive = it should enter).
+    #[inline]
+    fn violation(&self, d: &Design, y: &[f64], i: usize) -> f64 {
+        let (a, b) = d.pairs[i];
+        let r = y[i] - (self.pot[b as usize] - self.pot[a as usize]);
+        match self.state[i] {
+            State::Tree => 0.0,
+            State::Lower => r,
+            State::Upper => -r,
+            State::Zero => r.abs(),
+        }
+    }
+
+    /// Pivots until no valid pair violates the optimality conditions by more than `tol`, or
+    /// `limit` pivots. Returns whether it reached the optimum.
+    fn optimise(&mut self, d: &Design, y: &[f64], tol: f64, limit: usize) -> bool {
+        let m = d.pairs.len();
+        let block = ((m as f64).sqrt() as usize).max(8).min(m.max(1));
+        self.pivots = 0;
+        loop {
+            // Block pricing: the most violated pair of the first block that has one.
+            let mut best = (tol, usize::MAX);
+            let mut scanned = 0;
+            let mut i = self.next_price % m.max(1);
+            while scanned < m {
+                let end = (scanned + block).min(m);
+                while scanned < end {
+                    if self.cap[i] > 0.0 {
+                        let v = self.violation(d, y, i);
+                        if v > best.0 {
+                            best = (v, i);
+                        }
+                    }
+                    i = if i + 1 == m { 0 } else { i + 1 };
+                    scanned += 1;
+                }
+                if best.1 != usize::MAX {
+                    break;
+                }
+            }
+            self.next_price = i;
+            if best.1 == usize::MAX {
+                return true;
+            }
+            if self.pivots == limit {
+                return false;
+            }
+            self.pivot(d, y, best.1);
+            self.pivots += 1;
+        }
+    }
+
+    /// Residual capacity of pair `arc` in the direction `s` (+1 along the pair).
+    #[inline]
+    fn room(&self, arc: usize, s: f64) -> f64 {
+        if s > 0.0 {
+            self.cap[arc] - self.flow[arc]
+        } else {
+            self.flow[arc] + self.cap[arc]
+        }
+    }
+
+    /// The cycle of a pair from `from` to `to`: then up the tree from `to` to the apex and
+    /// down to `from`. Leaves to..apex (apex excluded) in `side_to`, from..apex in `side_from`.
+    fn find_cycle(&mut self, from: usize, to: usize) {
+        self.side_from.clear();
+        self.side_to.clear();
+        let (mut i, mut j) = (from, to);
+        while self.depth[i] > self.depth[j] {
+            self.side_from.push(i as u32);
+            i = self.parent[i] as usize;
+        }
+        while self.depth[j] > self.depth[i] {
+            self.side_to.push(j as u32);
+            j = self.parent[j] as usize;
+        }
+        while i != j {
+            self.side_from.push(i as u32);
+            i = self.parent[i] as usize;
+            self.side_to.push(j as u32);
+            j = self.parent[j] as usize;
+        }
+    }
+
+    /// One pivot with entering pair `e`.
+    fn pivot(&mut self, d: &Design, y: &[f64], e: usize) {
+        let (a, b) = (d.pairs[e].0 as usize, d.pairs[e].1 as usize);
+        let r = y[e] - (self.pot[b] - self.pot[a]);
+        // Positive residual: more flow along the pair (a -> b) lowers the cost.
+        let sgn = match self.state[e] {
+            State::Lower => 1.0,
+            State::Upper => -1.0,
+            _ => {
+                if r > 0.0 {
+                    1.0
+                } else {
+                    -1.0
+                }
+            }
+        };
+        let (from, to) = if sgn > 0.0 { (a, b) } else { (b, a) };
+        self.find_cycle(from, to);
+        // Direction of each tree arc along the cycle: down the from side (parent -> v) and up
+        // the to side (v -> parent).
+        let along_down = |v: usize, arc: usize| -> f64 {
+            if d.pairs[arc].1 as usize == v {
+                1.0
+            } else {
+                -1.0
+            }
+        };
+        // Cunningham's rule: the last blocking arc in the cycle's order from the apex.
+        let mut delta = f64::INFINITY;
+        // Leaving: None = the entering pair itself; else (date, on the from side, direction
+        // of its arc along the cycle).
+        let mut leave: Option<(usize, bool, f64)> = None;
+        for &v in self.side_from.iter().rev() {
+            let arc = self.pred[v as usize] as usize;
+            let s = along_down(v as usize, arc);
+            let c = self.room(arc, s);
+            if c <= delta {
+                delta = c;
+                leave = Some((v as usize, true, s));
+            }
+        }
+        let own = if sgn > 0.0 {
+            self.cap[e] - self.flow[e]
+        } else {
+            self.flow[e] + self.cap[e]
+        };
+        if own <= delta {
+            delta = own;
+            leave = None;
+        }
+        for &v in &self.side_to {
+            let arc = self.pred[v as usize] as usize;
+            let s = -along_down(v as usize, arc);
+            let c = self.room(arc, s);
+            if c <= delta {
+                delta = c;
+                leave = Some((v as usize, false, s));
+            }
+        }
+        let delta = delta.max(0.0);
+        self.flow[e] += sgn * delta;
+        for k in 0..self.side_from.len() {
+            let v = self.side_from[k] as usize;
+            let arc = self.pred[v] as usize;
+            self.flow[arc] += along_down(v, arc) * delta;
+        }
+        for k in 0..self.side_to.len() {
+            let v = self.side_to[k] as usize;
+            let arc = self.pred[v] as usize;
+            self.flow[arc] -= along_down(v, arc) * delta;
+        }
+        let Some((q, on_from, dir)) = leave else {
+            // The entering pair reached its other bound: the tree stays.
+            let (st, f) = if sgn > 0.0 {
+                (State::Upper, self.cap[e])
+            } else {
+                (State::Lower, -self.cap[e])
+            };
+            self.state[e] = st;
+            self.flow[e] = f;
+            return;
+        };
+        let l = self.pred[q] as usize;
+        // The leaving arc met the bound its flow moved towards.
+        if dir > 0.0 {
+            self.state[l] = State::Upper;
+            self.flow[l] = self.cap[l];
+        } else {
+            self.state[l] = State::Lower;
+            self.flow[l] = -self.cap[l];
+        }
+        self.state[e] = State::Tree;
+        // Re-hang the subtree cut off at q from the endpoint of e inside it.
+        let (k, other) = if on_from { (from, to) } else { (to, from) };
+        let (mut prev, mut prev_arc, mut v) = (other as u32, e as u32, k);
+        loop {
+            let (next, next_arc) = (self.parent[v], self.pred[v]);
+            self.parent[v] = prev;
+            self.pred[v] = prev_arc;
+            if v == q {
+                break;
+            }
+            prev = v as u32;
+            prev_arc = next_arc;
+            v = next as usize;
+        }
+        self.refresh(d, y);
+    }
+
+    /// Replaces the parts' offsets (free for an L1 optimum) by those of the minimum-norm phase
+    /// velocity, as the L2 path's minimum-norm solution has them: the velocity minus its
+    /// projection on the null space of the velocity design (one vector per part but date 0's).
+    fn minimum_norm_offsets(&mut self, d: &Design, parts: usize) {
+        let n = d.num_dates - 1;
+        for (k, v) in self.vel.iter_mut().enumerate() {
+            *v = (self.ts[k + 1] - self.ts[k]) / d.dt[k];
+        }
+        let mut num_q = 0;
+        for r in 1..d.num_dates as u32 {
+            if self.part[r as usize] != r || num_q + 1 == parts {
+                continue;
+            }
+            let (done, rest) = self.null.split_at_mut(num_q * n);
+            let q = &mut rest[..n];
+            let inside = |i: usize| f64::from(u8::from(self.part[i] == r));
+            for (k, (qk, dtk)) in q.iter_mut().zip(&d.dt).enumerate() {
+                *qk = (inside(k + 1) - inside(k)) / dtk;
+            }
+            for prev in done.chunks_exact(n) {
+                let dot: f64 = prev.iter().zip(q.iter()).map(|(p, v)| p * v).sum();
+                q.iter_mut().zip(prev).for_each(|(v, p)| *v -= dot * p);
+            }
+            let norm = q.iter().map(|v| v * v).sum::<f64>().sqrt();
+            if norm > 0.0 {
+                q.iter_mut().for_each(|v| *v /= norm);
+                let dot: f64 = q.iter().zip(&self.vel).map(|(a, b)| a * b).sum();
+                self.vel
+                    .iter_mut()
+                    .zip(q.iter())
+                    .for_each(|(v, q)| *v -= dot * q);
+                num_q += 1;
+            }
+        }
+        cumulate(&mut self.ts, &self.vel, &d.dt);
+    }
+
+    /// The optimality certificate of the last solve: primal objective `sum u |r|` at the
+    /// potentials minus the dual objective `sum y f` of the (feasible, conserved) flow.
+    /// Weak duality makes it >= 0 up to rounding; 0 proves both optimal.
+    #[cfg(test)]
+    pub fn duality_gap(&self, d: &Design, y: &[f64]) -> f64 {
+        let (mut primal, mut dual) = (0.0, 0.0);
+        for (i, &(a, b)) in d.pairs.iter().enumerate() {
+            if self.cap[i] == 0.0 {
+                continue;
+            }
+            let r = y[i] - (self.pot[b as usize] - self.pot[a as usize]);
+            primal += self.cap[i] * r.abs();
+            dual += y[i] * self.flow[i];
+        }
+        primal - dual
+    }
+
+    /// Whether the last solve's flow is feasible: within its bounds and conserved at every
+    /// date (to `tol`).
+    #[cfg(test)]
+    pub fn flow_is_feasible(&self, d: &Design, tol: f64) -> bool {
+        let mut net = vec![0.0; d.num_dates];
+        for (i, &(a, b)) in d.pairs.iter().enumerate() {
+            if self.flow[i].abs() > self.cap[i] + tol {
+                return false;
+            }
+            net[a as usize] -= self.flow[i];
+            net[b as usize] += self.flow[i];
+        }
+        net.iter().all(|v| v.abs() <= tol)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    fn design(num_dates: usize, pairs: &[(u32, u32)]) -> Design {
+        let dt = (1..num_dates)
+            .map(|k| 0.03 + 0.01 * (k % 3) as f64)
+            .collect();
+        Design::new(num_dates, pairs.to_vec(), dt)
+    }
+
+    fn objective(d: &Design, y: &[f64], u: &[f64], ts: &[f64]) -> f64 {
+        d.pairs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !y[*i].is_nan())
+            .map(|(i, &(a, b))| u[i] * (y[i] - (ts[b as usize] - ts[a as usize])).abs())
+            .sum()
+    }
+
+    /// The exact optimum by enumeration: an L1 optimum of a connected network fits a spanning
+    /// tree of its valid pairs exactly, so the best such tree is optimal.
+    fn brute_force(d: &Design, y: &[f64], u: &[f64]) -> f64 {
+        let valid: Vec<usize> = (0..y.len()).filter(|&i| !y[i].is_nan()).collect();
+        let nd = d.num_dates;
+        let mut best = f64::INFINITY;
+        for mask in 0u32..(1 << valid.len()) {
+            if mask.count_ones() as usize != nd - 1 {
+                continue;
+            }
+            let tree: Vec<usize> = (0..valid.len())
+                .filter(|k| mask & (1 << k) != 0)
+                .map(|k| valid[k])
+                .collect();
+            let mut ts = vec![f64::NAN; nd];
+            ts[0] = 0.0;
+            for _ in 0..nd {
+                for &i in &tree {
+                    let (a, b) = (d.pairs[i].0 as usize, d.pairs[i].1 as usize);
+                    if !ts[a].is_nan() && ts[b].is_nan() {
+                        ts[b] = ts[a] + y[i];
+                    } else if ts[a].is_nan() && !ts[b].is_nan() {
+                        ts[a] = ts[b] - y[i];
+                    }
+                }
+            }
+            if ts.iter().all(|v| !v.is_nan()) {
+                best = best.min(objective(d, y, u, &ts));
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn an_outlier_in_a_complete_network_is_outvoted_exactly() {
+        let pairs = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)];
+        let d = design(4, &pairs);
+        let truth = [0.0, 1.0, 2.5, 3.25];
+        let mut y: Vec<f64> = pairs
+            .iter()
+            .map(|&(a, b)| truth[b as usize] - truth[a as usize])
+            .collect();
+        y[3] += 2.0 * std::f64::consts::PI;
+        let mut s = L1Solver::new(&d);
+        let out = s.solve(&d, &y, None, 1.0);
+        assert!(matches!(
+            out,
+            Outcome::Solved {
+                rank_deficient: false,
+                num_valid: 6,
+                ..
+            }
+        ));
+        for (got, want) in s.ts.iter().zip(truth) {
+            assert!((got - want).abs() < 1e-12, "{:?}", s.ts);
+        }
+        assert!(s.duality_gap(&d, &y).abs() < 1e-12);
+        assert!(s.flow_is_feasible(&d, 1e-12));
+    }
+
+    #[test]
+    fn residuals_are_weighted_by_the_square_root_of_the_weights() {
+        // Two cycles sharing pair (1, 2), which carries an error of 3. Leaving it there costs
+        // 3 u12; moving it costs 3 (u02 + u23) or 3 (u01 + u13). With w12 = 3 and the others 1,
+        // sqrt weights keep it on (1, 2) (1.73 < 2); weights used as they are would move it.
+        let pairs = [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)];
+        let d = design(4, &pairs);
+        let truth = [0.0, 0.5, -1.0, 2.0];
+        let mut y: Vec<f64> = pairs
+            .iter()
+            .map(|&(a, b)| truth[b as usize] - truth[a as usize])
+            .collect();
+        y[2] += 3.0;
+        let w = [1.0, 1.0, 3.0, 1.0, 1.0];
+        let mut s = L1Solver::new(&d);
+        s.solve(&d, &y, Some(&w), 1.0);
+        for (got, want) in s.ts.iter().zip(truth) {
+            assert!((got - want).abs() < 1e-12, "{:?}", s.ts);
+        }
+    }
+
+    #[test]
+    fn random_problems_reach_the_enumerated_optimum() {
+        let mut rng = Rng::seeded(7);
+        let nd = 6;
+        let mut pairs = Vec::new();
+        for a in 0..nd as u32 {
+            for b in a + 1..(a + 3).min(nd as u32) {
+                pairs.push((a, b));
+            }
+        }
+        pairs.push((0, 5));
+        pairs.push((1, 4));
+        let d = design(nd, &pairs);
+        let m = pairs.len();
+        // One solver for every problem: later solves start from earlier trees.
+        let mut s = L1Solver::new(&d);
+        let mut solved = 0;
+        for trial in 0..400 {
+            let truth: Vec<f64> = (0..nd).map(|k| k as f64 * rng.normal()).collect();
+            let mut y: Vec<f64> = pairs
+                .iter()
+                .map(|&(a, b)| truth[b as usize] - truth[a as usize] + 0.3 * rng.normal())
+                .collect();
+            for v in y.iter_mut() {
+                if rng.uniform() < 0.15 {
+                    *v += 2.0 * std::f64::consts::PI * if rng.uniform() < 0.5 { 1.0 } else { -1.0 };
+                }
+                // Some pixels in a row share their exact data (warm starts on equal problems).
+                if trial % 5 != 0 && rng.uniform() < 0.1 {
+                    *v = f64::NAN;
+                }
+            }
+            let w: Vec<f64> = (0..m).map(|_| 0.2 + rng.uniform() * 5.0).collect();
+            let weighted = trial % 2 == 0;
+            let u: Vec<f64> = w
+                .iter()
+                .map(|w| if weighted { w.sqrt() } else { 1.0 })
+                .collect();
+            match s.solve(&d, &y, weighted.then_some(&w[..]), 1.0) {
+                Outcome::LowRedundancy => continue,
+                Outcome::Solved { rank_deficient, .. } => {
+                    if rank_deficient {
+                        continue;
+                    }
+                }
+            }
+            solved += 1;
+            let got = objective(&d, &y, &u, &s.ts);
+            let want = brute_force(&d, &y, &u);
+            assert!(
+                (got - want).abs() <= 1e-9 * (1.0 + want),
+                "trial {trial}: {got} vs {want}"
+            );
+            assert!(
+                s.duality_gap(&d, &y).abs() <= 1e-9 * (1.0 + want),
+                "trial {trial}"
+            );
+            assert!(s.flow_is_feasible(&d, 1e-9), "trial {trial}");
+        }
+        assert!(solved > 300, "{solved}");
+        assert_eq!(s.not_optimal, 0);
+    }
+
+    #[test]
+    fn split_networks_take_the_minimum_norm_velocity() {
+        // Dates 0..3 and 3..6 joined by no pair: the second part's offset is free.
+        let pairs = [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5)];
+        let d = design(6, &pairs);
+        let y = [1.0, 2.0, 3.0, -1.0, 0.5, -0.5];
+        let mut s = L1Solver::new(&d);
+        let out = s.solve(&d, &y, None, 0.0);
+        assert!(matches!(
+            out,
+            Outcome::Solved {
+                rank_deficient: true,
+                ..
+            }
+        ));
+        // Consistent data: both parts fit exactly; then the L2 solver's minimum-norm rule.
+        let mut l2 = super::super::solve::PixelSolver::new(&d);
+        l2.solve(&d, &y, None, 0.0);
+        for (a, b) in s.ts.iter().zip(&l2.ts) {
+            assert!((a - b).abs() < 1e-9, "{:?} vs {:?}", s.ts, l2.ts);
+        }
+        assert!((s.ts[1] - 1.0).abs() < 1e-12 && (s.ts[5] - s.ts[3] + 0.5).abs() < 1e-12);
+    }
+}

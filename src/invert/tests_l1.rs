@@ -1,0 +1,145 @@
+//! The L1 solver inside the chunk inversion: the same bookkeeping as L2 (masks, redundancy,
+//! split networks, outputs), the same answer on consistent data, and robustness to unwrapping
+//! errors.
+
+use super::tests::{chunk, config, inverter, knock_out, network, split_network};
+use super::*;
+use crate::rng::Rng;
+
+fn l1(weight: WeightFunc) -> InversionConfig {
+    InversionConfig {
+        solver: SolverKind::L1,
+        ..config(weight)
+    }
+}
+
+/// RMS of `a - b` over pixels `sel` and every date.
+fn rms(a: &[f32], b: &[f64], px: usize, nd: usize, sel: &[usize]) -> f64 {
+    let mut s = 0.0;
+    for d in 0..nd {
+        for &p in sel {
+            s += (a[d * px + p] as f64 - b[d * px + p]).powi(2);
+        }
+    }
+    (s / (nd * sel.len()) as f64).sqrt()
+}
+
+#[test]
+fn l1_equals_l2_on_consistent_data_and_keeps_its_bookkeeping() {
+    let mut rng = Rng::seeded(11);
+    let net = network(15, 3, 4, &mut rng);
+    let (nd, px) = (net.num_dates(), 6 * 7);
+    for weight in [WeightFunc::Var, WeightFunc::No] {
+        let (mut c, ref_phase, _) = chunk(&net, 6, 7, 0.0, &mut rng);
+        knock_out(&mut c, &ref_phase, 0.45, &mut rng);
+        let a = inverter(&net, config(weight), ref_phase.clone(), (10, 5)).invert_chunk(&c);
+        let b = inverter(&net, l1(weight), ref_phase, (10, 5)).invert_chunk(&c);
+        assert_eq!(a.stats, b.stats, "{weight:?}");
+        assert!(b.stats.low_redundancy > 0 && b.stats.inverted > 0);
+        assert_eq!(a.num_inv_ifgram, b.num_inv_ifgram);
+        assert_eq!(a.avg_spatial_coh, b.avg_spatial_coh);
+        for p in 0..px {
+            // Consistent data: both fit every pair, so both are the truth.
+            let tol = 1e-6 * (1.0 + b.timeseries[(nd - 1) * px + p].abs() as f64);
+            for d in 0..nd {
+                let (x, y) = (a.timeseries[d * px + p], b.timeseries[d * px + p]);
+                assert!(
+                    ((x - y) as f64).abs() < tol,
+                    "{weight:?} p {p} d {d}: {x} vs {y}"
+                );
+            }
+            assert!((a.temporal_coherence[p] - b.temporal_coherence[p]).abs() < 1e-5);
+            assert_eq!(a.mask_temp_coh[p], b.mask_temp_coh[p]);
+        }
+        // The reference pixel (row 10, column 5: the chunk's first pixel) is fixed as by L2.
+        assert_eq!(b.temporal_coherence[0], 1.0);
+    }
+}
+
+#[test]
+fn l1_is_close_to_l2_on_clean_noisy_data() {
+    let mut rng = Rng::seeded(12);
+    let net = network(20, 4, 0, &mut rng);
+    let (nd, px) = (net.num_dates(), 8 * 8);
+    let (c, ref_phase, truth) = chunk(&net, 8, 8, 0.1, &mut rng);
+    let a = inverter(&net, config(WeightFunc::Var), ref_phase.clone(), (0, 0)).invert_chunk(&c);
+    let b = inverter(&net, l1(WeightFunc::Var), ref_phase, (0, 0)).invert_chunk(&c);
+    let all: Vec<usize> = (0..px).collect();
+    let a_truth = rms(&a.timeseries, &truth, px, nd, &all);
+    let b_truth = rms(&b.timeseries, &truth, px, nd, &all);
+    let ab: Vec<f64> = a.timeseries.iter().map(|&v| v as f64).collect();
+    let diff = rms(&b.timeseries, &ab, px, nd, &all);
+    // 0.1 rad of noise is 0.44 mm per pair: both within a fraction of a millimetre.
+    assert!(a_truth < 1e-3 && b_truth < 1e-3, "{a_truth} {b_truth}");
+    assert!(diff < 1e-3, "{diff}");
+    for p in 0..px {
+        assert!((a.temporal_coherence[p] - b.temporal_coherence[p]).abs() < 0.02);
+    }
+}
+
+#[test]
+fn l1_outvotes_unwrapping_errors_that_l2_spreads() {
+    let mut rng = Rng::seeded(13);
+    let net = network(20, 4, 0, &mut rng);
+    let (rows, cols) = (10, 10);
+    let (nd, px, m) = (net.num_dates(), rows * cols, net.num_pairs());
+    let (mut c, ref_phase, truth) = chunk(&net, rows, cols, 0.1, &mut rng);
+    // Three interferograms off by one cycle in a patch of 5 x 5 pixels.
+    let patch: Vec<usize> = (2..7)
+        .flat_map(|r| (3..8).map(move |k| r * cols + k))
+        .collect();
+    for (i, cycles) in [(5, 1.0f32), (23, -1.0), (40, 1.0)] {
+        assert!(i < m);
+        for &p in &patch {
+            c.phase[i * px + p] += cycles * std::f32::consts::TAU;
+        }
+    }
+    let rest: Vec<usize> = (0..px).filter(|p| !patch.contains(p)).collect();
+    for w in [WeightFunc::Var, WeightFunc::No] {
+        let a = inverter(&net, config(w), ref_phase.clone(), (0, 0)).invert_chunk(&c);
+        let b = inverter(&net, l1(w), ref_phase.clone(), (0, 0)).invert_chunk(&c);
+        let l2_err = rms(&a.timeseries, &truth, px, nd, &patch);
+        let l1_err = rms(&b.timeseries, &truth, px, nd, &patch);
+        let l1_rest = rms(&b.timeseries, &truth, px, nd, &rest);
+        // L2 carries a share of each 2 pi; L1 outvotes them. Unweighted, completely: in the
+        // patch it is as far from the truth as elsewhere (the noise). Weighted, a pair with a
+        // high weight (this chunk's coherence is random, unrelated to its noise) can outweigh
+        // the pairs that would outvote it, and a little error remains.
+        assert!(l2_err > 2e-3, "{w:?}: L2 error in the patch {l2_err}");
+        assert!(l1_err < 0.3 * l2_err, "{w:?}: L1 {l1_err} vs L2 {l2_err}");
+        if w == WeightFunc::No {
+            assert!(
+                l1_err < 1.5 * l1_rest && l1_rest < 1e-3,
+                "{l1_err} vs {l1_rest}"
+            );
+        }
+        for &p in &patch {
+            assert!(b.temporal_coherence[p] > 0.5);
+        }
+    }
+}
+
+#[test]
+fn l1_split_networks_take_the_minimum_norm_rule_of_l2() {
+    let mut rng = Rng::seeded(14);
+    let net = split_network(10);
+    for weight in [WeightFunc::No, WeightFunc::Var] {
+        let (c, ref_phase, _) = chunk(&net, 3, 4, 0.0, &mut rng);
+        let cfg = |solver| InversionConfig {
+            weight,
+            min_redundancy: 0.0,
+            solver,
+            ..InversionConfig::default()
+        };
+        let a = inverter(&net, cfg(SolverKind::L2), ref_phase.clone(), (0, 0)).invert_chunk(&c);
+        let b = inverter(&net, cfg(SolverKind::L1), ref_phase, (0, 0)).invert_chunk(&c);
+        assert_eq!(b.stats.rank_deficient, 12, "{weight:?}");
+        assert_eq!(a.stats, b.stats);
+        for (x, y) in a.timeseries.iter().zip(&b.timeseries) {
+            assert!(
+                (x - y).abs() < 1e-6 * (1.0 + x.abs()),
+                "{weight:?}: {x} vs {y}"
+            );
+        }
+    }
+}

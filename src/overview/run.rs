@@ -1,0 +1,256 @@
+//! The quick overview's driver: one streaming pass over a stack's phase and coherence, strip
+//! by strip under the memory budget, writing `avgPhaseVelocity` and
+//! `numTriNonzeroIntAmbiguity` as products (MintPy's `.h5` layout or Zarr) and their pictures.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+
+use super::{Overview, StripMaps};
+use crate::geo::{resolve_subset, SubsetRequest, SubsetSource};
+use crate::meta::Attributes;
+use crate::network_edit::{self, EditedStack, NetworkEdit};
+use crate::plan::{ChunkPlan, PixelCost};
+use crate::product::OutputFormat;
+use crate::product::{DatasetSpec, ProductSpec, ProductWriter};
+use crate::report::Reporter;
+use crate::source::{open_stack, GeomLayer, StackLayer, StackSource};
+use crate::survey::{choose_reference, RefRequest};
+
+/// Product stem of the average phase velocity (MintPy's `avgPhaseVelocity.h5`).
+pub const AVG_PHASE_VELOCITY: &str = "avgPhaseVelocity";
+/// Product stem of the triplet count (MintPy's `numTriNonzeroIntAmbiguity.h5`).
+pub const NUM_TRI_NONZERO: &str = "numTriNonzeroIntAmbiguity";
+
+/// How to make the overview.
+#[derive(Debug, Clone)]
+pub struct OverviewOptions {
+    /// The reference point (the same rule as the inversion's, so both choose the same pixel).
+    pub reference: RefRequest,
+    /// Budget for the strips in flight, bytes.
+    pub max_memory: u64,
+    /// Product format.
+    pub format: OutputFormat,
+    /// Network edits applied first (MintPy's `modify_network`).
+    pub network: NetworkEdit,
+    /// Subset applied first.
+    pub subset: Option<SubsetRequest>,
+    /// Also draw `pic/avgPhaseVelocity.png` and `pic/numTriNonzeroIntAmbiguity.png`.
+    pub pictures: bool,
+    /// Where log lines and progress go.
+    pub report: Reporter,
+}
+
+/// What an overview made.
+#[derive(Debug, Clone)]
+pub struct OverviewReport {
+    /// Products and pictures written.
+    pub outputs: Vec<PathBuf>,
+    /// Reference pixel (row, column).
+    pub ref_yx: (usize, usize),
+    /// Triplets of the network.
+    pub num_triplets: usize,
+    /// Wall time, seconds.
+    pub seconds: f64,
+}
+
+/// The overview of the stack at `stack` (after `opts.subset` and `opts.network`), into
+/// `out_dir`.
+pub fn overview_stack(
+    stack: &Path,
+    out_dir: &Path,
+    opts: &OverviewOptions,
+) -> anyhow::Result<OverviewReport> {
+    let source = open_stack(stack).with_context(|| format!("opening stack {}", stack.display()))?;
+    let source: Box<dyn StackSource> = match &opts.subset {
+        None => source,
+        Some(req) => {
+            let window = resolve_subset(source.as_ref(), req)
+                .with_context(|| format!("subset {} of {}", req.describe(), stack.display()))?;
+            Box::new(SubsetSource::new(source, window)?)
+        }
+    };
+    if opts.network.is_noop() {
+        return overview_source(source.as_ref(), out_dir, opts);
+    }
+    let dropped = network_edit::resolve(
+        source.as_ref(),
+        &opts.network,
+        opts.max_memory,
+        &opts.report,
+    )?;
+    let edited = EditedStack::new(source.as_ref(), &dropped)?;
+    overview_source(&edited, out_dir, opts)
+}
+
+/// The overview of `source` into `out_dir`.
+pub fn overview_source(
+    source: &dyn StackSource,
+    out_dir: &Path,
+    opts: &OverviewOptions,
+) -> anyhow::Result<OverviewReport> {
+    let start = Instant::now();
+    let info = source.info();
+    let m = info.network.num_pairs();
+    let wavelength = info
+        .attrs
+        .get_f64("WAVELENGTH")
+        .context("the stack's metadata has no usable WAVELENGTH")?;
+    let has_water = info.has_geometry(GeomLayer::WaterMask);
+    // Phase and coherence per pair and the water mask in; two maps out.
+    let cost = PixelCost {
+        input_bytes: 4 * (2 * m + 1),
+        output_bytes: 8,
+        scratch_bytes: 0,
+    };
+    let plan = ChunkPlan::new(
+        info.length,
+        info.width,
+        cost,
+        opts.max_memory,
+        info.preferred_rows,
+    )?;
+    let survey = opts
+        .report
+        .progress("survey", plan.chunks.len(), info.length * info.width);
+    let reference = choose_reference(source, &plan, opts.reference, &survey)?;
+    survey.finish();
+    opts.report.info(format!(
+        "reference point y={}, x={} ({})",
+        reference.y, reference.x, reference.how
+    ));
+    let ov = Overview::new(&info.network, wavelength, reference.phase.clone());
+    if ov.num_triplets() == 0 {
+        opts.report.warn(
+            "the network has no triplets (three dates with all three pairs): \
+             numTriNonzeroIntAmbiguity is not written",
+        );
+    }
+    let (mut apv, mut ntri) = create_products(
+        source,
+        out_dir,
+        opts.format,
+        (reference.y, reference.x),
+        ov.num_triplets() > 0,
+    )?;
+    let progress = opts
+        .report
+        .progress("overview", plan.chunks.len(), info.length * info.width);
+    let (mut phase, mut coh, mut water) = (Vec::new(), Vec::new(), Vec::new());
+    let mut maps = StripMaps::default();
+    for w in &plan.chunks {
+        let px = w.pixels();
+        phase.resize(m * px, 0.0);
+        coh.resize(m * px, 0.0);
+        source.read_stack(StackLayer::Phase, w, &mut phase)?;
+        source.read_stack(StackLayer::Coherence, w, &mut coh)?;
+        let water = if has_water {
+            water.resize(px, 0.0);
+            source.read_geometry(GeomLayer::WaterMask, w, &mut water)?;
+            Some(&water[..])
+        } else {
+            None
+        };
+        ov.strip(&phase, &coh, water, px, &mut maps);
+        apv.write("velocity", *w, &maps.avg_phase_velocity)?;
+        if let Some(n) = &mut ntri {
+            n.write("mask", *w, &maps.num_tri_nonzero)?;
+        }
+        progress.chunk_done(px);
+    }
+    progress.finish();
+    let mut outputs = vec![apv.finish()?];
+    if let Some(n) = ntri {
+        outputs.push(n.finish()?);
+    }
+    if opts.pictures {
+        outputs.extend(pictures(out_dir, ov.num_triplets() > 0)?);
+    }
+    Ok(OverviewReport {
+        outputs,
+        ref_yx: (reference.y, reference.x),
+        num_triplets: ov.num_triplets(),
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// The two products, empty (the triplet count only when the network has triplets).
+fn create_products(
+    source: &dyn StackSource,
+    out_dir: &Path,
+    format: OutputFormat,
+    ref_yx: (usize, usize),
+    with_triplets: bool,
+) -> anyhow::Result<(ProductWriter, Option<ProductWriter>)> {
+    let info = source.info();
+    let spec = |stem: &str, file_type: &str, dataset: DatasetSpec| {
+        let mut attrs = Attributes::new();
+        attrs.extend(&info.attrs);
+        attrs.set("FILE_TYPE", file_type);
+        attrs.set("UNIT", &dataset.unit);
+        attrs.set("REF_Y", ref_yx.0);
+        attrs.set("REF_X", ref_yx.1);
+        ProductSpec {
+            stem: stem.to_string(),
+            file_type: file_type.to_string(),
+            length: info.length,
+            width: info.width,
+            dates: Vec::new(),
+            bperp: Vec::new(),
+            attrs,
+            datasets: vec![dataset],
+        }
+    };
+    let apv = ProductWriter::create(
+        out_dir,
+        format,
+        spec(
+            AVG_PHASE_VELOCITY,
+            "velocity",
+            DatasetSpec::map("velocity", "m/year", "average phase velocity"),
+        ),
+    )?;
+    let ntri = if with_triplets {
+        Some(ProductWriter::create(
+            out_dir,
+            format,
+            spec(
+                NUM_TRI_NONZERO,
+                "mask",
+                DatasetSpec::map(
+                    "mask",
+                    "1",
+                    "triplets with a non-zero integer ambiguity of the closure phase",
+                ),
+            ),
+        )?)
+    } else {
+        None
+    };
+    Ok((apv, ntri))
+}
+
+/// `pic/avgPhaseVelocity.png` and `pic/numTriNonzeroIntAmbiguity.png`.
+fn pictures(dir: &Path, with_triplets: bool) -> anyhow::Result<Vec<PathBuf>> {
+    use crate::plot::view::{render_view, ViewOptions};
+    let pic = dir.join("pic");
+    std::fs::create_dir_all(&pic).with_context(|| format!("creating {}", pic.display()))?;
+    let mut out = Vec::new();
+    for stem in [AVG_PHASE_VELOCITY, NUM_TRI_NONZERO] {
+        if stem == NUM_TRI_NONZERO && !with_triplets {
+            continue;
+        }
+        let opts = ViewOptions {
+            layer: stem.to_string(),
+            ..ViewOptions::default()
+        };
+        let file = pic.join(format!("{stem}.png"));
+        render_view(dir, &opts)
+            .with_context(|| format!("drawing {stem}"))?
+            .0
+            .write_png(&file)?;
+        out.push(file);
+    }
+    Ok(out)
+}
