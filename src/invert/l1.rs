@@ -68,6 +68,9 @@ pub(crate) struct L1Solver {
     side_to: Vec<u32>,
     /// Valid pairs per date (redundancy test).
     count: Vec<u32>,
+    /// Dates parents first (filled by `refresh`), and each date's net inflow (warm flows).
+    order: Vec<u32>,
+    net: Vec<f64>,
     /// Interval velocities and the null-space basis of split networks.
     vel: Vec<f64>,
     null: Vec<f64>,
@@ -119,6 +122,8 @@ impl L1Solver {
             side_from: Vec::with_capacity(nd),
             side_to: Vec::with_capacity(nd),
             count: vec![0; nd],
+            order: Vec::with_capacity(nd),
+            net: vec![0.0; nd],
             vel: vec![0.0; nd.saturating_sub(1)],
             null: vec![0.0; nd * nd.saturating_sub(1)],
             warm: false,
@@ -184,20 +189,69 @@ impl L1Solver {
     /// a breadth-first spanning forest from date 0 with bridges; every flow 0. Returns the
     /// number of parts of the valid network.
     fn start(&mut self, d: &Design, y: &[f64]) -> usize {
-        self.flow.fill(0.0);
         let reuse = self.warm && (1..d.num_dates).all(|v| self.cap[self.pred[v] as usize] > 0.0);
-        let parts = if reuse {
+        if !reuse {
+            self.flow.fill(0.0);
+            let parts = self.breadth_first_forest(d);
+            self.refresh(d, y);
+            return parts;
+        }
+        self.refresh(d, y);
+        if !self.warm_flows(d) {
+            // The previous flows do not fit this pixel's bounds: zero flows on the same tree
+            // (strongly feasible, as every tree with zero flows is).
+            self.flow.fill(0.0);
             for (i, s) in self.state.iter_mut().enumerate() {
                 if *s != State::Tree || self.cap[i] == 0.0 {
                     *s = State::Zero;
                 }
             }
-            1
-        } else {
-            self.breadth_first_forest(d)
-        };
-        self.refresh(d, y);
-        parts
+        }
+        1
+    }
+
+    /// Keeps the previous pixel's non-tree pairs at their bounds (now this pixel's bounds) and
+    /// solves the tree's flows from conservation, leaves first. The flow is feasible whatever
+    /// the phases (they enter only the objective), so when it fits the bounds and the tree
+    /// stays strongly feasible this is the previous optimum's basis, and only the pairs whose
+    /// residual changed sign have to pivot (instead of every non-tree pair from zero flows).
+    /// Returns false (flows left inconsistent) when the start is not strongly feasible.
+    fn warm_flows(&mut self, d: &Design) -> bool {
+        self.net.fill(0.0);
+        for (i, &(a, b)) in d.pairs.iter().enumerate() {
+            let f = match self.state[i] {
+                _ if self.cap[i] == 0.0 => {
+                    self.state[i] = State::Zero;
+                    0.0
+                }
+                State::Upper => self.cap[i],
+                State::Lower => -self.cap[i],
+                State::Zero | State::Tree => 0.0,
+            };
+            self.flow[i] = f;
+            self.net[a as usize] -= f;
+            self.net[b as usize] += f;
+        }
+        for k in (1..self.order.len()).rev() {
+            let v = self.order[k] as usize;
+            let arc = self.pred[v] as usize;
+            let p = self.parent[v] as usize;
+            // The pair to the parent carries the subtree's excess out of it.
+            let up = d.pairs[arc].0 as usize == v;
+            let f = if up { self.net[v] } else { -self.net[v] };
+            self.flow[arc] = f;
+            self.net[p] += self.net[v];
+            // Strongly feasible: some flow can still move from v towards the root.
+            let room = if up {
+                self.cap[arc] - f
+            } else {
+                f + self.cap[arc]
+            };
+            if !(room > 0.0 && f.abs() <= self.cap[arc]) {
+                return false;
+            }
+        }
+        true
     }
 
     /// A breadth-first spanning forest of the valid pairs; each part but date 0's hangs from
@@ -245,12 +299,15 @@ impl L1Solver {
         parts
     }
 
-    /// Depths and potentials of every date from the tree (date 0 at potential 0): O(N).
+    /// Depths and potentials of every date from the tree (date 0 at potential 0): O(N). Also
+    /// lists the dates parents first in `order`.
     fn refresh(&mut self, d: &Design, y: &[f64]) {
         self.fresh.fill(false);
         self.fresh[0] = true;
         self.pot[0] = 0.0;
         self.depth[0] = 0;
+        self.order.clear();
+        self.order.push(0);
         for v in 1..d.num_dates {
             self.stack.clear();
             let mut u = v;
@@ -272,6 +329,7 @@ impl L1Solver {
                 };
                 self.depth[c] = self.depth[p] + 1;
                 self.fresh[c] = true;
+                self.order.push(c as u32);
             }
         }
     }
