@@ -10,6 +10,7 @@ use crate::geo::grid::MapGrid;
 use crate::meta::{Attributes, Date};
 
 mod geometry;
+pub(crate) mod georef;
 pub(crate) mod h5;
 pub mod inversion;
 pub mod pass;
@@ -160,7 +161,7 @@ impl ProductSpec {
             ensure!(
                 !matches!(
                     d.name.as_str(),
-                    "date" | "bperp" | "y" | "x" | "lat" | "lon"
+                    "date" | "bperp" | "y" | "x" | "lat" | "lon" | georef::GRID_MAPPING
                 ),
                 "product {}: dataset name {} is reserved for coordinates",
                 self.stem,
