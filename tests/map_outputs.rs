@@ -1,0 +1,101 @@
+//! Outputs of a stack in map coordinates (a simulated HyP3 stack, UTM zone 11N): Zarr stores
+//! georeferenced the way rioxarray reads them (`scripts/check-rioxarray.py` checks the same
+//! stores with rioxarray itself), MintPy's geometry name, no geocoding, subsets on the map grid.
+
+use std::path::{Path, PathBuf};
+
+use sbas::simulate::{simulate_hyp3, SimConfig};
+use serde_json::Value;
+
+use crate::common::{sbas, stderr};
+
+fn small() -> SimConfig {
+    SimConfig {
+        rows: 12,
+        cols: 15,
+        num_dates: 5,
+        neighbors: 2,
+        ..SimConfig::default()
+    }
+}
+
+/// A simulated HyP3 stack inverted, with its velocity, in a temporary folder; returns the
+/// folder and the run folder.
+fn run(dir: &Path) -> PathBuf {
+    simulate_hyp3(&dir.join("sim"), &small(), false).unwrap();
+    let stack = dir.join("sim/hyp3");
+    let out = dir.join("run");
+    for args in [
+        vec![
+            "invert",
+            stack.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+        vec!["velocity", out.to_str().unwrap()],
+    ] {
+        let o = sbas(&args);
+        assert!(o.status.success(), "sbas {args:?}: {}", stderr(&o));
+    }
+    out
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn attr(root: &Value, key: &str) -> f64 {
+    root["attributes"][key].as_str().unwrap().parse().unwrap()
+}
+
+/// Little-endian float64 values of a one-chunk coordinate array stored without compression.
+fn f64s(store: &Path, name: &str) -> Vec<f64> {
+    std::fs::read(store.join(name).join("c/0"))
+        .unwrap()
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
+fn check_store(store: &Path, data: &str) {
+    let root = json(&store.join("zarr.json"));
+    let (x0, y0) = (attr(&root, "X_FIRST"), attr(&root, "Y_FIRST"));
+    let (dx, dy) = (attr(&root, "X_STEP"), attr(&root, "Y_STEP"));
+    let sr = json(&store.join("spatial_ref/zarr.json"));
+    let a = &sr["attributes"];
+    let wkt = a["crs_wkt"].as_str().unwrap();
+    assert!(
+        wkt.starts_with("PROJCS[\"WGS 84 / UTM zone 11N\"")
+            && wkt.ends_with("AUTHORITY[\"EPSG\",\"32611\"]]"),
+        "{wkt}"
+    );
+    assert_eq!(a["spatial_ref"].as_str(), Some(wkt));
+    let gt: Vec<f64> = a["GeoTransform"]
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(gt, [x0, dx, 0.0, y0, 0.0, dy], "{}", store.display());
+    let d = json(&store.join(data).join("zarr.json"));
+    let dims = d["dimension_names"].as_array().unwrap();
+    assert_eq!(dims[dims.len() - 2..], [Value::from("y"), Value::from("x")]);
+    assert_eq!(d["attributes"]["grid_mapping"], "spatial_ref");
+    let (x, y) = (f64s(store, "x"), f64s(store, "y"));
+    assert_eq!(x.len(), 15);
+    assert_eq!(y.len(), 12);
+    assert_eq!(x[0], x0 + 0.5 * dx);
+    assert_eq!(y[11], y0 + 11.5 * dy);
+    let xa = json(&store.join("x/zarr.json"));
+    assert_eq!(xa["data_type"], "float64");
+    assert_eq!(xa["attributes"]["units"], "m");
+}
+
+#[test]
+fn zarr_outputs_carry_the_crs_and_map_coordinates() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path());
+    check_store(&out.join("sbas.zarr"), "timeseries");
+    check_store(&out.join("velocity.zarr"), "velocity");
+}
