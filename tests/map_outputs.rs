@@ -99,3 +99,58 @@ fn zarr_outputs_carry_the_crs_and_map_coordinates() {
     check_store(&out.join("sbas.zarr"), "timeseries");
     check_store(&out.join("velocity.zarr"), "velocity");
 }
+
+#[test]
+fn geometry_is_geometry_geo_geocode_is_not_needed_and_subsets_cut_the_map_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path());
+    // MintPy's name for the geometry of a geocoded stack.
+    assert!(out.join("inputs/geometryGeo.zarr").is_dir());
+    assert!(!out.join("inputs/geometryRadar.zarr").exists());
+    // Nothing to geocode: a note, success, no geo/ folder.
+    let o = sbas(&["geocode", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("geocoding is not needed"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.join("geo").exists());
+    // Rows/columns of a map stack cut every product, geometry included; the corner moves by
+    // whole pixels and is written as MintPy writes it.
+    let sub = dir.path().join("sub");
+    let o = sbas(&[
+        "subset",
+        out.to_str().unwrap(),
+        "--subset-yx",
+        "2:10,3:12",
+        "--out",
+        sub.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let full = json(&out.join("velocity.zarr/zarr.json"));
+    let cut = json(&sub.join("velocity.zarr/zarr.json"));
+    let x0 = attr(&full, "X_FIRST") + 3.0 * attr(&full, "X_STEP");
+    assert_eq!(cut["attributes"]["X_FIRST"], format!("{x0:.1}"));
+    assert!(sub.join("inputs/geometryGeo.zarr").is_dir());
+    let sr = json(&sub.join("velocity.zarr/spatial_ref/zarr.json"));
+    assert!(sr["attributes"]["GeoTransform"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("{x0:.1} ")));
+    // A latitude/longitude box is projected to the UTM grid (read as eastings/northings it
+    // would miss the grid).
+    let sub = dir.path().join("sub-lalo");
+    let o = sbas(&[
+        "subset",
+        out.to_str().unwrap(),
+        "--subset-lalo",
+        "34.057:34.061,-118.340:-118.334",
+        "--out",
+        sub.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cut = json(&sub.join("velocity.zarr/zarr.json"));
+    let (w, l) = (attr(&cut, "WIDTH"), attr(&cut, "LENGTH"));
+    assert!(w >= 4.0 && w < 15.0 && l >= 4.0 && l < 12.0, "{w} x {l}");
+}
