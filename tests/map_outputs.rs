@@ -154,3 +154,53 @@ fn geometry_is_geometry_geo_geocode_is_not_needed_and_subsets_cut_the_map_grid()
     let (w, l) = (attr(&cut, "WIDTH"), attr(&cut, "LENGTH"));
     assert!(w >= 4.0 && w < 15.0 && l >= 4.0 && l < 12.0, "{w} x {l}");
 }
+
+#[test]
+fn hyp3_template_runs_load_to_velocity() {
+    let dir = tempfile::tempdir().unwrap();
+    simulate_hyp3(&dir.path().join("proj"), &small(), false).unwrap();
+    let work = dir.path().join("proj/mintpy");
+    std::fs::create_dir_all(&work).unwrap();
+    // MintPy's HyP3 template keys, relative to the work folder; only the pairs whose first
+    // date is in January 2020 (all but the last two of 7 pairs).
+    let template = work.join("hyp3.txt");
+    std::fs::write(
+        &template,
+        "mintpy.load.processor = hyp3\n\
+         mintpy.load.unwFile = ../hyp3/S1AA_202001*/*unw_phase.tif\n\
+         mintpy.load.corFile = ../hyp3/*/*corr.tif\n\
+         mintpy.load.demFile = ../hyp3/*/*dem.tif\n\
+         mintpy.load.incAngleFile = ../hyp3/*/*lv_theta.tif\n\
+         mintpy.load.azAngleFile = none\n\
+         mintpy.load.waterMaskFile = ../hyp3/*/*water_mask.tif\n\
+         mintpy.troposphericDelay.method = no\n",
+    )
+    .unwrap();
+    let o = sbas(&[
+        "run",
+        template.to_str().unwrap(),
+        "--dir",
+        work.to_str().unwrap(),
+        "--end",
+        "velocity",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = sbas::product::Product::open(&work, "velocity").unwrap();
+    assert_eq!(v.attrs().get("EPSG"), Some("32611"));
+    let geom = sbas::product::Product::open(&work, "inputs/geometryGeo").unwrap();
+    let names = geom.dataset_names();
+    assert!(names.iter().any(|n| n == "height"), "{names:?}");
+    assert!(!names.iter().any(|n| n == "azimuthAngle"), "{names:?}");
+    let stack = sbas::source::hyp3::Hyp3Stack::open(&dir.path().join("proj/hyp3")).unwrap();
+    let all = sbas::source::StackSource::info(&stack).network.num_pairs();
+    let mut globs = sbas::source::layout::LoadGlobs::new();
+    let hyp3 = dir.path().join("proj/hyp3");
+    globs.set(
+        sbas::source::layout::LoadKey::Unw,
+        hyp3.join("S1AA_202001*/*unw_phase.tif").to_string_lossy(),
+    );
+    let some = sbas::source::hyp3::Hyp3Stack::open_with(&hyp3, &globs).unwrap();
+    let n = sbas::source::StackSource::info(&some).network.num_pairs();
+    assert!(n > 0 && n < all, "{n} of {all} pairs");
+}
