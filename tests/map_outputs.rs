@@ -152,7 +152,10 @@ fn geometry_is_geometry_geo_geocode_is_not_needed_and_subsets_cut_the_map_grid()
     assert!(o.status.success(), "{}", stderr(&o));
     let cut = json(&sub.join("velocity.zarr/zarr.json"));
     let (w, l) = (attr(&cut, "WIDTH"), attr(&cut, "LENGTH"));
-    assert!(w >= 4.0 && w < 15.0 && l >= 4.0 && l < 12.0, "{w} x {l}");
+    assert!(
+        (4.0..15.0).contains(&w) && (4.0..12.0).contains(&l),
+        "{w} x {l}"
+    );
 }
 
 #[test]
