@@ -44,6 +44,17 @@ def check(store: pathlib.Path) -> None:
     print(f"ok {store}: EPSG:{epsg}, {len(maps)} maps, {y.size} x {x.size}")
 
 
+def check_tif(tif: pathlib.Path, store: pathlib.Path) -> None:
+    import rasterio
+
+    a = xr.open_zarr(store).attrs
+    with rasterio.open(tif) as d:
+        assert d.crs.to_epsg() == int(a["EPSG"]), f"{tif}: CRS {d.crs}"
+        want = (float(a["X_STEP"]), 0.0, float(a["X_FIRST"]), 0.0, float(a["Y_STEP"]), float(a["Y_FIRST"]))
+        assert tuple(d.transform)[:6] == want, f"{tif}: transform {d.transform}, want {want}"
+    print(f"ok {tif}: EPSG:{a['EPSG']}")
+
+
 def main() -> None:
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -51,6 +62,14 @@ def main() -> None:
     assert stores, f"no Zarr store below {sys.argv[1]}"
     for s in stores:
         check(s)
+    tifs = sorted(pathlib.Path(sys.argv[1]).glob("*.tif"))
+    try:
+        import rasterio  # noqa: F401
+    except ImportError:
+        tifs and print("rasterio not installed: GeoTIFFs not checked")
+        return
+    for t in tifs:
+        check_tif(t, stores[0])
 
 
 if __name__ == "__main__":

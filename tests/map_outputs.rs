@@ -207,3 +207,29 @@ fn hyp3_template_runs_load_to_velocity() {
     let n = sbas::source::StackSource::info(&some).network.num_pairs();
     assert!(n > 0 && n < all, "{n} of {all} pairs");
 }
+
+#[test]
+fn geotiff_export_is_in_the_stacks_utm_zone() {
+    use tiff::decoder::Decoder;
+    use tiff::tags::Tag;
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path());
+    let tif = dir.path().join("v.tif");
+    let o = sbas(&[
+        "export",
+        out.to_str().unwrap(),
+        "velocity:velocity",
+        "--out",
+        tif.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let root = json(&out.join("velocity.zarr/zarr.json"));
+    let mut dec = Decoder::new(std::fs::File::open(&tif).unwrap()).unwrap();
+    let keys = dec.get_tag_u16_vec(Tag::Unknown(34735)).unwrap();
+    // GTModelType projected, ProjectedCSType 32611, metres.
+    assert_eq!(&keys[4..8], &[1024, 0, 1, 1]);
+    assert_eq!(&keys[12..16], &[3072, 0, 1, 32611]);
+    assert_eq!(&keys[16..20], &[3076, 0, 1, 9001]);
+    let tie = dec.get_tag_f64_vec(Tag::Unknown(33922)).unwrap();
+    assert_eq!(tie[3..5], [attr(&root, "X_FIRST"), attr(&root, "Y_FIRST")]);
+}
