@@ -17,7 +17,7 @@ use crate::product::inversion::OutputFormat;
 use crate::product::pass::{
     buffers_cost, open_timeseries, series_like, StripPass, TIMESERIES_DATASET,
 };
-use crate::product::{DatasetSpec, Product, ProductSpec, GEOMETRY_STEM};
+use crate::product::{geometry_stem_in, DatasetSpec, Product, ProductSpec, GEOMETRY_STEM};
 use crate::source::raster::{read_rsc, DataType, Interleave, RasterLayout};
 use crate::window::Window;
 
@@ -421,7 +421,7 @@ fn gacos_delay(
             return Ok(());
         }
     }
-    let geom = Product::open(run_dir, GEOMETRY_STEM).with_context(|| {
+    let geom = Product::open(run_dir, geometry_stem_in(run_dir)).with_context(|| {
         format!(
             "GACOS delays need the run's geometry ({GEOMETRY_STEM}: latitude, longitude, \
              incidenceAngle) in {}",

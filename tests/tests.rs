@@ -14,6 +14,7 @@ mod geotiff_export;
 mod invert_end_to_end;
 mod invert_l1;
 mod layout_globs;
+mod map_outputs;
 mod mintpy_fidelity;
 mod network_edit;
 mod overview_mintpy;

@@ -103,6 +103,10 @@ impl GeocodeArgs {
 /// Runs `sbas geocode`.
 pub fn run(args: &GeocodeArgs) -> anyhow::Result<()> {
     let opts = args.options()?;
+    if crate::geo::run_is_geocoded(&args.run_dir) {
+        opts.report.note(crate::geo::not_needed_note(&args.run_dir));
+        return Ok(());
+    }
     let stems: Vec<String> = if args.stems.is_empty() {
         let found: Vec<String> = DEFAULT_STEMS
             .iter()

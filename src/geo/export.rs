@@ -55,9 +55,10 @@ pub fn export_geotiff(
             stem.rsplit('/').next().unwrap_or(stem)
         ),
     };
-    if !geo.degrees {
+    if !geo.degrees && geo.epsg.is_none() {
         bail!(
-            "product {stem} is on a projected grid (X_UNIT {}): only lat/lon grids are exported",
+            "product {stem} is on a projected grid (X_UNIT {}) that names no EPSG code: its \
+             coordinate system is unknown",
             a.get("X_UNIT").unwrap_or("")
         );
     }

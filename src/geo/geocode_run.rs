@@ -15,7 +15,10 @@ use crate::geo::grid::MapGrid;
 use crate::geo::kdtree::{cartesian, cartesian64, KdTree, MINTPY_EPS};
 use crate::geo::product_io::describe_product;
 use crate::meta::Attributes;
-use crate::product::{DatasetSpec, Product, ProductSpec, ProductWriter, GEOMETRY_STEM};
+use crate::product::{
+    geometry_stem_in, DatasetSpec, Product, ProductSpec, ProductWriter, GEOMETRY_GEO_STEM,
+    GEOMETRY_STEM,
+};
 use crate::window::Window;
 
 /// Options of one geocoding.
@@ -174,9 +177,25 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
     writer.finish()
 }
 
+/// Whether the run in `dir` is on a stack already in map coordinates, which needs no geocoding:
+/// its geometry is `inputs/geometryGeo`, or its time series carries a map grid.
+pub fn run_is_geocoded(dir: &Path) -> bool {
+    geometry_stem_in(dir) == GEOMETRY_GEO_STEM
+        || Product::open(dir, "timeseries").is_ok_and(|p| MapGrid::is_geocoded(p.attrs()))
+}
+
+/// What `geocode` says on a run that is already in map coordinates.
+pub fn not_needed_note(dir: &Path) -> String {
+    format!(
+        "{} is already in map coordinates (its stack was geocoded): geocoding is not needed, \
+         nothing was done",
+        dir.display()
+    )
+}
+
 /// The run's lat/lon lookup, checked to hold latitude and longitude of every pixel of `input`.
 fn open_lookup(dir: &Path, stem: &str, input: &Product) -> anyhow::Result<Product> {
-    let geom = Product::open(dir, GEOMETRY_STEM).with_context(|| {
+    let geom = Product::open(dir, geometry_stem_in(dir)).with_context(|| {
         format!(
             "geocoding needs the lat/lon lookup of the run ({GEOMETRY_STEM} in {}); runs made \
              before sbas kept the geometry must be inverted again",

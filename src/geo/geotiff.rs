@@ -1,6 +1,7 @@
 //! A small GeoTIFF writer: one band of float32 on a regular latitude/longitude grid, with the
 //! EPSG:4326 geo-keys GDAL and QGIS read (ModelPixelScale, ModelTiepoint, GeoKeyDirectory with
-//! GTModelType = geographic, GTRasterType = PixelIsArea, GeographicType = 4326) and a
+//! GTModelType = geographic, GTRasterType = PixelIsArea, GeographicType = 4326), or on a projected
+//! grid with its EPSG code (ProjectedCSType, as for a UTM stack), and a
 //! `GDAL_NODATA` tag of `nan`. Classic little-endian TIFF, uncompressed strips; rows are
 //! streamed in, so the image never has to fit in memory.
 
@@ -46,6 +47,29 @@ pub fn geo_keys() -> Vec<u16> {
         2048, 0, 1, 4326, // GeographicTypeGeoKey = GCS_WGS_84
         2054, 0, 1, 9102, // GeogAngularUnitsGeoKey = degree
     ]
+}
+
+/// The GeoKeyDirectory of `grid`: [`geo_keys`] on a latitude/longitude grid (no EPSG code, or
+/// 4326); on a projected grid, GTModelType = projected, PixelIsArea, ProjectedCSType = its EPSG
+/// code and metres (what GDAL writes for a WGS 84 / UTM raster). A projected grid without an EPSG
+/// code, or with one beyond the 16-bit keys, is refused.
+pub fn geo_keys_for(grid: &MapGrid) -> anyhow::Result<Vec<u16>> {
+    match (grid.degrees, grid.epsg) {
+        (true, None | Some(4326)) => Ok(geo_keys()),
+        (true, Some(e)) => bail!("the grid is in degrees of EPSG {e}: only EPSG 4326 is written"),
+        (false, None) => bail!("the grid is projected but names no EPSG code"),
+        (false, Some(e)) => {
+            let code = u16::try_from(e)
+                .map_err(|_| anyhow::anyhow!("EPSG {e} does not fit a GeoTIFF key"))?;
+            Ok(vec![
+                1, 1, 0, 4, // header: 4 keys
+                1024, 0, 1, 1, // GTModelTypeGeoKey = ModelTypeProjected
+                1025, 0, 1, 1, // GTRasterTypeGeoKey = RasterPixelIsArea
+                3072, 0, 1, code, // ProjectedCSTypeGeoKey
+                3076, 0, 1, 9001, // ProjLinearUnitsGeoKey = metre
+            ])
+        }
+    }
 }
 
 /// One IFD entry with its value bytes (inline when they fit in 4 bytes).
@@ -131,7 +155,7 @@ pub fn write_geotiff<W: Write>(
         shorts(SAMPLE_FORMAT, &[3]),
         doubles(MODEL_PIXEL_SCALE, &grid.pixel_scale()),
         doubles(MODEL_TIEPOINT, &grid.tiepoint()),
-        shorts(GEO_KEY_DIRECTORY, &geo_keys()),
+        shorts(GEO_KEY_DIRECTORY, &geo_keys_for(grid)?),
         Entry {
             tag: GDAL_NODATA,
             kind: ASCII,
@@ -240,6 +264,20 @@ mod tests {
                 assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()));
             }
         }
+    }
+
+    #[test]
+    fn utm_grid_gets_projected_keys() {
+        let mut g = MapGrid::lat_lon(3770000.0, 376000.0, -80.0, 80.0, 3, 4);
+        g.degrees = false;
+        g.epsg = Some(32611);
+        let keys = geo_keys_for(&g).unwrap();
+        assert_eq!(&keys[4..8], &[1024, 0, 1, 1]);
+        assert_eq!(&keys[12..16], &[3072, 0, 1, 32611]);
+        g.epsg = None;
+        assert!(geo_keys_for(&g).is_err());
+        g.epsg = Some(102100);
+        assert!(geo_keys_for(&g).is_err());
     }
 
     #[test]

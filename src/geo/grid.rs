@@ -8,6 +8,7 @@
 //! it. Only latitude/longitude grids are computed on today; `epsg` leaves room for a map
 //! projection.
 
+use crate::meta::pyfmt::py_f64;
 use crate::meta::{AttrError, Attributes};
 use crate::window::Window;
 
@@ -97,10 +98,11 @@ impl MapGrid {
     }
 
     /// Rewrites only the corner (`Y_FIRST`/`X_FIRST`) of existing metadata, as MintPy's subset
-    /// does: the other grid keys keep their text.
+    /// does, in Python's float text (`376960.0`) as MintPy writes it: the other grid keys keep
+    /// their text.
     pub fn write_corner(&self, a: &mut Attributes) {
-        a.set("Y_FIRST", self.y_first);
-        a.set("X_FIRST", self.x_first);
+        a.set("Y_FIRST", py_f64(self.y_first));
+        a.set("X_FIRST", py_f64(self.x_first));
     }
 
     /// The grid of the `window` cut: the corner moves by whole pixels, the steps stay.
@@ -191,6 +193,15 @@ impl MapGrid {
         }
         let (e, n) = crate::geo::utm::UtmZone::from_epsg(self.epsg?)?.forward(lat, lon);
         Some((n, e))
+    }
+
+    /// A latitude/longitude box S, N, W, E (degrees) in the grid's coordinates: itself on a degree
+    /// grid; on a UTM grid, the box spanned by its projected north-west and south-east corners
+    /// (as MintPy's subset converts a box); `None` for other coordinate systems.
+    pub fn project_box(&self, south: f64, north: f64, west: f64, east: f64) -> Option<[f64; 4]> {
+        let (n, w) = self.project(north, west)?;
+        let (s, e) = self.project(south, east)?;
+        Some([s.min(n), s.max(n), w.min(e), w.max(e)])
     }
 
     /// GeoTIFF's ModelPixelScale: the pixel size in x and y (positive), and 0 in z.

@@ -17,7 +17,9 @@ pub mod utm;
 
 pub use export::{export_geotiff, DateSel};
 pub use geocode::Method;
-pub use geocode_run::{geo_stem, geocode_product, GeocodeOptions};
+pub use geocode_run::{
+    geo_stem, geocode_product, not_needed_note, run_is_geocoded, GeocodeOptions,
+};
 pub use grid::MapGrid;
 pub use subset::SubsetRequest;
 pub use subset_run::{run_products, subset_run};

@@ -145,7 +145,8 @@ pub fn clip_box(
     })
 }
 
-/// The pixel box of a lat/lon box on geocoded data (MintPy `coord.lalo2yx`).
+/// The pixel box of a lat/lon box on geocoded data (MintPy `coord.lalo2yx`), the box projected
+/// first on a UTM grid.
 pub fn geo_box_to_window(
     attrs: &Attributes,
     south: f64,
@@ -162,7 +163,14 @@ pub fn geo_box_to_window(
     if grid.y_step == 0.0 || grid.x_step == 0.0 {
         bail!("geocoded metadata: Y_STEP and X_STEP must be non-zero");
     }
-    let [y0, y1, x0, x1] = grid.box_pixels(south, north, west, east);
+    let Some([s, n, w, e]) = grid.project_box(south, north, west, east) else {
+        bail!(
+            "--subset-lalo: the coordinate system (EPSG {}) is neither latitude/longitude nor \
+             UTM; give the subset as --subset-yx instead",
+            grid.epsg.map_or("?".into(), |e| e.to_string())
+        );
+    };
+    let [y0, y1, x0, x1] = grid.box_pixels(s, n, w, e);
     clip_box(y0, y1, x0, x1, length, width).with_context(|| {
         format!("the box S:N,W:E {south}:{north},{west}:{east} misses the geocoded image")
     })

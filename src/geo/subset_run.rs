@@ -11,7 +11,7 @@ use crate::geo::subset::{
     clip_box, geo_box_to_window, subset_attributes, LookupBox, SubsetRequest,
 };
 use crate::product::inversion::{store_path, LAYER_NAMES};
-use crate::product::{Product, ProductSpec, ProductWriter, GEOMETRY_STEM};
+use crate::product::{geometry_stem_in, Product, ProductSpec, ProductWriter};
 use crate::window::Window;
 
 /// The products of a run folder (and its `inputs/` and `geo/` subfolders), by stem; the
@@ -168,8 +168,9 @@ pub fn subset_run(
     if stems.is_empty() {
         bail!("{} holds no product", dir.display());
     }
-    let geom = Product::open(dir, GEOMETRY_STEM).ok();
+    let geom = Product::open(dir, geometry_stem_in(dir)).ok();
     let mut radar_lalo = None;
+    let map_run = crate::geo::run_is_geocoded(dir);
     let mut written = Vec::new();
     for stem in &stems {
         let p = Product::open(dir, stem)?;
@@ -177,7 +178,9 @@ pub fn subset_run(
             report.warn(format!("{stem} is incomplete (interrupted run): left out"));
             continue;
         }
-        if matches!(req, SubsetRequest::Yx { .. }) && MapGrid::is_geocoded(p.attrs()) {
+        // On a stack in map coordinates every product is on the stack's grid, so rows and
+        // columns mean the same pixels in all of them.
+        if matches!(req, SubsetRequest::Yx { .. }) && MapGrid::is_geocoded(p.attrs()) && !map_run {
             report.note(format!(
                 "{stem} is geocoded: --subset-yx is in radar pixels, so it is left out"
             ));

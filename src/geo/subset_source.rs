@@ -94,28 +94,6 @@ impl StackSource for SubsetSource {
     }
 }
 
-/// A lat/lon box S, N, W, E in the stack's map coordinates: unchanged on a degree grid, its
-/// north-west and south-east corners projected on a UTM grid (as MintPy's subset does).
-fn project_box(
-    coords: &crate::source::StackCoords,
-    south: f64,
-    north: f64,
-    west: f64,
-    east: f64,
-) -> anyhow::Result<[f64; 4]> {
-    let crate::source::StackCoords::Map(g) = coords else {
-        return Ok([south, north, west, east]);
-    };
-    match (g.project(north, west), g.project(south, east)) {
-        (Some((n, w)), Some((s, e))) => Ok([s.min(n), s.max(n), w.min(e), w.max(e)]),
-        _ => bail!(
-            "--subset-lalo: the stack's coordinate system (EPSG {:?}) is neither latitude/longitude \
-             nor UTM; give the subset as --subset-yx instead",
-            g.epsg
-        ),
-    }
-}
-
 /// Resolves a subset request to a window of `source`: y/x boxes are clipped to the image, lat/lon
 /// boxes go through the geocoded grid or the radar lat/lon lookup (read in strips).
 pub fn resolve_subset(source: &dyn StackSource, req: &SubsetRequest) -> anyhow::Result<Window> {
@@ -130,8 +108,7 @@ pub fn resolve_subset(source: &dyn StackSource, req: &SubsetRequest) -> anyhow::
             east,
         } => {
             if MapGrid::is_geocoded(&info.attrs) {
-                let [s, n, w, e] = project_box(&info.coords, south, north, west, east)?;
-                return geo_box_to_window(&info.attrs, s, n, w, e, length, width);
+                return geo_box_to_window(&info.attrs, south, north, west, east, length, width);
             }
             if !(info.has_geometry(GeomLayer::Latitude) && info.has_geometry(GeomLayer::Longitude))
             {

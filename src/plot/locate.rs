@@ -7,7 +7,7 @@ use anyhow::{bail, ensure, Context};
 
 use crate::geo::grid::MapGrid;
 use crate::geo::lookup::{is_location, nearest_lookup_pixel, LookupHit};
-use crate::product::{Product, GEOMETRY_STEM};
+use crate::product::{geometry_stem_in, Product, GEOMETRY_STEM};
 use crate::window::Window;
 
 /// Rows of the lookup read at once.
@@ -103,7 +103,7 @@ pub fn lalo_to_yx(dir: &Path, p: &Product, lat: f64, lon: f64) -> anyhow::Result
 
 /// The run's radar geometry, checked to match `p`.
 fn radar_lookup(dir: &Path, p: &Product) -> anyhow::Result<Product> {
-    let geom = Product::open(dir, GEOMETRY_STEM).with_context(|| {
+    let geom = Product::open(dir, geometry_stem_in(dir)).with_context(|| {
         format!(
             "{} is in radar coordinates and {} has no {GEOMETRY_STEM} with latitude/longitude to find points by lat/lon: give rows/columns instead",
             p.stem(),

@@ -1,13 +1,13 @@
 //! The geometry a run used, kept next to its results as product `inputs/geometryRadar` (MintPy's
-//! `inputs/geometryRadar.h5`), so later steps (DEM error, LOS to vertical, geocoding, maps by
+//! `inputs/geometryRadar.h5`; `inputs/geometryGeo` for a stack in map coordinates), so later steps (DEM error, LOS to vertical, geocoding, maps by
 //! lat/lon) need not go back to the stack.
 
 use std::path::{Path, PathBuf};
 
-use super::{DatasetSpec, ProductSpec, ProductWriter, GEOMETRY_STEM};
+use super::{DatasetSpec, ProductSpec, ProductWriter, GEOMETRY_GEO_STEM, GEOMETRY_STEM};
 use crate::meta::Attributes;
 use crate::product::OutputFormat;
-use crate::source::{GeomLayer, StackSource};
+use crate::source::{GeomLayer, StackCoords, StackSource};
 use crate::window::Window;
 
 /// Unit and description of a geometry layer, as MintPy's geometry files describe them.
@@ -24,7 +24,8 @@ fn describe(layer: GeomLayer) -> (&'static str, &'static str) {
     }
 }
 
-/// Copies every geometry layer of `source` into product `inputs/geometryRadar` of `dir`, strip
+/// Copies every geometry layer of `source` into product `inputs/geometryRadar` (or
+/// `inputs/geometryGeo`) of `dir`, strip
 /// by strip (`rows_per_strip` rows at a time). Returns `None` when the stack has no geometry.
 pub fn write_geometry(
     source: &dyn StackSource,
@@ -42,7 +43,12 @@ pub fn write_geometry(
         OutputFormat::Zarr => "zarr",
         OutputFormat::Hdf5 => "h5",
     };
-    let target = dir.join(format!("{GEOMETRY_STEM}.{ext}"));
+    // MintPy names the geometry of a geocoded stack geometryGeo.
+    let stem = match info.coords {
+        StackCoords::Map(_) => GEOMETRY_GEO_STEM,
+        StackCoords::Radar => GEOMETRY_STEM,
+    };
+    let target = dir.join(format!("{stem}.{ext}"));
     if let Ok(target_abs) = std::fs::canonicalize(&target) {
         if info
             .files
@@ -69,7 +75,7 @@ pub fn write_geometry(
         attrs.remove(key);
     }
     let spec = ProductSpec {
-        stem: GEOMETRY_STEM.to_string(),
+        stem: stem.to_string(),
         file_type: "geometry".into(),
         length: info.length,
         width: info.width,

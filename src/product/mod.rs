@@ -10,6 +10,7 @@ use crate::geo::grid::MapGrid;
 use crate::meta::{Attributes, Date};
 
 mod geometry;
+pub(crate) mod georef;
 pub(crate) mod h5;
 pub mod inversion;
 pub mod pass;
@@ -30,9 +31,29 @@ pub enum OutputFormat {
     Hdf5,
 }
 
-/// Stem of the geometry product a run writes next to its results (MintPy's
-/// `inputs/geometryRadar.h5`).
+/// Stem of the geometry product a run on a radar-coordinate stack writes next to its results
+/// (MintPy's `inputs/geometryRadar.h5`).
 pub const GEOMETRY_STEM: &str = "inputs/geometryRadar";
+
+/// Stem of the geometry product of a stack in map coordinates (MintPy's
+/// `inputs/geometryGeo.h5`).
+pub const GEOMETRY_GEO_STEM: &str = "inputs/geometryGeo";
+
+/// The stem of the geometry product in run folder `dir`: `inputs/geometryRadar` if present, else
+/// `inputs/geometryGeo` if present, else `inputs/geometryRadar` (so that a missing geometry is
+/// reported under its usual name).
+pub fn geometry_stem_in(dir: &std::path::Path) -> &'static str {
+    let present = |stem: &str| {
+        ["h5", "zarr"]
+            .iter()
+            .any(|e| dir.join(format!("{stem}.{e}")).exists())
+    };
+    if !present(GEOMETRY_STEM) && present(GEOMETRY_GEO_STEM) {
+        GEOMETRY_GEO_STEM
+    } else {
+        GEOMETRY_STEM
+    }
+}
 
 /// One dataset of a product: float32, or a boolean mask.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +181,7 @@ impl ProductSpec {
             ensure!(
                 !matches!(
                     d.name.as_str(),
-                    "date" | "bperp" | "y" | "x" | "lat" | "lon"
+                    "date" | "bperp" | "y" | "x" | "lat" | "lon" | georef::GRID_MAPPING
                 ),
                 "product {}: dataset name {} is reserved for coordinates",
                 self.stem,

@@ -15,6 +15,7 @@ use zarrs::filesystem::FilesystemStore;
 use super::{DatasetSpec, ProductSpec};
 use crate::geo::grid::MapGrid;
 use crate::meta::Attributes;
+use crate::product::georef::{write_georef, Georef};
 use crate::product::h5::{part_path, write_attrs, write_dates_bperp};
 use crate::product::zarr_meta::{
     codecs_for, finish_store, metadata_options, write_root, COMPLETE_ATTR, DATE_FILL, INDEX_FILL,
@@ -332,10 +333,11 @@ fn create_zarr(path: &Path, spec: &ProductSpec, chunking: Chunking) -> anyhow::R
         spec.dates.len() as u64,
     );
     let grid = spec.geo_grid();
-    let (ydim, xdim) = if grid.is_some() {
-        ("lat", "lon")
-    } else {
-        ("y", "x")
+    let georef = Georef::of(&spec.attrs, spec.length, spec.width);
+    let (ydim, xdim) = match (&georef, &grid) {
+        (Some(g), _) => g.dims(),
+        (None, Some(_)) => ("lat", "lon"),
+        (None, None) => ("y", "x"),
     };
     let options = metadata_options();
     let mut arrays = Vec::with_capacity(spec.datasets.len());
@@ -355,15 +357,22 @@ fn create_zarr(path: &Path, spec: &ProductSpec, chunking: Chunking) -> anyhow::R
         } else {
             ArrayBuilder::new(shape, chunks, data_type::float32(), f32::NAN)
         };
+        let mut attrs = array_attrs(d);
+        if let Some(g) = &georef {
+            g.link(&mut attrs);
+        }
         let array = builder
             .bytes_to_bytes_codecs(codecs_for(d.per_date))
             .dimension_names(Some(dims))
-            .attributes(array_attrs(d))
+            .attributes(attrs)
             .build(store.clone(), &format!("/{}", d.name))?;
         array.store_metadata_opt(&options)?;
         arrays.push(array);
     }
-    write_coordinates(&store, spec, grid, ydim, xdim)?;
+    write_coordinates(&store, spec, grid, georef, (ydim, xdim))?;
+    if let Some(g) = &georef {
+        write_georef(&store, g)?;
+    }
     write_root(&store, root_json(spec, false), None)?;
     Ok(Backend::Zarr { store, arrays })
 }
@@ -374,8 +383,8 @@ fn write_coordinates(
     store: &Arc<Store>,
     spec: &ProductSpec,
     grid: Option<MapGrid>,
-    ydim: &str,
-    xdim: &str,
+    georef: Option<Georef>,
+    (ydim, xdim): (&str, &str),
 ) -> anyhow::Result<()> {
     let options = metadata_options();
     let one = |name: &str, len: usize, dim: &str, attrs: Map<String, Value>, f64s: bool| {
@@ -432,8 +441,13 @@ fn write_coordinates(
         b.store_metadata_opt(&options)?;
         b.store_chunk(&[0], spec.bperp.clone())?;
     }
-    match grid {
-        Some(g) => {
+    match (georef, grid) {
+        (Some(r), _) => {
+            let (yattrs, xattrs) = r.coord_attrs();
+            one(ydim, spec.length, ydim, yattrs, true)?.store_chunk(&[0], r.grid.row_centres())?;
+            one(xdim, spec.width, xdim, xattrs, true)?.store_chunk(&[0], r.grid.col_centres())?;
+        }
+        (None, Some(g)) => {
             let lat = one(
                 ydim,
                 spec.length,
@@ -457,7 +471,7 @@ fn write_coordinates(
             )?;
             lon.store_chunk(&[0], g.col_centres())?;
         }
-        None => {
+        (None, None) => {
             let y = one(
                 ydim,
                 spec.length,

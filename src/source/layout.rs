@@ -241,8 +241,26 @@ pub const ISCE_STRIPMAP: AutoPath = AutoPath {
     ],
 };
 
+/// ASF HyP3 products (MintPy has no `AUTO_PATH` for them: these are the globs of MintPy's HyP3
+/// template, relative to the folder holding the product folders). A template's `_clip` globs
+/// derive the same folder.
+pub const HYP3: AutoPath = AutoPath {
+    name: "hyp3",
+    processor: "hyp3",
+    marker: "",
+    globs: &[
+        (LoadKey::Unw, "*/*unw_phase.tif"),
+        (LoadKey::Cor, "*/*corr.tif"),
+        (LoadKey::ConnComp, "*/*conncomp.tif"),
+        (LoadKey::Dem, "*/*dem.tif"),
+        (LoadKey::IncAngle, "*/*lv_theta.tif"),
+        (LoadKey::AzAngle, "*/*lv_phi.tif"),
+        (LoadKey::WaterMask, "*/*water_mask.tif"),
+    ],
+};
+
 /// MintPy's default globs of every processor sbas reads, in the order they are tried.
-pub const AUTO_PATHS: &[&AutoPath] = &[&ISCE_TOPS, &ISCE_STRIPMAP];
+pub const AUTO_PATHS: &[&AutoPath] = &[&ISCE_TOPS, &ISCE_STRIPMAP, &HYP3];
 
 /// The entries of [`AUTO_PATHS`] for `mintpy.load.processor = processor`.
 pub fn auto_paths_of(processor: &str) -> impl Iterator<Item = &'static AutoPath> + '_ {

@@ -10,7 +10,7 @@ use super::model::parse_user_date;
 use crate::meta::Date;
 use crate::plan::PixelCost;
 use crate::product::pass::{maps_like, open_timeseries, StripPass, TIMESERIES_DATASET};
-use crate::product::{DatasetSpec, Product, ProductSpec, GEOMETRY_STEM};
+use crate::product::{geometry_stem_in, DatasetSpec, Product, ProductSpec, GEOMETRY_STEM};
 
 /// The sign convention of line-of-sight displacement, as printed and stored.
 pub const SIGN_CONVENTION: &str =
@@ -288,7 +288,7 @@ fn open_geometry(
     width: usize,
 ) -> anyhow::Result<Option<Product>> {
     let geometry = if opts.vertical || matches!(opts.point, Some(Point::LatLon(..))) {
-        Some(Product::open(dir, GEOMETRY_STEM).with_context(|| {
+        Some(Product::open(dir, geometry_stem_in(dir)).with_context(|| {
             format!(
                 "{} needs the geometry of the run (product {GEOMETRY_STEM})",
                 if opts.vertical {

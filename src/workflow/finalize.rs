@@ -11,7 +11,7 @@ use super::prepare::PreparedRun;
 use super::{InvertReport, OUTPUT_NAMES};
 use crate::pipeline::PassStats;
 use crate::product::inversion::{staging_dir, store_path, write_hdf5_from_staging, OutputFormat};
-use crate::product::{write_geometry, Product, GEOMETRY_STEM};
+use crate::product::{geometry_stem_in, write_geometry, Product};
 
 /// Finalizes the outputs of an executed run and marks it complete.
 pub fn finalize(
@@ -68,7 +68,7 @@ pub fn finish_complete(run: &PreparedRun, start: Instant) -> anyhow::Result<Inve
         OutputFormat::Zarr => vec![store_path(out_dir)],
         OutputFormat::Hdf5 => OUTPUT_NAMES[1..].iter().map(|f| out_dir.join(f)).collect(),
     };
-    if !Product::exists(out_dir, GEOMETRY_STEM) {
+    if !Product::exists(out_dir, geometry_stem_in(out_dir)) {
         outputs.extend(write_geometry(
             run.source,
             out_dir,

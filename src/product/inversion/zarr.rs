@@ -17,6 +17,7 @@ use super::layout::{self, ChunkShape, Layer, LAYERS, TIMESERIES};
 use super::{OutputSpec, Sink};
 use crate::invert::ChunkOut;
 use crate::meta::Attributes;
+use crate::product::georef::{write_georef, Georef};
 use crate::product::zarr_meta::{
     codecs_for, finish_store, metadata_options, write_root, COMPLETE_ATTR, DATE_FILL, INDEX_FILL,
 };
@@ -112,6 +113,10 @@ impl ZarrSink {
             } else {
                 write_coordinate(&array, &name, spec).with_context(ctx)?;
             }
+        }
+        if let Some(g) = Georef::of(&spec.attrs, spec.length, spec.width) {
+            write_georef(&store, &g)
+                .with_context(|| format!("cannot write the CRS of {}", path.display()))?;
         }
         let root_is_current = Group::open(store.clone(), "/").is_ok_and(|g| {
             g.attributes() == &root_attrs(spec, false) && g.consolidated_metadata().is_none()
@@ -250,6 +255,14 @@ fn build_arrays(
         spec.width as u64,
     );
     let (cr, cc) = (chunk.rows as u64, chunk.cols as u64);
+    let georef = Georef::of(&spec.attrs, spec.length, spec.width);
+    let (ydim, xdim) = georef.map_or(("y", "x"), |g| g.dims());
+    let data_attrs = |mut m: Map<String, Value>| {
+        if let Some(g) = &georef {
+            g.link(&mut m);
+        }
+        m
+    };
     let mut out = Vec::new();
     let ts = ArrayBuilder::new(
         vec![n, l, w],
@@ -258,12 +271,12 @@ fn build_arrays(
         f32::NAN,
     )
     .bytes_to_bytes_codecs(codecs_for(true))
-    .dimension_names(Some(["date", "y", "x"]))
-    .attributes(array_attrs(
+    .dimension_names(Some(["date", ydim, xdim]))
+    .attributes(data_attrs(array_attrs(
         Some("m"),
         layout::TIMESERIES_LONG_NAME,
         "timeseries.h5:timeseries",
-    ))
+    )))
     .build(store.clone(), &format!("/{TIMESERIES}"))?;
     out.push((TIMESERIES.to_string(), ts));
     for layer in LAYERS {
@@ -279,38 +292,31 @@ fn build_arrays(
         };
         let a = b
             .bytes_to_bytes_codecs(codecs_for(false))
-            .dimension_names(Some(["y", "x"]))
-            .attributes(array_attrs(
+            .dimension_names(Some([ydim, xdim]))
+            .attributes(data_attrs(array_attrs(
                 Some(layer.unit),
                 layer.long_name,
                 &format!("{}:{}", layer.h5_file, layer.h5_dataset),
-            ))
+            )))
             .build(store.clone(), &format!("/{}", layer.name))?;
         out.push((layer.name.to_string(), a));
     }
     let mut date_attrs = array_attrs(None, "acquisition date", "timeseries.h5:date");
     date_attrs.insert("units".into(), json!("days since 1970-01-01"));
     date_attrs.insert("calendar".into(), json!("proleptic_gregorian"));
-    let coords = [
-        ("date", n, DATE_FILL, "date", date_attrs),
-        (
-            "y",
-            l,
-            INDEX_FILL,
-            "y",
-            array_attrs(None, "row (pixel index)", "y"),
-        ),
-        (
-            "x",
-            w,
-            INDEX_FILL,
-            "x",
-            array_attrs(None, "column (pixel index)", "x"),
-        ),
-    ];
-    for (name, len, fill, dim, attrs) in coords {
-        let a = ArrayBuilder::new(vec![len], vec![len], data_type::int64(), fill)
-            .dimension_names(Some([dim]))
+    let a = ArrayBuilder::new(vec![n], vec![n], data_type::int64(), DATE_FILL)
+        .dimension_names(Some(["date"]))
+        .attributes(date_attrs)
+        .build(store.clone(), "/date")?;
+    out.push(("date".to_string(), a));
+    for (name, len, attrs) in pixel_coords(georef.as_ref(), l, w) {
+        let mut b = match georef {
+            // Map coordinates of pixel centres.
+            Some(_) => ArrayBuilder::new(vec![len], vec![len], data_type::float64(), f64::NAN),
+            None => ArrayBuilder::new(vec![len], vec![len], data_type::int64(), INDEX_FILL),
+        };
+        let a = b
+            .dimension_names(Some([name]))
             .attributes(attrs)
             .build(store.clone(), &format!("/{name}"))?;
         out.push((name.to_string(), a));
@@ -325,6 +331,26 @@ fn build_arrays(
         .build(store.clone(), "/bperp")?;
     out.push(("bperp".to_string(), bperp));
     Ok(out)
+}
+
+/// Name, length and attributes of the row and column coordinates: pixel indices in radar
+/// coordinates, pixel centres on a georeferenced grid.
+fn pixel_coords(
+    georef: Option<&Georef>,
+    l: u64,
+    w: u64,
+) -> [(&'static str, u64, Map<String, Value>); 2] {
+    match georef {
+        Some(g) => {
+            let (ydim, xdim) = g.dims();
+            let (ya, xa) = g.coord_attrs();
+            [(ydim, l, ya), (xdim, w, xa)]
+        }
+        None => [
+            ("y", l, array_attrs(None, "row (pixel index)", "y")),
+            ("x", w, array_attrs(None, "column (pixel index)", "x")),
+        ],
+    }
 }
 
 fn store_metadata_if_changed(store: &Arc<Store>, array: &Array<Store>) -> anyhow::Result<()> {
@@ -359,8 +385,12 @@ fn write_coordinate(array: &Array<Store>, name: &str, spec: &OutputSpec) -> anyh
                 .map(|d| i64::from(d.days_since_epoch()))
                 .collect(),
         ),
-        "y" => store(array, (0..spec.length as i64).collect()),
-        "x" => store(array, (0..spec.width as i64).collect()),
+        "y" | "lat" | "x" | "lon" => match Georef::of(&spec.attrs, spec.length, spec.width) {
+            Some(g) if matches!(name, "y" | "lat") => store(array, g.grid.row_centres()),
+            Some(g) => store(array, g.grid.col_centres()),
+            None if name == "y" => store(array, (0..spec.length as i64).collect()),
+            None => store(array, (0..spec.width as i64).collect()),
+        },
         "bperp" => store(array, spec.bperp.clone()),
         other => bail!("no coordinate named {other}"),
     }

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
+use super::layout::{all_matches, expand, first_match, LoadGlobs, LoadKey};
 use super::raster::GeoTiff;
 use super::{
     check_read, Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer, StackSource,
@@ -51,6 +52,30 @@ impl StackFormat for Hyp3Format {
     fn open(&self, path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
         Ok(Box::new(Hyp3Stack::open(path)?))
     }
+
+    fn open_with(&self, path: &Path, globs: &LoadGlobs) -> anyhow::Result<Box<dyn StackSource>> {
+        Ok(Box::new(Hyp3Stack::open_with(path, globs)?))
+    }
+}
+
+/// Whether the template turned `key` off (`none`/`no`).
+fn key_off(globs: &LoadGlobs, key: LoadKey) -> bool {
+    globs.iter().any(|(k, g)| k == key && g.is_none())
+}
+
+/// The unwrapped-phase files: those of `mintpy.load.unwFile` when given, else those of `dir`.
+fn unw_files_with(dir: &Path, globs: &LoadGlobs) -> anyhow::Result<Vec<PathBuf>> {
+    if key_off(globs, LoadKey::Unw) {
+        bail!("mintpy.load.unwFile is off: a HyP3 stack needs its *_unw_phase.tif files");
+    }
+    let Some(glob) = globs.get(LoadKey::Unw) else {
+        return Ok(unw_files(dir));
+    };
+    let files = expand(glob)?;
+    if files.is_empty() {
+        bail!("mintpy.load.unwFile = {glob} matches no file");
+    }
+    Ok(files)
 }
 
 /// Whether `name` is a product's unwrapped phase (`_unw_phase.tif` or `_unw_phase_clip.tif`).
@@ -164,9 +189,9 @@ fn folders_without_phase(dir: &Path, found: &[Found]) -> Vec<String> {
 }
 
 /// The products of `dir`, sorted by dates; refuses unparsable names and duplicate pairs.
-fn find_products(dir: &Path) -> anyhow::Result<Vec<Found>> {
+fn find_products(dir: &Path, unws: Vec<PathBuf>) -> anyhow::Result<Vec<Found>> {
     let mut found = Vec::new();
-    for unw in unw_files(dir) {
+    for unw in unws {
         let product = parse_product(&file_name(&unw)).with_context(|| {
             format!("{} is not named as a HyP3 product (e.g. S1AA_<date>T<time>_<date>T<time>_VVP012_INT80_G_ueF_ABCD_unw_phase.tif)", unw.display())
         })?;
@@ -199,9 +224,32 @@ fn find_products(dir: &Path) -> anyhow::Result<Vec<Found>> {
 }
 
 /// The optional per-pair layer `layer`: every pair's file, or none (an error when only some
-/// pairs have it).
-fn optional_layer(found: &[Found], layer: &str) -> anyhow::Result<Option<Vec<GeoTiff>>> {
+/// pairs have it); none when the template turns `key` off. A glob given for `key` must match
+/// the files beside the phase: sbas pairs each layer with its phase by product name.
+fn optional_layer(
+    found: &[Found],
+    layer: &str,
+    globs: &LoadGlobs,
+    key: LoadKey,
+) -> anyhow::Result<Option<Vec<GeoTiff>>> {
+    if key_off(globs, key) {
+        return Ok(None);
+    }
     let paths: Vec<PathBuf> = found.iter().map(|f| layer_file(&f.unw, layer)).collect();
+    if let Some(glob) = globs.get(key) {
+        let matched = all_matches(globs, key)?;
+        let same = |a: &Path, b: &Path| {
+            a == b || std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
+        };
+        if let Some(p) = paths.iter().find(|p| !matched.iter().any(|m| same(m, p))) {
+            bail!(
+                "mintpy.load.{} = {glob} does not match {}, the _{layer}.tif beside its \
+                 *_unw_phase.tif: sbas reads each pair's layers from its own product folder",
+                key.name(),
+                p.display()
+            );
+        }
+    }
     let have = paths.iter().filter(|p| p.is_file()).count();
     if have == 0 {
         return Ok(None);
@@ -226,16 +274,25 @@ fn optional_layer(found: &[Found], layer: &str) -> anyhow::Result<Option<Vec<Geo
 }
 
 /// The geometry files: each from the first product (in path order) that has it.
-fn geometry_files(found: &[Found]) -> anyhow::Result<Vec<(GeomLayer, GeoTiff)>> {
+fn geometry_files(found: &[Found], globs: &LoadGlobs) -> anyhow::Result<Vec<(GeomLayer, GeoTiff)>> {
     let mut by_path: Vec<&Found> = found.iter().collect();
     by_path.sort_by(|a, b| a.unw.cmp(&b.unw));
     let mut out = Vec::new();
-    for (suffix, layer) in [
-        ("dem", GeomLayer::Height),
-        ("lv_theta", GeomLayer::IncidenceAngle),
-        ("lv_phi", GeomLayer::AzimuthAngle),
-        ("water_mask", GeomLayer::WaterMask),
+    for (suffix, layer, key) in [
+        ("dem", GeomLayer::Height, LoadKey::Dem),
+        ("lv_theta", GeomLayer::IncidenceAngle, LoadKey::IncAngle),
+        ("lv_phi", GeomLayer::AzimuthAngle, LoadKey::AzAngle),
+        ("water_mask", GeomLayer::WaterMask, LoadKey::WaterMask),
     ] {
+        if key_off(globs, key) {
+            continue;
+        }
+        if globs.get(key).is_some() {
+            if let Some(p) = first_match(globs, key)? {
+                out.push((layer, GeoTiff::open(&p)?));
+            }
+            continue;
+        }
         if let Some(p) = by_path
             .iter()
             .map(|f| layer_file(&f.unw, suffix))
@@ -250,14 +307,22 @@ fn geometry_files(found: &[Found]) -> anyhow::Result<Vec<(GeomLayer, GeoTiff)>> 
 impl Hyp3Stack {
     /// Opens the HyP3 products under `dir`.
     pub fn open(dir: &Path) -> anyhow::Result<Hyp3Stack> {
-        let found = find_products(dir)?;
+        Hyp3Stack::open_with(dir, &LoadGlobs::new())
+    }
+
+    /// Opens the HyP3 products under `dir`, the files chosen by MintPy's template globs where
+    /// `globs` gives them: `unwFile` picks the pairs, each pair's coherence and components are
+    /// the files beside its phase (a glob of them must match those), and `demFile`,
+    /// `incAngleFile`, `azAngleFile`, `waterMaskFile` take the first match, as MintPy.
+    pub fn open_with(dir: &Path, globs: &LoadGlobs) -> anyhow::Result<Hyp3Stack> {
+        let found = find_products(dir, unw_files_with(dir, globs)?)?;
         let unws: Vec<GeoTiff> = found
             .iter()
             .map(|f| GeoTiff::open(&f.unw))
             .collect::<anyhow::Result<_>>()?;
-        let cors = optional_layer(&found, "corr")?;
-        let ccs = optional_layer(&found, "conncomp")?;
-        let geometry = geometry_files(&found)?;
+        let cors = optional_layer(&found, "corr", globs, LoadKey::Cor)?;
+        let ccs = optional_layer(&found, "conncomp", globs, LoadKey::ConnComp)?;
+        let geometry = geometry_files(&found, globs)?;
 
         // Every file, in one alignment: pairs' layers, then the geometry.
         let mut all: Vec<&GeoTiff> = unws.iter().collect();

@@ -3,7 +3,7 @@
 use anyhow::{bail, Context};
 
 use super::{RunContext, Step, StepIo, StepPlan};
-use crate::geo::{geocode_product, GeocodeOptions, Method};
+use crate::geo::{geocode_product, not_needed_note, run_is_geocoded, GeocodeOptions, Method};
 use crate::product::Product;
 use crate::template::config::RunConfig;
 
@@ -45,6 +45,9 @@ impl Step for Geocode {
 /// The products `geocode` resamples: the velocity, the final series, the inversion's quality
 /// layers and the geometry, those that exist.
 pub fn geocoded_stems(ctx: &RunContext, io: &StepIo) -> Vec<String> {
+    if run_is_geocoded(&ctx.work_dir) {
+        return Vec::new();
+    }
     let mut stems: Vec<String> = vec!["velocity".into()];
     if let Some(ts) = &io.input {
         stems.push(ts.clone());
@@ -60,6 +63,10 @@ pub fn geocoded_stems(ctx: &RunContext, io: &StepIo) -> Vec<String> {
 /// `geocode`: `geocode.py` on the velocity, the final series, the inversion's quality layers and
 /// the geometry, into `geo/geo_*`.
 fn geocode_step(ctx: &RunContext, io: &StepIo) -> anyhow::Result<()> {
+    if run_is_geocoded(&ctx.work_dir) {
+        ctx.report.note(not_needed_note(&ctx.work_dir));
+        return Ok(());
+    }
     let g = ctx
         .config
         .geocode
