@@ -21,6 +21,7 @@ mod readers_fixture;
 mod readers_hyp3;
 mod readers_isce;
 mod readers_mintpy;
+mod readers_multilook;
 mod readers_rawfmt;
 mod resume_cli;
 mod robust_isce;
