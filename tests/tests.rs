@@ -13,6 +13,7 @@ mod geocode_run;
 mod geotiff_export;
 mod invert_end_to_end;
 mod layout_globs;
+mod layout_rawfmt;
 mod mintpy_fidelity;
 mod network_edit;
 mod plot_e2e;

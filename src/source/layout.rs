@@ -241,8 +241,23 @@ pub const ISCE_STRIPMAP: AutoPath = AutoPath {
     ],
 };
 
+/// ROI_PAC (MintPy `AUTO_PATH_ROIPAC`; MintPy's `${ref_date12}` folder is a glob here).
+pub const ROIPAC: AutoPath = AutoPath {
+    name: "roipac",
+    processor: "roipac",
+    marker: "PROCESS/DONE",
+    globs: &[
+        (LoadKey::Unw, "PROCESS/DONE/IFG*/filt*.unw"),
+        (LoadKey::Cor, "PROCESS/DONE/IFG*/filt*.cor"),
+        (LoadKey::ConnComp, "PROCESS/DONE/IFG*/filt*snap_connect.byt"),
+        (LoadKey::Dem, "PROCESS/DONE/*/radar_*rlks.hgt"),
+        (LoadKey::LookupY, "PROCESS/GEO/geo_*/geomap_*rlks.trans"),
+        (LoadKey::LookupX, "PROCESS/GEO/geo_*/geomap_*rlks.trans"),
+    ],
+};
+
 /// MintPy's default globs of every processor sbas reads, in the order they are tried.
-pub const AUTO_PATHS: &[&AutoPath] = &[&ISCE_TOPS, &ISCE_STRIPMAP];
+pub const AUTO_PATHS: &[&AutoPath] = &[&ISCE_TOPS, &ISCE_STRIPMAP, &ROIPAC];
 
 /// The entries of [`AUTO_PATHS`] for `mintpy.load.processor = processor`.
 pub fn auto_paths_of(processor: &str) -> impl Iterator<Item = &'static AutoPath> + '_ {
@@ -473,9 +488,9 @@ fn dated_files(globs: &LoadGlobs, key: LoadKey) -> anyhow::Result<BTreeMap<(Date
     Ok(out)
 }
 
-/// Pair folders that hold no unwrapped file: the folders matching the unwrapped glob's folder
+/// Pair folders that hold no unwrapped file (`unws`): the folders matching the unwrapped glob's folder
 /// part (when it has a wildcard) that no unwrapped file lies in.
-fn failed_pair_folders(glob: &str, unws: &[&PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+pub fn failed_pair_folders(glob: &str, unws: &[&PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let Some(parent) = Path::new(glob).parent() else {
         return Ok(Vec::new());
     };
