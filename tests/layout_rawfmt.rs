@@ -115,3 +115,41 @@ fn roipac_glob_turned_off_drops_the_layer_and_a_missing_companion_is_an_error() 
         "{err}"
     );
 }
+
+#[test]
+fn gamma_coherence_renamed_is_found_through_its_glob() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    // Coherence files named `*_coh_*` instead of MintPy's default `*filt*rlks.cor`.
+    copy_renamed(&fixture("mintpy_gamma/stack"), &project, &|n| {
+        if n.ends_with("rlks.cor") {
+            n.replace("filt", "coh")
+        } else {
+            n.to_string()
+        }
+    });
+    let default = open_stack(&project).unwrap();
+    assert!(!default.info().has_layer(StackLayer::Coherence));
+    let mut g = LoadGlobs::new();
+    g.set(
+        LoadKey::Cor,
+        project
+            .join("PROCESS/DONE/IFG*/*coh*rlks.cor")
+            .to_string_lossy()
+            .into_owned(),
+    );
+    let globbed = open_stack_globs(&project, &g).unwrap();
+    assert!(globbed.info().has_layer(StackLayer::Coherence));
+    let original = open_stack(&fixture("mintpy_gamma/stack")).unwrap();
+    let a = globbed.info();
+    let w = Window::full(a.length, a.width);
+    let m = a.network.num_pairs();
+    let (mut x, mut y) = (vec![0.0f32; m * w.pixels()], vec![0.0f32; m * w.pixels()]);
+    globbed
+        .read_stack(StackLayer::Coherence, &w, &mut x)
+        .unwrap();
+    original
+        .read_stack(StackLayer::Coherence, &w, &mut y)
+        .unwrap();
+    assert_eq!(x, y);
+}

@@ -256,8 +256,23 @@ pub const ROIPAC: AutoPath = AutoPath {
     ],
 };
 
+/// GAMMA (MintPy `AUTO_PATH_GAMMA`; MintPy's `${ref_date12}` folder is a glob here). The
+/// lookup table is read for its file only (the fingerprint), as for ROI_PAC.
+pub const GAMMA: AutoPath = AutoPath {
+    name: "gamma",
+    processor: "gamma",
+    marker: "PROCESS/DONE",
+    globs: &[
+        (LoadKey::Unw, "PROCESS/DONE/IFG*/diff*rlks.unw"),
+        (LoadKey::Cor, "PROCESS/DONE/IFG*/*filt*rlks.cor"),
+        (LoadKey::Dem, "PROCESS/SIM/sim_*/sim*.hgt_sim"),
+        (LoadKey::LookupY, "PROCESS/SIM/sim_*/sim*.UTM_TO_RDC"),
+        (LoadKey::LookupX, "PROCESS/SIM/sim_*/sim*.UTM_TO_RDC"),
+    ],
+};
+
 /// MintPy's default globs of every processor sbas reads, in the order they are tried.
-pub const AUTO_PATHS: &[&AutoPath] = &[&ISCE_TOPS, &ISCE_STRIPMAP, &ROIPAC];
+pub const AUTO_PATHS: &[&AutoPath] = &[&ISCE_TOPS, &ISCE_STRIPMAP, &ROIPAC, &GAMMA];
 
 /// The entries of [`AUTO_PATHS`] for `mintpy.load.processor = processor`.
 pub fn auto_paths_of(processor: &str) -> impl Iterator<Item = &'static AutoPath> + '_ {
@@ -428,6 +443,17 @@ fn to_date(text: &str) -> Option<Date> {
         text.to_string()
     };
     Date::parse(&full).ok()
+}
+
+/// The companion of a pair among `files` (a key's glob expanded), as MintPy's `load_data`
+/// finds it for ROI_PAC and GAMMA: the first whose path holds both six-digit dates of the
+/// pair's `DATE12`.
+pub fn companion(files: &[PathBuf], dates: (Date, Date)) -> Option<&PathBuf> {
+    let (a, b) = (dates.0.yymmdd(), dates.1.yymmdd());
+    files.iter().find(|f| {
+        let t = f.to_string_lossy();
+        t.contains(&a) && t.contains(&b)
+    })
 }
 
 /// The files of one interferogram.

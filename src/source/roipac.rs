@@ -105,16 +105,6 @@ fn band_of(layout: RasterLayout, shape: Option<(usize, usize)>) -> anyhow::Resul
     Band::checked(layout, band, shape)
 }
 
-/// The companion of a pair among `files` (a key's glob expanded), as MintPy's `load_data`
-/// finds it: the first whose path holds both six-digit dates of the pair's `DATE12`.
-fn companion<'a>(files: &'a [PathBuf], dates: (Date, Date)) -> Option<&'a PathBuf> {
-    let (a, b) = (dates.0.yymmdd(), dates.1.yymmdd());
-    files.iter().find(|f| {
-        let t = f.to_string_lossy();
-        t.contains(&a) && t.contains(&b)
-    })
-}
-
 /// The expanded globs of the coherence and conncomp keys.
 struct Companions {
     cor: Vec<PathBuf>,
@@ -153,8 +143,8 @@ fn open_pair(
         dates,
         bperp,
         unw: unw_band,
-        cor: band(companion(&comps.cor, dates))?,
-        conncomp: band(companion(&comps.conncomp, dates))?,
+        cor: band(layout::companion(&comps.cor, dates))?,
+        conncomp: band(layout::companion(&comps.conncomp, dates))?,
     };
     Ok((pair, attrs))
 }
