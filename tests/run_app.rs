@@ -21,7 +21,7 @@ mintpy.subset.yx           = 2:18,0:20
 mintpy.reference.yx        = 6,10     # in the subset
 mintpy.network.tempBaseMax = 30
 mintpy.compute.maxMemory   = 0.1
-mintpy.multilook.ystep     = 2
+mintpy.compute.numWorker   = 2
 mintpy.troposphericDelay.method = pyaps
 mintpy.save.kmz            = no
 ";
@@ -84,7 +84,7 @@ fn runs_steps_in_order_and_skips_finished_ones() {
     assert!(err.contains("step correct_troposphere"), "{err}");
     assert!(err.contains("inputs/ERA5.h5"), "{err}");
     assert!(
-        err.contains("mintpy.multilook.ystep = 2 is not supported"),
+        err.contains("mintpy.compute.numWorker = 2 is not supported"),
         "{err}"
     );
     let ts = Product::open(&work, "timeseries").unwrap();
@@ -160,7 +160,7 @@ fn refuses_bad_templates_and_steps() {
         ),
         (
             "mintpy.load.unwFile = ../stack/merged/interferograms/*/filt_fine.unw\n\
-             mintpy.load.processor = gamma\n",
+             mintpy.load.processor = gmtsar\n",
             "processor",
         ),
     ] {

@@ -134,6 +134,21 @@ pub struct InvertArgs {
     /// Invert only part of the stack.
     #[command(flatten)]
     pub subset: super::subset::SubsetFlags,
+    /// Multilook at load, as MintPy's mintpy.multilook.ystep/xstep: blocks of Y rows by X
+    /// columns (after any subset) become one pixel; the last rows and columns that do not fill
+    /// a block are dropped. Row/column options (--ref-yx) then count in the multilooked image.
+    #[arg(long, value_name = "Y,X")]
+    pub multilook: Option<String>,
+    /// How --multilook reduces a block of phase and coherence: nearest (its centre pixel, as
+    /// MintPy's default), mean or median (NaN left out). Connected components and geometry are
+    /// always nearest.
+    #[arg(
+        long = "multilook-method",
+        value_name = "METHOD",
+        default_value = "nearest",
+        requires = "multilook"
+    )]
+    pub multilook_method: String,
     /// Which files form the stack, where the layout's defaults are wrong.
     #[command(flatten)]
     pub files: Box<LoadFlags>,
@@ -251,6 +266,25 @@ fn choice(v: impl ValueEnum) -> String {
 }
 
 impl InvertArgs {
+    /// The `--multilook` / `--multilook-method` request, none for 1 x 1.
+    fn multilook(&self) -> anyhow::Result<Option<crate::source::multilook::Multilook>> {
+        let Some(text) = &self.multilook else {
+            return Ok(None);
+        };
+        let (ystep, xstep) =
+            crate::source::multilook::Multilook::parse_looks(text).context("--multilook")?;
+        let method = self
+            .multilook_method
+            .parse()
+            .context("--multilook-method")?;
+        let ml = crate::source::multilook::Multilook {
+            ystep,
+            xstep,
+            method,
+        };
+        Ok((!ml.is_noop()).then_some(ml))
+    }
+
     /// The inversion settings of the command line, as a template of its flags: the same keys
     /// `sbas run` reads, so both are parsed and checked by one reader.
     pub fn settings(&self) -> Template {
@@ -353,6 +387,7 @@ impl InvertArgs {
                 .collect::<anyhow::Result<_>>()?,
             network,
             subset: self.subset.request()?,
+            multilook: self.multilook()?,
             restart_if_changed: false,
             load: self.files.globs(),
             sync_every: std::time::Duration::try_from_secs_f64(self.sync_every).map_err(|_| {

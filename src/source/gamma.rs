@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
+use super::layout::{self, LoadGlobs, LoadKey};
 use super::raster::gamma::gamma_layout;
 use super::raster::gamma_par::read_gamma_par;
 use super::raster::roipac::header_size;
@@ -55,6 +56,14 @@ impl StackFormat for GammaFormat {
 
     fn open(&self, path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
         Ok(Box::new(open_gamma(path)?))
+    }
+
+    fn open_with(&self, path: &Path, globs: &LoadGlobs) -> anyhow::Result<Box<dyn StackSource>> {
+        Ok(Box::new(open_gamma_globs(path, globs)?))
+    }
+
+    fn auto_path(&self) -> Option<&'static layout::AutoPath> {
+        Some(&layout::GAMMA)
     }
 }
 
@@ -193,22 +202,19 @@ fn pair_metadata(file: &Path) -> anyhow::Result<(Attributes, Date, Date)> {
 }
 
 /// One pair from its `.unw`.
-fn open_pair(unw: &Path, shape: Option<(usize, usize)>) -> anyhow::Result<(RawPair, Attributes)> {
+fn open_pair(
+    unw: &Path,
+    shape: Option<(usize, usize)>,
+    cors: &[PathBuf],
+) -> anyhow::Result<(RawPair, Attributes)> {
     let (a, d1, d2) = pair_metadata(unw)?;
     let header = unw.with_extension("off");
     let (length, width) = header_size(&a, &header)?;
     let unw_band = Band::checked(gamma_layout(unw, length, width, header.clone())?, 0, shape)?;
     let shape = Some((length, width));
-    let dir = unw.parent().unwrap_or(Path::new("."));
-    let date12 = format!("{d1}_{d2}");
-    let cor = files_like(dir, "", "rlks.cor")?.into_iter().find(|c| {
-        c.file_name().is_some_and(|n| {
-            n.to_string_lossy().contains("filt") && n.to_string_lossy().contains(&date12)
-        })
-    });
-    let cor = match cor {
+    let cor = match layout::companion(cors, (d1, d2)) {
         Some(c) => Some(Band::checked(
-            gamma_layout(&c, length, width, header)?,
+            gamma_layout(c, length, width, header)?,
             0,
             shape,
         )?),
@@ -226,39 +232,58 @@ fn open_pair(unw: &Path, shape: Option<(usize, usize)>) -> anyhow::Result<(RawPa
     Ok((pair, a))
 }
 
-/// The radar DEM (`PROCESS/SIM/sim_*/sim*.hgt_sim`) and the lookup table beside it.
-fn geometry_files(project: &Path) -> anyhow::Result<(Option<PathBuf>, Option<PathBuf>)> {
-    let sim = project.join("PROCESS").join("SIM");
-    if !sim.is_dir() {
-        return Ok((None, None));
+/// The first file matching the glob of `key`, if the key is given and any file matches.
+fn first_match(globs: &LoadGlobs, key: LoadKey) -> anyhow::Result<Option<PathBuf>> {
+    match globs.get(key) {
+        Some(g) => Ok(layout::expand(g)?.into_iter().next()),
+        None => Ok(None),
     }
-    for d in sub_dirs(&sim)? {
-        if let Some(h) = files_like(&d, "sim", ".hgt_sim")?.into_iter().next() {
-            let lut = files_like(&d, "sim", ".UTM_TO_RDC")?.into_iter().next();
-            return Ok((Some(h), lut));
-        }
-    }
-    Ok((None, None))
 }
 
-/// Opens the GAMMA project `project`.
+/// Opens the GAMMA project `project` with MintPy's default files.
 pub fn open_gamma(project: &Path) -> anyhow::Result<RawStack> {
-    let done = project.join("PROCESS").join("DONE");
-    let (unws, missing) = unw_files(&done)?;
-    let warnings: Vec<String> = missing
-        .iter()
-        .map(|d| format!("interferogram folder {} has no diff*rlks.unw: left out (as MintPy's glob leaves it out)", d.display()))
-        .collect();
+    open_gamma_globs(project, &LoadGlobs::new())
+}
+
+/// Opens the GAMMA project `project` with the file globs `globs` (MintPy's
+/// `mintpy.load.*File`) in place of the defaults for the keys they give.
+pub fn open_gamma_globs(project: &Path, globs: &LoadGlobs) -> anyhow::Result<RawStack> {
+    let all = globs.or_defaults(&layout::GAMMA.globs_at(project));
+    let unw_glob = all
+        .get(LoadKey::Unw)
+        .context("no mintpy.load.unwFile: the unwrapped interferograms must be given")?;
+    let unws = layout::expand(unw_glob)?;
     if unws.is_empty() {
         bail!(
-            "empty GAMMA stack: no {}/IFG*/diff*rlks.unw",
-            done.display()
+            "empty GAMMA stack: no file matches mintpy.load.unwFile = {unw_glob} (give the \
+             interferograms' names with {} GLOB)",
+            LoadKey::Unw.flag()
         );
     }
-    let mut pairs = vec![open_pair(&unws[0], None)?];
+    let listed: Vec<&PathBuf> = unws.iter().collect();
+    let unw_name = Path::new(unw_glob)
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let warnings: Vec<String> = layout::failed_pair_folders(unw_glob, &listed)?
+        .iter()
+        .map(|d| {
+            format!(
+                "interferogram folder {} has no file matching {unw_name}: left out (as MintPy's \
+                 glob leaves it out)",
+                d.display()
+            )
+        })
+        .collect();
+    let cors = match all.get(LoadKey::Cor) {
+        Some(g) => layout::expand(g)?,
+        None => Vec::new(),
+    };
+    let mut pairs = vec![open_pair(&unws[0], None, &cors)?];
     let shape = Some((pairs[0].0.unw.layout.length, pairs[0].0.unw.layout.width));
     for u in &unws[1..] {
-        pairs.push(open_pair(u, shape)?);
+        pairs.push(open_pair(u, shape, &cors)?);
     }
     pairs.sort_by_key(|(p, _)| p.dates);
     if let Some(w) = pairs.windows(2).find(|w| w[0].0.dates == w[1].0.dates) {
@@ -268,7 +293,20 @@ pub fn open_gamma(project: &Path) -> anyhow::Result<RawStack> {
             w[1].0.unw.layout.data_file.display()
         );
     }
-    let (hgt, lut) = geometry_files(project)?;
+    let with_cor = pairs.iter().filter(|(p, _)| p.cor.is_some()).count();
+    if let (true, Some((p, _))) = (with_cor > 0, pairs.iter().find(|(p, _)| p.cor.is_none())) {
+        bail!(
+            "interferogram {}_{} has an unwrapped file {} but no corFile (mintpy.load.corFile = \
+             {}, {with_cor} of {} pairs have one): give it for every pair or for none",
+            p.dates.0,
+            p.dates.1,
+            p.unw.layout.data_file.display(),
+            all.get(LoadKey::Cor).unwrap_or_default(),
+            pairs.len()
+        );
+    }
+    let hgt = first_match(&all, LoadKey::Dem)?;
+    let lut = first_match(&all, LoadKey::LookupY)?;
     let height = match &hgt {
         Some(h) => {
             // MintPy strips every extension of the name: sim_D1_D2_9rlks.hgt_sim -> .diff_par.

@@ -259,8 +259,38 @@ pub const HYP3: AutoPath = AutoPath {
     ],
 };
 
+/// ROI_PAC (MintPy `AUTO_PATH_ROIPAC`; MintPy's `${ref_date12}` folder is a glob here).
+pub const ROIPAC: AutoPath = AutoPath {
+    name: "roipac",
+    processor: "roipac",
+    marker: "PROCESS/DONE",
+    globs: &[
+        (LoadKey::Unw, "PROCESS/DONE/IFG*/filt*.unw"),
+        (LoadKey::Cor, "PROCESS/DONE/IFG*/filt*.cor"),
+        (LoadKey::ConnComp, "PROCESS/DONE/IFG*/filt*snap_connect.byt"),
+        (LoadKey::Dem, "PROCESS/DONE/*/radar_*rlks.hgt"),
+        (LoadKey::LookupY, "PROCESS/GEO/geo_*/geomap_*rlks.trans"),
+        (LoadKey::LookupX, "PROCESS/GEO/geo_*/geomap_*rlks.trans"),
+    ],
+};
+
+/// GAMMA (MintPy `AUTO_PATH_GAMMA`; MintPy's `${ref_date12}` folder is a glob here). The
+/// lookup table is read for its file only (the fingerprint), as for ROI_PAC.
+pub const GAMMA: AutoPath = AutoPath {
+    name: "gamma",
+    processor: "gamma",
+    marker: "PROCESS/DONE",
+    globs: &[
+        (LoadKey::Unw, "PROCESS/DONE/IFG*/diff*rlks.unw"),
+        (LoadKey::Cor, "PROCESS/DONE/IFG*/*filt*rlks.cor"),
+        (LoadKey::Dem, "PROCESS/SIM/sim_*/sim*.hgt_sim"),
+        (LoadKey::LookupY, "PROCESS/SIM/sim_*/sim*.UTM_TO_RDC"),
+        (LoadKey::LookupX, "PROCESS/SIM/sim_*/sim*.UTM_TO_RDC"),
+    ],
+};
+
 /// MintPy's default globs of every processor sbas reads, in the order they are tried.
-pub const AUTO_PATHS: &[&AutoPath] = &[&ISCE_TOPS, &ISCE_STRIPMAP, &HYP3];
+pub const AUTO_PATHS: &[&AutoPath] = &[&ISCE_TOPS, &ISCE_STRIPMAP, &ROIPAC, &GAMMA, &HYP3];
 
 /// The entries of [`AUTO_PATHS`] for `mintpy.load.processor = processor`.
 pub fn auto_paths_of(processor: &str) -> impl Iterator<Item = &'static AutoPath> + '_ {
@@ -433,6 +463,17 @@ fn to_date(text: &str) -> Option<Date> {
     Date::parse(&full).ok()
 }
 
+/// The companion of a pair among `files` (a key's glob expanded), as MintPy's `load_data`
+/// finds it for ROI_PAC and GAMMA: the first whose path holds both six-digit dates of the
+/// pair's `DATE12`.
+pub fn companion(files: &[PathBuf], dates: (Date, Date)) -> Option<&PathBuf> {
+    let (a, b) = (dates.0.yymmdd(), dates.1.yymmdd());
+    files.iter().find(|f| {
+        let t = f.to_string_lossy();
+        t.contains(&a) && t.contains(&b)
+    })
+}
+
 /// The files of one interferogram.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PairPaths {
@@ -491,9 +532,9 @@ fn dated_files(globs: &LoadGlobs, key: LoadKey) -> anyhow::Result<BTreeMap<(Date
     Ok(out)
 }
 
-/// Pair folders that hold no unwrapped file: the folders matching the unwrapped glob's folder
+/// Pair folders that hold no unwrapped file (`unws`): the folders matching the unwrapped glob's folder
 /// part (when it has a wildcard) that no unwrapped file lies in.
-fn failed_pair_folders(glob: &str, unws: &[&PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+pub fn failed_pair_folders(glob: &str, unws: &[&PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let Some(parent) = Path::new(glob).parent() else {
         return Ok(Vec::new());
     };

@@ -10,6 +10,7 @@ pub mod hyp3;
 pub mod isce;
 pub mod layout;
 pub mod mintpy_h5;
+pub mod multilook;
 pub mod raster;
 pub mod raw_stack;
 mod registry;

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
+use super::layout::{self, AutoPath, LoadGlobs, LoadKey};
 use super::raster::roipac::{roipac_layout, roipac_metadata};
 use super::raster::{read_rsc, RasterLayout};
 use super::raw_stack::{files_like, mintpy_data_type, sub_dirs, Band, RawPair, RawParts, RawStack};
@@ -47,6 +48,14 @@ impl StackFormat for RoipacFormat {
 
     fn open(&self, path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
         Ok(Box::new(open_roipac(path)?))
+    }
+
+    fn open_with(&self, path: &Path, globs: &LoadGlobs) -> anyhow::Result<Box<dyn StackSource>> {
+        Ok(Box::new(open_roipac_globs(path, globs)?))
+    }
+
+    fn auto_path(&self) -> Option<&'static AutoPath> {
+        Some(&layout::ROIPAC)
     }
 }
 
@@ -96,37 +105,75 @@ fn band_of(layout: RasterLayout, shape: Option<(usize, usize)>) -> anyhow::Resul
     Band::checked(layout, band, shape)
 }
 
+/// The expanded globs of the coherence and conncomp keys.
+struct Companions {
+    cor: Vec<PathBuf>,
+    conncomp: Vec<PathBuf>,
+}
+
+impl Companions {
+    fn find(globs: &LoadGlobs) -> anyhow::Result<Companions> {
+        let files = |k: LoadKey| match globs.get(k) {
+            Some(g) => layout::expand(g),
+            None => Ok(Vec::new()),
+        };
+        Ok(Companions {
+            cor: files(LoadKey::Cor)?,
+            conncomp: files(LoadKey::ConnComp)?,
+        })
+    }
+}
+
 /// One pair from its `.unw`: dates, baseline, rasters.
-fn open_pair(unw: &Path, shape: Option<(usize, usize)>) -> anyhow::Result<(RawPair, Attributes)> {
+fn open_pair(
+    unw: &Path,
+    shape: Option<(usize, usize)>,
+    comps: &Companions,
+) -> anyhow::Result<(RawPair, Attributes)> {
     let (layout, _) = roipac_layout(unw)?;
     let mut attrs = roipac_metadata(unw)?;
     let dates = pair_dates(&attrs, unw)?;
     let bperp = baselines(&mut attrs, unw)?;
     let unw_band = band_of(layout, shape)?;
     let shape = Some((unw_band.layout.length, unw_band.layout.width));
-    let cor = unw.with_extension("cor");
-    let cor = if cor.is_file() {
-        Some(band_of(roipac_layout(&cor)?.0, shape)?)
-    } else {
-        None
-    };
-    let byt = PathBuf::from(format!(
-        "{}_snap_connect.byt",
-        unw.with_extension("").display()
-    ));
-    let conncomp = if byt.is_file() {
-        Some(band_of(roipac_layout(&byt)?.0, shape)?)
-    } else {
-        None
+    let band = |f: Option<&PathBuf>| -> anyhow::Result<Option<Band>> {
+        f.map(|f| band_of(roipac_layout(f)?.0, shape)).transpose()
     };
     let pair = RawPair {
         dates,
         bperp,
         unw: unw_band,
-        cor,
-        conncomp,
+        cor: band(layout::companion(&comps.cor, dates))?,
+        conncomp: band(layout::companion(&comps.conncomp, dates))?,
     };
     Ok((pair, attrs))
+}
+
+/// Errors if a layer is present for some pairs but not all, naming a pair without it.
+fn check_companions(pairs: &[(RawPair, Attributes)], globs: &LoadGlobs) -> anyhow::Result<()> {
+    for (key, has) in [
+        (
+            LoadKey::Cor,
+            &(|p: &RawPair| p.cor.is_some()) as &dyn Fn(&RawPair) -> bool,
+        ),
+        (LoadKey::ConnComp, &|p: &RawPair| p.conncomp.is_some()),
+    ] {
+        let n = pairs.iter().filter(|(p, _)| has(p)).count();
+        if let (true, Some((p, _))) = (n > 0, pairs.iter().find(|(p, _)| !has(p))) {
+            bail!(
+                "interferogram {}_{} has an unwrapped file {} but no {} (mintpy.load.{} = {}, \
+                 {n} of {} pairs have one): give it for every pair or for none",
+                p.dates.0,
+                p.dates.1,
+                p.unw.layout.data_file.display(),
+                key.name(),
+                key.name(),
+                globs.get(key).unwrap_or_default(),
+                pairs.len()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The stack metadata MintPy writes into `ifgramStack.h5` for ROI_PAC: the first pair's
@@ -140,42 +187,55 @@ fn stack_attrs(mut a: Attributes) -> Attributes {
     a
 }
 
-/// The first file of `pattern_dirs`' folders named `prefix*suffix`.
-fn first_file(parent: &Path, dir_prefix: &str, prefix: &str, suffix: &str) -> Option<PathBuf> {
-    let dirs = sub_dirs(parent).ok()?;
-    dirs.iter()
-        .filter(|d| {
-            d.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with(dir_prefix))
-        })
-        .find_map(|d| files_like(d, prefix, suffix).ok()?.into_iter().next())
+/// The first file matching the glob of `key`, if the key is given and any file matches.
+fn first_match(globs: &LoadGlobs, key: LoadKey) -> anyhow::Result<Option<PathBuf>> {
+    match globs.get(key) {
+        Some(g) => Ok(layout::expand(g)?.into_iter().next()),
+        None => Ok(None),
+    }
 }
 
-/// Opens the ROI_PAC project `project`.
+/// Opens the ROI_PAC project `project` with MintPy's default files.
 pub fn open_roipac(project: &Path) -> anyhow::Result<RawStack> {
-    let done = project.join("PROCESS").join("DONE");
-    let mut warnings = Vec::new();
-    let mut unws = Vec::new();
-    for d in sub_dirs(&done)?.into_iter().filter(|d| {
-        d.file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("IFG"))
-    }) {
-        match files_like(&d, "filt", ".unw")?.into_iter().next() {
-            Some(u) => unws.push(u),
-            None => warnings.push(format!(
-                "interferogram folder {} has no filt*.unw: left out (as MintPy's glob leaves it out)",
-                d.display()
-            )),
-        }
-    }
+    open_roipac_globs(project, &LoadGlobs::new())
+}
+
+/// Opens the ROI_PAC project `project` with the file globs `globs` (MintPy's
+/// `mintpy.load.*File`) in place of the defaults for the keys they give.
+pub fn open_roipac_globs(project: &Path, globs: &LoadGlobs) -> anyhow::Result<RawStack> {
+    let all = globs.or_defaults(&layout::ROIPAC.globs_at(project));
+    let unw_glob = all
+        .get(LoadKey::Unw)
+        .context("no mintpy.load.unwFile: the unwrapped interferograms must be given")?;
+    let unws = layout::expand(unw_glob)?;
     if unws.is_empty() {
-        bail!("empty ROI_PAC stack: no {}/IFG*/filt*.unw", done.display());
+        bail!(
+            "empty ROI_PAC stack: no file matches mintpy.load.unwFile = {unw_glob} (give the \
+             interferograms' names with {} GLOB)",
+            LoadKey::Unw.flag()
+        );
     }
-    let (first, first_attrs) = open_pair(&unws[0], None)?;
+    let listed: Vec<&PathBuf> = unws.iter().collect();
+    let warnings = layout::failed_pair_folders(unw_glob, &listed)?
+        .into_iter()
+        .map(|d| {
+            format!(
+                "interferogram folder {} has no file matching {}: left out (as MintPy's glob \
+                 leaves it out)",
+                d.display(),
+                Path::new(unw_glob)
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+            )
+        })
+        .collect();
+    let comps = Companions::find(&all)?;
+    let (first, first_attrs) = open_pair(&unws[0], None, &comps)?;
     let shape = Some((first.unw.layout.length, first.unw.layout.width));
     let mut pairs = vec![(first, first_attrs)];
     for u in &unws[1..] {
-        pairs.push(open_pair(u, shape)?);
+        pairs.push(open_pair(u, shape, &comps)?);
     }
     pairs.sort_by_key(|(p, _)| p.dates);
     for w in pairs.windows(2) {
@@ -189,19 +249,19 @@ pub fn open_roipac(project: &Path) -> anyhow::Result<RawStack> {
             );
         }
     }
+    check_companions(&pairs, &all)?;
     let attrs = stack_attrs(pairs[0].1.clone());
-    let height = match first_file(&done, "", "radar_", "rlks.hgt") {
+    let height = match first_match(&all, LoadKey::Dem)? {
         Some(h) => Some(band_of(roipac_layout(&h)?.0, shape)?),
         None => None,
     };
     let mut extra: Vec<PathBuf> = Vec::new();
-    if let Some(t) = first_file(
-        &project.join("PROCESS").join("GEO"),
-        "geo_",
-        "geomap_",
-        "rlks.trans",
-    ) {
-        extra.push(t);
+    for key in [LoadKey::LookupY, LoadKey::LookupX] {
+        if let Some(t) = first_match(&all, key)? {
+            if !extra.contains(&t) {
+                extra.push(t);
+            }
+        }
     }
     RawStack::new(RawParts {
         format: "ROI_PAC",

@@ -11,6 +11,7 @@ use crate::geo::SubsetRequest;
 use crate::invert::InversionConfig;
 use crate::meta::Date;
 use crate::network_edit::NetworkEdit;
+use crate::source::multilook::{Multilook, MultilookMethod};
 use crate::survey::RefRequest;
 
 pub use super::values::DatesOrFile;
@@ -106,6 +107,8 @@ pub struct RunConfig {
     pub max_memory: u64,
     /// Area to process (`mintpy.subset.yx` or `.lalo`), whole image if `None`.
     pub subset: Option<SubsetRequest>,
+    /// Multilooking at load (`mintpy.multilook.ystep/xstep/method`), none if 1 x 1.
+    pub multilook: Option<Multilook>,
     /// Reference point.
     pub reference: RefRequest,
     /// Network editing.
@@ -140,6 +143,30 @@ pub struct RunConfig {
     pub save_hdfeos5: bool,
 }
 
+/// `mintpy.multilook.ystep/xstep/method` (MintPy reads whole numbers; 1 x 1 is none).
+fn multilook_settings(t: &Template) -> anyhow::Result<Option<Multilook>> {
+    let looks = |key: &str| -> anyhow::Result<usize> {
+        let Some(v) = t.get_set(key) else {
+            return Ok(1);
+        };
+        match v.trim().parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => bail!("{key} = {v}: must be a whole number >= 1"),
+        }
+    };
+    let ml = Multilook {
+        ystep: looks("mintpy.multilook.ystep")?,
+        xstep: looks("mintpy.multilook.xstep")?,
+        method: match t.get_set("mintpy.multilook.method") {
+            None => MultilookMethod::Nearest,
+            Some(v) => v
+                .parse()
+                .with_context(|| format!("mintpy.multilook.method = {v}"))?,
+        },
+    };
+    Ok((!ml.is_noop()).then_some(ml))
+}
+
 impl RunConfig {
     /// Reads and checks the settings.
     pub fn from_template(t: &Template) -> anyhow::Result<RunConfig> {
@@ -164,6 +191,7 @@ impl RunConfig {
             (None, None) => None,
         };
 
+        let multilook = multilook_settings(t)?;
         let InversionSettings {
             network,
             reference,
@@ -183,6 +211,7 @@ impl RunConfig {
         Ok(RunConfig {
             max_memory,
             subset,
+            multilook,
             reference,
             network,
             inversion,
@@ -437,5 +466,33 @@ mod tests {
             let e = cfg(text).unwrap_err();
             assert!(format!("{e:#}").contains(key), "{text}: {e:#}");
         }
+    }
+
+    #[test]
+    fn multilook_keys() {
+        let parse = |text: &str| {
+            RunConfig::from_template(&Template::from_entries(parse_template(text)))
+                .map(|c| c.multilook)
+        };
+        assert_eq!(parse("").unwrap(), None);
+        assert_eq!(parse("mintpy.multilook.ystep = 1\n").unwrap(), None);
+        assert_eq!(
+            parse("mintpy.multilook.ystep = 2\nmintpy.multilook.xstep = 4\nmintpy.multilook.method = median\n")
+                .unwrap(),
+            Some(Multilook {
+                ystep: 2,
+                xstep: 4,
+                method: MultilookMethod::Median
+            })
+        );
+        assert_eq!(
+            parse("mintpy.multilook.xstep = 3\n")
+                .unwrap()
+                .map(|m| m.method),
+            Some(MultilookMethod::Nearest)
+        );
+        assert!(parse("mintpy.multilook.ystep = 0\n").is_err());
+        assert!(parse("mintpy.multilook.ystep = 2.5\n").is_err());
+        assert!(parse("mintpy.multilook.ystep = 2\nmintpy.multilook.method = cubic\n").is_err());
     }
 }

@@ -166,6 +166,9 @@ pub const SUPPORTED: &[&str] = &[
     "mintpy.load.waterMaskFile",
     "mintpy.subset.yx",
     "mintpy.subset.lalo",
+    "mintpy.multilook.method",
+    "mintpy.multilook.ystep",
+    "mintpy.multilook.xstep",
     "mintpy.network.tempBaseMax",
     "mintpy.network.perpBaseMax",
     "mintpy.network.connNumMax",
@@ -486,7 +489,7 @@ mod tests {
     #[test]
     fn lists_unsupported_keys() {
         let t = Template::from_entries(parse_template(
-            "mintpy.multilook.ystep = 2\nmintpy.compute.cluster = auto\n\
+            "mintpy.compute.numWorker = 2\nmintpy.compute.cluster = auto\n\
              mintpy.netwrok.tempBaseMax = 3\nmintpy.deramp = linear\n",
         ));
         let u = t.unsupported();

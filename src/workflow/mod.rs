@@ -47,6 +47,10 @@ pub struct InvertOptions {
     /// Invert only this part of the stack (only its rows and columns are read); row/column
     /// options such as a `RefRequest::Yx` reference are then in the subset image, as in MintPy.
     pub subset: Option<crate::geo::SubsetRequest>,
+    /// Multilook the (subset) stack at load, as MintPy's `mintpy.multilook.*`: blocks of
+    /// `ystep` x `xstep` pixels become one; row/column options then count in the multilooked
+    /// image.
+    pub multilook: Option<crate::source::multilook::Multilook>,
     /// Start over (instead of refusing) when the run folder holds a run of other inputs or
     /// settings: MintPy's update mode, used by `sbas run`.
     pub restart_if_changed: bool,
@@ -72,6 +76,7 @@ impl Default for InvertOptions {
             meta: Vec::new(),
             network: NetworkEdit::default(),
             subset: None,
+            multilook: None,
             restart_if_changed: false,
             sync_every: crate::pipeline::SYNC_INTERVAL,
             load: crate::source::layout::LoadGlobs::new(),
@@ -137,6 +142,20 @@ pub fn invert_stack(
             Box::new(crate::geo::SubsetSource::new(source, window)?)
         }
     };
+    let source = match opts.multilook {
+        Some(ml) if !ml.is_noop() => {
+            let view = crate::source::multilook::MultilookSource::new(source, ml)
+                .with_context(|| format!("multilooking {}", stack.display()))?;
+            opts.report.info(format!(
+                "multilook {}: {} x {} pixels",
+                ml.describe(),
+                view.info().length,
+                view.info().width
+            ));
+            Box::new(view)
+        }
+        _ => source,
+    };
     if opts.network.is_noop() {
         return invert_source(source.as_ref(), stack, out_dir, opts, start);
     }
@@ -188,6 +207,9 @@ fn settings(opts: &InvertOptions) -> Vec<(String, String)> {
     // Recorded only when given, so runs made before subsets existed still resume.
     if let Some(req) = &opts.subset {
         v.push(("subset".to_string(), req.describe()));
+    }
+    if let Some(ml) = opts.multilook.filter(|m| !m.is_noop()) {
+        v.push(("multilook".to_string(), ml.describe()));
     }
     for (k, val) in opts.network.describe() {
         v.push((format!("network {k}"), val));

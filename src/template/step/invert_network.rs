@@ -35,6 +35,7 @@ pub fn invert_options(ctx: &RunContext) -> InvertOptions {
         report: ctx.report.clone(),
         network: ctx.config.network.clone(),
         subset: ctx.config.subset,
+        multilook: ctx.config.multilook,
         restart_if_changed: true,
         load: ctx.load.clone(),
         ..InvertOptions::default()
