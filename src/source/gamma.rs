@@ -232,14 +232,6 @@ fn open_pair(
     Ok((pair, a))
 }
 
-/// The first file matching the glob of `key`, if the key is given and any file matches.
-fn first_match(globs: &LoadGlobs, key: LoadKey) -> anyhow::Result<Option<PathBuf>> {
-    match globs.get(key) {
-        Some(g) => Ok(layout::expand(g)?.into_iter().next()),
-        None => Ok(None),
-    }
-}
-
 /// Opens the GAMMA project `project` with MintPy's default files.
 pub fn open_gamma(project: &Path) -> anyhow::Result<RawStack> {
     open_gamma_globs(project, &LoadGlobs::new())
@@ -249,37 +241,8 @@ pub fn open_gamma(project: &Path) -> anyhow::Result<RawStack> {
 /// `mintpy.load.*File`) in place of the defaults for the keys they give.
 pub fn open_gamma_globs(project: &Path, globs: &LoadGlobs) -> anyhow::Result<RawStack> {
     let all = globs.or_defaults(&layout::GAMMA.globs_at(project));
-    let unw_glob = all
-        .get(LoadKey::Unw)
-        .context("no mintpy.load.unwFile: the unwrapped interferograms must be given")?;
-    let unws = layout::expand(unw_glob)?;
-    if unws.is_empty() {
-        bail!(
-            "empty GAMMA stack: no file matches mintpy.load.unwFile = {unw_glob} (give the \
-             interferograms' names with {} GLOB)",
-            LoadKey::Unw.flag()
-        );
-    }
-    let listed: Vec<&PathBuf> = unws.iter().collect();
-    let unw_name = Path::new(unw_glob)
-        .file_name()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .into_owned();
-    let warnings: Vec<String> = layout::failed_pair_folders(unw_glob, &listed)?
-        .iter()
-        .map(|d| {
-            format!(
-                "interferogram folder {} has no file matching {unw_name}: left out (as MintPy's \
-                 glob leaves it out)",
-                d.display()
-            )
-        })
-        .collect();
-    let cors = match all.get(LoadKey::Cor) {
-        Some(g) => layout::expand(g)?,
-        None => Vec::new(),
-    };
+    let (unws, warnings) = layout::unwrapped_files(&all, "GAMMA stack")?;
+    let cors = layout::all_matches(&all, LoadKey::Cor)?;
     let mut pairs = vec![open_pair(&unws[0], None, &cors)?];
     let shape = Some((pairs[0].0.unw.layout.length, pairs[0].0.unw.layout.width));
     for u in &unws[1..] {
@@ -305,8 +268,8 @@ pub fn open_gamma_globs(project: &Path, globs: &LoadGlobs) -> anyhow::Result<Raw
             pairs.len()
         );
     }
-    let hgt = first_match(&all, LoadKey::Dem)?;
-    let lut = first_match(&all, LoadKey::LookupY)?;
+    let hgt = layout::first_match(&all, LoadKey::Dem)?;
+    let lut = layout::first_match(&all, LoadKey::LookupY)?;
     let height = match &hgt {
         Some(h) => {
             // MintPy strips every extension of the name: sim_D1_D2_9rlks.hgt_sim -> .diff_par.

@@ -617,6 +617,42 @@ pub fn find_pairs(globs: &LoadGlobs) -> anyhow::Result<PairList> {
     Ok(PairList { pairs, warnings })
 }
 
+/// The unwrapped files `unwFile` of `globs` matches, sorted, and a warning for each pair folder
+/// left out because it holds none (as MintPy's glob leaves it out); an error naming the glob
+/// when nothing matches. `stack` names the stack in that error (`ROI_PAC stack`).
+pub fn unwrapped_files(
+    globs: &LoadGlobs,
+    stack: &str,
+) -> anyhow::Result<(Vec<PathBuf>, Vec<String>)> {
+    let unw_glob = globs
+        .get(LoadKey::Unw)
+        .context("no mintpy.load.unwFile: the unwrapped interferograms must be given")?;
+    let unws = expand(unw_glob)?;
+    if unws.is_empty() {
+        bail!(
+            "empty {stack}: no file matches mintpy.load.unwFile = {unw_glob} (give the \
+             interferograms' names with {} GLOB)",
+            LoadKey::Unw.flag()
+        );
+    }
+    let listed: Vec<&PathBuf> = unws.iter().collect();
+    let name = Path::new(unw_glob)
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy();
+    let warnings = failed_pair_folders(unw_glob, &listed)?
+        .into_iter()
+        .map(|d| {
+            format!(
+                "interferogram folder {} has no file matching {name}: left out (as MintPy's \
+                 glob leaves it out)",
+                d.display()
+            )
+        })
+        .collect();
+    Ok((unws, warnings))
+}
+
 /// The first file matching the glob of `key` (MintPy takes the first of the sorted matches),
 /// or `None` when the key is off or nothing matches.
 pub fn first_match(globs: &LoadGlobs, key: LoadKey) -> anyhow::Result<Option<PathBuf>> {

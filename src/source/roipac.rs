@@ -187,14 +187,6 @@ fn stack_attrs(mut a: Attributes) -> Attributes {
     a
 }
 
-/// The first file matching the glob of `key`, if the key is given and any file matches.
-fn first_match(globs: &LoadGlobs, key: LoadKey) -> anyhow::Result<Option<PathBuf>> {
-    match globs.get(key) {
-        Some(g) => Ok(layout::expand(g)?.into_iter().next()),
-        None => Ok(None),
-    }
-}
-
 /// Opens the ROI_PAC project `project` with MintPy's default files.
 pub fn open_roipac(project: &Path) -> anyhow::Result<RawStack> {
     open_roipac_globs(project, &LoadGlobs::new())
@@ -204,32 +196,7 @@ pub fn open_roipac(project: &Path) -> anyhow::Result<RawStack> {
 /// `mintpy.load.*File`) in place of the defaults for the keys they give.
 pub fn open_roipac_globs(project: &Path, globs: &LoadGlobs) -> anyhow::Result<RawStack> {
     let all = globs.or_defaults(&layout::ROIPAC.globs_at(project));
-    let unw_glob = all
-        .get(LoadKey::Unw)
-        .context("no mintpy.load.unwFile: the unwrapped interferograms must be given")?;
-    let unws = layout::expand(unw_glob)?;
-    if unws.is_empty() {
-        bail!(
-            "empty ROI_PAC stack: no file matches mintpy.load.unwFile = {unw_glob} (give the \
-             interferograms' names with {} GLOB)",
-            LoadKey::Unw.flag()
-        );
-    }
-    let listed: Vec<&PathBuf> = unws.iter().collect();
-    let warnings = layout::failed_pair_folders(unw_glob, &listed)?
-        .into_iter()
-        .map(|d| {
-            format!(
-                "interferogram folder {} has no file matching {}: left out (as MintPy's glob \
-                 leaves it out)",
-                d.display(),
-                Path::new(unw_glob)
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-            )
-        })
-        .collect();
+    let (unws, warnings) = layout::unwrapped_files(&all, "ROI_PAC stack")?;
     let comps = Companions::find(&all)?;
     let (first, first_attrs) = open_pair(&unws[0], None, &comps)?;
     let shape = Some((first.unw.layout.length, first.unw.layout.width));
@@ -251,13 +218,13 @@ pub fn open_roipac_globs(project: &Path, globs: &LoadGlobs) -> anyhow::Result<Ra
     }
     check_companions(&pairs, &all)?;
     let attrs = stack_attrs(pairs[0].1.clone());
-    let height = match first_match(&all, LoadKey::Dem)? {
+    let height = match layout::first_match(&all, LoadKey::Dem)? {
         Some(h) => Some(band_of(roipac_layout(&h)?.0, shape)?),
         None => None,
     };
     let mut extra: Vec<PathBuf> = Vec::new();
     for key in [LoadKey::LookupY, LoadKey::LookupX] {
-        if let Some(t) = first_match(&all, key)? {
+        if let Some(t) = layout::first_match(&all, key)? {
             if !extra.contains(&t) {
                 extra.push(t);
             }
