@@ -42,21 +42,18 @@ impl Processor {
 /// Writes the simulated stack of `cfg` in `processor`'s layout into `out`, with its truth in
 /// `out/truth`. The truth is the same whatever the layout.
 pub fn simulate_as(out: &Path, cfg: &SimConfig, processor: Processor) -> anyhow::Result<SimReport> {
-    match processor {
+    let gamma = match processor {
         Processor::IsceTops => return simulate(out, cfg),
         Processor::Hyp3 { vary_extent } => return simulate_hyp3(out, cfg, vary_extent),
-        Processor::Roipac | Processor::Gamma => {}
-    }
+        Processor::Roipac => false,
+        Processor::Gamma => true,
+    };
     cfg.validate()?;
     let process = out.join("PROCESS");
     let report = SimReport {
         out_dir: out.to_path_buf(),
         interferograms_dir: process.join("DONE"),
-        geometry_dir: process.join(if processor == Processor::Gamma {
-            "SIM"
-        } else {
-            "GEO"
-        }),
+        geometry_dir: process.join(if gamma { "SIM" } else { "GEO" }),
         baselines_dir: process.join("DONE"),
         reference_dir: process.join("DONE"),
         truth_dir: out.join("truth"),
@@ -68,10 +65,10 @@ pub fn simulate_as(out: &Path, cfg: &SimConfig, processor: Processor) -> anyhow:
     };
     create_dir(&report.truth_dir)?;
     let scene = Scene::new(cfg);
-    match processor {
-        Processor::Roipac => roipac_writer::write_roipac(out, cfg, &scene)?,
-        Processor::Gamma => gamma_writer::write_gamma(out, cfg, &scene)?,
-        Processor::IsceTops | Processor::Hyp3 { .. } => unreachable!("handled above"),
+    if gamma {
+        gamma_writer::write_gamma(out, cfg, &scene)?;
+    } else {
+        roipac_writer::write_roipac(out, cfg, &scene)?;
     }
     write_truth(&report.truth_dir, cfg, &scene)?;
     Ok(report)
