@@ -20,6 +20,7 @@ pub mod geo;
 pub mod invert;
 pub mod simulate;
 
+pub mod parts;
 pub mod pipeline;
 pub mod plan;
 pub mod plot;

@@ -2,6 +2,12 @@
 //! the chunk plan and the reference point; an append-only log of chunks whose outputs are
 //! durable; and a lock so two processes never share a run folder.
 //!
+//! A run split into parts (see [`crate::parts`]) adds, per part, its own done log and its own
+//! lock in `.sbas/parts/`, the number of parts in `.sbas/parts/count`, and the prepared command
+//! line in `.sbas/invocation.json` (which `sbas finalize` replays). Parts hold the folder's lock
+//! shared, so they run beside each other but never beside a single-process run or finalize;
+//! correctness does not rest on locks across nodes, only on the parts' chunks being disjoint.
+//!
 //! Everything lives in `RUN_DIR/.sbas/`. A chunk id enters `done` only after the sink has written
 //! and synced it, so after a kill at any moment the chunks not in `done` are simply recomputed;
 //! the inversion is deterministic, so the final outputs are bit-identical to an uninterrupted run.
@@ -20,6 +26,9 @@ pub const STATE_DIR: &str = ".sbas";
 const MANIFEST: &str = "run.json";
 const DONE_LOG: &str = "done";
 const LOCK: &str = "lock";
+const PARTS_DIR: &str = "parts";
+const PARTS_COUNT: &str = "count";
+const INVOCATION: &str = "invocation.json";
 const FORMAT_VERSION: u64 = 1;
 
 /// One input file as fingerprinted: path, size and modification time.
@@ -84,8 +93,10 @@ pub struct FixedChoices {
 #[derive(Debug)]
 pub struct RunState {
     dir: PathBuf,
-    _lock: File,
+    /// The folder's lock (exclusive; shared for a part) and a part's own lock.
+    _locks: Vec<File>,
     done_log: File,
+    log_path: PathBuf,
     /// Chunk ids whose outputs are durable.
     pub done: BTreeSet<usize>,
     /// The choices fixed at the start.
@@ -103,19 +114,32 @@ fn lock(run_dir: &Path) -> anyhow::Result<File> {
     let dir = state_dir(run_dir);
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join(LOCK);
+    try_lock(&path, false)?.with_context(|| {
+        format!(
+            "another sbas process is working in {} (it holds {}); wait for it to finish or stop it",
+            run_dir.display(),
+            path.display()
+        )
+    })
+}
+
+/// Opens (creating) the lock file at `path` and locks it, shared or exclusive, without waiting:
+/// `None` when another process holds it.
+fn try_lock(path: &Path, shared: bool) -> anyhow::Result<Option<File>> {
     let file = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(&path)
+        .open(path)
         .with_context(|| format!("cannot open the lock file {}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(fs::TryLockError::WouldBlock) => bail!(
-            "another sbas process is working in {} (it holds {}); wait for it to finish or stop it",
-            run_dir.display(),
-            path.display()
-        ),
+    let res = if shared {
+        file.try_lock_shared()
+    } else {
+        file.try_lock()
+    };
+    match res {
+        Ok(()) => Ok(Some(file)),
+        Err(fs::TryLockError::WouldBlock) => Ok(None),
         Err(fs::TryLockError::Error(e)) => {
             Err(e).with_context(|| format!("cannot lock {}", path.display()))
         }
@@ -173,12 +197,13 @@ impl RunState {
             )
         })?;
         let done_path = state_dir(run_dir).join(DONE_LOG);
-        let done = read_done(&done_path, fixed.chunks)?;
+        let done = read_all_done(run_dir, fixed.chunks)?;
         let done_log = open_append(&done_path)?;
         Ok(Opened::Resume(RunState {
             dir: run_dir.to_path_buf(),
-            _lock: lock,
+            _locks: vec![lock],
             done_log,
+            log_path: done_path,
             done,
             complete: m["complete"].as_bool().unwrap_or(false),
             fixed,
@@ -200,8 +225,9 @@ impl RunState {
             .with_context(|| format!("cannot write {}", done_path.display()))?;
         let state = RunState {
             dir: run_dir.to_path_buf(),
-            _lock: lock,
+            _locks: vec![lock],
             done_log: open_append(&done_path)?,
+            log_path: done_path.clone(),
             done: BTreeSet::new(),
             fixed,
             complete: false,
@@ -217,14 +243,77 @@ impl RunState {
 
     /// Records chunks `ids` as durably written, with one sync for all of them.
     pub fn mark_all_done(&mut self, ids: &[usize]) -> anyhow::Result<()> {
-        let path = state_dir(&self.dir).join(DONE_LOG);
         let text: String = ids.iter().map(|id| format!("{id}\n")).collect();
         self.done_log
             .write_all(text.as_bytes())
             .and_then(|_| self.done_log.sync_data())
-            .with_context(|| format!("cannot record progress in {}", path.display()))?;
+            .with_context(|| format!("cannot record progress in {}", self.log_path.display()))?;
         self.done.extend(ids);
         Ok(())
+    }
+
+    /// Opens a prepared run for one of its parts: the manifest must exist and match `identity`,
+    /// the run's number of parts must be `part.count` (the first part records it when the
+    /// prepare step did not), and no other process may run this part. `done` holds the chunks
+    /// durable in any part; this part records its own in its own log.
+    pub fn open_part(
+        run_dir: &Path,
+        identity: &RunIdentity,
+        part: crate::parts::Part,
+    ) -> anyhow::Result<RunState> {
+        let dir = state_dir(run_dir);
+        let manifest_path = dir.join(MANIFEST);
+        if !manifest_path.exists() {
+            bail!(
+                "{} was never prepared: run the same `sbas invert` command with --prepare first \
+                 (part {part} needs the plan and reference point it fixes)",
+                run_dir.display()
+            );
+        }
+        let folder_lock = try_lock(&dir.join(LOCK), true)?.with_context(|| {
+            format!(
+                "another sbas process (a single-process run, a prepare or a finalize) is working \
+                 in {}; part {part} waits for it to finish",
+                run_dir.display()
+            )
+        })?;
+        let text = fs::read_to_string(&manifest_path)
+            .with_context(|| format!("cannot read {}", manifest_path.display()))?;
+        let m: Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid JSON", manifest_path.display()))?;
+        let changes = differences(&m, identity);
+        if !changes.is_empty() {
+            bail!(
+                "part {part}: {} was prepared with other inputs or settings:\n  {}\nGive every \
+                 part the arguments of the prepare step, or prepare again with --restart (which \
+                 discards every part's work)",
+                run_dir.display(),
+                changes.join("\n  ")
+            );
+        }
+        let fixed =
+            parse_fixed(&m).with_context(|| format!("{} is damaged", manifest_path.display()))?;
+        record_parts(run_dir, part.count)?;
+        let lock_path = part_file(run_dir, part, "lock");
+        let part_lock = try_lock(&lock_path, false)?.with_context(|| {
+            format!(
+                "part {part} of {} is already being run by another process (it holds {}); \
+                 each part runs once at a time",
+                run_dir.display(),
+                lock_path.display()
+            )
+        })?;
+        let log_path = part_file(run_dir, part, "done");
+        let done = read_all_done(run_dir, fixed.chunks)?;
+        Ok(RunState {
+            dir: run_dir.to_path_buf(),
+            _locks: vec![folder_lock, part_lock],
+            done_log: open_append(&log_path)?,
+            log_path,
+            done,
+            complete: m["complete"].as_bool().unwrap_or(false),
+            fixed,
+        })
     }
 
     /// Marks the run complete (after the outputs were finalized).
@@ -261,6 +350,132 @@ pub fn discard_run(run_dir: &Path, outputs: &[&str]) -> anyhow::Result<()> {
         res.with_context(|| format!("cannot remove {}", p.display()))?;
     }
     Ok(())
+}
+
+/// The file of `part` with extension `ext` (`done`, `lock`) in the run's parts folder.
+fn part_file(run_dir: &Path, part: crate::parts::Part, ext: &str) -> PathBuf {
+    state_dir(run_dir)
+        .join(PARTS_DIR)
+        .join(format!("{}-of-{}.{ext}", part.index, part.count))
+}
+
+/// The number of parts the run in `run_dir` is split into, once a prepare or a part fixed it.
+pub fn recorded_parts(run_dir: &Path) -> anyhow::Result<Option<usize>> {
+    let path = state_dir(run_dir).join(PARTS_DIR).join(PARTS_COUNT);
+    match fs::read_to_string(&path) {
+        Ok(text) => text
+            .trim()
+            .parse::<usize>()
+            .map(Some)
+            .with_context(|| format!("{} is damaged", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Fixes the run's number of parts at `count`, or checks it against the one fixed. The count
+/// is written to a private file and hard-linked into place, which fails when the name exists:
+/// of parts starting together on several nodes exactly one fixes it, and readers never see
+/// it half written.
+pub fn record_parts(run_dir: &Path, count: usize) -> anyhow::Result<()> {
+    let dir = state_dir(run_dir).join(PARTS_DIR);
+    let path = dir.join(PARTS_COUNT);
+    if recorded_parts(run_dir)?.is_none() {
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let tmp = dir.join(format!("{PARTS_COUNT}.{}.tmp", std::process::id()));
+        let linked = (|| -> std::io::Result<bool> {
+            let mut f = File::create(&tmp)?;
+            f.write_all(format!("{count}\n").as_bytes())?;
+            f.sync_all()?;
+            let linked = match fs::hard_link(&tmp, &path) {
+                Ok(()) => true,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+                Err(e) => return Err(e),
+            };
+            fs::remove_file(&tmp)?;
+            File::open(&dir)?.sync_all()?;
+            Ok(linked)
+        })()
+        .with_context(|| format!("cannot record the number of parts in {}", path.display()))?;
+        if linked {
+            return Ok(());
+        }
+    }
+    match recorded_parts(run_dir)? {
+        Some(n) if n != count => bail!(
+            "{} is split into {n} parts, not {count}: run it with --part I/{n} (I from 1 to {n}), \
+             or prepare it again with --restart to change the number of parts",
+            run_dir.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// The command line a prepare step recorded, for `sbas finalize` to replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// The folder relative paths and globs were given from.
+    pub cwd: PathBuf,
+    /// The arguments after `sbas invert`.
+    pub args: Vec<String>,
+}
+
+/// Records the prepared command line (atomically).
+pub fn write_invocation(run_dir: &Path, inv: &Invocation) -> anyhow::Result<()> {
+    let m = json!({ "cwd": inv.cwd.display().to_string(), "args": inv.args });
+    write_json_atomic(&state_dir(run_dir).join(INVOCATION), &m)
+        .context("cannot record the prepared command")
+}
+
+/// The prepared command line; `None` when the folder was never prepared with `--prepare`.
+pub fn read_invocation(run_dir: &Path) -> anyhow::Result<Option<Invocation>> {
+    let path = state_dir(run_dir).join(INVOCATION);
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let damaged = || format!("{} is damaged", path.display());
+    let m: Value = serde_json::from_str(&text).with_context(damaged)?;
+    let cwd = m["cwd"].as_str().with_context(damaged)?;
+    let args = m["args"]
+        .as_array()
+        .with_context(damaged)?
+        .iter()
+        .map(|a| a.as_str().map(str::to_string))
+        .collect::<Option<Vec<_>>>()
+        .with_context(damaged)?;
+    Ok(Some(Invocation {
+        cwd: PathBuf::from(cwd),
+        args,
+    }))
+}
+
+/// The chunks durable in the run's own log and in every part's log.
+fn read_all_done(run_dir: &Path, chunks: usize) -> anyhow::Result<BTreeSet<usize>> {
+    let mut done = read_done(&state_dir(run_dir).join(DONE_LOG), chunks)?;
+    for (_, log) in part_logs(run_dir) {
+        done.extend(read_done(&log, chunks)?);
+    }
+    Ok(done)
+}
+
+/// The parts' done logs in the run's parts folder, with their part.
+fn part_logs(run_dir: &Path) -> Vec<(crate::parts::Part, PathBuf)> {
+    let Ok(entries) = fs::read_dir(state_dir(run_dir).join(PARTS_DIR)) else {
+        return Vec::new();
+    };
+    let mut logs: Vec<_> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            let (i, n) = name.strip_suffix(".done")?.split_once("-of-")?;
+            let part = crate::parts::Part::new(i.parse().ok()?, n.parse().ok()?).ok()?;
+            Some((part, e.path()))
+        })
+        .collect();
+    logs.sort_by_key(|(p, _)| (p.count, p.index));
+    logs
 }
 
 fn open_append(path: &Path) -> anyhow::Result<File> {
@@ -313,20 +528,28 @@ fn manifest_json(identity: &RunIdentity, fixed: &FixedChoices, complete: bool) -
     })
 }
 
-/// Writes the manifest atomically: a temporary file, synced, renamed over the old one.
+/// Writes the manifest atomically.
 fn write_manifest(run_dir: &Path, m: &Value) -> anyhow::Result<()> {
-    let dir = state_dir(run_dir);
-    let tmp = dir.join(format!("{MANIFEST}.tmp"));
-    let path = dir.join(MANIFEST);
-    let text = serde_json::to_string_pretty(m).context("encoding the run manifest")?;
+    let path = state_dir(run_dir).join(MANIFEST);
+    write_json_atomic(&path, m)
+        .with_context(|| format!("cannot write the run manifest {}", path.display()))
+}
+
+/// Writes JSON atomically: a temporary file, synced, renamed over the old one.
+fn write_json_atomic(path: &Path, m: &Value) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let text = serde_json::to_string_pretty(m).context("encoding JSON")?;
     (|| -> std::io::Result<()> {
         let mut f = File::create(&tmp)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
-        fs::rename(&tmp, &path)?;
-        File::open(&dir)?.sync_all()
+        fs::rename(&tmp, path)?;
+        File::open(dir)?.sync_all()
     })()
-    .with_context(|| format!("cannot write the run manifest {}", path.display()))
+    .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn parse_fixed(m: &Value) -> anyhow::Result<FixedChoices> {
@@ -449,6 +672,38 @@ pub struct RunSummary {
     pub complete: bool,
     /// Whether another process holds the lock now.
     pub running: bool,
+    /// Number of parts the run is split into, when it is.
+    pub parts: Option<usize>,
+    /// Progress of each part of `parts` (owned chunks, durable ones, running now).
+    pub part_progress: Vec<PartProgress>,
+}
+
+/// How far one part of a split run got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartProgress {
+    /// The part.
+    pub part: crate::parts::Part,
+    /// Chunks it owns.
+    pub owned: usize,
+    /// Of those, durable (written by it or by any other process).
+    pub done: usize,
+    /// Whether a process runs it now.
+    pub running: bool,
+}
+
+/// Whether a process holds the lock file at `path` now (without taking it).
+fn held(path: &Path, shared_ok: bool) -> bool {
+    match File::open(path) {
+        Ok(f) => {
+            let res = if shared_ok {
+                f.try_lock_shared()
+            } else {
+                f.try_lock()
+            };
+            matches!(res, Err(fs::TryLockError::WouldBlock))
+        }
+        Err(_) => false,
+    }
 }
 
 /// Reads a run folder's state; `None` when it holds no sbas run state.
@@ -463,17 +718,29 @@ pub fn summarize(run_dir: &Path) -> anyhow::Result<Option<RunSummary>> {
     let manifest: Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not valid JSON", path.display()))?;
     let fixed = parse_fixed(&manifest).with_context(|| format!("{} is damaged", path.display()))?;
-    let done = read_done(&dir.join(DONE_LOG), fixed.chunks)?.len();
-    let running = match File::open(dir.join(LOCK)) {
-        Ok(f) => matches!(f.try_lock(), Err(fs::TryLockError::WouldBlock)),
-        Err(_) => false,
-    };
+    let done = read_all_done(run_dir, fixed.chunks)?;
+    let parts = recorded_parts(run_dir)?;
+    let part_progress = parts
+        .into_iter()
+        .flat_map(|n| (1..=n).map(move |i| crate::parts::Part { index: i, count: n }))
+        .map(|part| {
+            let owned = part.chunks(fixed.chunks);
+            PartProgress {
+                part,
+                done: owned.iter().filter(|c| done.contains(c)).count(),
+                owned: owned.len(),
+                running: held(&part_file(run_dir, part, "lock"), false),
+            }
+        })
+        .collect();
     Ok(Some(RunSummary {
         complete: manifest["complete"].as_bool().unwrap_or(false),
         manifest,
-        done,
+        done: done.len(),
         chunks: fixed.chunks,
-        running,
+        running: held(&dir.join(LOCK), true),
+        parts,
+        part_progress,
     }))
 }
 

@@ -32,20 +32,39 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
     let results_dir = match &summary {
         Some(s) => {
             let m = &s.manifest;
-            let state =
-                if s.complete {
-                    "complete".to_string()
-                } else {
-                    format!(
-                    "NOT complete: {} of {} chunks done ({:.0}%){}; run the same `sbas invert` \
-                     command again to resume",
+            let state = if s.complete {
+                "complete".to_string()
+            } else {
+                format!(
+                    "NOT complete: {} of {} chunks done ({:.0}%){}; {}",
                     s.done,
                     s.chunks,
                     100.0 * s.done as f64 / s.chunks.max(1) as f64,
-                    if s.running { ", a process is working on it now" } else { "" }
+                    if s.running {
+                        ", a process is working on it now"
+                    } else {
+                        ""
+                    },
+                    if s.parts.is_some() {
+                        "run the parts not done (`sbas invert ... --part I/N`), then `sbas finalize`"
+                    } else {
+                        "run the same `sbas invert` command again to resume"
+                    }
                 )
-                };
+            };
             println!("state: {state}");
+            if let Some(n) = s.parts {
+                println!("parts: {n} (part I owns the chunks whose index modulo {n} is I-1)");
+                for p in &s.part_progress {
+                    println!(
+                        "  part {}: {} of {} chunks done{}",
+                        p.part,
+                        p.done,
+                        p.owned,
+                        if p.running { ", running now" } else { "" }
+                    );
+                }
+            }
             println!("stack: {}", m["stack"].as_str().unwrap_or("?"));
             if let Some(settings) = m["settings"].as_object() {
                 let list: Vec<String> = settings

@@ -5,12 +5,14 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 
+use crate::parts::Part;
 use crate::plan::parse_size;
 use crate::product::inversion::OutputFormat;
+use crate::resume::{read_invocation, write_invocation, Invocation};
 use crate::source::layout::{LoadGlobs, LoadKey};
 use crate::template::inversion::InversionSettings;
 use crate::template::Template;
-use crate::workflow::{invert_stack, InvertOptions};
+use crate::workflow::{invert_stack_phase, InvertOptions, InvertReport, Phase};
 
 /// Output format choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -158,6 +160,19 @@ pub struct InvertArgs {
     /// Also draw the main maps as PNGs into RUN_DIR/pic/ (see `sbas view`).
     #[arg(long)]
     pub pic: bool,
+    /// Only prepare a run to be split into parts: survey, reference point, chunk plan, the
+    /// empty store and the manifest; no inversion. Then run the parts (`--part I/N`) and
+    /// `sbas finalize RUN_DIR`.
+    #[arg(long, conflicts_with = "part")]
+    pub prepare: bool,
+    /// With --prepare: fix the number of parts now (otherwise the first part to start fixes it).
+    #[arg(long, value_name = "N", requires = "prepare")]
+    pub parts: Option<usize>,
+    /// Invert only part I of N of a prepared run: the chunks whose index modulo N is I-1. Inside
+    /// a SLURM array job, a prepared run's part is read from SLURM_ARRAY_TASK_ID,
+    /// SLURM_ARRAY_TASK_COUNT and SLURM_ARRAY_TASK_MIN when this flag is absent.
+    #[arg(long, value_name = "I/N", conflicts_with = "restart")]
+    pub part: Option<String>,
 }
 
 /// MintPy's `mintpy.load.*File` globs as flags (quote them, so that the shell leaves the `*`
@@ -419,12 +434,91 @@ pub fn init_threads(threads: Option<usize>) -> anyhow::Result<()> {
     Ok(())
 }
 
+impl InvertArgs {
+    /// Which phase this command does; `note` says how a part was chosen.
+    fn phase(&self, note: &mut Option<String>) -> anyhow::Result<Phase> {
+        if self.prepare {
+            return Ok(Phase::Prepare { parts: self.parts });
+        }
+        if let Some(text) = &self.part {
+            let part: Part = text.parse().context("--part")?;
+            *note = Some(format!("part {part} (from --part)"));
+            return Ok(Phase::Part(part));
+        }
+        // A plain command inside an array job stays one process unless the run was prepared
+        // for parts, so arrays of independent runs keep working as before.
+        let env = |k: &str| std::env::var(k).ok();
+        if env("SLURM_ARRAY_TASK_ID").is_none() || read_invocation(&self.out)?.is_none() {
+            return Ok(Phase::Whole);
+        }
+        let part = Part::from_slurm_env(env)?.context("reading the SLURM array task")?;
+        *note = Some(format!(
+            "part {part} (from SLURM_ARRAY_TASK_ID={}, SLURM_ARRAY_TASK_COUNT={}, \
+             SLURM_ARRAY_TASK_MIN={})",
+            env("SLURM_ARRAY_TASK_ID").unwrap_or_default(),
+            env("SLURM_ARRAY_TASK_COUNT").unwrap_or_default(),
+            env("SLURM_ARRAY_TASK_MIN").unwrap_or_else(|| "unset".into())
+        ));
+        Ok(Phase::Part(part))
+    }
+}
+
+/// The arguments after `sbas invert` on this process's command line.
+fn invert_argv() -> anyhow::Result<Vec<String>> {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| {
+            a.into_string().map_err(|a| {
+                anyhow::anyhow!(
+                    "argument {} is not UTF-8 text; --prepare records the command line as text",
+                    a.to_string_lossy()
+                )
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let at = args
+        .iter()
+        .position(|a| a == "invert")
+        .context("the command line lacks the `invert` subcommand")?;
+    Ok(args[at + 1..].to_vec())
+}
+
 /// Runs `sbas invert`.
 pub fn run(args: &InvertArgs) -> anyhow::Result<()> {
     let opts = args.options()?;
     init_threads(args.threads)?;
-    let report = invert_stack(&args.stack, &args.out, &opts)?;
-    let pictures = if args.pic {
+    let mut note = None;
+    let phase = args.phase(&mut note)?;
+    if let Some(n) = note {
+        opts.report.info(n);
+    }
+    if let Phase::Prepare { .. } = phase {
+        // Read now, recorded after the prepare step succeeded (a fresh run clears the state
+        // folder first).
+        let inv = Invocation {
+            cwd: std::env::current_dir().context("reading the current folder")?,
+            args: invert_argv()?,
+        };
+        invert_stack_phase(&args.stack, &args.out, &opts, phase)?;
+        return write_invocation(&args.out, &inv);
+    }
+    let report = invert_stack_phase(&args.stack, &args.out, &opts, phase)?;
+    if let Phase::Part(part) = phase {
+        if !args.quiet {
+            println!(
+                "part {part}: {} chunks inverted; finalize with `sbas finalize {}` once every part \
+                 is done",
+                report.stats.chunks,
+                args.out.display()
+            );
+        }
+        return Ok(());
+    }
+    print_outputs(args, &report)
+}
+
+/// Prints the outputs of a run (and draws its maps with --pic).
+pub fn print_outputs(args: &InvertArgs, report: &InvertReport) -> anyhow::Result<()> {
+    let pictures = if args.pic && !args.prepare {
         crate::plot::overview(&args.out)?
     } else {
         Vec::new()

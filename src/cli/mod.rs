@@ -7,6 +7,7 @@ pub mod correct_tropo;
 pub mod demo;
 pub mod displacement;
 pub mod export;
+pub mod finalize;
 pub mod geocode;
 pub mod info;
 pub mod invert;
@@ -33,6 +34,8 @@ pub struct Cli {
 pub enum Command {
     /// Invert a stack of unwrapped interferograms into a displacement time series.
     Invert(invert::InvertArgs),
+    /// Finish a run split into parts: check every chunk is durable, write the final metadata.
+    Finalize(finalize::FinalizeArgs),
     /// Simulate a small stack, invert it and report the error against the ground truth.
     Demo(demo::DemoArgs),
     /// Show what a run folder holds and how far an unfinished run got.
@@ -71,6 +74,7 @@ pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Invert(args) => invert::run(&args),
+        Command::Finalize(args) => finalize::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Info(args) => info::run(&args),

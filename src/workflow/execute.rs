@@ -20,6 +20,18 @@ pub struct Executed {
     pub resumed: usize,
 }
 
+/// The store the chunks of `run` are written to. HDF5 runs write their chunks to a Zarr staging
+/// store and assemble the files at the end.
+pub(super) fn chunk_spec(run: &PreparedRun) -> OutputSpec {
+    match run.opts.format {
+        OutputFormat::Zarr => run.spec.clone(),
+        OutputFormat::Hdf5 => OutputSpec {
+            dir: staging_dir(&run.out_dir),
+            ..run.spec.clone()
+        },
+    }
+}
+
 /// Inverts `chunks` (ids of the run's plan) of `run`. With `with_geometry`, the geometry product
 /// is copied while the inversion runs, so it does not add its own pass at the end (a tenth of a
 /// second on the benchmark stack, a serial tail otherwise).
@@ -30,15 +42,7 @@ pub fn execute(
 ) -> anyhow::Result<Executed> {
     let inverter = run.inverter();
     let opts = run.opts;
-    // HDF5 runs write their chunks to a Zarr staging store and assemble the files at the end.
-    let chunk_spec = match opts.format {
-        OutputFormat::Zarr => run.spec.clone(),
-        OutputFormat::Hdf5 => OutputSpec {
-            dir: staging_dir(&run.out_dir),
-            ..run.spec.clone()
-        },
-    };
-    let mut sink = create_sink(&chunk_spec)?;
+    let mut sink = create_sink(&chunk_spec(run))?;
     let resumed = run.state.done.len();
     let pixels = chunks.iter().map(|&id| run.plan.chunks[id].pixels()).sum();
     let progress = opts.report.progress("invert", chunks.len(), pixels);

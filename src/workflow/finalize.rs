@@ -81,7 +81,8 @@ pub fn finish_complete(run: &PreparedRun, start: Instant) -> anyhow::Result<Inve
     Ok(report(run, PassStats::default(), outputs, chunks, start))
 }
 
-fn report(
+/// The report of `run` after a phase.
+pub(super) fn report(
     run: &PreparedRun,
     stats: PassStats,
     outputs: Vec<PathBuf>,

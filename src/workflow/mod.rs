@@ -2,15 +2,17 @@
 //! (check the stack, open or start the run's state, fix the chunk plan and the reference point
 //! in the manifest), [`execute`] (invert a set of chunks into the store) and [`finalize`] (close
 //! the store, assemble HDF5, mark the run complete). [`invert_source`] chains them in one
-//! process.
+//! process; [`split`] runs them in separate processes, the chunks shared out among parts.
 
 mod execute;
 mod finalize;
 mod prepare;
+mod split;
 
 pub use execute::{execute, Executed};
 pub use finalize::{finalize, finish_complete};
-pub use prepare::{prepare, PreparedRun};
+pub use prepare::{prepare, prepare_part, PreparedRun};
+pub use split::{finalize_run, prepare_only, run_part, Phase};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -118,6 +120,16 @@ pub fn invert_stack(
     out_dir: &Path,
     opts: &InvertOptions,
 ) -> anyhow::Result<InvertReport> {
+    invert_stack_phase(stack, out_dir, opts, Phase::Whole)
+}
+
+/// Does `phase` of the run of the stack at `stack` in `out_dir` (see [`Phase`]).
+pub fn invert_stack_phase(
+    stack: &Path,
+    out_dir: &Path,
+    opts: &InvertOptions,
+    phase: Phase,
+) -> anyhow::Result<InvertReport> {
     let start = Instant::now();
     let source = open_stack_globs(stack, &opts.load)
         .with_context(|| format!("opening stack {}", stack.display()))?;
@@ -157,7 +169,7 @@ pub fn invert_stack(
         _ => source,
     };
     if opts.network.is_noop() {
-        return invert_source(source.as_ref(), stack, out_dir, opts, start);
+        return run_phase(source.as_ref(), stack, out_dir, opts, start, phase);
     }
     let dropped = network_edit::resolve(
         source.as_ref(),
@@ -166,7 +178,23 @@ pub fn invert_stack(
         &opts.report,
     )?;
     let edited = EditedStack::new(source.as_ref(), &dropped)?;
-    invert_source(&edited, stack, out_dir, opts, start)
+    run_phase(&edited, stack, out_dir, opts, start, phase)
+}
+
+fn run_phase(
+    source: &dyn StackSource,
+    stack: &Path,
+    out_dir: &Path,
+    opts: &InvertOptions,
+    start: Instant,
+    phase: Phase,
+) -> anyhow::Result<InvertReport> {
+    match phase {
+        Phase::Whole => invert_source(source, stack, out_dir, opts, start),
+        Phase::Prepare { parts } => prepare_only(source, stack, out_dir, opts, parts, start),
+        Phase::Part(part) => run_part(source, stack, out_dir, opts, part, start),
+        Phase::Finalize => finalize_run(source, stack, out_dir, opts, start),
+    }
 }
 
 /// The settings that change a run's outputs, as recorded in its manifest.

@@ -11,6 +11,7 @@ use super::{settings, weight_name, InvertOptions, OUTPUT_NAMES};
 use crate::invert::{Inverter, ObsMask, WeightFunc};
 use crate::meta::{phase_to_range, Attributes};
 use crate::network::Network;
+use crate::parts::Part;
 use crate::plan::{format_size, ChunkPlan, PixelCost};
 use crate::product::inversion::OutputSpec;
 use crate::resume::{changes_since, fingerprint, FixedChoices, Opened, RunIdentity, RunState};
@@ -69,6 +70,28 @@ pub fn prepare<'a>(
     out_dir: &Path,
     opts: &'a InvertOptions,
 ) -> anyhow::Result<PreparedRun<'a>> {
+    prepare_with(source, stack, out_dir, opts, None)
+}
+
+/// Opens the prepared run in `out_dir` for one of its parts: its plan and reference point come
+/// from the manifest, which must match this invocation; the state is locked for this part only.
+pub fn prepare_part<'a>(
+    source: &'a dyn StackSource,
+    stack: &Path,
+    out_dir: &Path,
+    opts: &'a InvertOptions,
+    part: Part,
+) -> anyhow::Result<PreparedRun<'a>> {
+    prepare_with(source, stack, out_dir, opts, Some(part))
+}
+
+fn prepare_with<'a>(
+    source: &'a dyn StackSource,
+    stack: &Path,
+    out_dir: &Path,
+    opts: &'a InvertOptions,
+    part: Option<Part>,
+) -> anyhow::Result<PreparedRun<'a>> {
     let info = source.info();
     let net = &info.network;
     let rep = &opts.report;
@@ -114,7 +137,7 @@ pub fn prepare<'a>(
         settings: settings(opts),
         inputs: fingerprint(&info.files)?,
     };
-    let (state, plan, reference) = open_state(source, out_dir, &identity, opts)?;
+    let (state, plan, reference) = open_state(source, out_dir, &identity, opts, part)?;
     rep.info(format!(
         "plan: {} chunks of {} rows under --max-memory {}",
         plan.chunks.len(),
@@ -175,6 +198,7 @@ fn open_state(
     out_dir: &Path,
     identity: &RunIdentity,
     opts: &InvertOptions,
+    part: Option<Part>,
 ) -> anyhow::Result<(RunState, ChunkPlan, ReferencePoint)> {
     let info = source.info();
     let (m, n) = (info.network.num_pairs(), info.network.num_dates());
@@ -183,8 +207,14 @@ fn open_state(
     let cost = PixelCost::inversion(m, n, stack_layers, 2);
     let survey_progress =
         |plan: &ChunkPlan| rep.progress("survey", plan.chunks.len(), info.length * info.width);
-    let restart = opts.restart || restart_for_changes(out_dir, identity, opts);
-    match RunState::open(out_dir, identity, restart, &OUTPUT_NAMES)? {
+    let opened = match part {
+        Some(part) => Opened::Resume(RunState::open_part(out_dir, identity, part)?),
+        None => {
+            let restart = opts.restart || restart_for_changes(out_dir, identity, opts);
+            RunState::open(out_dir, identity, restart, &OUTPUT_NAMES)?
+        }
+    };
+    match opened {
         Opened::Fresh(lock) => {
             let plan = ChunkPlan::new(
                 info.length,
@@ -231,7 +261,7 @@ fn open_state(
                     "{} already holds the complete result of this run",
                     out_dir.display()
                 ));
-            } else {
+            } else if part.is_none() {
                 rep.info(format!(
                     "resuming: {} of {} chunks were already done",
                     state.done.len(),

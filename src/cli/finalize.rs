@@ -1,0 +1,77 @@
+//! `sbas finalize`: the last phase of a run split into parts.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser};
+
+use super::invert::{init_threads, print_outputs, InvertArgs};
+use crate::resume::{read_invocation, summarize};
+use crate::workflow::{invert_stack_phase, Phase};
+
+/// Options of `sbas finalize`.
+#[derive(Debug, Args)]
+pub struct FinalizeArgs {
+    /// The run folder of `sbas invert ... --prepare`.
+    pub run_dir: PathBuf,
+    /// Print only warnings and errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// The prepared `sbas invert` command line, parsed again.
+#[derive(Debug, Parser)]
+#[command(name = "sbas invert")]
+struct Prepared {
+    #[command(flatten)]
+    args: InvertArgs,
+}
+
+/// Runs `sbas finalize`: replays the prepared command (from the folder it was given in) as the
+/// finalize phase.
+pub fn run(args: &FinalizeArgs) -> anyhow::Result<()> {
+    let dir = &args.run_dir;
+    let Some(inv) = read_invocation(dir)? else {
+        if summarize(dir)?.is_some() {
+            bail!(
+                "{} holds a run that was not prepared with `sbas invert ... --prepare`: run its \
+                 `sbas invert` command again to finish it",
+                dir.display()
+            );
+        }
+        bail!(
+            "{} was never prepared: nothing to finalize (run `sbas invert ... --prepare`, then \
+             its parts)",
+            dir.display()
+        );
+    };
+    let here = dir
+        .canonicalize()
+        .with_context(|| format!("cannot open {}", dir.display()))?;
+    let mut prepared = Prepared::try_parse_from(
+        std::iter::once("sbas invert".to_string()).chain(inv.args.iter().cloned()),
+    )
+    .with_context(|| format!("the command recorded in {} no longer parses", dir.display()))?
+    .args;
+    std::env::set_current_dir(&inv.cwd).with_context(|| {
+        format!(
+            "cannot enter {}, the folder the run was prepared from",
+            inv.cwd.display()
+        )
+    })?;
+    let recorded = prepared.out.canonicalize().ok();
+    if recorded.as_ref() != Some(&here) {
+        bail!(
+            "{} was prepared as {}: finalize it there (run folders cannot move between prepare \
+             and finalize)",
+            dir.display(),
+            prepared.out.display()
+        );
+    }
+    prepared.quiet = args.quiet;
+    prepared.prepare = false;
+    let opts = prepared.options()?;
+    init_threads(prepared.threads)?;
+    let report = invert_stack_phase(&prepared.stack, &prepared.out, &opts, Phase::Finalize)?;
+    print_outputs(&prepared, &report)
+}
