@@ -27,6 +27,7 @@ pub mod plot;
 pub mod product;
 pub mod report;
 pub mod resume;
+pub mod slurm;
 pub mod source;
 pub mod survey;
 pub mod template;

@@ -210,3 +210,46 @@ fn bad_use_of_parts_is_refused() {
     assert!(run.join(".sbas/parts/1-of-3.done").exists());
     assert!(!run.join(".sbas/parts/2-of-3.done").exists());
 }
+
+#[test]
+fn slurm_scripts_run_as_an_array_equal_one_process() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = small_stack(tmp.path(), 90, 30, 8, Effects::all(), 43);
+    let single = tmp.path().join("single");
+    let split = tmp.path().join("split");
+    ok(sbas(&args(&stack, &single, &[])));
+    let mut a = vec!["slurm", "--parts", "3", "--sbatch-opt", "--time=00:10:00"];
+    a.extend_from_slice(&args(&stack, &split, &["-q"])[1..]);
+    let o = ok(sbas(&a));
+    assert!(stdout(&o).contains("xargs -P 3"), "{}", stdout(&o));
+    let script = |name: &str| split.join(name);
+    let text = fs::read_to_string(script("parts.sbatch")).unwrap();
+    assert!(text.contains("#SBATCH --array=1-3\n") && text.contains("#SBATCH --time=00:10:00\n"));
+    // The scripts run as SLURM would run them: prepare, the array's tasks in any order, finalize.
+    let bash = |name: &str, task: Option<&str>| {
+        let mut c = Command::new("bash");
+        c.arg(script(name));
+        if let Some(t) = task {
+            c.env("SLURM_ARRAY_TASK_ID", t);
+        }
+        ok(c.output().unwrap())
+    };
+    bash("prepare.sbatch", None);
+    for t in ["3", "1", "2"] {
+        bash("parts.sbatch", Some(t));
+    }
+    bash("finalize.sbatch", None);
+    assert_eq!(checksum(&split), checksum(&single));
+    refused(
+        sbas(&[
+            "slurm",
+            "--parts",
+            "2",
+            stack.to_str().unwrap(),
+            "--out",
+            "x",
+            "--submit",
+        ]),
+        "--submit is an option of `sbas slurm`",
+    );
+}

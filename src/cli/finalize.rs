@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use clap::{Args, Parser};
+use clap::Args;
 
-use super::invert::{init_threads, print_outputs, InvertArgs};
+use super::invert::{init_threads, parse_invert_args, print_outputs};
 use crate::resume::{read_invocation, summarize};
 use crate::workflow::{invert_stack_phase, Phase};
 
@@ -17,14 +17,6 @@ pub struct FinalizeArgs {
     /// Print only warnings and errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-}
-
-/// The prepared `sbas invert` command line, parsed again.
-#[derive(Debug, Parser)]
-#[command(name = "sbas invert")]
-struct Prepared {
-    #[command(flatten)]
-    args: InvertArgs,
 }
 
 /// Runs `sbas finalize`: replays the prepared command (from the folder it was given in) as the
@@ -48,11 +40,8 @@ pub fn run(args: &FinalizeArgs) -> anyhow::Result<()> {
     let here = dir
         .canonicalize()
         .with_context(|| format!("cannot open {}", dir.display()))?;
-    let mut prepared = Prepared::try_parse_from(
-        std::iter::once("sbas invert".to_string()).chain(inv.args.iter().cloned()),
-    )
-    .with_context(|| format!("the command recorded in {} no longer parses", dir.display()))?
-    .args;
+    let mut prepared = parse_invert_args(&inv.args)
+        .with_context(|| format!("the command recorded in {} no longer parses", dir.display()))?;
     std::env::set_current_dir(&inv.cwd).with_context(|| {
         format!(
             "cannot enter {}, the folder the run was prepared from",

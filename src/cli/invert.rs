@@ -463,6 +463,23 @@ impl InvertArgs {
     }
 }
 
+/// An `sbas invert` command line (the arguments after `invert`), parsed.
+#[derive(Debug, clap::Parser)]
+#[command(name = "sbas invert")]
+struct InvertCommand {
+    #[command(flatten)]
+    args: InvertArgs,
+}
+
+/// Parses the arguments of `sbas invert` (those after `invert`).
+pub fn parse_invert_args(args: &[String]) -> anyhow::Result<InvertArgs> {
+    use clap::Parser;
+    let argv = std::iter::once("sbas invert".to_string()).chain(args.iter().cloned());
+    InvertCommand::try_parse_from(argv)
+        .map(|c| c.args)
+        .map_err(|e| anyhow::anyhow!("{}", e.render().to_string().trim_end()))
+}
+
 /// The arguments after `sbas invert` on this process's command line.
 fn invert_argv() -> anyhow::Result<Vec<String>> {
     let args: Vec<String> = std::env::args_os()

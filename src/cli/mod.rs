@@ -14,6 +14,7 @@ pub mod invert;
 pub mod overview;
 pub mod run;
 pub mod simulate;
+pub mod slurm;
 pub mod subset;
 pub mod terminal;
 pub mod ts;
@@ -36,6 +37,8 @@ pub enum Command {
     Invert(invert::InvertArgs),
     /// Finish a run split into parts: check every chunk is durable, write the final metadata.
     Finalize(finalize::FinalizeArgs),
+    /// Write (and with --submit, submit) the SLURM job scripts of a run split into parts.
+    Slurm(slurm::SlurmArgs),
     /// Simulate a small stack, invert it and report the error against the ground truth.
     Demo(demo::DemoArgs),
     /// Show what a run folder holds and how far an unfinished run got.
@@ -75,6 +78,7 @@ pub fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Invert(args) => invert::run(&args),
         Command::Finalize(args) => finalize::run(&args),
+        Command::Slurm(args) => slurm::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Info(args) => info::run(&args),

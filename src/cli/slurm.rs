@@ -1,0 +1,154 @@
+//! `sbas slurm`: writes (and with `--submit`, submits) the job scripts of a run split across a
+//! SLURM job array.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context};
+use clap::Args;
+
+use super::invert::parse_invert_args;
+use crate::slurm::{shell_quote, ScaleOut, SCRIPT_NAMES};
+
+/// Options of `sbas slurm`.
+#[derive(Debug, Args)]
+pub struct SlurmArgs {
+    /// Number of parts: the array's tasks, each inverting a disjoint share of the chunks.
+    #[arg(long, value_name = "N")]
+    pub parts: usize,
+    /// An option for `sbatch`, written as an `#SBATCH` line into every script (repeatable; words
+    /// separated by spaces become separate lines), e.g. `--sbatch-opt --partition=cpu
+    /// --sbatch-opt --time=04:00:00`.
+    #[arg(long = "sbatch-opt", value_name = "OPT", allow_hyphen_values = true)]
+    pub sbatch_opt: Vec<String>,
+    /// Submit the three scripts with `sbatch`, chained with `--dependency=afterok`, and print
+    /// their job ids.
+    #[arg(long)]
+    pub submit: bool,
+    /// The `sbas invert` arguments of the run (STACK --out RUN_DIR and settings), after the
+    /// options above (or after `--`).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "INVERT_ARGS"
+    )]
+    pub invert: Vec<String>,
+}
+
+/// Runs `sbas slurm`.
+pub fn run(args: &SlurmArgs) -> anyhow::Result<()> {
+    crate::parts::Part::new(1, args.parts).context("--parts")?;
+    let own = ["--submit", "--parts", "--sbatch-opt"];
+    if let Some(o) = args
+        .invert
+        .iter()
+        .find(|a| own.iter().any(|o| a.split('=').next() == Some(*o)))
+    {
+        bail!(
+            "{o} is an option of `sbas slurm`: put it before the `sbas invert` arguments \
+             (sbas slurm --parts N [--sbatch-opt OPT] [--submit] STACK --out RUN_DIR ...)"
+        );
+    }
+    let invert = parse_invert_args(&args.invert).context("the sbas invert arguments")?;
+    if invert.prepare || invert.part.is_some() || invert.restart {
+        bail!(
+            "give `sbas slurm` the plain `sbas invert` arguments: it adds --prepare and --part \
+             itself (and --restart would discard the work of parts already done)"
+        );
+    }
+    invert.options()?;
+    let cwd = std::env::current_dir().context("reading the current folder")?;
+    std::fs::create_dir_all(invert.out.join("logs"))
+        .with_context(|| format!("creating {}", invert.out.join("logs").display()))?;
+    let run_dir = invert
+        .out
+        .canonicalize()
+        .with_context(|| format!("cannot open {}", invert.out.display()))?;
+    let spec = ScaleOut {
+        sbas: std::env::current_exe().context("finding the sbas executable")?,
+        cwd,
+        invert_args: args.invert.clone(),
+        run_dir: run_dir.clone(),
+        parts: args.parts,
+        sbatch_opts: args
+            .sbatch_opt
+            .iter()
+            .flat_map(|o| o.split_whitespace().map(str::to_string))
+            .collect(),
+    };
+    let scripts = spec.scripts();
+    let paths: Vec<PathBuf> = SCRIPT_NAMES.iter().map(|n| run_dir.join(n)).collect();
+    for (path, text) in paths
+        .iter()
+        .zip([&scripts.prepare, &scripts.parts, &scripts.finalize])
+    {
+        write_script(path, text)?;
+    }
+    if args.submit {
+        return submit(&paths);
+    }
+    let q = |p: &Path| shell_quote(&p.display().to_string());
+    println!(
+        "wrote {}",
+        paths.iter().map(|p| q(p)).collect::<Vec<_>>().join(" ")
+    );
+    println!("submit them with SLURM (or run `sbas slurm --submit ...`):");
+    println!("  p=$(sbatch --parsable {})", q(&paths[0]));
+    println!(
+        "  a=$(sbatch --parsable --dependency=afterok:${{p%%;*}} {})",
+        q(&paths[1])
+    );
+    println!("  sbatch --dependency=afterok:${{a%%;*}} {}", q(&paths[2]));
+    println!("or without SLURM (one line per phase; the parts in parallel, in any order):");
+    for c in spec.plain_commands() {
+        println!("  {c}");
+    }
+    Ok(())
+}
+
+fn write_script(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("cannot make {} executable", path.display()))
+}
+
+/// Submits the scripts in order, each depending on the one before, and prints the job ids.
+fn submit(paths: &[PathBuf]) -> anyhow::Result<()> {
+    let mut ids: Vec<String> = Vec::new();
+    for (name, path) in SCRIPT_NAMES.iter().zip(paths) {
+        let mut cmd = Command::new("sbatch");
+        cmd.arg("--parsable");
+        if let Some(prev) = ids.last() {
+            cmd.arg(format!("--dependency=afterok:{prev}"));
+        }
+        let out = cmd.arg(path).output().with_context(|| {
+            format!(
+                "cannot run sbatch (is SLURM installed here?); the scripts are written in {}",
+                path.parent().unwrap_or(Path::new(".")).display()
+            )
+        })?;
+        if !out.status.success() {
+            bail!(
+                "sbatch refused {}{}: {}",
+                path.display(),
+                if ids.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (jobs {} are already submitted)", ids.join(", "))
+                },
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        // `--parsable` prints `id` or `id;cluster`.
+        let text = String::from_utf8_lossy(&out.stdout);
+        let id = text.trim().split(';').next().unwrap_or("").to_string();
+        if id.is_empty() {
+            bail!("sbatch printed no job id for {}", path.display());
+        }
+        println!("{name}: job {id}");
+        ids.push(id);
+    }
+    Ok(())
+}
