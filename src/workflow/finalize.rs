@@ -45,13 +45,21 @@ pub fn finalize(
             stats.inversion.rank_deficient
         ));
     }
-    opts.report.info(format!(
-        "inverted {} of {} pixels ({} skipped for low redundancy) in {:.1} s",
-        stats.inversion.inverted,
-        stats.pixels,
-        stats.inversion.low_redundancy,
-        start.elapsed().as_secs_f64()
-    ));
+    if stats.chunks == 0 && resumed > 0 {
+        // `sbas finalize` of a run whose parts inverted every chunk.
+        opts.report.info(format!(
+            "finalized the {resumed} chunks inverted by earlier processes in {:.1} s",
+            start.elapsed().as_secs_f64()
+        ));
+    } else {
+        opts.report.info(format!(
+            "inverted {} of {} pixels ({} skipped for low redundancy) in {:.1} s",
+            stats.inversion.inverted,
+            stats.pixels,
+            stats.inversion.low_redundancy,
+            start.elapsed().as_secs_f64()
+        ));
+    }
     Ok(report(&run, stats, outputs, resumed, start))
 }
 

@@ -103,8 +103,19 @@ pub fn run_part(
     // Every chunk written is durable and recorded by now; the store stays unfinalized for
     // `sbas finalize`.
     drop(executed.sink);
+    let inv = &executed.stats.inversion;
+    if inv.rank_deficient > 0 {
+        opts.report.warn(format!(
+            "part {part}: {} pixels had a network that falls apart after dropping their no-data \
+             pairs; they were solved with minimum norm",
+            inv.rank_deficient
+        ));
+    }
     opts.report.info(format!(
-        "part {part} done in {:.1} s",
+        "part {part}: inverted {} of {} pixels ({} skipped for low redundancy) in {:.1} s",
+        inv.inverted,
+        executed.stats.pixels,
+        inv.low_redundancy,
         start.elapsed().as_secs_f64()
     ));
     Ok(report(&run, executed.stats, Vec::new(), done, start))
