@@ -184,4 +184,54 @@ fn bridging_matches_mintpy_and_corrects_the_inversion() {
         br_in * 1e3,
         rmse(&l2, false) * 1e3
     );
+
+    // `sbas run` with MintPy's key runs the step and inverts the corrected phase.
+    let work = tmp.path().join("mintpy");
+    std::fs::create_dir_all(&work).unwrap();
+    let tpl = work.join("template.txt");
+    std::fs::write(
+        &tpl,
+        format!(
+            "mintpy.load.processor = isce\n\
+             mintpy.load.unwFile = {s}/merged/interferograms/*/filt*.unw\n\
+             mintpy.load.corFile = {s}/merged/interferograms/*/filt*.cor\n\
+             mintpy.load.connCompFile = {s}/merged/interferograms/*/filt*.unw.conncomp\n\
+             mintpy.load.demFile = {s}/merged/geom_reference/hgt.rdr\n\
+             mintpy.load.waterMaskFile = {s}/merged/geom_reference/waterMask.rdr\n\
+             mintpy.load.baselineDir = {s}/baselines\n\
+             mintpy.reference.yx = {},{}\n\
+             mintpy.unwrapError.method = bridging\n",
+            REF.0,
+            REF.1,
+            s = stack.display()
+        ),
+    )
+    .unwrap();
+    let o = sbas(&[
+        "run",
+        tpl.to_str().unwrap(),
+        "--dir",
+        work.to_str().unwrap(),
+        "--format",
+        "hdf5",
+        "--end",
+        "invert_network",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.contains("correct_unwrap_error   done"), "{out}");
+    let step_fix = UnwrapFix::read(&UnwrapFix::path_in(&work, "unwrapPhase_bridging")).unwrap();
+    assert_eq!(step_fix.pairs, fix.pairs);
+    let p = Product::open(&work, "timeseries").unwrap();
+    let run_ts = p.read("timeseries", Window::full(ROWS, COLS)).unwrap();
+    let worst = run_ts
+        .iter()
+        .zip(&bridged)
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst < 1e-6,
+        "sbas run vs sbas invert --unwrap-fix: {worst}"
+    );
 }
