@@ -111,7 +111,7 @@ impl Step for CorrectUnwrapError {
 
     fn settings(&self, ctx: &RunContext) -> String {
         let c = &ctx.config;
-        let own = method(&c)
+        let own = method(c)
             .and_then(|m| options(ctx, m).ok())
             .map(|o| describe(&o))
             .unwrap_or_default();
