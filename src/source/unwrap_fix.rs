@@ -219,3 +219,53 @@ impl StackSource for FixedStack<'_> {
         self.inner.read_geometry(layer, window, out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_refuses_bad_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let fix = UnwrapFix {
+            dataset: "unwrapPhase_bridging".into(),
+            length: 4,
+            width: 5,
+            settings: vec![("method".into(), "bridging".into())],
+            pairs: vec![
+                ("20200101_20200113".into(), Vec::new()),
+                (
+                    "20200101_20200125".into(),
+                    vec![
+                        Run {
+                            y: 1,
+                            x0: 0,
+                            x1: 3,
+                            k: -1,
+                        },
+                        Run {
+                            y: 2,
+                            x0: 2,
+                            x1: 5,
+                            k: 2,
+                        },
+                    ],
+                ),
+            ],
+        };
+        let path = UnwrapFix::path_in(dir.path(), &fix.dataset);
+        fix.write(&path).unwrap();
+        assert_eq!(UnwrapFix::read(&path).unwrap(), fix);
+        assert_eq!(fix.num_corrected(), 6);
+        // A run outside the image, and a file that is not ours, are errors naming the file.
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("[2,2,5,2]", "[2,2,9,2]")).unwrap();
+        let e = UnwrapFix::read(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("bad run") && e.contains("unwrapPhase_bridging.json"),
+            "{e}"
+        );
+        std::fs::write(&path, "{}").unwrap();
+        assert!(UnwrapFix::read(&path).is_err());
+    }
+}
