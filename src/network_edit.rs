@@ -321,7 +321,7 @@ pub fn mean_coherence(
 
 /// Land flags of `win` from the stack's water mask (MintPy's `waterMask.h5`: the geometry's
 /// waterMask with 0 where latitude or longitude is 0), or `None` when the stack has no mask.
-fn water_mask<'a>(
+pub(crate) fn water_mask<'a>(
     info: &StackInfo,
     source: &dyn StackSource,
     win: &Window,

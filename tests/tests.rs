@@ -40,5 +40,6 @@ mod stack_formats;
 mod subset_invert;
 mod subset_products;
 mod tropo;
+mod unwrap_bridging;
 mod velocity_end_to_end;
 mod velocity_mintpy;

@@ -35,6 +35,47 @@ pub enum CorrectStep {
     Rms(RmsArgs),
     /// Re-reference time series to a date, in place (sets `REF_DATE`).
     ReferenceDate(RefDateArgs),
+    /// Unwrapping-error corrections of a stack's interferograms (MintPy's
+    /// `correct_unwrap_error`): writes `<OUT>/unwrapPhase_bridging.json` for `sbas invert
+    /// --unwrap-fix`.
+    Unwrap(UnwrapArgs),
+}
+
+/// Options of `sbas correct unwrap`.
+#[derive(Debug, Args)]
+pub struct UnwrapArgs {
+    /// The stack (ISCE2 topsStack folder, MintPy `ifgramStack.h5`, ...).
+    pub stack: PathBuf,
+    /// Folder for the corrections.
+    #[arg(long = "out", short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+    /// bridging (phase_closure and bridging+phase_closure are not implemented yet).
+    #[arg(long, default_value = "bridging")]
+    pub method: String,
+    /// Reference point as row,column (default: chosen as `sbas invert` does).
+    #[arg(long = "ref-yx", value_name = "Y,X")]
+    pub ref_yx: Option<String>,
+    /// Minimum average spatial coherence of an automatic reference point.
+    #[arg(long = "min-ref-coherence", default_value_t = 0.85)]
+    pub min_ref_coherence: f32,
+    /// Smallest connected component bridged, pixels (`connCompMinArea`).
+    #[arg(long = "min-area", default_value_t = 2.5e3)]
+    pub min_area: f64,
+    /// Half size of the windows at the bridge ends, pixels (`bridgePtsRadius`).
+    #[arg(long, default_value_t = 50)]
+    pub radius: usize,
+    /// Ramp removed before the jumps are measured (`ramp`): no, linear, quadratic, ...
+    #[arg(long, default_value = "no")]
+    pub ramp: String,
+    /// Keep the connected components on water (by default the stack's water mask zeroes them).
+    #[arg(long = "no-water-mask")]
+    pub no_water_mask: bool,
+    /// Memory budget, e.g. `512MiB`, `4GB`.
+    #[arg(long, default_value = "2GiB")]
+    pub max_memory: String,
+    /// Only warnings and errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Options shared by every correction.
@@ -226,6 +267,7 @@ pub fn run(args: &CorrectArgs) -> anyhow::Result<()> {
                 }
             );
         }
+        CorrectStep::Unwrap(a) => unwrap(a)?,
         CorrectStep::ReferenceDate(a) => {
             let budget = a.common.budget()?;
             let dir = &a.common.run_dir;
@@ -246,5 +288,61 @@ pub fn run(args: &CorrectArgs) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+fn unwrap(a: &UnwrapArgs) -> anyhow::Result<()> {
+    use crate::correct::unwrap::BridgingOptions;
+    use crate::correct::unwrap_run::{correct_unwrap_source, UnwrapMethod, UnwrapOptions};
+    use crate::survey::RefRequest;
+    let reference = match &a.ref_yx {
+        Some(t) => {
+            let (y, x) = t
+                .split_once(',')
+                .and_then(|(y, x)| Some((y.trim().parse().ok()?, x.trim().parse().ok()?)))
+                .with_context(|| format!("--ref-yx {t}: expected ROW,COLUMN"))?;
+            RefRequest::Yx(y, x)
+        }
+        None => RefRequest::Auto {
+            min_coherence: a.min_ref_coherence,
+        },
+    };
+    let ramp = if a.ramp.trim().eq_ignore_ascii_case("no") {
+        None
+    } else {
+        Some(a.ramp.parse::<RampType>().context("--ramp")?)
+    };
+    anyhow::ensure!(
+        a.min_area.is_finite() && a.min_area >= 0.0,
+        "--min-area must be a number of pixels >= 0"
+    );
+    let report = super::terminal::Terminal::reporter(a.quiet);
+    let opts = UnwrapOptions {
+        method: UnwrapMethod::parse(&a.method).context("--method")?,
+        bridging: BridgingOptions {
+            min_area: a.min_area,
+            radius: a.radius,
+            ramp,
+        },
+        water_mask: !a.no_water_mask,
+        reference,
+        max_memory: parse_size(&a.max_memory).context("--max-memory")?,
+        report: report.clone(),
+    };
+    let source = crate::source::open_stack(&a.stack)
+        .with_context(|| format!("opening stack {}", a.stack.display()))?;
+    let r = correct_unwrap_source(source.as_ref(), &a.out, &opts)?;
+    report.info(format!(
+        "{}: {} of {} interferograms corrected, {} samples (reference y={}, x={}; {} at a time) in {:.2} s: wrote {}",
+        opts.method.name(),
+        r.corrected_ifgs,
+        source.info().network.num_pairs(),
+        r.corrected_samples,
+        r.ref_yx.0,
+        r.ref_yx.1,
+        r.group,
+        r.seconds,
+        r.path.display()
+    ));
     Ok(())
 }

@@ -129,6 +129,10 @@ pub struct InvertArgs {
     /// same inputs and settings is resumed, and one with other inputs or settings is refused).
     #[arg(long)]
     pub restart: bool,
+    /// Add the unwrapping-error corrections of this file (`unwrapPhase_bridging.json` of
+    /// `sbas correct unwrap`) to the phase as it is read.
+    #[arg(long = "unwrap-fix", value_name = "FILE")]
+    pub unwrap_fix: Option<PathBuf>,
     /// Make written chunks durable (synced to disk and recorded as done) at least this often,
     /// in seconds; 0 syncs after every chunk. A killed run recomputes at most this much work.
     #[arg(long = "sync-every", value_name = "SECONDS", default_value_t = 2.0)]
@@ -405,6 +409,7 @@ impl InvertArgs {
             multilook: self.multilook()?,
             restart_if_changed: false,
             load: self.files.globs(),
+            unwrap_fix: self.unwrap_fix.clone(),
             sync_every: std::time::Duration::try_from_secs_f64(self.sync_every).map_err(|_| {
                 anyhow::anyhow!(
                     "--sync-every must be a number of seconds >= 0, not {}",

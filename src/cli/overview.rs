@@ -37,6 +37,10 @@ pub struct OverviewArgs {
     /// Do not draw the pictures (pic/avgPhaseVelocity.png, pic/numTriNonzeroIntAmbiguity.png).
     #[arg(long = "no-pic")]
     pub no_pic: bool,
+    /// Add the unwrapping-error corrections of this file (`sbas correct unwrap`) to the phase
+    /// first: the triplet count then shows what the correction left.
+    #[arg(long = "unwrap-fix", value_name = "FILE")]
+    pub unwrap_fix: Option<PathBuf>,
     /// Only warnings and errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -95,6 +99,7 @@ pub fn run(args: &OverviewArgs) -> anyhow::Result<()> {
         network: NetworkEdit::default(),
         subset: None,
         pictures: !args.no_pic,
+        unwrap_fix: args.unwrap_fix.clone(),
         report: report.clone(),
     };
     let r = overview_stack(&stack, &out, &opts)?;

@@ -10,3 +10,5 @@ pub mod ramp;
 pub mod reference_date;
 pub mod residual_rms;
 pub mod rms;
+pub mod unwrap;
+pub mod unwrap_run;

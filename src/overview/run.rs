@@ -38,6 +38,8 @@ pub struct OverviewOptions {
     pub subset: Option<SubsetRequest>,
     /// Also draw `pic/avgPhaseVelocity.png` and `pic/numTriNonzeroIntAmbiguity.png`.
     pub pictures: bool,
+    /// Unwrapping-error corrections added to the phase as it is read (`sbas correct unwrap`).
+    pub unwrap_fix: Option<PathBuf>,
     /// Where log lines and progress go.
     pub report: Reporter,
 }
@@ -72,7 +74,7 @@ pub fn overview_stack(
         }
     };
     if opts.network.is_noop() {
-        return overview_source(source.as_ref(), out_dir, opts);
+        return overview_fixed(source.as_ref(), out_dir, opts);
     }
     let dropped = network_edit::resolve(
         source.as_ref(),
@@ -81,7 +83,22 @@ pub fn overview_stack(
         &opts.report,
     )?;
     let edited = EditedStack::new(source.as_ref(), &dropped)?;
-    overview_source(&edited, out_dir, opts)
+    overview_fixed(&edited, out_dir, opts)
+}
+
+/// The overview of `source`, through the unwrapping corrections when there are any.
+fn overview_fixed(
+    source: &dyn StackSource,
+    out_dir: &Path,
+    opts: &OverviewOptions,
+) -> anyhow::Result<OverviewReport> {
+    let Some(path) = &opts.unwrap_fix else {
+        return overview_source(source, out_dir, opts);
+    };
+    let fix = crate::source::unwrap_fix::UnwrapFix::read(path)?;
+    let fixed = crate::source::unwrap_fix::FixedStack::new(source, &fix)
+        .with_context(|| format!("applying {}", fix.dataset))?;
+    overview_source(&fixed, out_dir, opts)
 }
 
 /// The overview of `source` into `out_dir`.

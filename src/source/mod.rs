@@ -15,6 +15,7 @@ pub mod raster;
 pub mod raw_stack;
 mod registry;
 pub mod roipac;
+pub mod unwrap_fix;
 
 pub use registry::{
     detect_format, formats, layout_note, open_stack, open_stack_globs, open_stack_with, Detection,

@@ -62,6 +62,9 @@ pub struct InvertOptions {
     /// File globs of the stack (MintPy's `mintpy.load.*File`) in place of its format's
     /// defaults; empty: the format's defaults.
     pub load: crate::source::layout::LoadGlobs,
+    /// Unwrapping-error corrections (an `unwrapPhase_*.json` of `sbas correct unwrap`) added
+    /// to the phase as it is read; `None`: the phase as stored.
+    pub unwrap_fix: Option<PathBuf>,
 }
 
 impl Default for InvertOptions {
@@ -82,6 +85,7 @@ impl Default for InvertOptions {
             restart_if_changed: false,
             sync_every: crate::pipeline::SYNC_INTERVAL,
             load: crate::source::layout::LoadGlobs::new(),
+            unwrap_fix: None,
         }
     }
 }
@@ -131,6 +135,29 @@ pub fn invert_stack_phase(
     phase: Phase,
 ) -> anyhow::Result<InvertReport> {
     let start = Instant::now();
+    with_stack_view(stack, opts, |source| {
+        let fix = match &opts.unwrap_fix {
+            None => return run_phase(source, stack, out_dir, opts, start, phase),
+            Some(path) => crate::source::unwrap_fix::UnwrapFix::read(path)?,
+        };
+        opts.report.info(format!(
+            "unwrapping-error corrections {}: {} corrected samples",
+            fix.dataset,
+            fix.num_corrected()
+        ));
+        let fixed = crate::source::unwrap_fix::FixedStack::new(source, &fix)
+            .with_context(|| format!("applying {}", fix.dataset))?;
+        run_phase(&fixed, stack, out_dir, opts, start, phase)
+    })
+}
+
+/// Opens the stack at `stack` as the inversion sees it (the options' file globs, subset,
+/// multilook and network edit, not the unwrapping corrections) and hands it to `f`.
+pub fn with_stack_view<T>(
+    stack: &Path,
+    opts: &InvertOptions,
+    f: impl FnOnce(&dyn StackSource) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     let source = open_stack_globs(stack, &opts.load)
         .with_context(|| format!("opening stack {}", stack.display()))?;
     if let Some(note) = crate::source::layout_note(stack, &opts.load, source.info()) {
@@ -169,7 +196,7 @@ pub fn invert_stack_phase(
         _ => source,
     };
     if opts.network.is_noop() {
-        return run_phase(source.as_ref(), stack, out_dir, opts, start, phase);
+        return f(source.as_ref());
     }
     let dropped = network_edit::resolve(
         source.as_ref(),
@@ -178,7 +205,7 @@ pub fn invert_stack_phase(
         &opts.report,
     )?;
     let edited = EditedStack::new(source.as_ref(), &dropped)?;
-    run_phase(&edited, stack, out_dir, opts, start, phase)
+    f(&edited)
 }
 
 fn run_phase(
@@ -242,7 +269,24 @@ fn settings(opts: &InvertOptions) -> Vec<(String, String)> {
     for (k, val) in opts.network.describe() {
         v.push((format!("network {k}"), val));
     }
+    // The corrections' content, so a run over other corrections is not resumed.
+    if let Some(path) = &opts.unwrap_fix {
+        let digest = std::fs::read(path)
+            .map(|b| format!("{} bytes, fnv1a {:016x}", b.len(), fnv1a(&b)))
+            .unwrap_or_else(|e| format!("unreadable: {e}"));
+        v.push((
+            "unwrap-fix".to_string(),
+            format!("{} ({digest})", path.display()),
+        ));
+    }
     v
+}
+
+/// FNV-1a hash of `bytes`: a fingerprint, not a security measure.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 fn weight_name(w: WeightFunc) -> &'static str {

@@ -17,6 +17,7 @@ use crate::product::inversion::OutputFormat;
 
 mod correct_topography;
 mod correct_troposphere;
+mod correct_unwrap_error;
 mod deramp;
 mod geocode;
 mod invert_network;
@@ -29,6 +30,7 @@ mod reference_point;
 mod residual_rms;
 mod velocity;
 
+pub use correct_unwrap_error::unwrap_fix_file;
 pub use geocode::geocoded_stems;
 pub use invert_network::invert_options;
 pub use reference_date::rereferenced_stems;
@@ -174,7 +176,7 @@ pub fn standard() -> Vec<Box<dyn Step>> {
         Box::new(modify_network::ModifyNetwork),
         Box::new(reference_point::ReferencePoint),
         Box::new(quick_overview::QuickOverview),
-        Box::new(NotDone::CorrectUnwrapError),
+        Box::new(correct_unwrap_error::CorrectUnwrapError),
         Box::new(invert_network::InvertNetwork),
         Box::new(NotDone::CorrectLod),
         Box::new(NotDone::CorrectSet),

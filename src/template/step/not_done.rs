@@ -9,8 +9,6 @@ use crate::template::steps::lod_applies;
 
 /// A step without an action in this build.
 pub enum NotDone {
-    /// `correct_unwrap_error`.
-    CorrectUnwrapError,
     /// `correct_LOD`.
     CorrectLod,
     /// `correct_SET`.
@@ -26,7 +24,6 @@ pub enum NotDone {
 impl Step for NotDone {
     fn name(&self) -> &'static str {
         match self {
-            NotDone::CorrectUnwrapError => "correct_unwrap_error",
             NotDone::CorrectLod => "correct_LOD",
             NotDone::CorrectSet => "correct_SET",
             NotDone::CorrectIonosphere => "correct_ionosphere",
@@ -38,12 +35,6 @@ impl Step for NotDone {
     fn plan(&self, cfg: &RunConfig, platform: Option<&str>) -> StepPlan {
         let skipped = |why: &str| StepPlan::Unsupported(why.to_string());
         match self {
-            NotDone::CorrectUnwrapError => match &cfg.unwrap_error {
-                None => StepPlan::Off,
-                Some(m) => StepPlan::Unsupported(format!(
-                    "mintpy.unwrapError.method = {m}: unwrapping error correction is not implemented"
-                )),
-            },
             NotDone::CorrectLod if lod_applies(platform) => {
                 skipped("Envisat local oscillator drift correction is not implemented")
             }

@@ -39,6 +39,8 @@ impl Step for QuickOverview {
             network: ctx.config.network.clone(),
             subset: ctx.config.subset,
             pictures: false,
+            // MintPy's quick_overview comes before correct_unwrap_error: the phase as stored.
+            unwrap_fix: None,
             report: ctx.report.clone(),
         };
         let r = overview_stack(&ctx.stack, &ctx.work_dir, &opts)?;

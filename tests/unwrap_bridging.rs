@@ -1,0 +1,272 @@
+//! `sbas correct unwrap --method bridging` against MintPy 1.6.4 (tests/fixtures/mintpy_unwrap,
+//! made by scripts/make-mintpy-unwrap-fixture.sh: the integer cycles MintPy's bridging added,
+//! on a stack `sbas simulate` remakes from its seed), and against the simulator's truth through
+//! `sbas invert --unwrap-fix`.
+
+use std::path::{Path, PathBuf};
+
+use sbas::product::Product;
+use sbas::simulate::Truth;
+use sbas::source::unwrap_fix::UnwrapFix;
+use sbas::window::Window;
+
+use crate::common::{sbas, stderr};
+
+const ROWS: usize = 120;
+const COLS: usize = 150;
+const REF: (usize, usize) = (60, 75);
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mintpy_unwrap")
+}
+
+/// The fixture's stack, simulated anew (the fixture script's arguments).
+fn simulate(dir: &Path) -> PathBuf {
+    let stack = dir.join("stack");
+    let o = sbas(&[
+        "simulate",
+        stack.to_str().unwrap(),
+        "--rows",
+        "120",
+        "--cols",
+        "150",
+        "--dates",
+        "24",
+        "--neighbors",
+        "3",
+        "--seed",
+        "16001",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    stack
+}
+
+fn correct(stack: &Path, out: &Path, extra: &[&str]) -> UnwrapFix {
+    let r = format!("{},{}", REF.0, REF.1);
+    let mut args = vec![
+        "correct",
+        "unwrap",
+        stack.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--ref-yx",
+        &r,
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    let o = sbas(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    UnwrapFix::read(&UnwrapFix::path_in(out, "unwrapPhase_bridging")).unwrap()
+}
+
+/// The corrections as a dense (pair, row, col) array in MintPy's pair order.
+fn dense(fix: &UnwrapFix, names: &[String]) -> Vec<i32> {
+    let px = fix.length * fix.width;
+    let mut out = vec![0; names.len() * px];
+    for (i, name) in names.iter().enumerate() {
+        let runs = &fix.pairs.iter().find(|(n, _)| n == name).unwrap().1;
+        for r in runs {
+            for x in r.x0..r.x1 {
+                out[i * px + r.y as usize * fix.width + x as usize] = r.k;
+            }
+        }
+    }
+    out
+}
+
+fn mintpy_cycles(dataset: &str) -> (Vec<String>, Vec<i32>) {
+    let f = hdf5::File::open(fixture().join("cycles.h5")).unwrap();
+    let k: Vec<i8> = f.dataset(dataset).unwrap().read_raw().unwrap();
+    let dates: Vec<hdf5::types::FixedAscii<8>> = f.dataset("date").unwrap().read_raw().unwrap();
+    let names = dates
+        .chunks(2)
+        .map(|d| format!("{}_{}", d[0].as_str(), d[1].as_str()))
+        .collect();
+    (names, k.into_iter().map(i32::from).collect())
+}
+
+#[test]
+fn bridging_matches_mintpy_and_corrects_the_inversion() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stack = simulate(tmp.path());
+    for (dataset, extra) in [
+        ("unwrapPhase_bridging", &[][..]),
+        ("unwrapPhase_bridging_linear", &["--ramp", "linear"][..]),
+    ] {
+        let (names, want) = mintpy_cycles(dataset);
+        let fix = correct(&stack, &tmp.path().join(dataset), extra);
+        assert_eq!((fix.length, fix.width), (ROWS, COLS));
+        let got = dense(&fix, &names);
+        let same = want.iter().zip(&got).filter(|(a, b)| a == b).count();
+        // Measured: identical everywhere (0 of 1 188 000 samples differ).
+        assert!(
+            same as f64 >= 0.999 * want.len() as f64,
+            "{dataset}: {} of {} samples differ",
+            want.len() - same,
+            want.len()
+        );
+        // The fixture exercises the method: four interferograms with a patch each.
+        assert!(want.iter().filter(|k| **k != 0).count() > 2000);
+    }
+
+    // Against the truth: the inversion of the corrected phase inside the patches.
+    let fix_path = UnwrapFix::path_in(
+        &tmp.path().join("unwrapPhase_bridging"),
+        "unwrapPhase_bridging",
+    );
+    let fix = UnwrapFix::read(&fix_path).unwrap();
+    let px = ROWS * COLS;
+    let mut patch = vec![false; px];
+    for (_, runs) in &fix.pairs {
+        for r in runs {
+            for x in r.x0..r.x1 {
+                patch[r.y as usize * COLS + x as usize] = true;
+            }
+        }
+    }
+    let invert = |run: &str, extra: &[&str]| {
+        let run = tmp.path().join(run);
+        let r = format!("{},{}", REF.0, REF.1);
+        let mut args = vec![
+            "invert",
+            stack.to_str().unwrap(),
+            "--out",
+            run.to_str().unwrap(),
+            "--ref-yx",
+            &r,
+            "--format",
+            "hdf5",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        let o = sbas(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let p = Product::open(&run, "timeseries").unwrap();
+        p.read("timeseries", Window::full(ROWS, COLS)).unwrap()
+    };
+    let l2 = invert("l2", &[]);
+    let bridged = invert("bridged", &["--unwrap-fix", fix_path.to_str().unwrap()]);
+    let truth = Truth::load(&stack.join("truth")).unwrap();
+    let t = truth.timeseries();
+    let n = truth.dates().len();
+    let r = REF.0 * COLS + REF.1;
+    let rmse = |ts: &[f32], inside: bool| {
+        let (mut s, mut c) = (0.0f64, 0usize);
+        for p in (0..px).filter(|&p| patch[p] == inside) {
+            for d in 0..n {
+                let (got, want) = (ts[d * px + p], t[d * px + p] - t[d * px + r]);
+                if got.is_finite() {
+                    s += f64::from(got - want).powi(2);
+                    c += 1;
+                }
+            }
+        }
+        (s / c as f64).sqrt()
+    };
+    let (l2_in, br_in) = (rmse(&l2, true), rmse(&bridged, true));
+    assert!(
+        br_in < 0.5 * l2_in,
+        "patches: bridged {br_in} vs L2 {l2_in}"
+    );
+    // Pixels without corrections invert exactly as before.
+    for p in (0..px).filter(|&p| !patch[p]) {
+        for d in 0..n {
+            let (a, b) = (l2[d * px + p], bridged[d * px + p]);
+            assert!(
+                a == b || (a.is_nan() && b.is_nan()),
+                "pixel {p} date {d}: {a} vs {b}"
+            );
+        }
+    }
+    eprintln!(
+        "RMSE inside the patches: L2 {:.2} mm, bridging {:.2} mm; elsewhere {:.2} mm",
+        l2_in * 1e3,
+        br_in * 1e3,
+        rmse(&l2, false) * 1e3
+    );
+
+    // The overview through the corrections: the triplets with a non-zero integer ambiguity in
+    // the patches are gone.
+    let ntri = |dir: &str, extra: &[&str]| {
+        let out = tmp.path().join(dir);
+        let r = format!("{},{}", REF.0, REF.1);
+        let mut args = vec![
+            "overview",
+            stack.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--ref-yx",
+            &r,
+            "--no-pic",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        let o = sbas(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let p = Product::open(&out, "numTriNonzeroIntAmbiguity").unwrap();
+        let v = p.read("mask", Window::full(ROWS, COLS)).unwrap();
+        (0..px)
+            .filter(|&q| patch[q])
+            .map(|q| f64::from(v[q]))
+            .filter(|v| v.is_finite())
+            .sum::<f64>()
+    };
+    let (before, after) = (
+        ntri("ov", &[]),
+        ntri("ov_fixed", &["--unwrap-fix", fix_path.to_str().unwrap()]),
+    );
+    assert!(
+        after < 0.1 * before,
+        "triplets in the patches: {before} -> {after}"
+    );
+
+    // `sbas run` with MintPy's key runs the step and inverts the corrected phase.
+    let work = tmp.path().join("mintpy");
+    std::fs::create_dir_all(&work).unwrap();
+    let tpl = work.join("template.txt");
+    std::fs::write(
+        &tpl,
+        format!(
+            "mintpy.load.processor = isce\n\
+             mintpy.load.unwFile = {s}/merged/interferograms/*/filt*.unw\n\
+             mintpy.load.corFile = {s}/merged/interferograms/*/filt*.cor\n\
+             mintpy.load.connCompFile = {s}/merged/interferograms/*/filt*.unw.conncomp\n\
+             mintpy.load.demFile = {s}/merged/geom_reference/hgt.rdr\n\
+             mintpy.load.waterMaskFile = {s}/merged/geom_reference/waterMask.rdr\n\
+             mintpy.load.baselineDir = {s}/baselines\n\
+             mintpy.reference.yx = {},{}\n\
+             mintpy.unwrapError.method = bridging\n",
+            REF.0,
+            REF.1,
+            s = stack.display()
+        ),
+    )
+    .unwrap();
+    let o = sbas(&[
+        "run",
+        tpl.to_str().unwrap(),
+        "--dir",
+        work.to_str().unwrap(),
+        "--format",
+        "hdf5",
+        "--end",
+        "invert_network",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.contains("correct_unwrap_error   done"), "{out}");
+    let step_fix = UnwrapFix::read(&UnwrapFix::path_in(&work, "unwrapPhase_bridging")).unwrap();
+    assert_eq!(step_fix.pairs, fix.pairs);
+    let p = Product::open(&work, "timeseries").unwrap();
+    let run_ts = p.read("timeseries", Window::full(ROWS, COLS)).unwrap();
+    let worst = run_ts
+        .iter()
+        .zip(&bridged)
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst < 1e-6,
+        "sbas run vs sbas invert --unwrap-fix: {worst}"
+    );
+}
