@@ -26,6 +26,7 @@ pub mod plot;
 pub mod product;
 pub mod report;
 pub mod resume;
+pub mod serve;
 pub mod source;
 pub mod survey;
 pub mod template;
