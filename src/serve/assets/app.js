@@ -269,7 +269,10 @@ function drawOverlay() {
     ctx.moveTo(x - 12, y); ctx.lineTo(x - 4, y); ctx.moveTo(x + 4, y); ctx.lineTo(x + 12, y);
     ctx.moveTo(x, y - 12); ctx.lineTo(x, y - 4); ctx.moveTo(x, y + 4); ctx.lineTo(x, y + 12);
     ctx.stroke();
-    ctx.font = "bold 12px system-ui, sans-serif";
+    ctx.font = "bold 13px system-ui, sans-serif";
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "#fff";
+    ctx.strokeText("AB"[k], x + 10, y - 8);
     ctx.fillStyle = PICK_COLOURS[k];
     ctx.fillText("AB"[k], x + 10, y - 8);
   });
@@ -503,7 +506,7 @@ function drawSeries() {
   ctx.textAlign = "left";
   state.picks.forEach((s, n) => {
     const y = H - B + 56 + n * 18;
-    const fit = s.fit ? `: ${fmt(s.fit.rate_mm_per_year)} mm/year (dashed: least-squares line)` : "";
+    const fit = s.fit ? `: velocity ${fmt(s.fit.rate_mm_per_year)} mm/year` + (n === 0 ? " (dashed: least-squares line)" : "") : "";
     ctx.fillStyle = PICK_COLOURS[n];
     ctx.beginPath(); ctx.arc(L + 4, y - 4, 3.2, 0, 2 * Math.PI); ctx.fill();
     ctx.fillText(`${"AB"[n]}  y=${s.y}, x=${s.x}${fit}`, L + 14, y);
