@@ -28,6 +28,7 @@ pub mod product;
 pub mod report;
 pub mod resume;
 pub mod slurm;
+pub mod serve;
 pub mod source;
 pub mod survey;
 pub mod template;

@@ -33,6 +33,7 @@ mod robust_mintpy;
 mod run_app;
 mod run_chain;
 mod scale_out;
+mod serve;
 mod simulate_fixture;
 mod simulate_stack;
 mod sink_roundtrip;

@@ -13,6 +13,7 @@ pub mod info;
 pub mod invert;
 pub mod overview;
 pub mod run;
+pub mod serve;
 pub mod simulate;
 pub mod slurm;
 pub mod subset;
@@ -67,6 +68,8 @@ pub enum Command {
     Ts(ts::TsArgs),
     /// MintPy's quick overview of a stack: average phase velocity and unwrapping-error triplets.
     Overview(overview::OverviewArgs),
+    /// Explore a run in the browser: maps of its layers, a pixel's time series on a click.
+    Serve(serve::ServeArgs),
 }
 
 /// `errno` of a full disk on Linux.
@@ -93,6 +96,7 @@ pub fn main() -> std::process::ExitCode {
         Command::View(args) => view::run(&args),
         Command::Ts(args) => ts::run(&args),
         Command::Overview(args) => overview::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -149,20 +149,26 @@ impl Canvas {
     pub fn write_png(&self, path: &Path) -> anyhow::Result<()> {
         let write = || -> anyhow::Result<()> {
             let file = std::fs::File::create(path)?;
-            let mut enc = png::Encoder::new(
-                BufWriter::new(file),
-                u32::try_from(self.width)?,
-                u32::try_from(self.height)?,
-            );
-            enc.set_color(png::ColorType::Rgb);
-            enc.set_depth(png::BitDepth::Eight);
-            let mut w = enc.write_header()?;
-            w.write_image_data(&self.pixels)?;
-            w.finish()?;
-            Ok(())
+            write_rgb_png(BufWriter::new(file), self.width, self.height, &self.pixels)
         };
         write().with_context(|| format!("writing the picture {}", path.display()))
     }
+}
+
+/// Encodes `rgb` (row-major 8-bit RGB triples, `width x height`) as a PNG into `out`.
+pub fn write_rgb_png(
+    out: impl std::io::Write,
+    width: usize,
+    height: usize,
+    rgb: &[u8],
+) -> anyhow::Result<()> {
+    let mut enc = png::Encoder::new(out, u32::try_from(width)?, u32::try_from(height)?);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut w = enc.write_header()?;
+    w.write_image_data(rgb)?;
+    w.finish()?;
+    Ok(())
 }
 
 /// Width in pixels of `text` drawn at `scale`.

@@ -101,6 +101,20 @@ pub fn lalo_to_yx(dir: &Path, p: &Product, lat: f64, lon: f64) -> anyhow::Result
     }
 }
 
+/// Where pixel (`y`, `x`) of `p` is: (latitude, longitude) or map (y, x) of its centre, and
+/// whether those are degrees; from the grid of a geocoded product, else from the radar lookup
+/// (one pixel read). `None` when neither says (no lookup, or no valid location there).
+pub fn pixel_place(dir: &Path, p: &Product, y: usize, x: usize) -> Option<(f64, f64, bool)> {
+    if let Some(g) = map_grid(p) {
+        return Some((g.row_centre(y), g.col_centre(x), g.degrees));
+    }
+    let geom = radar_lookup(dir, p).ok()?;
+    let w = Window::pixel(y, x);
+    let la = *geom.read("latitude", w).ok()?.first()?;
+    let lo = *geom.read("longitude", w).ok()?.first()?;
+    is_location(la, lo).then_some((la as f64, lo as f64, true))
+}
+
 /// The run's radar geometry, checked to match `p`.
 fn radar_lookup(dir: &Path, p: &Product) -> anyhow::Result<Product> {
     let geom = Product::open(dir, geometry_stem_in(dir)).with_context(|| {

@@ -372,27 +372,43 @@ fn axis_ticks(axis: &Axis, n: usize, screen: usize) -> Vec<(f64, String)> {
         .collect()
 }
 
-fn draw_raster(c: &mut Canvas, fig: &MapFigure, x0: usize, y0: usize, zoom: usize) {
-    let lut = fig.colormap.lut();
+/// Colours value `i` of `fig`: [`NO_DATA`] without data, white where masked, else its place
+/// between the colour limits in `lut` (the colour map's table).
+fn pixel_colour(fig: &MapFigure, lut: &[Rgb; 256], i: usize) -> Rgb {
+    let v = fig.values[i];
     let (lo, hi) = fig.vlim;
     let span = hi - lo;
+    // No data wins over the mask: white means "has data, masked out".
+    if v.is_nan() {
+        NO_DATA
+    } else if fig.masked.is_some_and(|m| m[i]) {
+        WHITE
+    } else {
+        let t = if span > 0.0 {
+            (v as f64 - lo) / span
+        } else {
+            0.5
+        };
+        lut[(t.clamp(0.0, 1.0) * 255.0).round() as usize]
+    }
+}
+
+/// The raster of `fig` alone, one RGB triple per value (row-major, `rows x cols`), coloured as
+/// the figure colours it.
+pub fn colour_raster(fig: &MapFigure) -> Vec<u8> {
+    let lut = fig.colormap.lut();
+    let mut out = Vec::with_capacity(fig.values.len() * 3);
+    for i in 0..fig.values.len() {
+        out.extend_from_slice(&pixel_colour(fig, &lut, i));
+    }
+    out
+}
+
+fn draw_raster(c: &mut Canvas, fig: &MapFigure, x0: usize, y0: usize, zoom: usize) {
+    let lut = fig.colormap.lut();
     for r in 0..fig.rows {
         for col in 0..fig.cols {
-            let i = r * fig.cols + col;
-            let v = fig.values[i];
-            // No data wins over the mask: white means "has data, masked out".
-            let colour = if v.is_nan() {
-                NO_DATA
-            } else if fig.masked.is_some_and(|m| m[i]) {
-                WHITE
-            } else {
-                let t = if span > 0.0 {
-                    (v as f64 - lo) / span
-                } else {
-                    0.5
-                };
-                lut[(t.clamp(0.0, 1.0) * 255.0).round() as usize]
-            };
+            let colour = pixel_colour(fig, &lut, r * fig.cols + col);
             c.fill_rect(
                 (x0 + col * zoom) as i64,
                 (y0 + r * zoom) as i64,

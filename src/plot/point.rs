@@ -163,17 +163,23 @@ pub fn read_point_series(
 pub fn write_csv(path: &Path, s: &PointSeries) -> anyhow::Result<()> {
     let write = || -> std::io::Result<()> {
         let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
-        writeln!(f, "date,displacement_mm")?;
-        for (d, v) in s.dates.iter().zip(&s.mm) {
-            if v.is_finite() {
-                writeln!(f, "{d},{}", v + 0.0)?;
-            } else {
-                writeln!(f, "{d},nan")?;
-            }
-        }
+        write_csv_to(&mut f, s)?;
         f.flush()
     };
     write().with_context(|| format!("writing {}", path.display()))
+}
+
+/// The CSV of [`write_csv`], to any writer.
+pub fn write_csv_to(f: &mut impl Write, s: &PointSeries) -> std::io::Result<()> {
+    writeln!(f, "date,displacement_mm")?;
+    for (d, v) in s.dates.iter().zip(&s.mm) {
+        if v.is_finite() {
+            writeln!(f, "{d},{}", v + 0.0)?;
+        } else {
+            writeln!(f, "{d},nan")?;
+        }
+    }
+    Ok(())
 }
 
 /// Draws the series, with a fitted velocity line when `fit`.

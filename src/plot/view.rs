@@ -68,9 +68,72 @@ pub struct ViewOptions {
     pub geo: bool,
 }
 
+/// A map ready to draw: the values read and everything the figure says about them. The
+/// figure ([`render_view`]) and the browser map (`sbas serve`) are both drawn from it.
+#[derive(Debug, Clone)]
+pub struct PreparedView {
+    /// Values in display units, `rows x cols` row-major; NaN = no data.
+    pub values: Vec<f32>,
+    /// Rows of `values`.
+    pub rows: usize,
+    /// Columns of `values`.
+    pub cols: usize,
+    /// `true` where the mask removes the pixel.
+    pub masked: Option<Vec<bool>>,
+    /// Legend text for masked pixels.
+    pub mask_label: String,
+    /// Colour limits, display units.
+    pub vlim: (f64, f64),
+    /// Colour map.
+    pub colormap: Colormap,
+    /// Display unit (empty for unitless layers).
+    pub unit: String,
+    /// Title lines.
+    pub title: Vec<String>,
+    /// Vertical axis.
+    pub y_axis: Axis,
+    /// Horizontal axis.
+    pub x_axis: Axis,
+    /// Reference point, when it lies inside the view.
+    pub reference: Option<RefMarker>,
+    /// Legend lines.
+    pub notes: Vec<String>,
+    /// The window of the product shown, full-resolution pixels.
+    pub window: Window,
+    /// Sub-sampling step: displayed pixel (r, c) is product pixel (y0 + r*step, x0 + c*step).
+    pub step: usize,
+}
+
+impl PreparedView {
+    /// The figure of this view.
+    pub fn figure(&self) -> MapFigure<'_> {
+        MapFigure {
+            values: &self.values,
+            rows: self.rows,
+            cols: self.cols,
+            masked: self.masked.as_deref(),
+            mask_label: self.mask_label.clone(),
+            vlim: self.vlim,
+            colormap: self.colormap,
+            unit: self.unit.clone(),
+            title: self.title.clone(),
+            y_axis: self.y_axis.clone(),
+            x_axis: self.x_axis.clone(),
+            reference: self.reference.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+}
+
 /// Renders the map `opts` asks for from run folder `dir`; returns the picture and where its
 /// parts are.
 pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, MapLayout)> {
+    Ok(render_map(&prepare_view(dir, opts)?.figure()))
+}
+
+/// Reads what the map `opts` asks for from run folder `dir` (only the window shown,
+/// sub-sampled) and works out its colours, title, reference point and notes.
+pub fn prepare_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<PreparedView> {
     let layer = Layer::open(dir, &opts.layer, opts.geo)?;
     let p = &layer.product;
     let file_type = layer.file_type();
@@ -117,11 +180,11 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, Ma
         short(vlim.1)
     ));
 
-    let fig = MapFigure {
-        values: &values,
+    Ok(PreparedView {
+        values,
         rows,
         cols,
-        masked: masked.as_deref(),
+        masked,
         mask_label,
         vlim,
         colormap,
@@ -131,8 +194,9 @@ pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, Ma
         x_axis,
         reference,
         notes,
-    };
-    Ok(render_map(&fig))
+        window,
+        step,
+    })
 }
 
 /// The indices of the shown date and of the reference date among the layer's dates (`None`

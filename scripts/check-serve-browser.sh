@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Browser check of `sbas serve`: simulates and inverts a small run, serves it, and drives the
+# page in headless Chromium (scripts/check-serve-browser.py): two clicked pixels' plotted
+# series must equal `sbas ts --yx`, the date slider must change the map, a climbing path must
+# be refused. Screenshots go to OUT_DIR (look at them).
+#
+#   scripts/check-serve-browser.sh [SBAS_BINARY] [OUT_DIR]
+#
+# Defaults: target/debug/sbas, /tmp/sbas-serve-browser. Installs chromium and
+# python3-websocket with apt-get when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sbas=$(realpath "${1:-target/debug/sbas}")
+out=${2:-/tmp/sbas-serve-browser}
+if ! command -v chromium >/dev/null || ! /usr/bin/python3 -c 'import websocket' 2>/dev/null; then
+  echo "installing chromium and python3-websocket (apt-get)" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    chromium python3-websocket >/dev/null
+fi
+work=$(mktemp -d)
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+"$sbas" simulate "$work/stack" --rows 60 --cols 80 --dates 16 --seed 3 >/dev/null
+"$sbas" invert "$work/stack" --out "$work/run" -q
+"$sbas" velocity "$work/run" >/dev/null
+mkdir -p "$out"
+pixels=()
+for yx in 20,10 45,60; do
+  "$sbas" ts "$work/run" --yx "$yx" -o "$work/ts_$yx" >/dev/null
+  pixels+=("$yx:$work/ts_$yx.csv")
+done
+"$sbas" serve "$work/run" --port 0 >"$work/serve.out" 2>"$work/serve.err" &
+server=$!
+for _ in $(seq 100); do
+  grep -q 'http://' "$work/serve.out" 2>/dev/null && break
+  sleep 0.1
+done
+url=$(grep -o 'http://[0-9.:]*/' "$work/serve.out") || { cat "$work/serve.err" >&2; exit 1; }
+/usr/bin/python3 scripts/check-serve-browser.py "$url" "$out" "${pixels[@]}"
