@@ -24,6 +24,7 @@ mod plot_render;
 mod readers_fixture;
 mod readers_hyp3;
 mod readers_isce;
+mod readers_licsar;
 mod readers_mintpy;
 mod readers_multilook;
 mod readers_rawfmt;

@@ -11,8 +11,10 @@
 mod config;
 mod fields;
 pub mod gamma_writer;
+mod geotiff_writer;
 pub mod hyp3_writer;
 pub mod isce_writer;
+pub mod licsar_writer;
 mod map_lookup;
 pub mod processor;
 mod rng;
@@ -23,6 +25,7 @@ mod writer;
 
 pub use config::{Effects, SimConfig};
 pub use hyp3_writer::simulate_hyp3;
+pub use licsar_writer::simulate_licsar;
 pub use processor::{simulate_as, Processor};
 pub use truth::{Truth, TruthHeader};
 pub use writer::{simulate, SimReport};

@@ -9,6 +9,8 @@ pub mod gamma;
 pub mod hyp3;
 pub mod isce;
 pub mod layout;
+pub mod licsar;
+pub mod map_stack;
 pub mod mintpy_h5;
 pub mod multilook;
 pub mod raster;
