@@ -21,6 +21,7 @@ mod network_edit;
 mod overview_mintpy;
 mod plot_e2e;
 mod plot_render;
+mod readers_dolphin;
 mod readers_fixture;
 mod readers_hyp3;
 mod readers_isce;

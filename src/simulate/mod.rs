@@ -9,6 +9,7 @@
 //! satellite, as MintPy converts phase to range.
 
 mod config;
+pub mod dolphin_writer;
 mod fields;
 pub mod gamma_writer;
 mod geotiff_writer;
@@ -24,6 +25,7 @@ pub mod truth;
 mod writer;
 
 pub use config::{Effects, SimConfig};
+pub use dolphin_writer::simulate_dolphin;
 pub use hyp3_writer::simulate_hyp3;
 pub use licsar_writer::simulate_licsar;
 pub use processor::{simulate_as, Processor};

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::dolphin_writer::simulate_dolphin;
 use super::fields::Scene;
 use super::hyp3_writer::simulate_hyp3;
 use super::licsar_writer::simulate_licsar;
@@ -27,10 +28,12 @@ pub enum Processor {
     },
     /// COMET LiCSAR frame products (`GEOC/`, GeoTIFFs on a latitude/longitude grid).
     Licsar,
+    /// A dolphin work folder (`unwrapped/*.unw.tif`, GeoTIFFs in UTM, no baselines or geometry).
+    Dolphin,
 }
 
 impl Processor {
-    /// Parses the `--processor` names `isce-tops`, `roipac`, `gamma`, `hyp3`, `licsar`.
+    /// Parses the `--processor` names `isce-tops`, `roipac`, `gamma`, `hyp3`, `licsar`, `dolphin`.
     pub fn parse(name: &str) -> Option<Processor> {
         Some(match name {
             "isce-tops" | "isce" => Processor::IsceTops,
@@ -38,6 +41,7 @@ impl Processor {
             "gamma" => Processor::Gamma,
             "hyp3" => Processor::Hyp3 { vary_extent: false },
             "licsar" => Processor::Licsar,
+            "dolphin" => Processor::Dolphin,
             _ => return None,
         })
     }
@@ -50,6 +54,7 @@ pub fn simulate_as(out: &Path, cfg: &SimConfig, processor: Processor) -> anyhow:
         Processor::IsceTops => return simulate(out, cfg),
         Processor::Hyp3 { vary_extent } => return simulate_hyp3(out, cfg, vary_extent),
         Processor::Licsar => return simulate_licsar(out, cfg),
+        Processor::Dolphin => return simulate_dolphin(out, cfg),
         Processor::Roipac => false,
         Processor::Gamma => true,
     };

@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use super::map_stack::{place_all, slant_range, Placed, PlacedFiles};
+use super::map_stack::{
+    entries, file_name, pair_dates, place_all, slant_range, Placed, PlacedFiles,
+};
 use super::raster::{GeoTiff, Sample};
 use super::{
     check_read, Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer, StackSource,
@@ -52,30 +54,6 @@ impl StackFormat for LicsarFormat {
     fn open(&self, path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
         Ok(Box::new(LicsarStack::open(path)?))
     }
-}
-
-/// The dates of a pair folder's name `YYYYMMDD_YYYYMMDD`.
-fn pair_dates(name: &str) -> Option<(Date, Date)> {
-    let (a, b) = name.split_once('_')?;
-    let digits = |s: &str| s.len() == 8 && s.bytes().all(|c| c.is_ascii_digit());
-    if !digits(a) || !digits(b) {
-        return None;
-    }
-    Some((Date::parse(a).ok()?, Date::parse(b).ok()?))
-}
-
-fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-fn entries(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|it| it.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    v.sort();
-    v
 }
 
 /// The pair folders of `dir` (named `YYYYMMDD_YYYYMMDD`), sorted.

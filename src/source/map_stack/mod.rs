@@ -5,11 +5,11 @@
 
 pub mod align;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::geo::grid::MapGrid;
 use crate::meta::pyfmt::py_f64;
-use crate::meta::Attributes;
+use crate::meta::{Attributes, Date};
 use crate::source::raster::geokeys::utm_zone;
 use crate::source::raster::GeoTiff;
 use crate::window::Window;
@@ -90,6 +90,32 @@ pub fn cut_note(products: &str, al: &Alignment) -> String {
             String::new()
         }
     )
+}
+
+/// The dates of a pair's name `YYYYMMDD_YYYYMMDD` (LiCSAR's folders, dolphin's files).
+pub fn pair_dates(name: &str) -> Option<(Date, Date)> {
+    let (a, b) = name.split_once('_')?;
+    let digits = |s: &str| s.len() == 8 && s.bytes().all(|c| c.is_ascii_digit());
+    if !digits(a) || !digits(b) {
+        return None;
+    }
+    Some((Date::parse(a).ok()?, Date::parse(b).ok()?))
+}
+
+/// The file name of `p` as text (empty for none).
+pub fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The entries of `dir`, sorted by path (none when it cannot be read).
+pub fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|it| it.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
 }
 
 /// The grid keys MintPy's `read_gdal_vrt` writes: size, corner, steps, EPSG, UTM zone and
