@@ -2,12 +2,13 @@
 //! arrays equal the ISCE2 simulation of the same scene, the inversion recovers the truth on the
 //! stack's UTM grid, and bad folders are refused naming the file.
 
+use crate::common::{open_err, whole};
 use std::path::Path;
 
 use sbas::assess::timeseries_error;
 use sbas::product::inversion::{OutputFormat, RunResults};
 use sbas::simulate::{simulate, simulate_dolphin, Effects, SimConfig, Truth};
-use sbas::source::{open_stack, GeomLayer, StackCoords, StackLayer, StackSource};
+use sbas::source::{open_stack, GeomLayer, StackCoords, StackLayer};
 use sbas::survey::RefRequest;
 use sbas::window::Window;
 use sbas::workflow::{invert_stack, InvertOptions};
@@ -22,14 +23,6 @@ fn cfg(rows: usize, cols: usize, dates: usize) -> SimConfig {
         effects: Effects::all(),
         ..SimConfig::default()
     }
-}
-
-fn whole(s: &dyn StackSource, layer: StackLayer) -> Vec<f32> {
-    let i = s.info();
-    let mut v = vec![0f32; i.network.num_pairs() * i.length * i.width];
-    s.read_stack(layer, &Window::full(i.length, i.width), &mut v)
-        .unwrap();
-    v
 }
 
 #[test]
@@ -88,13 +81,6 @@ fn arrays_equal_the_isce_simulation_and_inversion_recovers_the_truth() {
     let err = timeseries_error(&RunResults::open(&out).unwrap(), &truth).unwrap();
     assert!(err.pixels as f64 > 0.6 * err.total_pixels as f64, "{err:?}");
     assert!(err.rmse_m < 0.004, "{err:?}");
-}
-
-fn open_err(p: &Path) -> String {
-    match open_stack(p) {
-        Ok(_) => panic!("{} opened", p.display()),
-        Err(e) => format!("{e:#}"),
-    }
 }
 
 #[test]

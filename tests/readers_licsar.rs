@@ -2,15 +2,15 @@
 //! arrays equal the ISCE2 simulation of the same scene, the inversion recovers the truth, the
 //! stack stays on its latitude/longitude grid, and bad frames are refused naming the file.
 
+use crate::common::{geometry, open_err, whole};
 use std::path::{Path, PathBuf};
 
 use sbas::assess::timeseries_error;
 use sbas::product::inversion::{OutputFormat, RunResults};
 use sbas::simulate::{simulate, simulate_licsar, Effects, SimConfig, Truth};
 use sbas::source::mintpy_h5::read_root_attributes;
-use sbas::source::{open_stack, GeomLayer, StackCoords, StackLayer, StackSource};
+use sbas::source::{open_stack, GeomLayer, StackCoords, StackLayer};
 use sbas::survey::RefRequest;
-use sbas::window::Window;
 use sbas::workflow::{invert_stack, InvertOptions};
 
 fn cfg(effects: Effects) -> SimConfig {
@@ -23,22 +23,6 @@ fn cfg(effects: Effects) -> SimConfig {
         effects,
         ..SimConfig::default()
     }
-}
-
-fn whole(s: &dyn StackSource, layer: StackLayer) -> Vec<f32> {
-    let i = s.info();
-    let mut v = vec![0f32; i.network.num_pairs() * i.length * i.width];
-    s.read_stack(layer, &Window::full(i.length, i.width), &mut v)
-        .unwrap();
-    v
-}
-
-fn geometry(s: &dyn StackSource, layer: GeomLayer) -> Vec<f32> {
-    let i = s.info();
-    let mut v = vec![0f32; i.length * i.width];
-    s.read_geometry(layer, &Window::full(i.length, i.width), &mut v)
-        .unwrap();
-    v
 }
 
 #[test]
@@ -190,13 +174,6 @@ fn reference_and_subset_by_latitude_longitude() {
     assert_eq!(h5_attr(&ts, "WIDTH").as_deref(), Some("15"));
     assert_eq!(h5_attr(&ts, "SUBSET_YMIN").as_deref(), Some("2"));
     assert_eq!(h5_attr(&ts, "SUBSET_XMIN").as_deref(), Some("5"));
-}
-
-fn open_err(p: &Path) -> String {
-    match open_stack(p) {
-        Ok(_) => panic!("{} opened", p.display()),
-        Err(e) => format!("{e:#}"),
-    }
 }
 
 /// The first pair folder of a simulated frame and its name.
