@@ -2,31 +2,15 @@
 //! (`tests/fixtures/mintpy_hyp3`, made by `scripts/make-mintpy-hyp3-fixture.sh`), pairs on
 //! different extents, and bad input.
 
+use crate::common::{geometry, open_err, whole};
 use std::path::{Path, PathBuf};
 
 use sbas::simulate::{simulate_hyp3, SimConfig};
 use sbas::source::mintpy_h5::read_root_attributes;
-use sbas::source::{open_stack, GeomLayer, StackCoords, StackLayer, StackSource};
-use sbas::window::Window;
+use sbas::source::{open_stack, GeomLayer, StackCoords, StackLayer};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mintpy_hyp3")
-}
-
-fn whole(s: &dyn StackSource, layer: StackLayer) -> Vec<f32> {
-    let i = s.info();
-    let mut v = vec![0f32; i.network.num_pairs() * i.length * i.width];
-    s.read_stack(layer, &Window::full(i.length, i.width), &mut v)
-        .unwrap();
-    v
-}
-
-fn geometry(s: &dyn StackSource, layer: GeomLayer) -> Vec<f32> {
-    let i = s.info();
-    let mut v = vec![0f32; i.length * i.width];
-    s.read_geometry(layer, &Window::full(i.length, i.width), &mut v)
-        .unwrap();
-    v
 }
 
 /// Bit-identical, NaN equal to NaN.
@@ -180,13 +164,6 @@ fn first_file(stack: &Path, suffix: &str) -> PathBuf {
     dirs.sort();
     let name = dirs[0].file_name().unwrap().to_string_lossy().into_owned();
     dirs[0].join(format!("{name}{suffix}"))
-}
-
-fn open_err(p: &Path) -> String {
-    match open_stack(p) {
-        Ok(_) => panic!("{} opened", p.display()),
-        Err(e) => format!("{e:#}"),
-    }
 }
 
 #[test]

@@ -16,17 +16,15 @@
 //! pair-dependent side, as unclipped HyP3 products do; the common overlap is the grid.
 
 use std::f64::consts::PI;
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use rayon::prelude::*;
-use tiff::encoder::{colortype, TiffEncoder};
-use tiff::tags::Tag;
+use tiff::encoder::colortype;
 
 use super::config::SimConfig;
 use super::fields::Scene;
+use super::geotiff_writer::{utm_geokeys, write_tif, Raster, TifGeo};
 use super::sensor;
 use super::writer::{create_dir, fill_pair, pair_defects, write_truth, PairBuffers, SimReport};
 use crate::meta::Date;
@@ -105,74 +103,13 @@ fn metadata_text(name: &str, bperp: f64, days: i32) -> String {
         + "\n"
 }
 
-/// The GeoKeyDirectory of a UTM (PixelIsArea, metre) grid.
-fn utm_geokeys() -> [u16; 20] {
-    [
-        1, 1, 0, 4, // header
-        1024, 0, 1, 1, // projected model
-        1025, 0, 1, 1, // PixelIsArea
-        3072, 0, 1, EPSG, // ProjectedCSTypeGeoKey
-        3076, 0, 1, 9001, // linear unit: metre
-    ]
-}
-
-/// A full image of the grid (row-major `rows x cols`) embedded in the product's extent.
-struct Raster<'a, T> {
-    data: &'a [T],
-    rows: usize,
-    cols: usize,
-    border: [usize; 4],
-    fill: T,
-}
-
-impl<T: Copy> Raster<'_, T> {
-    fn extent(&self) -> (usize, usize) {
-        let [t, b, l, r] = self.border;
-        (self.rows + t + b, self.cols + l + r)
+/// Where the products lie: HyP3's UTM grid.
+fn geo() -> TifGeo {
+    TifGeo {
+        pixel: (PIXEL, PIXEL),
+        corner: CORNER,
+        geokeys: utm_geokeys(EPSG),
     }
-
-    /// The product's pixels, border included.
-    fn pixels(&self) -> Vec<T> {
-        let [t, _, l, _] = self.border;
-        let (h, w) = self.extent();
-        let mut out = vec![self.fill; h * w];
-        for y in 0..self.rows {
-            let dst = (y + t) * w + l;
-            out[dst..dst + self.cols]
-                .copy_from_slice(&self.data[y * self.cols..(y + 1) * self.cols]);
-        }
-        out
-    }
-}
-
-/// Writes one GeoTIFF of colour type `C` with the grid's georeferencing and `nodata`.
-fn write_tif<C>(path: &Path, r: &Raster<C::Inner>, nodata: Option<&str>) -> anyhow::Result<()>
-where
-    C: colortype::ColorType,
-    C::Inner: Copy,
-    [C::Inner]: tiff::encoder::TiffValue,
-{
-    let ctx = || format!("cannot write {}", path.display());
-    let f = File::create(path).with_context(ctx)?;
-    let mut enc = TiffEncoder::new(BufWriter::new(f)).with_context(ctx)?;
-    let (h, w) = r.extent();
-    let mut img = enc.new_image::<C>(w as u32, h as u32).with_context(ctx)?;
-    let [t, _, l, _] = r.border;
-    let x0 = CORNER.0 - l as f64 * PIXEL;
-    let y0 = CORNER.1 + t as f64 * PIXEL;
-    let e = img.encoder();
-    e.write_tag(Tag::ModelPixelScaleTag, &[PIXEL, PIXEL, 0.0][..])
-        .with_context(ctx)?;
-    e.write_tag(Tag::ModelTiepointTag, &[0.0, 0.0, 0.0, x0, y0, 0.0][..])
-        .with_context(ctx)?;
-    e.write_tag(Tag::GeoKeyDirectoryTag, &utm_geokeys()[..])
-        .with_context(ctx)?;
-    if let Some(nd) = nodata {
-        e.write_tag(Tag::GdalNodata, nd).with_context(ctx)?;
-    }
-    img.rows_per_strip(16).with_context(ctx)?;
-    img.write_data(&r.pixels()).with_context(ctx)?;
-    Ok(())
 }
 
 /// Writes the geometry files of one product (every HyP3 product carries its own).
@@ -188,16 +125,21 @@ fn write_geometry(dir: &Path, p: &Product, scene: &Scene) -> anyhow::Result<()> 
     let base = dir.join(&p.name);
     let file = |s: &str| PathBuf::from(format!("{}_{s}.tif", base.display()));
     let dem: Vec<f32> = scene.height.iter().map(|&h| h as f32).collect();
-    write_tif::<colortype::Gray32Float>(&file("dem"), &raster(&dem), None)?;
+    write_tif::<colortype::Gray32Float>(&geo(), &file("dem"), &raster(&dem), None)?;
     // GAMMA's look vector: elevation angle from the horizontal, and azimuth from the east
     // (anticlockwise), in radians; MintPy turns them into incidence from the vertical and
     // azimuth from the north, in degrees.
     let theta: Vec<f32> = (0..rows * cols)
         .map(|p| ((90.0 - scene.incidence_deg[p % cols] as f64) * PI / 180.0) as f32)
         .collect();
-    write_tif::<colortype::Gray32Float>(&file("lv_theta"), &raster(&theta), None)?;
+    write_tif::<colortype::Gray32Float>(&geo(), &file("lv_theta"), &raster(&theta), None)?;
     let phi = ((sensor::azimuth_angle_deg() + 90.0) * PI / 180.0) as f32;
-    write_tif::<colortype::Gray32Float>(&file("lv_phi"), &raster(&vec![phi; rows * cols]), None)?;
+    write_tif::<colortype::Gray32Float>(
+        &geo(),
+        &file("lv_phi"),
+        &raster(&vec![phi; rows * cols]),
+        None,
+    )?;
     let land: Vec<u8> = scene.water.iter().map(|&w| u8::from(!w)).collect();
     let r = Raster {
         data: &land,
@@ -206,7 +148,7 @@ fn write_geometry(dir: &Path, p: &Product, scene: &Scene) -> anyhow::Result<()> 
         border: p.border,
         fill: 0u8,
     };
-    write_tif::<colortype::Gray8>(&file("water_mask"), &r, None)
+    write_tif::<colortype::Gray8>(&geo(), &file("water_mask"), &r, None)
 }
 
 /// Writes a synthetic HyP3 `INSAR_GAMMA` stack with ground truth into `out`: the products
@@ -251,11 +193,17 @@ pub fn simulate_hyp3(out: &Path, cfg: &SimConfig, vary_extent: bool) -> anyhow::
                 fill: 0.0f32,
             };
             write_tif::<colortype::Gray32Float>(
+                &geo(),
                 &file("unw_phase"),
                 &raster(&buf.phase),
                 Some("0"),
             )?;
-            write_tif::<colortype::Gray32Float>(&file("corr"), &raster(&buf.coh), Some("0"))?;
+            write_tif::<colortype::Gray32Float>(
+                &geo(),
+                &file("corr"),
+                &raster(&buf.coh),
+                Some("0"),
+            )?;
             write_geometry(&dir, &p, &scene)
         },
     )?;
@@ -295,20 +243,8 @@ mod tests {
     }
 
     #[test]
-    fn borders_embed_the_grid() {
-        let data = [1.0f32, 2.0, 3.0, 4.0];
-        let r = Raster {
-            data: &data,
-            rows: 2,
-            cols: 2,
-            border: [1, 0, 0, 1],
-            fill: 0.0,
-        };
-        assert_eq!(r.extent(), (3, 3));
-        assert_eq!(
-            r.pixels(),
-            vec![0.0, 0.0, 0.0, 1.0, 2.0, 0.0, 3.0, 4.0, 0.0]
-        );
+    fn borders_vary_only_when_asked() {
         assert_eq!(border(0, false), [0; 4]);
+        assert_ne!(border(1, true), [0; 4]);
     }
 }

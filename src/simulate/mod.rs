@@ -9,10 +9,13 @@
 //! satellite, as MintPy converts phase to range.
 
 mod config;
+pub mod dolphin_writer;
 mod fields;
 pub mod gamma_writer;
+mod geotiff_writer;
 pub mod hyp3_writer;
 pub mod isce_writer;
+pub mod licsar_writer;
 mod map_lookup;
 pub mod processor;
 mod rng;
@@ -22,7 +25,9 @@ pub mod truth;
 mod writer;
 
 pub use config::{Effects, SimConfig};
+pub use dolphin_writer::simulate_dolphin;
 pub use hyp3_writer::simulate_hyp3;
+pub use licsar_writer::simulate_licsar;
 pub use processor::{simulate_as, Processor};
 pub use truth::{Truth, TruthHeader};
 pub use writer::{simulate, SimReport};

@@ -3,8 +3,10 @@
 
 use std::path::Path;
 
+use super::dolphin_writer::simulate_dolphin;
 use super::fields::Scene;
 use super::hyp3_writer::simulate_hyp3;
+use super::licsar_writer::simulate_licsar;
 use super::writer::{create_dir, simulate, write_truth, SimReport};
 use super::{gamma_writer, roipac_writer, SimConfig};
 
@@ -24,16 +26,22 @@ pub enum Processor {
         /// Give each pair a border of no data.
         vary_extent: bool,
     },
+    /// COMET LiCSAR frame products (`GEOC/`, GeoTIFFs on a latitude/longitude grid).
+    Licsar,
+    /// A dolphin work folder (`unwrapped/*.unw.tif`, GeoTIFFs in UTM, no baselines or geometry).
+    Dolphin,
 }
 
 impl Processor {
-    /// Parses the `--processor` names `isce-tops`, `roipac`, `gamma`, `hyp3`.
+    /// Parses the `--processor` names `isce-tops`, `roipac`, `gamma`, `hyp3`, `licsar`, `dolphin`.
     pub fn parse(name: &str) -> Option<Processor> {
         Some(match name {
             "isce-tops" | "isce" => Processor::IsceTops,
             "roipac" => Processor::Roipac,
             "gamma" => Processor::Gamma,
             "hyp3" => Processor::Hyp3 { vary_extent: false },
+            "licsar" => Processor::Licsar,
+            "dolphin" => Processor::Dolphin,
             _ => return None,
         })
     }
@@ -45,6 +53,8 @@ pub fn simulate_as(out: &Path, cfg: &SimConfig, processor: Processor) -> anyhow:
     let gamma = match processor {
         Processor::IsceTops => return simulate(out, cfg),
         Processor::Hyp3 { vary_extent } => return simulate_hyp3(out, cfg, vary_extent),
+        Processor::Licsar => return simulate_licsar(out, cfg),
+        Processor::Dolphin => return simulate_dolphin(out, cfg),
         Processor::Roipac => false,
         Processor::Gamma => true,
     };

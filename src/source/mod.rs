@@ -5,10 +5,13 @@
 //! opens a path) plus one line in [`formats`]; [`open_stack`] asks the formats in that order.
 //! Pixel codecs every format may use (flat binary with sidecars, `.rsc`, ...) are in [`raster`].
 
+pub mod dolphin;
 pub mod gamma;
 pub mod hyp3;
 pub mod isce;
 pub mod layout;
+pub mod licsar;
+pub mod map_stack;
 pub mod mintpy_h5;
 pub mod multilook;
 pub mod raster;

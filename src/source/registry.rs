@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::layout::{self, AutoPath, LoadGlobs};
-use super::{gamma, hyp3, isce, mintpy_h5, roipac, StackSource};
+use super::{dolphin, gamma, hyp3, isce, licsar, mintpy_h5, roipac, StackSource};
 
 /// Whether a format recognises a path (answered from names and folder layout, without
 /// parsing files).
@@ -73,6 +73,8 @@ pub fn formats() -> &'static [&'static dyn StackFormat] {
         &roipac::RoipacFormat,
         &gamma::GammaFormat,
         &hyp3::Hyp3Format,
+        &licsar::LicsarFormat,
+        &dolphin::DolphinFormat,
     ]
 }
 

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sbas::simulate::{simulate, Effects, SimConfig};
+use sbas::source::{open_stack, GeomLayer, StackLayer, StackSource};
+use sbas::window::Window;
 
 /// A small simulated stack in a fresh temporary folder.
 pub fn small_stack(
@@ -54,4 +56,30 @@ pub fn has_complete_output(dir: &Path) -> bool {
         .map(|r| r.is_complete())
         .unwrap_or(false);
     h5_done || zarr_done
+}
+
+/// Every pair's `layer` of a stack, whole.
+pub fn whole(s: &dyn StackSource, layer: StackLayer) -> Vec<f32> {
+    let i = s.info();
+    let mut v = vec![0f32; i.network.num_pairs() * i.length * i.width];
+    s.read_stack(layer, &Window::full(i.length, i.width), &mut v)
+        .expect("reading the stack");
+    v
+}
+
+/// A geometry layer of a stack, whole.
+pub fn geometry(s: &dyn StackSource, layer: GeomLayer) -> Vec<f32> {
+    let i = s.info();
+    let mut v = vec![0f32; i.length * i.width];
+    s.read_geometry(layer, &Window::full(i.length, i.width), &mut v)
+        .expect("reading the geometry");
+    v
+}
+
+/// The error (with its causes) of opening a stack that must not open.
+pub fn open_err(p: &Path) -> String {
+    match open_stack(p) {
+        Ok(_) => panic!("{} opened", p.display()),
+        Err(e) => format!("{e:#}"),
+    }
 }

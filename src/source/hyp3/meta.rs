@@ -11,7 +11,7 @@ use super::name::{beam_swath, JobType, ProductName};
 use crate::geo::grid::MapGrid;
 use crate::meta::pyfmt::py_f64;
 use crate::meta::Attributes;
-use crate::source::raster::geokeys::utm_zone;
+use crate::source::map_stack::{corner_attrs, grid_attrs, py_mod};
 
 /// Sentinel-1's carrier frequency (Hz) and pixel sizes (m), MintPy's `sensor.SEN` values.
 const CARRIER_FREQUENCY: f64 = 5.405e9;
@@ -67,16 +67,6 @@ impl Hyp3Text {
     }
 }
 
-/// Python's `x % m` for floats: the result has the sign of `m`.
-fn py_mod(x: f64, m: f64) -> f64 {
-    let r = x % m;
-    if r != 0.0 && (r < 0.0) != (m < 0.0) {
-        r + m
-    } else {
-        r
-    }
-}
-
 /// MintPy's relative orbit of a Sentinel-1 reference granule from its absolute orbit.
 fn relative_orbit(granule: &str, abs_orbit: i64) -> Option<i64> {
     let off = match granule.get(..3)? {
@@ -104,46 +94,6 @@ fn utc_text(t: &str) -> Option<String> {
             &t[13..15]
         )
     })
-}
-
-/// The grid keys `read_gdal_vrt` writes: size, corner, steps, EPSG, UTM zone and unit.
-fn grid_attrs(a: &mut Attributes, g: &MapGrid) {
-    a.set("LENGTH", g.length);
-    a.set("WIDTH", g.width);
-    a.set("X_FIRST", py_f64(g.x_first));
-    a.set("Y_FIRST", py_f64(g.y_first));
-    a.set("X_STEP", py_f64(g.x_step.abs()));
-    a.set("Y_STEP", py_f64(-g.y_step.abs()));
-    if let Some(e) = g.epsg {
-        a.set("EPSG", e);
-    }
-    let unit = match g.epsg.and_then(utm_zone) {
-        Some(zone) => {
-            a.set("UTM_ZONE", zone);
-            Some("meters")
-        }
-        None => (g.x_step.abs() < 1.0 && g.x_step.abs() > 1e-7).then_some("degrees"),
-    };
-    if let Some(u) = unit {
-        a.set("X_UNIT", u);
-        a.set("Y_UNIT", u);
-    }
-}
-
-/// The four corners `LAT_REF1..4`/`LON_REF1..4` in the order of the pass direction.
-fn corner_attrs(a: &mut Attributes, g: &MapGrid, ascending: bool) {
-    let (n, w) = (g.y_first, g.x_first);
-    let s = n + (-g.y_step.abs()) * g.length as f64;
-    let e = w + g.x_step.abs() * g.width as f64;
-    let (lat, lon) = if ascending {
-        ([s, s, n, n], [w, e, w, e])
-    } else {
-        ([n, n, s, s], [e, w, e, w])
-    };
-    for k in 0..4 {
-        a.set(format!("LAT_REF{}", k + 1), py_f64(lat[k]));
-        a.set(format!("LON_REF{}", k + 1), py_f64(lon[k]));
-    }
 }
 
 /// The stack's attributes from its first product's metadata and the stack's grid, with

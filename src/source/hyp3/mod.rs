@@ -10,7 +10,6 @@
 //! of the DEM (-32768) as NaN. Unlike MintPy, pairs covering different extents of the same
 //! grid are cut to their common overlap ([`align`]) instead of dropped.
 
-mod align;
 pub mod meta;
 pub mod name;
 
@@ -19,6 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 
 use super::layout::{all_matches, expand, first_match, LoadGlobs, LoadKey};
+use super::map_stack::{place_all, slant_range, Placed, PlacedFiles};
 use super::raster::GeoTiff;
 use super::{
     check_read, Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer, StackSource,
@@ -26,11 +26,10 @@ use super::{
 use crate::meta::Date;
 use crate::network::Network;
 use crate::window::Window;
-use align::{align, Offset};
 use meta::{stack_attrs, Hyp3Text};
 use name::{parse_product, ProductName};
 
-pub use align::Alignment;
+pub use super::map_stack::Alignment;
 
 /// The HyP3 format: a folder holding product folders (or products) with `*_unw_phase*.tif`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -120,26 +119,6 @@ fn file_name(p: &Path) -> String {
 fn layer_file(unw: &Path, layer: &str) -> PathBuf {
     let name = file_name(unw).replacen("_unw_phase", &format!("_{layer}"), 1);
     unw.with_file_name(name)
-}
-
-/// A GeoTIFF of the stack and where the common grid starts in it.
-#[derive(Debug, Clone)]
-struct Placed {
-    tif: GeoTiff,
-    off: Offset,
-}
-
-impl Placed {
-    /// Reads `window` of the common grid.
-    fn read(&self, window: &Window, out: &mut [f32]) -> anyhow::Result<()> {
-        let w = Window {
-            y0: window.y0 + self.off.row,
-            y1: window.y1 + self.off.row,
-            x0: window.x0 + self.off.col,
-            x1: window.x1 + self.off.col,
-        };
-        self.tif.read_window(&w, out)
-    }
 }
 
 /// One pair's files.
@@ -325,26 +304,28 @@ impl Hyp3Stack {
         let geometry = geometry_files(&found, globs)?;
 
         // Every file, in one alignment: pairs' layers, then the geometry.
-        let mut all: Vec<&GeoTiff> = unws.iter().collect();
-        all.extend(cors.iter().flatten());
-        all.extend(ccs.iter().flatten());
-        all.extend(geometry.iter().map(|g| &g.1));
-        let grids = all
-            .iter()
-            .map(|t| Ok((t.path().to_path_buf(), t.grid()?)))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let al = align(&grids)?;
-        let mut offsets = al.offsets.iter().copied();
-        let mut place = |tif: GeoTiff| Placed {
-            tif,
-            off: offsets.next().unwrap_or_default(),
-        };
         let n = unws.len();
-        let unw: Vec<Placed> = unws.into_iter().map(&mut place).collect();
-        let cor: Option<Vec<Placed>> = cors.map(|v| v.into_iter().map(&mut place).collect());
-        let cc: Option<Vec<Placed>> = ccs.map(|v| v.into_iter().map(&mut place).collect());
-        let geometry: Vec<(GeomLayer, Placed)> =
-            geometry.into_iter().map(|(l, t)| (l, place(t))).collect();
+        let (nc, ncc) = (
+            cors.as_ref().map_or(0, Vec::len),
+            ccs.as_ref().map_or(0, Vec::len),
+        );
+        let (has_cor, has_cc) = (cors.is_some(), ccs.is_some());
+        let geom_names: Vec<GeomLayer> = geometry.iter().map(|g| g.0).collect();
+        let mut all = unws;
+        all.extend(cors.into_iter().flatten());
+        all.extend(ccs.into_iter().flatten());
+        all.extend(geometry.into_iter().map(|g| g.1));
+        let PlacedFiles {
+            grid,
+            placed,
+            paths: mut files,
+            cut,
+        } = place_all(all, "HyP3 products")?;
+        let mut placed = placed.into_iter();
+        let unw: Vec<Placed> = placed.by_ref().take(n).collect();
+        let cor: Option<Vec<Placed>> = has_cor.then(|| placed.by_ref().take(nc).collect());
+        let cc: Option<Vec<Placed>> = has_cc.then(|| placed.by_ref().take(ncc).collect());
+        let geometry: Vec<(GeomLayer, Placed)> = geom_names.into_iter().zip(placed).collect();
 
         let mut layers = vec![StackLayer::Phase];
         cor.is_some().then(|| layers.push(StackLayer::Coherence));
@@ -357,7 +338,7 @@ impl Hyp3Stack {
             })
             .collect();
 
-        let attrs = stack_attrs(&found[0].txt, &found[0].product, &al.grid)?;
+        let attrs = stack_attrs(&found[0].txt, &found[0].product, &grid)?;
         let pair_dates: Vec<(Date, Date)> = found.iter().map(|f| f.product.dates).collect();
         let bperp = found
             .iter()
@@ -366,10 +347,7 @@ impl Hyp3Stack {
         let network = Network::new(&pair_dates, &bperp)
             .with_context(|| format!("bad interferogram network in {}", dir.display()))?;
         let mut warnings = folders_without_phase(dir, &found);
-        if !al.cuts.is_empty() {
-            warnings.push(cut_note(&al));
-        }
-        let mut files: Vec<PathBuf> = grids.into_iter().map(|g| g.0).collect();
+        warnings.extend(cut);
         files.extend(
             found
                 .iter()
@@ -381,8 +359,8 @@ impl Hyp3Stack {
         }
         Ok(Hyp3Stack {
             info: StackInfo {
-                length: al.grid.length,
-                width: al.grid.width,
+                length: grid.length,
+                width: grid.width,
                 network,
                 attrs,
                 layers,
@@ -390,7 +368,7 @@ impl Hyp3Stack {
                 preferred_rows: 0,
                 files,
                 warnings,
-                coords: StackCoords::Map(al.grid),
+                coords: StackCoords::Map(grid),
             },
             pairs,
             geometry,
@@ -426,25 +404,6 @@ impl Hyp3Stack {
     }
 }
 
-/// The note of what alignment cut: how many files, the common size, and a few examples.
-fn cut_note(al: &Alignment) -> String {
-    const SHOWN: usize = 3;
-    let more = al.cuts.len().saturating_sub(SHOWN);
-    format!(
-        "HyP3 products cover different extents: {} file(s) cut to their common overlap of \
-         {} x {} pixels (MintPy would drop the pairs of other sizes), e.g. {}{}",
-        al.cuts.len(),
-        al.grid.length,
-        al.grid.width,
-        al.cuts[..al.cuts.len().min(SHOWN)].join("; "),
-        if more > 0 {
-            format!("; and {more} more")
-        } else {
-            String::new()
-        }
-    )
-}
-
 /// GAMMA's elevation angle (radians from the horizontal) as MintPy's incidence angle
 /// (degrees from the vertical), in float32 as MintPy computes it; 0 (no data) is NaN.
 fn incidence_from_theta(v: f32) -> f32 {
@@ -467,15 +426,6 @@ fn azimuth_from_phi(v: f32) -> f32 {
         m += 360.0f32;
     }
     -180.0f32 + m
-}
-
-/// MintPy's slant range distance (m) of an incidence angle (degrees) on a sphere of radius
-/// `earth_radius` seen from `height` (law of sines), in float32 as MintPy computes it.
-fn slant_range(inc_deg: f32, earth_radius: f64, height: f64) -> f32 {
-    let inc = inc_deg / 180.0f32 * std::f32::consts::PI;
-    let r2 = ((earth_radius + height) as f32) / (std::f32::consts::PI - inc).sin();
-    let look = (earth_radius as f32 / r2).asin();
-    r2 * (inc - look).sin()
 }
 
 impl StackSource for Hyp3Stack {
@@ -551,12 +501,6 @@ mod tests {
         );
         let wrapped = 200.0f32.to_radians() + 90.0f32.to_radians();
         assert!((azimuth_from_phi(wrapped) + 160.0).abs() < 1e-3);
-        // The law of sines in float64.
-        let (re, h, inc) = (6_371_000.0f64, 693_000.0f64, 33.0f64.to_radians());
-        let r2 = (re + h) / inc.sin();
-        let want = r2 * (inc - (re / r2).asin()).sin();
-        let r = slant_range(33.0, re, h) as f64;
-        assert!((r - want).abs() < 5.0, "{r} vs {want}");
     }
 
     #[test]

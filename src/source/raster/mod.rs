@@ -40,7 +40,7 @@ use anyhow::bail;
 
 pub use flat::{BandLayout, DataType, Interleave, RasterLayout, MAX_BANDS};
 pub use gamma_par::{parse_gamma_par, read_gamma_par};
-pub use geotiff::GeoTiff;
+pub use geotiff::{GeoTiff, Sample};
 pub use isce_xml::parse_image_xml;
 pub use rsc::{parse_rsc, read_rsc};
 pub use vrt::parse_vrt;

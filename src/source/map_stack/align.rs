@@ -1,4 +1,4 @@
-//! Aligning GeoTIFFs of one stack: files on the same grid (same CRS, same pixel size, origins
+//! Aligning GeoTIFFs of one map stack: files on the same grid (same CRS, same pixel size, origins
 //! a whole number of pixels apart) are cut to their common overlap; files that cannot be
 //! aligned are refused with the reason. HyP3 products of different pairs cover different
 //! extents unless clipped: MintPy then drops every pair whose size differs from the most
