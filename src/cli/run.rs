@@ -64,6 +64,23 @@ pub struct RunArgs {
     pub finalize: bool,
 }
 
+/// An `sbas run` command line (the arguments after `run`), parsed.
+#[derive(Debug, clap::Parser)]
+#[command(name = "sbas run")]
+struct RunCommand {
+    #[command(flatten)]
+    args: RunArgs,
+}
+
+/// Parses the arguments of `sbas run` (those after `run`).
+pub fn parse_run_args(args: &[String]) -> anyhow::Result<RunArgs> {
+    use clap::Parser;
+    let argv = std::iter::once("sbas run".to_string()).chain(args.iter().cloned());
+    RunCommand::try_parse_from(argv)
+        .map(|c| c.args)
+        .map_err(|e| anyhow::anyhow!("{}", e.render().to_string().trim_end()))
+}
+
 /// Runs `sbas run`.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let template = Template::read(&args.template)?;
