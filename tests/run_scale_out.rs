@@ -98,6 +98,12 @@ fn prepare_parts_finalize_equal_the_plain_run_byte_for_byte() {
         !split.join("timeseries.h5").exists(),
         "prepare inverts nothing"
     );
+    let info = ok(sbas(&["info", split.to_str().unwrap()]));
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.contains("`sbas run TEMPLATE ... --part I/N`") && info.contains("part 3/3: 0 of"),
+        "{info}"
+    );
     refused(run(&tpl, &split, &["--part", "5/4"]), "--part");
     refused(run(&tpl, &split, &["--part", "1/4"]), "3 parts");
     refused(sbas(&["finalize", split.to_str().unwrap()]), "--dir");
