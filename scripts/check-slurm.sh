@@ -7,7 +7,9 @@
 #   2. runs it again, cancels one part mid-run with `scancel`, checks that finalize refuses and
 #      names that part, that a second job claiming a running part is refused, that a part with
 #      changed settings is refused, resubmits the cancelled part alone (`sbatch --array=I`),
-#      finalizes, and compares again.
+#      finalizes, and compares again;
+#   3. runs a MintPy template (`sbas run`) as a 4-part array through `sbas slurm --submit ... run
+#      TEMPLATE` and compares every product file with a plain `sbas run`, byte for byte.
 #
 #   scripts/check-slurm.sh [WORK_DIR]      (default: a temporary folder; needs root for apt-get
 #                                           and the daemons)
@@ -157,5 +159,34 @@ got=$(sbas info run2 --checksum | awk '/^checksum:/ {print $2}')
 [ "$got" = "$want" ] && pass "cancelled and resubmitted part: still equal ($got)" \
   || { fail "after scancel + resubmit: checksum $got, want $want"; tail -5 run2/logs/*.out; }
 t_end=$(date +%s)
-echo "time: cluster setup $((t_cluster - t0)) s, 4-part array $((t_array - t_cluster)) s, scancel check $((t_end - t_array)) s, total $((t_end - t0)) s"
+
+# --- 3: a template run (`sbas run`) through `sbas slurm --submit ... run TEMPLATE` ---------
+# Work folders beside the stack: the template's paths are relative to the work folder.
+cat > "$work/template.txt" <<'EOF'
+mintpy.load.processor      = isce
+mintpy.load.unwFile        = ../stack/merged/interferograms/*/filt*.unw
+mintpy.load.corFile        = ../stack/merged/interferograms/*/filt*.cor
+mintpy.load.demFile        = ../stack/merged/geom_reference/hgt.rdr
+mintpy.load.lookupYFile    = ../stack/merged/geom_reference/lat.rdr
+mintpy.load.lookupXFile    = ../stack/merged/geom_reference/lon.rdr
+mintpy.load.incAngleFile   = ../stack/merged/geom_reference/los.rdr
+mintpy.load.baselineDir    = ../stack/baselines
+mintpy.compute.maxMemory   = 0.05
+mintpy.troposphericDelay.method = no
+mintpy.deramp              = linear
+mintpy.save.kmz            = no
+mintpy.plot                = no
+EOF
+rm -rf tpl_single tpl_run
+sbas run template.txt --dir tpl_single --threads 1 -q
+ids=$(sbas slurm --parts 4 --submit run template.txt --dir tpl_run --threads 1 -q)
+fin=$(echo "$ids" | awk '/^finalize.sbatch/ {print $3}')
+echo "template run: finalize job $(wait_job "$fin")"
+differ=$(cd tpl_single && find . -type f -not -path './.sbas/*' | sort | while read -r f; do
+  cmp -s "$f" "../tpl_run/$f" || echo "$f"; done)
+n=$(cd tpl_single && find . -type f -not -path './.sbas/*' | wc -l)
+[ -z "$differ" ] && [ "$n" -gt 10 ] && pass "4-part template run equals the plain sbas run byte for byte ($n files)" \
+  || { fail "template run: files differ: $differ"; tail -5 tpl_run/logs/*.out; }
+t_tpl=$(date +%s)
+echo "time: cluster setup $((t_cluster - t0)) s, 4-part array $((t_array - t_cluster)) s, scancel check $((t_end - t_array)) s, template run $((t_tpl - t_end)) s, total $((t_tpl - t0)) s"
 [ "$fails" = 0 ] && echo "all checks passed" || { echo "$fails checks failed"; exit 1; }

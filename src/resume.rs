@@ -29,6 +29,7 @@ const LOCK: &str = "lock";
 const PARTS_DIR: &str = "parts";
 const PARTS_COUNT: &str = "count";
 const INVOCATION: &str = "invocation.json";
+const RUN_INVOCATION: &str = "run-invocation.json";
 const FORMAT_VERSION: u64 = 1;
 
 /// One input file as fingerprinted: path, size and modification time.
@@ -416,20 +417,41 @@ pub fn record_parts(run_dir: &Path, count: usize) -> anyhow::Result<()> {
 pub struct Invocation {
     /// The folder relative paths and globs were given from.
     pub cwd: PathBuf,
-    /// The arguments after `sbas invert`.
+    /// The arguments after the subcommand (`sbas invert`, or `sbas run` for a template run).
     pub args: Vec<String>,
 }
 
 /// Records the prepared command line (atomically).
 pub fn write_invocation(run_dir: &Path, inv: &Invocation) -> anyhow::Result<()> {
-    let m = json!({ "cwd": inv.cwd.display().to_string(), "args": inv.args });
-    write_json_atomic(&state_dir(run_dir).join(INVOCATION), &m)
-        .context("cannot record the prepared command")
+    write_invocation_as(run_dir, INVOCATION, inv)
 }
 
 /// The prepared command line; `None` when the folder was never prepared with `--prepare`.
 pub fn read_invocation(run_dir: &Path) -> anyhow::Result<Option<Invocation>> {
-    let path = state_dir(run_dir).join(INVOCATION);
+    read_invocation_as(run_dir, INVOCATION)
+}
+
+/// Records the command line of `sbas run TEMPLATE --prepare` (its arguments after `run`) in the
+/// work folder, kept apart from `sbas invert`'s so that `sbas finalize` never replays it as an
+/// inversion.
+pub fn write_run_invocation(work_dir: &Path, inv: &Invocation) -> anyhow::Result<()> {
+    write_invocation_as(work_dir, RUN_INVOCATION, inv)
+}
+
+/// The command line of `sbas run TEMPLATE --prepare`; `None` when the work folder was never
+/// prepared by a template run.
+pub fn read_run_invocation(work_dir: &Path) -> anyhow::Result<Option<Invocation>> {
+    read_invocation_as(work_dir, RUN_INVOCATION)
+}
+
+fn write_invocation_as(run_dir: &Path, name: &str, inv: &Invocation) -> anyhow::Result<()> {
+    let m = json!({ "cwd": inv.cwd.display().to_string(), "args": inv.args });
+    write_json_atomic(&state_dir(run_dir).join(name), &m)
+        .context("cannot record the prepared command")
+}
+
+fn read_invocation_as(run_dir: &Path, name: &str) -> anyhow::Result<Option<Invocation>> {
+    let path = state_dir(run_dir).join(name);
     let text = match fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -4,16 +4,29 @@
 
 use std::path::PathBuf;
 
-/// A run to split: the `sbas` binary, the folder its arguments are relative to, the
-/// `sbas invert` arguments, the run folder, and how many parts.
+/// Which command a split run replays in its jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitCommand {
+    /// `sbas invert`: finalized by `sbas finalize RUN_DIR`.
+    Invert,
+    /// `sbas run TEMPLATE`: finalized by `sbas run ... --finalize`, which also runs the steps
+    /// after the inversion.
+    Run,
+}
+
+/// A run to split: the `sbas` binary, the folder its arguments are relative to, the command and
+/// its arguments, the run folder, and how many parts.
 #[derive(Debug, Clone)]
 pub struct ScaleOut {
     /// The `sbas` executable the jobs run.
     pub sbas: PathBuf,
     /// The folder the jobs start in (relative paths and globs of the arguments are from there).
     pub cwd: PathBuf,
-    /// Arguments after `sbas invert` (stack, `--out`, settings).
-    pub invert_args: Vec<String>,
+    /// The command the jobs run.
+    pub command: SplitCommand,
+    /// Arguments after `sbas invert` (stack, `--out`, settings) or `sbas run` (template, `--dir`,
+    /// options).
+    pub args: Vec<String>,
     /// The run folder (absolute): scripts and logs go there.
     pub run_dir: PathBuf,
     /// Number of parts (array tasks).
@@ -50,9 +63,13 @@ pub fn shell_quote(s: &str) -> String {
 
 impl ScaleOut {
     fn words(&self, tail: &[String]) -> String {
+        let sub = match self.command {
+            SplitCommand::Invert => "invert",
+            SplitCommand::Run => "run",
+        };
         std::iter::once(self.sbas.display().to_string())
-            .chain(std::iter::once("invert".to_string()))
-            .chain(self.invert_args.iter().cloned())
+            .chain(std::iter::once(sub.to_string()))
+            .chain(self.args.iter().cloned())
             .map(|w| shell_quote(&w))
             .chain(tail.iter().cloned())
             .collect::<Vec<_>>()
@@ -69,8 +86,11 @@ impl ScaleOut {
         self.words(&["--part".into(), format!("{index}/{}", self.parts)])
     }
 
-    /// The finalize command.
+    /// The finalize command (a template run's from the folder its arguments are relative to).
     pub fn finalize_command(&self) -> String {
+        if self.command == SplitCommand::Run {
+            return self.words(&["--finalize".into()]);
+        }
         format!(
             "{} finalize {}",
             shell_quote(&self.sbas.display().to_string()),
@@ -119,8 +139,16 @@ impl ScaleOut {
                 "sbas-finalize",
                 "finalize-%j.out",
                 &[],
-                "checks every chunk is durable, writes the final metadata; submit with \
-                 --dependency=afterok:<array job>.",
+                match self.command {
+                    SplitCommand::Invert => {
+                        "checks every chunk is durable, writes the final metadata; submit with \
+                         --dependency=afterok:<array job>."
+                    }
+                    SplitCommand::Run => {
+                        "checks every chunk is durable, finalizes the inversion, then runs the \
+                         template's steps after it; submit with --dependency=afterok:<array job>."
+                    }
+                },
                 &self.finalize_command(),
             ),
         }
@@ -142,7 +170,10 @@ impl ScaleOut {
                 self.part_command("{}"),
                 self.parts
             ),
-            self.finalize_command(),
+            match self.command {
+                SplitCommand::Invert => self.finalize_command(),
+                SplitCommand::Run => format!("{cd} && {}", self.finalize_command()),
+            },
         ]
     }
 }
@@ -155,7 +186,8 @@ mod tests {
         ScaleOut {
             sbas: "/opt/sbas/bin/sbas".into(),
             cwd: "/home/u/proj".into(),
-            invert_args: vec![
+            command: SplitCommand::Invert,
+            args: vec![
                 "stack".into(),
                 "--out".into(),
                 "/scratch/run 1".into(),
@@ -216,5 +248,29 @@ mod tests {
         assert!(c[1].contains("seq 1 4 | xargs -P 4 -I{} /opt/sbas/bin/sbas invert stack"));
         assert!(c[1].ends_with("--part {}/4"));
         assert_eq!(c[3], "/opt/sbas/bin/sbas finalize '/scratch/run 1'");
+    }
+
+    #[test]
+    fn a_template_run_is_finalized_by_sbas_run() {
+        let spec = ScaleOut {
+            command: SplitCommand::Run,
+            args: vec!["t.txt".into(), "--end".into(), "velocity".into()],
+            ..spec()
+        };
+        let s = spec.scripts();
+        assert!(s
+            .prepare
+            .ends_with("exec /opt/sbas/bin/sbas run t.txt --end velocity --prepare --parts 4\n"));
+        assert!(s.parts.ends_with(
+            "exec /opt/sbas/bin/sbas run t.txt --end velocity --part ${SLURM_ARRAY_TASK_ID}/4\n"
+        ));
+        assert!(s.finalize.contains("\ncd /home/u/proj\n"));
+        assert!(s
+            .finalize
+            .ends_with("exec /opt/sbas/bin/sbas run t.txt --end velocity --finalize\n"));
+        assert_eq!(
+            spec.plain_commands()[3],
+            "cd /home/u/proj && /opt/sbas/bin/sbas run t.txt --end velocity --finalize"
+        );
     }
 }

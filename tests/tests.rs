@@ -34,6 +34,7 @@ mod robust_isce;
 mod robust_mintpy;
 mod run_app;
 mod run_chain;
+mod run_scale_out;
 mod scale_out;
 mod serve;
 mod simulate_fixture;

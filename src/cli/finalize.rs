@@ -6,7 +6,8 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use super::invert::{init_threads, parse_invert_args, print_outputs};
-use crate::resume::{read_invocation, summarize};
+use crate::resume::{read_invocation, read_run_invocation, summarize};
+use crate::slurm::shell_quote;
 use crate::workflow::{invert_stack_phase, Phase};
 
 /// Options of `sbas finalize`.
@@ -24,6 +25,19 @@ pub struct FinalizeArgs {
 pub fn run(args: &FinalizeArgs) -> anyhow::Result<()> {
     let dir = &args.run_dir;
     let Some(inv) = read_invocation(dir)? else {
+        if let Some(run) = read_run_invocation(dir)? {
+            bail!(
+                "{} was prepared by `sbas run` from a template: finalize it with `cd {} && sbas \
+                 run {} --finalize` (which then runs the rest of the chain)",
+                dir.display(),
+                shell_quote(&run.cwd.display().to_string()),
+                without_prepare(&run.args)
+                    .iter()
+                    .map(|a| shell_quote(a))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
         if summarize(dir)?.is_some() {
             bail!(
                 "{} holds a run that was not prepared with `sbas invert ... --prepare`: run its \
@@ -63,4 +77,42 @@ pub fn run(args: &FinalizeArgs) -> anyhow::Result<()> {
     init_threads(prepared.threads)?;
     let report = invert_stack_phase(&prepared.stack, &prepared.out, &opts, Phase::Finalize)?;
     print_outputs(&prepared, &report)
+}
+
+/// The prepare step's arguments without `--prepare` and `--parts N`: the other phases' arguments.
+fn without_prepare(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--prepare" => {}
+            "--parts" => {
+                it.next();
+            }
+            _ if a.starts_with("--parts=") => {}
+            _ => out.push(a.clone()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn other_phases_drop_the_prepare_flags() {
+        let a: Vec<String> = [
+            "t.txt",
+            "--prepare",
+            "--parts",
+            "3",
+            "--dir",
+            "w",
+            "--parts=2",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(without_prepare(&a), ["t.txt", "--dir", "w"]);
+    }
 }

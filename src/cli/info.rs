@@ -32,6 +32,8 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
     let results_dir = match &summary {
         Some(s) => {
             let m = &s.manifest;
+            // A folder prepared by `sbas run` is finalized by it, not by `sbas finalize`.
+            let template_run = crate::resume::read_run_invocation(dir)?.is_some();
             let state = if s.complete {
                 "complete".to_string()
             } else {
@@ -45,7 +47,10 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
                     } else {
                         ""
                     },
-                    if s.parts.is_some() {
+                    if s.parts.is_some() && template_run {
+                        "run the parts not done (`sbas run TEMPLATE ... --part I/N`), then \
+                         `sbas run TEMPLATE ... --finalize`"
+                    } else if s.parts.is_some() {
                         "run the parts not done (`sbas invert ... --part I/N`), then `sbas finalize`"
                     } else {
                         "run the same `sbas invert` command again to resume"

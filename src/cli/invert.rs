@@ -456,16 +456,22 @@ impl InvertArgs {
         if env("SLURM_ARRAY_TASK_ID").is_none() || read_invocation(&self.out)?.is_none() {
             return Ok(Phase::Whole);
         }
-        let part = Part::from_slurm_env(env)?.context("reading the SLURM array task")?;
-        *note = Some(format!(
-            "part {part} (from SLURM_ARRAY_TASK_ID={}, SLURM_ARRAY_TASK_COUNT={}, \
-             SLURM_ARRAY_TASK_MIN={})",
-            env("SLURM_ARRAY_TASK_ID").unwrap_or_default(),
-            env("SLURM_ARRAY_TASK_COUNT").unwrap_or_default(),
-            env("SLURM_ARRAY_TASK_MIN").unwrap_or_else(|| "unset".into())
-        ));
-        Ok(Phase::Part(part))
+        slurm_part(note).map(Phase::Part)
     }
+}
+
+/// The part of a prepared run this SLURM array task is; `note` says where it came from.
+pub fn slurm_part(note: &mut Option<String>) -> anyhow::Result<Part> {
+    let env = |k: &str| std::env::var(k).ok();
+    let part = Part::from_slurm_env(env)?.context("reading the SLURM array task")?;
+    *note = Some(format!(
+        "part {part} (from SLURM_ARRAY_TASK_ID={}, SLURM_ARRAY_TASK_COUNT={}, \
+         SLURM_ARRAY_TASK_MIN={})",
+        env("SLURM_ARRAY_TASK_ID").unwrap_or_default(),
+        env("SLURM_ARRAY_TASK_COUNT").unwrap_or_default(),
+        env("SLURM_ARRAY_TASK_MIN").unwrap_or_else(|| "unset".into())
+    ));
+    Ok(part)
 }
 
 /// An `sbas invert` command line (the arguments after `invert`), parsed.
@@ -487,6 +493,11 @@ pub fn parse_invert_args(args: &[String]) -> anyhow::Result<InvertArgs> {
 
 /// The arguments after `sbas invert` on this process's command line.
 fn invert_argv() -> anyhow::Result<Vec<String>> {
+    argv_after("invert")
+}
+
+/// The arguments after the subcommand `sub` on this process's command line.
+pub fn argv_after(sub: &str) -> anyhow::Result<Vec<String>> {
     let args: Vec<String> = std::env::args_os()
         .map(|a| {
             a.into_string().map_err(|a| {
@@ -497,11 +508,13 @@ fn invert_argv() -> anyhow::Result<Vec<String>> {
             })
         })
         .collect::<anyhow::Result<_>>()?;
+    // The program's own path (argument 0) is not the subcommand, whatever it is called.
     let at = args
         .iter()
-        .position(|a| a == "invert")
-        .context("the command line lacks the `invert` subcommand")?;
-    Ok(args[at + 1..].to_vec())
+        .skip(1)
+        .position(|a| a == sub)
+        .with_context(|| format!("the command line lacks the `{sub}` subcommand"))?;
+    Ok(args[at + 2..].to_vec())
 }
 
 /// Runs `sbas invert`.

@@ -1,15 +1,19 @@
 //! `sbas run TEMPLATE`: MintPy's smallbaselineApp workflow from a MintPy template.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
 
+use super::invert::{argv_after, slurm_part};
 use crate::cli::invert::FormatArg;
+use crate::parts::Part;
 use crate::product::inversion::OutputFormat;
+use crate::resume::{read_run_invocation, write_run_invocation, Invocation};
 use crate::template::app::{run_steps, RunContext, StepOutcome, StepRegistry};
 use crate::template::config::RunConfig;
-use crate::template::{load, steps, Template};
+use crate::template::{load, split, steps, Template};
+use crate::workflow::Phase;
 
 /// Options of `sbas run`.
 #[derive(Debug, Args)]
@@ -41,6 +45,40 @@ pub struct RunArgs {
     /// Print only warnings and errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Only prepare a run split into parts: the steps before invert_network, then the
+    /// inversion's plan, reference point, empty store and manifest. Then run the parts
+    /// (`--part I/N`) and `--finalize`.
+    #[arg(long, conflicts_with_all = ["part", "finalize"])]
+    pub prepare: bool,
+    /// With --prepare: fix the number of parts now (otherwise the first part to start fixes it).
+    #[arg(long, value_name = "N", requires = "prepare")]
+    pub parts: Option<usize>,
+    /// Invert only part I of N of a prepared run (its share of the chunks). Inside a SLURM array
+    /// job, a prepared work folder's part is read from SLURM_ARRAY_TASK_ID,
+    /// SLURM_ARRAY_TASK_COUNT and SLURM_ARRAY_TASK_MIN when this flag is absent.
+    #[arg(long, value_name = "I/N", conflicts_with = "finalize")]
+    pub part: Option<String>,
+    /// Finalize a prepared run once every part is done, then run the selected steps after
+    /// invert_network, as a plain `sbas run` would.
+    #[arg(long)]
+    pub finalize: bool,
+}
+
+/// An `sbas run` command line (the arguments after `run`), parsed.
+#[derive(Debug, clap::Parser)]
+#[command(name = "sbas run")]
+struct RunCommand {
+    #[command(flatten)]
+    args: RunArgs,
+}
+
+/// Parses the arguments of `sbas run` (those after `run`).
+pub fn parse_run_args(args: &[String]) -> anyhow::Result<RunArgs> {
+    use clap::Parser;
+    let argv = std::iter::once("sbas run".to_string()).chain(args.iter().cloned());
+    RunCommand::try_parse_from(argv)
+        .map(|c| c.args)
+        .map_err(|e| anyhow::anyhow!("{}", e.render().to_string().trim_end()))
 }
 
 /// Runs `sbas run`.
@@ -104,19 +142,72 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         platform,
         report: super::terminal::Terminal::reporter(args.quiet),
     };
+    let mut note = None;
+    let phase = args.phase(&ctx.work_dir, &mut note)?;
+    if let Some(n) = note {
+        ctx.say(n);
+    }
+    if phase != Phase::Whole {
+        // Read now, recorded once the prepare step succeeded (a fresh inversion clears the
+        // state folder first).
+        let inv = match phase {
+            Phase::Prepare { .. } => Some(Invocation {
+                cwd: std::env::current_dir().context("reading the current folder")?,
+                args: argv_after("run")?,
+            }),
+            _ => None,
+        };
+        let outcomes = split::run_phase(&ctx, &selected, phase)?;
+        if let Some(inv) = inv {
+            write_run_invocation(&ctx.work_dir, &inv)?;
+        }
+        print_outcomes(&outcomes, args.quiet);
+        return Ok(());
+    }
     let registry = StepRegistry::standard();
     let outcomes = run_steps(&ctx, &registry, &selected)?;
-    if !args.quiet {
+    print_outcomes(&outcomes, args.quiet);
+    Ok(())
+}
+
+impl RunArgs {
+    /// Which phase of a split run this command does (`Whole` for a plain run).
+    fn phase(&self, work_dir: &Path, note: &mut Option<String>) -> anyhow::Result<Phase> {
+        if self.prepare {
+            return Ok(Phase::Prepare { parts: self.parts });
+        }
+        if let Some(text) = &self.part {
+            let part: Part = text.parse().context("--part")?;
+            *note = Some(format!("part {part} (from --part)"));
+            return Ok(Phase::Part(part));
+        }
+        if self.finalize {
+            return Ok(Phase::Finalize);
+        }
+        // As for `sbas invert`: an array of independent runs stays one process per task unless
+        // the work folder was prepared for parts.
+        if std::env::var_os("SLURM_ARRAY_TASK_ID").is_none()
+            || read_run_invocation(work_dir)?.is_none()
+        {
+            return Ok(Phase::Whole);
+        }
+        slurm_part(note).map(Phase::Part)
+    }
+}
+
+/// Prints what happened to each step.
+pub fn print_outcomes(outcomes: &[(&'static str, StepOutcome)], quiet: bool) {
+    if !quiet {
         println!("steps:");
-        for (step, outcome) in &outcomes {
+        for (step, outcome) in outcomes {
             let what = match outcome {
                 StepOutcome::Ran => "done".to_string(),
                 StepOutcome::UpToDate => "up to date".to_string(),
                 StepOutcome::Off => "off".to_string(),
                 StepOutcome::Skipped(why) => format!("skipped: {why}"),
+                StepOutcome::Split(what) => what.clone(),
             };
             println!("  {step:<22} {what}");
         }
     }
-    Ok(())
 }

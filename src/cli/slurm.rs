@@ -8,7 +8,8 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use super::invert::parse_invert_args;
-use crate::slurm::{shell_quote, ScaleOut, SCRIPT_NAMES};
+use super::run::parse_run_args;
+use crate::slurm::{shell_quote, ScaleOut, SplitCommand, SCRIPT_NAMES};
 
 /// Options of `sbas slurm`.
 #[derive(Debug, Args)]
@@ -26,7 +27,8 @@ pub struct SlurmArgs {
     #[arg(long)]
     pub submit: bool,
     /// The `sbas invert` arguments of the run (STACK --out RUN_DIR and settings), after the
-    /// options above (or after `--`).
+    /// options above (or after `--`); or `run TEMPLATE [sbas run options]` to split a template
+    /// run (its inversion in the parts, the later steps in the finalize job).
     #[arg(
         required = true,
         trailing_var_arg = true,
@@ -50,25 +52,18 @@ pub fn run(args: &SlurmArgs) -> anyhow::Result<()> {
              (sbas slurm --parts N [--sbatch-opt OPT] [--submit] STACK --out RUN_DIR ...)"
         );
     }
-    let invert = parse_invert_args(&args.invert).context("the sbas invert arguments")?;
-    if invert.prepare || invert.part.is_some() || invert.restart {
-        bail!(
-            "give `sbas slurm` the plain `sbas invert` arguments: it adds --prepare and --part \
-             itself (and --restart would discard the work of parts already done)"
-        );
-    }
-    invert.options()?;
     let cwd = std::env::current_dir().context("reading the current folder")?;
-    std::fs::create_dir_all(invert.out.join("logs"))
-        .with_context(|| format!("creating {}", invert.out.join("logs").display()))?;
-    let run_dir = invert
-        .out
+    let (command, cmd_args, out) = split_command(&args.invert, &cwd)?;
+    std::fs::create_dir_all(out.join("logs"))
+        .with_context(|| format!("creating {}", out.join("logs").display()))?;
+    let run_dir = out
         .canonicalize()
-        .with_context(|| format!("cannot open {}", invert.out.display()))?;
+        .with_context(|| format!("cannot open {}", out.display()))?;
     let spec = ScaleOut {
         sbas: std::env::current_exe().context("finding the sbas executable")?,
         cwd,
-        invert_args: args.invert.clone(),
+        command,
+        args: cmd_args,
         run_dir: run_dir.clone(),
         parts: args.parts,
         sbatch_opts: args
@@ -105,6 +100,38 @@ pub fn run(args: &SlurmArgs) -> anyhow::Result<()> {
         println!("  {c}");
     }
     Ok(())
+}
+
+/// The command the jobs replay, its arguments, and the folder its outputs go to (checked now, so
+/// a mistake fails here rather than in the prepare job).
+fn split_command(
+    words: &[String],
+    cwd: &Path,
+) -> anyhow::Result<(SplitCommand, Vec<String>, PathBuf)> {
+    if words.first().map(String::as_str) == Some("run") {
+        let rest = words[1..].to_vec();
+        let run = parse_run_args(&rest).context("the sbas run arguments")?;
+        if run.prepare || run.part.is_some() || run.finalize {
+            bail!(
+                "give `sbas slurm ... run` the plain `sbas run` arguments: it adds --prepare, \
+                 --part and --finalize itself"
+            );
+        }
+        if !run.template.is_file() {
+            bail!("the template {} is not a file", run.template.display());
+        }
+        let out = run.dir.clone().unwrap_or_else(|| cwd.to_path_buf());
+        return Ok((SplitCommand::Run, rest, out));
+    }
+    let invert = parse_invert_args(words).context("the sbas invert arguments")?;
+    if invert.prepare || invert.part.is_some() || invert.restart {
+        bail!(
+            "give `sbas slurm` the plain `sbas invert` arguments: it adds --prepare and --part \
+             itself (and --restart would discard the work of parts already done)"
+        );
+    }
+    invert.options()?;
+    Ok((SplitCommand::Invert, words.to_vec(), invert.out))
 }
 
 fn write_script(path: &Path, text: &str) -> anyhow::Result<()> {

@@ -128,6 +128,8 @@ pub enum StepOutcome {
     Off,
     /// Asked for but not done, with the reason.
     Skipped(String),
+    /// One phase of a run split into parts (`--prepare`, `--part`): what it did.
+    Split(String),
 }
 
 /// Runs `selected` steps (in MintPy's order) with `registry`. Returns each step's outcome.

@@ -7,6 +7,7 @@ pub mod app;
 pub mod config;
 pub mod inversion;
 pub mod load;
+pub mod split;
 pub mod step;
 pub mod steps;
 pub(crate) mod values;

@@ -1,0 +1,163 @@
+//! `sbas run TEMPLATE` split into `--prepare`, parts and `--finalize` (separate processes, one
+//! part from SLURM's array variables) leaves every product of the plain `sbas run` byte for
+//! byte; bad use is refused with clear errors.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::common::{sbas, small_stack, stderr};
+use sbas::simulate::Effects;
+
+/// The whole chain with a ramp and geocoding, and a budget that makes several chunks.
+const TEMPLATE: &str = "\
+mintpy.load.processor      = isce
+mintpy.load.unwFile        = ../stack/merged/interferograms/*/filt*.unw
+mintpy.load.corFile        = ../stack/merged/interferograms/*/filt*.cor
+mintpy.load.demFile        = ../stack/merged/geom_reference/hgt.rdr
+mintpy.load.lookupYFile    = ../stack/merged/geom_reference/lat.rdr
+mintpy.load.lookupXFile    = ../stack/merged/geom_reference/lon.rdr
+mintpy.load.incAngleFile   = ../stack/merged/geom_reference/los.rdr
+mintpy.load.baselineDir    = ../stack/baselines
+mintpy.compute.maxMemory   = 0.0472
+mintpy.troposphericDelay.method = no
+mintpy.deramp              = linear
+mintpy.save.kmz            = no
+mintpy.plot                = no
+";
+
+fn run(tpl: &Path, work: &Path, extra: &[&str]) -> Output {
+    let mut a = vec![
+        "run",
+        tpl.to_str().unwrap(),
+        "--dir",
+        work.to_str().unwrap(),
+    ];
+    a.extend_from_slice(extra);
+    sbas(&a)
+}
+
+fn ok(o: Output) -> Output {
+    assert!(o.status.success(), "{}", stderr(&o));
+    o
+}
+
+fn refused(o: Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(needle),
+        "want '{needle}' in: {}",
+        stderr(&o)
+    );
+}
+
+/// Every file below `dir` outside the run state, by relative path, with its bytes.
+fn products(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.file_name().is_some_and(|n| n == ".sbas") {
+                continue;
+            }
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                out.push((
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn prepare_parts_finalize_equal_the_plain_run_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    small_stack(tmp.path(), 90, 30, 8, Effects::all(), 17);
+    let tpl = tmp.path().join("template.txt");
+    fs::write(&tpl, TEMPLATE).unwrap();
+    let plain = tmp.path().join("plain");
+    let split = tmp.path().join("split");
+    ok(run(&tpl, &plain, &[]));
+
+    refused(run(&tpl, &split, &["--part", "1/3"]), "never prepared");
+    refused(run(&tpl, &split, &["--finalize"]), "never prepared");
+    refused(
+        run(&tpl, &split, &["--prepare", "--end", "reference_point"]),
+        "leave out",
+    );
+    let o = ok(run(&tpl, &split, &["--prepare", "--parts", "3"]));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("quick_overview         done"), "{text}");
+    assert!(
+        !split.join("timeseries.h5").exists(),
+        "prepare inverts nothing"
+    );
+    let info = ok(sbas(&["info", split.to_str().unwrap()]));
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.contains("`sbas run TEMPLATE ... --part I/N`") && info.contains("part 3/3: 0 of"),
+        "{info}"
+    );
+    refused(run(&tpl, &split, &["--part", "5/4"]), "--part");
+    refused(run(&tpl, &split, &["--part", "1/4"]), "3 parts");
+    refused(sbas(&["finalize", split.to_str().unwrap()]), "--dir");
+
+    ok(run(&tpl, &split, &["--part", "1/3"]));
+    refused(run(&tpl, &split, &["--finalize"]), "part 2/3");
+    // Part 2 as a SLURM array task (ids 5..7, so the minimum matters).
+    let o = Command::new(env!("CARGO_BIN_EXE_sbas"))
+        .args([
+            "run",
+            tpl.to_str().unwrap(),
+            "--dir",
+            split.to_str().unwrap(),
+        ])
+        .env("SLURM_ARRAY_TASK_ID", "6")
+        .env("SLURM_ARRAY_TASK_COUNT", "3")
+        .env("SLURM_ARRAY_TASK_MIN", "5")
+        .output()
+        .unwrap();
+    let o = ok(o);
+    assert!(
+        stderr(&o).contains("part 2/3 (from SLURM_ARRAY_TASK_ID=6"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !split.join("velocity.h5").exists(),
+        "a part runs no later step"
+    );
+    ok(run(&tpl, &split, &["--part", "3/3"]));
+    let o = ok(run(&tpl, &split, &["--finalize"]));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for step in [
+        "invert_network",
+        "deramp",
+        "correct_topography",
+        "velocity",
+        "geocode",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.trim_start().starts_with(step) && l.ends_with("done")),
+            "{step} in:\n{text}"
+        );
+    }
+
+    let (want, got) = (products(&plain), products(&split));
+    let names = |v: &[(PathBuf, Vec<u8>)]| v.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&got), names(&want));
+    assert!(
+        want.iter().any(|f| f.0.ends_with("geo_velocity.h5")),
+        "the chain ran to geocode"
+    );
+    for (w, g) in want.iter().zip(&got) {
+        assert!(w.1 == g.1, "{} differs", w.0.display());
+    }
+}
