@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::common::{sbas, small_stack, stderr};
+use crate::common::{files_with_bytes, sbas, small_stack, stderr};
 use sbas::simulate::Effects;
 
 /// The whole chain with a ramp and geocoding, and a budget that makes several chunks.
@@ -49,30 +49,6 @@ fn refused(o: Output, needle: &str) {
         "want '{needle}' in: {}",
         stderr(&o)
     );
-}
-
-/// Every file below `dir` outside the run state, by relative path, with its bytes.
-fn products(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.file_name().is_some_and(|n| n == ".sbas") {
-                continue;
-            }
-            if p.is_dir() {
-                todo.push(p);
-            } else {
-                out.push((
-                    p.strip_prefix(dir).unwrap().to_path_buf(),
-                    fs::read(&p).unwrap(),
-                ));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
@@ -150,7 +126,7 @@ fn prepare_parts_finalize_equal_the_plain_run_byte_for_byte() {
         );
     }
 
-    let (want, got) = (products(&plain), products(&split));
+    let (want, got) = (files_with_bytes(&plain), files_with_bytes(&split));
     let names = |v: &[(PathBuf, Vec<u8>)]| v.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
     assert_eq!(names(&got), names(&want));
     assert!(

@@ -2,10 +2,10 @@
 //! single-process run bit for bit; bad use of parts is refused with clear errors.
 
 use std::fs::{self, File};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::common::{sbas, small_stack, stderr};
+use crate::common::{files_with_bytes, sbas, small_stack, stderr};
 use sbas::simulate::Effects;
 
 /// Several chunks of a small stack (the budget leaves room for a few rows per chunk).
@@ -49,27 +49,6 @@ fn checksum(dir: &Path) -> String {
         .find(|l| l.starts_with("checksum:"))
         .unwrap()
         .to_string()
-}
-
-/// Every file of the store below `dir`, by relative path, with its bytes.
-fn store_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((
-                    p.strip_prefix(dir).unwrap().to_path_buf(),
-                    fs::read(&p).unwrap(),
-                ));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
@@ -139,11 +118,11 @@ fn three_parts_equal_one_process_bit_for_bit() {
     ok(sbas(&["finalize", split.to_str().unwrap()]));
     assert_eq!(checksum(&split), want);
     assert!(
-        store_files(&single.join("sbas.zarr")) == store_files(&split.join("sbas.zarr")),
+        files_with_bytes(&single.join("sbas.zarr")) == files_with_bytes(&split.join("sbas.zarr")),
         "the stores differ in some file"
     );
     assert!(
-        store_files(&single.join("inputs")) == store_files(&split.join("inputs")),
+        files_with_bytes(&single.join("inputs")) == files_with_bytes(&split.join("inputs")),
         "the geometry differs"
     );
     // Parts and finalize of a complete run have nothing to do.

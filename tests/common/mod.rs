@@ -83,3 +83,28 @@ pub fn open_err(p: &Path) -> String {
         Err(e) => format!("{e:#}"),
     }
 }
+
+/// Every file below `dir` (skipping folders named `.sbas`, the run state), by path relative to
+/// `dir`, with its bytes, sorted: two runs compared byte for byte.
+pub fn files_with_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.file_name().is_some_and(|n| n == ".sbas") {
+                continue;
+            }
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                out.push((
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
