@@ -67,7 +67,8 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub ramp: bool,
     /// Layout to write: isce-tops (ISCE2 stackSentinel), roipac, gamma, hyp3 (ASF HyP3
-    /// INSAR_GAMMA products), licsar (COMET LiCSAR frame GEOC folder), dolphin (dolphin work folder).
+    /// INSAR_GAMMA products), licsar (COMET LiCSAR frame GEOC folder), dolphin (dolphin work folder),
+    /// snap (ESA SNAP BEAM-DIMAP exports).
     #[arg(long, default_value = "isce-tops", value_parser = parse_processor)]
     pub processor: Processor,
     /// hyp3: give each pair a different extent (a border of no data), as unclipped products.
@@ -78,7 +79,7 @@ pub struct SimulateArgs {
 /// Parses `--processor`.
 fn parse_processor(s: &str) -> Result<Processor, String> {
     Processor::parse(s).ok_or_else(|| {
-        format!("unknown processor '{s}' (isce-tops, roipac, gamma, hyp3, licsar, dolphin)")
+        format!("unknown processor '{s}' (isce-tops, roipac, gamma, hyp3, licsar, dolphin, snap)")
     })
 }
 

@@ -21,6 +21,7 @@ pub mod processor;
 mod rng;
 pub mod roipac_writer;
 pub mod sensor;
+pub mod snap_writer;
 pub mod truth;
 mod writer;
 
@@ -29,5 +30,6 @@ pub use dolphin_writer::simulate_dolphin;
 pub use hyp3_writer::simulate_hyp3;
 pub use licsar_writer::simulate_licsar;
 pub use processor::{simulate_as, Processor};
+pub use snap_writer::simulate_snap;
 pub use truth::{Truth, TruthHeader};
 pub use writer::{simulate, SimReport};

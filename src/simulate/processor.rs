@@ -7,6 +7,7 @@ use super::dolphin_writer::simulate_dolphin;
 use super::fields::Scene;
 use super::hyp3_writer::simulate_hyp3;
 use super::licsar_writer::simulate_licsar;
+use super::snap_writer::simulate_snap;
 use super::writer::{create_dir, simulate, write_truth, SimReport};
 use super::{gamma_writer, roipac_writer, SimConfig};
 
@@ -30,10 +31,14 @@ pub enum Processor {
     Licsar,
     /// A dolphin work folder (`unwrapped/*.unw.tif`, GeoTIFFs in UTM, no baselines or geometry).
     Dolphin,
+    /// ESA SNAP terrain-corrected BEAM-DIMAP exports (`interferograms/*/*_unw_tc.dim` + ENVI
+    /// bands, latitude/longitude grid).
+    Snap,
 }
 
 impl Processor {
-    /// Parses the `--processor` names `isce-tops`, `roipac`, `gamma`, `hyp3`, `licsar`, `dolphin`.
+    /// Parses the `--processor` names `isce-tops`, `roipac`, `gamma`, `hyp3`, `licsar`, `dolphin`,
+    /// `snap`.
     pub fn parse(name: &str) -> Option<Processor> {
         Some(match name {
             "isce-tops" | "isce" => Processor::IsceTops,
@@ -42,6 +47,7 @@ impl Processor {
             "hyp3" => Processor::Hyp3 { vary_extent: false },
             "licsar" => Processor::Licsar,
             "dolphin" => Processor::Dolphin,
+            "snap" => Processor::Snap,
             _ => return None,
         })
     }
@@ -55,6 +61,7 @@ pub fn simulate_as(out: &Path, cfg: &SimConfig, processor: Processor) -> anyhow:
         Processor::Hyp3 { vary_extent } => return simulate_hyp3(out, cfg, vary_extent),
         Processor::Licsar => return simulate_licsar(out, cfg),
         Processor::Dolphin => return simulate_dolphin(out, cfg),
+        Processor::Snap => return simulate_snap(out, cfg),
         Processor::Roipac => false,
         Processor::Gamma => true,
     };

@@ -289,8 +289,21 @@ pub const GAMMA: AutoPath = AutoPath {
     ],
 };
 
+/// ESA SNAP BEAM-DIMAP exports (MintPy has no `AUTO_PATH` for them: these are the globs of
+/// MintPy's SNAP example, `docs/dir_structure.md`, relative to the project folder).
+pub const SNAP: AutoPath = AutoPath {
+    name: "snap",
+    processor: "snap",
+    marker: "",
+    globs: &[
+        (LoadKey::Unw, "interferograms/*/*/Unw_*.img"),
+        (LoadKey::Cor, "interferograms/*/*/coh_*.img"),
+        (LoadKey::Dem, "dem_tc.data/*.img"),
+    ],
+};
+
 /// MintPy's default globs of every processor sbas reads, in the order they are tried.
-pub const AUTO_PATHS: &[&AutoPath] = &[&ISCE_TOPS, &ISCE_STRIPMAP, &ROIPAC, &GAMMA, &HYP3];
+pub const AUTO_PATHS: &[&AutoPath] = &[&ISCE_TOPS, &ISCE_STRIPMAP, &ROIPAC, &GAMMA, &HYP3, &SNAP];
 
 /// The entries of [`AUTO_PATHS`] for `mintpy.load.processor = processor`.
 pub fn auto_paths_of(processor: &str) -> impl Iterator<Item = &'static AutoPath> + '_ {

@@ -18,6 +18,7 @@ pub mod raster;
 pub mod raw_stack;
 mod registry;
 pub mod roipac;
+pub mod snap;
 pub mod unwrap_fix;
 
 pub use registry::{

@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn refuses_unknown_processors_and_no_stack() {
-        let tpl = t("mintpy.load.processor = snap\n");
+        let tpl = t("mintpy.load.processor = cosicorr\n");
         let e = stack_request(&tpl, Path::new("/w"), None).unwrap_err();
         assert!(format!("{e:#}").contains("isce"), "{e:#}");
         let tpl = t("");

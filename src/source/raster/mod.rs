@@ -12,16 +12,16 @@
 //!   rows of amplitude and value interleaved, `geomap*.trans` lookup tables, ...);
 //! - [`gamma_par`]: GAMMA `.par` / `.off` / `.diff_par` parameter files, read into MintPy's
 //!   attributes; [`gamma`]: the layout of a GAMMA raster (big-endian, `*.UTM_TO_RDC` complex);
+//! - [`envi_hdr`]: ENVI `.hdr` sidecars (SNAP's BEAM-DIMAP bands), giving a [`RasterLayout`];
 //! - [`std_keys`]: MintPy's standard metadata names for each processor's spelling.
 //! - [`geotiff`]: GeoTIFF strips and tiles (HyP3, LiCSAR, dolphin), read chunk by chunk, and
 //!   their georeferencing ([`geokeys`]) as a map grid;
 //!
 //! Room for the next codecs, each its own module here:
-//! - `envi_hdr.rs`: ENVI `.hdr` sidecars (SNAP exports), another [`RasterLayout`] source
-//!   (`byte order` and `interleave` map onto `big_endian` and [`Interleave`]);
 //! - `netcdf.rs`: netCDF/HDF5 grids (GMTSAR, ARIA, LiCSAR), a dataset per layer as in
 //!   `source::mintpy_h5`.
 
+pub mod envi_hdr;
 pub mod flat;
 pub mod gamma;
 pub mod gamma_par;
