@@ -141,6 +141,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         },
         platform,
         report: super::terminal::Terminal::reporter(args.quiet),
+        split: Default::default(),
     };
     let mut note = None;
     let phase = args.phase(&ctx.work_dir, &mut note)?;
