@@ -521,4 +521,65 @@ mod tests {
         let e = format!("{:#}", open_timeseries(dir, "none").err().expect("refused"));
         assert!(e.contains("'none'"), "{e}");
     }
+
+    /// The toy step `out = ts + 1` as `split` says; returns the strips it computed.
+    fn add_one_split(dir: &Path, format: OutputFormat, split: PassSplit) -> anyhow::Result<usize> {
+        let ts = open_timeseries(dir, "ts")?;
+        let mut pass = StripPass::new(
+            "toy",
+            LENGTH,
+            WIDTH,
+            buffers_cost(8 * DATES),
+            budget(4, 8 * DATES),
+        )?
+        .with_split(split);
+        let input = pass.read(&ts, TIMESERIES_DATASET);
+        let out = pass.create(dir, format, series_spec("split"))?[0];
+        let mut computed = 0;
+        pass.run(|strip| {
+            computed += 1;
+            let values = strip.outputs.set(out, strip.inputs.take(input));
+            for v in values.iter_mut() {
+                *v += 1.0;
+            }
+            Ok(())
+        })?;
+        pass.finish()?;
+        Ok(computed)
+    }
+
+    #[test]
+    fn parts_compute_their_strips_once_and_the_assembly_writes_the_whole() {
+        for format in [OutputFormat::Hdf5, OutputFormat::Zarr] {
+            let tmp = tempfile::tempdir().expect("tempdir");
+            let dir = tmp.path();
+            write_series(dir, format, "ts", true);
+            let state = dir.join("state");
+            let part = |i| PassSplit::Part {
+                dir: state.clone(),
+                part: crate::parts::Part::new(i, 2).expect("part"),
+            };
+            let assemble = PassSplit::Assemble {
+                dir: state.clone(),
+                parts: 2,
+            };
+            let strips = LENGTH.div_ceil(4);
+            assert_eq!(
+                add_one_split(dir, format, part(1)).expect("part 1"),
+                strips.div_ceil(2)
+            );
+            assert!(!Product::exists(dir, "split"), "a part writes no product");
+            // Run again (a requeue after a kill): nothing left to compute.
+            assert_eq!(add_one_split(dir, format, part(1)).expect("again"), 0);
+            let e = add_one_split(dir, format, assemble.clone()).expect_err("part 2 missing");
+            assert!(format!("{e:#}").contains("part 2/2: strips 1, 3"), "{e:#}");
+            assert_eq!(
+                add_one_split(dir, format, part(2)).expect("part 2"),
+                strips / 2
+            );
+            assert_eq!(add_one_split(dir, format, assemble).expect("assemble"), 0);
+            assert_eq!(add_one(dir, format, "whole", budget(4, 8 * DATES)), strips);
+            assert_eq!(read_all(dir, "split"), read_all(dir, "whole"));
+        }
+    }
 }
