@@ -180,13 +180,23 @@ EOF
 rm -rf tpl_single tpl_run
 sbas run template.txt --dir tpl_single --threads 1 -q
 ids=$(sbas slurm --parts 4 --submit run template.txt --dir tpl_run --threads 1 -q)
-fin=$(echo "$ids" | awk '/^finalize.sbatch/ {print $3}')
+# Three stages of parts (inversion, DEM error, velocity), each closed by a finalize: wait for
+# the last finalize.
+fin=$(echo "$ids" | awk '/^finalize.sbatch/ {id=$3} END {print id}')
+[ "$(echo "$ids" | grep -c '^parts.sbatch')" = 3 ] && pass "the template run is submitted in 3 stages" \
+  || fail "template run stages: $ids"
 echo "template run: finalize job $(wait_job "$fin")"
 differ=$(cd tpl_single && find . -type f -not -path './.sbas/*' | sort | while read -r f; do
   cmp -s "$f" "../tpl_run/$f" || echo "$f"; done)
 n=$(cd tpl_single && find . -type f -not -path './.sbas/*' | wc -l)
 [ -z "$differ" ] && [ "$n" -gt 10 ] && pass "4-part template run equals the plain sbas run byte for byte ($n files)" \
   || { fail "template run: files differ: $differ"; tail -5 tpl_run/logs/*.out; }
+for step in correct_topography velocity; do
+  logs=$(ls tpl_run/.sbas/parts/$step/*-of-4.done 2>/dev/null | wc -l)
+  strips=$(cat tpl_run/.sbas/parts/$step/*-of-4.done 2>/dev/null | grep -vc '^#')
+  [ "$logs" = 4 ] && [ "$strips" -ge 4 ] && pass "$step ran in the 4 parts ($strips strips)" \
+    || fail "$step: $logs part logs, $strips strips"
+done
 t_tpl=$(date +%s)
 echo "time: cluster setup $((t_cluster - t0)) s, 4-part array $((t_array - t_cluster)) s, scancel check $((t_end - t_array)) s, template run $((t_tpl - t_end)) s, total $((t_tpl - t0)) s"
 [ "$fails" = 0 ] && echo "all checks passed" || { echo "$fails checks failed"; exit 1; }

@@ -147,6 +147,30 @@ fn try_lock(path: &Path, shared: bool) -> anyhow::Result<Option<File>> {
     }
 }
 
+/// Takes the run folder's lock exclusively (a finalize job working on the whole folder), or
+/// fails naming the folder if another process (a part, a run) holds it.
+pub(crate) fn lock_folder(run_dir: &Path) -> anyhow::Result<File> {
+    lock(run_dir)
+}
+
+/// Takes the run folder's lock shared (one part among others), or fails when a single-process
+/// run or a finalize holds it; `what` names the process in the error.
+pub(crate) fn lock_folder_shared(run_dir: &Path, what: &str) -> anyhow::Result<File> {
+    let path = state_dir(run_dir).join(LOCK);
+    try_lock(&path, true)?.with_context(|| {
+        format!(
+            "another sbas process (a single-process run, a prepare or a finalize) is working in \
+             {}; {what} waits for it to finish",
+            run_dir.display()
+        )
+    })
+}
+
+/// Takes the lock file at `path` exclusively, or fails saying `busy`.
+pub(crate) fn lock_file(path: &Path, busy: impl FnOnce() -> String) -> anyhow::Result<File> {
+    try_lock(path, false)?.with_context(busy)
+}
+
 /// What [`RunState::open`] found.
 #[derive(Debug)]
 pub enum Opened {

@@ -33,6 +33,10 @@ pub struct ScaleOut {
     pub parts: usize,
     /// `sbatch` options written as `#SBATCH` lines into every script (e.g. `--partition=cpu`).
     pub sbatch_opts: Vec<String>,
+    /// The steps split across the parts, one stage of parts each, in order: `invert_network`
+    /// alone for `sbas invert`; for a template run also `correct_topography` and `velocity`
+    /// when they run (the parts and finalize scripts are then submitted once per stage).
+    pub stages: Vec<String>,
 }
 
 /// The three job scripts.
@@ -130,8 +134,10 @@ impl ScaleOut {
                 "part-%a-%A.out",
                 &[format!("--array=1-{n}"), "--requeue".to_string()],
                 &format!(
-                    "part SLURM_ARRAY_TASK_ID of {n}; submit with \
-                     --dependency=afterok:<prepare job>. A part killed or requeued resumes."
+                    "part SLURM_ARRAY_TASK_ID of {n}{}; submit with \
+                     --dependency=afterok:<prepare job>{}. A part killed or requeued resumes.",
+                    self.stage_note(" of the stage open"),
+                    self.stage_note(" (then again after each finalize but the last)")
                 ),
                 &self.part_command("${SLURM_ARRAY_TASK_ID}"),
             ),
@@ -145,8 +151,10 @@ impl ScaleOut {
                          --dependency=afterok:<array job>."
                     }
                     SplitCommand::Run => {
-                        "checks every chunk is durable, finalizes the inversion, then runs the \
-                         template's steps after it; submit with --dependency=afterok:<array job>."
+                        "checks every chunk of the stage open is durable, finalizes it and runs \
+                         the template's steps after it up to the next split step (whose parts \
+                         are then due) or the end; submit with \
+                         --dependency=afterok:<array job> after each array."
                     }
                 },
                 &self.finalize_command(),
@@ -154,27 +162,59 @@ impl ScaleOut {
         }
     }
 
+    fn stage_note(&self, text: &str) -> String {
+        if self.stages.len() > 1 {
+            text.to_string()
+        } else {
+            String::new()
+        }
+    }
+
     /// The same run without SLURM: shell lines for GNU parallel or `xargs -P` (or one job per
-    /// line of any other scheduler).
+    /// line of any other scheduler); the parts and the finalize once per stage.
     pub fn plain_commands(&self) -> Vec<String> {
         let cd = format!("cd {}", shell_quote(&self.cwd.display().to_string()));
-        vec![
-            format!("{cd} && {}", self.prepare_command()),
-            format!(
+        let mut out = vec![format!("{cd} && {}", self.prepare_command())];
+        let k = self.stages.len().max(1);
+        for (i, step) in self.stages.iter().enumerate() {
+            if k > 1 {
+                out.push(format!("# stage {} of {k}: the parts of {step}", i + 1));
+            }
+            out.push(format!(
                 "{cd} && seq 1 {n} | xargs -P {n} -I{{}} {}",
                 self.part_command("{}"),
                 n = self.parts
-            ),
-            format!(
-                "# or: {cd} && parallel {} ::: $(seq 1 {})",
-                self.part_command("{}"),
-                self.parts
-            ),
-            match self.command {
+            ));
+            if i == 0 {
+                out.push(format!(
+                    "# or: {cd} && parallel {} ::: $(seq 1 {})",
+                    self.part_command("{}"),
+                    self.parts
+                ));
+            }
+            out.push(match self.command {
                 SplitCommand::Invert => self.finalize_command(),
                 SplitCommand::Run => format!("{cd} && {}", self.finalize_command()),
-            },
-        ]
+            });
+        }
+        out
+    }
+
+    /// The scripts in submission order, each submitted after the one before: prepare, then the
+    /// parts and the finalize once per stage.
+    pub fn submission_order(&self) -> Vec<(usize, String)> {
+        let mut order = vec![(0, "prepare".to_string())];
+        let k = self.stages.len().max(1);
+        for (i, step) in self.stages.iter().enumerate() {
+            let note = if k > 1 {
+                format!(" (stage {} of {k}: {step})", i + 1)
+            } else {
+                String::new()
+            };
+            order.push((1, note.clone()));
+            order.push((2, note));
+        }
+        order
     }
 }
 
@@ -197,6 +237,7 @@ mod tests {
             run_dir: "/scratch/run 1".into(),
             parts: 4,
             sbatch_opts: vec!["--partition=cpu".into(), "--time=02:00:00".into()],
+            stages: vec!["invert_network".into()],
         }
     }
 
@@ -272,5 +313,28 @@ mod tests {
             spec.plain_commands()[3],
             "cd /home/u/proj && /opt/sbas/bin/sbas run t.txt --end velocity --finalize"
         );
+    }
+
+    #[test]
+    fn a_template_run_in_three_stages_submits_parts_and_finalize_three_times() {
+        let spec = ScaleOut {
+            command: SplitCommand::Run,
+            args: vec!["t.txt".into()],
+            stages: vec![
+                "invert_network".into(),
+                "correct_topography".into(),
+                "velocity".into(),
+            ],
+            ..spec()
+        };
+        let order: Vec<usize> = spec.submission_order().iter().map(|o| o.0).collect();
+        assert_eq!(order, [0, 1, 2, 1, 2, 1, 2]);
+        assert!(spec.submission_order()[3]
+            .1
+            .contains("stage 2 of 3: correct_topography"));
+        let c = spec.plain_commands();
+        assert_eq!(c.iter().filter(|l| l.ends_with("--finalize")).count(), 3);
+        assert_eq!(c.iter().filter(|l| l.contains("xargs")).count(), 3);
+        assert!(spec.scripts().parts.contains("of the stage open"));
     }
 }

@@ -9,7 +9,8 @@ use std::process::{Command, Output};
 use crate::common::{files_with_bytes, sbas, small_stack, stderr};
 use sbas::simulate::Effects;
 
-/// The whole chain with a ramp and geocoding, and a budget that makes several chunks.
+/// The whole chain with a ramp and geocoding, and a budget that makes several chunks (and at
+/// least three strips of the DEM error and velocity passes).
 const TEMPLATE: &str = "\
 mintpy.load.processor      = isce
 mintpy.load.unwFile        = ../stack/merged/interferograms/*/filt*.unw
@@ -19,7 +20,7 @@ mintpy.load.lookupYFile    = ../stack/merged/geom_reference/lat.rdr
 mintpy.load.lookupXFile    = ../stack/merged/geom_reference/lon.rdr
 mintpy.load.incAngleFile   = ../stack/merged/geom_reference/los.rdr
 mintpy.load.baselineDir    = ../stack/baselines
-mintpy.compute.maxMemory   = 0.0472
+mintpy.compute.maxMemory   = 0.04699
 mintpy.troposphericDelay.method = no
 mintpy.deramp              = linear
 mintpy.save.kmz            = no
@@ -35,6 +36,20 @@ fn run(tpl: &Path, work: &Path, extra: &[&str]) -> Output {
     ];
     a.extend_from_slice(extra);
     sbas(&a)
+}
+
+/// Whether `sbas run`'s step list says `step` was done.
+fn done(text: &str, step: &str) -> bool {
+    text.lines()
+        .any(|l| l.trim_start().starts_with(step) && l.ends_with("done"))
+}
+
+/// A finalize of a finished split run: every step up to date, nothing redone.
+fn o_last(tpl: &Path, work: &Path) -> Output {
+    let o = ok(run(tpl, work, &["--finalize"]));
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(!done(&text, "velocity"), "{text}");
+    o
 }
 
 fn ok(o: Output) -> Output {
@@ -110,21 +125,57 @@ fn prepare_parts_finalize_equal_the_plain_run_byte_for_byte() {
         "a part runs no later step"
     );
     ok(run(&tpl, &split, &["--part", "3/3"]));
+    // The first finalize closes the inversion, runs deramp (image-wide) and opens the DEM
+    // error's stage; the second closes it, runs residual_RMS and reference_date and opens the
+    // velocity's; the third closes that and geocodes.
     let o = ok(run(&tpl, &split, &["--finalize"]));
     let text = String::from_utf8_lossy(&o.stdout);
-    for step in [
-        "invert_network",
-        "deramp",
-        "correct_topography",
-        "velocity",
-        "geocode",
-    ] {
-        assert!(
-            text.lines()
-                .any(|l| l.trim_start().starts_with(step) && l.ends_with("done")),
-            "{step} in:\n{text}"
-        );
+    assert!(
+        done(&text, "invert_network") && done(&text, "deramp"),
+        "{text}"
+    );
+    assert!(
+        text.contains("correct_topography     its parts are due"),
+        "{text}"
+    );
+    assert!(
+        !split.join("demErr.h5").exists(),
+        "the finalize solves no DEM error"
+    );
+    for step in ["correct_topography", "velocity"] {
+        refused(run(&tpl, &split, &["--finalize"]), "part 2/3: strip");
+        ok(run(&tpl, &split, &["--part", "1/3"]));
+        ok(run(&tpl, &split, &["--part", "3/3"]));
+        refused(run(&tpl, &split, &["--finalize"]), "part 2/3: strip");
+        ok(run(&tpl, &split, &["--part", "2/3"]));
+        let o = ok(run(&tpl, &split, &["--finalize"]));
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(done(&text, step), "{step} in:\n{text}");
+        // Each part computed the strips it owns, and they cover the image.
+        let logs = split.join(".sbas/parts").join(step);
+        let mut all = Vec::new();
+        for i in 1..=3 {
+            let log = fs::read_to_string(logs.join(format!("{i}-of-3.done"))).unwrap();
+            let ids: Vec<usize> = log.lines().skip(1).map(|l| l.parse().unwrap()).collect();
+            assert!(!ids.is_empty(), "part {i}/3 of {step} computed nothing");
+            assert!(
+                ids.iter().all(|c| c % 3 == i - 1),
+                "{step} part {i}: {ids:?}"
+            );
+            all.extend(ids);
+        }
+        all.sort();
+        assert_eq!(all, (0..all.len()).collect::<Vec<_>>(), "{step}");
+        assert!(!logs.join("strips").exists(), "kept strips are removed");
     }
+    let text = String::from_utf8_lossy(&o_last(&tpl, &split).stdout).to_string();
+    for step in ["velocity", "geocode"] {
+        assert!(text.contains(step), "{text}");
+    }
+    assert!(
+        stderr(&ok(run(&tpl, &split, &["--part", "1/3"]))).contains("nothing to do"),
+        "a part after the last stage"
+    );
 
     let (want, got) = (files_with_bytes(&plain), files_with_bytes(&split));
     let names = |v: &[(PathBuf, Vec<u8>)]| v.iter().map(|f| f.0.clone()).collect::<Vec<_>>();

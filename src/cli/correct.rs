@@ -209,6 +209,7 @@ pub fn run(args: &CorrectArgs) -> anyhow::Result<()> {
                     phase_velocity: a.phase_velocity,
                 },
                 pixelwise_geometry: !a.no_pixelwise_geometry,
+                split: Default::default(),
             };
             let out = dem_error::run(dir, &a.input, &options, budget)?;
             println!(

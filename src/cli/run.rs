@@ -47,19 +47,21 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Only prepare a run split into parts: the steps before invert_network, then the
     /// inversion's plan, reference point, empty store and manifest. Then run the parts
-    /// (`--part I/N`) and `--finalize`.
+    /// (`--part I/N`) and `--finalize`, once per stage (inversion, DEM error, velocity).
     #[arg(long, conflicts_with_all = ["part", "finalize"])]
     pub prepare: bool,
     /// With --prepare: fix the number of parts now (otherwise the first part to start fixes it).
     #[arg(long, value_name = "N", requires = "prepare")]
     pub parts: Option<usize>,
-    /// Invert only part I of N of a prepared run (its share of the chunks). Inside a SLURM array
+    /// Do only part I of N of the stage open in a prepared run (its share of the inversion's
+    /// chunks, or of the DEM error's or velocity's strips). Inside a SLURM array
     /// job, a prepared work folder's part is read from SLURM_ARRAY_TASK_ID,
     /// SLURM_ARRAY_TASK_COUNT and SLURM_ARRAY_TASK_MIN when this flag is absent.
     #[arg(long, value_name = "I/N", conflicts_with = "finalize")]
     pub part: Option<String>,
-    /// Finalize a prepared run once every part is done, then run the selected steps after
-    /// invert_network, as a plain `sbas run` would.
+    /// Close the stage open once every part is done, then run the selected steps after it, as a
+    /// plain `sbas run` would, up to the next step split among the parts (whose stage it opens)
+    /// or the end.
     #[arg(long)]
     pub finalize: bool,
 }
@@ -141,6 +143,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         },
         platform,
         report: super::terminal::Terminal::reporter(args.quiet),
+        split: Default::default(),
     };
     let mut note = None;
     let phase = args.phase(&ctx.work_dir, &mut note)?;

@@ -53,7 +53,7 @@ pub fn run(args: &SlurmArgs) -> anyhow::Result<()> {
         );
     }
     let cwd = std::env::current_dir().context("reading the current folder")?;
-    let (command, cmd_args, out) = split_command(&args.invert, &cwd)?;
+    let (command, cmd_args, out, stages) = split_command(&args.invert, &cwd)?;
     std::fs::create_dir_all(out.join("logs"))
         .with_context(|| format!("creating {}", out.join("logs").display()))?;
     let run_dir = out
@@ -71,6 +71,7 @@ pub fn run(args: &SlurmArgs) -> anyhow::Result<()> {
             .iter()
             .flat_map(|o| o.split_whitespace().map(str::to_string))
             .collect(),
+        stages,
     };
     let scripts = spec.scripts();
     let paths: Vec<PathBuf> = SCRIPT_NAMES.iter().map(|n| run_dir.join(n)).collect();
@@ -81,7 +82,7 @@ pub fn run(args: &SlurmArgs) -> anyhow::Result<()> {
         write_script(path, text)?;
     }
     if args.submit {
-        return submit(&paths);
+        return submit(&paths, &spec.submission_order());
     }
     let q = |p: &Path| shell_quote(&p.display().to_string());
     println!(
@@ -89,12 +90,18 @@ pub fn run(args: &SlurmArgs) -> anyhow::Result<()> {
         paths.iter().map(|p| q(p)).collect::<Vec<_>>().join(" ")
     );
     println!("submit them with SLURM (or run `sbas slurm --submit ...`):");
-    println!("  p=$(sbatch --parsable {})", q(&paths[0]));
+    println!("  j=$(sbatch --parsable {})", q(&paths[0]));
+    if spec.stages.len() > 1 {
+        println!("  # once per stage ({}):", spec.stages.join(", then "));
+    }
     println!(
-        "  a=$(sbatch --parsable --dependency=afterok:${{p%%;*}} {})",
+        "  j=$(sbatch --parsable --dependency=afterok:${{j%%;*}} {})",
         q(&paths[1])
     );
-    println!("  sbatch --dependency=afterok:${{a%%;*}} {}", q(&paths[2]));
+    println!(
+        "  j=$(sbatch --parsable --dependency=afterok:${{j%%;*}} {})",
+        q(&paths[2])
+    );
     println!("or without SLURM (one line per phase; the parts in parallel, in any order):");
     for c in spec.plain_commands() {
         println!("  {c}");
@@ -107,7 +114,7 @@ pub fn run(args: &SlurmArgs) -> anyhow::Result<()> {
 fn split_command(
     words: &[String],
     cwd: &Path,
-) -> anyhow::Result<(SplitCommand, Vec<String>, PathBuf)> {
+) -> anyhow::Result<(SplitCommand, Vec<String>, PathBuf, Vec<String>)> {
     if words.first().map(String::as_str) == Some("run") {
         let rest = words[1..].to_vec();
         let run = parse_run_args(&rest).context("the sbas run arguments")?;
@@ -121,7 +128,19 @@ fn split_command(
             bail!("the template {} is not a file", run.template.display());
         }
         let out = run.dir.clone().unwrap_or_else(|| cwd.to_path_buf());
-        return Ok((SplitCommand::Run, rest, out));
+        let template = crate::template::Template::read(&run.template)?;
+        let config = crate::template::config::RunConfig::from_template(&template)
+            .with_context(|| format!("template {}", run.template.display()))?;
+        let selected = crate::template::steps::select(
+            run.dostep.as_deref(),
+            run.start.as_deref(),
+            run.end.as_deref(),
+        )?;
+        let stages = crate::template::split::split_steps(&config, &selected)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        return Ok((SplitCommand::Run, rest, out, stages));
     }
     let invert = parse_invert_args(words).context("the sbas invert arguments")?;
     if invert.prepare || invert.part.is_some() || invert.restart {
@@ -131,7 +150,12 @@ fn split_command(
         );
     }
     invert.options()?;
-    Ok((SplitCommand::Invert, words.to_vec(), invert.out))
+    Ok((
+        SplitCommand::Invert,
+        words.to_vec(),
+        invert.out,
+        vec!["invert_network".to_string()],
+    ))
 }
 
 fn write_script(path: &Path, text: &str) -> anyhow::Result<()> {
@@ -142,9 +166,10 @@ fn write_script(path: &Path, text: &str) -> anyhow::Result<()> {
 }
 
 /// Submits the scripts in order, each depending on the one before, and prints the job ids.
-fn submit(paths: &[PathBuf]) -> anyhow::Result<()> {
+fn submit(paths: &[PathBuf], order: &[(usize, String)]) -> anyhow::Result<()> {
     let mut ids: Vec<String> = Vec::new();
-    for (name, path) in SCRIPT_NAMES.iter().zip(paths) {
+    for (script, note) in order {
+        let (name, path) = (SCRIPT_NAMES[*script], &paths[*script]);
         let mut cmd = Command::new("sbatch");
         cmd.arg("--parsable");
         if let Some(prev) = ids.last() {
@@ -174,7 +199,7 @@ fn submit(paths: &[PathBuf]) -> anyhow::Result<()> {
         if id.is_empty() {
             bail!("sbatch printed no job id for {}", path.display());
         }
-        println!("{name}: job {id}");
+        println!("{name}: job {id}{note}");
         ids.push(id);
     }
     Ok(())

@@ -116,6 +116,7 @@ impl VelocityArgs {
             logs: self.log.iter().map(|t| split_words(t)).collect(),
             uncertainty,
             max_memory: parse_size(&self.max_memory).context("--max-memory")?,
+            split: Default::default(),
         })
     }
 }

@@ -14,6 +14,7 @@ pub(crate) mod georef;
 pub(crate) mod h5;
 pub mod inversion;
 pub mod pass;
+pub mod pass_split;
 mod reader;
 mod writer;
 pub(crate) mod zarr_meta;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{ensure, Context};
 
+use super::pass_split::{self, PartLog, PassSplit};
 use super::{DatasetSpec, Product, ProductSpec, ProductWriter};
 use crate::meta::Attributes;
 use crate::plan::{ChunkPlan, PixelCost};
@@ -108,6 +109,8 @@ struct Input<'a> {
 struct Output {
     writer: usize,
     dataset: String,
+    /// Values per pixel (the dates of a per-date dataset, else 1).
+    planes: usize,
 }
 
 /// The values of the inputs over one strip: `dates x rows x cols` for a per-date dataset, else
@@ -172,10 +175,16 @@ impl Strip {
 /// and the strips the budget allows.
 pub struct StripPass<'a> {
     step: String,
+    length: usize,
+    width: usize,
     strips: Vec<Window>,
     inputs: Vec<Input<'a>>,
-    writers: Vec<ProductWriter>,
+    /// The products written; `None` for a part of a split run, which writes none.
+    writers: Vec<Option<ProductWriter>>,
+    /// Where each product goes, in the order created.
+    paths: Vec<PathBuf>,
     outputs: Vec<Output>,
+    split: PassSplit,
 }
 
 impl<'a> StripPass<'a> {
@@ -194,11 +203,22 @@ impl<'a> StripPass<'a> {
         })?;
         Ok(StripPass {
             step: step.to_string(),
+            length,
+            width,
             strips: plan.chunks,
             inputs: Vec::new(),
             writers: Vec::new(),
+            paths: Vec::new(),
             outputs: Vec::new(),
+            split: PassSplit::Whole,
         })
+    }
+
+    /// The same pass shared with other processes as `split` says (a part computes only its
+    /// strips; the assembly only writes the products).
+    pub fn with_split(mut self, split: PassSplit) -> StripPass<'a> {
+        self.split = split;
+        self
     }
 
     /// The strips, top to bottom.
@@ -233,23 +253,56 @@ impl<'a> StripPass<'a> {
         format: OutputFormat,
         spec: ProductSpec,
     ) -> anyhow::Result<Vec<OutputId>> {
-        let names: Vec<String> = spec.datasets.iter().map(|d| d.name.clone()).collect();
-        let writer = ProductWriter::create(dir, format, spec)?;
+        let planes = |per_date: bool| if per_date { spec.dates.len() } else { 1 };
+        let outputs: Vec<(String, usize)> = spec
+            .datasets
+            .iter()
+            .map(|d| (d.name.clone(), planes(d.per_date)))
+            .collect();
+        let ext = match format {
+            OutputFormat::Zarr => "zarr",
+            OutputFormat::Hdf5 => "h5",
+        };
+        self.paths.push(dir.join(format!("{}.{ext}", spec.stem)));
+        // A part leaves the products to the assembly: creating them would remove what
+        // another part's assembly may be writing.
+        let writer = match self.split {
+            PassSplit::Part { .. } => None,
+            _ => Some(ProductWriter::create(dir, format, spec)?),
+        };
         self.writers.push(writer);
         let first = self.outputs.len();
-        self.outputs.extend(names.into_iter().map(|dataset| Output {
-            writer: self.writers.len() - 1,
-            dataset,
-        }));
+        self.outputs
+            .extend(outputs.into_iter().map(|(dataset, planes)| Output {
+                writer: self.writers.len() - 1,
+                dataset,
+                planes,
+            }));
         Ok((first..self.outputs.len()).map(OutputId).collect())
     }
 
     /// Runs `step` on every strip, top to bottom: reads the inputs, calls `step`, writes the
-    /// outputs it filled.
+    /// outputs it filled. A part of a split run runs `step` only on its strips not yet durable
+    /// and keeps their outputs; the assembly runs no `step` and writes the parts' outputs.
     pub fn run(
         &mut self,
         mut step: impl FnMut(&mut Strip) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
+        let plan = pass_split::plan_line(self.length, self.width, &self.strips);
+        let mut log = None;
+        let mut todo: Vec<usize> = (0..self.strips.len()).collect();
+        match &self.split {
+            PassSplit::Whole => {}
+            PassSplit::Part { dir, part } => {
+                let done = pass_split::durable_strips(dir, &plan)?;
+                todo.retain(|&k| part.owns(k) && !done.contains(&k));
+                log = Some(PartLog::open(dir, *part, &plan)?);
+            }
+            PassSplit::Assemble { dir, parts } => {
+                let (dir, parts) = (dir.clone(), *parts);
+                return self.assemble(&dir, parts, &plan);
+            }
+        }
         let mut strip = Strip {
             window: Window::full(0, 0),
             inputs: Inputs {
@@ -259,7 +312,8 @@ impl<'a> StripPass<'a> {
                 buffers: vec![Vec::new(); self.outputs.len()],
             },
         };
-        for &window in &self.strips {
+        for k in todo {
+            let window = self.strips[k];
             strip.window = window;
             for (input, buffer) in self.inputs.iter().zip(&mut strip.inputs.buffers) {
                 *buffer = input.read(window).with_context(|| {
@@ -272,18 +326,63 @@ impl<'a> StripPass<'a> {
                 })?;
             }
             step(&mut strip)?;
-            for (output, values) in self.outputs.iter().zip(&strip.outputs.buffers) {
-                self.writers[output.writer].write(&output.dataset, window, values)?;
+            match &mut log {
+                Some(log) => log.keep(k, &strip.outputs.buffers)?,
+                None => self.write(window, &strip.outputs.buffers)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes every strip the parts kept in `dir`, in plan order, after checking that each is
+    /// durable.
+    fn assemble(&mut self, dir: &Path, parts: usize, plan: &str) -> anyhow::Result<()> {
+        let done = pass_split::durable_strips(dir, plan)?;
+        let missing: Vec<usize> = (0..self.strips.len())
+            .filter(|k| !done.contains(k))
+            .collect();
+        if !missing.is_empty() {
+            anyhow::bail!(
+                "{}: {} of {} strips are not durable yet ({}); run those parts (again), then \
+                 finalize",
+                self.step,
+                missing.len(),
+                self.strips.len(),
+                pass_split::describe_missing(&missing, parts)
+            );
+        }
+        for k in 0..self.strips.len() {
+            let window = self.strips[k];
+            let sizes: Vec<usize> = self
+                .outputs
+                .iter()
+                .map(|o| o.planes * window.pixels())
+                .collect();
+            let values = pass_split::read_strip(dir, k, &sizes)?;
+            self.write(window, &values)?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, window: Window, values: &[Vec<f32>]) -> anyhow::Result<()> {
+        for (output, values) in self.outputs.iter().zip(values) {
+            if let Some(w) = &mut self.writers[output.writer] {
+                w.write(&output.dataset, window, values)?;
             }
         }
         Ok(())
     }
 
     /// Finishes the products written, in the order they were created; returns their paths.
+    /// A part of a split run writes no product: it returns the paths the assembly will write.
     pub fn finish(self) -> anyhow::Result<Vec<PathBuf>> {
         self.writers
             .into_iter()
-            .map(ProductWriter::finish)
+            .zip(self.paths)
+            .map(|(w, path)| match w {
+                Some(w) => w.finish(),
+                None => Ok(path),
+            })
             .collect()
     }
 }
@@ -421,5 +520,66 @@ mod tests {
         assert!(e.contains("not a time series"), "{e}");
         let e = format!("{:#}", open_timeseries(dir, "none").err().expect("refused"));
         assert!(e.contains("'none'"), "{e}");
+    }
+
+    /// The toy step `out = ts + 1` as `split` says; returns the strips it computed.
+    fn add_one_split(dir: &Path, format: OutputFormat, split: PassSplit) -> anyhow::Result<usize> {
+        let ts = open_timeseries(dir, "ts")?;
+        let mut pass = StripPass::new(
+            "toy",
+            LENGTH,
+            WIDTH,
+            buffers_cost(8 * DATES),
+            budget(4, 8 * DATES),
+        )?
+        .with_split(split);
+        let input = pass.read(&ts, TIMESERIES_DATASET);
+        let out = pass.create(dir, format, series_spec("split"))?[0];
+        let mut computed = 0;
+        pass.run(|strip| {
+            computed += 1;
+            let values = strip.outputs.set(out, strip.inputs.take(input));
+            for v in values.iter_mut() {
+                *v += 1.0;
+            }
+            Ok(())
+        })?;
+        pass.finish()?;
+        Ok(computed)
+    }
+
+    #[test]
+    fn parts_compute_their_strips_once_and_the_assembly_writes_the_whole() {
+        for format in [OutputFormat::Hdf5, OutputFormat::Zarr] {
+            let tmp = tempfile::tempdir().expect("tempdir");
+            let dir = tmp.path();
+            write_series(dir, format, "ts", true);
+            let state = dir.join("state");
+            let part = |i| PassSplit::Part {
+                dir: state.clone(),
+                part: crate::parts::Part::new(i, 2).expect("part"),
+            };
+            let assemble = PassSplit::Assemble {
+                dir: state.clone(),
+                parts: 2,
+            };
+            let strips = LENGTH.div_ceil(4);
+            assert_eq!(
+                add_one_split(dir, format, part(1)).expect("part 1"),
+                strips.div_ceil(2)
+            );
+            assert!(!Product::exists(dir, "split"), "a part writes no product");
+            // Run again (a requeue after a kill): nothing left to compute.
+            assert_eq!(add_one_split(dir, format, part(1)).expect("again"), 0);
+            let e = add_one_split(dir, format, assemble.clone()).expect_err("part 2 missing");
+            assert!(format!("{e:#}").contains("part 2/2: strips 1, 3"), "{e:#}");
+            assert_eq!(
+                add_one_split(dir, format, part(2)).expect("part 2"),
+                strips / 2
+            );
+            assert_eq!(add_one_split(dir, format, assemble).expect("assemble"), 0);
+            assert_eq!(add_one(dir, format, "whole", budget(4, 8 * DATES)), strips);
+            assert_eq!(read_all(dir, "split"), read_all(dir, "whole"));
+        }
     }
 }

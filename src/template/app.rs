@@ -132,6 +132,56 @@ pub enum StepOutcome {
     Split(String),
 }
 
+/// Whether `run_steps` would do `step` now: the settings ask for it, this build has it, and it
+/// always runs or its outputs are missing, stale or made with other settings.
+pub fn would_run(ctx: &RunContext, registry: &StepRegistry, step: &'static str) -> bool {
+    if step::plan(step, &ctx.config, ctx.platform.as_deref()) != StepPlan::Run {
+        return false;
+    }
+    let Some(entry) = registry.get(step) else {
+        return false;
+    };
+    if entry.always_runs() {
+        return true;
+    }
+    let io = ctx.chain_io(step);
+    needs_run(
+        &ctx.work_dir,
+        step,
+        &entry.inputs(ctx, &io),
+        &entry.outputs(ctx, &io),
+        &entry.settings(ctx),
+    )
+    .is_some()
+}
+
+/// The fingerprint of what `step` would compute now (its settings and the products it reads):
+/// the parts of a split step and its assembly must agree on it.
+pub fn step_fingerprint(ctx: &RunContext, registry: &StepRegistry, step: &'static str) -> String {
+    let io = ctx.chain_io(step);
+    match registry.get(step) {
+        None => String::new(),
+        Some(entry) => {
+            let inputs: Vec<String> = entry
+                .inputs(ctx, &io)
+                .into_iter()
+                .map(|i| {
+                    let t = artifact_time(&ctx.work_dir, &i)
+                        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                        .map(|d| format!("{}.{:09}", d.as_secs(), d.subsec_nanos()))
+                        .unwrap_or_else(|| "absent".into());
+                    format!("{i} (modified {t})")
+                })
+                .collect();
+            format!(
+                "step {step}\nreads {}\nsettings {}\n",
+                inputs.join(", "),
+                entry.settings(ctx)
+            )
+        }
+    }
+}
+
 /// Runs `selected` steps (in MintPy's order) with `registry`. Returns each step's outcome.
 pub fn run_steps(
     ctx: &RunContext,
@@ -209,6 +259,7 @@ mod tests {
             format: OutputFormat::Hdf5,
             platform: None,
             report: crate::report::Reporter::silent(),
+            split: Default::default(),
         }
     }
 

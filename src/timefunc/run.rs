@@ -16,6 +16,7 @@ use crate::meta::pyfmt::py_f64;
 use crate::meta::{Attributes, Date};
 use crate::plan::PixelCost;
 use crate::product::pass::{maps_like, open_timeseries, StripPass};
+use crate::product::pass_split::PassSplit;
 use crate::product::{DatasetSpec, Product};
 
 /// How the standard deviations of the parameters are estimated (MintPy's `--uq`).
@@ -79,6 +80,8 @@ pub struct TimeFuncOptions {
     pub uncertainty: Uncertainty,
     /// Memory budget in bytes.
     pub max_memory: u64,
+    /// Whether this process computes every strip, a part's, or assembles the parts' strips.
+    pub split: PassSplit,
 }
 
 impl Default for TimeFuncOptions {
@@ -97,6 +100,7 @@ impl Default for TimeFuncOptions {
             logs: Vec::new(),
             uncertainty: Uncertainty::Residue,
             max_memory: 2 << 30,
+            split: PassSplit::Whole,
         }
     }
 }
@@ -169,7 +173,8 @@ pub fn estimate(dir: &Path, opts: &TimeFuncOptions) -> anyhow::Result<PathBuf> {
         output_bytes: 4 * datasets.len(),
         scratch_bytes: 4 * n + 8 * (3 * p + 1),
     };
-    let mut pass = StripPass::new("velocity", ts.length(), ts.width(), cost, opts.max_memory)?;
+    let mut pass = StripPass::new("velocity", ts.length(), ts.width(), cost, opts.max_memory)?
+        .with_split(opts.split.clone());
     let series = pass.read(&ts, TIMESERIES_DATASET);
     let variances = variance.as_ref().map(|v| pass.read(&v.product, &v.dataset));
     let outputs = pass.create(dir, ts.format(), spec)?;

@@ -11,6 +11,7 @@ use super::solve::{valid_pixels, DemErrSolver, DemErrStrip, Geometry};
 use crate::correct::io::{self, TIMESERIES_DATASET};
 use crate::meta::Attributes;
 use crate::product::pass::{buffers_cost, maps_like, series_like, StripPass};
+use crate::product::pass_split::PassSplit;
 use crate::product::{DatasetSpec, Product, ProductSpec};
 
 /// Stem of the geometry product the inversion writes (re-exported).
@@ -32,6 +33,8 @@ pub struct DemErrOptions {
     /// Use per-pixel slant range and incidence from `inputs/geometryRadar` when it has them
     /// (MintPy `pixelwiseGeometry`, default yes); otherwise the scene-centre values.
     pub pixelwise_geometry: bool,
+    /// Whether this process computes every strip, a part's, or assembles the parts' strips.
+    pub split: PassSplit,
 }
 
 impl Default for DemErrOptions {
@@ -39,6 +42,7 @@ impl Default for DemErrOptions {
         DemErrOptions {
             model: DemErrModel::default(),
             pixelwise_geometry: true,
+            split: PassSplit::Whole,
         }
     }
 }
@@ -252,7 +256,8 @@ pub fn run(
         width,
         buffers_cost(per_pixel),
         max_memory,
-    )?;
+    )?
+    .with_split(options.split.clone());
     let series = pass.read(&ts, TIMESERIES_DATASET);
     let coherence = tcoh.as_ref().map(|c| pass.read(c, "temporalCoherence"));
     let (scalar_geometry, per_pixel_geometry) = match &geometry {

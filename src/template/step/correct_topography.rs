@@ -52,6 +52,7 @@ fn dem_error_step(ctx: &RunContext, io: &StepIo) -> anyhow::Result<()> {
             phase_velocity: topo.phase_velocity,
         },
         pixelwise_geometry: topo.pixelwise_geometry,
+        split: ctx.split.clone(),
     };
     let out = dem_error::run(&ctx.work_dir, input, &options, ctx.config.max_memory)?;
     expect_stem(&out.corrected, output)?;

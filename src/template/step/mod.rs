@@ -54,6 +54,9 @@ pub struct RunContext {
     pub platform: Option<String>,
     /// Where log lines, warnings and progress go.
     pub report: crate::report::Reporter,
+    /// For the steps split by strips (DEM error, time functions): whether this process
+    /// computes every strip, one part's, or assembles the parts' (`sbas run --part/--finalize`).
+    pub split: crate::product::pass_split::PassSplit,
 }
 
 impl RunContext {

@@ -70,6 +70,7 @@ fn velocity_step(ctx: &RunContext, io: &StepIo) -> anyhow::Result<()> {
         logs: terms(&tf.log),
         uncertainty,
         max_memory: ctx.config.max_memory,
+        split: ctx.split.clone(),
     };
     let path = estimate(&ctx.work_dir, &opts)?;
     ctx.say(format!("  {}", path.display()));
