@@ -29,6 +29,7 @@ mod readers_licsar;
 mod readers_mintpy;
 mod readers_multilook;
 mod readers_rawfmt;
+mod readers_vrt;
 mod resume_cli;
 mod robust_isce;
 mod robust_mintpy;
