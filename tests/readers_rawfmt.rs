@@ -1,7 +1,8 @@
-//! ROI_PAC and GAMMA stacks against MintPy 1.6.4: the simulated trees of
-//! `tests/fixtures/mintpy_{roipac,gamma}/stack` read by sbas give exactly what MintPy's
-//! `load_data` (with `prep_roipac` / `prep_gamma`) wrote into `inputs/ifgramStack.h5` and
-//! `geometryRadar.h5` (fixtures made by `scripts/make-mintpy-rawfmt-fixture.sh`).
+//! ROI_PAC, GAMMA and ISCE2 stripmapStack stacks against MintPy 1.6.4: the simulated trees of
+//! `tests/fixtures/mintpy_{roipac,gamma,stripmap}/stack` read by sbas give exactly what MintPy's
+//! `load_data` (with `prep_roipac` / `prep_gamma` / `prep_isce`) wrote into
+//! `inputs/ifgramStack.h5` and `geometryRadar.h5` (fixtures made by
+//! `scripts/make-mintpy-rawfmt-fixture.sh` and `scripts/make-mintpy-stripmap-fixture.sh`).
 
 use std::path::{Path, PathBuf};
 
@@ -143,6 +144,22 @@ fn gamma_reader_matches_mintpy_load_data() {
 }
 
 #[test]
+fn stripmap_reader_matches_mintpy_load_data() {
+    compare(
+        &fixture("mintpy_stripmap"),
+        "ISCE2 stripmapStack",
+        &[
+            "WAVELENGTH",
+            "beam_mode",
+            "LAT_REF1",
+            "HEADING",
+            "STARTING_RANGE",
+            "CENTER_INCIDENCE_ANGLE",
+        ],
+    );
+}
+
+#[test]
 fn gamma_missing_parameter_files_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("stack");
@@ -248,4 +265,80 @@ fn roipac_bad_input_is_named() {
         "{:?}",
         s.info().warnings
     );
+}
+
+/// A stripmapStack without the `data.rsc` prep_isce writes: the error names the `--meta`
+/// flags to give; with them (library globs or the command line) the stack opens.
+#[test]
+fn stripmap_meta_flags_replace_a_missing_data_rsc() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("stack");
+    std::fs::create_dir_all(&root).unwrap();
+    copy_tree(&fixture("mintpy_stripmap/stack"), &root);
+    let rsc = root.join("merged/SLC/20200101/referenceShelve/data.rsc");
+    std::fs::remove_file(&rsc).unwrap();
+    let e = open_err(&root);
+    assert!(
+        e.contains("data.dat")
+            && e.contains("data.rsc")
+            && e.contains("--meta WAVELENGTH=<metres>")
+            && e.contains("--meta HEADING=<degrees>"),
+        "{e}"
+    );
+    let mut globs = sbas::source::layout::LoadGlobs::new();
+    globs.set_meta(vec![
+        ("WAVELENGTH".into(), "0.0555".into()),
+        ("HEADING".into(), "-12.5".into()),
+    ]);
+    let s = sbas::source::open_stack_globs(&root, &globs).unwrap();
+    assert_eq!(s.info().attrs.get("WAVELENGTH"), Some("0.0555"));
+    assert_eq!(s.info().attrs.get("HEADING"), Some("-12.5"));
+    assert_eq!(s.info().network.num_pairs(), 7);
+    // Without WAVELENGTH the other keys are not enough, and the message lists what is left.
+    globs.set_meta(vec![("HEADING".into(), "-12.5".into())]);
+    let e = format!(
+        "{:#}",
+        sbas::source::open_stack_globs(&root, &globs).err().unwrap()
+    );
+    assert!(
+        e.contains("--meta WAVELENGTH=") && !e.contains("--meta HEADING="),
+        "{e}"
+    );
+    // The command line: sbas invert STACK --meta WAVELENGTH=... runs.
+    let out = dir.path().join("out");
+    let o = crate::common::sbas(&[
+        "invert",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--meta",
+        "WAVELENGTH=0.05546576",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", crate::common::stderr(&o));
+}
+
+/// `sbas simulate --processor isce-stripmap` still writes the committed stripmapStack fixture,
+/// byte for byte (the fixture's MintPy outputs stay valid for it).
+#[test]
+fn stripmap_simulator_writes_the_committed_fixture() {
+    use sbas::simulate::{simulate_as, Processor, SimConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = SimConfig {
+        rows: 12,
+        cols: 14,
+        num_dates: 5,
+        neighbors: 2,
+        seed: 20261207,
+        ..Default::default()
+    };
+    simulate_as(dir.path(), &cfg, Processor::IsceStripmap).unwrap();
+    std::fs::remove_dir_all(dir.path().join("truth")).unwrap();
+    let ours = crate::common::files_with_bytes(dir.path());
+    let committed = crate::common::files_with_bytes(&fixture("mintpy_stripmap/stack"));
+    assert_eq!(ours.len(), committed.len());
+    for ((p, a), (q, b)) in ours.iter().zip(&committed) {
+        assert_eq!(p, q);
+        assert!(a == b, "{} differs", p.display());
+    }
 }

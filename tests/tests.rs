@@ -30,6 +30,7 @@ mod readers_mintpy;
 mod readers_multilook;
 mod readers_rawfmt;
 mod readers_snap;
+mod readers_vrt;
 mod resume_cli;
 mod robust_isce;
 mod robust_mintpy;

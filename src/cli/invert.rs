@@ -389,6 +389,11 @@ impl InvertArgs {
             reference,
             inversion,
         } = InversionSettings::from_template(&self.settings())?;
+        let meta: Vec<(String, String)> = self
+            .meta
+            .iter()
+            .map(|kv| parse_meta(kv))
+            .collect::<anyhow::Result<_>>()?;
         Ok(InvertOptions {
             format: match self.format {
                 FormatArg::Zarr => OutputFormat::Zarr,
@@ -399,16 +404,16 @@ impl InvertArgs {
             max_memory: parse_size(&self.max_memory).context("--max-memory")?,
             report: super::terminal::Terminal::reporter(self.quiet),
             restart: self.restart,
-            meta: self
-                .meta
-                .iter()
-                .map(|kv| parse_meta(kv))
-                .collect::<anyhow::Result<_>>()?,
+            meta: meta.clone(),
             network,
             subset: self.subset.request()?,
             multilook: self.multilook()?,
             restart_if_changed: false,
-            load: self.files.globs(),
+            load: {
+                let mut g = self.files.globs();
+                g.set_meta(meta);
+                g
+            },
             unwrap_fix: self.unwrap_fix.clone(),
             sync_every: std::time::Duration::try_from_secs_f64(self.sync_every).map_err(|_| {
                 anyhow::anyhow!(

@@ -66,7 +66,7 @@ pub struct SimulateArgs {
     /// Add a random planar + quadratic phase ramp per date (off by default).
     #[arg(long)]
     pub ramp: bool,
-    /// Layout to write: isce-tops (ISCE2 stackSentinel), roipac, gamma, hyp3 (ASF HyP3
+    /// Layout to write: isce-tops (ISCE2 stackSentinel), isce-stripmap (ISCE2 stackStripMap), roipac, gamma, hyp3 (ASF HyP3
     /// INSAR_GAMMA products), licsar (COMET LiCSAR frame GEOC folder), dolphin (dolphin work folder),
     /// snap (ESA SNAP BEAM-DIMAP exports).
     #[arg(long, default_value = "isce-tops", value_parser = parse_processor)]
@@ -79,7 +79,7 @@ pub struct SimulateArgs {
 /// Parses `--processor`.
 fn parse_processor(s: &str) -> Result<Processor, String> {
     Processor::parse(s).ok_or_else(|| {
-        format!("unknown processor '{s}' (isce-tops, roipac, gamma, hyp3, licsar, dolphin, snap)")
+        format!("unknown processor '{s}' (isce-tops, isce-stripmap, roipac, gamma, hyp3, licsar, dolphin, snap)")
     })
 }
 

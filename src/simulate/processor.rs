@@ -8,7 +8,7 @@ use super::fields::Scene;
 use super::hyp3_writer::simulate_hyp3;
 use super::licsar_writer::simulate_licsar;
 use super::snap_writer::simulate_snap;
-use super::writer::{create_dir, simulate, write_truth, SimReport};
+use super::writer::{create_dir, simulate, simulate_isce, write_truth, IsceLayout, SimReport};
 use super::{gamma_writer, roipac_writer, SimConfig};
 
 /// A processor whose output layout the simulator writes.
@@ -17,6 +17,9 @@ pub enum Processor {
     /// ISCE2 `stackSentinel.py` (topsStack).
     #[default]
     IsceTops,
+    /// ISCE2 `stackStripMap.py` (stripmapStack): `Igrams/D1_D2/filt_D1_D2.unw`,
+    /// `geom_reference/`, `baselines/D1_D2.txt`, `merged/SLC/D1/referenceShelve/data.rsc`.
+    IsceStripmap,
     /// ROI_PAC: `PROCESS/DONE/IFG_*/filt_*.unw` with `.rsc` files, `geomap_*.trans`.
     Roipac,
     /// GAMMA: big-endian `diff_*rlks.unw` with `.par`/`.off` files, `sim_*.UTM_TO_RDC`.
@@ -37,11 +40,12 @@ pub enum Processor {
 }
 
 impl Processor {
-    /// Parses the `--processor` names `isce-tops`, `roipac`, `gamma`, `hyp3`, `licsar`, `dolphin`,
+    /// Parses the `--processor` names `isce-tops`, `isce-stripmap`, `roipac`, `gamma`, `hyp3`, `licsar`, `dolphin`,
     /// `snap`.
     pub fn parse(name: &str) -> Option<Processor> {
         Some(match name {
             "isce-tops" | "isce" => Processor::IsceTops,
+            "isce-stripmap" => Processor::IsceStripmap,
             "roipac" => Processor::Roipac,
             "gamma" => Processor::Gamma,
             "hyp3" => Processor::Hyp3 { vary_extent: false },
@@ -58,6 +62,7 @@ impl Processor {
 pub fn simulate_as(out: &Path, cfg: &SimConfig, processor: Processor) -> anyhow::Result<SimReport> {
     let gamma = match processor {
         Processor::IsceTops => return simulate(out, cfg),
+        Processor::IsceStripmap => return simulate_isce(out, cfg, IsceLayout::Stripmap),
         Processor::Hyp3 { vary_extent } => return simulate_hyp3(out, cfg, vary_extent),
         Processor::Licsar => return simulate_licsar(out, cfg),
         Processor::Dolphin => return simulate_dolphin(out, cfg),

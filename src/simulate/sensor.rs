@@ -179,6 +179,25 @@ pub fn reference_metadata(rows: usize, cols: usize, start_utc: &str, stop_utc: &
     a
 }
 
+/// The metadata of a stripmapStack `referenceShelve/data.rsc` as MintPy 1.6.4's
+/// `extract_stripmap_metadata` + `extract_geometry_metadata` + `standardize_metadata` write it:
+/// [`reference_metadata`] without the TOPS burst and swath keys, `beam_mode = SM`.
+pub fn stripmap_metadata(rows: usize, cols: usize, start_utc: &str, stop_utc: &str) -> Attributes {
+    let mut a = reference_metadata(rows, cols, start_utc, stop_utc);
+    for key in [
+        "swathNumber",
+        "firstFrameNumber",
+        "lastFrameNumber",
+        "beam_swath",
+        "first_frame",
+        "last_frame",
+    ] {
+        a.remove(key);
+    }
+    a.set("beam_mode", "SM");
+    a
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

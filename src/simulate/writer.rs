@@ -16,6 +16,7 @@ use super::isce_writer::{
 use super::rng::{Rng, Stream};
 use super::sensor;
 use super::truth::{self, TruthHeader};
+use crate::meta::pyfmt::py_f64;
 use crate::meta::Date;
 
 /// What [`simulate`] wrote.
@@ -29,7 +30,7 @@ pub struct SimReport {
     pub geometry_dir: PathBuf,
     /// `baselines`.
     pub baselines_dir: PathBuf,
-    /// `reference` (IW2.xml and data.rsc).
+    /// `reference` (IW2.xml and data.rsc); stripmapStack: `merged/SLC/D1/referenceShelve`.
     pub reference_dir: PathBuf,
     /// `truth`.
     pub truth_dir: PathBuf,
@@ -134,16 +135,77 @@ fn write_reference(dir: &Path, cfg: &SimConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn write_baselines(dir: &Path, cfg: &SimConfig, scene: &Scene) -> anyhow::Result<()> {
+/// Writes stripmapStack's reference metadata into `dir` (`merged/SLC/D0/referenceShelve`):
+/// the shelve files `data.{dat,dir,bak}` that only ISCE2 can unpickle (placeholders here: sbas
+/// and MintPy never open them when `data.rsc` is newer), then the `data.rsc` MintPy's
+/// `prep_isce` writes beside them, with a later modification time.
+fn write_stripmap_reference(dir: &Path, cfg: &SimConfig) -> anyhow::Result<()> {
+    let day = ymd_dashed(cfg.start_date);
+    let start = format!("{day} 05:43:11.000000");
+    let stop = format!("{day} 05:43:26.000000");
+    let dat = dir.join("data.dat");
+    // A dbm.dumb shelve: `data.dat` holds the pickled records, `data.dir` (and its backup
+    // `data.bak`) one `'key', (offset, size)` line per record.
+    let record = b"sbas simulate: placeholder for ISCE2's pickled Frame\n";
+    std::fs::write(&dat, record).with_context(|| format!("cannot write {}", dat.display()))?;
+    let index = format!("'frame', (0, {})\n", record.len());
+    write_text(&dir.join("data.dir"), &index)?;
+    write_text(&dir.join("data.bak"), &index)?;
+    let meta = sensor::stripmap_metadata(cfg.rows, cfg.cols, &start, &stop);
+    write_text(&dir.join("data.rsc"), &rsc_text(&meta))?;
+    let now = std::time::SystemTime::now();
+    let older = now
+        .checked_sub(std::time::Duration::from_secs(60))
+        .unwrap_or(now);
+    for name in ["data.dat", "data.dir", "data.bak"] {
+        let p = dir.join(name);
+        let f = std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .with_context(|| format!("cannot open {}", p.display()))?;
+        f.set_modified(older)
+            .with_context(|| format!("cannot set the modification time of {}", p.display()))?;
+    }
+    Ok(())
+}
+
+/// Half the difference between the top and bottom perpendicular baselines of date `k`'s
+/// stripmapStack baseline file (real files differ by a few centimetres along the swath).
+fn stripmap_bperp_spread(k: usize) -> f64 {
+    0.01 + 0.003 * k as f64
+}
+
+fn write_baselines(
+    dir: &Path,
+    cfg: &SimConfig,
+    scene: &Scene,
+    layout: IsceLayout,
+) -> anyhow::Result<()> {
     let dates = cfg.dates();
     for k in 1..dates.len() {
         let name = format!("{}_{}", dates[0], dates[k]);
-        let sub = dir.join(&name);
-        create_dir(&sub)?;
-        write_text(
-            &sub.join(format!("{name}.txt")),
-            &baseline_text(2, scene.bperp[k], scene.bpar[k]),
-        )?;
+        match layout {
+            IsceLayout::Tops => {
+                let sub = dir.join(&name);
+                create_dir(&sub)?;
+                write_text(
+                    &sub.join(format!("{name}.txt")),
+                    &baseline_text(2, scene.bperp[k], scene.bpar[k]),
+                )?;
+            }
+            IsceLayout::Stripmap => {
+                // As stripmapStack's baseline step writes them: bottom first, Python reprs.
+                let spread = stripmap_bperp_spread(k);
+                write_text(
+                    &dir.join(format!("{name}.txt")),
+                    &format!(
+                        "PERP_BASELINE_BOTTOM {}\nPERP_BASELINE_TOP {}\n",
+                        py_f64(scene.bperp[k] - spread),
+                        py_f64(scene.bperp[k] + spread)
+                    ),
+                )?;
+            }
+        }
     }
     Ok(())
 }
@@ -237,8 +299,10 @@ impl PairBuffers {
     }
 }
 
+/// Writes pair `pair_index` (dates `i`, `j`) into its folder under `dir`, its files named as
+/// `layout` names them.
 fn write_pair(
-    dir: &Path,
+    (dir, layout): (&Path, IsceLayout),
     cfg: &SimConfig,
     scene: &Scene,
     pair_index: usize,
@@ -252,7 +316,11 @@ fn write_pair(
     let sub = dir.join(&name);
     create_dir(&sub)?;
     fill_pair(cfg, scene, pair_index, (i, j), defects, buf);
-    write_isce_pair(&sub, rows, cols, buf)
+    let stem = match layout {
+        IsceLayout::Tops => "filt_fine".to_string(),
+        IsceLayout::Stripmap => format!("filt_{name}"),
+    };
+    write_isce_pair(&sub, &stem, rows, cols, buf)
 }
 
 /// Computes pair `pair_index` (dates `i`, `j`) into `buf`: unwrapped phase, amplitude,
@@ -310,9 +378,16 @@ pub(super) fn fill_pair(
     }
 }
 
-/// Writes a pair's rasters in the ISCE2 layout (after [`fill_pair`]).
-fn write_isce_pair(sub: &Path, rows: usize, cols: usize, buf: &PairBuffers) -> anyhow::Result<()> {
-    let unw = sub.join("filt_fine.unw");
+/// Writes a pair's rasters in the ISCE2 layout (after [`fill_pair`]): `stem.unw`,
+/// `stem.cor`, `stem.unw.conncomp` with their sidecars.
+fn write_isce_pair(
+    sub: &Path,
+    stem: &str,
+    rows: usize,
+    cols: usize,
+    buf: &PairBuffers,
+) -> anyhow::Result<()> {
+    let unw = sub.join(format!("{stem}.unw"));
     let mut w = RawWriter::create(&unw)?;
     for y in 0..rows {
         w.f32s(&buf.amp[y * cols..(y + 1) * cols])?;
@@ -327,13 +402,13 @@ fn write_isce_pair(sub: &Path, rows: usize, cols: usize, buf: &PairBuffers) -> a
     };
     write_sidecars(&unw, &spec(2, IsceType::Float), Some("unw"))?;
 
-    let cor = sub.join("filt_fine.cor");
+    let cor = sub.join(format!("{stem}.cor"));
     let mut w = RawWriter::create(&cor)?;
     w.f32s(&buf.coh)?;
     w.finish()?;
     write_sidecars(&cor, &spec(1, IsceType::Float), None)?;
 
-    let conncomp = sub.join("filt_fine.unw.conncomp");
+    let conncomp = sub.join(format!("{stem}.unw.conncomp"));
     let mut w = RawWriter::create(&conncomp)?;
     w.u8s(&buf.cc)?;
     w.finish()?;
@@ -414,16 +489,48 @@ pub(super) fn write_truth(dir: &Path, cfg: &SimConfig, scene: &Scene) -> anyhow:
     w.finish()
 }
 
+/// Which ISCE2 stack processor's tree [`simulate_isce`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IsceLayout {
+    /// topsStack (`stackSentinel.py`).
+    Tops,
+    /// stripmapStack (`stackStripMap.py`): `Igrams/D1_D2/filt_D1_D2.*`, `geom_reference/`,
+    /// `baselines/D1_D2.txt`, `merged/SLC/D1/referenceShelve/`.
+    Stripmap,
+}
+
 /// Writes a synthetic topsStack tree with ground truth into `out` (created if needed; files
 /// already there are overwritten). The output bytes depend only on `cfg`.
 pub fn simulate(out: &Path, cfg: &SimConfig) -> anyhow::Result<SimReport> {
+    simulate_isce(out, cfg, IsceLayout::Tops)
+}
+
+/// Writes a synthetic ISCE2 tree of `layout` with ground truth into `out` (created if needed;
+/// files already there are overwritten). The output bytes (but the stripmap shelve's
+/// modification times) depend only on `cfg` and `layout`.
+pub fn simulate_isce(out: &Path, cfg: &SimConfig, layout: IsceLayout) -> anyhow::Result<SimReport> {
     cfg.validate()?;
+    let (igrams, geom, reference) = match layout {
+        IsceLayout::Tops => (
+            out.join("merged").join("interferograms"),
+            out.join("merged").join("geom_reference"),
+            out.join("reference"),
+        ),
+        IsceLayout::Stripmap => (
+            out.join("Igrams"),
+            out.join("geom_reference"),
+            out.join("merged")
+                .join("SLC")
+                .join(cfg.start_date.to_string())
+                .join("referenceShelve"),
+        ),
+    };
     let report = SimReport {
         out_dir: out.to_path_buf(),
-        interferograms_dir: out.join("merged").join("interferograms"),
-        geometry_dir: out.join("merged").join("geom_reference"),
+        interferograms_dir: igrams,
+        geometry_dir: geom,
         baselines_dir: out.join("baselines"),
-        reference_dir: out.join("reference"),
+        reference_dir: reference,
         truth_dir: out.join("truth"),
         rows: cfg.rows,
         cols: cfg.cols,
@@ -442,8 +549,11 @@ pub fn simulate(out: &Path, cfg: &SimConfig) -> anyhow::Result<SimReport> {
     }
 
     let scene = Scene::new(cfg);
-    write_reference(&report.reference_dir, cfg)?;
-    write_baselines(&report.baselines_dir, cfg, &scene)?;
+    match layout {
+        IsceLayout::Tops => write_reference(&report.reference_dir, cfg)?,
+        IsceLayout::Stripmap => write_stripmap_reference(&report.reference_dir, cfg)?,
+    }
+    write_baselines(&report.baselines_dir, cfg, &scene, layout)?;
     write_geometry(&report.geometry_dir, &scene)?;
 
     let pairs = cfg.pairs();
@@ -453,7 +563,7 @@ pub fn simulate(out: &Path, cfg: &SimConfig) -> anyhow::Result<SimReport> {
         || PairBuffers::new(npix),
         |buf, (k, &pair)| {
             write_pair(
-                &report.interferograms_dir,
+                (&report.interferograms_dir, layout),
                 cfg,
                 &scene,
                 k,

@@ -102,6 +102,9 @@ impl LoadKey {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadGlobs {
     entries: BTreeMap<LoadKey, Option<String>>,
+    /// Metadata given by the user (`--meta KEY=VALUE`), for readers that need them to open a
+    /// stack whose own metadata file is missing (a stripmapStack without `data.rsc`).
+    meta: Vec<(String, String)>,
 }
 
 impl LoadGlobs {
@@ -125,9 +128,19 @@ impl LoadGlobs {
         self.entries.get(&key).and_then(|g| g.as_deref())
     }
 
-    /// Whether no key is given (nor turned off).
+    /// Whether no key is given (nor turned off); metadata given do not count.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Sets the metadata the user gave (`--meta KEY=VALUE`, MintPy key names).
+    pub fn set_meta(&mut self, meta: Vec<(String, String)>) {
+        self.meta = meta;
+    }
+
+    /// The metadata the user gave, in order (a later key wins).
+    pub fn meta(&self) -> &[(String, String)] {
+        &self.meta
     }
 
     /// The keys given (or turned off), with their globs.
@@ -140,6 +153,9 @@ impl LoadGlobs {
         let mut out = defaults.clone();
         for (k, g) in &self.entries {
             out.entries.insert(*k, g.clone());
+        }
+        if !self.meta.is_empty() {
+            out.meta = self.meta.clone();
         }
         out
     }
@@ -161,7 +177,10 @@ impl LoadGlobs {
                 (*k, g)
             })
             .collect();
-        LoadGlobs { entries }
+        LoadGlobs {
+            entries,
+            meta: self.meta.clone(),
+        }
     }
 }
 

@@ -97,7 +97,8 @@ pub fn open_stack(path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
 /// [`open_stack`] with file globs in place of the format's defaults (see
 /// [`StackFormat::open_with`]); with no globs, the same as [`open_stack`].
 pub fn open_stack_globs(path: &Path, globs: &LoadGlobs) -> anyhow::Result<Box<dyn StackSource>> {
-    if globs.is_empty() {
+    // Metadata given (`--meta`) go through `open_with` too: a reader may need them to open.
+    if globs.is_empty() && globs.meta().is_empty() {
         return open_stack(path);
     }
     match detect_format(path) {

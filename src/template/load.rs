@@ -129,13 +129,67 @@ pub fn stack_request(
     } else {
         work_dir.join(root)
     };
+    check_processor(processor, &root)?;
     Ok((root, globs))
+}
+
+/// An error when the project folder `root` holds another processor's layout than
+/// `mintpy.load.processor` says (MintPy would run the wrong prep script on it).
+fn check_processor(processor: &str, root: &Path) -> anyhow::Result<()> {
+    use crate::source::Detection;
+    // Every layout the folder has that belongs to a processor (a tree may have several).
+    let found: Vec<(&dyn crate::source::StackFormat, &str)> = crate::source::formats()
+        .iter()
+        .copied()
+        .filter(|f| f.detect(root) == Detection::Recognised)
+        .filter_map(|f| f.auto_path().map(|a| (f, a.processor)))
+        .collect();
+    let Some(&(format, found_proc)) = found.first() else {
+        return Ok(());
+    };
+    if !found.iter().any(|(_, p)| *p == processor) {
+        let found = found_proc;
+        bail!(
+            "mintpy.load.processor = {processor}, but the files in {} are a {} stack \
+             (processor {found}): set mintpy.load.processor = {found}, or point the \
+             mintpy.load.*File globs at {processor} files",
+            root.display(),
+            format.name()
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::template::parse_template;
+
+    #[test]
+    fn processor_disagreeing_with_the_files_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = crate::simulate::SimConfig {
+            rows: 8,
+            cols: 8,
+            num_dates: 3,
+            ..Default::default()
+        };
+        let root = dir.path().join("proj");
+        crate::simulate::simulate_as(&root, &cfg, crate::simulate::Processor::Roipac).unwrap();
+        let work = root.join("mintpy");
+        std::fs::create_dir_all(&work).unwrap();
+        let tpl = t("mintpy.load.processor = gamma\nmintpy.load.autoPath = yes\n");
+        let e = stack_request(&tpl, &work, None).unwrap_err().to_string();
+        assert!(
+            e.contains("mintpy.load.processor = gamma")
+                && e.contains("ROI_PAC")
+                && e.contains("set mintpy.load.processor = roipac"),
+            "{e}"
+        );
+        let tpl = t("mintpy.load.processor = roipac\nmintpy.load.autoPath = yes\n");
+        let (r, _) = stack_request(&tpl, &work, None).unwrap();
+        assert_eq!(r, work.join(".."));
+    }
 
     fn t(text: &str) -> Template {
         Template::from_entries(parse_template(text))

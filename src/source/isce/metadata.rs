@@ -99,6 +99,9 @@ pub struct MetaFiles {
     pub files: Vec<PathBuf>,
     /// `data.rsc` in the folder of the first match (or of the glob, when nothing matches).
     pub rsc: Option<PathBuf>,
+    /// Metadata the user gave (`--meta KEY=VALUE`): with `WAVELENGTH` among them, they stand
+    /// in for a missing `data.rsc`.
+    pub given: Vec<(String, String)>,
 }
 
 impl MetaFiles {
@@ -114,7 +117,25 @@ impl MetaFiles {
                 .map(Path::to_path_buf),
         };
         let rsc = dir.map(|d| d.join("data.rsc"));
-        Ok(MetaFiles { glob, files, rsc })
+        Ok(MetaFiles {
+            glob,
+            files,
+            rsc,
+            given: globs.meta().to_vec(),
+        })
+    }
+
+    /// The metadata given with `--meta`, if they hold `WAVELENGTH` (the one key sbas cannot do
+    /// without).
+    fn given_attrs(&self) -> Option<Attributes> {
+        if !self.given.iter().any(|(k, _)| k == "WAVELENGTH") {
+            return None;
+        }
+        let mut a = Attributes::new();
+        for (k, v) in &self.given {
+            a.set(k.clone(), v.clone());
+        }
+        Some(a)
     }
 }
 
@@ -153,24 +174,28 @@ pub fn stack_metadata<'a>(
             a.set("beam_swath", joined);
         }
         (a, xml.display().to_string())
+    } else if let Some(a) = meta.given_attrs() {
+        (a, "--meta".to_string())
     } else if let Some(shelve) = meta.files.first() {
+        let missing = missing_keys(&meta.given);
         bail!(
             "no acquisition metadata for {}: sbas cannot read ISCE2's shelve (only ISCE2 can) \
-             and there is no {} beside it. MintPy's prep_isce.py writes that file; or write it \
-             with one 'KEY VALUE' line per key: WAVELENGTH (required), and STARTING_RANGE, \
-             RANGE_PIXEL_SIZE, AZIMUTH_PIXEL_SIZE, ALOOKS, RLOOKS, HEADING, CENTER_LINE_UTC, \
-             ORBIT_DIRECTION, PLATFORM where known (MintPy's key names)",
+             and there is no {} beside it. MintPy's prep_isce.py writes that file (one \
+             'KEY VALUE' line per key, MintPy's key names); or give the keys on the command \
+             line: --meta WAVELENGTH=<metres> (required){}",
             shelve.display(),
             meta.rsc
                 .as_ref()
                 .map(|r| r.display().to_string())
-                .unwrap_or_else(|| "data.rsc".to_string())
+                .unwrap_or_else(|| "data.rsc".to_string()),
+            missing
         );
     } else {
         bail!(
             "no acquisition metadata: mintpy.load.metaFile = {} matches nothing and there is \
-             no data.rsc beside it (WAVELENGTH is required)",
-            meta.glob
+             no data.rsc beside it; give at least --meta WAVELENGTH=<metres>{}",
+            meta.glob,
+            missing_keys(&meta.given)
         );
     };
     if !a
@@ -239,6 +264,33 @@ pub fn stack_metadata<'a>(
         a.set("ANTENNA_SIDE", "-1");
     }
     Ok(a)
+}
+
+/// The keys MintPy would have taken from the reference's metadata, besides `WAVELENGTH`, and
+/// the `--meta` spelling of each not in `given`: `", and where known: --meta
+/// STARTING_RANGE=<metres> ..."`.
+fn missing_keys(given: &[(String, String)]) -> String {
+    const KEYS: [(&str, &str); 9] = [
+        ("STARTING_RANGE", "<metres>"),
+        ("RANGE_PIXEL_SIZE", "<metres>"),
+        ("AZIMUTH_PIXEL_SIZE", "<metres>"),
+        ("ALOOKS", "<looks>"),
+        ("RLOOKS", "<looks>"),
+        ("HEADING", "<degrees>"),
+        ("CENTER_LINE_UTC", "<seconds>"),
+        ("ORBIT_DIRECTION", "<ASCENDING|DESCENDING>"),
+        ("PLATFORM", "<name>"),
+    ];
+    let flags: Vec<String> = KEYS
+        .iter()
+        .filter(|(k, _)| !given.iter().any(|(g, _)| g == k))
+        .map(|(k, v)| format!("--meta {k}={v}"))
+        .collect();
+    if flags.is_empty() {
+        String::new()
+    } else {
+        format!(", and where known: {}", flags.join(" "))
+    }
 }
 
 /// `NCORRLOOKS = RLOOKS * ALOOKS / ((rangeResolution / rangePixelSize) *

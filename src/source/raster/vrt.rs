@@ -1,7 +1,9 @@
-//! GDAL VRT sidecars with `VRTRawRasterBand`s (what ISCE2 writes beside each raster): the
-//! layout of a flat binary raster, including its byte order and band offsets.
+//! GDAL VRT sidecars: with `VRTRawRasterBand`s (what ISCE2 writes beside each raster), the
+//! layout of a flat binary raster, including its byte order and band offsets; with one
+//! `SimpleSource` per band (ISCE2's `VRTManager` and `gdal_translate -of VRT` write these), the
+//! layout of the source raster, when the source covers the whole raster unchanged.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
@@ -14,22 +16,253 @@ fn child_text<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> Option<&'a str> 
         .map(str::trim)
 }
 
+/// How deep VRTs may point at VRTs (`SimpleSource` of a `SimpleSource`): ISCE2 nests one
+/// level; more is a loop or not a flat raster.
+const MAX_DEPTH: usize = 4;
+
 /// Parses the raster layout in the VRT `vrt` describing `data_file`.
 pub fn layout_from_vrt(vrt: &Path, data_file: &Path) -> anyhow::Result<RasterLayout> {
+    layout_from_vrt_at(vrt, data_file, 0)
+}
+
+fn layout_from_vrt_at(vrt: &Path, data_file: &Path, depth: usize) -> anyhow::Result<RasterLayout> {
     let text = std::fs::read_to_string(vrt)
         .with_context(|| format!("cannot read VRT {}", vrt.display()))?;
-    layout_from_vrt_text(&text, vrt, data_file)
+    layout_from_vrt_text(&text, vrt, data_file, Some(depth))
 }
 
-/// Parses the raster layout of a GDAL VRT given as text (no file is read; messages name the
-/// text `<string>`). The entry point of the `vrt` fuzz target.
+/// Parses the raster layout of a GDAL VRT given as text (no file is read, so a `SimpleSource`
+/// band is an error; messages name the text `<string>`). The entry point of the `vrt` fuzz
+/// target.
 pub fn parse_vrt(text: &str) -> anyhow::Result<RasterLayout> {
     let name = Path::new("<string>");
-    layout_from_vrt_text(text, name, name)
+    layout_from_vrt_text(text, name, name, None)
 }
 
-/// Parses the layout in the VRT `text` read from `vrt`, describing `data_file`.
-fn layout_from_vrt_text(text: &str, vrt: &Path, data_file: &Path) -> anyhow::Result<RasterLayout> {
+/// The band a `<SimpleSource>` draws from: another raster's band, whole and unchanged.
+struct SourceBand {
+    layout: RasterLayout,
+    /// 0-based.
+    band: usize,
+}
+
+/// Checks a `SrcRect`/`DstRect` of a source covers the whole `width` x `length` raster.
+fn check_rect(
+    src: roxmltree::Node,
+    name: &str,
+    (width, length): (usize, usize),
+    vrt: &Path,
+    band: usize,
+) -> anyhow::Result<()> {
+    let Some(rect) = src
+        .children()
+        .find(|c| c.is_element() && c.tag_name().name() == name)
+    else {
+        return Ok(());
+    };
+    let get = |k: &str| rect.attribute(k).and_then(|v| v.trim().parse::<f64>().ok());
+    let whole = [
+        ("xOff", 0.0),
+        ("yOff", 0.0),
+        ("xSize", width as f64),
+        ("ySize", length as f64),
+    ];
+    if whole.iter().any(|(k, v)| get(k) != Some(*v)) {
+        bail!(
+            "VRT {}: band {band}'s <{name}> is not the whole {length} x {width} raster \
+             (xOff/yOff/xSize/ySize = {}/{}/{}/{}); a VRT that crops, shifts or mosaics its \
+             sources is not a flat raster sbas reads: give the merged file instead",
+            vrt.display(),
+            rect.attribute("xOff").unwrap_or("?"),
+            rect.attribute("yOff").unwrap_or("?"),
+            rect.attribute("xSize").unwrap_or("?"),
+            rect.attribute("ySize").unwrap_or("?"),
+        );
+    }
+    Ok(())
+}
+
+/// The source of band `index` (1-based), if it is a `<SimpleSource>` band; `depth` is how many
+/// VRTs led here (`None`: no file may be read).
+fn simple_source(
+    b: roxmltree::Node,
+    index: usize,
+    vrt: &Path,
+    data_file: &Path,
+    (width, length): (usize, usize),
+    depth: Option<usize>,
+) -> anyhow::Result<Option<SourceBand>> {
+    let sources: Vec<roxmltree::Node> = b
+        .children()
+        .filter(|c| c.is_element() && c.tag_name().name().ends_with("Source"))
+        .collect();
+    let Some(src) = sources.first() else {
+        return Ok(None);
+    };
+    let kind = src.tag_name().name();
+    if kind != "SimpleSource" {
+        bail!(
+            "VRT {}: band {index} is a <{kind}> (it may scale, filter or convert); only \
+             <SimpleSource> and VRTRawRasterBand bands are read",
+            vrt.display()
+        );
+    }
+    if sources.len() > 1 {
+        bail!(
+            "VRT {}: band {index} is a mosaic of {} sources (as ISCE2 writes for burst \
+             files); sbas reads whole rasters: give the merged file instead",
+            vrt.display(),
+            sources.len()
+        );
+    }
+    let Some(depth) = depth else {
+        bail!(
+            "VRT {}: band {index} has a <SimpleSource>, which needs the source file",
+            vrt.display()
+        );
+    };
+    if depth >= MAX_DEPTH {
+        bail!(
+            "VRT {}: sources nested more than {MAX_DEPTH} deep (a loop?)",
+            vrt.display()
+        );
+    }
+    let fname = src
+        .children()
+        .find(|c| c.is_element() && c.tag_name().name() == "SourceFilename")
+        .with_context(|| {
+            format!(
+                "malformed VRT {}: band {index}'s <SimpleSource> has no <SourceFilename>",
+                vrt.display()
+            )
+        })?;
+    let name = fname.text().map(str::trim).unwrap_or_default();
+    if name.is_empty() {
+        bail!(
+            "malformed VRT {}: band {index}'s <SourceFilename> is empty",
+            vrt.display()
+        );
+    }
+    let relative = fname
+        .attribute("relativeToVRT")
+        .or_else(|| fname.attribute("relativetoVRT"))
+        .map(str::trim)
+        == Some("1");
+    let path: PathBuf = if relative {
+        vrt.parent().unwrap_or(Path::new("")).join(name)
+    } else {
+        PathBuf::from(name)
+    };
+    let band = match child_text(*src, "SourceBand") {
+        None => 1,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n >= 1)
+            .with_context(|| {
+                format!(
+                    "malformed VRT {}: band {index}'s <SourceBand> '{v}' is not a band number",
+                    vrt.display()
+                )
+            })?,
+    };
+    if path == data_file || path == vrt {
+        bail!(
+            "VRT {}: band {index}'s source is the raster it describes ({}); that raster needs \
+             its own .xml sidecar",
+            vrt.display(),
+            path.display()
+        );
+    }
+    let is_vrt = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("vrt"));
+    let layout = if is_vrt {
+        // ISCE2 points at the `.vrt` beside each burst file: it describes that file.
+        let data = path.with_extension("");
+        layout_from_vrt_at(&path, &data, depth + 1)
+    } else {
+        super::raster_layout(&path)
+    }
+    .with_context(|| {
+        format!(
+            "VRT {}: reading the source of band {index}, {}",
+            vrt.display(),
+            path.display()
+        )
+    })?;
+    if (layout.width, layout.length) != (width, length) {
+        bail!(
+            "VRT {}: band {index}'s source {} is {} x {} (length x width), the VRT {length} x \
+             {width}; a VRT that resamples or crops is not read",
+            vrt.display(),
+            path.display(),
+            layout.length,
+            layout.width
+        );
+    }
+    if band > layout.bands.len() {
+        bail!(
+            "VRT {}: band {index} reads band {band} of {}, which has {}",
+            vrt.display(),
+            path.display(),
+            layout.bands.len()
+        );
+    }
+    check_rect(*src, "SrcRect", (width, length), vrt, index)?;
+    check_rect(*src, "DstRect", (width, length), vrt, index)?;
+    Ok(Some(SourceBand {
+        layout,
+        band: band - 1,
+    }))
+}
+
+/// The layout of a VRT whose bands are all `SimpleSource`s: the bands of their (one) source.
+fn from_sources(
+    sources: Vec<(usize, DataType, SourceBand)>,
+    vrt: &Path,
+) -> anyhow::Result<RasterLayout> {
+    let mut sources = sources;
+    sources.sort_by_key(|s| s.0);
+    let first = &sources[0].2.layout;
+    let mut out = RasterLayout {
+        bands: Vec::with_capacity(sources.len()),
+        sidecar: vrt.to_path_buf(),
+        ..first.clone()
+    };
+    for (index, dtype, s) in &sources {
+        if s.layout.data_file != out.data_file {
+            bail!(
+                "VRT {}: its bands come from different files ({} and {}); sbas reads bands of \
+                 one file",
+                vrt.display(),
+                out.data_file.display(),
+                s.layout.data_file.display()
+            );
+        }
+        if *dtype != s.layout.dtype {
+            bail!(
+                "VRT {}: band {index} is {:?} but its source {} holds {:?}; a VRT that \
+                 converts types is not read",
+                vrt.display(),
+                dtype,
+                s.layout.data_file.display(),
+                s.layout.dtype
+            );
+        }
+        out.bands.push(s.layout.bands[s.band]);
+    }
+    Ok(out)
+}
+
+/// Parses the layout in the VRT `text` read from `vrt`, describing `data_file`; `depth` as in
+/// [`simple_source`].
+fn layout_from_vrt_text(
+    text: &str,
+    vrt: &Path,
+    data_file: &Path,
+    depth: Option<usize>,
+) -> anyhow::Result<RasterLayout> {
     let doc = roxmltree::Document::parse(text)
         .with_context(|| format!("malformed VRT {}", vrt.display()))?;
     let root = doc.root_element();
@@ -61,6 +294,7 @@ fn layout_from_vrt_text(text: &str, vrt: &Path, data_file: &Path) -> anyhow::Res
         );
     }
     let mut bands: Vec<(usize, BandLayout)> = Vec::new();
+    let mut sources: Vec<(usize, DataType, SourceBand)> = Vec::new();
     let mut dtype: Option<DataType> = None;
     let mut big_endian = false;
     for (i, b) in root
@@ -76,6 +310,17 @@ fn layout_from_vrt_text(text: &str, vrt: &Path, data_file: &Path) -> anyhow::Res
                 i + 1
             )
         })?;
+        let index = match b.attribute("band") {
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .with_context(|| format!("malformed VRT {}: band number '{v}'", vrt.display()))?,
+            None => i + 1,
+        };
+        if let Some(src) = simple_source(b, index, vrt, data_file, (width, length), depth)? {
+            sources.push((index, t, src));
+            continue;
+        }
         if dtype.is_some_and(|d| d != t) {
             bail!(
                 "VRT {}: bands of different data types are not supported",
@@ -118,14 +363,16 @@ fn layout_from_vrt_text(text: &str, vrt: &Path, data_file: &Path) -> anyhow::Res
                 ),
             };
         }
-        let index = match b.attribute("band") {
-            Some(v) => v
-                .trim()
-                .parse::<usize>()
-                .with_context(|| format!("malformed VRT {}: band number '{v}'", vrt.display()))?,
-            None => i + 1,
-        };
         bands.push((index, layout));
+    }
+    if !sources.is_empty() {
+        if !bands.is_empty() {
+            bail!(
+                "VRT {}: some bands are raw and some have sources; sbas reads one or the other",
+                vrt.display()
+            );
+        }
+        return from_sources(sources, vrt);
     }
     let dtype = dtype.with_context(|| format!("VRT {} has no raster band", vrt.display()))?;
     bands.sort_by_key(|b| b.0);
