@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::correct::unwrap::closure::{median_cycles, sample_indices, ClosureSystem};
 use crate::correct::unwrap::conncomp::{clean_components, label_conn_comp};
 use crate::correct::unwrap::cycles::{runs_of, Run};
-use crate::correct::unwrap_run::{read_layer_group, UnwrapOptions};
+use crate::correct::unwrap_run::{group_size, read_layer_group, UnwrapOptions};
 use crate::plan::ChunkPlan;
 use crate::source::{StackLayer, StackSource};
 
@@ -56,7 +56,7 @@ pub fn phase_closure(
     let sys = ClosureSystem::new(&info.network);
     if sys.num_triplets() == 0 {
         opts.report
-            .warn("the network has no triplet: no phase-closure correction".to_string());
+            .warn("the network has no triplet: no phase-closure correction");
         return Ok((vec![Vec::new(); m], ClosureStats::default()));
     }
     // 1. The common mask, strip by strip.
@@ -202,8 +202,9 @@ pub fn phase_closure(
         solved: wanted.len(),
     };
     // 3. Each interferogram's own components take their common region's cycles.
-    let per_ifg = (24 * npx) as u64;
-    let group = ((opts.max_memory / 2) / per_ifg.max(1)).clamp(1, m.max(1) as u64) as usize;
+    // Held: the conncomp image (4 bytes per pixel); per thread: its key, labels and the
+    // cleaning's images (about 24 bytes).
+    let group = group_size(opts.max_memory, npx, 4, 24, m);
     let mut out = Vec::with_capacity(m);
     let mut g0 = 0;
     while g0 < m {

@@ -223,6 +223,16 @@ pub fn correct_unwrap_source(
     })
 }
 
+/// Interferograms to hold at once (at least one): `held` bytes per pixel of each held
+/// interferogram, `work` bytes per pixel of each one processed at the same time (one per
+/// thread), within half the budget.
+pub(crate) fn group_size(budget: u64, npx: usize, held: u64, work: u64, m: usize) -> usize {
+    let threads = rayon::current_num_threads() as u64;
+    let npx = npx.max(1) as u64;
+    let room = (budget / 2).saturating_sub(threads * work * npx);
+    (room / (held * npx)).clamp(1, m.max(1) as u64) as usize
+}
+
 /// Runs of every pair with the pair's name.
 fn named(info: &crate::source::StackInfo, runs: Vec<Vec<Run>>) -> Vec<(String, Vec<Run>)> {
     runs.into_iter()
@@ -260,10 +270,10 @@ fn bridging_pass(
 ) -> anyhow::Result<(Vec<Vec<Run>>, usize)> {
     let info = source.info();
     let (length, width, m) = (info.length, info.width, info.network.num_pairs());
-    // Per interferogram in memory: phase, conncomp, the working copy and the cycles (4 bytes
-    // each), and the cleaning's images (about as much again).
-    let per_ifg = (32 * length * width) as u64;
-    let group = ((opts.max_memory / 2) / per_ifg.max(1)).clamp(1, m.max(1) as u64) as usize;
+    // Held per interferogram of a group: phase and conncomp (4 bytes each); per interferogram
+    // being bridged (one per thread): the working copy, the cycles and the cleaning's images
+    // (about 24 bytes).
+    let group = group_size(opts.max_memory, length * width, 8, 24, m);
     let progress = opts.report.progress("bridging", m, m * length * width);
     let mut pairs: Vec<Vec<Run>> = Vec::with_capacity(m);
     let mut g0 = 0;
