@@ -47,5 +47,6 @@ mod subset_invert;
 mod subset_products;
 mod tropo;
 mod unwrap_bridging;
+mod unwrap_closure;
 mod velocity_end_to_end;
 mod velocity_mintpy;

@@ -36,8 +36,9 @@ pub enum CorrectStep {
     /// Re-reference time series to a date, in place (sets `REF_DATE`).
     ReferenceDate(RefDateArgs),
     /// Unwrapping-error corrections of a stack's interferograms (MintPy's
-    /// `correct_unwrap_error`): writes `<OUT>/unwrapPhase_bridging.json` for `sbas invert
-    /// --unwrap-fix`.
+    /// `correct_unwrap_error`): writes `<OUT>/unwrapPhase_bridging.json` (or
+    /// `unwrapPhase_phaseClosure.json`, `unwrapPhase_bridging_phaseClosure.json`) for `sbas
+    /// invert --unwrap-fix`.
     Unwrap(UnwrapArgs),
 }
 
@@ -49,9 +50,12 @@ pub struct UnwrapArgs {
     /// Folder for the corrections.
     #[arg(long = "out", short = 'o', value_name = "DIR")]
     pub out: PathBuf,
-    /// bridging (phase_closure and bridging+phase_closure are not implemented yet).
+    /// bridging, phase_closure or bridging+phase_closure.
     #[arg(long, default_value = "bridging")]
     pub method: String,
+    /// Pixels sampled per common region by the phase closure (`numSample`), spread evenly.
+    #[arg(long = "num-sample", default_value_t = 100)]
+    pub num_sample: usize,
     /// Reference point as row,column (default: chosen as `sbas invert` does).
     #[arg(long = "ref-yx", value_name = "Y,X")]
     pub ref_yx: Option<String>,
@@ -325,6 +329,7 @@ fn unwrap(a: &UnwrapArgs) -> anyhow::Result<()> {
             radius: a.radius,
             ramp,
         },
+        num_sample: a.num_sample,
         water_mask: !a.no_water_mask,
         reference,
         max_memory: parse_size(&a.max_memory).context("--max-memory")?,

@@ -66,6 +66,14 @@ pub struct SimulateArgs {
     /// Add a random planar + quadratic phase ramp per date (off by default).
     #[arg(long)]
     pub ramp: bool,
+    /// Leave a one-pixel unlabelled border (conncomp 0) along each unwrapping-error patch, as
+    /// SNAPHU leaves between components (off by default).
+    #[arg(long)]
+    pub unwrap_gaps: bool,
+    /// Put the first unwrapping error on the first interferogram, an edge pair of the network
+    /// (off by default).
+    #[arg(long)]
+    pub unwrap_edge: bool,
     /// Layout to write: isce-tops (ISCE2 stackSentinel), isce-stripmap (ISCE2 stackStripMap), roipac, gamma, hyp3 (ASF HyP3
     /// INSAR_GAMMA products), licsar (COMET LiCSAR frame GEOC folder), dolphin (dolphin work folder),
     /// snap (ESA SNAP BEAM-DIMAP exports).
@@ -108,6 +116,8 @@ impl SimulateArgs {
                 missing_data: !self.no_missing_data,
                 unwrap_errors: !self.no_unwrap_errors,
                 ramp: self.ramp,
+                unwrap_gaps: self.unwrap_gaps,
+                unwrap_edge: self.unwrap_edge,
             },
         })
     }

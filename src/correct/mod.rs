@@ -11,4 +11,5 @@ pub mod reference_date;
 pub mod residual_rms;
 pub mod rms;
 pub mod unwrap;
+pub mod unwrap_closure;
 pub mod unwrap_run;

@@ -12,9 +12,10 @@ use rayon::prelude::*;
 
 use crate::correct::unwrap::cycles::{runs_of, Run};
 use crate::correct::unwrap::{bridge_ifg, BridgingOptions};
+use crate::correct::unwrap_closure::phase_closure;
 use crate::plan::{ChunkPlan, PixelCost};
 use crate::report::Reporter;
-use crate::source::unwrap_fix::UnwrapFix;
+use crate::source::unwrap_fix::{FixedStack, UnwrapFix};
 use crate::source::{StackLayer, StackSource};
 use crate::survey::{choose_reference, RefRequest};
 use crate::window::Window;
@@ -24,6 +25,10 @@ use crate::window::Window;
 pub enum UnwrapMethod {
     /// `bridging`.
     Bridging,
+    /// `phase_closure`.
+    PhaseClosure,
+    /// `bridging+phase_closure`: bridging, then phase closure of the bridged phase.
+    BridgingPhaseClosure,
 }
 
 impl UnwrapMethod {
@@ -31,9 +36,8 @@ impl UnwrapMethod {
     pub fn parse(s: &str) -> anyhow::Result<UnwrapMethod> {
         match s.trim() {
             "bridging" => Ok(UnwrapMethod::Bridging),
-            "phase_closure" | "bridging+phase_closure" => {
-                bail!("unwrapping-error method '{s}' is not implemented yet (only bridging is)")
-            }
+            "phase_closure" => Ok(UnwrapMethod::PhaseClosure),
+            "bridging+phase_closure" => Ok(UnwrapMethod::BridgingPhaseClosure),
             other => bail!(
                 "unknown unwrapping-error method '{other}': expected bridging, phase_closure or \
                  bridging+phase_closure"
@@ -45,6 +49,8 @@ impl UnwrapMethod {
     pub fn dataset(self) -> &'static str {
         match self {
             UnwrapMethod::Bridging => "unwrapPhase_bridging",
+            UnwrapMethod::PhaseClosure => "unwrapPhase_phaseClosure",
+            UnwrapMethod::BridgingPhaseClosure => "unwrapPhase_bridging_phaseClosure",
         }
     }
 
@@ -52,7 +58,19 @@ impl UnwrapMethod {
     pub fn name(self) -> &'static str {
         match self {
             UnwrapMethod::Bridging => "bridging",
+            UnwrapMethod::PhaseClosure => "phase_closure",
+            UnwrapMethod::BridgingPhaseClosure => "bridging+phase_closure",
         }
+    }
+
+    /// Whether the method bridges.
+    pub fn bridges(self) -> bool {
+        self != UnwrapMethod::PhaseClosure
+    }
+
+    /// Whether the method uses the phase closure.
+    pub fn closes(self) -> bool {
+        self != UnwrapMethod::Bridging
     }
 }
 
@@ -61,8 +79,10 @@ impl UnwrapMethod {
 pub struct UnwrapOptions {
     /// The method.
     pub method: UnwrapMethod,
-    /// Bridging settings.
+    /// Bridging settings (the phase closure uses their minimum area too).
     pub bridging: BridgingOptions,
+    /// Sampled pixels per common region of the phase closure (`numSample`).
+    pub num_sample: usize,
     /// Zero the connected components on water where the stack has a water mask (MintPy's
     /// `waterMaskFile = waterMask.h5`, the default).
     pub water_mask: bool,
@@ -94,7 +114,7 @@ pub struct UnwrapReport {
 /// The settings as recorded in the product (and compared by update mode).
 pub fn describe(opts: &UnwrapOptions) -> Vec<(String, String)> {
     let b = &opts.bridging;
-    vec![
+    let mut out = vec![
         ("method".into(), opts.method.name().into()),
         ("connCompMinArea".into(), b.min_area.to_string()),
         ("bridgePtsRadius".into(), b.radius.to_string()),
@@ -103,7 +123,11 @@ pub fn describe(opts: &UnwrapOptions) -> Vec<(String, String)> {
             b.ramp.map_or("no".to_string(), |r| r.name().to_string()),
         ),
         ("waterMask".into(), opts.water_mask.to_string()),
-    ]
+    ];
+    if opts.method.closes() {
+        out.push(("numSample".into(), opts.num_sample.to_string()));
+    }
+    out
 }
 
 /// Corrects the interferograms of `source` and writes the product into `out_dir`.
@@ -115,7 +139,13 @@ pub fn correct_unwrap_source(
     let start = Instant::now();
     let info = source.info();
     if !info.has_layer(StackLayer::ConnComp) {
-        bail!("bridging needs the connected components of the unwrapping, and the stack has none");
+        bail!(
+            "{} needs the connected components of the unwrapping, and the stack has none",
+            opts.method.name()
+        );
+    }
+    if opts.num_sample == 0 {
+        bail!("the number of samples per region (numSample) must be at least 1");
     }
     let (length, width, m) = (info.length, info.width, info.network.num_pairs());
     let plan = ChunkPlan::new(
@@ -140,16 +170,117 @@ pub fn correct_unwrap_source(
         reference.y, reference.x, reference.how
     ));
     let land = land_mask(source, opts.water_mask, &plan)?;
-    // Per interferogram in memory: phase, conncomp, the working copy and the cycles (4 bytes
-    // each), and the cleaning's images (about as much again).
-    let per_ifg = (32 * length * width) as u64;
-    let group = ((opts.max_memory / 2) / per_ifg.max(1)).clamp(1, m.max(1) as u64) as usize;
+    let (pairs, group) = if opts.method.bridges() {
+        bridging_pass(source, &plan, ref_yx, &land, opts)?
+    } else {
+        (vec![Vec::new(); m], 1)
+    };
+    let pairs = if opts.method.closes() {
+        let (closed, stats) = if opts.method.bridges() {
+            let bridged = UnwrapFix {
+                dataset: UnwrapMethod::Bridging.dataset().to_string(),
+                length,
+                width,
+                settings: Vec::new(),
+                pairs: named(info, pairs.clone()),
+            };
+            let view = FixedStack::new(source, &bridged)?;
+            phase_closure(&view, &plan, ref_yx, &land, opts)?
+        } else {
+            phase_closure(source, &plan, ref_yx, &land, opts)?
+        };
+        opts.report.info(format!(
+            "phase closure: {} common region(s), {} pixels solved",
+            stats.regions, stats.solved
+        ));
+        pairs
+            .iter()
+            .zip(&closed)
+            .map(|(a, b)| add_runs(a, b, length, width))
+            .collect()
+    } else {
+        pairs
+    };
+    let pairs = named(info, pairs);
+    let fix = UnwrapFix {
+        dataset: opts.method.dataset().to_string(),
+        length,
+        width,
+        settings: describe(opts),
+        pairs,
+    };
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create folder {}", out_dir.display()))?;
+    let path = UnwrapFix::path_in(out_dir, &fix.dataset);
+    fix.write(&path)?;
+    Ok(UnwrapReport {
+        path,
+        ref_yx,
+        corrected_ifgs: fix.pairs.iter().filter(|(_, r)| !r.is_empty()).count(),
+        corrected_samples: fix.num_corrected(),
+        group,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Interferograms to hold at once (at least one): `held` bytes per pixel of each held
+/// interferogram, `work` bytes per pixel of each one processed at the same time (one per
+/// thread), within half the budget.
+pub(crate) fn group_size(budget: u64, npx: usize, held: u64, work: u64, m: usize) -> usize {
+    let threads = rayon::current_num_threads() as u64;
+    let npx = npx.max(1) as u64;
+    let room = (budget / 2).saturating_sub(threads * work * npx);
+    (room / (held * npx)).clamp(1, m.max(1) as u64) as usize
+}
+
+/// Runs of every pair with the pair's name.
+fn named(info: &crate::source::StackInfo, runs: Vec<Vec<Run>>) -> Vec<(String, Vec<Run>)> {
+    runs.into_iter()
+        .enumerate()
+        .map(|(i, r)| (info.network.pair_name(i), r))
+        .collect()
+}
+
+/// The runs of the sum of two corrections of a `length x width` image.
+fn add_runs(a: &[Run], b: &[Run], length: usize, width: usize) -> Vec<Run> {
+    if b.is_empty() {
+        return a.to_vec();
+    }
+    if a.is_empty() {
+        return b.to_vec();
+    }
+    let mut k = vec![0i32; length * width];
+    for r in a.iter().chain(b) {
+        let row = r.y as usize * width;
+        for v in &mut k[row + r.x0 as usize..row + r.x1 as usize] {
+            *v += r.k;
+        }
+    }
+    runs_of(length, width, |p| k[p])
+}
+
+/// Bridging of every interferogram, as many whole interferograms in memory at a time as the
+/// budget holds. Returns the runs per pair and that number.
+fn bridging_pass(
+    source: &dyn StackSource,
+    plan: &ChunkPlan,
+    ref_yx: (usize, usize),
+    land: &[bool],
+    opts: &UnwrapOptions,
+) -> anyhow::Result<(Vec<Vec<Run>>, usize)> {
+    let info = source.info();
+    let (length, width, m) = (info.length, info.width, info.network.num_pairs());
+    // Held per interferogram of a group: phase and conncomp (4 bytes each); per interferogram
+    // being bridged (one per thread): the working copy, the cycles and the cleaning's images
+    // (about 24 bytes).
+    let group = group_size(opts.max_memory, length * width, 8, 24, m);
     let progress = opts.report.progress("bridging", m, m * length * width);
-    let mut pairs: Vec<(String, Vec<Run>)> = Vec::with_capacity(m);
+    let mut pairs: Vec<Vec<Run>> = Vec::with_capacity(m);
     let mut g0 = 0;
     while g0 < m {
         let g1 = (g0 + group).min(m);
-        let (phase, cc) = read_group(source, &plan, g0..g1)?;
+        let phase = read_layer_group(source, plan, StackLayer::Phase, g0..g1)?;
+        let cc = read_layer_group(source, plan, StackLayer::ConnComp, g0..g1)?;
         let npx = length * width;
         let results: Vec<anyhow::Result<Vec<Run>>> = (g0..g1)
             .into_par_iter()
@@ -158,7 +289,7 @@ pub fn correct_unwrap_source(
                 let ph = &phase[k * npx..(k + 1) * npx];
                 let labels: Vec<u32> = cc[k * npx..(k + 1) * npx]
                     .iter()
-                    .zip(&land)
+                    .zip(land)
                     .map(|(&c, &l)| {
                         if l && c.is_finite() && c > 0.0 {
                             c as u32
@@ -188,32 +319,14 @@ pub fn correct_unwrap_source(
                 Ok(runs_of(length, width, |p| b.cycles[p]))
             })
             .collect();
-        for (i, r) in (g0..g1).zip(results) {
-            pairs.push((info.network.pair_name(i), r?));
+        for r in results {
+            pairs.push(r?);
             progress.chunk_done(npx);
         }
         g0 = g1;
     }
     progress.finish();
-    let fix = UnwrapFix {
-        dataset: opts.method.dataset().to_string(),
-        length,
-        width,
-        settings: describe(opts),
-        pairs,
-    };
-    std::fs::create_dir_all(out_dir)
-        .with_context(|| format!("cannot create folder {}", out_dir.display()))?;
-    let path = UnwrapFix::path_in(out_dir, &fix.dataset);
-    fix.write(&path)?;
-    Ok(UnwrapReport {
-        path,
-        ref_yx,
-        corrected_ifgs: fix.pairs.iter().filter(|(_, r)| !r.is_empty()).count(),
-        corrected_samples: fix.num_corrected(),
-        group,
-        seconds: start.elapsed().as_secs_f64(),
-    })
+    Ok((pairs, group))
 }
 
 /// Land flags of the whole image (all true without a water mask or when it is not used).
@@ -246,35 +359,30 @@ fn copy_window<T: Copy>(w: &Window, width: usize, from: &[T], to: &mut [T]) {
     }
 }
 
-/// Phase and connected components of the interferograms `range`, whole images one after the
-/// other, read in the plan's strips.
-fn read_group(
+/// One layer of the interferograms `range`, whole images one after the other, read in the
+/// plan's strips.
+pub(crate) fn read_layer_group(
     source: &dyn StackSource,
     plan: &ChunkPlan,
+    layer: StackLayer,
     range: std::ops::Range<usize>,
-) -> anyhow::Result<(Vec<f32>, Vec<f32>)> {
+) -> anyhow::Result<Vec<f32>> {
     let info = source.info();
     let (npx, m) = (info.length * info.width, info.network.num_pairs());
-    let mut phase = vec![0.0f32; range.len() * npx];
-    let mut cc = vec![0.0f32; range.len() * npx];
+    let mut dest = vec![0.0f32; range.len() * npx];
     let mut buf = Vec::new();
     for w in &plan.chunks {
         let px = w.pixels();
         buf.resize(m * px, 0.0);
-        for (layer, dest) in [
-            (StackLayer::Phase, &mut phase),
-            (StackLayer::ConnComp, &mut cc),
-        ] {
-            source.read_stack(layer, w, &mut buf)?;
-            for (k, i) in range.clone().enumerate() {
-                copy_window(
-                    w,
-                    info.width,
-                    &buf[i * px..(i + 1) * px],
-                    &mut dest[k * npx..(k + 1) * npx],
-                );
-            }
+        source.read_stack(layer, w, &mut buf)?;
+        for (k, i) in range.clone().enumerate() {
+            copy_window(
+                w,
+                info.width,
+                &buf[i * px..(i + 1) * px],
+                &mut dest[k * npx..(k + 1) * npx],
+            );
         }
     }
-    Ok((phase, cc))
+    Ok(dest)
 }

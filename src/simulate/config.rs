@@ -27,6 +27,13 @@ pub struct Effects {
     /// interferogram as the difference of its two dates' ramps. Opt-in: off in every preset,
     /// so stacks simulated without it are byte for byte what they were before it existed.
     pub ramp: bool,
+    /// A one-pixel unlabelled border (conncomp 0) along the edge of each unwrapping-error
+    /// patch, as SNAPHU leaves between its components: the patch becomes a region of its own
+    /// in MintPy's common mask. Opt-in, as `ramp`.
+    pub unwrap_gaps: bool,
+    /// The first unwrapping error falls on the first interferogram (the first date's first
+    /// pair, an edge of the network). Opt-in, as `ramp`.
+    pub unwrap_edge: bool,
 }
 
 impl Effects {
@@ -43,6 +50,8 @@ impl Effects {
             missing_data: true,
             unwrap_errors: true,
             ramp: false,
+            unwrap_gaps: false,
+            unwrap_edge: false,
         }
     }
 
@@ -59,6 +68,8 @@ impl Effects {
             missing_data: false,
             unwrap_errors: false,
             ramp: false,
+            unwrap_gaps: false,
+            unwrap_edge: false,
         }
     }
 
@@ -98,6 +109,12 @@ impl Effects {
         let mut v = self.named().to_vec();
         if self.ramp {
             v.push(("ramp", true));
+        }
+        if self.unwrap_gaps {
+            v.push(("unwrap_gaps", true));
+        }
+        if self.unwrap_edge {
+            v.push(("unwrap_edge", true));
         }
         v
     }

@@ -85,7 +85,11 @@ pub(super) fn pair_defects(cfg: &SimConfig, num_pairs: usize) -> PairDefects {
     }
     if cfg.effects.unwrap_errors {
         let mut rng = Rng::new(cfg.seed, Stream::UnwrapErrors, 0);
-        for i in pick_distinct(&mut rng, num_pairs, (num_pairs / 15).max(1)) {
+        let mut picked = pick_distinct(&mut rng, num_pairs, (num_pairs / 15).max(1));
+        if cfg.effects.unwrap_edge && !picked.contains(&0) {
+            picked[0] = 0;
+        }
+        for i in picked {
             let patch = patch_avoiding(&mut rng, rows, cols, rows / 5, cols / 5, avoid);
             let cycles = if rng.uniform() < 0.5 { -1 } else { 1 };
             unwrap[i] = Some((patch, cycles));
@@ -361,7 +365,13 @@ pub(super) fn fill_pair(
             if let Some((patch, cycles)) = unwrap {
                 if patch.contains(y, x) {
                     phase += 2.0 * PI * cycles as f64;
-                    cc = 2;
+                    let edge =
+                        y == patch.y0 || y + 1 == patch.y1 || x == patch.x0 || x + 1 == patch.x1;
+                    cc = if cfg.effects.unwrap_gaps && edge {
+                        0
+                    } else {
+                        2
+                    };
                 }
             }
             buf.phase[p] = phase as f32;

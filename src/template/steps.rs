@@ -190,6 +190,10 @@ mod tests {
         let c = cfg("mintpy.unwrapError.method = bridging\nmintpy.save.kmz = no\n");
         assert_eq!(plan("correct_unwrap_error", &c, None), StepPlan::Run);
         let c = cfg("mintpy.unwrapError.method = phase_closure\nmintpy.save.kmz = no\n");
+        assert_eq!(plan("correct_unwrap_error", &c, None), StepPlan::Run);
+        let c = cfg("mintpy.unwrapError.method = bridging+phase_closure\nmintpy.save.kmz = no\n");
+        assert_eq!(plan("correct_unwrap_error", &c, None), StepPlan::Run);
+        let c = cfg("mintpy.unwrapError.method = closure\nmintpy.save.kmz = no\n");
         assert!(matches!(
             plan("correct_unwrap_error", &c, None),
             StepPlan::Unsupported(_)

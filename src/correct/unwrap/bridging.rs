@@ -19,25 +19,115 @@ pub struct Bridge {
     pub yx1: (usize, usize),
 }
 
-/// Closest pair of pixels between two boundary pixel lists (raster order): for each pixel of
-/// `b` its nearest pixel of `a` (the first of equally near ones), and of those the first pair
-/// of smallest distance. Returns `(index in a, index in b, squared distance)`.
-fn closest_pair(a: &[(usize, usize)], b: &[(usize, usize)]) -> (usize, usize, u64) {
-    let mut best = (0, 0, u64::MAX);
-    for (jb, &(yb, xb)) in b.iter().enumerate() {
-        let mut near = (0, u64::MAX);
-        for (ia, &(ya, xa)) in a.iter().enumerate() {
-            let (dy, dx) = (ya.abs_diff(yb) as u64, xa.abs_diff(xb) as u64);
-            let d2 = dy * dy + dx * dx;
-            if d2 < near.1 {
-                near = (ia, d2);
-            }
+/// Pixels of one boundary bucketed in square cells, for exact nearest-pixel queries that look
+/// at a few cells instead of every pixel (the all-pairs search was quadratic in the boundary
+/// lengths).
+struct Grid {
+    /// Cell side, pixels.
+    cell: usize,
+    /// Cells per row and per column.
+    gw: usize,
+    gh: usize,
+    /// Start of each cell's pixels in `points` (CSR), `gw * gh + 1` entries.
+    start: Vec<u32>,
+    /// The pixels, by cell.
+    points: Vec<(usize, usize)>,
+}
+
+impl Grid {
+    /// Cell side: the boundaries are lines, so a cell holds about `CELL` of their pixels.
+    const CELL: usize = 16;
+
+    fn new(pts: &[(usize, usize)], length: usize, width: usize) -> Grid {
+        let cell = Self::CELL;
+        let (gh, gw) = (length.div_ceil(cell).max(1), width.div_ceil(cell).max(1));
+        let mut count = vec![0u32; gw * gh + 1];
+        for &(y, x) in pts {
+            count[(y / cell) * gw + x / cell + 1] += 1;
         }
-        if near.1 < best.2 {
-            best = (near.0, jb, near.1);
+        for i in 1..count.len() {
+            count[i] += count[i - 1];
+        }
+        let start = count.clone();
+        let mut fill = count;
+        let mut points = vec![(0, 0); pts.len()];
+        for &(y, x) in pts {
+            let c = (y / cell) * gw + x / cell;
+            points[fill[c] as usize] = (y, x);
+            fill[c] += 1;
+        }
+        Grid {
+            cell,
+            gw,
+            gh,
+            start,
+            points,
         }
     }
-    best
+
+    /// The squared distance from `(y, x)` to the nearest pixel, if below `bound`.
+    fn nearest_below(&self, (y, x): (usize, usize), bound: u64) -> Option<u64> {
+        let (cy, cx) = ((y / self.cell) as i64, (x / self.cell) as i64);
+        let mut best = bound;
+        let far = self.gw.max(self.gh) as i64;
+        for r in 0..=far {
+            if r > 0 {
+                // Every pixel of ring r is at least (r - 1) * cell + 1 away along one axis.
+                let lb = ((r as u64 - 1) * self.cell as u64 + 1).pow(2);
+                if lb >= best {
+                    break;
+                }
+            }
+            let (x0, x1) = ((cx - r).max(0), (cx + r).min(self.gw as i64 - 1));
+            for gy in (cy - r).max(0)..=(cy + r).min(self.gh as i64 - 1) {
+                let mut visit = |gx: i64| {
+                    let c = gy as usize * self.gw + gx as usize;
+                    let cell = &self.points[self.start[c] as usize..self.start[c + 1] as usize];
+                    for &(ya, xa) in cell {
+                        let (dy, dx) = (ya.abs_diff(y) as u64, xa.abs_diff(x) as u64);
+                        best = best.min(dy * dy + dx * dx);
+                    }
+                };
+                if gy == cy - r || gy == cy + r {
+                    (x0..=x1).for_each(&mut visit);
+                } else {
+                    // Inside the ring's rows, only its two side cells.
+                    for gx in [cx - r, cx + r] {
+                        if (x0..=x1).contains(&gx) {
+                            visit(gx);
+                        }
+                    }
+                }
+            }
+        }
+        (best < bound).then_some(best)
+    }
+}
+
+/// Closest pair of pixels between two boundary pixel lists (raster order), `grid` holding
+/// `a`: for each pixel of `b` its nearest pixel of `a` (the first of equally near ones), and of
+/// those the first pair of smallest distance. Returns `(index in a, index in b, squared
+/// distance)`.
+fn closest_pair(a: &[(usize, usize)], grid: &Grid, b: &[(usize, usize)]) -> (usize, usize, u64) {
+    let (mut jbest, mut d2) = (0, u64::MAX);
+    for (jb, &q) in b.iter().enumerate() {
+        // Only a strictly nearer pixel of b changes the answer: the first one wins ties.
+        if let Some(d) = grid.nearest_below(q, d2) {
+            (jbest, d2) = (jb, d);
+            if d == 1 {
+                break;
+            }
+        }
+    }
+    let (yb, xb) = b[jbest];
+    let ia = a
+        .iter()
+        .position(|&(ya, xa)| {
+            let (dy, dx) = (ya.abs_diff(yb) as u64, xa.abs_diff(xb) as u64);
+            dy * dy + dx * dx == d2
+        })
+        .unwrap_or(0);
+    (ia, jbest, d2)
 }
 
 /// The bridges of `c` in breadth-first order from component `ref_label` (MintPy's
@@ -66,8 +156,9 @@ pub fn find_bridges(c: &Components, ref_label: u32) -> Result<Vec<Bridge>, Strin
     // Shortest bridge of every pair of components; distances in f32 as MintPy's matrix.
     let mut edges = Vec::with_capacity(n * (n - 1) / 2);
     for i in 0..n {
+        let grid = Grid::new(&regions[i], c.length, c.width);
         for j in i + 1..n {
-            let (ia, jb, d2) = closest_pair(&regions[i], &regions[j]);
+            let (ia, jb, d2) = closest_pair(&regions[i], &grid, &regions[j]);
             let dist = (d2 as f64).sqrt() as f32;
             edges.push((dist, i, j, regions[i][ia], regions[j][jb]));
         }
@@ -213,6 +304,46 @@ mod tests {
     use super::super::conncomp::clean_components;
     use super::*;
     use std::f32::consts::PI;
+
+    /// The all-pairs search the grid replaces.
+    fn brute_closest(a: &[(usize, usize)], b: &[(usize, usize)]) -> (usize, usize, u64) {
+        let mut best = (0, 0, u64::MAX);
+        for (jb, &(yb, xb)) in b.iter().enumerate() {
+            let mut near = (0, u64::MAX);
+            for (ia, &(ya, xa)) in a.iter().enumerate() {
+                let (dy, dx) = (ya.abs_diff(yb) as u64, xa.abs_diff(xb) as u64);
+                if dy * dy + dx * dx < near.1 {
+                    near = (ia, dy * dy + dx * dx);
+                }
+            }
+            if near.1 < best.2 {
+                best = (near.0, jb, near.1);
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn grid_search_equals_the_all_pairs_search() {
+        let mut rng = crate::rng::SplitMix64::new(5);
+        let (l, w) = (97, 131);
+        let pick = |rng: &mut crate::rng::SplitMix64| {
+            let n = 1 + rng.below(40);
+            let mut v: Vec<(usize, usize)> = (0..n).map(|_| (rng.below(l), rng.below(w))).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        for _ in 0..200 {
+            let (a, b) = (pick(&mut rng), pick(&mut rng));
+            let a: Vec<_> = a.into_iter().filter(|p| !b.contains(p)).collect();
+            if a.is_empty() {
+                continue;
+            }
+            let grid = Grid::new(&a, l, w);
+            assert_eq!(closest_pair(&a, &grid, &b), brute_closest(&a, &b));
+        }
+    }
 
     #[test]
     fn floordiv_matches_python() {

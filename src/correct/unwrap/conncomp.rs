@@ -153,8 +153,33 @@ pub fn clean_components(
     min_area: f64,
 ) -> Components {
     let mut stack = Vec::new();
+    let (mut labels, mut num) = label_conn_comp(conncomp, length, width, min_area);
+    // label_boundary erodes again and keeps that erosion for the boundaries.
+    let eroded = erode(&labels, length, width, EROSION_SIZE);
+    num = drop_eroded(&mut labels, num, &eroded, length, width, &mut stack);
+    let bound = thick_boundary(&eroded, length, width);
+    Components {
+        length,
+        width,
+        labels,
+        num,
+        bound,
+    }
+}
+
+/// MintPy's `label_conn_comp` alone: the regions of equal non-zero `key` (4-connected), those
+/// smaller than `min_area` dropped (capped at 0.3 % of the image when there is more than one
+/// region), then those a 5 x 5 erosion makes vanish dropped; relabelled `1..=num` in raster
+/// order. Returns the labels and `num`.
+pub fn label_conn_comp(
+    key: &[u32],
+    length: usize,
+    width: usize,
+    min_area: f64,
+) -> (Vec<u32>, usize) {
+    let mut stack = Vec::new();
     let mut labels = Vec::new();
-    let mut num = label_regions(conncomp, length, width, &mut labels, &mut stack);
+    let mut num = label_regions(key, length, width, &mut labels, &mut stack);
     if num > 1 {
         let min_area = min_area.min(labels.len() as f64 * 3e-3);
         let mut area = vec![0usize; num + 1];
@@ -171,17 +196,7 @@ pub fn clean_components(
     }
     let eroded = erode(&labels, length, width, EROSION_SIZE);
     num = drop_eroded(&mut labels, num, &eroded, length, width, &mut stack);
-    // label_boundary erodes again and keeps that erosion for the boundaries.
-    let eroded = erode(&labels, length, width, EROSION_SIZE);
-    num = drop_eroded(&mut labels, num, &eroded, length, width, &mut stack);
-    let bound = thick_boundary(&eroded, length, width);
-    Components {
-        length,
-        width,
-        labels,
-        num,
-        bound,
-    }
+    (labels, num)
 }
 
 impl Components {

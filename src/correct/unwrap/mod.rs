@@ -3,6 +3,7 @@
 //! [`crate::source::unwrap_fix`]. One module per method; pure.
 
 pub mod bridging;
+pub mod closure;
 pub mod conncomp;
 pub mod cycles;
 

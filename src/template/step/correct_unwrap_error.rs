@@ -1,5 +1,6 @@
 //! `correct_unwrap_error`: MintPy's unwrapping-error correction. The step writes integer cycle
-//! corrections (`unwrapPhase_bridging.json`, named after MintPy's corrected dataset) and
+//! corrections (`unwrapPhase_bridging.json`, `unwrapPhase_phaseClosure.json` or
+//! `unwrapPhase_bridging_phaseClosure.json`, named after MintPy's corrected dataset) and
 //! `invert_network` then reads the stack through them; the stack is never copied.
 
 use std::path::PathBuf;
@@ -62,6 +63,14 @@ fn options(ctx: &RunContext, method: UnwrapMethod) -> anyhow::Result<UnwrapOptio
                 .with_context(|| format!("{} = {v}", key("ramp")))?,
         ),
     };
+    let num_sample = match t.get_set(&key("numSample")) {
+        None => 100,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .with_context(|| format!("{} = {v}: expected a whole number >= 1", key("numSample")))?,
+    };
     let water = t.get_set(&key("waterMaskFile"));
     if let Some(w) = water.filter(|w| *w != "waterMask.h5") {
         ctx.report.warn(format!(
@@ -76,6 +85,7 @@ fn options(ctx: &RunContext, method: UnwrapMethod) -> anyhow::Result<UnwrapOptio
             radius,
             ramp,
         },
+        num_sample,
         water_mask: water.is_some(),
         reference: ctx.config.reference,
         max_memory: ctx.config.max_memory,

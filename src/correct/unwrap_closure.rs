@@ -1,0 +1,248 @@
+//! The phase-closure pass of the unwrapping-error correction (MintPy's
+//! `unwrap_error_phase_closure.py`), streamed over a stack:
+//!
+//! 1. the common regions: pixels whose connected component is non-zero in every kept
+//!    interferogram (MintPy's `maskConnComp.h5`), off water, labelled and cleaned as MintPy's
+//!    `label_conn_comp` (one strip of the stack in memory at a time);
+//! 2. in each region but the reference point's, `numSample` pixels spread evenly over the
+//!    region's pixels in raster order ([`sample_indices`]; MintPy draws them at random), whose
+//!    closure integers give each interferogram's cycles ([`ClosureSystem`]); the region's
+//!    cycles are the median over its samples (strips read only where samples lie);
+//! 3. per interferogram (one whole connected-component image at a time, as bridging), every
+//!    cleaned component of its own takes the cycles of the largest common region whose samples
+//!    all lie inside it (0 when none does).
+
+use anyhow::bail;
+use rayon::prelude::*;
+
+use crate::correct::unwrap::closure::{median_cycles, sample_indices, ClosureSystem};
+use crate::correct::unwrap::conncomp::{clean_components, label_conn_comp};
+use crate::correct::unwrap::cycles::{runs_of, Run};
+use crate::correct::unwrap_run::{group_size, read_layer_group, UnwrapOptions};
+use crate::plan::ChunkPlan;
+use crate::source::{StackLayer, StackSource};
+
+/// What the phase closure made besides its cycles.
+#[derive(Debug, Clone, Default)]
+pub struct ClosureStats {
+    /// Common regions.
+    pub regions: usize,
+    /// Sampled pixels solved (the reference region's are not).
+    pub solved: usize,
+}
+
+/// One common region.
+struct Region {
+    /// Pixels.
+    area: usize,
+    /// Sampled pixels (row-major indices).
+    samples: Vec<usize>,
+    /// Cycles per pair.
+    cycles: Vec<i32>,
+}
+
+/// The phase-closure cycles (as row runs) of every interferogram of `source`, referenced at
+/// `ref_yx`; `land` is false on water when the water mask is used.
+pub fn phase_closure(
+    source: &dyn StackSource,
+    plan: &ChunkPlan,
+    ref_yx: (usize, usize),
+    land: &[bool],
+    opts: &UnwrapOptions,
+) -> anyhow::Result<(Vec<Vec<Run>>, ClosureStats)> {
+    let info = source.info();
+    let (length, width, m) = (info.length, info.width, info.network.num_pairs());
+    let npx = length * width;
+    let sys = ClosureSystem::new(&info.network);
+    if sys.num_triplets() == 0 {
+        opts.report
+            .warn("the network has no triplet: no phase-closure correction");
+        return Ok((vec![Vec::new(); m], ClosureStats::default()));
+    }
+    // 1. The common mask, strip by strip.
+    let mut common = vec![0u32; npx];
+    let mut buf = Vec::new();
+    for w in &plan.chunks {
+        let px = w.pixels();
+        buf.resize(m * px, 0.0f32);
+        source.read_stack(StackLayer::ConnComp, w, &mut buf)?;
+        let cols = w.x1 - w.x0;
+        for k in 0..px {
+            let p = (w.y0 + k / cols) * width + w.x0 + k % cols;
+            let all = (0..m).all(|i| {
+                let c = buf[i * px + k];
+                c != 0.0 && !c.is_nan()
+            });
+            common[p] = u32::from(all && land[p]);
+        }
+    }
+    let (labels, num) = label_conn_comp(&common, length, width, opts.bridging.min_area);
+    drop(common);
+    opts.report.info(format!(
+        "phase closure: {num} common region(s), {} triplets, {} samples per region",
+        sys.num_triplets(),
+        opts.num_sample
+    ));
+    if num == 0 {
+        opts.report.warn(format!(
+            "no common connected region of at least {} pixels: no phase-closure correction \
+             (try a smaller mintpy.unwrapError.connCompMinArea)",
+            opts.bridging.min_area
+        ));
+        return Ok((vec![Vec::new(); m], ClosureStats::default()));
+    }
+    // 2. Samples of each region, in raster order.
+    let mut pixels: Vec<Vec<usize>> = vec![Vec::new(); num + 1];
+    for (p, &l) in labels.iter().enumerate() {
+        if l != 0 {
+            pixels[l as usize].push(p);
+        }
+    }
+    let ref_label = labels[ref_yx.0 * width + ref_yx.1] as usize;
+    let mut regions: Vec<Region> = (1..=num)
+        .map(|l| Region {
+            area: pixels[l].len(),
+            samples: sample_indices(pixels[l].len(), opts.num_sample)
+                .into_iter()
+                .map(|j| pixels[l][j])
+                .collect(),
+            cycles: vec![0; m],
+        })
+        .collect();
+    drop(pixels);
+    // The phases of the samples to solve, and of the reference pixel.
+    let mut wanted: Vec<(usize, usize)> = Vec::new(); // (pixel, region index)
+    for (r, reg) in regions.iter().enumerate() {
+        if r + 1 != ref_label {
+            wanted.extend(reg.samples.iter().map(|&p| (p, r)));
+        }
+    }
+    wanted.sort_unstable();
+    let ref_p = ref_yx.0 * width + ref_yx.1;
+    let mut ref_phase = vec![0.0f32; m];
+    let mut sample_phase = vec![0.0f32; wanted.len() * m];
+    for w in &plan.chunks {
+        let cols = w.x1 - w.x0;
+        let inside = |p: usize| {
+            let (y, x) = (p / width, p % width);
+            (w.y0..w.y1).contains(&y) && (w.x0..w.x1).contains(&x)
+        };
+        let has_ref = inside(ref_p);
+        let first = wanted.partition_point(|&(p, _)| p / width < w.y0);
+        let mine: Vec<usize> = (first..wanted.len())
+            .take_while(|&s| wanted[s].0 / width < w.y1)
+            .filter(|&s| inside(wanted[s].0))
+            .collect();
+        if mine.is_empty() && !has_ref {
+            continue;
+        }
+        let px = w.pixels();
+        buf.resize(m * px, 0.0);
+        source.read_stack(StackLayer::Phase, w, &mut buf)?;
+        let local = |p: usize| (p / width - w.y0) * cols + p % width - w.x0;
+        if has_ref {
+            for (i, r) in ref_phase.iter_mut().enumerate() {
+                *r = buf[i * px + local(ref_p)];
+            }
+        }
+        for s in mine {
+            let k = local(wanted[s].0);
+            for i in 0..m {
+                sample_phase[s * m + i] = buf[i * px + k];
+            }
+        }
+    }
+    drop(buf);
+    if ref_phase.iter().any(|v| v.is_nan()) {
+        bail!(
+            "the reference point y={}, x={} has no phase in some interferogram",
+            ref_yx.0,
+            ref_yx.1
+        );
+    }
+    // Cycles of every sample, in parallel.
+    let progress = opts.report.progress("phase closure", 1, wanted.len());
+    let solved: Vec<Vec<i32>> = sample_phase
+        .par_chunks(m.max(1))
+        .map(|raw| {
+            // Only non-zero phase is referenced (MintPy's read_stack_obs).
+            let unw: Vec<f32> = raw
+                .iter()
+                .zip(&ref_phase)
+                .map(|(&v, &r)| if v != 0.0 { v - r } else { v })
+                .collect();
+            let mut b = Vec::with_capacity(sys.num_triplets());
+            sys.closure_integers(&unw, &mut b);
+            sys.cycles(&b)
+        })
+        .collect();
+    progress.chunk_done(wanted.len());
+    progress.finish();
+    for (r, reg) in regions.iter_mut().enumerate() {
+        let mine: Vec<&Vec<i32>> = wanted
+            .iter()
+            .zip(&solved)
+            .filter(|((_, rr), _)| *rr == r)
+            .map(|(_, k)| k)
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let mut col = Vec::with_capacity(mine.len());
+        for i in 0..m {
+            col.clear();
+            col.extend(mine.iter().map(|k| k[i]));
+            reg.cycles[i] = median_cycles(&mut col);
+        }
+    }
+    // Largest first, ties in label order (Python's stable sort).
+    regions.sort_by_key(|r| std::cmp::Reverse(r.area));
+    let stats = ClosureStats {
+        regions: num,
+        solved: wanted.len(),
+    };
+    // 3. Each interferogram's own components take their common region's cycles.
+    // Held: the conncomp image (4 bytes per pixel); per thread: its key, labels and the
+    // cleaning's images (about 24 bytes).
+    let group = group_size(opts.max_memory, npx, 4, 24, m);
+    let mut out = Vec::with_capacity(m);
+    let mut g0 = 0;
+    while g0 < m {
+        let g1 = (g0 + group).min(m);
+        let cc = read_layer_group(source, plan, StackLayer::ConnComp, g0..g1)?;
+        let runs: Vec<Vec<Run>> = (g0..g1)
+            .into_par_iter()
+            .map(|i| {
+                let k = i - g0;
+                let key: Vec<u32> = cc[k * npx..(k + 1) * npx]
+                    .iter()
+                    .zip(land)
+                    .map(|(&c, &l)| {
+                        if l && c.is_finite() && c > 0.0 {
+                            c as u32
+                        } else {
+                            0
+                        }
+                    })
+                    .collect();
+                let local = clean_components(&key, length, width, opts.bridging.min_area);
+                let mut of_label: Vec<Option<i32>> = vec![None; local.num + 1];
+                for reg in &regions {
+                    let l = local.labels[reg.samples[0]] as usize;
+                    if l != 0
+                        && of_label[l].is_none()
+                        && reg.samples.iter().all(|&p| local.labels[p] as usize == l)
+                    {
+                        of_label[l] = Some(reg.cycles[i]);
+                    }
+                }
+                runs_of(length, width, |p| {
+                    of_label[local.labels[p] as usize].unwrap_or(0)
+                })
+            })
+            .collect();
+        out.extend(runs);
+        g0 = g1;
+    }
+    Ok((out, stats))
+}
