@@ -278,7 +278,8 @@ impl L1Solver {
         for (i, &(a, b)) in d.pairs.iter().enumerate() {
             if self.cap[i] > 0.0 {
                 let r = y[i] - (self.l2.ts[b as usize] - self.l2.ts[a as usize]);
-                self.cand.push((r.abs(), i as u32));
+                // Relative to the bound: a stiffer pair (larger weight) is likelier to be fitted.
+                self.cand.push((r.abs() / self.cap[i], i as u32));
             }
         }
         self.cand
@@ -478,12 +479,22 @@ impl L1Solver {
                 self.cand.push(((-sd * r_out).max(0.0), i as u32));
             }
         }
-        self.cand
-            .sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+        // Breakpoints in increasing order (ties by pair index), taken one at a time: most
+        // pivots stop after a few, so this beats sorting them all.
         let mut remaining = need.abs();
         let mut enter = None;
-        for k in 0..self.cand.len() {
-            let i = self.cand[k].1 as usize;
+        let mut left = self.cand.len();
+        while left > 0 {
+            let mut best = 0;
+            for j in 1..left {
+                let (x, y) = (self.cand[j], self.cand[best]);
+                if x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)).is_lt() {
+                    best = j;
+                }
+            }
+            let i = self.cand[best].1 as usize;
+            self.cand.swap(best, left - 1);
+            left -= 1;
             let twice = 2.0 * self.cap[i];
             if remaining > twice {
                 remaining -= twice;
@@ -1189,11 +1200,13 @@ mod tests {
     }
 
     /// `cargo test --release --lib bench_l1_pivots -- --ignored --nocapture`: time per pixel
-    /// of the dual start against the primal method alone, 40 dates, 4 neighbours.
+    /// of the dual start against the primal method alone, 40 dates, 4 neighbours (`BENCH_PX`
+    /// pixels, default 20000).
     #[test]
     #[ignore]
     fn bench_l1_pivots() {
-        let (d, ys, w) = noisy_pixels(40, 4, 20000, 3);
+        let px = std::env::var("BENCH_PX").map_or(Ok(20000), |v| v.parse());
+        let (d, ys, w) = noisy_pixels(40, 4, px.unwrap_or(20000), 3);
         for dual in [false, true] {
             let mut s = L1Solver::new(&d);
             s.dual = dual;
