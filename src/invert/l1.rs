@@ -25,7 +25,7 @@
 //! by an artificial bridge that carries no flow; the parts' offsets are then chosen as the L2
 //! path chooses them: the minimum-norm phase velocity among the optimal series.
 
-use super::solve::{cumulate, Design, Outcome};
+use super::solve::{cumulate, Design, Outcome, PixelSolver};
 use super::tcoh::temporal_coherence;
 
 /// No arc: the root's link, or an artificial bridge between parts of a split network.
@@ -71,11 +71,26 @@ pub(crate) struct L1Solver {
     /// Dates parents first (filled by `refresh`), and each date's net inflow (warm flows).
     order: Vec<u32>,
     net: Vec<f64>,
+    /// Scratch of [`Self::tree_flows`].
+    acc: Vec<f64>,
     /// Interval velocities and the null-space basis of split networks.
     vel: Vec<f64>,
     null: Vec<f64>,
     /// Whether the tree is the previous pixel's optimal tree of a connected network.
     warm: bool,
+    /// Whether connected networks start with the dual phase ([`Self::start_dual`]); off only
+    /// in tests that compare against the primal method alone.
+    pub(crate) dual: bool,
+    /// Per date: on the cut-off side of the leaving arc (dual phase).
+    below: Vec<bool>,
+    /// Dual phase: the candidates of the ratio test, `(breakpoint, pair)`.
+    cand: Vec<(f64, u32)>,
+    /// Dual pivots of the last solve.
+    pub dual_pivots: usize,
+    /// The least-squares solve whose residuals pick the dual phase's starting tree.
+    l2: PixelSolver,
+    /// Union-find parents over the dates (the starting tree).
+    uf: Vec<u32>,
     /// Where block pricing resumes.
     next_price: usize,
     /// Pivots of the last solve.
@@ -124,9 +139,16 @@ impl L1Solver {
             count: vec![0; nd],
             order: Vec::with_capacity(nd),
             net: vec![0.0; nd],
+            acc: vec![0.0; nd],
             vel: vec![0.0; nd.saturating_sub(1)],
             null: vec![0.0; nd * nd.saturating_sub(1)],
             warm: false,
+            dual: true,
+            below: vec![false; nd],
+            cand: Vec::with_capacity(m),
+            dual_pivots: 0,
+            l2: PixelSolver::new(d),
+            uf: vec![0; nd],
             next_price: 0,
             pivots: 0,
             not_optimal: 0,
@@ -162,8 +184,12 @@ impl L1Solver {
             };
         }
         let tol = 1e-10 * (1.0 + ymax);
-        let parts = self.start(d, y);
         let limit = 100 * (d.pairs.len() + d.num_dates) + 1000;
+        let parts = if self.dual {
+            self.start_dual(d, y, w)
+        } else {
+            self.start(d, y)
+        };
         if !self.optimise(d, y, tol, limit) {
             // Not expected (strongly feasible trees do not cycle); start over from a cold tree
             // once, then give up on certifying the pixel.
@@ -208,6 +234,340 @@ impl L1Solver {
             }
         }
         1
+    }
+
+    /// Sets up an optimal basis by the dual phase where it can: the previous pixel's tree when
+    /// every arc of it is still valid (else a breadth-first tree), every non-tree pair at the
+    /// bound its residual's sign asks for (so the basis is dual feasible), then
+    /// [`Self::dual_phase`]. Split networks, and the rare basis the dual phase does not finish,
+    /// start the primal method from zero flows on the tree instead (strongly feasible), so
+    /// [`Self::optimise`] always ends at a certified optimum. Returns the number of parts.
+    fn start_dual(&mut self, d: &Design, y: &[f64], w: Option<&[f64]>) -> usize {
+        let parts = self.breadth_first_forest(d);
+        if parts == 1 {
+            self.least_squares_tree(d, y, w);
+        }
+        self.refresh(d, y);
+        self.dual_pivots = 0;
+        if parts > 1 || !self.dual_phase(d, y) {
+            self.flow.fill(0.0);
+            for (i, s) in self.state.iter_mut().enumerate() {
+                if *s != State::Tree || self.cap[i] == 0.0 {
+                    *s = State::Zero;
+                }
+            }
+        }
+        parts
+    }
+
+    /// Replaces the tree by the minimum spanning tree of the valid pairs under the absolute
+    /// residuals of the least-squares fit (Kruskal, ties by pair index): the pairs an L1
+    /// optimum fits exactly are mostly those least squares fits best, so the dual phase
+    /// starts near the optimum. Leaves the breadth-first tree when least squares fails.
+    fn least_squares_tree(&mut self, d: &Design, y: &[f64], w: Option<&[f64]>) {
+        if !matches!(
+            self.l2.solve(d, y, w, 0.0),
+            Outcome::Solved {
+                rank_deficient: false,
+                ..
+            }
+        ) {
+            return;
+        }
+        self.cand.clear();
+        for (i, &(a, b)) in d.pairs.iter().enumerate() {
+            if self.cap[i] > 0.0 {
+                let r = y[i] - (self.l2.ts[b as usize] - self.l2.ts[a as usize]);
+                // Relative to the bound: a stiffer pair (larger weight) is likelier to be fitted.
+                self.cand.push((r.abs() / self.cap[i], i as u32));
+            }
+        }
+        self.cand
+            .sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+        for (v, p) in self.uf.iter_mut().enumerate() {
+            *p = v as u32;
+        }
+        let find = |uf: &mut [u32], mut v: usize| {
+            while uf[v] as usize != v {
+                let g = uf[uf[v] as usize];
+                uf[v] = g;
+                v = g as usize;
+            }
+            v
+        };
+        self.state.fill(State::Zero);
+        let mut joined = 0;
+        for k in 0..self.cand.len() {
+            let i = self.cand[k].1 as usize;
+            let (a, b) = d.pairs[i];
+            let (ra, rb) = (
+                find(&mut self.uf, a as usize),
+                find(&mut self.uf, b as usize),
+            );
+            if ra != rb {
+                self.uf[ra] = rb as u32;
+                self.state[i] = State::Tree;
+                joined += 1;
+                if joined + 1 == d.num_dates {
+                    break;
+                }
+            }
+        }
+        // Hang it from date 0, breadth first over its pairs.
+        self.parent.fill(NONE);
+        self.pred.fill(NONE);
+        self.fresh.fill(false);
+        self.fresh[0] = true;
+        self.stack.clear();
+        self.stack.push(0);
+        let mut head = 0;
+        while head < self.stack.len() {
+            let v = self.stack[head] as usize;
+            head += 1;
+            let arcs = self.adj_start[v] as usize..self.adj_start[v + 1] as usize;
+            for &i in &self.adj[arcs] {
+                if self.state[i as usize] != State::Tree {
+                    continue;
+                }
+                let (a, b) = d.pairs[i as usize];
+                let o = if a as usize == v { b } else { a } as usize;
+                if !self.fresh[o] {
+                    self.fresh[o] = true;
+                    self.parent[o] = v as u32;
+                    self.pred[o] = i;
+                    self.stack.push(o as u32);
+                }
+            }
+        }
+    }
+
+    /// The dual network simplex on a connected network, from the current tree: non-tree pairs
+    /// at the bound of their residual's sign, tree flows from conservation; while a tree pair's
+    /// flow exceeds its bound, that pair (the worst) leaves and the subtree it cuts off moves
+    /// by the long-step ratio test ([`Self::dual_pivot`]). Every basis on the way is dual
+    /// feasible, so a primal-feasible one is optimal. Returns false when it stops without one
+    /// (pivot limit or rounding; the caller then falls back to the primal method).
+    fn dual_phase(&mut self, d: &Design, y: &[f64]) -> bool {
+        let mut cap_sum = 0.0;
+        self.net.fill(0.0);
+        for (i, &(a, b)) in d.pairs.iter().enumerate() {
+            cap_sum += self.cap[i];
+            if self.state[i] == State::Tree {
+                continue;
+            }
+            if self.cap[i] == 0.0 {
+                self.state[i] = State::Zero;
+                self.flow[i] = 0.0;
+                continue;
+            }
+            let r = y[i] - (self.pot[b as usize] - self.pot[a as usize]);
+            (self.state[i], self.flow[i]) = if r >= 0.0 {
+                (State::Upper, self.cap[i])
+            } else {
+                (State::Lower, -self.cap[i])
+            };
+            self.net[a as usize] -= self.flow[i];
+            self.net[b as usize] += self.flow[i];
+        }
+        // Flows are sums of bounds: rounding stays far below this.
+        let ftol = 1e-12 * (1.0 + cap_sum);
+        let limit = 4 * d.num_dates + 20;
+        let done = loop {
+            self.tree_flows(d);
+            let mut worst = (ftol, 0);
+            for v in 1..d.num_dates {
+                let arc = self.pred[v] as usize;
+                let excess = self.flow[arc].abs() - self.cap[arc];
+                if excess > worst.0 {
+                    worst = (excess, v);
+                }
+            }
+            if worst.1 == 0 {
+                break true;
+            }
+            if self.dual_pivots == limit || !self.dual_pivot(d, y, worst.1) {
+                break false;
+            }
+            self.dual_pivots += 1;
+        };
+        // The pivots shifted potentials by differences; the tree gives them exactly (and the
+        // depths the primal method needs).
+        if self.dual_pivots > 0 {
+            self.refresh(d, y);
+        }
+        done
+    }
+
+    /// Tree flows from conservation, leaves first, given the non-tree flows' net inflow per
+    /// date in `net` (needs `order`, parents first).
+    fn tree_flows(&mut self, d: &Design) {
+        self.acc.copy_from_slice(&self.net);
+        for k in (1..self.order.len()).rev() {
+            let v = self.order[k] as usize;
+            let arc = self.pred[v] as usize;
+            // The pair to the parent carries the subtree's excess out of it.
+            self.flow[arc] = if d.pairs[arc].0 as usize == v {
+                self.acc[v]
+            } else {
+                -self.acc[v]
+            };
+            let p = self.parent[v] as usize;
+            self.acc[p] += self.acc[v];
+        }
+    }
+
+    /// Moves non-tree pair `i` to flow `f`, keeping `net` up to date.
+    #[inline]
+    fn set_flow(&mut self, d: &Design, i: usize, f: f64) {
+        let (a, b) = d.pairs[i];
+        let change = f - self.flow[i];
+        self.net[a as usize] -= change;
+        self.net[b as usize] += change;
+        self.flow[i] = f;
+    }
+
+    /// One dual pivot: the tree pair above date `c` leaves at the bound its flow exceeds. The
+    /// subtree below it must send that excess back through non-tree pairs, which it does by
+    /// shifting its potentials: each crossing pair at the bound that works against the excess
+    /// flips to the other bound when the shift passes its residual (the breakpoints, in
+    /// increasing order: a weighted-median line search), until the pair whose flip would
+    /// overshoot enters the tree with the remainder. Returns false when no pair can enter
+    /// (only by rounding).
+    fn dual_pivot(&mut self, d: &Design, y: &[f64], c: usize) -> bool {
+        let t = self.pred[c] as usize;
+        let mut size = 0;
+        for k in 0..self.order.len() {
+            let v = self.order[k] as usize;
+            let b = v == c || (v != 0 && self.below[self.parent[v] as usize]);
+            self.below[v] = b;
+            size += usize::from(b);
+        }
+        let a_below = self.below[d.pairs[t].0 as usize];
+        // Flow out of the subtree through t, now and at the bound.
+        let target = self.flow[t].signum() * self.cap[t];
+        let (g, g_star) = if a_below {
+            (self.flow[t], target)
+        } else {
+            (-self.flow[t], -target)
+        };
+        // The other crossing pairs must raise their outflow by g - g_star.
+        let need = g - g_star;
+        let sd = need.signum();
+        // The crossing pairs, from the smaller side's incident pairs (each is met once).
+        let scan_below = 2 * size <= d.num_dates;
+        self.cand.clear();
+        for v in 0..d.num_dates {
+            if self.below[v] != scan_below {
+                continue;
+            }
+            let arcs = self.adj_start[v] as usize..self.adj_start[v + 1] as usize;
+            for &i in &self.adj[arcs] {
+                let i = i as usize;
+                let (p, q) = d.pairs[i];
+                let o = if p as usize == v { q } else { p } as usize;
+                if self.below[o] == scan_below || self.cap[i] == 0.0 || self.state[i] == State::Tree
+                {
+                    continue;
+                }
+                let p_below = self.below[p as usize];
+                let out = if p_below { self.flow[i] } else { -self.flow[i] };
+                if out * sd >= 0.0 {
+                    continue;
+                }
+                let r = y[i] - (self.pot[q as usize] - self.pot[p as usize]);
+                let r_out = if p_below { r } else { -r };
+                self.cand.push(((-sd * r_out).max(0.0), i as u32));
+            }
+        }
+        // Breakpoints in increasing order (ties by pair index), taken one at a time: most
+        // pivots stop after a few, so this beats sorting them all.
+        let mut remaining = need.abs();
+        let mut enter = None;
+        let mut left = self.cand.len();
+        while left > 0 {
+            let mut best = 0;
+            for j in 1..left {
+                let (x, y) = (self.cand[j], self.cand[best]);
+                if x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)).is_lt() {
+                    best = j;
+                }
+            }
+            let i = self.cand[best].1 as usize;
+            self.cand.swap(best, left - 1);
+            left -= 1;
+            let twice = 2.0 * self.cap[i];
+            if remaining > twice {
+                remaining -= twice;
+                self.state[i] = match self.state[i] {
+                    State::Upper => State::Lower,
+                    _ => State::Upper,
+                };
+                self.set_flow(d, i, -self.flow[i]);
+            } else {
+                enter = Some(i);
+                break;
+            }
+        }
+        let Some(e) = enter else {
+            return false;
+        };
+        self.state[t] = if target > 0.0 {
+            State::Upper
+        } else {
+            State::Lower
+        };
+        // t joins the non-tree flows at its bound, e leaves them.
+        self.flow[t] = 0.0;
+        self.set_flow(d, t, target);
+        self.set_flow(d, e, 0.0);
+        self.state[e] = State::Tree;
+        let (p, q) = (d.pairs[e].0 as usize, d.pairs[e].1 as usize);
+        // The subtree moves so that e fits exactly.
+        let r = y[e] - (self.pot[q] - self.pot[p]);
+        let shift = if self.below[p] { -r } else { r };
+        // Re-hang the subtree from the endpoint of e inside it; the dates on the way from
+        // there to c come first in the new order, the rest keep theirs (parents first).
+        let (k, other) = if self.below[p] { (p, q) } else { (q, p) };
+        self.stack.clear();
+        let (mut prev, mut prev_arc, mut v) = (other as u32, e as u32, k);
+        loop {
+            self.stack.push(v as u32);
+            let (next, next_arc) = (self.parent[v], self.pred[v]);
+            self.parent[v] = prev;
+            self.pred[v] = prev_arc;
+            if v == c {
+                break;
+            }
+            prev = v as u32;
+            prev_arc = next_arc;
+            v = next as usize;
+        }
+        self.fresh.fill(false);
+        for &v in &self.stack {
+            self.fresh[v as usize] = true;
+        }
+        // The subtree's dates off the path keep their old order, in the scratch `side_to`.
+        self.side_to.clear();
+        let mut kept = 0;
+        for k in 0..self.order.len() {
+            let v = self.order[k] as usize;
+            if self.below[v] {
+                self.pot[v] += shift;
+                if !self.fresh[v] {
+                    self.side_to.push(v as u32);
+                }
+            } else {
+                self.order[kept] = v as u32;
+                kept += 1;
+            }
+        }
+        self.order.truncate(kept);
+        self.order.extend_from_slice(&self.stack);
+        self.order.extend_from_slice(&self.side_to);
+        for &v in &self.stack {
+            self.fresh[v as usize] = false;
+        }
+        true
     }
 
     /// Keeps the previous pixel's non-tree pairs at their bounds (now this pixel's bounds) and
@@ -760,6 +1120,111 @@ mod tests {
         }
         assert!(solved > 300, "{solved}");
         assert_eq!(s.not_optimal, 0);
+    }
+
+    /// A neighbour network of `nd` dates (each date paired with the next `k`) and `px` pixels
+    /// of noisy phase whose truth drifts slowly from pixel to pixel, with 2 pi errors on a few
+    /// pairs over runs of pixels (patches) and some pairs missing.
+    fn noisy_pixels(nd: usize, k: u32, px: usize, seed: u64) -> (Design, Vec<Vec<f64>>, Vec<f64>) {
+        let mut pairs = Vec::new();
+        for a in 0..nd as u32 {
+            for b in a + 1..(a + 1 + k).min(nd as u32) {
+                pairs.push((a, b));
+            }
+        }
+        let d = design(nd, &pairs);
+        let m = pairs.len();
+        let mut rng = Rng::seeded(seed);
+        let base: Vec<f64> = (0..nd).map(|t| 0.4 * t as f64).collect();
+        let bad: Vec<usize> = (0..4)
+            .map(|_| (rng.uniform() * m as f64) as usize % m)
+            .collect();
+        let mut ys = Vec::with_capacity(px);
+        for p in 0..px {
+            let truth: Vec<f64> = base.iter().map(|v| v + 0.3 * rng.normal()).collect();
+            let mut y: Vec<f64> = pairs
+                .iter()
+                .map(|&(a, b)| truth[b as usize] - truth[a as usize] + 0.5 * rng.normal())
+                .collect();
+            if (p / 50) % 3 == 1 {
+                for &i in &bad {
+                    y[i] += 2.0 * std::f64::consts::PI;
+                }
+            }
+            if rng.uniform() < 0.2 {
+                let i = (rng.uniform() * m as f64) as usize % m;
+                y[i] = f64::NAN;
+            }
+            ys.push(y);
+        }
+        let w: Vec<f64> = (0..m).map(|_| 0.2 + rng.uniform() * 5.0).collect();
+        (d, ys, w)
+    }
+
+    #[test]
+    fn the_dual_phase_reaches_the_primal_methods_optimum() {
+        for (nd, k, weighted) in [(12, 3, false), (20, 4, true), (9, 8, true)] {
+            let (d, ys, w) = noisy_pixels(nd, k, 600, nd as u64);
+            let u: Vec<f64> = w
+                .iter()
+                .map(|w| if weighted { w.sqrt() } else { 1.0 })
+                .collect();
+            let w = weighted.then_some(&w[..]);
+            let mut fast = L1Solver::new(&d);
+            let mut slow = L1Solver::new(&d);
+            slow.dual = false;
+            let (mut same, mut dual_ended) = (0, 0);
+            for y in &ys {
+                fast.solve(&d, y, w, 1.0);
+                slow.solve(&d, y, w, 1.0);
+                let (a, b) = (
+                    objective(&d, y, &u, &fast.ts),
+                    objective(&d, y, &u, &slow.ts),
+                );
+                assert!((a - b).abs() <= 1e-9 * (1.0 + b), "{a} vs {b}");
+                assert!(fast.duality_gap(&d, y).abs() <= 1e-9 * (1.0 + b));
+                assert!(fast.flow_is_feasible(&d, 1e-9));
+                same += usize::from(fast.ts == slow.ts);
+                // The primal method found nothing left to do after the dual phase.
+                dual_ended += usize::from(fast.pivots == 0);
+            }
+            // Weighted noisy data have a unique optimum: the same vertex, to the bit. Unit
+            // weights tie often (a flat optimal face) and the two methods may end on
+            // different vertices of it: equal objectives, as asserted above.
+            if weighted {
+                assert_eq!(same, ys.len(), "{nd} dates");
+            }
+            assert_eq!(dual_ended, ys.len(), "{nd} dates");
+            assert_eq!(fast.not_optimal + slow.not_optimal, 0);
+        }
+    }
+
+    /// `cargo test --release --lib bench_l1_pivots -- --ignored --nocapture`: time per pixel
+    /// of the dual start against the primal method alone, 40 dates, 4 neighbours (`BENCH_PX`
+    /// pixels, default 20000).
+    #[test]
+    #[ignore]
+    fn bench_l1_pivots() {
+        let px = std::env::var("BENCH_PX").map_or(Ok(20000), |v| v.parse());
+        let (d, ys, w) = noisy_pixels(40, 4, px.unwrap_or(20000), 3);
+        for dual in [false, true] {
+            let mut s = L1Solver::new(&d);
+            s.dual = dual;
+            let (mut pivots, mut dual_pivots) = (0, 0);
+            let t0 = std::time::Instant::now();
+            for y in &ys {
+                s.solve(&d, y, Some(&w), 1.0);
+                pivots += s.pivots;
+                dual_pivots += s.dual_pivots;
+            }
+            let us = t0.elapsed().as_secs_f64() * 1e6 / ys.len() as f64;
+            let n = ys.len() as f64;
+            println!(
+                "dual {dual}: {us:.1} us/pixel, {:.1} primal + {:.1} dual pivots/pixel",
+                pivots as f64 / n,
+                dual_pivots as f64 / n
+            );
+        }
     }
 
     #[test]
