@@ -5,9 +5,9 @@ use std::sync::OnceLock;
 
 use crate::common::{sbas, small_stack, stderr};
 use sbas::meta::{Attributes, Date};
-use sbas::plot::canvas::{BLACK, WHITE};
 use sbas::plot::colormap::Colormap;
 use sbas::plot::map::MapLayout;
+use sbas::plot::picture::{BLACK, WHITE};
 use sbas::plot::view::{render_view, MaskChoice, Subset, ViewOptions};
 use sbas::product::inversion::OutputFormat;
 use sbas::product::{DatasetSpec, Product, ProductSpec, ProductWriter};
@@ -39,7 +39,7 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-fn cell(c: &sbas::plot::canvas::Canvas, l: &MapLayout, row: usize, col: usize) -> [u8; 3] {
+fn cell(c: &sbas::plot::picture::Picture, l: &MapLayout, row: usize, col: usize) -> [u8; 3] {
     c.get(
         l.map_x + col * l.zoom + l.zoom / 2,
         l.map_y + row * l.zoom + l.zoom / 2,

@@ -8,13 +8,13 @@
 use std::path::Path;
 
 use sbas::meta::Date;
-use sbas::plot::canvas::{Canvas, BLACK, NO_DATA, WHITE};
 use sbas::plot::colormap::Colormap;
-use sbas::plot::map::{render_map, Axis, MapFigure, MapLayout, RefMarker};
+use sbas::plot::map::{render_map, Axis, MapFigure, MapLayout, RefMarker, TickLabels};
+use sbas::plot::picture::{Picture, BLACK, NO_DATA, WHITE};
 use sbas::plot::series::{render_series, LinearFit, SeriesFigure, FIT, POINT};
 
-/// Writes the canvas as PNG and decodes it again: (width, height, rgb).
-fn through_png(c: &Canvas, dir: &Path) -> (usize, usize, Vec<u8>) {
+/// Writes the picture as PNG and decodes it again: (width, height, rgb).
+fn through_png(c: &Picture, dir: &Path) -> (usize, usize, Vec<u8>) {
     let p = dir.join("x.png");
     c.write_png(&p).unwrap();
     let dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&p).unwrap()));
@@ -70,6 +70,7 @@ fn figure<'a>(v: &'a [f32], m: &'a [bool], cmap: Colormap) -> MapFigure<'a> {
         rows: 20,
         cols: 30,
         masked: Some(m),
+        shade: None,
         mask_label: "masked (maskTempCoh = 0)".into(),
         vlim: (-3.0, 3.0),
         colormap: cmap,
@@ -79,11 +80,13 @@ fn figure<'a>(v: &'a [f32], m: &'a [bool], cmap: Colormap) -> MapFigure<'a> {
             first: -0.5,
             step: 1.0,
             label: "row".into(),
+            ticks: TickLabels::Plain,
         },
         x_axis: Axis {
             first: -0.5,
             step: 1.0,
             label: "column".into(),
+            ticks: TickLabels::Plain,
         },
         reference: Some(RefMarker {
             row: 10.0,
@@ -99,7 +102,7 @@ fn map_pixels_bar_marker_mask_and_title() {
     let dir = tempfile::tempdir().unwrap();
     let (v, m) = pattern();
     let fig = figure(&v, &m, Colormap::RdBuR);
-    let (c, l) = render_map(&fig);
+    let (c, l) = render_map(&fig).unwrap();
     let (w, h, rgb) = through_png(&c, dir.path());
     assert_eq!((w, h), (c.width(), c.height()));
     // 30 columns blown up to at least 400 pixels.
@@ -169,18 +172,23 @@ fn map_pixels_bar_marker_mask_and_title() {
     );
     assert_eq!((pos[0], pos[pos.len() - 1]), (255, 0));
 
-    // Title text: black ink in the title band, above the map.
-    let ink = (l.title_y..l.title_y + 16)
+    // Title text: dark ink in the title band, above the map, with anti-aliased grey edges.
+    let band: Vec<[u8; 3]> = (l.title_y..l.title_y + 20)
         .flat_map(|y| (0..w).map(move |x| (x, y)))
-        .filter(|&(x, y)| img.at(x, y) == BLACK)
+        .map(|(x, y)| img.at(x, y))
+        .collect();
+    let dark = band.iter().filter(|c| c[0] < 80).count();
+    let grey = band
+        .iter()
+        .filter(|c| (80..230).contains(&c[0]) && c[0] == c[1] && c[1] == c[2])
         .count();
-    assert!(ink > 100, "title ink {ink}");
+    assert!(dark > 100 && grey > 50, "title ink {dark}, edges {grey}");
 }
 
 #[test]
 fn gray_bar_brightens_upwards() {
     let (v, m) = pattern();
-    let (c, l) = render_map(&figure(&v, &m, Colormap::Gray));
+    let (c, l) = render_map(&figure(&v, &m, Colormap::Gray)).unwrap();
     let bx = l.bar_x + l.bar_w / 2;
     let lum: Vec<u8> = (l.bar_y..l.bar_y + l.bar_h)
         .map(|y| c.get(bx, y)[0])
@@ -198,7 +206,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[test]
 fn golden_map_checksum() {
     let (v, m) = pattern();
-    let (c, _) = render_map(&figure(&v, &m, Colormap::RdBuR));
+    let (c, _) = render_map(&figure(&v, &m, Colormap::RdBuR)).unwrap();
     let sum = format!("{:016x} {}x{}\n", fnv1a(c.rgb()), c.width(), c.height());
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plot");
     let golden = fixtures.join("golden_map.txt");
@@ -238,7 +246,7 @@ fn series_points_fit_line_and_legend() {
             "linear fit: velocity -20.00 mm/year".into(),
         )),
     };
-    let (c, l) = render_series(&fig);
+    let (c, l) = render_series(&fig).unwrap();
     let (w, _, rgb) = through_png(&c, dir.path());
     let img = Img { w, rgb };
     let count = |col: [u8; 3]| {
@@ -247,7 +255,7 @@ fn series_points_fit_line_and_legend() {
             .filter(|&(x, y)| img.at(x, y) == col)
             .count()
     };
-    // Twelve 7 x 7 markers drawn over the line; the line shows between them.
+    // Twelve discs of radius 4 (about 50 pixels) drawn over the line; the line shows between them.
     assert!(count(POINT) >= 12 * 40, "{}", count(POINT));
     assert!(count(FIT) > 200, "{}", count(FIT));
     // The series falls: the first marker is higher (smaller y) than the last.
@@ -258,7 +266,8 @@ fn series_points_fit_line_and_legend() {
         .find(|&x| (l.plot_y..l.plot_y + l.plot_h).any(|y| img.at(x, y) == POINT))
         .unwrap();
     let y_first = (l.plot_y..l.plot_y + l.plot_h)
-        .find(|&y| img.at(first_col + 3, y) == POINT)
+        // The centre column of the first disc (radius 4): its top is the disc's top.
+        .find(|&y| img.at(first_col + 4, y) == POINT)
         .unwrap();
     assert_eq!(y_first, ys[0]);
 }

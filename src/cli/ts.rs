@@ -85,7 +85,7 @@ pub fn run(args: &TsArgs) -> anyhow::Result<()> {
     };
     let png = with_ext(".png");
     let csv = with_ext(".csv");
-    render_point(&series, args.fit).write_png(&png)?;
+    render_point(&series, args.fit)?.write_png(&png)?;
     write_csv(&csv, &series)?;
     if series.masked {
         eprintln!(

@@ -20,6 +20,15 @@ pub struct ViewArgs {
     /// Date of a time-series layer, YYYYMMDD (default: the last date).
     #[arg(long, value_name = "YYYYMMDD")]
     pub date: Option<String>,
+    /// Date of a time-series layer by its number among the dates, from 0 (MintPy's
+    /// `-n/--dset-num`; `sbas info` lists the dates).
+    #[arg(
+        short = 'n',
+        long = "dset-num",
+        value_name = "NUM",
+        conflicts_with = "date"
+    )]
+    pub dset_num: Option<usize>,
     /// Show the displacement since this date instead of since the file's REF_DATE.
     #[arg(long = "ref-date", value_name = "YYYYMMDD")]
     pub ref_date: Option<String>,
@@ -63,6 +72,21 @@ pub struct ViewArgs {
     /// Show the geocoded product geo/geo_LAYER.
     #[arg(long)]
     pub geo: bool,
+    /// Hide the reference point marker.
+    #[arg(long)]
+    pub noreference: bool,
+    /// Show a radar-coordinate map as stored. By default it is flipped as MintPy's view.py
+    /// flips it, so north is roughly up and west left: up-down on an ascending orbit,
+    /// left-right on a descending one (from the ORBIT_DIRECTION attribute).
+    #[arg(long)]
+    pub noflip: bool,
+    /// DEM whose shaded relief shows through masked and no-data pixels: a product of the run
+    /// folder (`inputs/geometryRadar`, `inputs/geometryGeo` with --geo) or a product file.
+    #[arg(short = 'd', long = "dem", value_name = "PRODUCT|FILE")]
+    pub dem: Option<String>,
+    /// Tick labels in degrees N/S/E/W on a latitude/longitude map.
+    #[arg(long = "lalo-label")]
+    pub lalo_label: bool,
     /// Accepted for MintPy habits; sbas never opens a window.
     #[arg(long, hide = true)]
     pub nodisplay: bool,
@@ -141,6 +165,11 @@ impl ViewArgs {
             colormap: self.colormap.as_deref().map(Colormap::parse).transpose()?,
             unit: self.unit.clone(),
             geo: self.geo,
+            date_index: self.dset_num,
+            no_reference: self.noreference,
+            flip: !self.noflip,
+            dem: self.dem.clone(),
+            lalo_label: self.lalo_label,
         })
     }
 }
@@ -148,7 +177,7 @@ impl ViewArgs {
 /// Runs `sbas view`.
 pub fn run(args: &ViewArgs) -> anyhow::Result<()> {
     let opts = args.options()?;
-    let (canvas, _) = render_view(&args.run_dir, &opts)?;
+    let (picture, _) = render_view(&args.run_dir, &opts)?;
     let out = args
         .out
         .clone()
@@ -157,7 +186,7 @@ pub fn run(args: &ViewArgs) -> anyhow::Result<()> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
     }
-    canvas.write_png(&out)?;
+    picture.write_png(&out)?;
     println!("{}", out.display());
     Ok(())
 }

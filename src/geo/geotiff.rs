@@ -1,28 +1,19 @@
-//! A small GeoTIFF writer: one band of float32 on a regular latitude/longitude grid, with the
+//! GeoTIFF export, written through the `tiff` crate: one band of float32 on a regular latitude/longitude grid, with the
 //! EPSG:4326 geo-keys GDAL and QGIS read (ModelPixelScale, ModelTiepoint, GeoKeyDirectory with
 //! GTModelType = geographic, GTRasterType = PixelIsArea, GeographicType = 4326), or on a projected
 //! grid with its EPSG code (ProjectedCSType, as for a UTM stack), and a
 //! `GDAL_NODATA` tag of `nan`. Classic little-endian TIFF, uncompressed strips; rows are
 //! streamed in, so the image never has to fit in memory.
 
-use std::io::Write;
+use std::io::{Seek, Write};
 
 use anyhow::{bail, ensure};
 
+use tiff::encoder::{colortype, TiffEncoder};
+use tiff::tags::Tag;
+
 use crate::geo::grid::MapGrid;
 
-// Tag numbers.
-const IMAGE_WIDTH: u16 = 256;
-const IMAGE_LENGTH: u16 = 257;
-const BITS_PER_SAMPLE: u16 = 258;
-const COMPRESSION: u16 = 259;
-const PHOTOMETRIC: u16 = 262;
-const STRIP_OFFSETS: u16 = 273;
-const SAMPLES_PER_PIXEL: u16 = 277;
-const ROWS_PER_STRIP: u16 = 278;
-const STRIP_BYTE_COUNTS: u16 = 279;
-const PLANAR_CONFIG: u16 = 284;
-const SAMPLE_FORMAT: u16 = 339;
 /// GeoTIFF ModelPixelScaleTag.
 pub const MODEL_PIXEL_SCALE: u16 = 33550;
 /// GeoTIFF ModelTiepointTag.
@@ -31,12 +22,6 @@ pub const MODEL_TIEPOINT: u16 = 33922;
 pub const GEO_KEY_DIRECTORY: u16 = 34735;
 /// GDAL's no-data tag (ASCII).
 pub const GDAL_NODATA: u16 = 42113;
-
-// Field types.
-const ASCII: u16 = 2;
-const SHORT: u16 = 3;
-const LONG: u16 = 4;
-const DOUBLE: u16 = 12;
 
 /// The GeoKeyDirectory: version 1.1.0, then (key, location 0, count 1, value) entries.
 pub fn geo_keys() -> Vec<u16> {
@@ -72,45 +57,10 @@ pub fn geo_keys_for(grid: &MapGrid) -> anyhow::Result<Vec<u16>> {
     }
 }
 
-/// One IFD entry with its value bytes (inline when they fit in 4 bytes).
-struct Entry {
-    tag: u16,
-    kind: u16,
-    count: u32,
-    bytes: Vec<u8>,
-}
-
-fn shorts(tag: u16, v: &[u16]) -> Entry {
-    Entry {
-        tag,
-        kind: SHORT,
-        count: v.len() as u32,
-        bytes: v.iter().flat_map(|x| x.to_le_bytes()).collect(),
-    }
-}
-
-fn longs(tag: u16, v: &[u32]) -> Entry {
-    Entry {
-        tag,
-        kind: LONG,
-        count: v.len() as u32,
-        bytes: v.iter().flat_map(|x| x.to_le_bytes()).collect(),
-    }
-}
-
-fn doubles(tag: u16, v: &[f64]) -> Entry {
-    Entry {
-        tag,
-        kind: DOUBLE,
-        count: v.len() as u32,
-        bytes: v.iter().flat_map(|x| x.to_le_bytes()).collect(),
-    }
-}
-
 /// Writes a float32 GeoTIFF of `grid` (its size and transform) to `out`. `next_rows(y0, y1)`
 /// returns rows `y0..y1` (row-major, `(y1 - y0) * width` values); it is called strip by strip,
-/// in order.
-pub fn write_geotiff<W: Write>(
+/// in order, so the image never has to fit in memory.
+pub fn write_geotiff<W: Write + Seek>(
     out: &mut W,
     grid: &MapGrid,
     mut next_rows: impl FnMut(usize, usize) -> anyhow::Result<Vec<f32>>,
@@ -125,90 +75,33 @@ pub fn write_geotiff<W: Write>(
         "the grid steps must be finite and non-zero"
     );
     let row_bytes = width as u64 * 4;
-    let data_bytes = row_bytes * height as u64;
     // Classic TIFF addresses 4 GiB; leave room for the directory.
-    if data_bytes > u32::MAX as u64 - (1 << 20) {
+    if row_bytes * height as u64 > u32::MAX as u64 - (1 << 20) {
         bail!("a {height} x {width} float32 image is too large for a classic TIFF (4 GiB)");
     }
-    // Strips of about 256 KiB.
+    let keys = geo_keys_for(grid)?;
+    let (w32, h32) = (u32::try_from(width)?, u32::try_from(height)?);
+    let mut enc = TiffEncoder::new(out)?;
+    let mut img = enc.new_image::<colortype::Gray32Float>(w32, h32)?;
+    // Strips of about 256 KiB: what readers fetch at once, and what we hold in memory.
     let rows_per_strip = ((256 * 1024) / row_bytes as usize).clamp(1, height);
-    let strips = height.div_ceil(rows_per_strip);
-    let mut offsets = Vec::with_capacity(strips);
-    let mut counts = Vec::with_capacity(strips);
-    for s in 0..strips {
-        let rows = rows_per_strip.min(height - s * rows_per_strip);
-        offsets.push((8 + s as u64 * rows_per_strip as u64 * row_bytes) as u32);
-        counts.push((rows as u64 * row_bytes) as u32);
-    }
-    let ifd_offset = 8 + data_bytes; // even: a multiple of 4
-    let mut entries = vec![
-        longs(IMAGE_WIDTH, &[width as u32]),
-        longs(IMAGE_LENGTH, &[height as u32]),
-        shorts(BITS_PER_SAMPLE, &[32]),
-        shorts(COMPRESSION, &[1]),
-        shorts(PHOTOMETRIC, &[1]),
-        longs(STRIP_OFFSETS, &offsets),
-        shorts(SAMPLES_PER_PIXEL, &[1]),
-        longs(ROWS_PER_STRIP, &[rows_per_strip as u32]),
-        longs(STRIP_BYTE_COUNTS, &counts),
-        shorts(PLANAR_CONFIG, &[1]),
-        shorts(SAMPLE_FORMAT, &[3]),
-        doubles(MODEL_PIXEL_SCALE, &grid.pixel_scale()),
-        doubles(MODEL_TIEPOINT, &grid.tiepoint()),
-        shorts(GEO_KEY_DIRECTORY, &geo_keys_for(grid)?),
-        Entry {
-            tag: GDAL_NODATA,
-            kind: ASCII,
-            count: 4,
-            bytes: b"nan\0".to_vec(),
-        },
-    ];
-    entries.sort_by_key(|e| e.tag);
-
-    // Header.
-    out.write_all(b"II")?;
-    out.write_all(&42u16.to_le_bytes())?;
-    out.write_all(&(ifd_offset as u32).to_le_bytes())?;
-    // Pixels, strip by strip.
-    let mut buf = Vec::with_capacity(rows_per_strip * width * 4);
-    for s in 0..strips {
-        let (y0, y1) = (s * rows_per_strip, ((s + 1) * rows_per_strip).min(height));
+    img.rows_per_strip(rows_per_strip as u32)?;
+    let e = img.encoder();
+    e.write_tag(Tag::ModelPixelScaleTag, &grid.pixel_scale()[..])?;
+    e.write_tag(Tag::ModelTiepointTag, &grid.tiepoint()[..])?;
+    e.write_tag(Tag::GeoKeyDirectoryTag, &keys[..])?;
+    e.write_tag(Tag::GdalNodata, "nan")?;
+    for y0 in (0..height).step_by(rows_per_strip) {
+        let y1 = (y0 + rows_per_strip).min(height);
         let rows = next_rows(y0, y1)?;
         ensure!(
             rows.len() == (y1 - y0) * width,
             "rows {y0}..{y1}: {} values for a width of {width}",
             rows.len()
         );
-        buf.clear();
-        buf.extend(rows.iter().flat_map(|v| v.to_le_bytes()));
-        out.write_all(&buf)?;
+        img.write_strip(&rows)?;
     }
-    // Directory, then the values that do not fit in their entries.
-    let ifd_len = 2 + 12 * entries.len() as u64 + 4;
-    let mut extra_at = ifd_offset + ifd_len;
-    let mut extra = Vec::new();
-    out.write_all(&(entries.len() as u16).to_le_bytes())?;
-    for e in &entries {
-        out.write_all(&e.tag.to_le_bytes())?;
-        out.write_all(&e.kind.to_le_bytes())?;
-        out.write_all(&e.count.to_le_bytes())?;
-        if e.bytes.len() <= 4 {
-            let mut v = [0u8; 4];
-            v[..e.bytes.len()].copy_from_slice(&e.bytes);
-            out.write_all(&v)?;
-        } else {
-            out.write_all(&(extra_at as u32).to_le_bytes())?;
-            extra.extend_from_slice(&e.bytes);
-            extra_at += e.bytes.len() as u64;
-            if extra_at % 2 == 1 {
-                extra.push(0);
-                extra_at += 1;
-            }
-        }
-    }
-    out.write_all(&0u32.to_le_bytes())?; // no next IFD
-    out.write_all(&extra)?;
-    out.flush()?;
+    img.finish()?;
     Ok(())
 }
 
@@ -216,7 +109,6 @@ pub fn write_geotiff<W: Write>(
 mod tests {
     use super::*;
     use tiff::decoder::{Decoder, DecodingResult};
-    use tiff::tags::Tag;
 
     #[test]
     fn written_tiff_reads_back_with_geokeys_and_values() {
@@ -229,7 +121,7 @@ mod tests {
                 y as f32 * 0.5 - x as f32
             }
         };
-        let mut bytes = Vec::new();
+        let mut bytes = std::io::Cursor::new(Vec::new());
         write_geotiff(&mut bytes, &geo, |y0, y1| {
             Ok((y0..y1)
                 .flat_map(|y| (0..w).map(move |x| value(y, x)))
@@ -237,7 +129,7 @@ mod tests {
         })
         .unwrap();
 
-        let mut dec = Decoder::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut dec = Decoder::new(std::io::Cursor::new(bytes.into_inner())).unwrap();
         assert_eq!(dec.dimensions().unwrap(), (w as u32, h as u32));
         let scale = dec
             .get_tag_f64_vec(Tag::Unknown(MODEL_PIXEL_SCALE))
@@ -283,7 +175,7 @@ mod tests {
     #[test]
     fn refuses_empty_and_short_rows() {
         let geo = |height, width| MapGrid::lat_lon(0.0, 0.0, -1.0, 1.0, height, width);
-        let mut out = Vec::new();
+        let mut out = std::io::Cursor::new(Vec::new());
         assert!(write_geotiff(&mut out, &geo(3, 0), |_, _| Ok(vec![])).is_err());
         let e = write_geotiff(&mut out, &geo(3, 4), |_, _| Ok(vec![0.0; 2])).unwrap_err();
         assert!(e.to_string().contains("values"), "{e}");

@@ -2,7 +2,7 @@
 
 use anyhow::bail;
 
-use super::canvas::Rgb;
+use super::picture::Rgb;
 
 /// The colour maps on offer, with matplotlib's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -35,6 +35,7 @@ pub fn overview(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         let opts = ViewOptions {
             layer: name.to_string(),
             mask: if masked { mask.clone() } else { MaskChoice::No },
+            flip: true,
             ..ViewOptions::default()
         };
         let file = pic.join(if name == "timeseries" {

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use anyhow::{bail, ensure, Context};
 
-use super::canvas::Canvas;
 use super::layer::{display_unit, Layer};
 use super::locate::lalo_to_yx;
+use super::picture::Picture;
 use super::series::{fit_line, render_series, SeriesFigure};
 use super::view::find_date;
 use crate::meta::Date;
@@ -183,7 +183,7 @@ pub fn write_csv_to(f: &mut impl Write, s: &PointSeries) -> std::io::Result<()> 
 }
 
 /// Draws the series, with a fitted velocity line when `fit`.
-pub fn render_point(s: &PointSeries, fit: bool) -> Canvas {
+pub fn render_point(s: &PointSeries, fit: bool) -> anyhow::Result<Picture> {
     let place = match s.lalo {
         Some((la, lo)) => format!("point y={}, x={} (nearest to lat {la}, lon {lo})", s.y, s.x),
         None => format!("point y={}, x={}", s.y, s.x),
@@ -211,5 +211,5 @@ pub fn render_point(s: &PointSeries, fit: bool) -> Canvas {
         y_label: "displacement (mm)".into(),
         fit,
     };
-    render_series(&fig).0
+    Ok(render_series(&fig)?.0)
 }

@@ -57,6 +57,15 @@ pub fn format_tick(v: f64, step: f64) -> String {
     }
 }
 
+/// A tick label as typeset: a leading hyphen becomes the minus sign (U+2212), as matplotlib
+/// writes negative numbers.
+pub fn typeset(label: &str) -> String {
+    match label.strip_prefix('-') {
+        Some(rest) => format!("\u{2212}{rest}"),
+        None => label.to_string(),
+    }
+}
+
 /// Calendar ticks between two dates: years, or every 1, 2, 3 or 6 months for short spans; at
 /// most about `target`. Each tick is (date, label): "2020" or "2020-03".
 pub fn date_ticks(first: Date, last: Date, target: usize) -> Vec<(Date, String)> {

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context};
 
-use super::canvas::Canvas;
 use super::colormap::Colormap;
 use super::layer::{display_step, display_unit, Layer};
 use super::locate::{lalo_window, map_grid};
-use super::map::{auto_vlim, render_map, Axis, MapFigure, MapLayout, RefMarker};
+use super::map::{auto_vlim, render_map, Axis, MapFigure, MapLayout, RefMarker, TickLabels};
+use super::picture::Picture;
 use crate::meta::{Attributes, Date};
 use crate::product::Product;
 use crate::window::Window;
@@ -66,6 +66,18 @@ pub struct ViewOptions {
     pub unit: Option<String>,
     /// Show the geocoded product `geo/geo_LAYER`.
     pub geo: bool,
+    /// Date of a per-date layer by its index among the dates, from 0 (MintPy's `-n`).
+    pub date_index: Option<usize>,
+    /// Hide the reference point marker (MintPy's `--noreference`).
+    pub no_reference: bool,
+    /// Turn a radar-coordinate map as MintPy's `view.py` does, so that north is roughly up and
+    /// west left: up-down on an ascending orbit, left-right on a descending one.
+    pub flip: bool,
+    /// A DEM (a product of the run folder, e.g. `inputs/geometryRadar`, or a product file)
+    /// whose shaded relief shows where the data are masked or missing.
+    pub dem: Option<String>,
+    /// Latitude/longitude tick labels with N, S, E, W (MintPy's `--lalo-label`).
+    pub lalo_label: bool,
 }
 
 /// A map ready to draw: the values read and everything the figure says about them. The
@@ -80,6 +92,8 @@ pub struct PreparedView {
     pub cols: usize,
     /// `true` where the mask removes the pixel.
     pub masked: Option<Vec<bool>>,
+    /// Shaded relief of the DEM in 0..1, when one was asked for.
+    pub shade: Option<Vec<f32>>,
     /// Legend text for masked pixels.
     pub mask_label: String,
     /// Colour limits, display units.
@@ -100,8 +114,11 @@ pub struct PreparedView {
     pub notes: Vec<String>,
     /// The window of the product shown, full-resolution pixels.
     pub window: Window,
-    /// Sub-sampling step: displayed pixel (r, c) is product pixel (y0 + r*step, x0 + c*step).
+    /// Sub-sampling step: displayed pixel (r, c) is product pixel (y0 + r*step, x0 + c*step)
+    /// before any flip.
     pub step: usize,
+    /// Shown flipped left-right and up-down (see [`ViewOptions::flip`]).
+    pub flipped: (bool, bool),
 }
 
 impl PreparedView {
@@ -112,6 +129,7 @@ impl PreparedView {
             rows: self.rows,
             cols: self.cols,
             masked: self.masked.as_deref(),
+            shade: self.shade.as_deref(),
             mask_label: self.mask_label.clone(),
             vlim: self.vlim,
             colormap: self.colormap,
@@ -127,8 +145,8 @@ impl PreparedView {
 
 /// Renders the map `opts` asks for from run folder `dir`; returns the picture and where its
 /// parts are.
-pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Canvas, MapLayout)> {
-    Ok(render_map(&prepare_view(dir, opts)?.figure()))
+pub fn render_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<(Picture, MapLayout)> {
+    render_map(&prepare_view(dir, opts)?.figure())
 }
 
 /// Reads what the map `opts` asks for from run folder `dir` (only the window shown,
@@ -148,11 +166,12 @@ pub fn prepare_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<PreparedVi
         let f = shown.factor as f32;
         values.iter_mut().for_each(|v| *v *= f);
     }
-    let (masked, mask_label) = match &opts.mask {
+    let (mut masked, mask_label) = match &opts.mask {
         MaskChoice::No => (None, String::new()),
         MaskChoice::Product(name) => {
-            let (m, label) = read_mask(dir, name, opts.geo, p, window, step)?;
-            (Some(m), label)
+            let (m, stem) = read_aux(dir, name, opts.geo, p, window, step, AuxKind::Mask)?;
+            let m: Vec<bool> = m.iter().map(|v| *v == 0.0 || v.is_nan()).collect();
+            (Some(m), format!("masked ({stem} = 0)"))
         }
     };
 
@@ -164,10 +183,59 @@ pub fn prepare_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<PreparedVi
     };
     let (colormap, vlim) = colour_scale(opts, kind, &values, masked.as_deref())?;
     let title = title_lines(&layer, &file_type, date_index, ref_index);
-    let (y_axis, x_axis) = axes(p, window, step);
+    let (mut y_axis, mut x_axis) = axes(p, window, step, opts.lalo_label)?;
+    let mut shade = match &opts.dem {
+        Some(name) => {
+            let (dem, _) = read_aux(dir, name, opts.geo, p, window, step, AuxKind::Dem)?;
+            let (dy, dx) = pixel_metres(p, step);
+            Some(hillshade(&dem, rows, cols, dy, dx))
+        }
+        None => None,
+    };
 
-    let (reference, mut notes) = reference_marker(kind, p.attrs(), window, step);
+    let (mut reference, mut notes) = reference_marker(kind, p.attrs(), window, step);
+    if opts.no_reference {
+        reference = None;
+    }
     notes.extend(view_notes(kind, window, p, step));
+    let flipped = if opts.flip {
+        flip_rule(p)
+    } else {
+        (false, false)
+    };
+    if flipped != (false, false) {
+        let (lr, ud) = flipped;
+        flip_grid(&mut values, rows, cols, lr, ud);
+        if let Some(m) = masked.as_mut() {
+            flip_grid(m, rows, cols, lr, ud);
+        }
+        if let Some(s) = shade.as_mut() {
+            flip_grid(s, rows, cols, lr, ud);
+        }
+        if ud {
+            y_axis = y_axis.reversed(rows);
+        }
+        if lr {
+            x_axis = x_axis.reversed(cols);
+        }
+        if let Some(r) = reference.as_mut() {
+            if ud {
+                r.row = rows as f64 - 1.0 - r.row;
+            }
+            if lr {
+                r.col = cols as f64 - 1.0 - r.col;
+            }
+        }
+        let orbit = p
+            .attrs()
+            .get("ORBIT_DIRECTION")
+            .unwrap_or("?")
+            .to_lowercase();
+        let how = if ud { "up-down" } else { "left-right" };
+        notes.push(format!(
+            "radar coordinates flipped {how} ({orbit} orbit) so north is roughly up (--noflip: as stored)"
+        ));
+    }
     let unit_text = if shown.unit == "1" {
         String::new()
     } else {
@@ -185,6 +253,7 @@ pub fn prepare_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<PreparedVi
         rows,
         cols,
         masked,
+        shade,
         mask_label,
         vlim,
         colormap,
@@ -196,7 +265,95 @@ pub fn prepare_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<PreparedVi
         notes,
         window,
         step,
+        flipped,
     })
+}
+
+/// MintPy's orientation rule for a radar-coordinate product: flip up-down on an ascending
+/// orbit, left-right on a descending one, so north is roughly up and west left; nothing for a
+/// geocoded product or one without `ORBIT_DIRECTION`. Returns (left-right, up-down).
+pub fn flip_rule(p: &Product) -> (bool, bool) {
+    if map_grid(p).is_some() {
+        return (false, false);
+    }
+    match p.attrs().get("ORBIT_DIRECTION") {
+        Some(o) if o.trim().to_lowercase().starts_with('a') => (false, true),
+        Some(o) if !o.trim().is_empty() => (true, false),
+        _ => (false, false),
+    }
+}
+
+/// Reverses the columns (`lr`) and/or rows (`ud`) of a `rows x cols` row-major grid.
+fn flip_grid<T>(v: &mut [T], rows: usize, cols: usize, lr: bool, ud: bool) {
+    if lr {
+        v.chunks_mut(cols.max(1)).for_each(|row| row.reverse());
+    }
+    if ud {
+        for r in 0..rows / 2 {
+            let (top, bottom) = v.split_at_mut((rows - 1 - r) * cols);
+            top[r * cols..(r + 1) * cols].swap_with_slice(&mut bottom[..cols]);
+        }
+    }
+}
+
+/// Ground size of a displayed pixel (rows, columns), metres: from the grid of a geocoded
+/// product, else from `AZIMUTH_PIXEL_SIZE` and `RANGE_PIXEL_SIZE` (30 m when absent); only
+/// the slopes of the shaded relief depend on it.
+fn pixel_metres(p: &Product, step: usize) -> (f64, f64) {
+    const DEGREE: f64 = 111_320.0;
+    let (dy, dx) = match map_grid(p) {
+        Some(g) if g.degrees => {
+            let lat = (g.y_first + g.y_step * g.length as f64 / 2.0).to_radians();
+            (
+                g.y_step.abs() * DEGREE,
+                g.x_step.abs() * DEGREE * lat.cos().abs().max(0.01),
+            )
+        }
+        Some(g) => (g.y_step.abs(), g.x_step.abs()),
+        None => {
+            let a = p.attrs();
+            (
+                a.get_f64_opt("AZIMUTH_PIXEL_SIZE").unwrap_or(30.0),
+                a.get_f64_opt("RANGE_PIXEL_SIZE").unwrap_or(30.0),
+            )
+        }
+    };
+    (dy * step as f64, dx * step as f64)
+}
+
+/// Shaded relief of `dem` (`rows x cols`, metres) lit from the north-west (azimuth 315°, 45°
+/// above the horizon: MintPy's defaults), 0 (dark) .. 1 (lit); flat ground is cos 45°. NaN
+/// heights and the edges borrow their neighbours' slope.
+pub fn hillshade(dem: &[f32], rows: usize, cols: usize, dy: f64, dx: f64) -> Vec<f32> {
+    let (az, alt) = (315f64.to_radians(), 45f64.to_radians());
+    let h = |r: usize, c: usize| -> Option<f64> {
+        let v = dem[r * cols + c];
+        v.is_finite().then_some(v as f64)
+    };
+    let diff = |a: Option<f64>, b: Option<f64>, centre: Option<f64>, d: f64| match (a, b) {
+        (Some(a), Some(b)) => (b - a) / (2.0 * d),
+        (Some(a), None) => centre.map_or(0.0, |c| (c - a) / d),
+        (None, Some(b)) => centre.map_or(0.0, |c| (b - c) / d),
+        (None, None) => 0.0,
+    };
+    let mut out = vec![(alt.sin()) as f32; rows * cols];
+    for r in 0..rows {
+        for c in 0..cols {
+            let centre = h(r, c);
+            let west = (c > 0).then(|| h(r, c - 1)).flatten();
+            let east = (c + 1 < cols).then(|| h(r, c + 1)).flatten();
+            let north = (r > 0).then(|| h(r - 1, c)).flatten();
+            let south = (r + 1 < rows).then(|| h(r + 1, c)).flatten();
+            // Slope towards east (x) and north (rows grow southwards).
+            let gx = diff(west, east, centre, dx.max(1e-9));
+            let gy = diff(south, north, centre, dy.max(1e-9));
+            let slope = gx.hypot(gy).atan();
+            let aspect = (-gx).atan2(-gy); // direction the ground faces, from north clockwise
+            let lit = alt.sin() * slope.cos() + alt.cos() * slope.sin() * (az - aspect).cos();
+            out[r * cols + c] = lit.clamp(0.0, 1.0) as f32;
+        }
+    }
+    out
 }
 
 /// The indices of the shown date and of the reference date among the layer's dates (`None`
@@ -208,15 +365,25 @@ fn shown_dates(
     let p = &layer.product;
     if !layer.per_date {
         ensure!(
-            opts.date.is_none() && opts.ref_date.is_none(),
-            "{} is a single map: --date and --ref-date apply to time series only",
+            opts.date.is_none() && opts.ref_date.is_none() && opts.date_index.is_none(),
+            "{} is a single map: --date, -n and --ref-date apply to time series only",
             layer.title_name()
         );
         return Ok((None, None));
     }
-    let k = match &opts.date {
-        Some(d) => find_date(p.dates(), d, "--date")?,
-        None => p
+    let k = match (&opts.date, opts.date_index) {
+        (Some(_), Some(_)) => bail!("give the date either with --date or with -n, not both"),
+        (Some(d), None) => find_date(p.dates(), d, "--date")?,
+        (None, Some(n)) => {
+            let count = p.dates().len();
+            ensure!(
+                n < count,
+                "-n {n}: the series has {count} dates, numbered 0 to {}",
+                count.saturating_sub(1)
+            );
+            n
+        }
+        (None, None) => p
             .dates()
             .len()
             .checked_sub(1)
@@ -314,33 +481,80 @@ fn title_lines(
 
 /// The vertical and horizontal axes: latitude/longitude on a geocoded product, else rows and
 /// columns.
-fn axes(p: &Product, window: Window, step: usize) -> (Axis, Axis) {
-    match map_grid(p).map(|g| g.sub_grid(&window)) {
-        Some(g) => (
-            Axis {
-                first: g.y_first,
-                step: g.y_step * step as f64,
-                label: "latitude (°)".into(),
-            },
-            Axis {
-                first: g.x_first,
-                step: g.x_step * step as f64,
-                label: "longitude (°)".into(),
-            },
-        ),
-        None => (
-            Axis {
-                first: window.y0 as f64 - 0.5,
-                step: step as f64,
-                label: "row".into(),
-            },
-            Axis {
-                first: window.x0 as f64 - 0.5,
-                step: step as f64,
-                label: "column".into(),
-            },
-        ),
-    }
+fn axes(
+    p: &Product,
+    window: Window,
+    step: usize,
+    lalo_label: bool,
+) -> anyhow::Result<(Axis, Axis)> {
+    Ok(match map_grid(p).map(|g| g.sub_grid(&window)) {
+        Some(g) => {
+            let degrees = lalo_label && g.degrees;
+            ensure!(
+                degrees || !lalo_label,
+                "--lalo-label: {} is on a projected grid, not latitude/longitude",
+                p.path().display()
+            );
+            let (lat, lon, y_label, x_label) = if g.degrees {
+                (
+                    TickLabels::Latitude,
+                    TickLabels::Longitude,
+                    "latitude",
+                    "longitude",
+                )
+            } else {
+                (
+                    TickLabels::Plain,
+                    TickLabels::Plain,
+                    "northing (m)",
+                    "easting (m)",
+                )
+            };
+            let plain = |t| if degrees { t } else { TickLabels::Plain };
+            let unit = |s: &str| {
+                if g.degrees && !degrees {
+                    format!("{s} (°)")
+                } else {
+                    s.to_string()
+                }
+            };
+            (
+                Axis {
+                    first: g.y_first,
+                    step: g.y_step * step as f64,
+                    label: unit(y_label),
+                    ticks: plain(lat),
+                },
+                Axis {
+                    first: g.x_first,
+                    step: g.x_step * step as f64,
+                    label: unit(x_label),
+                    ticks: plain(lon),
+                },
+            )
+        }
+        None => {
+            ensure!(
+                !lalo_label,
+                "--lalo-label: {} is in radar coordinates; show its geocoded product with --geo",
+                p.path().display()
+            );
+            (
+                Axis {
+                    first: window.y0 as f64 - 0.5,
+                    step: step as f64,
+                    label: "row".into(),
+                    ticks: TickLabels::Plain,
+                },
+                Axis {
+                    first: window.x0 as f64 - 0.5,
+                    step: step as f64,
+                    label: "column".into(),
+                    ticks: TickLabels::Plain,
+                },
+            )
+        }
+    })
 }
 
 /// The reference point of a layer relative to it: a marker when it lies in the window, else a
@@ -397,11 +611,14 @@ fn view_notes(kind: Kind, window: Window, p: &Product, step: usize) -> Vec<Strin
     notes
 }
 
-/// Default file name of a view: `pic/LAYER[_DATE[_REFDATE]].png` in the run folder.
+/// Default file name of a view: `pic/LAYER[_nINDEX][_DATE[_REFDATE]].png` in the run folder.
 pub fn default_view_path(dir: &Path, opts: &ViewOptions) -> PathBuf {
     let mut name = opts.layer.replace([':', '/'], "_");
     if opts.geo && !name.starts_with("geo_") {
         name = format!("geo_{name}");
+    }
+    if let Some(n) = opts.date_index {
+        name.push_str(&format!("_n{n}"));
     }
     for d in [&opts.date, &opts.ref_date].into_iter().flatten() {
         name.push('_');
@@ -535,15 +752,36 @@ fn resolve_subset(dir: &Path, p: &Product, subset: &Subset) -> anyhow::Result<Wi
     Ok(w)
 }
 
-/// Reads the mask over the shown window: `true` = masked (value 0 or NaN).
-fn read_mask(
+/// What an auxiliary map read with [`read_aux`] is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AuxKind {
+    Mask,
+    Dem,
+}
+
+impl AuxKind {
+    fn name(self) -> &'static str {
+        match self {
+            AuxKind::Mask => "mask",
+            AuxKind::Dem => "DEM",
+        }
+    }
+}
+
+/// Reads a mask or DEM over the shown window, sub-sampled as the layer is; returns the values
+/// and the product's name. `name` is a product of the run folder or a product file; a DEM is
+/// the `height` (or `dem`) dataset of a geometry product.
+#[allow(clippy::too_many_arguments)]
+fn read_aux(
     dir: &Path,
     name: &str,
     geo: bool,
     layer: &Product,
     window: Window,
     step: usize,
-) -> anyhow::Result<(Vec<bool>, String)> {
+    kind: AuxKind,
+) -> anyhow::Result<(Vec<f32>, String)> {
+    let what = kind.name();
     let path = Path::new(name);
     let product = if path.extension().is_some_and(|e| e == "h5" || e == "zarr")
         || path.is_absolute()
@@ -555,16 +793,16 @@ fn read_mask(
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
-            .with_context(|| format!("mask {name}: not a file name"))?;
-        Product::open(parent, stem).with_context(|| format!("opening the mask {name}"))?
+            .with_context(|| format!("{what} {name}: not a file name"))?;
+        Product::open(parent, stem).with_context(|| format!("opening the {what} {name}"))?
     } else if geo && !name.starts_with("geo/") && Product::exists(dir, &format!("geo/geo_{name}")) {
         Product::open(dir, &format!("geo/geo_{name}"))?
     } else {
-        Product::open(dir, name).with_context(|| format!("opening the mask {name}"))?
+        Product::open(dir, name).with_context(|| format!("opening the {what} {name}"))?
     };
     ensure!(
         product.length() == layer.length() && product.width() == layer.width(),
-        "mask {} is {} x {} but {} is {} x {}",
+        "{what} {} is {} x {} but {} is {} x {}",
         product.path().display(),
         product.length(),
         product.width(),
@@ -573,9 +811,13 @@ fn read_mask(
         layer.width()
     );
     let names = product.dataset_names();
-    let ds = names
-        .first()
-        .with_context(|| format!("mask {} holds no dataset", product.path().display()))?;
+    let preferred = match kind {
+        AuxKind::Dem => names.iter().find(|n| *n == "height" || *n == "dem"),
+        AuxKind::Mask => None,
+    };
+    let ds = preferred
+        .or(names.first())
+        .with_context(|| format!("{what} {} holds no dataset", product.path().display()))?;
     let mask_layer = Layer {
         per_date: product.is_per_date(ds)?,
         dataset: ds.clone(),
@@ -583,12 +825,9 @@ fn read_mask(
     };
     ensure!(
         !mask_layer.per_date,
-        "mask {name} holds one map per date, not a mask"
+        "{what} {name} holds one map per date, not a {what}"
     );
     let (m, _, _) = mask_layer.read_subsampled(None, window, step)?;
     let stem = mask_layer.product.stem().to_string();
-    Ok((
-        m.iter().map(|v| *v == 0.0 || v.is_nan()).collect(),
-        format!("masked ({stem} = 0)"),
-    ))
+    Ok((m, stem))
 }

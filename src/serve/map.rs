@@ -8,9 +8,9 @@ use serde_json::json;
 
 use super::catalog::LayerInfo;
 use super::reply::{ascii_json, Reply};
-use crate::plot::canvas::write_rgb_png;
 use crate::plot::colormap::Colormap;
 use crate::plot::map::colour_raster;
+use crate::plot::picture::write_rgb_png;
 use crate::plot::view::{prepare_view, MaskChoice, ViewOptions};
 
 /// Header carrying the map's description (JSON, ASCII).
