@@ -422,3 +422,78 @@ fn large_layers_are_subsampled_for_display() {
     assert_eq!((l.map_h, l.map_w, l.zoom), (1367, 10, 1));
     assert!(c.height() > 1367);
 }
+
+#[test]
+fn view_options_date_index_noreference_and_flip() {
+    let run = run_dir();
+    let ts = Product::open(run, "timeseries").unwrap();
+    let dates = ts.dates().to_vec();
+    let attrs = ts.attrs();
+    let ry: usize = attrs.get("REF_Y").unwrap().parse().unwrap();
+    let rx: usize = attrs.get("REF_X").unwrap().parse().unwrap();
+    let base = ViewOptions {
+        layer: "timeseries".into(),
+        vlim: Some((-20.0, 20.0)),
+        unit: Some("mm".into()),
+        ..ViewOptions::default()
+    };
+    let by_date = ViewOptions {
+        date: Some(dates[5].to_string()),
+        ..base.clone()
+    };
+    let by_index = ViewOptions {
+        date_index: Some(5),
+        ..base.clone()
+    };
+    let (a, la) = render_view(run, &by_date).unwrap();
+    let (b, lb) = render_view(run, &by_index).unwrap();
+    let (mut same, mut differs_from_other_date) = (0, 0);
+    let (o, lo) = render_view(
+        run,
+        &ViewOptions {
+            date_index: Some(9),
+            ..base.clone()
+        },
+    )
+    .unwrap();
+    for y in 0..40 {
+        for x in 0..50 {
+            same += usize::from(cell(&a, &la, y, x) == cell(&b, &lb, y, x));
+            differs_from_other_date += usize::from(cell(&a, &la, y, x) != cell(&o, &lo, y, x));
+        }
+    }
+    assert_eq!(same, 2000, "-n 5 draws the date --date names");
+    assert!(differs_from_other_date > 100, "{differs_from_other_date}");
+    assert_eq!(cell(&a, &la, ry, rx), BLACK, "reference marker drawn");
+
+    let (c, lc) = render_view(
+        run,
+        &ViewOptions {
+            no_reference: true,
+            ..by_date.clone()
+        },
+    )
+    .unwrap();
+    assert_ne!(cell(&c, &lc, ry, rx), BLACK, "--noreference hides it");
+
+    // MintPy's rule: the simulated stack is ascending, so the map is flipped up-down.
+    let (f, lf) = render_view(
+        run,
+        &ViewOptions {
+            flip: true,
+            ..by_date.clone()
+        },
+    )
+    .unwrap();
+    let p = Product::open(run, "timeseries").unwrap();
+    let (lr, ud) = sbas::plot::view::flip_rule(&p);
+    assert!(ud || lr, "a radar product is flipped one way");
+    let mut mirrored = 0;
+    for y in 0..40 {
+        for x in 0..50 {
+            let (fy, fx) = (if ud { 39 - y } else { y }, if lr { 49 - x } else { x });
+            mirrored += usize::from(cell(&a, &la, y, x) == cell(&f, &lf, fy, fx));
+        }
+    }
+    assert_eq!(mirrored, 2000, "the flipped map mirrors the stored one");
+}

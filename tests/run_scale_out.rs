@@ -146,6 +146,23 @@ fn prepare_parts_finalize_equal_the_plain_run_byte_for_byte() {
         refused(run(&tpl, &split, &["--finalize"]), "part 2/3: strip");
         ok(run(&tpl, &split, &["--part", "1/3"]));
         ok(run(&tpl, &split, &["--part", "3/3"]));
+        // `sbas info` names the open stage and each part's strips (part 2 not started).
+        let info = ok(sbas(&["info", split.to_str().unwrap()]));
+        let info = String::from_utf8_lossy(&info.stdout).to_string();
+        let line = info
+            .lines()
+            .find(|l| {
+                l.trim_start()
+                    .starts_with(&format!("{step}: strips done of "))
+            })
+            .unwrap_or("");
+        assert!(
+            info.contains(&format!("stage open: {step}"))
+                && line.contains("part 1/3: ")
+                && line.contains("part 3/3: ")
+                && !line.contains("part 2/3: "),
+            "{info}"
+        );
         refused(run(&tpl, &split, &["--finalize"]), "part 2/3: strip");
         ok(run(&tpl, &split, &["--part", "2/3"]));
         let o = ok(run(&tpl, &split, &["--finalize"]));

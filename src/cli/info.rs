@@ -70,6 +70,9 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
                     );
                 }
             }
+            if template_run {
+                print_stages(dir)?;
+            }
             println!("stack: {}", m["stack"].as_str().unwrap_or("?"));
             if let Some(settings) = m["settings"].as_object() {
                 let list: Vec<String> = settings
@@ -199,6 +202,32 @@ fn list_products(dir: &std::path::Path, checksum: bool) -> anyhow::Result<()> {
             }
             Err(e) => println!("  {stem}: unreadable ({e:#})"),
         }
+    }
+    Ok(())
+}
+
+/// The stages of a template run split into parts: which one is open, and how many strips of each
+/// split step every part has made durable.
+fn print_stages(dir: &std::path::Path) -> anyhow::Result<()> {
+    use crate::template::split::{open_stage, step_dir, STRIP_STEPS};
+    let stage = open_stage(dir)?;
+    println!(
+        "stage open: {}",
+        stage
+            .as_deref()
+            .unwrap_or("invert_network (the inversion's parts)")
+    );
+    for step in STRIP_STEPS {
+        let (total, parts) = crate::product::pass_split::step_progress(&step_dir(dir, step))?;
+        if parts.is_empty() {
+            continue;
+        }
+        let total = total.map_or("?".to_string(), |t| t.to_string());
+        let list: Vec<String> = parts
+            .iter()
+            .map(|(name, done)| format!("part {}: {done}", name.replace("-of-", "/")))
+            .collect();
+        println!("  {step}: strips done of {total}: {}", list.join(", "));
     }
     Ok(())
 }

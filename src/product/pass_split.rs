@@ -97,6 +97,61 @@ pub(crate) fn durable_strips(dir: &Path, plan: &str) -> anyhow::Result<BTreeSet<
     Ok(done)
 }
 
+/// The strips in a split step's plan (if known) and, per part log, its name and strips done.
+pub type StepProgress = (Option<usize>, Vec<(String, usize)>);
+
+/// How far the parts of one split step got: per part log (`I-of-N`, in part order), the strips
+/// it made durable, and the number of strips in the step's plan (`None` before any part started).
+pub fn step_progress(dir: &Path) -> anyhow::Result<StepProgress> {
+    let mut total = None;
+    let mut parts = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok((total, parts));
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.extension().and_then(|x| x.to_str()) != Some("done") {
+            continue;
+        }
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let Some(first) = text.lines().next() else {
+            continue;
+        };
+        if let Some(rows) = first.split("ending at rows ").nth(1) {
+            total = Some(rows.split(',').filter(|r| !r.trim().is_empty()).count());
+        }
+        let done = durable_strips_of(&text);
+        let name = path
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .unwrap_or("?")
+            .to_string();
+        parts.push((name, done));
+    }
+    parts.sort_by_key(|(name, _)| {
+        name.split("-of-")
+            .next()
+            .and_then(|i| i.parse::<usize>().ok())
+            .unwrap_or(usize::MAX)
+    });
+    Ok((total, parts))
+}
+
+/// The number of strips one done log lists (complete lines after the plan line).
+fn durable_strips_of(text: &str) -> usize {
+    let complete = if text.ends_with('\n') {
+        text.lines().count()
+    } else {
+        text.lines().count().saturating_sub(1)
+    };
+    text.lines()
+        .take(complete)
+        .skip(1)
+        .filter(|l| l.trim().parse::<usize>().is_ok())
+        .count()
+}
+
 /// Part `part`'s done log in `dir`, opened for appending (created with the plan line).
 pub(crate) struct PartLog {
     file: File,
