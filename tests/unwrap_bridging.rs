@@ -10,7 +10,7 @@ use sbas::simulate::Truth;
 use sbas::source::unwrap_fix::UnwrapFix;
 use sbas::window::Window;
 
-use crate::common::{sbas, stderr};
+use crate::common::{run_unwrap_template, sbas, stderr};
 
 const ROWS: usize = 120;
 const COLS: usize = 150;
@@ -222,39 +222,7 @@ fn bridging_matches_mintpy_and_corrects_the_inversion() {
 
     // `sbas run` with MintPy's key runs the step and inverts the corrected phase.
     let work = tmp.path().join("mintpy");
-    std::fs::create_dir_all(&work).unwrap();
-    let tpl = work.join("template.txt");
-    std::fs::write(
-        &tpl,
-        format!(
-            "mintpy.load.processor = isce\n\
-             mintpy.load.unwFile = {s}/merged/interferograms/*/filt*.unw\n\
-             mintpy.load.corFile = {s}/merged/interferograms/*/filt*.cor\n\
-             mintpy.load.connCompFile = {s}/merged/interferograms/*/filt*.unw.conncomp\n\
-             mintpy.load.demFile = {s}/merged/geom_reference/hgt.rdr\n\
-             mintpy.load.waterMaskFile = {s}/merged/geom_reference/waterMask.rdr\n\
-             mintpy.load.baselineDir = {s}/baselines\n\
-             mintpy.reference.yx = {},{}\n\
-             mintpy.unwrapError.method = bridging\n",
-            REF.0,
-            REF.1,
-            s = stack.display()
-        ),
-    )
-    .unwrap();
-    let o = sbas(&[
-        "run",
-        tpl.to_str().unwrap(),
-        "--dir",
-        work.to_str().unwrap(),
-        "--format",
-        "hdf5",
-        "--end",
-        "invert_network",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(out.contains("correct_unwrap_error   done"), "{out}");
+    run_unwrap_template(&stack, &work, REF, "bridging");
     let step_fix = UnwrapFix::read(&UnwrapFix::path_in(&work, "unwrapPhase_bridging")).unwrap();
     assert_eq!(step_fix.pairs, fix.pairs);
     let p = Product::open(&work, "timeseries").unwrap();

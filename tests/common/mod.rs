@@ -108,3 +108,44 @@ pub fn files_with_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// Runs `sbas run` up to `invert_network` (HDF5) in `work` on the simulated ISCE stack `stack`
+/// with MintPy's `mintpy.unwrapError.method = METHOD` and reference pixel `reference`, asserts
+/// that the unwrapping-error step ran, and returns its standard output.
+pub fn run_unwrap_template(
+    stack: &Path,
+    work: &Path,
+    reference: (usize, usize),
+    method: &str,
+) -> String {
+    std::fs::create_dir_all(work).unwrap();
+    let tpl = work.join("template.txt");
+    let s = stack.display();
+    let text = format!(
+        "mintpy.load.processor = isce\n\
+         mintpy.load.unwFile = {s}/merged/interferograms/*/filt*.unw\n\
+         mintpy.load.corFile = {s}/merged/interferograms/*/filt*.cor\n\
+         mintpy.load.connCompFile = {s}/merged/interferograms/*/filt*.unw.conncomp\n\
+         mintpy.load.demFile = {s}/merged/geom_reference/hgt.rdr\n\
+         mintpy.load.waterMaskFile = {s}/merged/geom_reference/waterMask.rdr\n\
+         mintpy.load.baselineDir = {s}/baselines\n\
+         mintpy.reference.yx = {},{}\n\
+         mintpy.unwrapError.method = {method}\n",
+        reference.0, reference.1
+    );
+    std::fs::write(&tpl, text).unwrap();
+    let o = sbas(&[
+        "run",
+        tpl.to_str().unwrap(),
+        "--dir",
+        work.to_str().unwrap(),
+        "--format",
+        "hdf5",
+        "--end",
+        "invert_network",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.contains("correct_unwrap_error   done"), "{out}");
+    out
+}
