@@ -497,3 +497,54 @@ fn view_options_date_index_noreference_and_flip() {
     }
     assert_eq!(mirrored, 2000, "the flipped map mirrors the stored one");
 }
+
+#[test]
+fn view_dem_shades_masked_pixels_and_lalo_label_needs_degrees() {
+    let run = run_dir();
+    let masked_view = ViewOptions {
+        layer: "temporalCoherence".into(),
+        mask: MaskChoice::Product("maskTempCoh".into()),
+        ..ViewOptions::default()
+    };
+    let shaded_view = ViewOptions {
+        dem: Some("inputs/geometryRadar".into()),
+        ..masked_view.clone()
+    };
+    let (a, la) = render_view(run, &masked_view).unwrap();
+    let (b, lb) = render_view(run, &shaded_view).unwrap();
+    let full = Window::full(40, 50);
+    let mask = Product::open(run, "maskTempCoh")
+        .unwrap()
+        .read("maskTempCoh", full)
+        .unwrap();
+    let (mut shaded, mut masked, mut kept, mut valid) = (0, 0, 0, 0);
+    for y in 0..40 {
+        for x in 0..50 {
+            let (pa, pb) = (cell(&a, &la, y, x), cell(&b, &lb, y, x));
+            if mask[y * 50 + x] == 0.0 && pa == WHITE {
+                masked += 1;
+                shaded += usize::from(pb != WHITE && pb[0] == pb[1] && pb[1] == pb[2]);
+            } else if mask[y * 50 + x] != 0.0 {
+                valid += 1;
+                kept += usize::from(pa == pb);
+            }
+        }
+    }
+    assert!(masked > 3, "masked {masked}");
+    assert!(
+        shaded * 2 > masked,
+        "grey relief under {shaded} of {masked} masked pixels"
+    );
+    assert_eq!(kept, valid, "valid pixels keep their colours");
+
+    let e = render_view(
+        run,
+        &ViewOptions {
+            lalo_label: true,
+            ..masked_view
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("--lalo-label") && e.contains("radar"), "{e}");
+}
