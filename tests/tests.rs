@@ -23,6 +23,7 @@ mod plot_e2e;
 mod plot_render;
 mod readers_dolphin;
 mod readers_fixture;
+mod readers_gmtsar;
 mod readers_hyp3;
 mod readers_isce;
 mod readers_licsar;

@@ -13,6 +13,7 @@ pub mod dolphin_writer;
 mod fields;
 pub mod gamma_writer;
 mod geotiff_writer;
+pub mod gmtsar_writer;
 pub mod hyp3_writer;
 pub mod isce_writer;
 pub mod licsar_writer;
@@ -27,6 +28,7 @@ mod writer;
 
 pub use config::{Effects, SimConfig};
 pub use dolphin_writer::simulate_dolphin;
+pub use gmtsar_writer::simulate_gmtsar;
 pub use hyp3_writer::simulate_hyp3;
 pub use licsar_writer::simulate_licsar;
 pub use processor::{simulate_as, Processor};

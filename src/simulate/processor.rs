@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::dolphin_writer::simulate_dolphin;
 use super::fields::Scene;
+use super::gmtsar_writer::simulate_gmtsar;
 use super::hyp3_writer::simulate_hyp3;
 use super::licsar_writer::simulate_licsar;
 use super::snap_writer::simulate_snap;
@@ -37,11 +38,14 @@ pub enum Processor {
     /// ESA SNAP terrain-corrected BEAM-DIMAP exports (`interferograms/*/*_unw_tc.dim` + ENVI
     /// bands, latitude/longitude grid).
     Snap,
+    /// GMTSAR time-series project (`interferograms/YYYYDDD_YYYYDDD/unwrap_ll.grd`,
+    /// `corr_ll.grd` netCDF grids, `supermaster.PRM`, `baseline_table.dat`).
+    Gmtsar,
 }
 
 impl Processor {
     /// Parses the `--processor` names `isce-tops`, `isce-stripmap`, `roipac`, `gamma`, `hyp3`, `licsar`, `dolphin`,
-    /// `snap`.
+    /// `snap`, `gmtsar`.
     pub fn parse(name: &str) -> Option<Processor> {
         Some(match name {
             "isce-tops" | "isce" => Processor::IsceTops,
@@ -52,6 +56,7 @@ impl Processor {
             "licsar" => Processor::Licsar,
             "dolphin" => Processor::Dolphin,
             "snap" => Processor::Snap,
+            "gmtsar" => Processor::Gmtsar,
             _ => return None,
         })
     }
@@ -67,6 +72,7 @@ pub fn simulate_as(out: &Path, cfg: &SimConfig, processor: Processor) -> anyhow:
         Processor::Licsar => return simulate_licsar(out, cfg),
         Processor::Dolphin => return simulate_dolphin(out, cfg),
         Processor::Snap => return simulate_snap(out, cfg),
+        Processor::Gmtsar => return simulate_gmtsar(out, cfg),
         Processor::Roipac => false,
         Processor::Gamma => true,
     };

@@ -321,8 +321,34 @@ pub const SNAP: AutoPath = AutoPath {
     ],
 };
 
+/// GMTSAR projects (MintPy has no `AUTO_PATH` for them: these are the globs of MintPy's
+/// GMTSAR example, `docs/templates/SanFranBaySenD42.txt`, relative to the project folder).
+pub const GMTSAR: AutoPath = AutoPath {
+    name: "gmtsar",
+    processor: "gmtsar",
+    marker: "",
+    globs: &[
+        (LoadKey::Meta, "supermaster.PRM"),
+        (LoadKey::BaselineDir, "baseline_table.dat"),
+        (LoadKey::Unw, "interferograms/*/unwrap_ll*.grd"),
+        (LoadKey::Cor, "interferograms/*/corr_ll*.grd"),
+        (LoadKey::Dem, "geometry/dem.grd"),
+        (LoadKey::IncAngle, "geometry/incidence_angle.grd"),
+        (LoadKey::AzAngle, "geometry/azimuth_angle.grd"),
+        (LoadKey::WaterMask, "geometry/water_mask.grd"),
+    ],
+};
+
 /// MintPy's default globs of every processor sbas reads, in the order they are tried.
-pub const AUTO_PATHS: &[&AutoPath] = &[&ISCE_TOPS, &ISCE_STRIPMAP, &ROIPAC, &GAMMA, &HYP3, &SNAP];
+pub const AUTO_PATHS: &[&AutoPath] = &[
+    &ISCE_TOPS,
+    &ISCE_STRIPMAP,
+    &ROIPAC,
+    &GAMMA,
+    &HYP3,
+    &SNAP,
+    &GMTSAR,
+];
 
 /// The entries of [`AUTO_PATHS`] for `mintpy.load.processor = processor`.
 pub fn auto_paths_of(processor: &str) -> impl Iterator<Item = &'static AutoPath> + '_ {

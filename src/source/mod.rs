@@ -7,6 +7,7 @@
 
 pub mod dolphin;
 pub mod gamma;
+pub mod gmtsar;
 pub mod hyp3;
 pub mod isce;
 pub mod layout;

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::layout::{self, AutoPath, LoadGlobs};
-use super::{dolphin, gamma, hyp3, isce, licsar, mintpy_h5, roipac, snap, StackSource};
+use super::{dolphin, gamma, gmtsar, hyp3, isce, licsar, mintpy_h5, roipac, snap, StackSource};
 
 /// Whether a format recognises a path (answered from names and folder layout, without
 /// parsing files).
@@ -76,6 +76,7 @@ pub fn formats() -> &'static [&'static dyn StackFormat] {
         &licsar::LicsarFormat,
         &dolphin::DolphinFormat,
         &snap::SnapFormat,
+        &gmtsar::GmtsarFormat,
     ]
 }
 

@@ -17,9 +17,11 @@
 //! - [`geotiff`]: GeoTIFF strips and tiles (HyP3, LiCSAR, dolphin), read chunk by chunk, and
 //!   their georeferencing ([`geokeys`]) as a map grid;
 //!
+//! - [`netcdf3`]: netCDF classic files (GMT grids as GMTSAR writes them), header and windowed
+//!   reads of a variable.
+//!
 //! Room for the next codecs, each its own module here:
-//! - `netcdf.rs`: netCDF/HDF5 grids (GMTSAR, ARIA, LiCSAR), a dataset per layer as in
-//!   `source::mintpy_h5`.
+//! - netCDF-4/HDF5 grids (ARIA), a dataset per layer as in `source::mintpy_h5`.
 
 pub mod envi_hdr;
 pub mod flat;
@@ -29,6 +31,7 @@ mod gather;
 pub mod geokeys;
 pub mod geotiff;
 pub mod isce_xml;
+pub mod netcdf3;
 pub mod roipac;
 pub mod rsc;
 pub mod std_keys;
