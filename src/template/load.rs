@@ -42,8 +42,13 @@ fn root_of(pattern: &str, layout_glob: &str) -> Option<String> {
     })
 }
 
+/// Metadata a MintPy template gives for processors that do not record them (MintPy's
+/// GMTSAR template: "manually specify the following attributes").
+const TEMPLATE_META: [&str; 3] = ["HEADING", "ALOOKS", "RLOOKS"];
+
 /// The file globs the template gives (`auto` and absent keys left to the reader's defaults;
-/// `no`/`none` turn a layer off), relative ones taken from `work_dir`.
+/// `no`/`none` turn a layer off), relative ones taken from `work_dir`, with the metadata of
+/// [`TEMPLATE_META`] the template sets.
 pub fn template_globs(template: &Template, work_dir: &Path) -> LoadGlobs {
     let mut g = LoadGlobs::new();
     for key in LoadKey::ALL {
@@ -52,6 +57,18 @@ pub fn template_globs(template: &Template, work_dir: &Path) -> LoadGlobs {
             Some(v) if v == "no" || v == "none" => g.disable(key),
             Some(v) => g.set(key, v),
         }
+    }
+    let meta: Vec<(String, String)> = TEMPLATE_META
+        .iter()
+        .filter_map(|k| {
+            template
+                .get(k)
+                .filter(|v| !v.is_empty() && *v != "auto")
+                .map(|v| (k.to_string(), v.to_string()))
+        })
+        .collect();
+    if !meta.is_empty() {
+        g.set_meta(meta);
     }
     g.relative_to(work_dir)
 }
