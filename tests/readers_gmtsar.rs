@@ -219,7 +219,11 @@ fn bad_projects_are_refused_naming_the_file() {
         e.contains("unwrap_ll.grd") && e.contains("no variable z"),
         "{e}"
     );
-    // A netCDF-4 grid.
+    // A file that is no netCDF at all.
+    std::fs::write(&unw, b"not a grid at all").unwrap();
+    let e = open_err(&stack);
+    assert!(e.contains("unwrap_ll.grd") && e.contains("neither"), "{e}");
+    // A broken netCDF-4 (HDF5) grid.
     std::fs::write(&unw, b"\x89HDF\r\n\x1a\n0000000000000000").unwrap();
     let e = open_err(&stack);
     assert!(e.contains("unwrap_ll.grd") && e.contains("netCDF-4"), "{e}");
