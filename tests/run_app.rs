@@ -160,7 +160,7 @@ fn refuses_bad_templates_and_steps() {
         ),
         (
             "mintpy.load.unwFile = ../stack/merged/interferograms/*/filt_fine.unw\n\
-             mintpy.load.processor = gmtsar\n",
+             mintpy.load.processor = cosicorr\n",
             "processor",
         ),
     ] {
