@@ -9,6 +9,7 @@ pub mod geotiff;
 pub mod grid;
 pub mod kdtree;
 pub mod lookup;
+pub mod map_lookup;
 pub mod product_io;
 pub mod subset;
 pub mod subset_run;
