@@ -214,44 +214,50 @@ impl MapLookup {
     /// twice the larger of the table's step over the radar ground resolution in each
     /// direction (rounded up), or 4 without the metadata for it.
     pub fn load_buffer(&self, stack: &Attributes) -> i64 {
-        2 * self.resolution_factors(stack).map_or(2, |(y, x)| y.max(x))
+        2 * resolution_factors(&self.grid, stack).map_or(2, |(y, x)| y.max(x))
     }
+}
 
-    /// MintPy's (y_factor, x_factor) of `geo2radar`: table step in metres over the radar
-    /// azimuth and ground-range resolution, rounded up.
-    fn resolution_factors(&self, a: &Attributes) -> Option<(i64, i64)> {
-        let g = |k: &str| a.get_f64_opt(k);
-        let re = g("EARTH_RADIUS").unwrap_or(crate::geo::geocode::EARTH_RADIUS);
-        let lat_c = self.grid.y_first + self.grid.y_step * self.grid.length as f64 / 2.0;
-        let lat_step = self.grid.y_step.to_radians() * re;
-        let lon_step = self.grid.x_step.to_radians() * re * lat_c.to_radians().cos();
-        let az_step = match a.get("PROCESSOR").unwrap_or("isce") {
-            "gamma" => g("AZIMUTH_PIXEL_SIZE")?,
-            "roipac" | "isce" => g("AZIMUTH_PIXEL_SIZE")? * re / (re + g("HEIGHT")?),
-            _ => return None,
-        };
-        let inc = match g("CENTER_INCIDENCE_ANGLE") {
-            Some(v) => v,
-            None => {
-                let (r0, dr, h, w) = (
-                    g("STARTING_RANGE")?,
-                    g("RANGE_PIXEL_SIZE")?,
-                    g("HEIGHT")?,
-                    g("WIDTH")?,
-                );
-                let inc_at = |r: f64| {
-                    (std::f64::consts::PI
-                        - ((re * re + r * r - (re + h).powi(2)) / (2.0 * re * r)).acos())
-                    .to_degrees()
-                };
-                (inc_at(r0) + inc_at(r0 + dr * w)) / 2.0
-            }
-        };
-        let rg_step = g("RANGE_PIXEL_SIZE")? / inc.to_radians().sin();
-        let x = (lon_step.abs() / rg_step).ceil();
-        let y = (lat_step.abs() / az_step).ceil();
-        (x.is_finite() && y.is_finite()).then_some((y as i64, x as i64))
-    }
+/// MintPy's buffer (y, x) in radar pixels of `radar2geo` through a table on `grid`, for a
+/// stack with metadata `a`: twice [`resolution_factors`], or 4 without the metadata.
+pub fn radar2geo_factors(grid: &MapGrid, a: &Attributes) -> (f64, f64) {
+    resolution_factors(grid, a).map_or((4.0, 4.0), |(y, x)| (2.0 * y as f64, 2.0 * x as f64))
+}
+
+/// MintPy's (y_factor, x_factor) of `geo2radar`: the table's step in metres over the radar
+/// azimuth and ground-range resolution, rounded up.
+fn resolution_factors(grid: &MapGrid, a: &Attributes) -> Option<(i64, i64)> {
+    let g = |k: &str| a.get_f64_opt(k);
+    let re = g("EARTH_RADIUS").unwrap_or(crate::geo::geocode::EARTH_RADIUS);
+    let lat_c = grid.y_first + grid.y_step * grid.length as f64 / 2.0;
+    let lat_step = grid.y_step.to_radians() * re;
+    let lon_step = grid.x_step.to_radians() * re * lat_c.to_radians().cos();
+    let az_step = match a.get("PROCESSOR").unwrap_or("isce") {
+        "gamma" => g("AZIMUTH_PIXEL_SIZE")?,
+        "roipac" | "isce" => g("AZIMUTH_PIXEL_SIZE")? * re / (re + g("HEIGHT")?),
+        _ => return None,
+    };
+    let inc = match g("CENTER_INCIDENCE_ANGLE") {
+        Some(v) => v,
+        None => {
+            let (r0, dr, h, w) = (
+                g("STARTING_RANGE")?,
+                g("RANGE_PIXEL_SIZE")?,
+                g("HEIGHT")?,
+                g("WIDTH")?,
+            );
+            let inc_at = |r: f64| {
+                (std::f64::consts::PI
+                    - ((re * re + r * r - (re + h).powi(2)) / (2.0 * re * r)).acos())
+                .to_degrees()
+            };
+            (inc_at(r0) + inc_at(r0 + dr * w)) / 2.0
+        }
+    };
+    let rg_step = g("RANGE_PIXEL_SIZE")? / inc.to_radians().sin();
+    let x = (lon_step.abs() / rg_step).ceil();
+    let y = (lat_step.abs() / az_step).ceil();
+    (x.is_finite() && y.is_finite()).then_some((y as i64, x as i64))
 }
 
 /// Radar (row, column) of table values, rounded to the nearest integer as MintPy's `rint`.

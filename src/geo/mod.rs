@@ -4,6 +4,7 @@
 
 pub mod export;
 pub mod geocode;
+pub mod geocode_lut;
 pub mod geocode_run;
 pub mod geotiff;
 pub mod grid;
