@@ -118,26 +118,11 @@ impl MapLookup {
     /// `rint((lat - Y_FIRST) / Y_STEP)`, `rint((lon - X_FIRST) / X_STEP)`). Errors when the
     /// point is off the table.
     fn cell_value(&self, lat: f64, lon: f64) -> anyhow::Result<(usize, usize, f32, f32)> {
-        let g = &self.grid;
-        let row = ((lat - g.y_first) / g.y_step).round_ties_even();
-        let col = ((lon - g.x_first) / g.x_step).round_ties_even();
-        if !(row >= 0.0 && col >= 0.0 && row < g.length as f64 && col < g.width as f64) {
-            bail!(
-                "latitude {lat}, longitude {lon} is outside the lookup table {} ({} x {} grid \
-                 from {}, {} by {}, {} degrees)",
-                self.file().display(),
-                g.length,
-                g.width,
-                g.y_first,
-                g.x_first,
-                g.y_step,
-                g.x_step
-            );
-        }
-        let (row, col) = (row as usize, col as usize);
-        let (mut r, mut a) = ([0f32], [0f32]);
-        self.read(&Window::pixel(row, col), &mut r, &mut a)?;
-        Ok((row, col, r[0], a[0]))
+        cell_value(&self.grid, self.file(), lat, lon, &|row, col| {
+            let (mut r, mut a) = ([0f32], [0f32]);
+            self.read(&Window::pixel(row, col), &mut r, &mut a)?;
+            Ok((r[0], a[0]))
+        })
     }
 
     /// MintPy's `geo2radar` for one point: the radar (row, column) the table gives for
@@ -163,51 +148,24 @@ impl MapLookup {
     /// the window's exclusive ends.
     pub fn radar_box(
         &self,
-        (south, north, west, east): (f64, f64, f64, f64),
+        bbox: (f64, f64, f64, f64),
         offset: (i64, i64),
         buf: i64,
-        (length, width): (usize, usize),
+        size: (usize, usize),
     ) -> anyhow::Result<Window> {
-        let mut ys = Vec::with_capacity(4);
-        let mut xs = Vec::with_capacity(4);
-        for (lat, lon) in [(south, west), (south, east), (north, west), (north, east)] {
-            let (_, _, r, a) = self.cell_value(lat, lon).with_context(|| {
-                format!("corner of the box S:N,W:E {south}:{north},{west}:{east}")
-            })?;
-            let (r, a) = if r.is_finite() && a.is_finite() {
-                (r, a)
-            } else {
-                (0.0, 0.0)
-            };
-            let (y, x) = to_radar(r, a, offset);
-            ys.push(y);
-            xs.push(x);
-        }
-        let (ya, yb) = (min(&ys) - buf, max(&ys) + buf);
-        let (xa, xb) = (min(&xs) - buf, max(&xs) + buf);
-        if ya >= length as i64 || yb <= 0 || xa >= width as i64 || xb <= 0 {
-            bail!(
-                "the box S:N,W:E {south}:{north},{west}:{east} is outside the image: through \
-                 the lookup table {} it is rows {ya}..{yb}, columns {xa}..{xb} of the \
-                 {length} x {width} image",
-                self.file().display()
-            );
-        }
-        let clip = |v: i64, n: usize| v.clamp(0, n as i64) as usize;
-        let w = Window {
-            y0: clip(ya, length),
-            y1: clip(yb, length),
-            x0: clip(xa, width),
-            x1: clip(xb, width),
-        };
-        if w.y0 >= w.y1 || w.x0 >= w.x1 {
-            bail!(
-                "the box S:N,W:E {south}:{north},{west}:{east} covers no radar pixel: through \
-                 the lookup table {} it is rows {ya}..{yb}, columns {xa}..{xb}",
-                self.file().display()
-            );
-        }
-        Ok(w)
+        table_radar_box(
+            &self.grid,
+            self.file(),
+            bbox,
+            offset,
+            buf,
+            size,
+            &|row, col| {
+                let (mut r, mut a) = ([0f32], [0f32]);
+                self.read(&Window::pixel(row, col), &mut r, &mut a)?;
+                Ok((r[0], a[0]))
+            },
+        )
     }
 
     /// The pixel buffer MintPy's `load_data` adds around a lat/lon subset with this table:
@@ -266,6 +224,94 @@ fn to_radar(range: f32, azimuth: f32, offset: (i64, i64)) -> (i64, i64) {
         (azimuth as f64).round_ties_even() as i64 - offset.0,
         (range as f64).round_ties_even() as i64 - offset.1,
     )
+}
+
+/// Reads the (range, azimuth) of one cell (row, column) of a table.
+pub type CellReader<'a> = &'a dyn Fn(usize, usize) -> anyhow::Result<(f32, f32)>;
+
+/// The table cell of (`lat`, `lon`) on `grid` (MintPy's rounding from the corner) and its
+/// (range, azimuth); errors when the point is off the table `file`.
+fn cell_value(
+    grid: &MapGrid,
+    file: &Path,
+    lat: f64,
+    lon: f64,
+    read: CellReader,
+) -> anyhow::Result<(usize, usize, f32, f32)> {
+    let g = grid;
+    let row = ((lat - g.y_first) / g.y_step).round_ties_even();
+    let col = ((lon - g.x_first) / g.x_step).round_ties_even();
+    if !(row >= 0.0 && col >= 0.0 && row < g.length as f64 && col < g.width as f64) {
+        bail!(
+            "latitude {lat}, longitude {lon} is outside the lookup table {} ({} x {} grid \
+             from {}, {} by {}, {} degrees)",
+            file.display(),
+            g.length,
+            g.width,
+            g.y_first,
+            g.x_first,
+            g.y_step,
+            g.x_step
+        );
+    }
+    let (row, col) = (row as usize, col as usize);
+    let (r, a) = read(row, col)?;
+    Ok((row, col, r, a))
+}
+
+/// MintPy's `bbox_geo2radar` and coverage check through the table `file` on `grid` (read by
+/// `read`): the radar window of the box S, N, W, E (degrees) on a `length` x `width` image
+/// cropped at `offset`, widened by `buf` pixels. As in MintPy, a corner where the table sees
+/// no radar pixel counts as radar pixel 0, 0 (so the box reaches the image's first row or
+/// column); the largest row and column are the window's exclusive ends.
+pub fn table_radar_box(
+    grid: &MapGrid,
+    file: &Path,
+    (south, north, west, east): (f64, f64, f64, f64),
+    offset: (i64, i64),
+    buf: i64,
+    (length, width): (usize, usize),
+    read: CellReader,
+) -> anyhow::Result<Window> {
+    let mut ys = Vec::with_capacity(4);
+    let mut xs = Vec::with_capacity(4);
+    for (lat, lon) in [(south, west), (south, east), (north, west), (north, east)] {
+        let (_, _, r, a) = cell_value(grid, file, lat, lon, read)
+            .with_context(|| format!("corner of the box S:N,W:E {south}:{north},{west}:{east}"))?;
+        let (r, a) = if r.is_finite() && a.is_finite() {
+            (r, a)
+        } else {
+            (0.0, 0.0)
+        };
+        let (y, x) = to_radar(r, a, offset);
+        ys.push(y);
+        xs.push(x);
+    }
+    let (ya, yb) = (min(&ys) - buf, max(&ys) + buf);
+    let (xa, xb) = (min(&xs) - buf, max(&xs) + buf);
+    if ya >= length as i64 || yb <= 0 || xa >= width as i64 || xb <= 0 {
+        bail!(
+            "the box S:N,W:E {south}:{north},{west}:{east} is outside the image: through \
+             the lookup table {} it is rows {ya}..{yb}, columns {xa}..{xb} of the \
+             {length} x {width} image",
+            file.display()
+        );
+    }
+    let clip = |v: i64, n: usize| v.clamp(0, n as i64) as usize;
+    let w = Window {
+        y0: clip(ya, length),
+        y1: clip(yb, length),
+        x0: clip(xa, width),
+        x1: clip(xb, width),
+    };
+    if w.y0 >= w.y1 || w.x0 >= w.x1 {
+        bail!(
+            "the box S:N,W:E {south}:{north},{west}:{east} covers no radar pixel: through \
+             the lookup table {} it is rows {ya}..{yb}, columns {xa}..{xb}",
+            file.display()
+        );
+    }
+    Ok(w)
 }
 
 fn min(v: &[i64]) -> i64 {
