@@ -446,6 +446,10 @@ impl<'a> EditedStack<'a> {
 }
 
 impl StackSource for EditedStack<'_> {
+    fn map_lookup(&self) -> Option<&crate::geo::map_lookup::MapLookup> {
+        self.inner.map_lookup()
+    }
+
     fn info(&self) -> &StackInfo {
         &self.info
     }

@@ -370,7 +370,24 @@ pub fn lookup_pixel_of(
     lon: f64,
 ) -> anyhow::Result<(usize, usize)> {
     let info = source.info();
-    if !(info.has_geometry(GeomLayer::Latitude) && info.has_geometry(GeomLayer::Longitude)) {
+    let has_lalo =
+        info.has_geometry(GeomLayer::Latitude) && info.has_geometry(GeomLayer::Longitude);
+    if let (false, Some(lut)) = (has_lalo, source.map_lookup()) {
+        // MintPy's geo2radar with a lookup in map coordinates: no search, the table's value.
+        let offset = crate::geo::map_lookup::subset_offset(&info.attrs);
+        let (y, x) = lut.radar_of(lat, lon, offset)?;
+        if y < 0 || x < 0 || y as usize >= info.length || x as usize >= info.width {
+            bail!(
+                "latitude {lat}, longitude {lon} is radar pixel y={y}, x={x} through the lookup \
+                 table {}, outside the {} x {} image",
+                lut.file().display(),
+                info.length,
+                info.width
+            );
+        }
+        return Ok((y as usize, x as usize));
+    }
+    if !has_lalo {
         bail!("the stack has no latitude/longitude lookup: give the point as y/x instead");
     }
     let read = |w: &Window, la: &mut [f32], lo: &mut [f32]| {

@@ -342,3 +342,43 @@ fn stripmap_simulator_writes_the_committed_fixture() {
         assert!(a == b, "{} differs", p.display());
     }
 }
+
+/// `sbas.load.meta = KEY=VALUE, ...` in a template stands in for `--meta`: a stripmapStack
+/// without data.rsc opens through the template's globs; a malformed entry names the key.
+#[test]
+fn template_meta_key_replaces_a_missing_data_rsc() {
+    use sbas::template::load::stack_request;
+    use sbas::template::{parse_template, Template};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("stack");
+    std::fs::create_dir_all(root.join("mintpy")).unwrap();
+    copy_tree(&fixture("mintpy_stripmap/stack"), &root);
+    std::fs::remove_file(root.join("merged/SLC/20200101/referenceShelve/data.rsc")).unwrap();
+    let base = std::fs::read_to_string(fixture("mintpy_stripmap/Sim.txt")).unwrap();
+    let work = root.join("mintpy");
+    let with = |extra: &str| Template::from_entries(parse_template(&format!("{base}\n{extra}\n")));
+    let t = with("sbas.load.meta = WAVELENGTH=0.0555, HEADING=-12.5");
+    let (stack, globs) = stack_request(&t, &work, None).unwrap();
+    let s = sbas::source::open_stack_globs(&stack, &globs).unwrap();
+    assert_eq!(s.info().attrs.get("WAVELENGTH"), Some("0.0555"));
+    assert_eq!(s.info().attrs.get("HEADING"), Some("-12.5"));
+    let e = format!(
+        "{:#}",
+        stack_request(&with("sbas.load.meta = WAVELENGTH=green"), &work, None)
+            .err()
+            .unwrap()
+    );
+    assert!(
+        e.contains("sbas.load.meta") && e.contains("WAVELENGTH must be a number"),
+        "{e}"
+    );
+    // Without the key the error says how to give the metadata in a template too.
+    let (stack, globs) = stack_request(&with(""), &work, None).unwrap();
+    let e = format!(
+        "{:#}",
+        sbas::source::open_stack_globs(&stack, &globs)
+            .err()
+            .unwrap()
+    );
+    assert!(e.contains("sbas.load.meta"), "{e}");
+}

@@ -15,6 +15,7 @@ mod invert_end_to_end;
 mod invert_l1;
 mod layout_globs;
 mod layout_rawfmt;
+mod lookup_tables;
 mod map_outputs;
 mod mintpy_fidelity;
 mod network_edit;

@@ -253,7 +253,7 @@ impl LoadFlags {
 }
 
 /// Parses `KEY=VALUE`; numeric keys are checked to hold numbers.
-fn parse_meta(text: &str) -> anyhow::Result<(String, String)> {
+pub fn parse_meta(text: &str) -> anyhow::Result<(String, String)> {
     let (k, v) = text
         .split_once('=')
         .with_context(|| format!("--meta '{text}': expected KEY=VALUE"))?;

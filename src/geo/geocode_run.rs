@@ -114,6 +114,16 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
     if MapGrid::is_geocoded(input.attrs()) {
         bail!("product {stem} is already geocoded (it has Y_FIRST)");
     }
+    // ROI_PAC and GAMMA stacks come with a map-to-radar table instead of per-pixel lat/lon.
+    let radar_lalo = Product::open(dir, GEOMETRY_STEM).is_ok_and(|g| {
+        let names = g.dataset_names();
+        names.iter().any(|n| n == "latitude") && names.iter().any(|n| n == "longitude")
+    });
+    if !radar_lalo {
+        if let Some(lut) = crate::geo::geocode_lut::run_lookup(dir) {
+            return crate::geo::geocode_lut::geocode_with_table(dir, stem, &input, &lut, opts);
+        }
+    }
     let geom = open_lookup(dir, stem, &input)?;
     let (file_type, datasets) = describe_product(dir, &input)?;
 
@@ -180,7 +190,8 @@ pub fn geocode_product(dir: &Path, stem: &str, opts: &GeocodeOptions) -> anyhow:
 /// Whether the run in `dir` is on a stack already in map coordinates, which needs no geocoding:
 /// its geometry is `inputs/geometryGeo`, or its time series carries a map grid.
 pub fn run_is_geocoded(dir: &Path) -> bool {
-    geometry_stem_in(dir) == GEOMETRY_GEO_STEM
+    (geometry_stem_in(dir) == GEOMETRY_GEO_STEM
+        && crate::geo::geocode_lut::run_lookup(dir).is_none())
         || Product::open(dir, "timeseries").is_ok_and(|p| MapGrid::is_geocoded(p.attrs()))
 }
 

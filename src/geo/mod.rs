@@ -4,11 +4,13 @@
 
 pub mod export;
 pub mod geocode;
+pub mod geocode_lut;
 pub mod geocode_run;
 pub mod geotiff;
 pub mod grid;
 pub mod kdtree;
 pub mod lookup;
+pub mod map_lookup;
 pub mod product_io;
 pub mod subset;
 pub mod subset_run;

@@ -51,6 +51,7 @@ fn window_of(
     p: &Product,
     req: &SubsetRequest,
     geom: Option<&Product>,
+    lut: Option<&Product>,
     radar_lalo: &mut Option<Window>,
 ) -> anyhow::Result<Window> {
     let (length, width) = (p.length(), p.width());
@@ -67,6 +68,16 @@ fn window_of(
             }
             if let Some(w) = radar_lalo {
                 return Ok(*w);
+            }
+            let has_lalo = geom.is_some_and(|g| {
+                let names = g.dataset_names();
+                names.iter().any(|n| n == "latitude") && names.iter().any(|n| n == "longitude")
+            });
+            if let (false, Some(lut)) = (has_lalo, lut) {
+                // subset.py through a ROI_PAC/GAMMA table: no buffer.
+                let w = table_box(lut, p, (south, north, west, east))?;
+                *radar_lalo = Some(w);
+                return Ok(w);
             }
             let geom = geom.context(
                 "--subset-lalo on radar-coordinate products needs the run's lat/lon lookup \
@@ -95,6 +106,30 @@ fn window_of(
             Ok(w)
         }
     }
+}
+
+/// The radar window of the box through the run's map-to-radar table product `lut`, for
+/// product `p` (its `SUBSET_YMIN`/`SUBSET_XMIN` removed).
+fn table_box(lut: &Product, p: &Product, bbox: (f64, f64, f64, f64)) -> anyhow::Result<Window> {
+    let grid = MapGrid::from_attrs(lut.attrs(), lut.length(), lut.width())
+        .map_err(|e| anyhow::anyhow!("lookup table {}: {e}", lut.path().display()))?;
+    let offset = crate::geo::map_lookup::subset_offset(p.attrs());
+    let read = |row: usize, col: usize| -> anyhow::Result<(f32, f32)> {
+        let w = Window::pixel(row, col);
+        Ok((
+            lut.read("rangeCoord", w)?[0],
+            lut.read("azimuthCoord", w)?[0],
+        ))
+    };
+    crate::geo::map_lookup::table_radar_box(
+        &grid,
+        lut.path(),
+        bbox,
+        offset,
+        0,
+        (p.length(), p.width()),
+        &read,
+    )
 }
 
 /// Cuts product `p` of `dir` to `window` into `out` (same stem and format), `rows` rows at a time.
@@ -169,6 +204,7 @@ pub fn subset_run(
         bail!("{} holds no product", dir.display());
     }
     let geom = Product::open(dir, geometry_stem_in(dir)).ok();
+    let lut = crate::geo::geocode_lut::run_lookup(dir);
     let mut radar_lalo = None;
     let map_run = crate::geo::run_is_geocoded(dir);
     let mut written = Vec::new();
@@ -186,7 +222,7 @@ pub fn subset_run(
             ));
             continue;
         }
-        let w = window_of(&p, req, geom.as_ref(), &mut radar_lalo)
+        let w = window_of(&p, req, geom.as_ref(), lut.as_ref(), &mut radar_lalo)
             .with_context(|| format!("subset of {stem}"))?;
         written.push(
             cut_product(dir, &p, w, out, max_memory).with_context(|| format!("cutting {stem}"))?,

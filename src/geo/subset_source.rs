@@ -68,6 +68,10 @@ impl SubsetSource {
 }
 
 impl StackSource for SubsetSource {
+    fn map_lookup(&self) -> Option<&crate::geo::map_lookup::MapLookup> {
+        self.inner.map_lookup()
+    }
+
     fn info(&self) -> &StackInfo {
         &self.info
     }
@@ -110,8 +114,14 @@ pub fn resolve_subset(source: &dyn StackSource, req: &SubsetRequest) -> anyhow::
             if MapGrid::is_geocoded(&info.attrs) {
                 return geo_box_to_window(&info.attrs, south, north, west, east, length, width);
             }
-            if !(info.has_geometry(GeomLayer::Latitude) && info.has_geometry(GeomLayer::Longitude))
-            {
+            let has_lalo =
+                info.has_geometry(GeomLayer::Latitude) && info.has_geometry(GeomLayer::Longitude);
+            if let (false, Some(lut)) = (has_lalo, source.map_lookup()) {
+                let offset = crate::geo::map_lookup::subset_offset(&info.attrs);
+                let buf = lut.load_buffer(&info.attrs);
+                return lut.radar_box((south, north, west, east), offset, buf, (length, width));
+            }
+            if !has_lalo {
                 bail!(
                     "--subset-lalo: the stack is in radar coordinates and has no latitude/longitude \
                      lookup; give the subset as --subset-yx y0:y1,x0:x1 instead"

@@ -511,12 +511,16 @@ fn axes(
                 )
             };
             let plain = |t| if degrees { t } else { TickLabels::Plain };
-            let unit = |s: &str| {
-                if g.degrees && !degrees {
-                    format!("{s} (°)")
-                } else {
-                    s.to_string()
-                }
+            // The stack's own coordinate system named on the axes (HyP3 UTM, SNAP/LiCSAR 4326).
+            let crs = g.epsg.map(|e| format!("EPSG:{e}"));
+            let unit = |s: &str| match (g.degrees && !degrees, &crs) {
+                (true, Some(c)) => format!("{s} (°, {c})"),
+                (true, None) => format!("{s} (°)"),
+                (false, Some(c)) => match s.strip_suffix(" (m)") {
+                    Some(base) => format!("{base} (m, {c})"),
+                    None => format!("{s} ({c})"),
+                },
+                (false, None) => s.to_string(),
             };
             (
                 Axis {

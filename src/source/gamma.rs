@@ -293,12 +293,16 @@ pub fn open_gamma_globs(project: &Path, globs: &LoadGlobs) -> anyhow::Result<Raw
         None => None,
     };
     let attrs = pairs[0].1.clone();
+    let mut warnings = warnings;
+    let lut: Vec<PathBuf> = lut.into_iter().collect();
+    let lookup = crate::geo::map_lookup::open_stack_lookup(&lut, &mut warnings);
     RawStack::new(RawParts {
         format: "GAMMA",
+        lookup,
         pairs: pairs.into_iter().map(|(p, _)| p).collect(),
         attrs,
         height,
-        extra_files: lut.into_iter().collect(),
+        extra_files: lut,
         warnings,
     })
 }

@@ -197,6 +197,13 @@ pub trait StackSource: Send + Sync {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()>;
+
+    /// The stack's map-to-radar lookup table (ROI_PAC `geomap*.trans`, GAMMA `*.UTM_TO_RDC`),
+    /// when it has one instead of per-pixel latitude/longitude. Pixel numbers of the table
+    /// are those of the uncropped stack: a cropped view keeps `SUBSET_YMIN`/`SUBSET_XMIN`.
+    fn map_lookup(&self) -> Option<&crate::geo::map_lookup::MapLookup> {
+        None
+    }
 }
 
 /// What readers hand out for a stored stack value: an infinite phase or coherence is not a

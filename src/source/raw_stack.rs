@@ -73,6 +73,8 @@ pub struct RawParts {
     pub height: Option<Band>,
     /// Metadata and other files not read for pixels (for the fingerprint).
     pub extra_files: Vec<PathBuf>,
+    /// The map-to-radar lookup table, if the stack has a usable one.
+    pub lookup: Option<crate::geo::map_lookup::MapLookup>,
     /// Notes for the user (left-out pairs, ...).
     pub warnings: Vec<String>,
 }
@@ -140,6 +142,11 @@ impl RawStack {
         }
         files.extend(parts.height.iter().map(|h| h.layout.data_file.clone()));
         files.extend(parts.extra_files.iter().cloned());
+        if let Some(lut) = &parts.lookup {
+            if !files.iter().any(|f| f == lut.file()) {
+                files.push(lut.file().to_path_buf());
+            }
+        }
         let info = StackInfo {
             length,
             width,
@@ -217,6 +224,10 @@ impl RawStack {
 impl StackSource for RawStack {
     fn info(&self) -> &StackInfo {
         &self.info
+    }
+
+    fn map_lookup(&self) -> Option<&crate::geo::map_lookup::MapLookup> {
+        self.parts.lookup.as_ref()
     }
 
     fn read_stack(

@@ -230,8 +230,11 @@ pub fn open_roipac_globs(project: &Path, globs: &LoadGlobs) -> anyhow::Result<Ra
             }
         }
     }
+    let mut warnings = warnings;
+    let lookup = crate::geo::map_lookup::open_stack_lookup(&extra, &mut warnings);
     RawStack::new(RawParts {
         format: "ROI_PAC",
+        lookup,
         pairs: pairs.into_iter().map(|(p, _)| p).collect(),
         attrs,
         height,

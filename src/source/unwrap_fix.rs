@@ -190,6 +190,10 @@ impl<'a> FixedStack<'a> {
 }
 
 impl StackSource for FixedStack<'_> {
+    fn map_lookup(&self) -> Option<&crate::geo::map_lookup::MapLookup> {
+        self.inner.map_lookup()
+    }
+
     fn info(&self) -> &StackInfo {
         self.inner.info()
     }

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 
 use super::Template;
 use crate::source::layout::{auto_paths_of, name_matches, AutoPath, LoadGlobs, LoadKey};
@@ -98,6 +98,41 @@ fn derive_root(template: &Template, layouts: &[&AutoPath]) -> Option<String> {
 /// are taken from `work_dir`, as in MintPy. With `stack_override` (the command line), that
 /// stack is read instead, with its own default files.
 pub fn stack_request(
+    template: &Template,
+    work_dir: &Path,
+    stack_override: Option<&Path>,
+) -> anyhow::Result<(PathBuf, LoadGlobs)> {
+    let meta = template_meta(template)?;
+    let (stack, mut globs) = stack_files(template, work_dir, stack_override)?;
+    if !meta.is_empty() {
+        globs.set_meta(meta);
+    }
+    Ok((stack, globs))
+}
+
+/// The template key of sbas's own that stands in for missing stack metadata, as `--meta`.
+pub const META_KEY: &str = "sbas.load.meta";
+
+/// The `KEY=VALUE` pairs of `sbas.load.meta` (comma separated), checked as `--meta`.
+pub fn template_meta(template: &Template) -> anyhow::Result<Vec<(String, String)>> {
+    let Some(text) = template.get_set(META_KEY) else {
+        return Ok(Vec::new());
+    };
+    text.split(',')
+        .filter(|kv| !kv.trim().is_empty())
+        .map(|kv| {
+            crate::cli::invert::parse_meta(kv).with_context(|| {
+                format!(
+                    "{}: expected KEY=VALUE, KEY=VALUE, ...",
+                    template.show(META_KEY, text)
+                )
+            })
+        })
+        .collect()
+}
+
+/// The stack and file globs of [`stack_request`], before `sbas.load.meta`.
+fn stack_files(
     template: &Template,
     work_dir: &Path,
     stack_override: Option<&Path>,

@@ -195,6 +195,7 @@ pub const SUPPORTED: &[&str] = &[
     "mintpy.networkInversion.minRedundancy",
     "mintpy.networkInversion.minTempCoh",
     "sbas.networkInversion.norm",
+    "sbas.load.meta",
     "mintpy.solidEarthTides",
     "mintpy.ionosphericDelay.method",
     "mintpy.troposphericDelay.method",

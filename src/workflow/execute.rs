@@ -50,17 +50,24 @@ pub fn execute(
     let state = &mut run.state;
     let mut on_durable = |ids: &[usize]| state.mark_all_done(ids);
     let (stats, geometry) = std::thread::scope(|s| {
-        let geometry = s.spawn(|| {
+        let geometry = s.spawn(|| -> anyhow::Result<Option<std::path::PathBuf>> {
             if !with_geometry {
                 return Ok(None);
             }
-            write_geometry(
+            let g = write_geometry(
                 source,
                 out_dir,
                 opts.format,
                 &spec.attrs,
                 plan.rows_per_chunk,
-            )
+            )?;
+            crate::geo::geocode_lut::write_lookup_product(
+                source,
+                out_dir,
+                opts.format,
+                &spec.attrs,
+            )?;
+            Ok(g)
         });
         let stats = run_inversion(
             source,

@@ -85,6 +85,14 @@ pub fn finish_complete(run: &PreparedRun, start: Instant) -> anyhow::Result<Inve
             run.plan.rows_per_chunk,
         )?);
     }
+    if !Product::exists(out_dir, crate::product::GEOMETRY_GEO_STEM) {
+        outputs.extend(crate::geo::geocode_lut::write_lookup_product(
+            run.source,
+            out_dir,
+            run.opts.format,
+            &run.spec.attrs,
+        )?);
+    }
     let chunks = run.plan.chunks.len();
     Ok(report(run, PassStats::default(), outputs, chunks, start))
 }

@@ -182,7 +182,8 @@ pub fn stack_metadata<'a>(
             "no acquisition metadata for {}: sbas cannot read ISCE2's shelve (only ISCE2 can) \
              and there is no {} beside it. MintPy's prep_isce.py writes that file (one \
              'KEY VALUE' line per key, MintPy's key names); or give the keys on the command \
-             line: --meta WAVELENGTH=<metres> (required){}",
+             line (in a template: sbas.load.meta = KEY=VALUE, ...): --meta \
+             WAVELENGTH=<metres> (required){}",
             shelve.display(),
             meta.rsc
                 .as_ref()
@@ -193,7 +194,8 @@ pub fn stack_metadata<'a>(
     } else {
         bail!(
             "no acquisition metadata: mintpy.load.metaFile = {} matches nothing and there is \
-             no data.rsc beside it; give at least --meta WAVELENGTH=<metres>{}",
+             no data.rsc beside it; give at least --meta WAVELENGTH=<metres> (in a template: \
+             sbas.load.meta = KEY=VALUE, ...){}",
             meta.glob,
             missing_keys(&meta.given)
         );

@@ -38,6 +38,7 @@ pub fn invert_options(ctx: &RunContext) -> InvertOptions {
         multilook: ctx.config.multilook,
         restart_if_changed: true,
         load: ctx.load.clone(),
+        meta: ctx.load.meta().to_vec(),
         unwrap_fix: super::unwrap_fix_file(ctx),
         ..InvertOptions::default()
     }
