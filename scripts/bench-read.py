@@ -5,10 +5,13 @@ whole cube. Each figure is the best of a few repeats (warm page cache: what a us
 run sees after the first look). Used by scripts/bench-read.sh.
 
     bench-read.py LABEL=PATH [LABEL=PATH ...]
+    bench-read.py --unshard SRC_STORE DST_STORE   (today's layout from a sharded store)
+    bench-read.py --reshard SRC_STORE DST_STORE D,R,C   (the same shards, other subchunks)
 
 PATH is a Zarr store (its `timeseries` array, read with zarr-python) or an HDF5 file (its
 `timeseries` dataset, read with h5py, as MintPy's tsview.py reads it).
 """
+import os
 import sys
 import time
 
@@ -27,15 +30,35 @@ def rchar():
     return 0
 
 
-def best(fn):
-    """Best time (ms) and the bytes read by the last repeat (MB)."""
+def evict(path):
+    """Drops the files of `path` (a store folder or a file) from the page cache, so that the
+    next read comes from the disk; other files are left alone."""
+    paths = [path] if os.path.isfile(path) else [
+        os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs
+    ]
+    for p in paths:
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            os.fdatasync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def best(path, fn):
+    """Cold time (files evicted, freshly opened), best warm time (ms, freshly opened each
+    time so no library cache helps) and the bytes one read asks for (MB)."""
     times, mb = [], 0.0
-    for _ in range(REPEATS):
+    for k in range(REPEATS + 1):
+        if k == 0:
+            evict(path)
+        ts, handle = opener(path)
         r0, t0 = rchar(), time.perf_counter()
-        fn()
+        fn(ts)
         times.append((time.perf_counter() - t0) * 1e3)
         mb = (rchar() - r0) / 1e6
-    return min(times), mb
+        del handle, ts
+    return times[0], min(times[1:]), mb
 
 
 def opener(path):
@@ -59,37 +82,64 @@ def layout(ts, path):
     return f"chunks {tuple(ts.chunks)}"
 
 
+def unshard(src, dst, sub=None):
+    """Copies store `src` to `dst` with its time series in the layout sbas wrote before
+    sharding: plain chunks of every date of a shard's block of pixels, uncompressed; or, given
+    `sub` (dates, rows, cols), the same shards with those subchunks."""
+    import shutil
+
+    import zarr
+
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(src, dst)
+    g = zarr.open_group(dst, mode="r+", use_consolidated=False)
+    old = g["timeseries"]
+    data, attrs = old[...], dict(old.attrs)
+    shape, shards = old.shape, old.shards
+    dims = old.metadata.dimension_names
+    del g["timeseries"]
+    new = g.create_array(
+        "timeseries", shape=shape, chunks=sub or shards, shards=shards if sub else None,
+        dtype="float32", fill_value=np.nan, compressors=None, dimension_names=dims,
+        attributes=attrs,
+    )
+    new[...] = data
+    zarr.consolidate_metadata(dst)
+
+
 def main(args):
-    print(f"{'layout':<48} {'date map':>18} {'pixel series':>18} {'whole cube':>18}")
+    if args and args[0] == "--unshard":
+        unshard(args[1], args[2])
+        return 0
+    if args and args[0] == "--reshard":
+        unshard(args[1], args[2], tuple(int(v) for v in args[3].split(",")))
+        return 0
+    print(f"{'layout':<50} {'date map: cold, warm ms, MB':>30} {'pixel series':>26} {'whole cube':>24}")
     ref = None
     for arg in args:
         label, path = arg.split("=", 1)
         ts, handle = opener(path)
-        n = ts.shape[0]
+        n, rows, cols = ts.shape
+        name = f"{label}: {layout(ts, path)}"
+        del ts, handle
         k = n // 2
-        date = best(lambda: np.asarray(ts[k, :, :]))
-        rows, cols = ts.shape[1], ts.shape[2]
+        date = best(path, lambda ts: np.asarray(ts[k, :, :]))
         pixels = [(int(fy * rows), int(fx * cols)) for fy, fx in PIXELS]
-        series = [best(lambda y=y, x=x: np.asarray(ts[:, y, x])) for (y, x) in pixels]
-        s_ms = float(np.mean([s[0] for s in series]))
-        s_mb = float(np.mean([s[1] for s in series]))
-        cube_holder = {}
+        series = [best(path, lambda ts, y=y, x=x: np.asarray(ts[:, y, x])) for (y, x) in pixels]
+        s_mean = [float(np.mean([s[i] for s in series])) for i in range(3)]
+        holder = {}
 
-        def cube():
-            cube_holder["a"] = np.asarray(ts[:, :, :])
+        def cube(ts):
+            holder["a"] = np.asarray(ts[:, :, :])
 
-        whole = best(cube)
-        a = cube_holder["a"]
+        whole = best(path, cube)
+        a = holder["a"]
         if ref is None:
             ref = a
         same = np.array_equal(a, ref, equal_nan=True)
-        name = f"{label}: {layout(ts, path)}"
-        print(
-            f"{name:<48} {date[0]:8.1f} ms {date[1]:6.1f} MB"
-            f" {s_ms:8.1f} ms {s_mb:6.2f} MB {whole[0]:8.0f} ms {whole[1]:6.0f} MB"
-            f"{'' if same else '  VALUES DIFFER'}"
-        )
-        del handle
+        cell = lambda t: f"{t[0]:8.1f} {t[1]:8.1f} {t[2]:7.2f}"
+        print(f"{name:<50} {cell(date):>30} {cell(s_mean):>26} {cell(whole):>24}"
+              f"{'' if same else '  VALUES DIFFER'}")
     return 0
 
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Read speed of the time series by layout, and the inversion's speed with each, on a
 # 1000 x 1000 x 40-date simulated stack:
-#   - `sbas invert` wall and CPU time, best of 3, with NEW_SBAS and (when given) OLD_SBAS;
+#   - `sbas invert` wall and CPU time, best of 3, with NEW_SBAS and (when given) OLD_SBAS,
+#     interleaved (NEW, OLD, NEW);
 #   - one date's map, one pixel's series and the whole cube read with zarr-python (Zarr) and
-#     h5py (HDF5): NEW_SBAS's store, OLD_SBAS's store, and the MintPy-layout timeseries.h5 of an
-#     `--format hdf5` run (scripts/bench-read.py);
-#   - the same map and series through `sbas serve` (zarrs) for each Zarr run.
+#     h5py (HDF5): NEW_SBAS's sharded store, the same values in today's layout (plain chunks of
+#     every date of a strip, rewritten by bench-read.py --unshard), and the MintPy-layout
+#     timeseries.h5 of an `--format hdf5` run (scripts/bench-read.py);
+#   - the same map and series through `sbas serve` (zarrs) on both Zarr layouts.
 # Build with --release first (debug builds are far slower).
 #
 #   scripts/bench-read.sh [NEW_SBAS] [OLD_SBAS] [WORK_DIR]
@@ -40,11 +42,17 @@ invert_time() {
   echo "$best_wall s wall, $best_cpu s CPU"
 }
 echo "invert, new:  $(invert_time "$new" "$work/run-new")"
-runs=("sharded=$work/run-new/sbas.zarr")
 if [ -n "$old" ]; then
   echo "invert, old:  $(invert_time "$old" "$work/run-old")"
-  runs+=("today=$work/run-old/sbas.zarr")
+  echo "invert, new:  $(invert_time "$new" "$work/run-new")"
 fi
+# Today's layout (before sharding) of the same values: the same store with its series rewritten
+# in plain chunks of every date of a strip, as sbas wrote them before.
+rm -rf "$work/run-today"
+mkdir -p "$work/run-today"
+cp -r "$work/run-new/"*.zarr "$work/run-new/inputs" "$work/run-today/" 2>/dev/null || true
+"$py" "$here/scripts/bench-read.py" --unshard "$work/run-new/sbas.zarr" "$work/run-today/sbas.zarr"
+runs=("sharded=$work/run-new/sbas.zarr" "today=$work/run-today/sbas.zarr")
 if [ ! -f "$work/run-h5/timeseries.h5" ]; then
   "$new" invert "$work/stack" --out "$work/run-h5" --format hdf5 -q >/dev/null
 fi
@@ -72,7 +80,5 @@ serve_times() {
 }
 echo "sbas serve, sharded run:"
 serve_times "$new" "$work/run-new"
-if [ -n "$old" ]; then
-  echo "sbas serve, today's run (old binary):"
-  serve_times "$old" "$work/run-old"
-fi
+echo "sbas serve, today's layout:"
+serve_times "$new" "$work/run-today"

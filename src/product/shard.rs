@@ -10,11 +10,13 @@
 
 use crate::window::Window;
 
-/// Largest side of a subchunk, pixels: 64 x 64 float32 is 16 KiB, so that a pixel's series
-/// of 40 dates reads 640 KiB, while one date's map of a 1000 x 1000 image is a few hundred
-/// subchunks.
-const SUBCHUNK_SIDE: usize = 64;
-
+/// Most dates, rows and columns of a subchunk. Chosen from the read benchmark
+/// (scripts/bench-read.sh, 1000 x 1000 x 40 dates, shards of 32 x 500 pixels): subchunks of
+/// 4 dates x 32 x 100 pixels read one date's map as 17 MB of the 164 MB cube and a pixel's
+/// series as 0.5 MB, and zarr-python reads the whole cube in 1.4 s; subchunks of one date of
+/// 32 x 50 pixels read less either way (5.7 and 0.3 MB) but zarr-python then takes 8 s for the
+/// cube and 1.5 times longer for a map, its cost being per subchunk.
+const SUBCHUNK_MAX: (usize, usize, usize) = (4, 64, 100);
 /// Bytes of one index entry: offset and length, two little-endian `u64`.
 const INDEX_ENTRY_BYTES: usize = 16;
 
@@ -22,13 +24,14 @@ const INDEX_ENTRY_BYTES: usize = 16;
 #[cfg(test)]
 const MISSING: u64 = u64::MAX;
 
-/// Subchunk (rows, columns) of a shard of `rows x cols` pixels (every subchunk holds one date).
-/// The shard's sides must be multiples of the subchunk's (Zarr's rule): each side is the largest
-/// divisor of the shard's side not above [`SUBCHUNK_SIDE`].
-pub(crate) fn subchunk_shape(rows: usize, cols: usize) -> (usize, usize) {
+/// Subchunk (dates, rows, columns) of a shard of `planes` dates of `rows x cols` pixels. The
+/// shard's sides must be multiples of the subchunk's (Zarr's rule): each side is the largest
+/// divisor of the shard's side not above [`SUBCHUNK_MAX`].
+pub(crate) fn subchunk_shape(planes: usize, rows: usize, cols: usize) -> (usize, usize, usize) {
     (
-        largest_divisor_at_most(rows, SUBCHUNK_SIDE),
-        largest_divisor_at_most(cols, SUBCHUNK_SIDE),
+        largest_divisor_at_most(planes, SUBCHUNK_MAX.0),
+        largest_divisor_at_most(rows, SUBCHUNK_MAX.1),
+        largest_divisor_at_most(cols, SUBCHUNK_MAX.2),
     )
 }
 
@@ -39,23 +42,23 @@ fn largest_divisor_at_most(n: usize, max: usize) -> usize {
         .unwrap_or(1)
 }
 
-/// Zarr's subchunk shape `[dates, rows, cols]` of a per-date array whose shards are
-/// `rows x cols` pixels.
-pub(crate) fn subchunk_shape_3d(rows: usize, cols: usize) -> Vec<u64> {
-    let (sr, sc) = subchunk_shape(rows, cols);
-    vec![1, sr as u64, sc as u64]
+/// Zarr's subchunk shape `[dates, rows, cols]` of a per-date array of `planes` dates whose
+/// shards are `rows x cols` pixels.
+pub(crate) fn subchunk_shape_3d(planes: usize, rows: usize, cols: usize) -> Vec<u64> {
+    let (sd, sr, sc) = subchunk_shape(planes, rows, cols);
+    vec![sd as u64, sr as u64, sc as u64]
 }
 
 /// Length in 32-bit words of a shard of `planes` dates of `rows x cols` pixels, index included.
 pub(crate) fn shard_words(planes: usize, rows: usize, cols: usize) -> usize {
-    let (sr, sc) = subchunk_shape(rows, cols);
-    let n_sub = planes * (rows / sr) * (cols / sc);
+    let (sd, sr, sc) = subchunk_shape(planes, rows, cols);
+    let n_sub = (planes / sd) * (rows / sr) * (cols / sc);
     planes * rows * cols + (n_sub * INDEX_ENTRY_BYTES + 4) / 4
 }
 
 /// Encodes one shard into `dst` (of [`shard_words`] words): the values of window `sub` of every
 /// plane of `src` (planes of window `w`), padded with NaN to `rows x cols`, cut into subchunks
-/// in Zarr's order (date, then subchunk row, then subchunk column, each row-major), then the
+/// in Zarr's order (dates, then rows, then columns of subchunks; each subchunk row-major), then the
 /// index (offset and length of each subchunk, little-endian `u64`) and its CRC-32C, as the
 /// `sharding_indexed` codec with the `bytes` and `crc32c` index codecs defines them. The index
 /// words are stored as `f32` bit patterns so that the whole shard is one aligned buffer (its
@@ -68,9 +71,9 @@ pub(crate) fn encode_shard(
     (rows, cols): (usize, usize),
     dst: &mut [f32],
 ) {
-    let (sr, sc) = subchunk_shape(rows, cols);
+    let (sd, sr, sc) = subchunk_shape(planes, rows, cols);
     let (nr, nc) = (rows / sr, cols / sc);
-    let sub_len = sr * sc;
+    let sub_len = sd * sr * sc;
     let plane = w.pixels();
     dst[..planes * rows * cols].fill(f32::NAN);
     for p in 0..planes {
@@ -84,13 +87,13 @@ pub(crate) fn encode_shard(
                     break;
                 }
                 let x1 = (x0 + sc).min(sub.x1);
-                let k = (p * nr + ir) * nc + ic;
-                let d = k * sub_len + yy * sc;
+                let k = ((p / sd) * nr + ir) * nc + ic;
+                let d = k * sub_len + ((p % sd) * sr + yy) * sc;
                 dst[d..d + (x1 - x0)].copy_from_slice(&row[x0 - w.x0..x1 - w.x0]);
             }
         }
     }
-    let n_sub = planes * nr * nc;
+    let n_sub = (planes / sd) * nr * nc;
     let mut index = Vec::with_capacity(n_sub * INDEX_ENTRY_BYTES);
     let sub_bytes = (sub_len * 4) as u64;
     for k in 0..n_sub as u64 {
@@ -147,21 +150,21 @@ mod tests {
 
     #[test]
     fn subchunks_divide_the_shard() {
-        assert_eq!(subchunk_shape(1000, 500), (50, 50));
-        assert_eq!(subchunk_shape(128, 512), (64, 64));
-        assert_eq!(subchunk_shape(7, 5), (7, 5));
-        // A prime strip height gets one-row subchunks rather than an invalid shape.
-        assert_eq!(subchunk_shape(127, 500), (1, 50));
+        assert_eq!(subchunk_shape(40, 32, 500), (4, 32, 100));
+        assert_eq!(subchunk_shape(30, 128, 512), (3, 64, 64));
+        assert_eq!(subchunk_shape(3, 7, 5), (3, 7, 5));
+        // A prime side gets subchunks of 1 along it rather than an invalid shape.
+        assert_eq!(subchunk_shape(13, 127, 500), (1, 1, 100));
     }
 
-    /// A 200 x 70 image of 2 dates in shards of 130 x 70 pixels (subchunks 26 x 35): the shards
+    /// A 200 x 70 image of 6 dates in shards of 130 x 70 pixels (subchunks 3 x 26 x 70): the shards
     /// written by `encode_shard` are what zarrs writes for the same array, and zarrs (and so any
     /// Zarr reader) reads every value back.
     #[test]
     fn encoded_shards_are_zarrs_shards() {
         let tmp = tempfile::tempdir().unwrap();
-        let (n, l, wd, cr, cc) = (2usize, 200usize, 70usize, 130usize, 70usize);
-        assert_eq!(subchunk_shape(cr, cc), (26, 35));
+        let (n, l, wd, cr, cc) = (6usize, 200usize, 70usize, 130usize, 70usize);
+        assert_eq!(subchunk_shape(n, cr, cc), (3, 26, 70));
         let src: Vec<f32> = (0..n * l * wd).map(|i| i as f32 * 0.5).collect();
         let full = Window {
             y0: 0,
@@ -176,7 +179,7 @@ mod tests {
             data_type::float32(),
             f32::NAN,
         )
-        .subchunk_shape(subchunk_shape_3d(cr, cc))
+        .subchunk_shape(subchunk_shape_3d(n, cr, cc))
         .build(store.clone(), "/zarrs")
         .unwrap();
         zarrs_array.store_metadata().unwrap();
@@ -200,7 +203,7 @@ mod tests {
                 // zarrs leaves out the subchunks past the image edge (all fill value); ours
                 // stores them, so a shard is always the same size. Both decode the same.
                 assert!(ours.len() > theirs.len());
-                let idx = decode_index(&ours, n * 5 * 2).unwrap();
+                let idx = decode_index(&ours, 2 * 5).unwrap();
                 assert!(idx.iter().all(Option::is_some));
             }
             std::fs::write(tmp.path().join(key.as_str()), &ours).unwrap();

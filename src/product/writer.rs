@@ -364,7 +364,7 @@ fn create_zarr(path: &Path, spec: &ProductSpec, chunking: Chunking) -> anyhow::R
         }
         if d.per_date {
             // Shards as the chunks were; one date of a block of pixels per subchunk.
-            builder.subchunk_shape(subchunk_shape_3d(cr, cc));
+            builder.subchunk_shape(subchunk_shape_3d(spec.dates.len(), cr, cc));
         }
         let array = builder
             .bytes_to_bytes_codecs(codecs_for(d.per_date))

@@ -298,7 +298,7 @@ fn build_arrays(
         f32::NAN,
     )
     .bytes_to_bytes_codecs(codecs_for(true))
-    .subchunk_shape(subchunk_shape_3d(chunk.rows, chunk.cols))
+    .subchunk_shape(subchunk_shape_3d(spec.dates.len(), chunk.rows, chunk.cols))
     .dimension_names(Some(["date", ydim, xdim]))
     .attributes(data_attrs(array_attrs(
         Some("m"),
@@ -482,7 +482,7 @@ fn check_compatible(
     let got_sub: Option<Vec<u64>> = ts
         .subchunk_shape()
         .map(|c| c.iter().map(|v| v.get()).collect());
-    let want_sub = subchunk_shape_3d(chunk.rows, chunk.cols);
+    let want_sub = subchunk_shape_3d(spec.dates.len(), chunk.rows, chunk.cols);
     ensure!(
         got_sub.as_ref() == Some(&want_sub),
         refuse(match got_sub {
@@ -672,7 +672,7 @@ mod tests {
         // Two strips of chunks hold data; the strip of fill values is stored by neither.
         assert_eq!(direct.len(), 2, "{direct:?}");
         assert_eq!(direct, buffered);
-        // 3 dates of 3 x 5 pixels, one subchunk per date: the values and an index of 3 entries.
-        assert_eq!(direct[0].1.len(), 3 * 3 * 5 * 4 + 3 * 16 + 4);
+        // 3 dates of 3 x 5 pixels in one subchunk: the values and an index of 1 entry.
+        assert_eq!(direct[0].1.len(), 3 * 3 * 5 * 4 + 16 + 4);
     }
 }
