@@ -17,7 +17,6 @@ use crate::geo::grid::MapGrid;
 use crate::meta::Attributes;
 use crate::product::georef::{write_georef, Georef};
 use crate::product::h5::{part_path, write_attrs, write_dates_bperp};
-use crate::product::shard::subchunk_shape_3d;
 use crate::product::zarr_meta::{
     codecs_for, finish_store, metadata_options, write_root, COMPLETE_ATTR, DATE_FILL, INDEX_FILL,
 };
@@ -361,10 +360,6 @@ fn create_zarr(path: &Path, spec: &ProductSpec, chunking: Chunking) -> anyhow::R
         let mut attrs = array_attrs(d);
         if let Some(g) = &georef {
             g.link(&mut attrs);
-        }
-        if d.per_date {
-            // Shards as the chunks were; one date of a block of pixels per subchunk.
-            builder.subchunk_shape(subchunk_shape_3d(spec.dates.len(), cr, cc));
         }
         let array = builder
             .bytes_to_bytes_codecs(codecs_for(d.per_date))
