@@ -24,12 +24,21 @@ import urllib.request
 import websocket
 
 URL, OUT = sys.argv[1], sys.argv[2]
-PIXELS = []
-for arg in sys.argv[3:5]:
-    yx, csv = arg.split(":", 1)
-    y, x = (int(v) for v in yx.split(","))
-    rows = [line.strip().split(",") for line in open(csv)][1:]
-    PIXELS.append((y, x, [(d, float(v)) for d, v in rows]))
+
+
+def read_pixels(args):
+    out = []
+    for arg in args:
+        yx, csv = arg.split(":", 1)
+        y, x = (int(v) for v in yx.split(","))
+        rows = [line.strip().split(",") for line in open(csv)][1:]
+        out.append((y, x, [(d, float(v)) for d, v in rows]))
+    return out
+
+
+# The two pixels' `sbas ts` series, then (optional) their timeseries_demErr series.
+PIXELS = read_pixels(sys.argv[3:5])
+CORRECTED = read_pixels(sys.argv[5:7])
 
 
 def fail(msg):
@@ -166,6 +175,21 @@ def run(port):
             fail(f"clicked pixel y={y}, x={x} but the page read y={got['y']}, x={got['x']}")
         check_series(page, got, want, y, x)
         page.screenshot(f"serve-{k + 2}-click-{k + 1}.png")
+
+    # A corrected series: drawn with the raw one it came from, both equal to sbas ts.
+    if CORRECTED:
+        n = page.eval("sbasState.picks.length")
+        page.eval("(() => { const s = document.getElementById('ts'); s.value = 'timeseries_demErr';"
+                  " s.dispatchEvent(new Event('change')); })()")
+        page.wait("sbasPlot.series.length === 2 && sbasPlot.series.every(s => s.ts === 'timeseries_demErr')"
+                  " && sbasState.picks.length === 2", "the corrected series of both pixels")
+        for k, ((y, x, want), (_, _, raw)) in enumerate(zip(CORRECTED, PIXELS)):
+            got = page.eval(f"sbasPlot.series[{k}]")
+            check_series(page, got, want, y, x)
+            if not got.get("raw") or got["raw"]["ts"] != "timeseries":
+                fail(f"pixel y={y}, x={x}: the raw series is not drawn beside timeseries_demErr")
+            check_series(page, got["raw"], raw, y, x)
+        page.screenshot("serve-4-corrected-and-raw.png")
 
     # The plotted values equal sbas ts; traversal refused.
     status = page.eval("fetch('/%2e%2e/%2e%2e/etc/passwd').then(r => r.status)")

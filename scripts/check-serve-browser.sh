@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser check of `sbas serve`: simulates and inverts a small run, serves it, and drives the
 # page in headless Chromium (scripts/check-serve-browser.py): two clicked pixels' plotted
-# series must equal `sbas ts --yx`, the date slider must change the map, a climbing path must
+# series must equal `sbas ts --yx` (the DEM-error-corrected series and the raw one drawn
+# beside it too), the date slider must change the map, a climbing path must
 # be refused. Screenshots go to OUT_DIR (look at them).
 #
 #   scripts/check-serve-browser.sh [SBAS_BINARY] [OUT_DIR]
@@ -27,11 +28,17 @@ trap cleanup EXIT
 "$sbas" simulate "$work/stack" --rows 60 --cols 80 --dates 16 --seed 3 >/dev/null
 "$sbas" invert "$work/stack" --out "$work/run" -q
 "$sbas" velocity "$work/run" >/dev/null
+# A corrected series, so that the page draws it with the raw one.
+"$sbas" correct dem-error "$work/run" >/dev/null
 mkdir -p "$out"
 pixels=()
 for yx in 20,10 45,60; do
   "$sbas" ts "$work/run" --yx "$yx" -o "$work/ts_$yx" >/dev/null
   pixels+=("$yx:$work/ts_$yx.csv")
+done
+for yx in 20,10 45,60; do
+  "$sbas" ts "$work/run" --ts timeseries_demErr --yx "$yx" -o "$work/dem_$yx" >/dev/null
+  pixels+=("$yx:$work/dem_$yx.csv")
 done
 "$sbas" serve "$work/run" --port 0 >"$work/serve.out" 2>"$work/serve.err" &
 server=$!

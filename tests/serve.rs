@@ -289,3 +289,35 @@ fn browser_page_plots_what_sbas_ts_reads() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("all browser checks passed"));
 }
+
+/// `--max-memory` below what one map of the run needs: refused at start, naming a budget that
+/// works; that budget (and a little slack) starts the server.
+#[test]
+fn a_budget_below_one_map_is_refused_with_the_least_that_works() {
+    let run = run_dir();
+    let out = sbas(&["serve", s(run), "--port", "0", "--max-memory", "1MiB"]);
+    assert!(!out.status.success());
+    let e = stderr(&out);
+    let least = e
+        .split("at least --max-memory ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|t| t.strip_suffix("MiB"))
+        .and_then(|t| t.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("{e}"));
+    // A few MiB of slack: the next process's resident size at start differs by a little.
+    let least = format!("{}MiB", least + 4);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sbas"))
+        .args(["serve", s(run), "--port", "0", "--max-memory", &least])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.contains("http://"), "{least}: {line:?}");
+}

@@ -432,6 +432,14 @@ fn zarr_store_has_dimensions_coordinates_and_completion_flag() {
         .map(|c| c.get())
         .collect();
     assert_eq!(chunk, [N as u64, 4, 7]);
+    // One shard per strip, cut into subchunks of at most 4 dates: a date's map or a pixel's series
+    // reads a fraction of it.
+    let sub: Vec<u64> = zarrs::array::ArrayShardedExt::subchunk_shape(&ts)
+        .unwrap()
+        .iter()
+        .map(|c| c.get())
+        .collect();
+    assert_eq!(sub, [N as u64, 4, 7]);
     // The series raw (noisy floats barely compress), the 2-D layers zstd-compressed.
     assert!(!ts.metadata().to_string().contains("zstd"));
     for name in ["temporalCoherence", "numInvIfgram", "avgSpatialCoh"] {
@@ -496,10 +504,19 @@ fn zarr_store_is_reused_when_compatible_and_refused_otherwise() {
     // The time series is stored uncompressed; a store whose series was compressed (an older
     // sbas) is refused rather than reopened under metadata its chunks do not match.
     let meta_path = store.join("timeseries/zarr.json");
-    let mut meta: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+    let original = std::fs::read_to_string(&meta_path).unwrap();
+    let mut meta: serde_json::Value = serde_json::from_str(&original).unwrap();
     let codecs = meta["codecs"].as_array_mut().unwrap();
-    assert_eq!(codecs.len(), 1, "bytes only: {codecs:?}");
+    assert_eq!(codecs.len(), 1, "sharding only: {codecs:?}");
+    assert_eq!(codecs[0]["name"], "sharding_indexed");
+    // A store of unsharded chunks (an older sbas) is refused too.
+    let sharding = codecs[0].clone();
+    codecs[0] = serde_json::json!({"name": "bytes", "configuration": {"endian": "little"}});
+    std::fs::write(&meta_path, meta.to_string()).unwrap();
+    let e = create_sink(&spec(dir, 10, 7, 4)).err().unwrap().to_string();
+    assert!(e.contains("not sharded") && e.contains("sbas.zarr"), "{e}");
+    let codecs = meta["codecs"].as_array_mut().unwrap();
+    codecs[0] = sharding;
     codecs.push(
         serde_json::json!({"name": "zstd", "configuration": {"level": 3, "checksum": false}}),
     );

@@ -4,8 +4,10 @@ use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::Args;
 
+use crate::plan::parse_size;
 use crate::serve::{ServeOptions, Server};
 
 /// Options of `sbas serve`.
@@ -23,6 +25,10 @@ pub struct ServeArgs {
     /// Open the page in the default browser.
     #[arg(long)]
     pub open: bool,
+    /// Memory the server may use (e.g. 512MiB, 2GiB): it answers at once only as many map
+    /// requests as fit, and refuses to start below what one map of the run needs.
+    #[arg(long = "max-memory", default_value = "1GiB")]
+    pub max_memory: String,
 }
 
 /// Runs `sbas serve` (until interrupted).
@@ -30,6 +36,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let server = Server::bind(&ServeOptions {
         run_dir: args.run_dir.clone(),
         addr: SocketAddr::new(args.bind, args.port),
+        max_memory: parse_size(&args.max_memory).context("--max-memory")?,
     })?;
     let addr = server.addr()?;
     let url = format!("http://{addr}/");

@@ -13,7 +13,7 @@ use crate::window::Window;
 pub const MAX_DISPLAY_SIDE: usize = 2000;
 
 /// Bytes of input read at once while sub-sampling.
-const READ_BUDGET: usize = 128 << 20;
+pub const READ_BUDGET: usize = 128 << 20;
 
 /// A product opened for display, and the dataset in it.
 pub struct Layer {

@@ -115,6 +115,23 @@ impl Catalog {
         out
     }
 
+    /// The raw series a corrected one (`timeseries_demErr`, `geo/geo_timeseries_ramp`, ...)
+    /// was made from, when the run has it on the same grid: the inversion's `timeseries` (or
+    /// `geo/geo_timeseries` for a geocoded series). None for the raw series itself.
+    pub fn raw_series_for(&self, ts: &LayerInfo) -> Option<&LayerInfo> {
+        let raw = if ts.geocoded {
+            "geo/geo_timeseries"
+        } else {
+            "timeseries"
+        };
+        let base = ts.name.split(':').next().unwrap_or(&ts.name);
+        let corrected = base
+            .strip_prefix(raw)
+            .is_some_and(|rest| rest.starts_with('_'));
+        self.layer(raw)
+            .filter(|r| corrected && r.rows == ts.rows && r.cols == ts.cols && r.per_date)
+    }
+
     /// The catalog as the page reads it.
     pub fn to_json(&self, run_name: &str) -> Value {
         let layers: Vec<Value> = self

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod map;
+pub mod memory;
 pub mod page;
 pub mod reply;
 pub mod routes;
@@ -18,7 +19,8 @@ use anyhow::Context;
 
 use catalog::Catalog;
 
-/// Worker threads answering requests: a map and the cursor's location queries can overlap.
+/// Most worker threads answering requests: a map and the cursor's location queries can
+/// overlap. Fewer when `--max-memory` allows fewer maps at once.
 const WORKERS: usize = 4;
 
 /// What the server serves and where.
@@ -28,6 +30,8 @@ pub struct ServeOptions {
     pub run_dir: PathBuf,
     /// Address and port to listen on (port 0: any free port).
     pub addr: SocketAddr,
+    /// Memory the server may use, bytes (`--max-memory`).
+    pub max_memory: u64,
 }
 
 /// The state every request handler shares: the run folder and what it holds.
@@ -42,6 +46,7 @@ pub struct Shared {
 pub struct Server {
     http: Arc<tiny_http::Server>,
     ctx: Arc<Shared>,
+    workers: usize,
 }
 
 impl Server {
@@ -62,6 +67,12 @@ impl Server {
             "{} holds no product to show (run `sbas invert` first)",
             run_dir.display()
         );
+        let workers = memory::workers_within(
+            opts.max_memory,
+            memory::resident_bytes(),
+            memory::map_peak_bytes(&catalog),
+            WORKERS,
+        )?;
         let http = tiny_http::Server::http(opts.addr)
             .map_err(|e| anyhow::anyhow!("listening on {}: {e}", opts.addr))?;
         Ok(Server {
@@ -70,6 +81,7 @@ impl Server {
                 run_dir,
                 catalog: Mutex::new(catalog),
             }),
+            workers,
         })
     }
 
@@ -81,9 +93,14 @@ impl Server {
             .context("the server is not listening on an IP address")
     }
 
+    /// Requests answered at once: as many as `--max-memory` allows, at most 4.
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
     /// Answers requests until the process ends.
     pub fn run(self) {
-        let workers: Vec<_> = (0..WORKERS)
+        let workers: Vec<_> = (0..self.workers)
             .map(|_| {
                 let (http, ctx) = (Arc::clone(&self.http), Arc::clone(&self.ctx));
                 std::thread::spawn(move || {

@@ -154,7 +154,15 @@ fn series(shared: &Shared, params: &HashMap<String, String>, csv: bool) -> anyho
         series::series_csv(&s)
     } else {
         let cat = catalog(shared).clone();
-        Ok(Reply::json(&series::series_json(&shared.run_dir, &cat, &s)))
+        let mut body = series::series_json(&shared.run_dir, &cat, &s);
+        // A corrected series is drawn with the raw one it came from, relative to the same date.
+        if let Some(raw) = cat.raw_series_for(&ts) {
+            let ref_date = s.ref_date.to_string();
+            if let Ok(r) = series::read(&shared.run_dir, &raw.name, y, x, Some(&ref_date)) {
+                body["raw"] = series::raw_json(&r);
+            }
+        }
+        Ok(Reply::json(&body))
     }
 }
 

@@ -51,6 +51,17 @@ pub fn series_json(dir: &Path, catalog: &Catalog, s: &PointSeries) -> Value {
     })
 }
 
+/// The raw series drawn beside a corrected one: its name, dates and mm.
+pub fn raw_json(s: &PointSeries) -> Value {
+    json!({
+        "ts": s.stem,
+        "dates": s.dates.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+        "years": s.dates.iter().map(|d| d.decimal_year()).collect::<Vec<_>>(),
+        "mm": s.mm.iter().map(|v| v + 0.0).collect::<Vec<_>>(),
+        "ref_date": s.ref_date.to_string(),
+    })
+}
+
 /// `velocity` (or `geo/geo_velocity` for a geocoded series) at the pixel, mm/year, when the
 /// run has it on the series' grid.
 fn velocity_at(dir: &Path, catalog: &Catalog, ts: &str, y: usize, x: usize) -> Option<f64> {

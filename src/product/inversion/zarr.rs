@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, ensure, Context};
 use serde_json::{json, Map, Value};
-use zarrs::array::{data_type, Array, ArrayBuilder, FillValue};
+use zarrs::array::{data_type, Array, ArrayBuilder, ArrayShardedExt, FillValue};
 use zarrs::filesystem::FilesystemStore;
 use zarrs::group::Group;
 
@@ -18,6 +18,7 @@ use super::{OutputSpec, Sink};
 use crate::invert::ChunkOut;
 use crate::meta::Attributes;
 use crate::product::georef::{write_georef, Georef};
+use crate::product::shard::{encode_shard, shard_bytes, shard_words, subchunk_shape_3d};
 use crate::product::zarr_meta::{
     codecs_for, finish_store, metadata_options, write_root, COMPLETE_ATTR, DATE_FILL, INDEX_FILL,
 };
@@ -155,25 +156,32 @@ impl ZarrSink {
             Some(i) => &self.layers[i].1,
         };
         for (ci, cj, sub) in chunks_of(w, cr, cc) {
-            let buf = self.buf_f32.reset(planes * cr * cc, f32::NAN);
-            copy_block(src, w, &sub, planes, cr, cc, buf);
             let idx: Vec<u64> = match array_idx {
                 None => vec![0, ci, cj],
                 Some(_) => vec![ci, cj],
             };
             let file = self.path.join(array.chunk_key(&idx).as_str());
-            // Only the uncompressed series is its own bytes; a chunk of fill values is left to
-            // zarrs, which stores none.
-            let direct = self.direct
-                && array_idx.is_none()
-                && !self.buf_f32.values().iter().all(|v| v.is_nan());
-            if !(direct && write_file_direct(&file, &self.buf_f32).is_ok()) {
-                self.direct &= !direct;
+            let ctx = || format!("cannot write chunk {idx:?} of {}", self.path.display());
+            if array_idx.is_some() {
+                let buf = self.buf_f32.reset(planes * cr * cc, f32::NAN);
+                copy_block(src, w, &sub, planes, cr, cc, buf);
                 array
                     .store_chunk(&idx, self.buf_f32.values())
-                    .with_context(|| {
-                        format!("cannot write chunk {idx:?} of {}", self.path.display())
-                    })?;
+                    .with_context(ctx)?;
+            } else if all_nan(src, w, &sub, planes) {
+                // As zarrs does for a chunk of fill values: none is stored (and an earlier
+                // run's is removed).
+                array.erase_chunk(&idx).with_context(ctx)?;
+            } else {
+                // The series' shards are encoded here, uncompressed, straight into the buffer
+                // that is written around the page cache.
+                let buf = self.buf_f32.reset(shard_words(planes, cr, cc), f32::NAN);
+                encode_shard(src, w, &sub, planes, (cr, cc), buf);
+                if !(self.direct && write_file_direct(&file, &self.buf_f32).is_ok()) {
+                    self.direct = false;
+                    write_file_buffered(&file, &shard_bytes(self.buf_f32.values()))
+                        .with_context(ctx)?;
+                }
             }
             self.unsynced.push(file);
         }
@@ -220,6 +228,25 @@ fn chunks_of(w: &Window, cr: usize, cc: usize) -> impl Iterator<Item = (u64, u64
             (ci as u64, cj as u64, sub)
         })
     })
+}
+
+/// Whether every value of `sub` (inside window `w`) of every plane of `src` is NaN.
+fn all_nan(src: &[f32], w: &Window, sub: &Window, planes: usize) -> bool {
+    let plane = w.pixels();
+    (0..planes).all(|p| {
+        (sub.y0..sub.y1).all(|y| {
+            let s = p * plane + (y - w.y0) * w.cols() + (sub.x0 - w.x0);
+            src[s..s + sub.cols()].iter().all(|v| v.is_nan())
+        })
+    })
+}
+
+/// Writes `bytes` as the whole file `path` through the page cache, creating its folder.
+fn write_file_buffered(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, bytes)
 }
 
 /// Copies `sub` (inside window `w`) of every plane of `src` into a chunk buffer of
@@ -271,6 +298,7 @@ fn build_arrays(
         f32::NAN,
     )
     .bytes_to_bytes_codecs(codecs_for(true))
+    .subchunk_shape(subchunk_shape_3d(spec.dates.len(), chunk.rows, chunk.cols))
     .dimension_names(Some(["date", ydim, xdim]))
     .attributes(data_attrs(array_attrs(
         Some("m"),
@@ -449,6 +477,18 @@ fn check_compatible(
         refuse(format!(
             "storage chunks {got_chunk:?}, this run {want_chunk:?}"
         ))
+    );
+    // A store of unsharded chunks (an older sbas) has its series in another layout.
+    let got_sub: Option<Vec<u64>> = ts
+        .subchunk_shape()
+        .map(|c| c.iter().map(|v| v.get()).collect());
+    let want_sub = subchunk_shape_3d(spec.dates.len(), chunk.rows, chunk.cols);
+    ensure!(
+        got_sub.as_ref() == Some(&want_sub),
+        refuse(match got_sub {
+            Some(g) => format!("subchunks {g:?}, this run {want_sub:?}"),
+            None => "its time series is not sharded, as an older version of sbas wrote it".into(),
+        })
     );
     let dates = Array::open(store.clone(), "/date")
         .map_err(|e| refuse(format!("no readable dates: {e}")))?;
@@ -632,6 +672,7 @@ mod tests {
         // Two strips of chunks hold data; the strip of fill values is stored by neither.
         assert_eq!(direct.len(), 2, "{direct:?}");
         assert_eq!(direct, buffered);
-        assert_eq!(direct[0].1.len(), 3 * 3 * 5 * 4);
+        // 3 dates of 3 x 5 pixels in one subchunk: the values and an index of 1 entry.
+        assert_eq!(direct[0].1.len(), 3 * 3 * 5 * 4 + 16 + 4);
     }
 }

@@ -403,11 +403,13 @@ function drawSeries() {
   }
   let t0 = Infinity, t1 = -Infinity, v0 = Infinity, v1 = -Infinity;
   for (const s of state.picks) {
-    s.years.forEach((t, i) => {
-      t0 = Math.min(t0, t); t1 = Math.max(t1, t);
-      const v = s.mm[i];
-      if (v !== null && isFinite(v)) { v0 = Math.min(v0, v); v1 = Math.max(v1, v); }
-    });
+    for (const line of s.raw ? [s, s.raw] : [s]) {
+      line.years.forEach((t, i) => {
+        t0 = Math.min(t0, t); t1 = Math.max(t1, t);
+        const v = line.mm[i];
+        if (v !== null && isFinite(v)) { v0 = Math.min(v0, v); v1 = Math.max(v1, v); }
+      });
+    }
   }
   if (!isFinite(v0)) { v0 = -1; v1 = 1; }
   if (v1 - v0 < 1e-6) { v0 -= 1; v1 += 1; }
@@ -465,6 +467,31 @@ function drawSeries() {
     ctx.fillText(`reference date ${iso(first.ref_date)}`, x + 4, H - B - 6);
   }
 
+  // the raw series a corrected one came from: open circles on a dotted line, under it
+  const rawPoints = state.picks.map((s, n) => {
+    if (!s.raw) return null;
+    const pts = [];
+    ctx.strokeStyle = PICK_COLOURS[n];
+    ctx.lineWidth = 1;
+    ctx.setLineDash([1, 3]);
+    ctx.beginPath();
+    let open = false;
+    s.raw.years.forEach((t, i) => {
+      const v = s.raw.mm[i];
+      if (v === null || !isFinite(v)) { open = false; return; }
+      const x = X(t), y = Y(v);
+      pts.push({ date: s.raw.dates[i], mm: v, px: [x, y] });
+      if (open) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+      open = true;
+    });
+    ctx.stroke();
+    ctx.setLineDash([]);
+    for (const p of pts) {
+      ctx.beginPath(); ctx.arc(p.px[0], p.px[1], 3.2, 0, 2 * Math.PI); ctx.stroke();
+    }
+    return { ts: s.raw.ts, points: pts };
+  });
+
   // the series and their fitted lines
   state.picks.forEach((s, n) => {
     const colour = PICK_COLOURS[n];
@@ -499,7 +526,7 @@ function drawSeries() {
       ctx.stroke();
       ctx.setLineDash([]);
     }
-    plotted.series.push({ ts: s.ts, y: s.y, x: s.x, points, fit: s.fit });
+    plotted.series.push({ ts: s.ts, y: s.y, x: s.x, points, fit: s.fit, raw: rawPoints[n] });
   });
 
   // legend
@@ -511,6 +538,13 @@ function drawSeries() {
     ctx.beginPath(); ctx.arc(L + 4, y - 4, 3.2, 0, 2 * Math.PI); ctx.fill();
     ctx.fillText(`${"AB"[n]}  y=${s.y}, x=${s.x}${fit}`, L + 14, y);
   });
+  if (state.picks.some((s) => s.raw)) {
+    const y = H - B + 56 + state.picks.length * 18;
+    ctx.fillStyle = "#333";
+    ctx.strokeStyle = "#333";
+    ctx.beginPath(); ctx.arc(L + 4, y - 4, 3.2, 0, 2 * Math.PI); ctx.stroke();
+    ctx.fillText(`open circles, dotted: ${first.raw ? first.raw.ts : "raw series"} (before the corrections)`, L + 14, y);
+  }
   const rp = first.ref_yx ? ` and the reference point y=${first.ref_yx[0]}, x=${first.ref_yx[1]}` : "";
   ctx.fillStyle = "#333";
   ctx.fillText(`${first.ts}, relative to ${iso(first.ref_date)}${rp}`, L, T - 10);
