@@ -93,9 +93,6 @@ pub(crate) struct L1Solver {
     /// Whether connected networks start with the dual phase ([`Self::start_dual`]); off only
     /// in tests that compare against the primal method alone.
     pub(crate) dual: bool,
-    /// Whether the dual phase starts from the previous pixel's optimal tree when it is still
-    /// valid (else from the least-squares tree); off only in the solver's benchmark.
-    pub(crate) reuse_tree: bool,
     /// Per date: on the cut-off side of the leaving arc (dual phase).
     below: Vec<bool>,
     /// Dual phase: the candidates of the ratio test, `(breakpoint, pair)`.
@@ -163,7 +160,6 @@ impl L1Solver {
             hi: vec![0.0; nd],
             warm: false,
             dual: true,
-            reuse_tree: true,
             below: vec![false; nd],
             cand: Vec::with_capacity(m),
             dual_pivots: 0,
@@ -351,22 +347,10 @@ impl L1Solver {
     /// start the primal method from zero flows on the tree instead (strongly feasible), so
     /// [`Self::optimise`] always ends at a certified optimum. Returns the number of parts.
     fn start_dual(&mut self, d: &Design, y: &[f64], w: Option<&[f64]>) -> usize {
-        // Neighbouring pixels mostly share their optimal tree: when the previous one is still
-        // valid here it is the start (any tree is dual feasible with the non-tree pairs at the
-        // bounds their residuals ask for), which saves the least-squares solve and the sort
-        // and usually leaves few or no dual pivots.
-        let reuse = self.reuse_tree
-            && self.warm
-            && (1..d.num_dates).all(|v| self.cap[self.pred[v] as usize] > 0.0);
-        let parts = if reuse {
-            1
-        } else {
-            let parts = self.breadth_first_forest(d);
-            if parts == 1 {
-                self.least_squares_tree(d, y, w);
-            }
-            parts
-        };
+        let parts = self.breadth_first_forest(d);
+        if parts == 1 {
+            self.least_squares_tree(d, y, w);
+        }
         self.refresh(d, y);
         self.dual_pivots = 0;
         if parts > 1 || !self.dual_phase(d, y) {
@@ -1335,10 +1319,9 @@ mod tests {
     fn bench_l1_pivots() {
         let px = std::env::var("BENCH_PX").map_or(Ok(20000), |v| v.parse());
         let (d, ys, w) = noisy_pixels(40, 4, px.unwrap_or(20000), 3);
-        for (dual, reuse) in [(false, false), (true, false), (true, true)] {
+        for dual in [false, true] {
             let mut s = L1Solver::new(&d);
             s.dual = dual;
-            s.reuse_tree = reuse;
             let (mut pivots, mut dual_pivots) = (0, 0);
             let t0 = std::time::Instant::now();
             for y in &ys {
@@ -1349,7 +1332,7 @@ mod tests {
             let us = t0.elapsed().as_secs_f64() * 1e6 / ys.len() as f64;
             let n = ys.len() as f64;
             println!(
-                "dual {dual}, previous tree {reuse}: {us:.1} us/pixel, {:.1} primal + {:.1} dual pivots/pixel",
+                "dual {dual}: {us:.1} us/pixel, {:.1} primal + {:.1} dual pivots/pixel",
                 pivots as f64 / n,
                 dual_pivots as f64 / n
             );
