@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Speed of the unwrapping-error corrections, side by side: MintPy 1.6.4's unwrap_error_bridging.py
-# and unwrap_error_phase_closure.py (what its correct_unwrap_error step runs) against
-# `sbas correct unwrap --method bridging|phase_closure` on one simulated stack. Default: the
+# Speed of the unwrapping-error corrections and the quick overview, side by side: MintPy 1.6.4's
+# unwrap_error_bridging.py and unwrap_error_phase_closure.py (what its correct_unwrap_error step
+# runs) and its quick_overview step against `sbas correct unwrap --method bridging|phase_closure`
+# and `sbas overview` on one simulated stack. Default: the
 # 1000 x 1000, 51-date, 147-interferogram stack of issue 16; ROWS, COLS, DATES to change it.
 # Needs a release sbas (default target/release/sbas; override with SBAS=...) and MintPy 1.6.4
 # (default /work/venv; MINTPY_VENV=...). Usage: scripts/bench-unwrap.sh [WORK_DIR]
@@ -39,12 +40,16 @@ cd "$m"
     --water-mask waterMask.h5 -o unwrapPhase_bridging_bench > time_bridging.txt
 [ -f time_closure.txt ] || secs "$venv/bin/unwrap_error_phase_closure.py" inputs/ifgramStack.h5 \
     --cc-mask maskConnComp.h5 --water-mask waterMask.h5 -o unwrapPhase_phaseClosure_bench > time_closure.txt
-mb=$(cat time_bridging.txt) mp=$(cat time_closure.txt)
-[ -n "${MINTPY_ONLY:-}" ] && { echo "MintPy: bridging $mb s, phase closure $mp s"; exit 0; }
+[ -f time_overview.txt ] || secs "$venv/bin/smallbaselineApp.py" SimSenAT64.txt --dostep quick_overview \
+    > time_overview.txt
+mb=$(cat time_bridging.txt) mp=$(cat time_closure.txt) mo=$(cat time_overview.txt)
+[ -n "${MINTPY_ONLY:-}" ] && { echo "MintPy: bridging $mb s, phase closure $mp s, quick overview $mo s"; exit 0; }
 sb=$(secs "$sbas" correct unwrap "$s" --out "$work/fix" --ref-yx "$ref" --method bridging -q)
 sp=$(secs "$sbas" correct unwrap "$s" --out "$work/fix" --ref-yx "$ref" --method phase_closure -q)
+so=$(secs "$sbas" overview "$s" --out "$work/overview" --ref-yx "$ref" -q)
 pairs=$(ls -d "$s"/merged/interferograms/*/ | wc -l)
 echo "stack: $rows x $cols, $dates dates, $pairs interferograms ($(nproc) cores)"
 printf '| correction | MintPy 1.6.4 (s) | sbas (s) | speed-up |\n|---|---|---|---|\n'
 printf '| bridging | %.1f | %.2f | %.0fx |\n' "$mb" "$sb" "$(echo "$mb / $sb" | bc -l)"
 printf '| phase closure | %.1f | %.2f | %.0fx |\n' "$mp" "$sp" "$(echo "$mp / $sp" | bc -l)"
+printf '| quick overview | %.1f | %.2f | %.0fx |\n' "$mo" "$so" "$(echo "$mo / $so" | bc -l)"

@@ -25,6 +25,7 @@ stacks=(
     "--rows 200 --cols 250 --dates 30 --neighbors 3 --seed 1"
     "--rows 200 --cols 250 --dates 40 --neighbors 4 --seed 7"
     "--rows 150 --cols 200 --dates 30 --neighbors 2 --seed 5"
+    "--rows 120 --cols 150 --dates 24 --neighbors 3 --seed 16002 --unwrap-gaps --unwrap-edge"
 )
 [ -n "${STACKS:-}" ] && IFS=';' read -r -a stacks <<< "$STACKS"
 

@@ -19,8 +19,15 @@
 //!   certificate of optimality. [`L1Solver::duality_gap`] checks it (primal minus dual
 //!   objective, 0 at an optimum).
 //!
-//! The optimum is a vertex: it fits at least N-1 pairs exactly. When several time series are
-//! optimal (a tie between sums of absolute residuals) the vertex found is one of them.
+//! The basis found is a vertex: it fits at least N-1 pairs exactly. When several time series
+//! are optimal (a flat optimal face, common with equal weights: shifting a date moves as many
+//! residuals up as down), which vertex the simplex ends on depends on where it started. The
+//! answer is made canonical by [`L1Solver::centre_of_ties`]: the optimal series are exactly those
+//! that satisfy complementary slackness with the optimal flow found (a fact of linear
+//! programming, whichever optimal flow it is), a system of difference constraints, whose
+//! componentwise greatest and least solutions are shortest paths; the result is their midpoint
+//! (an optimal series: the face is convex), as the median of an even sample is the midpoint of
+//! its two middle values.
 //! When the valid pairs split the dates into parts, each part after the first hangs from date 0
 //! by an artificial bridge that carries no flow; the parts' offsets are then chosen as the L2
 //! path chooses them: the minimum-norm phase velocity among the optimal series.
@@ -76,6 +83,11 @@ pub(crate) struct L1Solver {
     /// Interval velocities and the null-space basis of split networks.
     vel: Vec<f64>,
     null: Vec<f64>,
+    /// Ties: per pair, the weights of its constraint edges, and per date the distances.
+    w_ab: Vec<f64>,
+    w_ba: Vec<f64>,
+    dist: Vec<f64>,
+    hi: Vec<f64>,
     /// Whether the tree is the previous pixel's optimal tree of a connected network.
     warm: bool,
     /// Whether connected networks start with the dual phase ([`Self::start_dual`]); off only
@@ -142,6 +154,10 @@ impl L1Solver {
             acc: vec![0.0; nd],
             vel: vec![0.0; nd.saturating_sub(1)],
             null: vec![0.0; nd * nd.saturating_sub(1)],
+            w_ab: vec![0.0; m],
+            w_ba: vec![0.0; m],
+            dist: vec![0.0; nd],
+            hi: vec![0.0; nd],
             warm: false,
             dual: true,
             below: vec![false; nd],
@@ -200,7 +216,7 @@ impl L1Solver {
             }
         }
         self.warm = parts == 1;
-        self.ts.copy_from_slice(&self.pot);
+        self.centre_of_ties(d, y);
         if parts > 1 {
             self.minimum_norm_offsets(d, parts);
         }
@@ -208,6 +224,94 @@ impl L1Solver {
             rank_deficient: parts > 1,
             tcoh: temporal_coherence(&self.ts, &d.pairs, y),
             num_valid,
+        }
+    }
+
+    /// Writes to [`Self::ts`] the midpoint of the componentwise least and greatest optimal
+    /// series (each part's first date fixed), from the optimal basis in `pot` and `flow`. A
+    /// pair whose flow is strictly inside its bounds must fit exactly at every optimum; one at
+    /// `+u` may only keep a residual `>= 0`, at `-u` `<= 0` (complementary slackness). In the
+    /// offsets `x` from `pot` these read `x[b] - x[a] <= slack` (and the reverse), with slacks
+    /// the current residuals, `>= 0`: the greatest `x` is the shortest-path distance from the
+    /// part's first date, the least the negated distance over the reversed constraints
+    /// (Dijkstra: no negative weights). When every tree pair is strictly inside its bounds the
+    /// tree pins the optimum (it is unique) and `pot` is the answer.
+    fn centre_of_ties(&mut self, d: &Design, y: &[f64]) {
+        self.ts.copy_from_slice(&self.pot);
+        let cap_sum: f64 = self.cap.iter().sum();
+        // Flows are sums of bounds: rounding stays far below this.
+        let ftol = 1e-12 * (1.0 + cap_sum);
+        let degenerate = (0..d.num_dates).any(|v| {
+            let arc = self.pred[v];
+            arc != NONE && self.flow[arc as usize].abs() >= self.cap[arc as usize] - ftol
+        });
+        if !degenerate {
+            return;
+        }
+        // Per pair, the weights of its constraint edges a -> b (`x[b] <= x[a] + w`) and
+        // b -> a (infinite: no such constraint).
+        for (i, &(a, b)) in d.pairs.iter().enumerate() {
+            let (u, f) = (self.cap[i], self.flow[i]);
+            if u == 0.0 {
+                self.w_ab[i] = f64::INFINITY;
+                self.w_ba[i] = f64::INFINITY;
+                continue;
+            }
+            let r = y[i] - (self.pot[b as usize] - self.pot[a as usize]);
+            (self.w_ab[i], self.w_ba[i]) = if f >= u - ftol {
+                (r.max(0.0), f64::INFINITY)
+            } else if f <= -u + ftol {
+                (f64::INFINITY, (-r).max(0.0))
+            } else {
+                (0.0, 0.0)
+            };
+        }
+        self.shortest_paths(d, false);
+        self.hi.copy_from_slice(&self.dist);
+        self.shortest_paths(d, true);
+        for v in 0..d.num_dates {
+            let (hi, lo) = (self.hi[v], -self.dist[v]);
+            // Unreached only by rounding (the optimal face is bounded): keep the vertex there.
+            if hi.is_finite() && lo.is_finite() {
+                self.ts[v] += 0.5 * (hi + lo);
+            }
+        }
+    }
+
+    /// Shortest-path distances in `dist` from each part's first date over the constraint edges
+    /// of [`Self::centre_of_ties`] (reversed with `reverse`); O(N^2 + M) Dijkstra, N is small.
+    fn shortest_paths(&mut self, d: &Design, reverse: bool) {
+        self.dist.fill(f64::INFINITY);
+        self.fresh.fill(false);
+        for v in 0..d.num_dates {
+            if self.part[v] as usize == v {
+                self.dist[v] = 0.0;
+            }
+        }
+        loop {
+            let mut best = (f64::INFINITY, usize::MAX);
+            for v in 0..d.num_dates {
+                if !self.fresh[v] && self.dist[v] < best.0 {
+                    best = (self.dist[v], v);
+                }
+            }
+            let (dv, v) = best;
+            if v == usize::MAX {
+                break;
+            }
+            self.fresh[v] = true;
+            let arcs = self.adj_start[v] as usize..self.adj_start[v + 1] as usize;
+            for &i in &self.adj[arcs] {
+                let i = i as usize;
+                let (a, b) = d.pairs[i];
+                // Along the pair from v: a -> b uses w_ab, b -> a uses w_ba (swapped if reversed).
+                let from_a = (a as usize == v) != reverse;
+                let w = if from_a { self.w_ab[i] } else { self.w_ba[i] };
+                let o = if a as usize == v { b } else { a } as usize;
+                if dv + w < self.dist[o] {
+                    self.dist[o] = dv + w;
+                }
+            }
         }
     }
 
@@ -1173,7 +1277,7 @@ mod tests {
             let mut fast = L1Solver::new(&d);
             let mut slow = L1Solver::new(&d);
             slow.dual = false;
-            let (mut same, mut dual_ended) = (0, 0);
+            let (mut same, mut dual_ended, mut ties) = (0, 0, 0);
             for y in &ys {
                 fast.solve(&d, y, w, 1.0);
                 slow.solve(&d, y, w, 1.0);
@@ -1184,15 +1288,23 @@ mod tests {
                 assert!((a - b).abs() <= 1e-9 * (1.0 + b), "{a} vs {b}");
                 assert!(fast.duality_gap(&d, y).abs() <= 1e-9 * (1.0 + b));
                 assert!(fast.flow_is_feasible(&d, 1e-9));
-                same += usize::from(fast.ts == slow.ts);
+                // Ties are broken by the centre of the optimal face, whichever vertex each
+                // method ends on: the same series (to rounding) from either start.
+                let scale = 1.0 + slow.ts.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                same += usize::from(
+                    fast.ts
+                        .iter()
+                        .zip(&slow.ts)
+                        .all(|(a, b)| (a - b).abs() <= 1e-9 * scale),
+                );
+                ties += usize::from(fast.pot != fast.ts);
                 // The primal method found nothing left to do after the dual phase.
                 dual_ended += usize::from(fast.pivots == 0);
             }
-            // Weighted noisy data have a unique optimum: the same vertex, to the bit. Unit
-            // weights tie often (a flat optimal face) and the two methods may end on
-            // different vertices of it: equal objectives, as asserted above.
-            if weighted {
-                assert_eq!(same, ys.len(), "{nd} dates");
+            assert_eq!(same, ys.len(), "{nd} dates");
+            // Unit weights tie often (a flat optimal face); weighted noisy data almost never.
+            if !weighted {
+                assert!(ties > ys.len() / 10, "{nd} dates: {ties} ties");
             }
             assert_eq!(dual_ended, ys.len(), "{nd} dates");
             assert_eq!(fast.not_optimal + slow.not_optimal, 0);
@@ -1224,6 +1336,26 @@ mod tests {
                 pivots as f64 / n,
                 dual_pivots as f64 / n
             );
+        }
+    }
+
+    #[test]
+    fn a_tie_takes_the_centre_of_the_optimal_face() {
+        // A cycle with misclosure 1 and unit weights: any split of it between pairs (0, 1) and
+        // (0, 2) costs 1, so the optimal series form a triangle, ts1 in [-1, 0], ts2 in [0, 1],
+        // ts2 - ts1 <= 1; its least and greatest points are (-1, 0) and (0, 1).
+        let pairs = [(0, 1), (0, 2), (1, 2)];
+        let d = design(3, &pairs);
+        let y = [0.0, 0.0, 1.0];
+        for dual in [true, false] {
+            let mut s = L1Solver::new(&d);
+            s.dual = dual;
+            s.solve(&d, &y, None, 0.0);
+            assert_eq!(s.ts, [0.0, -0.5, 0.5], "dual {dual}");
+            // The basis is still a vertex, and optimal.
+            assert!(s.duality_gap(&d, &y).abs() < 1e-12);
+            let u = [1.0; 3];
+            assert!((objective(&d, &y, &u, &s.ts) - 1.0).abs() < 1e-12);
         }
     }
 
