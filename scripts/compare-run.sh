@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # `sbas run TEMPLATE --end velocity` against MintPy 1.6.4's `smallbaselineApp.py --end velocity`
-# on simulated radar-coordinate stacks of each processor (ISCE2 stripmapStack, ROI_PAC, GAMMA),
-# each with MintPy's default paths of that processor. Prints, per processor, the largest
+# on simulated stacks of each processor: radar coordinates (ISCE2 stripmapStack, ROI_PAC, GAMMA)
+# and map coordinates (ASF HyP3, ESA SNAP), each with MintPy's default paths of that processor. Prints, per processor, the largest
 # |sbas - MintPy| of the final time series (mm) and of the velocity (mm/year) over the pixels both
 # solved; fails if they exceed the tolerances (0.5 mm, 0.1 mm/year).
 #
-# Usage: scripts/compare-run-radar.sh [PROCESSOR ...]   (default: isce-stripmap roipac gamma)
+# Usage: scripts/compare-run.sh [PROCESSOR ...]   (default: isce-stripmap roipac gamma hyp3 snap)
 # Needs MintPy 1.6.4 with h5py (default /work/venv; MINTPY_VENV=...). SBAS_BIN=path/to/sbas uses
 # that binary instead of `cargo run --release`. KEEP_WORK=1 keeps the work folders.
 set -euo pipefail
@@ -14,7 +14,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${MINTPY_VENV:-/work/venv}"
 rows=30 cols=34 dates=10 neighbors=3 seed=20261207
 procs=("$@")
-[ ${#procs[@]} -gt 0 ] || procs=(isce-stripmap roipac gamma)
+[ ${#procs[@]} -gt 0 ] || procs=(isce-stripmap roipac gamma hyp3 snap)
 
 [ -x "$venv/bin/smallbaselineApp.py" ] || { echo "no MintPy in $venv (set MINTPY_VENV)" >&2; exit 1; }
 sbas() {
@@ -59,6 +59,23 @@ mintpy.load.connCompFile   = None
 mintpy.load.demFile        = ../PROCESS/SIM/sim_*/sim*.hgt_sim
 mintpy.load.lookupYFile    = ../PROCESS/SIM/sim_*/sim*.UTM_TO_RDC
 mintpy.load.lookupXFile    = ../PROCESS/SIM/sim_*/sim*.UTM_TO_RDC
+T
+    ;;
+    hyp3) cat <<'T'
+mintpy.load.processor      = hyp3
+mintpy.load.unwFile        = ../hyp3/*/*_unw_phase.tif
+mintpy.load.corFile        = ../hyp3/*/*_corr.tif
+mintpy.load.demFile        = ../hyp3/*/*_dem.tif
+mintpy.load.incAngleFile   = ../hyp3/*/*_lv_theta.tif
+mintpy.load.azAngleFile    = ../hyp3/*/*_lv_phi.tif
+mintpy.load.waterMaskFile  = ../hyp3/*/*_water_mask.tif
+T
+    ;;
+    snap) cat <<'T'
+mintpy.load.processor      = snap
+mintpy.load.unwFile        = ../interferograms/*/*/Unw_*.img
+mintpy.load.corFile        = ../interferograms/*/*/coh_*.img
+mintpy.load.demFile        = ../dem_tc.data/*.img
 T
     ;;
     *) echo "unknown processor $1" >&2; exit 2 ;;
