@@ -60,6 +60,26 @@ PY
         [ -n "$box" ] || { echo "no box in $run/mintpy/log.txt" >&2; exit 1; }
         echo "$1 $2 $3 $4 $box" >> "$dst/subsets.txt"
     done
+    # Multilooked at load (2 x 3 looks): MintPy's geometryGeo.h5 (table sampled, values divided
+    # by the looks), its multilooked geometryRadar.h5, and geocode.py (scipy linear) of that
+    # geometry through that table.
+    run="$work/$proc-ml"
+    rm -rf "$run"
+    mkdir -p "$run/mintpy" "$dst/ml2x3"
+    cp -a "$src/stack/." "$run/"
+    { cat "$src/Sim.txt"; echo "mintpy.multilook.ystep = 2"; echo "mintpy.multilook.xstep = 3"; } \
+        > "$run/mintpy/Sim.txt"
+    (cd "$run/mintpy" && "$venv/bin/smallbaselineApp.py" Sim.txt --dostep load_data > log.txt 2>&1)
+    cp "$run/mintpy/inputs/geometryGeo.h5" "$run/mintpy/inputs/geometryRadar.h5" "$dst/ml2x3/"
+    "$venv/bin/geocode.py" "$dst/ml2x3/geometryRadar.h5" -l "$dst/ml2x3/geometryGeo.h5" -i linear \
+        --software scipy --outdir "$work/$proc-ml-geo" > "$work/log-$proc-ml-geo.txt" 2>&1
+    "$venv/bin/python" - "$work/$proc-ml-geo/geo_geometryRadar.h5" "$dst/ml2x3/geo_height_linear.h5" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], 'r') as f, h5py.File(sys.argv[2], 'w') as g:
+    g.create_dataset('height', data=f['height'][()])
+    for k, v in f.attrs.items():
+        g.attrs[k] = v
+PY
 done
 cat > "$out/README.md" <<README
 # MintPy 1.6.4 through ROI_PAC / GAMMA map-to-radar lookup tables
@@ -68,6 +88,8 @@ Made by \`scripts/make-mintpy-lookup-fixture.sh\` from \`tests/fixtures/mintpy_r
 \`tests/fixtures/mintpy_gamma\` (their \`inputs/\` are MintPy's own load_data output):
 \`geo_height_{nearest,linear}.h5\` (geocode.py of geometryRadar.h5's height, pyresample nearest
 and scipy linear), \`refs.txt\` (reference_point.py --lat/--lon: lat lon REF_Y REF_X) and
-\`subsets.txt\` (load_data's box for mintpy.subset.lalo: S N W E x0 y0 x1 y1).
+\`subsets.txt\` (load_data's box for mintpy.subset.lalo: S N W E x0 y0 x1 y1);
+\`ml2x3/\`: load_data with mintpy.multilook.ystep/xstep = 2/3 (\`geometryGeo.h5\`,
+\`geometryRadar.h5\`) and geocode.py (scipy linear) of that geometry through that table.
 README
 echo "wrote $out"

@@ -156,3 +156,77 @@ fn geocoding_through_the_table_matches_mintpy() {
         }
     }
 }
+
+/// Multilooked at load (2 x 3 looks), the run's table is MintPy's multilooked geometryGeo.h5
+/// (cells sampled, radar coordinates divided by the looks), and geocoding MintPy's
+/// multilooked geometry through it gives MintPy's geocode.py result (scipy linear).
+#[test]
+fn a_multilooked_stack_keeps_its_table_as_mintpy() {
+    use sbas::source::multilook::{Multilook, MultilookMethod, MultilookSource};
+    use sbas::source::StackSource;
+    let tmp = tempfile::tempdir().unwrap();
+    for proc in PROCS {
+        let fx = fixtures().join(format!("mintpy_lookup/{proc}/ml2x3"));
+        let inner = open_stack(&fixtures().join(format!("mintpy_{proc}/stack"))).unwrap();
+        let ml = Multilook {
+            ystep: 2,
+            xstep: 3,
+            method: MultilookMethod::Nearest,
+        };
+        let stack = MultilookSource::new(inner, ml).unwrap();
+        let run = tmp.path().join(proc);
+        std::fs::create_dir_all(run.join("inputs")).unwrap();
+        std::fs::copy(
+            fx.join("geometryRadar.h5"),
+            run.join("inputs/geometryRadar.h5"),
+        )
+        .unwrap();
+        let attrs = stack.info().attrs.clone();
+        write_lookup_product(&stack, &run, OutputFormat::Hdf5, &attrs)
+            .unwrap()
+            .expect("a lookup product");
+        let ours = Product::open(&run, "inputs/geometryGeo").unwrap();
+        let mintpy = Product::open(&fx, "geometryGeo").unwrap();
+        assert_eq!(
+            (ours.length(), ours.width()),
+            (mintpy.length(), mintpy.width()),
+            "{proc}"
+        );
+        let w = Window::full(ours.length(), ours.width());
+        for d in ["rangeCoord", "azimuthCoord"] {
+            assert_eq!(
+                ours.read(d, w).unwrap(),
+                mintpy.read(d, w).unwrap(),
+                "{proc} {d}"
+            );
+        }
+        assert_eq!(
+            grid_attrs(ours.attrs()),
+            grid_attrs(mintpy.attrs()),
+            "{proc}"
+        );
+        let opts = GeocodeOptions {
+            method: Method::Bilinear,
+            ..GeocodeOptions::default()
+        };
+        geocode_product(&run, "inputs/geometryRadar", &opts).unwrap();
+        let ours = Product::open(&run, "geo/geo_geometryRadar").unwrap();
+        let mintpy = Product::open(&fx, "geo_height_linear").unwrap();
+        assert_eq!(
+            grid_attrs(ours.attrs()),
+            grid_attrs(mintpy.attrs()),
+            "{proc}"
+        );
+        let w = Window::full(ours.length(), ours.width());
+        let (a, b) = (
+            ours.read("height", w).unwrap(),
+            mintpy.read("height", w).unwrap(),
+        );
+        assert!(b.iter().filter(|v| !v.is_nan()).count() > 10, "{proc}");
+        let same = a
+            .iter()
+            .zip(&b)
+            .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()));
+        assert!(same, "{proc}: geocoded height differs from MintPy's");
+    }
+}

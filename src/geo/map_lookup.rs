@@ -33,6 +33,8 @@ pub struct MapLookup {
     /// Its metadata (`Y_FIRST`, ..., as MintPy reads them).
     pub attrs: Attributes,
     layout: RasterLayout,
+    /// Looks (rows, columns) of a table multilooked with its stack: 1 x 1 for the file as is.
+    looks: (usize, usize),
 }
 
 /// Whether `file` names a map-to-radar lookup table sbas reads as one (`.trans`, GAMMA's
@@ -95,6 +97,51 @@ impl MapLookup {
             grid,
             attrs,
             layout,
+            looks: (1, 1),
+        })
+    }
+
+    /// The table of a stack multilooked by `ystep` x `xstep` at load, as MintPy's `load_data`
+    /// writes `geometryGeo.h5` then: the map grid sampled by the same looks (the centre cell
+    /// of each block, MintPy's nearest multilook; steps scaled, the first corner kept) and the
+    /// radar coordinates divided by the looks (`rangeCoord / xstep`, `azimuthCoord / ystep`),
+    /// so that they count multilooked pixels.
+    pub fn multilooked(&self, ystep: usize, xstep: usize) -> anyhow::Result<MapLookup> {
+        let (ly, lx) = (self.looks.0 * ystep, self.looks.1 * xstep);
+        if self.looks != (1, 1) {
+            bail!("lookup table {}: multilooked twice", self.file().display());
+        }
+        let ml = crate::source::multilook::Multilook {
+            ystep: ly,
+            xstep: lx,
+            method: crate::source::multilook::MultilookMethod::Nearest,
+        };
+        let attrs = crate::source::multilook::multilook_attributes(
+            &self.attrs,
+            self.grid.length,
+            self.grid.width,
+            &ml,
+        );
+        let grid = MapGrid::from_attrs(&attrs, self.grid.length / ly, self.grid.width / lx)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "lookup table {} multilooked {ly} x {lx}: {e}",
+                    self.file().display()
+                )
+            })?;
+        if grid.length == 0 || grid.width == 0 {
+            bail!(
+                "lookup table {} ({} x {} cells) multilooked {ly} x {lx} leaves no cell",
+                self.file().display(),
+                self.grid.length,
+                self.grid.width
+            );
+        }
+        Ok(MapLookup {
+            grid,
+            attrs,
+            layout: self.layout.clone(),
+            looks: (ly, lx),
         })
     }
 
@@ -110,8 +157,34 @@ impl MapLookup {
         range: &mut [f32],
         azimuth: &mut [f32],
     ) -> anyhow::Result<()> {
-        self.layout.read_window(0, window, range)?;
-        self.layout.read_window(1, window, azimuth)
+        let (ly, lx) = self.looks;
+        if (ly, lx) == (1, 1) {
+            self.layout.read_window(0, window, range)?;
+            return self.layout.read_window(1, window, azimuth);
+        }
+        // Multilooked: the centre cell of each block, one full-resolution row at a time.
+        let cols = window.x1.saturating_sub(window.x0);
+        if cols == 0 {
+            return Ok(());
+        }
+        let (x0, x1) = (window.x0 * lx + lx / 2, (window.x1 - 1) * lx + lx / 2 + 1);
+        let (mut r, mut a) = (vec![0f32; x1 - x0], vec![0f32; x1 - x0]);
+        for (k, y) in (window.y0..window.y1).enumerate() {
+            let fy = y * ly + ly / 2;
+            let w = Window {
+                y0: fy,
+                y1: fy + 1,
+                x0,
+                x1,
+            };
+            self.layout.read_window(0, &w, &mut r)?;
+            self.layout.read_window(1, &w, &mut a)?;
+            for c in 0..cols {
+                range[k * cols + c] = r[c * lx] / lx as f32;
+                azimuth[k * cols + c] = a[c * lx] / ly as f32;
+            }
+        }
+        Ok(())
     }
 
     /// The table's (range, azimuth) at the grid cell of (`lat`, `lon`) (MintPy's

@@ -168,6 +168,8 @@ pub struct MultilookSource {
     ml: Multilook,
     info: StackInfo,
     strip_values: usize,
+    /// The inner stack's map-to-radar table, multilooked with it.
+    lookup: Option<crate::geo::map_lookup::MapLookup>,
 }
 
 impl MultilookSource {
@@ -193,11 +195,24 @@ impl MultilookSource {
         info.coords = crate::source::StackCoords::from_attrs(&info.attrs, l, w)?;
         // One output row of the chunk layout spans ystep inner rows.
         info.preferred_rows = full.preferred_rows.div_ceil(ml.ystep);
+        let lookup = match inner
+            .map_lookup()
+            .map(|l| l.multilooked(ml.ystep, ml.xstep))
+        {
+            Some(Ok(l)) => Some(l),
+            Some(Err(e)) => {
+                info.warnings
+                    .push(format!("{e:#}: lat/lon points and geocoding have no table"));
+                None
+            }
+            None => None,
+        };
         Ok(MultilookSource {
             inner,
             ml,
             info,
             strip_values: STRIP_VALUES,
+            lookup,
         })
     }
 
@@ -369,6 +384,10 @@ fn median(v: &mut [f32]) -> f32 {
 impl StackSource for MultilookSource {
     fn info(&self) -> &StackInfo {
         &self.info
+    }
+
+    fn map_lookup(&self) -> Option<&crate::geo::map_lookup::MapLookup> {
+        self.lookup.as_ref()
     }
 
     fn read_stack(
