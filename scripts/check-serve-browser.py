@@ -2,9 +2,10 @@
 """Drives the `sbas serve` page in headless Chromium over the DevTools protocol.
 
 Loads the page, switches to the time-series layer, moves the date slider (the map must change),
-clicks two known pixels with real mouse events (the plotted values must equal `sbas ts --yx`'s
-CSV for them), checks that a request climbing out of the run folder is refused, and saves
-screenshots. Exits non-zero with a message on the first failed check.
+checks that the radar map is flipped as MintPy flips it, clicks two known pixels with real mouse
+events at their places on the flipped map (the plotted values must equal `sbas ts --yx`'s CSV for
+them, the cursor line must name them), turns the flip off, checks that a request climbing out of
+the run folder is refused, and saves screenshots. Exits non-zero with a message on the first failed check.
 
 Usage: check-serve-browser.py URL OUT_DIR Y,X:CSV Y,X:CSV
 Needs: chromium, and python3's `websocket` module (Debian: python3-websocket).
@@ -163,16 +164,33 @@ def run(port):
         fail(f"date label {label_before!r} -> {label_after!r}, title {title!r}")
     print(f"date slider: {label_before} -> {label_after}, map checksum {before} -> {after}")
 
-    # Clicks on known pixels, with real mouse events at the pixel's place on screen.
+    # MintPy's orientation: the simulated stack is ascending, so the radar map is shown
+    # flipped up-down, as `sbas view` shows it (the flip the catalog lists for the layer).
+    flipped = page.eval("sbasState.map.flipped")
+    listed = page.eval("sbasState.layer.flip")
+    if flipped != [False, True] or listed != flipped:
+        fail(f"the ascending radar map is shown flipped {flipped} (catalog: {listed}), not up-down")
+    if page.eval("document.getElementById('flipBox').hidden"):
+        fail("the 'north up' toggle is hidden on a radar-coordinate map")
+
+    # Clicks on known pixels, with real mouse events at the pixel's place on screen, worked out
+    # here from the flip the server reports (not with the page's own screenOf).
     for k, (y, x, want) in enumerate(PIXELS):
-        at = page.eval(f"(() => {{ const r = document.getElementById('map').getBoundingClientRect();"
-                       f" const c = document.getElementById('map'); const p = screenOf({y}, {x});"
-                       f" return [r.left + c.clientLeft + p[0], r.top + c.clientTop + p[1]]; }})()")
+        at = page.eval(f"(() => {{ const m = sbasState.map, c = document.getElementById('map');"
+                       f" const r = c.getBoundingClientRect();"
+                       f" let row = ({y} - m.window[0]) / m.step, col = ({x} - m.window[2]) / m.step;"
+                       f" if (m.flipped[1]) row = m.rows - 1 - row;"
+                       f" if (m.flipped[0]) col = m.cols - 1 - col;"
+                       f" return [r.left + c.clientLeft + (col + 0.5) * c.clientWidth / m.cols,"
+                       f" r.top + c.clientTop + (row + 0.5) * c.clientHeight / m.rows]; }})()")
         page.click(at[0], at[1])
         page.wait(f"window.sbasPlot && sbasPlot.series.length === {k + 1}", f"the series of pixel {k + 1}")
         got = page.eval(f"sbasPlot.series[{k}]")
         if (got["y"], got["x"]) != (y, x):
             fail(f"clicked pixel y={y}, x={x} but the page read y={got['y']}, x={got['x']}")
+        # The cursor line (row, column, then lat/lon from the lookup) names the same pixel.
+        page.wait(f"document.getElementById('cursor').textContent.startsWith('y={y}, x={x}')",
+                  f"the cursor line of pixel y={y}, x={x}")
         check_series(page, got, want, y, x)
         page.screenshot(f"serve-{k + 2}-click-{k + 1}.png")
 
@@ -191,7 +209,18 @@ def run(port):
             check_series(page, got["raw"], raw, y, x)
         page.screenshot("serve-4-corrected-and-raw.png")
 
-    # The plotted values equal sbas ts; traversal refused.
+    # The toggle shows the stored orientation (sbas view --noflip): another image, no flip.
+    before = page.eval("sbasMapChecksum()")
+    n = page.eval("sbasState.mapsDrawn")
+    page.eval("(() => { const f = document.getElementById('flip'); f.checked = false;"
+              " f.dispatchEvent(new Event('change')); })()")
+    page.wait(f"sbasState.mapsDrawn > {n}", "the map in its stored orientation")
+    if page.eval("sbasState.map.flipped") != [False, False] or page.eval("sbasMapChecksum()") == before:
+        fail("unticking 'north up' did not show the stored orientation")
+    page.screenshot("serve-5-stored-orientation.png")
+    print("north up: flipped up-down by default, stored orientation when unticked")
+
+    # Traversal refused.
     status = page.eval("fetch('/%2e%2e/%2e%2e/etc/passwd').then(r => r.status)")
     if not 400 <= status < 500:
         fail(f"/%2e%2e/%2e%2e/etc/passwd answered {status}")

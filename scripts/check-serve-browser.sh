@@ -2,8 +2,9 @@
 # Browser check of `sbas serve`: simulates and inverts a small run, serves it, and drives the
 # page in headless Chromium (scripts/check-serve-browser.py): two clicked pixels' plotted
 # series must equal `sbas ts --yx` (the DEM-error-corrected series and the raw one drawn
-# beside it too), the date slider must change the map, a climbing path must
-# be refused. Screenshots go to OUT_DIR (look at them).
+# beside it too), clicked where they are shown on the map flipped by MintPy's rule; the date
+# slider must change the map, the "north up" toggle must show the stored orientation, a
+# climbing path must be refused. Screenshots go to OUT_DIR (look at them).
 #
 #   scripts/check-serve-browser.sh [SBAS_BINARY] [OUT_DIR]
 #

@@ -165,6 +165,42 @@ fn series_equal_sbas_ts_and_csv_is_the_same_file() {
     assert!(json(&body)["error"].as_str().unwrap().contains("outside"));
 }
 
+/// The RGB pixels of a `/api/map.png` answer (a 40 x 30 image) and its `X-Sbas-Map` description;
+/// checks that the flip it reports is the one `/api/info` lists for the layer, or none when
+/// `noflip=1` is asked.
+fn map_rgb(addr: &str, path: &str) -> (Vec<u8>, serde_json::Value) {
+    let (st, h, body) = get(addr, path);
+    assert_eq!(st, 200, "{path}: {}", String::from_utf8_lossy(&body));
+    assert_eq!(header(&h, "content-type"), "image/png");
+    let desc: serde_json::Value = serde_json::from_str(header(&h, "x-sbas-map")).unwrap();
+    let dec = png::Decoder::new(std::io::Cursor::new(body));
+    let mut reader = dec.read_info().unwrap();
+    let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut rgb).unwrap();
+    assert_eq!((frame.width, frame.height), (40, 30));
+    let (_, _, info) = get(addr, "/api/info");
+    let info = json(&info);
+    let layer = desc["layer"].as_str().unwrap();
+    let listed = info["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == layer)
+        .unwrap()["flip"]
+        .clone();
+    let want = if path.contains("noflip=1") {
+        serde_json::json!([false, false])
+    } else {
+        listed
+    };
+    assert_eq!(desc["flipped"], want, "{path}");
+    (rgb, desc)
+}
+
+fn noflip_desc(addr: &str, path: &str) -> serde_json::Value {
+    map_rgb(addr, &format!("{path}&noflip=1")).1
+}
+
 #[test]
 fn map_png_has_the_size_and_colours_of_the_stored_values() {
     let run = run_dir();
@@ -176,17 +212,14 @@ fn map_png_has_the_size_and_colours_of_the_stored_values() {
         "/api/map.png?layer=timeseries&date={}&ref_date={}&vmin=-3&vmax=3",
         d[k], d[r]
     );
-    let (st, h, body) = get(&srv.addr, &path);
-    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&body));
-    assert_eq!(header(&h, "content-type"), "image/png");
-    let desc: serde_json::Value = serde_json::from_str(header(&h, "x-sbas-map")).unwrap();
+    // The stored orientation (noflip=1), then MintPy's (the default): the simulated stack is
+    // ascending, so the map is shown flipped up-down, as `sbas view` shows it.
+    let (noflip, _) = map_rgb(&srv.addr, &format!("{path}&noflip=1"));
+    let (rgb, desc) = map_rgb(&srv.addr, &path);
     assert_eq!(desc["unit"], "cm");
     assert_eq!(desc["vlim"], serde_json::json!([-3.0, 3.0]));
-    let dec = png::Decoder::new(std::io::Cursor::new(body));
-    let mut reader = dec.read_info().unwrap();
-    let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
-    let frame = reader.next_frame(&mut rgb).unwrap();
-    assert_eq!((frame.width, frame.height), (40, 30));
+    assert_eq!(desc["flipped"], serde_json::json!([false, true]));
+    assert!(desc["notes"].to_string().contains("flipped up-down"));
     let full = Window::full(30, 40);
     let a = ts.read_date("timeseries", k, full).unwrap();
     let b = ts.read_date("timeseries", r, full).unwrap();
@@ -198,25 +231,39 @@ fn map_png_has_the_size_and_colours_of_the_stored_values() {
             continue;
         }
         let t = ((v + 3.0) / 6.0).clamp(0.0, 1.0);
-        assert_eq!(
-            rgb[i * 3..i * 3 + 3],
-            lut[(t * 255.0).round() as usize],
-            "pixel {i}"
-        );
+        let want = lut[(t * 255.0).round() as usize];
+        assert_eq!(noflip[i * 3..i * 3 + 3], want, "pixel {i}, noflip");
+        // Shown at the mirrored row: what a click there must read is stored pixel i.
+        let (y, x) = (i / 40, i % 40);
+        let shown = (29 - y) * 40 + x;
+        assert_eq!(rgb[shown * 3..shown * 3 + 3], want, "pixel {i}, flipped");
         checked += 1;
     }
     assert!(checked > 40);
-    // Another date is another map; the reference point is marked.
-    let (_, h2, other) = get(
+    assert_ne!(rgb, noflip);
+    // Another date is another map; the reference point is marked, at its stored row and column
+    // whichever way the map is shown.
+    let (other, desc2) = map_rgb(
         &srv.addr,
         &format!("/api/map.png?layer=timeseries&date={}", d[3]),
     );
     assert_ne!(other, rgb);
-    let desc2: serde_json::Value = serde_json::from_str(header(&h2, "x-sbas-map")).unwrap();
     assert!(desc2["reference"]["label"]
         .as_str()
         .unwrap()
         .contains("reference point"));
+    let attrs = ts.attrs();
+    let ref_yx = [
+        attrs.get_f64_opt("REF_Y").unwrap(),
+        attrs.get_f64_opt("REF_X").unwrap(),
+    ];
+    for m in [&desc, &desc2, &noflip_desc(&srv.addr, &path)] {
+        let got = [
+            m["reference"]["y"].as_f64().unwrap(),
+            m["reference"]["x"].as_f64().unwrap(),
+        ];
+        assert_eq!(got, ref_yx);
+    }
     // Masked map of a single layer.
     let (st, _, _) = get(&srv.addr, "/api/map.png?layer=temporalCoherence&mask=1");
     assert_eq!(st, 200);
@@ -255,8 +302,9 @@ fn a_missing_run_folder_is_an_error() {
     assert!(stderr(&out).contains("/nonexistent/run"));
 }
 
-/// The page in headless Chromium (scripts/check-serve-browser.sh): clicked series equal
-/// `sbas ts`, the date slider changes the map. Skipped when Chromium is not installed.
+/// The page in headless Chromium (scripts/check-serve-browser.sh): series clicked on the map
+/// flipped by MintPy's rule equal `sbas ts`, the date slider changes the map, "north up"
+/// unticked shows the stored orientation. Skipped when Chromium is not installed.
 #[test]
 fn browser_page_plots_what_sbas_ts_reads() {
     let have_python = Command::new("/usr/bin/python3")
@@ -320,4 +368,58 @@ fn a_budget_below_one_map_is_refused_with_the_least_that_works() {
     let _ = child.kill();
     let _ = child.wait();
     assert!(line.contains("http://"), "{least}: {line:?}");
+}
+
+/// Copies `from` to `to`, turning the pass direction to descending in every JSON file (the
+/// stores' attributes), so that MintPy's rule flips the run's maps left-right.
+fn copy_as_descending(from: &Path, to: &Path) -> usize {
+    std::fs::create_dir_all(to).unwrap();
+    let mut turned = 0;
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            turned += copy_as_descending(&e.path(), &dst);
+        } else if e.path().extension().is_some_and(|x| x == "json") {
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            turned += usize::from(text.contains("\"ASCENDING\""));
+            std::fs::write(&dst, text.replace("\"ASCENDING\"", "\"DESCENDING\"")).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dst).unwrap();
+        }
+    }
+    turned
+}
+
+/// On a descending run the map is mirrored left-right (`sbas view`'s rule), `noflip=1` shows it
+/// as stored, and the reference point keeps its stored row and column.
+#[test]
+fn a_descending_run_is_shown_mirrored_left_right() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("desc");
+    assert!(
+        copy_as_descending(run_dir(), &run) > 0,
+        "no ORBIT_DIRECTION found"
+    );
+    let srv = serve(&run);
+    let path = "/api/map.png?layer=timeseries";
+    let (shown, desc) = map_rgb(&srv.addr, path);
+    assert_eq!(desc["flipped"], serde_json::json!([true, false]));
+    let (stored, _) = map_rgb(&srv.addr, &format!("{path}&noflip=1"));
+    for y in 0..30 {
+        for x in 0..40 {
+            let (i, j) = ((y * 40 + x) * 3, (y * 40 + 39 - x) * 3);
+            assert_eq!(shown[j..j + 3], stored[i..i + 3], "y={y}, x={x}");
+        }
+    }
+    assert_ne!(shown, stored);
+    let p = Product::open(&run, "timeseries").unwrap();
+    let a = p.attrs();
+    assert_eq!(
+        [
+            desc["reference"]["y"].as_f64(),
+            desc["reference"]["x"].as_f64()
+        ],
+        [a.get_f64_opt("REF_Y"), a.get_f64_opt("REF_X")]
+    );
 }

@@ -141,6 +141,27 @@ impl PreparedView {
             notes: self.notes.clone(),
         }
     }
+
+    /// The product pixel (row, column, full resolution; fractional positions kept) shown at
+    /// row `row`, column `col` of this view: the flip undone, then the window and step applied.
+    pub fn product_pixel(&self, row: f64, col: f64) -> (f64, f64) {
+        let (r, c) = unflip(row, col, self.rows, self.cols, self.flipped);
+        (
+            self.window.y0 as f64 + r * self.step as f64,
+            self.window.x0 as f64 + c * self.step as f64,
+        )
+    }
+}
+
+/// Row and column of a `rows x cols` grid as stored, of the position (`row`, `col`) of the grid
+/// shown flipped `(left-right, up-down)`. Flipping is its own inverse, so this also maps a stored
+/// position to where it is shown.
+pub fn unflip(row: f64, col: f64, rows: usize, cols: usize, flipped: (bool, bool)) -> (f64, f64) {
+    let (lr, ud) = flipped;
+    (
+        if ud { rows as f64 - 1.0 - row } else { row },
+        if lr { cols as f64 - 1.0 - col } else { col },
+    )
 }
 
 /// Renders the map `opts` asks for from run folder `dir`; returns the picture and where its
@@ -219,12 +240,7 @@ pub fn prepare_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<PreparedVi
             x_axis = x_axis.reversed(cols);
         }
         if let Some(r) = reference.as_mut() {
-            if ud {
-                r.row = rows as f64 - 1.0 - r.row;
-            }
-            if lr {
-                r.col = cols as f64 - 1.0 - r.col;
-            }
+            (r.row, r.col) = unflip(r.row, r.col, rows, cols, flipped);
         }
         let orbit = p
             .attrs()
@@ -834,4 +850,29 @@ fn read_aux(
     let (m, _, _) = mask_layer.read_subsampled(None, window, step)?;
     let stem = mask_layer.product.stem().to_string();
     Ok((m, stem))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unflip_mirrors_the_flipped_axis_only_and_is_its_own_inverse() {
+        assert_eq!(unflip(2.0, 3.0, 10, 20, (false, false)), (2.0, 3.0));
+        assert_eq!(unflip(2.0, 3.0, 10, 20, (false, true)), (7.0, 3.0));
+        assert_eq!(unflip(2.0, 3.0, 10, 20, (true, false)), (2.0, 16.0));
+        let (r, c) = unflip(2.0, 3.0, 10, 20, (true, true));
+        assert_eq!(unflip(r, c, 10, 20, (true, true)), (2.0, 3.0));
+        // The grid flipped by flip_grid holds at the shown position what unflip names.
+        let (rows, cols) = (3, 4);
+        let stored: Vec<usize> = (0..rows * cols).collect();
+        for flipped in [(true, false), (false, true), (true, true)] {
+            let mut shown = stored.clone();
+            flip_grid(&mut shown, rows, cols, flipped.0, flipped.1);
+            for (i, v) in shown.iter().enumerate() {
+                let (r, c) = unflip((i / cols) as f64, (i % cols) as f64, rows, cols, flipped);
+                assert_eq!(*v, r as usize * cols + c as usize, "{flipped:?} at {i}");
+            }
+        }
+    }
 }

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use crate::meta::Date;
 use crate::plot::layer::{list_products, Layer};
+use crate::plot::view::flip_rule;
 use crate::product::Product;
 
 /// One layer the page can show.
@@ -24,6 +25,9 @@ pub struct LayerInfo {
     pub cols: usize,
     /// Whether it is on a map grid (geocoded) rather than in radar rows/columns.
     pub geocoded: bool,
+    /// How MintPy's orientation rule turns its map (left-right, up-down): by pass direction
+    /// for radar coordinates, never for a geocoded layer (see [`flip_rule`]).
+    pub flip: (bool, bool),
     /// Dates of a per-date layer.
     pub dates: Vec<Date>,
     /// The file's `REF_DATE`, when it has one.
@@ -144,6 +148,7 @@ impl Catalog {
                     "rows": l.rows,
                     "cols": l.cols,
                     "geocoded": l.geocoded,
+                    "flip": [l.flip.0, l.flip.1],
                     "dates": l.dates.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
                     "ref_date": l.ref_date.map(|d| d.to_string()),
                     "ref_yx": l.ref_yx.map(|(y, x)| [y, x]),
@@ -175,6 +180,7 @@ fn describe(dir: &Path, name: &str, layer: &Layer) -> LayerInfo {
         rows: p.length(),
         cols: p.width(),
         geocoded,
+        flip: flip_rule(p),
         dates: if layer.per_date {
             p.dates().to_vec()
         } else {

@@ -1,6 +1,7 @@
 //! Map images: one layer of the run rendered from the store as a PNG of its (sub-sampled)
-//! pixels, coloured as `sbas view` colours them, with what the page needs to label it (colour
-//! limits, unit, title, reference point, notes) in a header; and colour-bar strips.
+//! pixels, coloured and turned (MintPy's flip of radar-coordinate maps) as `sbas view` shows
+//! them, with what the page needs to label it (colour limits, unit, title, reference point in
+//! product pixels, notes, the flip applied) in a header; and colour-bar strips.
 
 use std::path::Path;
 
@@ -31,6 +32,9 @@ pub struct MapRequest {
     pub colormap: Option<String>,
     /// Display unit of lengths.
     pub unit: Option<String>,
+    /// Turn a radar-coordinate map by MintPy's rule, as `sbas view` does (false: `noflip=1`,
+    /// the stored orientation).
+    pub flip: bool,
 }
 
 /// Renders `layer` of run folder `dir` as asked: the PNG, and its description in
@@ -52,6 +56,7 @@ pub fn map_png(dir: &Path, layer: &LayerInfo, rq: &MapRequest) -> anyhow::Result
         vlim: rq.vlim,
         colormap: rq.colormap.as_deref().map(Colormap::parse).transpose()?,
         unit: rq.unit.clone(),
+        flip: rq.flip,
         ..ViewOptions::default()
     };
     let view = prepare_view(dir, &opts)?;
@@ -65,17 +70,17 @@ pub fn map_png(dir: &Path, layer: &LayerInfo, rq: &MapRequest) -> anyhow::Result
         "cols": view.cols,
         "step": view.step,
         "window": [w.y0, w.y1, w.x0, w.x1],
+        "flipped": [view.flipped.0, view.flipped.1],
         "vlim": [view.vlim.0, view.vlim.1],
         "unit": view.unit,
         "colormap": view.colormap.name(),
         "title": view.title,
         "notes": view.notes,
         "mask_label": view.mask_label,
-        "reference": view.reference.as_ref().map(|r| json!({
-            "y": w.y0 as f64 + r.row * view.step as f64,
-            "x": w.x0 as f64 + r.col * view.step as f64,
-            "label": r.label,
-        })),
+        "reference": view.reference.as_ref().map(|r| {
+            let (y, x) = view.product_pixel(r.row, r.col);
+            json!({ "y": y, "x": x, "label": r.label })
+        }),
     });
     Ok(Reply::ok("image/png", png).with_header(MAP_INFO_HEADER, ascii_json(&info)))
 }

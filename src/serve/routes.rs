@@ -131,6 +131,7 @@ fn map(shared: &Shared, params: &HashMap<String, String>) -> anyhow::Result<Repl
         vlim,
         colormap: text(params, "colormap"),
         unit: text(params, "unit"),
+        flip: !matches!(params.get("noflip").map(String::as_str), Some("1" | "true")),
     };
     map_png(&shared.run_dir, &layer, &rq)
 }

@@ -70,7 +70,10 @@ async function loadInfo() {
     o.textContent = l.name + (l.per_date ? ` (${l.dates.length} dates)` : "");
     sel.appendChild(o);
   }
-  const first = new URLSearchParams(location.search).get("layer");
+  const asked = new URLSearchParams(location.search);
+  const first = asked.get("layer");
+  // ?noflip=1 opens radar-coordinate maps in their stored orientation (sbas view --noflip).
+  $("flip").checked = !/^(1|true)$/.test(asked.get("noflip") || "");
   sel.value = state.info.layers.some((l) => l.name === first) ? first : state.info.layers[0].name;
   chooseLayer();
 }
@@ -98,6 +101,8 @@ function chooseLayer() {
     showDateLabel();
   }
   $("maskBox").hidden = !layer.mask;
+  // Only radar-coordinate layers with a pass direction are turned (MintPy's rule, from the server).
+  $("flipBox").hidden = !(layer.flip && (layer.flip[0] || layer.flip[1]));
   $("maskName").textContent = layer.mask ? `hide where ${layer.mask} = 0` : "mask";
   const wasMasked = $("mask").checked;
   $("mask").checked = !!layer.mask && (wasMasked || /velocity|timeseries/.test(layer.name));
@@ -135,6 +140,7 @@ function mapQuery() {
   const a = $("vmin").value.trim(), b = $("vmax").value.trim();
   if (a !== "" && b !== "") { q.set("vmin", a); q.set("vmax", b); }
   if ($("cmap").value) q.set("colormap", $("cmap").value);
+  if (!$("flip").checked) q.set("noflip", "1");
   return q;
 }
 
@@ -223,11 +229,19 @@ function drawColourBar(desc) {
   }
 }
 
+// Row and column of the shown map from those of the map as stored, or back: the map is shown
+// flipped as the server says (X-Sbas-Map "flipped": [left-right, up-down]); a flip undoes itself.
+function turned(row, col) {
+  const m = state.map;
+  return [m.flipped[1] ? m.rows - 1 - row : row, m.flipped[0] ? m.cols - 1 - col : col];
+}
+
 // Displayed canvas position (CSS pixels) of the centre of product pixel (y, x).
 function screenOf(y, x) {
   const m = state.map, c = $("map");
   const sx = c.clientWidth / m.cols, sy = c.clientHeight / m.rows;
-  return [((x - m.window[2]) / m.step + 0.5) * sx, ((y - m.window[0]) / m.step + 0.5) * sy];
+  const [row, col] = turned((y - m.window[0]) / m.step, (x - m.window[2]) / m.step);
+  return [(col + 0.5) * sx, (row + 0.5) * sy];
 }
 
 // Product pixel under a mouse event, or null outside the image.
@@ -238,7 +252,8 @@ function pixelOf(ev) {
   const col = Math.floor((ev.clientX - r.left - c.clientLeft) / c.clientWidth * m.cols);
   const row = Math.floor((ev.clientY - r.top - c.clientTop) / c.clientHeight * m.rows);
   if (col < 0 || row < 0 || col >= m.cols || row >= m.rows) return null;
-  return [m.window[0] + row * m.step, m.window[2] + col * m.step];
+  const [storedRow, storedCol] = turned(row, col);
+  return [m.window[0] + storedRow * m.step, m.window[2] + storedCol * m.step];
 }
 
 function drawOverlay() {
@@ -572,6 +587,7 @@ $("date").addEventListener("input", () => {
 });
 $("refDate").addEventListener("change", () => { loadMap(); refreshPicks(); });
 $("mask").addEventListener("change", loadMap);
+$("flip").addEventListener("change", loadMap);
 $("cmap").addEventListener("change", loadMap);
 for (const id of ["vmin", "vmax"]) {
   $(id).addEventListener("change", () => {
