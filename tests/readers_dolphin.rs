@@ -5,13 +5,9 @@
 use crate::common::{open_err, whole};
 use std::path::Path;
 
-use sbas::assess::timeseries_error;
-use sbas::product::inversion::{OutputFormat, RunResults};
-use sbas::simulate::{simulate, simulate_dolphin, Effects, SimConfig, Truth};
+use sbas::simulate::{simulate, simulate_dolphin, Effects, SimConfig};
 use sbas::source::{open_stack, GeomLayer, StackCoords, StackLayer};
-use sbas::survey::RefRequest;
 use sbas::window::Window;
-use sbas::workflow::{invert_stack, InvertOptions};
 
 fn cfg(rows: usize, cols: usize, dates: usize) -> SimConfig {
     SimConfig {
@@ -69,18 +65,11 @@ fn arrays_equal_the_isce_simulation_and_inversion_recovers_the_truth() {
     assert!(a.warnings.iter().any(|w| w.contains("no baselines")));
 
     // The inversion from the work folder itself.
-    let truth = Truth::load(&dir.path().join("dol/truth")).unwrap();
-    let out = dir.path().join("out");
-    let opts = InvertOptions {
-        format: OutputFormat::Zarr,
-        reference: RefRequest::Auto { min_coherence: 0.8 },
-        max_memory: 1 << 30,
-        ..InvertOptions::default()
-    };
-    invert_stack(&dir.path().join("dol/dolphin"), &out, &opts).unwrap();
-    let err = timeseries_error(&RunResults::open(&out).unwrap(), &truth).unwrap();
-    assert!(err.pixels as f64 > 0.6 * err.total_pixels as f64, "{err:?}");
-    assert!(err.rmse_m < 0.004, "{err:?}");
+    crate::common::assert_inversion_recovers_truth(
+        &dir.path().join("dol/dolphin"),
+        &dir.path().join("dol/truth"),
+        &dir.path().join("out"),
+    );
 }
 
 #[test]

@@ -6,16 +6,12 @@
 use crate::common::{geometry, open_err, whole};
 use std::path::{Path, PathBuf};
 
-use sbas::assess::timeseries_error;
-use sbas::product::inversion::{OutputFormat, RunResults};
-use sbas::simulate::{simulate, simulate_gmtsar, Effects, SimConfig, Truth};
+use sbas::simulate::{simulate, simulate_gmtsar, Effects, SimConfig};
 use sbas::source::layout::LoadGlobs;
 use sbas::source::mintpy_h5::read_root_attributes;
 use sbas::source::raster::netcdf3::write::{classic_bytes, VarOut};
 use sbas::source::raster::netcdf3::NcType;
 use sbas::source::{open_stack, open_stack_globs, GeomLayer, StackCoords, StackLayer};
-use sbas::survey::RefRequest;
-use sbas::workflow::{invert_stack, InvertOptions};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mintpy_gmtsar")
@@ -139,19 +135,11 @@ fn arrays_equal_the_isce2_simulation_and_the_inversion_recovers_the_truth() {
             "{layer:?}"
         );
     }
-    let truth = Truth::load(&dir.path().join("gmtsar/truth")).unwrap();
-    let out = dir.path().join("out");
-    let opts = InvertOptions {
-        format: OutputFormat::Zarr,
-        reference: RefRequest::Auto { min_coherence: 0.8 },
-        max_memory: 1 << 30,
-        ..InvertOptions::default()
-    };
-    invert_stack(&dir.path().join("gmtsar"), &out, &opts).unwrap();
-    let res = RunResults::open(&out).unwrap();
-    let err = timeseries_error(&res, &truth).unwrap();
-    assert!(err.pixels as f64 > 0.6 * err.total_pixels as f64, "{err:?}");
-    assert!(err.rmse_m < 0.004, "{err:?}");
+    crate::common::assert_inversion_recovers_truth(
+        &dir.path().join("gmtsar"),
+        &dir.path().join("gmtsar/truth"),
+        &dir.path().join("out"),
+    );
 }
 
 fn small() -> SimConfig {

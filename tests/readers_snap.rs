@@ -6,13 +6,9 @@
 use crate::common::{geometry, open_err, whole};
 use std::path::{Path, PathBuf};
 
-use sbas::assess::timeseries_error;
-use sbas::product::inversion::{OutputFormat, RunResults};
-use sbas::simulate::{simulate, simulate_snap, Effects, SimConfig, Truth};
+use sbas::simulate::{simulate, simulate_snap, Effects, SimConfig};
 use sbas::source::mintpy_h5::read_root_attributes;
 use sbas::source::{open_stack, GeomLayer, StackCoords, StackLayer};
-use sbas::survey::RefRequest;
-use sbas::workflow::{invert_stack, InvertOptions};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mintpy_snap")
@@ -105,19 +101,11 @@ fn arrays_equal_the_isce2_simulation_and_the_inversion_recovers_the_truth() {
             "{layer:?}"
         );
     }
-    let truth = Truth::load(&dir.path().join("snap/truth")).unwrap();
-    let out = dir.path().join("out");
-    let opts = InvertOptions {
-        format: OutputFormat::Zarr,
-        reference: RefRequest::Auto { min_coherence: 0.8 },
-        max_memory: 1 << 30,
-        ..InvertOptions::default()
-    };
-    invert_stack(&dir.path().join("snap"), &out, &opts).unwrap();
-    let res = RunResults::open(&out).unwrap();
-    let err = timeseries_error(&res, &truth).unwrap();
-    assert!(err.pixels as f64 > 0.6 * err.total_pixels as f64, "{err:?}");
-    assert!(err.rmse_m < 0.004, "{err:?}");
+    crate::common::assert_inversion_recovers_truth(
+        &dir.path().join("snap"),
+        &dir.path().join("snap/truth"),
+        &dir.path().join("out"),
+    );
 }
 
 fn small() -> SimConfig {

@@ -149,3 +149,25 @@ pub fn run_unwrap_template(
     assert!(out.contains("correct_unwrap_error   done"), "{out}");
     out
 }
+
+/// Inverts the simulated stack at `stack` into `out` (Zarr, automatic reference point) and
+/// asserts the time series recovers the simulation's truth in `truth_dir`: most pixels solved,
+/// RMSE under 4 mm.
+pub fn assert_inversion_recovers_truth(stack: &Path, truth_dir: &Path, out: &Path) {
+    use sbas::assess::timeseries_error;
+    use sbas::product::inversion::{OutputFormat, RunResults};
+    use sbas::simulate::Truth;
+    use sbas::survey::RefRequest;
+    use sbas::workflow::{invert_stack, InvertOptions};
+    let truth = Truth::load(truth_dir).unwrap();
+    let opts = InvertOptions {
+        format: OutputFormat::Zarr,
+        reference: RefRequest::Auto { min_coherence: 0.8 },
+        max_memory: 1 << 30,
+        ..InvertOptions::default()
+    };
+    invert_stack(stack, out, &opts).unwrap();
+    let err = timeseries_error(&RunResults::open(out).unwrap(), &truth).unwrap();
+    assert!(err.pixels as f64 > 0.6 * err.total_pixels as f64, "{err:?}");
+    assert!(err.rmse_m < 0.004, "{err:?}");
+}
