@@ -474,6 +474,32 @@ impl StackSource for EditedStack<'_> {
         Ok(())
     }
 
+    fn read_pairs(
+        &self,
+        layer: StackLayer,
+        pairs: std::ops::Range<usize>,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        crate::source::check_pairs(&self.info, "edited stack read", &pairs, window, out.len())?;
+        let px = window.pixels();
+        // The kept pairs asked are runs of consecutive pairs of the inner stack: one inner
+        // read per run, so a dropped pair is never read.
+        let kept = &self.keep[pairs];
+        let mut k = 0;
+        while k < kept.len() {
+            let mut end = k + 1;
+            while end < kept.len() && kept[end] == kept[end - 1] + 1 {
+                end += 1;
+            }
+            let inner = kept[k]..kept[end - 1] + 1;
+            self.inner
+                .read_pairs(layer, inner, window, &mut out[k * px..end * px])?;
+            k = end;
+        }
+        Ok(())
+    }
+
     fn read_geometry(
         &self,
         layer: GeomLayer,

@@ -316,7 +316,7 @@ fn fixed(s: &str) -> FixedAscii<8> {
 
 /// A MintPy work folder holding `inputs/ifgramStack.h5` and `inputs/geometryRadar.h5` with
 /// the simulated stack's data (its second pair marked dropped); returns the stack file.
-fn mintpy_stack(dir: &Path) -> PathBuf {
+pub fn mintpy_stack(dir: &Path) -> PathBuf {
     let tree = isce_tree(dir);
     let s = open_stack(&tree).unwrap();
     let i = s.info();

@@ -6,97 +6,45 @@
 use std::path::{Path, PathBuf};
 
 use sbas::product::Product;
-use sbas::simulate::Truth;
 use sbas::source::unwrap_fix::UnwrapFix;
 use sbas::window::Window;
 
+use crate::common::unwrap::{
+    correct, corrected_pixels, dense, fixture_pair_names, invert_timeseries,
+    simulate_fixture_stack, TruthSeries, COLS, REF, ROWS,
+};
 use crate::common::{run_unwrap_template, sbas, stderr};
-
-const ROWS: usize = 120;
-const COLS: usize = 150;
-const REF: (usize, usize) = (60, 75);
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mintpy_unwrap")
 }
 
-/// The fixture's stack, simulated anew (the fixture script's arguments).
-fn simulate(dir: &Path) -> PathBuf {
-    let stack = dir.join("stack");
-    let o = sbas(&[
-        "simulate",
-        stack.to_str().unwrap(),
-        "--rows",
-        "120",
-        "--cols",
-        "150",
-        "--dates",
-        "24",
-        "--neighbors",
-        "3",
-        "--seed",
-        "16001",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    stack
-}
-
-fn correct(stack: &Path, out: &Path, extra: &[&str]) -> UnwrapFix {
-    let r = format!("{},{}", REF.0, REF.1);
-    let mut args = vec![
-        "correct",
-        "unwrap",
-        stack.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--ref-yx",
-        &r,
-        "-q",
-    ];
-    args.extend_from_slice(extra);
-    let o = sbas(&args);
-    assert!(o.status.success(), "{}", stderr(&o));
-    UnwrapFix::read(&UnwrapFix::path_in(out, "unwrapPhase_bridging")).unwrap()
-}
-
-/// The corrections as a dense (pair, row, col) array in MintPy's pair order.
-fn dense(fix: &UnwrapFix, names: &[String]) -> Vec<i32> {
-    let px = fix.length * fix.width;
-    let mut out = vec![0; names.len() * px];
-    for (i, name) in names.iter().enumerate() {
-        let runs = &fix.pairs.iter().find(|(n, _)| n == name).unwrap().1;
-        for r in runs {
-            for x in r.x0..r.x1 {
-                out[i * px + r.y as usize * fix.width + x as usize] = r.k;
-            }
-        }
-    }
-    out
-}
-
 fn mintpy_cycles(dataset: &str) -> (Vec<String>, Vec<i32>) {
     let f = hdf5::File::open(fixture().join("cycles.h5")).unwrap();
     let k: Vec<i8> = f.dataset(dataset).unwrap().read_raw().unwrap();
-    let dates: Vec<hdf5::types::FixedAscii<8>> = f.dataset("date").unwrap().read_raw().unwrap();
-    let names = dates
-        .chunks(2)
-        .map(|d| format!("{}_{}", d[0].as_str(), d[1].as_str()))
-        .collect();
-    (names, k.into_iter().map(i32::from).collect())
+    (
+        fixture_pair_names(&f),
+        k.into_iter().map(i32::from).collect(),
+    )
 }
 
 #[test]
 fn bridging_matches_mintpy_and_corrects_the_inversion() {
     let tmp = tempfile::tempdir().unwrap();
-    let stack = simulate(tmp.path());
+    let stack = simulate_fixture_stack(tmp.path(), 16001, &[]);
     for (dataset, extra) in [
         ("unwrapPhase_bridging", &[][..]),
         ("unwrapPhase_bridging_linear", &["--ramp", "linear"][..]),
     ] {
         let (names, want) = mintpy_cycles(dataset);
-        let fix = correct(&stack, &tmp.path().join(dataset), extra);
+        let fix = correct(
+            &stack,
+            &tmp.path().join(dataset),
+            extra,
+            "unwrapPhase_bridging",
+        );
         assert_eq!((fix.length, fix.width), (ROWS, COLS));
-        let got = dense(&fix, &names);
+        let got = dense(&fix, &names, 1);
         let same = want.iter().zip(&got).filter(|(a, b)| a == b).count();
         // Measured: identical everywhere (0 of 1 188 000 samples differ).
         assert!(
@@ -116,53 +64,16 @@ fn bridging_matches_mintpy_and_corrects_the_inversion() {
     );
     let fix = UnwrapFix::read(&fix_path).unwrap();
     let px = ROWS * COLS;
-    let mut patch = vec![false; px];
-    for (_, runs) in &fix.pairs {
-        for r in runs {
-            for x in r.x0..r.x1 {
-                patch[r.y as usize * COLS + x as usize] = true;
-            }
-        }
-    }
-    let invert = |run: &str, extra: &[&str]| {
-        let run = tmp.path().join(run);
-        let r = format!("{},{}", REF.0, REF.1);
-        let mut args = vec![
-            "invert",
-            stack.to_str().unwrap(),
-            "--out",
-            run.to_str().unwrap(),
-            "--ref-yx",
-            &r,
-            "--format",
-            "hdf5",
-            "-q",
-        ];
-        args.extend_from_slice(extra);
-        let o = sbas(&args);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let p = Product::open(&run, "timeseries").unwrap();
-        p.read("timeseries", Window::full(ROWS, COLS)).unwrap()
-    };
-    let l2 = invert("l2", &[]);
-    let bridged = invert("bridged", &["--unwrap-fix", fix_path.to_str().unwrap()]);
-    let truth = Truth::load(&stack.join("truth")).unwrap();
-    let t = truth.timeseries();
-    let n = truth.dates().len();
-    let r = REF.0 * COLS + REF.1;
-    let rmse = |ts: &[f32], inside: bool| {
-        let (mut s, mut c) = (0.0f64, 0usize);
-        for p in (0..px).filter(|&p| patch[p] == inside) {
-            for d in 0..n {
-                let (got, want) = (ts[d * px + p], t[d * px + p] - t[d * px + r]);
-                if got.is_finite() {
-                    s += f64::from(got - want).powi(2);
-                    c += 1;
-                }
-            }
-        }
-        (s / c as f64).sqrt()
-    };
+    let patch = corrected_pixels(&fix);
+    let l2 = invert_timeseries(&stack, &tmp.path().join("l2"), &[]);
+    let bridged = invert_timeseries(
+        &stack,
+        &tmp.path().join("bridged"),
+        &["--unwrap-fix", fix_path.to_str().unwrap()],
+    );
+    let truth = TruthSeries::load(&stack);
+    let n = truth.dates();
+    let rmse = |ts: &[f32], inside: bool| truth.rmse(ts, &|p| patch[p] == inside);
     let (l2_in, br_in) = (rmse(&l2, true), rmse(&bridged, true));
     assert!(
         br_in < 0.5 * l2_in,

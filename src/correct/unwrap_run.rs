@@ -360,7 +360,7 @@ fn copy_window<T: Copy>(w: &Window, width: usize, from: &[T], to: &mut [T]) {
 }
 
 /// One layer of the interferograms `range`, whole images one after the other, read in the
-/// plan's strips.
+/// plan's strips: only these interferograms are read, so a pass over groups reads each once.
 pub(crate) fn read_layer_group(
     source: &dyn StackSource,
     plan: &ChunkPlan,
@@ -368,21 +368,143 @@ pub(crate) fn read_layer_group(
     range: std::ops::Range<usize>,
 ) -> anyhow::Result<Vec<f32>> {
     let info = source.info();
-    let (npx, m) = (info.length * info.width, info.network.num_pairs());
+    let npx = info.length * info.width;
     let mut dest = vec![0.0f32; range.len() * npx];
     let mut buf = Vec::new();
     for w in &plan.chunks {
         let px = w.pixels();
-        buf.resize(m * px, 0.0);
-        source.read_stack(layer, w, &mut buf)?;
-        for (k, i) in range.clone().enumerate() {
-            copy_window(
-                w,
-                info.width,
-                &buf[i * px..(i + 1) * px],
-                &mut dest[k * npx..(k + 1) * npx],
-            );
+        buf.resize(range.len() * px, 0.0);
+        source.read_pairs(layer, range.clone(), w, &mut buf)?;
+        for (k, plane) in buf.chunks_exact(px).enumerate() {
+            copy_window(w, info.width, plane, &mut dest[k * npx..(k + 1) * npx]);
         }
     }
     Ok(dest)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::simulate::{simulate, SimConfig};
+    use crate::source::{open_stack, GeomLayer, StackInfo};
+
+    /// Counts the pixels read per (layer, pair) through `read_pairs`, and the largest phase or
+    /// conncomp window read through `read_stack`.
+    struct Counting<'a> {
+        inner: &'a dyn StackSource,
+        by_pair: Mutex<HashMap<(StackLayer, usize), usize>>,
+        largest_stack_read: Mutex<usize>,
+    }
+
+    impl StackSource for Counting<'_> {
+        fn info(&self) -> &StackInfo {
+            self.inner.info()
+        }
+        fn read_stack(&self, layer: StackLayer, w: &Window, out: &mut [f32]) -> anyhow::Result<()> {
+            let mut big = self.largest_stack_read.lock().unwrap();
+            *big = (*big).max(w.pixels());
+            drop(big);
+            self.inner.read_stack(layer, w, out)
+        }
+        fn read_pairs(
+            &self,
+            layer: StackLayer,
+            pairs: std::ops::Range<usize>,
+            w: &Window,
+            out: &mut [f32],
+        ) -> anyhow::Result<()> {
+            let mut counts = self.by_pair.lock().unwrap();
+            for i in pairs.clone() {
+                *counts.entry((layer, i)).or_default() += w.pixels();
+            }
+            drop(counts);
+            self.inner.read_pairs(layer, pairs, w, out)
+        }
+        fn read_geometry(
+            &self,
+            layer: GeomLayer,
+            w: &Window,
+            out: &mut [f32],
+        ) -> anyhow::Result<()> {
+            self.inner.read_geometry(layer, w, out)
+        }
+    }
+
+    #[test]
+    fn bridging_reads_each_interferogram_once_in_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let (l, w) = (40, 50);
+        let cfg = SimConfig {
+            rows: l,
+            cols: w,
+            num_dates: 10,
+            neighbors: 3,
+            seed: 16,
+            ..SimConfig::default()
+        };
+        simulate(dir.path(), &cfg).unwrap();
+        let stack = open_stack(dir.path()).unwrap();
+        let (npx, m) = (l * w, stack.info().network.num_pairs());
+        let counting = Counting {
+            inner: &*stack,
+            by_pair: Mutex::new(HashMap::new()),
+            largest_stack_read: Mutex::new(0),
+        };
+        // Strips of 7 rows; a budget for three interferograms at a time (the group rule:
+        // half the budget, less one set of working images per thread).
+        let plan = ChunkPlan {
+            length: l,
+            width: w,
+            rows_per_chunk: 7,
+            chunks: (0..l)
+                .step_by(7)
+                .map(|y0| Window {
+                    y0,
+                    y1: (y0 + 7).min(l),
+                    x0: 0,
+                    x1: w,
+                })
+                .collect(),
+        };
+        let threads = rayon::current_num_threads() as u64;
+        let mut opts = UnwrapOptions {
+            method: UnwrapMethod::Bridging,
+            bridging: BridgingOptions {
+                min_area: 50.0,
+                radius: 5,
+                ramp: None,
+            },
+            num_sample: 100,
+            water_mask: false,
+            reference: RefRequest::Yx(20, 25),
+            max_memory: 2 * npx as u64 * (24 * threads + 8 * 3),
+            report: Reporter::silent(),
+        };
+        let land = vec![true; npx];
+        let (grouped, group) = bridging_pass(&counting, &plan, (20, 25), &land, &opts).unwrap();
+        assert_eq!(group, 3);
+        let counts = counting.by_pair.into_inner().unwrap();
+        for layer in [StackLayer::Phase, StackLayer::ConnComp] {
+            for i in 0..m {
+                assert_eq!(
+                    counts.get(&(layer, i)),
+                    Some(&npx),
+                    "{layer:?} of pair {i} not read exactly once"
+                );
+            }
+        }
+        assert_eq!(counting.largest_stack_read.into_inner().unwrap(), 0);
+        // The same corrections as with every interferogram in memory at once.
+        opts.max_memory = 1 << 30;
+        let (whole, group) = bridging_pass(&*stack, &plan, (20, 25), &land, &opts).unwrap();
+        assert_eq!(group, m);
+        assert_eq!(grouped, whole);
+        assert!(
+            whole.iter().any(|runs| !runs.is_empty()),
+            "the stack has errors to correct"
+        );
+    }
 }

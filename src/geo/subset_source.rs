@@ -7,7 +7,7 @@ use crate::geo::grid::MapGrid;
 use crate::geo::subset::{
     clip_box, geo_box_to_window, subset_attributes, LookupBox, SubsetRequest,
 };
-use crate::source::{check_read, GeomLayer, StackInfo, StackLayer, StackSource};
+use crate::source::{check_pairs, check_read, GeomLayer, StackInfo, StackLayer, StackSource};
 use crate::window::Window;
 
 /// Pixels of lookup read per strip while resolving a lat/lon subset.
@@ -85,6 +85,18 @@ impl StackSource for SubsetSource {
         let m = self.info.network.num_pairs();
         check_read(&self.info, "subset read_stack", window, m, out.len())?;
         self.inner.read_stack(layer, &self.outer(window), out)
+    }
+
+    fn read_pairs(
+        &self,
+        layer: StackLayer,
+        pairs: std::ops::Range<usize>,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        check_pairs(&self.info, "subset read_pairs", &pairs, window, out.len())?;
+        self.inner
+            .read_pairs(layer, pairs, &self.outer(window), out)
     }
 
     fn read_geometry(

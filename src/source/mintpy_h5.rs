@@ -1,5 +1,6 @@
 //! MintPy `inputs/ifgramStack.h5` + `geometryRadar.h5` reader.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -11,7 +12,7 @@ use ndarray::s;
 use super::{Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer, StackSource};
 use crate::meta::{Attributes, Date};
 use crate::network::Network;
-use crate::source::check_read;
+use crate::source::{check_pairs, check_read};
 use crate::window::Window;
 
 /// The MintPy format: `ifgramStack.h5` (any `.h5` file given directly), or a work folder
@@ -398,10 +399,19 @@ impl MintPyStack {
         dataset(&self.stack, &self.stack_path, name)
     }
 
-    /// Copies the kept pairs of `all` (`total_pairs` blocks of `n` values) of `layer` into
-    /// `out`, with infinite values made NaN as every reader does.
-    fn copy_kept(&self, layer: StackLayer, all: &[f32], n: usize, out: &mut [f32]) {
-        for (dst, &i) in out.chunks_exact_mut(n).zip(&self.kept) {
+    /// Copies the kept pairs `pairs` of `all` (blocks of `n` values of `layer`, the first the
+    /// file's pair `first`) into `out`, with infinite values made NaN as every reader does.
+    fn copy_kept(
+        &self,
+        layer: StackLayer,
+        pairs: Range<usize>,
+        all: &[f32],
+        first: usize,
+        n: usize,
+        out: &mut [f32],
+    ) {
+        for (dst, &i) in out.chunks_exact_mut(n).zip(&self.kept[pairs]) {
+            let i = i - first;
             for (d, v) in dst.iter_mut().zip(&all[i * n..(i + 1) * n]) {
                 *d = super::sanitize(layer, *v);
             }
@@ -422,12 +432,32 @@ impl StackSource for MintPyStack {
     ) -> anyhow::Result<()> {
         // Checked before `window.pixels()`, which a reversed window would underflow.
         check_read(&self.info, "read_stack", window, self.kept.len(), out.len())?;
+        self.read_pairs(layer, 0..self.kept.len(), window, out)
+    }
+
+    fn read_pairs(
+        &self,
+        layer: StackLayer,
+        pairs: Range<usize>,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        check_pairs(&self.info, "read_pairs", &pairs, window, out.len())?;
         let n = window.pixels();
         let ds = self.layer_dataset(layer)?;
-        // One hyperslab read for every pair: the HDF5 library is serialised anyway, and
-        // each chunk is decompressed once.
+        // One hyperslab read for the file's pairs from the first to the last asked (the kept
+        // pairs are in date order, the file's may not be): the HDF5 library is serialised
+        // anyway, and each chunk is decompressed once.
+        let kept = &self.kept[pairs.clone()];
+        let (first, last) = kept
+            .iter()
+            .fold((usize::MAX, 0), |(lo, hi), &i| (lo.min(i), hi.max(i)));
         let data = ds
-            .read_slice::<f32, _, ndarray::Ix3>(s![.., window.y0..window.y1, window.x0..window.x1])
+            .read_slice::<f32, _, ndarray::Ix3>(s![
+                first..last + 1,
+                window.y0..window.y1,
+                window.x0..window.x1
+            ])
             .with_context(|| {
                 format!(
                     "cannot read {layer:?} rows {}..{} cols {}..{} of {}",
@@ -441,7 +471,7 @@ impl StackSource for MintPyStack {
         let all = data
             .as_slice()
             .expect("freshly read arrays are standard-layout");
-        self.copy_kept(layer, all, n, out);
+        self.copy_kept(layer, pairs, all, first, n, out);
         Ok(())
     }
 
@@ -467,7 +497,7 @@ impl StackSource for MintPyStack {
             )
         })?;
         let all = data.to_vec();
-        self.copy_kept(layer, &all, 1, out);
+        self.copy_kept(layer, 0..self.kept.len(), &all, 0, 1, out);
         Ok(())
     }
 

@@ -27,6 +27,7 @@ pub use registry::{
     StackFormat,
 };
 
+use std::ops::Range;
 use std::path::PathBuf;
 
 use crate::meta::Attributes;
@@ -179,6 +180,34 @@ pub trait StackSource: Send + Sync {
     fn read_stack(&self, layer: StackLayer, window: &Window, out: &mut [f32])
         -> anyhow::Result<()>;
 
+    /// Reads `layer` for the kept pairs `pairs` (indices in the network's order) in `window`
+    /// into `out`, laid out `[pair][row][col]` (`out.len() == pairs.len() * window.pixels()`):
+    /// the same values as that slice of [`StackSource::read_stack`]. Readers that hand out
+    /// whole interferograms one at a time (bridging) call this, so that each interferogram is
+    /// read once whatever their memory budget.
+    ///
+    /// The default reads every pair and keeps the range (correct for any source, but it reads
+    /// the whole stack); sources that store pairs separately, and views of such sources,
+    /// override it to read only the range.
+    fn read_pairs(
+        &self,
+        layer: StackLayer,
+        pairs: Range<usize>,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        let m = self.info().network.num_pairs();
+        check_pairs(self.info(), "read_pairs", &pairs, window, out.len())?;
+        if pairs == (0..m) {
+            return self.read_stack(layer, window, out);
+        }
+        let px = window.pixels();
+        let mut all = vec![0.0f32; m * px];
+        self.read_stack(layer, window, &mut all)?;
+        out.copy_from_slice(&all[pairs.start * px..pairs.end * px]);
+        Ok(())
+    }
+
     /// Reads `layer` at one pixel for every kept pair (`out.len() == M`).
     fn read_pixel(
         &self,
@@ -206,10 +235,6 @@ pub trait StackSource: Send + Sync {
     }
 }
 
-/// What readers hand out for a stored stack value: an infinite phase or coherence is not a
-/// measurement, so it becomes NaN (no data for the phase; for the coherence, what MintPy does
-/// with NaN: weight of coherence 0.05, left out of the average). Everything else is kept.
-#[inline]
 /// Sample `i` of `numpy.linspace(start, stop, num)`: `start + i * step`, with the last sample
 /// exactly `stop`. MintPy's slant range per column is this, for every processor.
 pub(crate) fn linspace_at(start: f64, stop: f64, num: usize, i: usize) -> f64 {
@@ -224,6 +249,10 @@ pub(crate) fn linspace_at(start: f64, stop: f64, num: usize, i: usize) -> f64 {
     start + i as f64 * step
 }
 
+/// What readers hand out for a stored stack value: an infinite phase or coherence is not a
+/// measurement, so it becomes NaN (no data for the phase; for the coherence, what MintPy does
+/// with NaN: weight of coherence 0.05, left out of the average). Everything else is kept.
+#[inline]
 fn sanitize(layer: StackLayer, v: f32) -> f32 {
     match layer {
         StackLayer::Phase | StackLayer::Coherence => infinite_to_nan(v),
@@ -270,6 +299,26 @@ pub(crate) fn check_read(
         );
     }
     Ok(())
+}
+
+/// Checks a pair-range read request: `pairs` must be a non-empty range of the kept pairs, and
+/// `window` and `out` as [`check_read`] wants them for that many pairs.
+pub(crate) fn check_pairs(
+    info: &StackInfo,
+    what: &str,
+    pairs: &Range<usize>,
+    window: &Window,
+    out_len: usize,
+) -> anyhow::Result<()> {
+    let m = info.network.num_pairs();
+    if pairs.start >= pairs.end || pairs.end > m {
+        anyhow::bail!(
+            "{what}: pairs {}..{} is empty or outside the stack's {m} interferograms",
+            pairs.start,
+            pairs.end
+        );
+    }
+    check_read(info, what, window, pairs.len(), out_len)
 }
 
 #[cfg(test)]

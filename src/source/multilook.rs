@@ -22,7 +22,7 @@ use anyhow::bail;
 
 use crate::meta::pyfmt::py_f64;
 use crate::meta::Attributes;
-use crate::source::{check_read, GeomLayer, StackInfo, StackLayer, StackSource};
+use crate::source::{check_pairs, check_read, GeomLayer, StackInfo, StackLayer, StackSource};
 use crate::window::Window;
 
 /// Most values of the inner stack read at once by one call (64 MiB of f32).
@@ -404,6 +404,31 @@ impl StackSource for MultilookSource {
         };
         let read = |w: &Window, buf: &mut [f32]| self.inner.read_stack(layer, w, buf);
         self.read_reduced(m, window, method, out, &read)
+    }
+
+    fn read_pairs(
+        &self,
+        layer: StackLayer,
+        pairs: std::ops::Range<usize>,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        check_pairs(
+            &self.info,
+            "multilook read_pairs",
+            &pairs,
+            window,
+            out.len(),
+        )?;
+        let method = match layer {
+            StackLayer::ConnComp => MultilookMethod::Nearest,
+            StackLayer::Phase | StackLayer::Coherence => self.ml.method,
+        };
+        // Each output pixel is reduced from its own block alone, so the strips (sized by the
+        // number of pairs) do not change the values.
+        let read =
+            |w: &Window, buf: &mut [f32]| self.inner.read_pairs(layer, pairs.clone(), w, buf);
+        self.read_reduced(pairs.len(), window, method, out, &read)
     }
 
     fn read_geometry(

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 
 use super::raster::RasterLayout;
-use super::{check_read, GeomLayer, StackCoords, StackInfo, StackLayer, StackSource};
+use super::{check_pairs, check_read, GeomLayer, StackCoords, StackInfo, StackLayer, StackSource};
 use crate::meta::{Attributes, Date};
 use crate::network::Network;
 use crate::window::Window;
@@ -236,6 +236,7 @@ impl StackSource for RawStack {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
+        // Checked before `window.pixels()`, which a reversed window would underflow.
         check_read(
             &self.info,
             "read_stack",
@@ -243,8 +244,19 @@ impl StackSource for RawStack {
             self.parts.pairs.len(),
             out.len(),
         )?;
+        self.read_pairs(layer, 0..self.parts.pairs.len(), window, out)
+    }
+
+    fn read_pairs(
+        &self,
+        layer: StackLayer,
+        pairs: std::ops::Range<usize>,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        check_pairs(&self.info, "read_pairs", &pairs, window, out.len())?;
         let n = window.pixels();
-        for (i, chunk) in out.chunks_exact_mut(n).enumerate() {
+        for (i, chunk) in pairs.zip(out.chunks_exact_mut(n)) {
             let b = self.band(i, layer)?;
             match layer {
                 StackLayer::Phase | StackLayer::Coherence => {

@@ -214,6 +214,23 @@ impl StackSource for FixedStack<'_> {
         Ok(())
     }
 
+    fn read_pairs(
+        &self,
+        layer: StackLayer,
+        pairs: std::ops::Range<usize>,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        self.inner.read_pairs(layer, pairs.clone(), window, out)?;
+        if layer == StackLayer::Phase {
+            let px = window.pixels();
+            for (runs, plane) in self.runs[pairs].iter().zip(out.chunks_exact_mut(px)) {
+                apply_runs(runs, window, plane);
+            }
+        }
+        Ok(())
+    }
+
     fn read_geometry(
         &self,
         layer: GeomLayer,

@@ -21,7 +21,8 @@ use super::layout::{all_matches, expand, first_match, LoadGlobs, LoadKey};
 use super::map_stack::{place_all, slant_range, Placed, PlacedFiles};
 use super::raster::GeoTiff;
 use super::{
-    check_read, Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer, StackSource,
+    check_pairs, check_read, Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer,
+    StackSource,
 };
 use crate::meta::Date;
 use crate::network::Network;
@@ -439,6 +440,7 @@ impl StackSource for Hyp3Stack {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
+        // Checked before `window.pixels()`, which a reversed window would underflow.
         check_read(
             &self.info,
             "read_stack",
@@ -446,8 +448,19 @@ impl StackSource for Hyp3Stack {
             self.pairs.len(),
             out.len(),
         )?;
+        self.read_pairs(layer, 0..self.pairs.len(), window, out)
+    }
+
+    fn read_pairs(
+        &self,
+        layer: StackLayer,
+        pairs: std::ops::Range<usize>,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        check_pairs(&self.info, "read_pairs", &pairs, window, out.len())?;
         let n = window.pixels();
-        for (i, chunk) in out.chunks_exact_mut(n).enumerate() {
+        for (i, chunk) in pairs.zip(out.chunks_exact_mut(n)) {
             self.pair_file(i, layer)?.read(window, chunk)?;
             for v in chunk.iter_mut() {
                 *v = super::sanitize(layer, *v);

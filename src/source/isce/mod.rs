@@ -13,8 +13,8 @@ use super::layout::{self, LoadGlobs, LoadKey, PairPaths};
 use super::{Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer, StackSource};
 use crate::meta::Date;
 use crate::network::Network;
-use crate::source::check_read;
 use crate::source::raster::{raster_layout, RasterLayout};
+use crate::source::{check_pairs, check_read};
 use crate::window::Window;
 
 pub use baselines::{
@@ -450,11 +450,22 @@ impl StackSource for IsceStack {
             self.pairs.len(),
             out.len(),
         )?;
+        self.read_pairs(layer, 0..self.pairs.len(), window, out)
+    }
+
+    fn read_pairs(
+        &self,
+        layer: StackLayer,
+        pairs: std::ops::Range<usize>,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        check_pairs(&self.info, "read_pairs", &pairs, window, out.len())?;
         let n = window.pixels();
         // The layer decided once, so that the per-sample conversion is a branch-free select
         // the compiler vectorises (as a `match` per sample it cost a tenth of the run).
         let no_inf = matches!(layer, StackLayer::Phase | StackLayer::Coherence);
-        for (i, chunk) in out.chunks_exact_mut(n).enumerate() {
+        for (i, chunk) in pairs.zip(out.chunks_exact_mut(n)) {
             let f = self.pair_file(i, layer)?;
             if no_inf {
                 f.layout

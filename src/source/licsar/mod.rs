@@ -25,7 +25,8 @@ use super::map_stack::{
 };
 use super::raster::{GeoTiff, Sample};
 use super::{
-    check_read, Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer, StackSource,
+    check_pairs, check_read, Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer,
+    StackSource,
 };
 use crate::meta::Date;
 use crate::network::Network;
@@ -329,6 +330,7 @@ impl StackSource for LicsarStack {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
+        // Checked before `window.pixels()`, which a reversed window would underflow.
         check_read(
             &self.info,
             "read_stack",
@@ -336,8 +338,19 @@ impl StackSource for LicsarStack {
             self.pairs.len(),
             out.len(),
         )?;
+        self.read_pairs(layer, 0..self.pairs.len(), window, out)
+    }
+
+    fn read_pairs(
+        &self,
+        layer: StackLayer,
+        pairs: std::ops::Range<usize>,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        check_pairs(&self.info, "read_pairs", &pairs, window, out.len())?;
         let n = window.pixels();
-        for (p, chunk) in self.pairs.iter().zip(out.chunks_exact_mut(n)) {
+        for (p, chunk) in self.pairs[pairs].iter().zip(out.chunks_exact_mut(n)) {
             match layer {
                 StackLayer::Phase => p.unw.read(window, chunk)?,
                 StackLayer::Coherence => {

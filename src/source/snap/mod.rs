@@ -24,7 +24,8 @@ use super::map_stack::{align, cut_note, entries, file_name, Offset};
 use super::raster::envi_hdr::layout_from_hdr;
 use super::raster::RasterLayout;
 use super::{
-    check_read, Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer, StackSource,
+    check_pairs, check_read, Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer,
+    StackSource,
 };
 use crate::meta::Date;
 use crate::network::Network;
@@ -345,6 +346,7 @@ impl StackSource for SnapStack {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
+        // Checked before `window.pixels()`, which a reversed window would underflow.
         check_read(
             &self.info,
             "read_stack",
@@ -352,8 +354,19 @@ impl StackSource for SnapStack {
             self.pairs.len(),
             out.len(),
         )?;
+        self.read_pairs(layer, 0..self.pairs.len(), window, out)
+    }
+
+    fn read_pairs(
+        &self,
+        layer: StackLayer,
+        pairs: std::ops::Range<usize>,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        check_pairs(&self.info, "read_pairs", &pairs, window, out.len())?;
         let n = window.pixels();
-        for (p, chunk) in self.pairs.iter().zip(out.chunks_exact_mut(n)) {
+        for (p, chunk) in self.pairs[pairs].iter().zip(out.chunks_exact_mut(n)) {
             let band = match layer {
                 StackLayer::Phase => Some(&p.unw),
                 StackLayer::Coherence => p.cor.as_ref(),
