@@ -22,6 +22,7 @@ mod network_edit;
 mod overview_mintpy;
 mod plot_e2e;
 mod plot_render;
+mod readers_aria;
 mod readers_dolphin;
 mod readers_fixture;
 mod readers_gmtsar;

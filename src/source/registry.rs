@@ -5,7 +5,9 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::layout::{self, AutoPath, LoadGlobs};
-use super::{dolphin, gamma, gmtsar, hyp3, isce, licsar, mintpy_h5, roipac, snap, StackSource};
+use super::{
+    aria, dolphin, gamma, gmtsar, hyp3, isce, licsar, mintpy_h5, roipac, snap, StackSource,
+};
 
 /// Whether a format recognises a path (answered from names and folder layout, without
 /// parsing files).
@@ -77,6 +79,7 @@ pub fn formats() -> &'static [&'static dyn StackFormat] {
         &dolphin::DolphinFormat,
         &snap::SnapFormat,
         &gmtsar::GmtsarFormat,
+        &aria::AriaFormat,
     ]
 }
 
