@@ -122,6 +122,13 @@ fn write_envi(
         path.with_file_name(format!("{name}.hdr"))
     };
     let (w, n) = CORNER;
+    // GDAL writes the name it was given; ours is relative to the folder, so that the bytes
+    // do not depend on where the folder is.
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let header = format!(
         "ENVI\ndescription = {{\n{}}}\nsamples = {cols}\nlines   = {rows}\nbands   = 1\n\
          header offset = 0\nfile type = ENVI Standard\ndata type = {}\ninterleave = bsq\n\
@@ -130,7 +137,7 @@ fn write_envi(
          SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],\
          UNIT[\"Degree\",0.0174532925199433]]}}\nband names = {{\nBand 1}}\n\
          data ignore value = {}\n",
-        path.display(),
+        Path::new(&parent).join(&name).display(),
         ty.envi(),
         py_f64(w),
         py_f64(n),
@@ -408,8 +415,8 @@ mod tests {
 
     #[test]
     fn gdal_geotransform_numbers() {
-        assert_eq!(c_e16(-118.6), " -1.1860000000000000e+02");
-        assert_eq!(c_e16(8.333333333333333e-4), "  8.3333333333333328e-04");
+        assert_eq!(c_e16(-118.35), " -1.1834999999999999e+02");
+        assert_eq!(c_e16(PIXEL), "  8.3333333333333339e-04");
         assert_eq!(c_e16(0.0), "  0.0000000000000000e+00");
     }
 }
