@@ -303,3 +303,40 @@ fn invert_runs_in_the_stacks_lat_lon_grid() {
         assert_eq!(attrs.get(k), Some(v), "{k}");
     }
 }
+
+#[test]
+fn aria_template_runs_load_to_velocity() {
+    use crate::common::{sbas, stderr};
+    let dir = tempfile::tempdir().unwrap();
+    simulate_aria(&dir.path().join("proj"), &small()).unwrap();
+    let work = dir.path().join("proj/mintpy");
+    std::fs::create_dir_all(&work).unwrap();
+    // prep_aria's template keys, relative to the work folder; the others are ARIA's defaults,
+    // the water mask turned off.
+    let template = work.join("aria.txt");
+    std::fs::write(
+        &template,
+        "mintpy.load.processor = aria\n\
+         mintpy.load.unwFile = ../stack/unwrapStack.vrt\n\
+         mintpy.load.waterMaskFile = none\n\
+         mintpy.troposphericDelay.method = no\n",
+    )
+    .unwrap();
+    let o = sbas(&[
+        "run",
+        template.to_str().unwrap(),
+        "--dir",
+        work.to_str().unwrap(),
+        "--end",
+        "velocity",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = sbas::product::Product::open(&work, "velocity").unwrap();
+    assert_eq!(v.attrs().get("EPSG"), Some("4326"));
+    assert_eq!(v.attrs().get("X_FIRST"), Some("-118.350000000"));
+    let geom = sbas::product::Product::open(&work, "inputs/geometryGeo").unwrap();
+    let names = geom.dataset_names();
+    assert!(names.iter().any(|n| n == "azimuthAngle"), "{names:?}");
+    assert!(!names.iter().any(|n| n == "waterMask"), "{names:?}");
+}
