@@ -340,3 +340,33 @@ fn aria_template_runs_load_to_velocity() {
     assert!(names.iter().any(|n| n == "azimuthAngle"), "{names:?}");
     assert!(!names.iter().any(|n| n == "waterMask"), "{names:?}");
 }
+
+#[test]
+fn geotiff_rasters_of_ariatssetup_of_gtiff_are_read() {
+    use tiff::encoder::{colortype, TiffEncoder};
+    let dir = tempfile::tempdir().unwrap();
+    let stack = dir.path().join("s");
+    simulate_aria(&stack, &small()).unwrap();
+    let before = whole(&*open_stack(&stack).unwrap(), StackLayer::Phase);
+    // `ariaTSsetup.py -of GTiff` writes each pair's raster as a GeoTIFF of the same name.
+    let (rows, cols) = (12usize, 15usize);
+    for entry in std::fs::read_dir(stack.join("unwrappedPhase")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some() {
+            continue;
+        }
+        let raw = std::fs::read(&p).unwrap();
+        let v: Vec<f32> = raw
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        std::fs::remove_file(p.with_extension("hdr")).unwrap();
+        let mut f = std::fs::File::create(&p).unwrap();
+        TiffEncoder::new(&mut f)
+            .unwrap()
+            .write_image::<colortype::Gray32Float>(cols as u32, rows as u32, &v)
+            .unwrap();
+    }
+    let after = whole(&*open_stack(&stack).unwrap(), StackLayer::Phase);
+    assert!(same_bits(&before, &after));
+}

@@ -114,15 +114,14 @@ impl Layer {
                     b.get("Dates").unwrap_or("no Dates")
                 )
             })?;
-            if (band.layout.width, band.layout.length) != (vrt.width, vrt.length) {
+            let (w, l) = band.size();
+            if (w, l) != (vrt.width, vrt.length) {
                 bail!(
-                    "ARIA stack VRT {}: band {}'s raster {} is {} x {} (rows x columns), the \
+                    "ARIA stack VRT {}: band {}'s raster {} is {l} x {w} (rows x columns), the \
                      stack {} x {}: every pair must be on the stack's grid",
                     path.display(),
                     b.index,
                     band.path.display(),
-                    band.layout.length,
-                    band.layout.width,
                     vrt.length,
                     vrt.width
                 );
@@ -501,12 +500,11 @@ impl AriaStack {
             let Some(path) = path else { continue };
             let band = Band::open(&path)?;
             let g = &unw.vrt.grid;
-            if (band.layout.length, band.layout.width) != (g.length, g.width) {
+            let (w, l) = band.size();
+            if (l, w) != (g.length, g.width) {
                 bail!(
-                    "ARIA {what} {} is {} x {} (rows x columns), the stack {} x {}",
+                    "ARIA {what} {} is {l} x {w} (rows x columns), the stack {} x {}",
                     path.display(),
-                    band.layout.length,
-                    band.layout.width,
                     g.length,
                     g.width
                 );

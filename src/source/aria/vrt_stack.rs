@@ -1,8 +1,8 @@
 //! The GDAL VRTs of an ARIA-tools time-series folder: the stack VRTs (`stack/unwrapStack.vrt`,
 //! one band per pair with its `<Metadata>` of dates, baseline, wavelength, ...) and the
 //! single-band rasters they and MintPy's geometry keys point at: per-pair `<name>.vrt` files
-//! made by `gdal.Translate(..., format="VRT")` of an ENVI raster, or the ENVI raster itself
-//! (`DEM/glo_90.dem` beside `glo_90.hdr`).
+//! made by `gdal.Translate(..., format="VRT")` of an ENVI raster (or a GeoTIFF, with
+//! `ariaTSsetup.py -of GTiff`), or the raster itself (`DEM/glo_90.dem` beside `glo_90.hdr`).
 //!
 //! Facts (aria-tools/ARIA-tools, commit 7b151f92): `tools/bin/ariaTSsetup.py` `generate_stack`
 //! writes the stack VRT by hand (`<SRS>`, `<GeoTransform>`, per band `<NoDataValue>`, one
@@ -21,7 +21,7 @@ use anyhow::{bail, Context};
 use crate::geo::grid::MapGrid;
 use crate::source::raster::envi_hdr::layout_from_hdr;
 use crate::source::raster::vrt::layout_from_vrt;
-use crate::source::raster::{DataType, RasterLayout};
+use crate::source::raster::{DataType, GeoTiff, RasterLayout, Sample};
 use crate::window::Window;
 
 /// How deep VRTs may point at VRTs (the stack VRT, a pair's VRT, its ENVI file).
@@ -392,15 +392,22 @@ fn parse_nodata(v: &str) -> Option<f64> {
     }
 }
 
+/// Where a band's pixels are.
+#[derive(Debug, Clone)]
+pub enum Pixels {
+    /// A flat raster (ENVI) and its band, 0-based.
+    Flat(RasterLayout, usize),
+    /// A single-band GeoTIFF.
+    Tiff(GeoTiff),
+}
+
 /// A single-band raster as GDAL opens it for MintPy: its pixels, no-data value and grid.
 #[derive(Debug, Clone)]
 pub struct Band {
     /// The file opened (a `.vrt` or the raster).
     pub path: PathBuf,
-    /// The flat raster holding the pixels.
-    pub layout: RasterLayout,
-    /// Its band, 0-based.
-    pub band: usize,
+    /// The pixels.
+    pub pixels: Pixels,
     /// The band's no-data value (`<NoDataValue>` or ENVI's `data ignore value`).
     pub nodata: Option<f64>,
     /// Its grid, when the file gives one.
@@ -416,7 +423,35 @@ impl Band {
 
     /// Reads `window` as f32 (as GDAL gives the band's own type).
     pub fn read(&self, window: &Window, out: &mut [f32]) -> anyhow::Result<()> {
-        self.layout.read_window(self.band, window, out)
+        match &self.pixels {
+            Pixels::Flat(layout, band) => layout.read_window(*band, window, out),
+            Pixels::Tiff(t) => t.read_window(window, out),
+        }
+    }
+
+    /// Columns and rows.
+    pub fn size(&self) -> (usize, usize) {
+        match &self.pixels {
+            Pixels::Flat(l, _) => (l.width, l.length),
+            Pixels::Tiff(t) => (t.width(), t.length()),
+        }
+    }
+
+    /// The sample type (GDAL's), if sbas knows it.
+    pub fn dtype(&self) -> Option<DataType> {
+        match &self.pixels {
+            Pixels::Flat(l, _) => Some(l.dtype),
+            Pixels::Tiff(t) => match t.sample() {
+                Sample::U8 => Some(DataType::U8),
+                Sample::I16 => Some(DataType::I16),
+                Sample::U16 => Some(DataType::U16),
+                Sample::I32 => Some(DataType::I32),
+                Sample::U32 => Some(DataType::U32),
+                Sample::F32 => Some(DataType::F32),
+                Sample::F64 => Some(DataType::F64),
+                Sample::I8 => None,
+            },
+        }
     }
 
     /// The no-data value as MintPy compares it with the data read as `float32`.
@@ -434,6 +469,16 @@ fn envi_header(data: &Path) -> Option<PathBuf> {
     }
     let replaced = data.with_extension("hdr");
     replaced.is_file().then_some(replaced)
+}
+
+/// Whether `path` starts as a TIFF or BigTIFF does (`II*\0`, `MM\0*`, `II+\0`, `MM\0+`).
+fn is_tiff(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && matches!(&head, b"II*\0" | b"MM\0*" | b"II+\0" | b"MM\0+")
 }
 
 /// The `data ignore value` of an ENVI header.
@@ -461,10 +506,25 @@ fn open_at(path: &Path, band: usize, depth: usize) -> anyhow::Result<Band> {
         if !path.is_file() {
             bail!("raster {} does not exist", path.display());
         }
+        if is_tiff(path) {
+            if band != 1 {
+                bail!(
+                    "GeoTIFF {}: band {band} asked for; sbas reads band 1",
+                    path.display()
+                );
+            }
+            let t = GeoTiff::open(path)?;
+            return Ok(Band {
+                path: path.to_path_buf(),
+                nodata: t.nodata(),
+                grid: t.grid().ok(),
+                pixels: Pixels::Tiff(t),
+            });
+        }
         let hdr = envi_header(path).with_context(|| {
             format!(
-                "raster {} has no ENVI header ({} or {}): sbas reads the ENVI rasters \
-                 ariaTSsetup.py writes",
+                "raster {} is no GeoTIFF and has no ENVI header ({} or {}): sbas reads the \
+                 ENVI and GeoTIFF rasters ariaTSsetup.py writes",
                 path.display(),
                 crate::source::raster::sidecar(path, "hdr").display(),
                 path.with_extension("hdr").display()
@@ -482,8 +542,7 @@ fn open_at(path: &Path, band: usize, depth: usize) -> anyhow::Result<Band> {
         return Ok(Band {
             path: path.to_path_buf(),
             nodata: envi_nodata(&hdr),
-            layout,
-            band: band - 1,
+            pixels: Pixels::Flat(layout, band - 1),
             grid: None,
         });
     }
@@ -511,8 +570,7 @@ fn open_at(path: &Path, band: usize, depth: usize) -> anyhow::Result<Band> {
         layout.check_file_size()?;
         return Ok(Band {
             path: path.to_path_buf(),
-            layout,
-            band: band - 1,
+            pixels: Pixels::Flat(layout, band - 1),
             nodata,
             grid,
         });
@@ -532,25 +590,24 @@ fn open_at(path: &Path, band: usize, depth: usize) -> anyhow::Result<Band> {
             src.display()
         )
     })?;
-    if (inner.layout.width, inner.layout.length) != size {
+    let (w, l) = inner.size();
+    if (w, l) != size {
         bail!(
-            "VRT {}: its source {} is {} x {} (rows x columns), the VRT {} x {}: a VRT that \
+            "VRT {}: its source {} is {l} x {w} (rows x columns), the VRT {} x {}: a VRT that \
              crops or resamples is not read",
             path.display(),
             src.display(),
-            inner.layout.length,
-            inner.layout.width,
             size.1,
             size.0
         );
     }
-    if dtype != inner.layout.dtype {
+    if Some(dtype) != inner.dtype() {
         bail!(
             "VRT {}: band {band} is {dt} but its source {} holds {:?}; a VRT that converts \
              types is read only as a stack band",
             path.display(),
             src.display(),
-            inner.layout.dtype
+            inner.dtype()
         );
     }
     Ok(Band {
