@@ -370,3 +370,19 @@ fn geotiff_rasters_of_ariatssetup_of_gtiff_are_read() {
     let after = whole(&*open_stack(&stack).unwrap(), StackLayer::Phase);
     assert!(same_bits(&before, &after));
 }
+
+#[test]
+fn the_stack_folder_or_its_vrt_opens_the_aria_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("s");
+    simulate_aria(&root, &small()).unwrap();
+    for p in [
+        root.clone(),
+        root.join("stack"),
+        root.join("stack/unwrapStack.vrt"),
+    ] {
+        let s = open_stack(&p).unwrap();
+        assert_eq!(s.info().network.num_pairs(), 5, "{}", p.display());
+        assert!(s.info().geometry.contains(&GeomLayer::Height));
+    }
+}

@@ -42,26 +42,49 @@ impl StackFormat for AriaFormat {
     }
 
     fn detect(&self, path: &Path) -> Detection {
-        if path.is_dir() && path.join("stack/unwrapStack.vrt").is_file() {
+        if aria_root(path).is_some() {
             Detection::Recognised
         } else {
             Detection::not_recognised(
-                "an ARIA-tools time-series folder holding stack/unwrapStack.vrt",
+                "an ARIA-tools time-series folder holding stack/unwrapStack.vrt (or that \
+                 stack folder, or its unwrapStack.vrt)",
             )
         }
     }
 
     fn open(&self, path: &Path) -> anyhow::Result<Box<dyn StackSource>> {
-        Ok(Box::new(AriaStack::open_with(path, &LoadGlobs::new())?))
+        self.open_with(path, &LoadGlobs::new())
     }
 
     fn open_with(&self, path: &Path, globs: &LoadGlobs) -> anyhow::Result<Box<dyn StackSource>> {
-        Ok(Box::new(AriaStack::open_with(path, globs)?))
+        let root = aria_root(path).unwrap_or_else(|| path.to_path_buf());
+        Ok(Box::new(AriaStack::open_with(&root, globs)?))
     }
 
     fn auto_path(&self) -> Option<&'static AutoPath> {
         Some(&ARIA)
     }
+
+    fn project_root(&self, path: &Path) -> PathBuf {
+        aria_root(path).unwrap_or_else(|| path.to_path_buf())
+    }
+}
+
+/// The ARIA-tools folder of `path`: the folder holding `stack/unwrapStack.vrt`, given as
+/// itself, its `stack` folder or that file.
+fn aria_root(path: &Path) -> Option<PathBuf> {
+    let is_stack_vrt =
+        |p: &Path| p.is_file() && p.file_name().is_some_and(|n| n == "unwrapStack.vrt");
+    if path.is_dir() && is_stack_vrt(&path.join("stack/unwrapStack.vrt")) {
+        return Some(path.to_path_buf());
+    }
+    if path.is_dir() && is_stack_vrt(&path.join("unwrapStack.vrt")) {
+        return path.parent().map(Path::to_path_buf);
+    }
+    if is_stack_vrt(path) {
+        return path.parent().and_then(Path::parent).map(Path::to_path_buf);
+    }
+    None
 }
 
 /// MintPy's fixed looks of ARIA's standard products (`prep_aria.extract_metadata`).

@@ -128,9 +128,9 @@ fn parse_doc<'a>(text: &'a str, vrt: &Path) -> anyhow::Result<roxmltree::Documen
     if let Some(sub) = root.attribute("subClass") {
         bail!(
             "VRT {} is a {sub} (a gdal.Warp -of VRT output, which ariaTSsetup.py writes for \
-             coherence and the other non-phase layers with its default -of VRT): sbas does not \
-             resample; run ariaTSsetup.py with -of ENVI (or with --mask), which writes the \
-             pixels",
+             coherence with its default -of VRT and no --mask): sbas does not resample or \
+             apply cutlines; run ariaTSsetup.py with -of ENVI (or with --mask), which writes \
+             the pixels",
             vrt.display()
         );
     }
