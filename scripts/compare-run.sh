@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # `sbas run TEMPLATE --end velocity` against MintPy 1.6.4's `smallbaselineApp.py --end velocity`
 # on simulated stacks of each processor: radar coordinates (ISCE2 stripmapStack, ROI_PAC, GAMMA)
-# and map coordinates (ASF HyP3, ESA SNAP), each with MintPy's default paths of that processor. Prints, per processor, the largest
+# and map coordinates (ASF HyP3, ESA SNAP, ARIA-tools), each with MintPy's default paths of that processor. Prints, per processor, the largest
 # |sbas - MintPy| of the final time series (mm) and of the velocity (mm/year) over the pixels both
 # solved; fails if they exceed the tolerances (0.5 mm, 0.1 mm/year).
 #
-# Usage: scripts/compare-run.sh [PROCESSOR ...]   (default: isce-stripmap roipac gamma hyp3 snap)
+# Usage: scripts/compare-run.sh [PROCESSOR ...]   (default: isce-stripmap roipac gamma hyp3 snap aria)
 # Needs MintPy 1.6.4 with h5py (default /work/venv; MINTPY_VENV=...). SBAS_BIN=path/to/sbas uses
 # that binary instead of `cargo run --release`. KEEP_WORK=1 keeps the work folders.
 set -euo pipefail
@@ -14,7 +14,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${MINTPY_VENV:-/work/venv}"
 rows=30 cols=34 dates=10 neighbors=3 seed=20261207
 procs=("$@")
-[ ${#procs[@]} -gt 0 ] || procs=(isce-stripmap roipac gamma hyp3 snap)
+[ ${#procs[@]} -gt 0 ] || procs=(isce-stripmap roipac gamma hyp3 snap aria)
 
 [ -x "$venv/bin/smallbaselineApp.py" ] || { echo "no MintPy in $venv (set MINTPY_VENV)" >&2; exit 1; }
 sbas() {
@@ -76,6 +76,17 @@ mintpy.load.processor      = snap
 mintpy.load.unwFile        = ../interferograms/*/*/Unw_*.img
 mintpy.load.corFile        = ../interferograms/*/*/coh_*.img
 mintpy.load.demFile        = ../dem_tc.data/*.img
+T
+    ;;
+    aria) cat <<'T'
+mintpy.load.processor      = aria
+mintpy.load.unwFile        = ../stack/unwrapStack.vrt
+mintpy.load.corFile        = ../stack/cohStack.vrt
+mintpy.load.connCompFile   = ../stack/connCompStack.vrt
+mintpy.load.demFile        = ../DEM/glo_90.dem
+mintpy.load.incAngleFile   = ../incidenceAngle/*.vrt
+mintpy.load.azAngleFile    = ../azimuthAngle/*.vrt
+mintpy.load.waterMaskFile  = ../mask/esa_world_cover_2021.msk
 T
     ;;
     *) echo "unknown processor $1" >&2; exit 2 ;;

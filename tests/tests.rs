@@ -23,6 +23,7 @@ mod overview_mintpy;
 mod plot_e2e;
 mod plot_render;
 mod read_pairs;
+mod readers_aria;
 mod readers_dolphin;
 mod readers_fixture;
 mod readers_gmtsar;

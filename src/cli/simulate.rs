@@ -76,7 +76,8 @@ pub struct SimulateArgs {
     pub unwrap_edge: bool,
     /// Layout to write: isce-tops (ISCE2 stackSentinel), isce-stripmap (ISCE2 stackStripMap), roipac, gamma, hyp3 (ASF HyP3
     /// INSAR_GAMMA products), licsar (COMET LiCSAR frame GEOC folder), dolphin (dolphin work folder),
-    /// snap (ESA SNAP BEAM-DIMAP exports), gmtsar (GMTSAR project with netCDF grids).
+    /// snap (ESA SNAP BEAM-DIMAP exports), gmtsar (GMTSAR project with netCDF grids), aria
+    /// (ARIA-tools ariaTSsetup.py folder: stack VRTs, ENVI rasters).
     #[arg(long, default_value = "isce-tops", value_parser = parse_processor)]
     pub processor: Processor,
     /// hyp3: give each pair a different extent (a border of no data), as unclipped products.
@@ -87,7 +88,7 @@ pub struct SimulateArgs {
 /// Parses `--processor`.
 fn parse_processor(s: &str) -> Result<Processor, String> {
     Processor::parse(s).ok_or_else(|| {
-        format!("unknown processor '{s}' (isce-tops, isce-stripmap, roipac, gamma, hyp3, licsar, dolphin, snap, gmtsar)")
+        format!("unknown processor '{s}' (isce-tops, isce-stripmap, roipac, gamma, hyp3, licsar, dolphin, snap, gmtsar, aria)")
     })
 }
 

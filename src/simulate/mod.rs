@@ -8,6 +8,7 @@
 //! `-4 pi / wavelength * (ts(d2) - ts(d1)) + noise`, with `ts` in metres, positive towards the
 //! satellite, as MintPy converts phase to range.
 
+pub mod aria_writer;
 mod config;
 pub mod dolphin_writer;
 mod fields;
@@ -26,6 +27,7 @@ pub mod snap_writer;
 pub mod truth;
 mod writer;
 
+pub use aria_writer::simulate_aria;
 pub use config::{Effects, SimConfig};
 pub use dolphin_writer::simulate_dolphin;
 pub use gmtsar_writer::simulate_gmtsar;

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::aria_writer::simulate_aria;
 use super::dolphin_writer::simulate_dolphin;
 use super::fields::Scene;
 use super::gmtsar_writer::simulate_gmtsar;
@@ -41,11 +42,14 @@ pub enum Processor {
     /// GMTSAR time-series project (`interferograms/YYYYDDD_YYYYDDD/unwrap_ll.grd`,
     /// `corr_ll.grd` netCDF grids, `supermaster.PRM`, `baseline_table.dat`).
     Gmtsar,
+    /// ARIA-tools time-series folder (`stack/unwrapStack.vrt`, ENVI rasters per pair, DEM,
+    /// angles and water mask, latitude/longitude grid).
+    Aria,
 }
 
 impl Processor {
     /// Parses the `--processor` names `isce-tops`, `isce-stripmap`, `roipac`, `gamma`, `hyp3`, `licsar`, `dolphin`,
-    /// `snap`, `gmtsar`.
+    /// `snap`, `gmtsar`, `aria`.
     pub fn parse(name: &str) -> Option<Processor> {
         Some(match name {
             "isce-tops" | "isce" => Processor::IsceTops,
@@ -57,6 +61,7 @@ impl Processor {
             "dolphin" => Processor::Dolphin,
             "snap" => Processor::Snap,
             "gmtsar" => Processor::Gmtsar,
+            "aria" => Processor::Aria,
             _ => return None,
         })
     }
@@ -73,6 +78,7 @@ pub fn simulate_as(out: &Path, cfg: &SimConfig, processor: Processor) -> anyhow:
         Processor::Dolphin => return simulate_dolphin(out, cfg),
         Processor::Snap => return simulate_snap(out, cfg),
         Processor::Gmtsar => return simulate_gmtsar(out, cfg),
+        Processor::Aria => return simulate_aria(out, cfg),
         Processor::Roipac => false,
         Processor::Gamma => true,
     };

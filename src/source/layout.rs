@@ -339,6 +339,25 @@ pub const GMTSAR: AutoPath = AutoPath {
     ],
 };
 
+/// ARIA-tools time-series folders (MintPy has no `AUTO_PATH` for them: these are the files
+/// `ariaTSsetup.py` writes, as in `prep_aria.py`'s template, relative to the folder; the DEM
+/// and mask names vary with ARIA-tools' version: `glo_90.dem` or `SRTM_3arcsec.dem`,
+/// `esa_world_cover_2021.msk` or `watermask.msk`).
+pub const ARIA: AutoPath = AutoPath {
+    name: "aria",
+    processor: "aria",
+    marker: "",
+    globs: &[
+        (LoadKey::Unw, "stack/unwrapStack.vrt"),
+        (LoadKey::Cor, "stack/cohStack.vrt"),
+        (LoadKey::ConnComp, "stack/connCompStack.vrt"),
+        (LoadKey::Dem, "DEM/*.dem"),
+        (LoadKey::IncAngle, "incidenceAngle/*.vrt"),
+        (LoadKey::AzAngle, "azimuthAngle/*.vrt"),
+        (LoadKey::WaterMask, "mask/*.msk"),
+    ],
+};
+
 /// MintPy's default globs of every processor sbas reads, in the order they are tried.
 pub const AUTO_PATHS: &[&AutoPath] = &[
     &ISCE_TOPS,
@@ -348,6 +367,7 @@ pub const AUTO_PATHS: &[&AutoPath] = &[
     &HYP3,
     &SNAP,
     &GMTSAR,
+    &ARIA,
 ];
 
 /// The entries of [`AUTO_PATHS`] for `mintpy.load.processor = processor`.

@@ -5,6 +5,7 @@
 //! opens a path) plus one line in [`formats`]; [`open_stack`] asks the formats in that order.
 //! Pixel codecs every format may use (flat binary with sidecars, `.rsc`, ...) are in [`raster`].
 
+pub mod aria;
 pub mod dolphin;
 pub mod gamma;
 pub mod gmtsar;

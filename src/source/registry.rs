@@ -5,7 +5,9 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::layout::{self, AutoPath, LoadGlobs};
-use super::{dolphin, gamma, gmtsar, hyp3, isce, licsar, mintpy_h5, roipac, snap, StackSource};
+use super::{
+    aria, dolphin, gamma, gmtsar, hyp3, isce, licsar, mintpy_h5, roipac, snap, StackSource,
+};
 
 /// Whether a format recognises a path (answered from names and folder layout, without
 /// parsing files).
@@ -61,6 +63,13 @@ pub trait StackFormat: Send + Sync {
     fn auto_path(&self) -> Option<&'static AutoPath> {
         None
     }
+
+    /// The project folder the default globs of [`Self::auto_path`] are under, for a `path`
+    /// this format recognises (the path itself, unless the format accepts a file or folder
+    /// inside its project).
+    fn project_root(&self, path: &Path) -> std::path::PathBuf {
+        path.to_path_buf()
+    }
 }
 
 /// Every format, in the order they are asked: the first that recognises a path opens it.
@@ -77,6 +86,7 @@ pub fn formats() -> &'static [&'static dyn StackFormat] {
         &dolphin::DolphinFormat,
         &snap::SnapFormat,
         &gmtsar::GmtsarFormat,
+        &aria::AriaFormat,
     ]
 }
 
@@ -119,7 +129,7 @@ pub fn open_stack_globs(path: &Path, globs: &LoadGlobs) -> anyhow::Result<Box<dy
 /// format's defaults) that gave `info`'s interferograms; `None` for formats of fixed files.
 pub fn layout_note(path: &Path, globs: &LoadGlobs, info: &super::StackInfo) -> Option<String> {
     let f = detect_format(path)?;
-    let all = globs.or_defaults(&f.auto_path()?.globs_at(path));
+    let all = globs.or_defaults(&f.auto_path()?.globs_at(&f.project_root(path)));
     Some(layout::describe(f.name(), &all, info.network.num_pairs()))
 }
 

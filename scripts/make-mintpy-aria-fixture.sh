@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Rebuilds tests/fixtures/mintpy_aria/: a small simulated ARIA-tools time-series folder (`sbas
+# simulate --processor aria`: stack VRTs with their band metadata, ENVI rasters and VRTs per
+# pair, DEM, incidence and azimuth angles, water mask) and MintPy 1.6.4's `load_data` output on
+# it (prep_aria: inputs/ifgramStack.h5, inputs/geometryGeo.h5), which tests/readers_aria.rs
+# compares with sbas's ARIA reader.
+#
+# Needs MintPy 1.6.4 with GDAL (default /work/venv; override with MINTPY_VENV=...).
+# CI never runs this: it only reads the committed fixture.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="${MINTPY_VENV:-/work/venv}"
+fixture="$repo/tests/fixtures/mintpy_aria"
+[ -x "$venv/bin/smallbaselineApp.py" ] || { echo "no MintPy in $venv (set MINTPY_VENV)" >&2; exit 1; }
+
+rm -rf "$fixture"
+mkdir -p "$fixture"
+(cd "$repo" && cargo run --quiet -- simulate "$fixture/stack" --processor aria \
+    --rows 20 --cols 30 --dates 6 --neighbors 2 --seed 7 --unwrap-gaps)
+rm -rf "$fixture/stack/truth"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cp -a "$fixture/stack" "$work/stack"
+mkdir -p "$work/stack/mintpy"
+cat > "$fixture/SimAria.txt" <<'TEMPLATE'
+## MintPy 1.6.4 template of the sbas mintpy_aria fixture (prep_aria.py's documented keys)
+mintpy.load.processor      = aria
+mintpy.load.unwFile        = ../stack/unwrapStack.vrt
+mintpy.load.corFile        = ../stack/cohStack.vrt
+mintpy.load.connCompFile   = ../stack/connCompStack.vrt
+mintpy.load.demFile        = ../DEM/glo_90.dem
+mintpy.load.incAngleFile   = ../incidenceAngle/*.vrt
+mintpy.load.azAngleFile    = ../azimuthAngle/*.vrt
+mintpy.load.waterMaskFile  = ../mask/esa_world_cover_2021.msk
+mintpy.compute.maxMemory   = 0.2
+TEMPLATE
+cp "$fixture/SimAria.txt" "$work/stack/mintpy/"
+(cd "$work/stack/mintpy" && "$venv/bin/smallbaselineApp.py" SimAria.txt --dostep load_data > load.log 2>&1) \
+    || { cat "$work/stack/mintpy/load.log" >&2; exit 1; }
+mkdir -p "$fixture/inputs"
+cp "$work/stack/mintpy/inputs/ifgramStack.h5" "$work/stack/mintpy/inputs/geometryGeo.h5" "$fixture/inputs/"
+cat > "$fixture/README.md" <<'README'
+# mintpy_aria: a simulated ARIA-tools time-series folder and MintPy 1.6.4's load_data on it
+
+Made by `scripts/make-mintpy-aria-fixture.sh` (do not edit by hand; re-run the script).
+
+- `stack/`: `sbas simulate stack --processor aria --rows 20 --cols 30 --dates 6 --neighbors 2
+  --seed 7 --unwrap-gaps` (truth removed): `stack/{unwrapStack,cohStack,connCompStack}.vrt`
+  (nine bands, one per pair, with ARIA-tools' band metadata), per pair
+  `unwrappedPhase/`, `coherence/`, `connectedComponents/` ENVI rasters (`.hdr`, `.vrt`),
+  `incidenceAngle/` and `azimuthAngle/` (one raster each), `DEM/glo_90.dem`,
+  `mask/esa_world_cover_2021.msk`, `bPerpendicular/bperp.json`. Where each fact of the file
+  structure was seen (aria-tools/ARIA-tools commit 7b151f926438a5f3eb6375f982d420096808eaf0:
+  `tools/bin/ariaTSsetup.py`, `tools/ARIAtools/extractProduct.py`, `util/seq_stitch.py`,
+  `util/dem.py`, `util/mask.py`): `src/simulate/aria_writer.rs`.
+- `inputs/ifgramStack.h5`, `inputs/geometryGeo.h5`: MintPy 1.6.4's `load_data` (prep_aria)
+  with `SimAria.txt`, run in `stack/mintpy/` of a copy (GDAL 3.6 of Debian's python3-gdal).
+README
+echo "wrote $fixture"
