@@ -182,6 +182,7 @@ fn pair_ranges_equal_the_stack_slices_for_every_format_and_view() {
         Processor::Dolphin,
         Processor::Snap,
         Processor::Gmtsar,
+        Processor::Aria,
     ] {
         let dir = tempfile::tempdir().unwrap();
         let r = simulate_as(&dir.path().join("s"), &cfg, processor).unwrap();

@@ -22,7 +22,8 @@ use anyhow::{bail, Context};
 
 use super::layout::{first_match, AutoPath, LoadGlobs, LoadKey, ARIA};
 use super::{
-    check_read, Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer, StackSource,
+    check_pairs, check_read, Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer,
+    StackSource,
 };
 use crate::geo::grid::MapGrid;
 use crate::meta::pyfmt::py_f64;
@@ -648,7 +649,19 @@ impl StackSource for AriaStack {
         out: &mut [f32],
     ) -> anyhow::Result<()> {
         let n_pairs = self.unw_band.len();
+        // Checked before `window.pixels()`, which a reversed window would underflow.
         check_read(&self.info, "read_stack", window, n_pairs, out.len())?;
+        self.read_pairs(layer, 0..n_pairs, window, out)
+    }
+
+    fn read_pairs(
+        &self,
+        layer: StackLayer,
+        pairs: std::ops::Range<usize>,
+        window: &Window,
+        out: &mut [f32],
+    ) -> anyhow::Result<()> {
+        check_pairs(&self.info, "read_pairs", &pairs, window, out.len())?;
         let n = window.pixels();
         let (stack, bands) = match layer {
             StackLayer::Phase => (&self.unw, &self.unw_band),
@@ -661,7 +674,7 @@ impl StackSource for AriaStack {
                 ),
             },
         };
-        for (&k, chunk) in bands.iter().zip(out.chunks_exact_mut(n)) {
+        for (&k, chunk) in bands[pairs].iter().zip(out.chunks_exact_mut(n)) {
             stack.read(k, window, chunk)?;
             if layer == StackLayer::Phase {
                 // ARIA's date2_date1 phase, negated for date1_date2 as MintPy does.
