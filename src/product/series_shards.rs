@@ -355,6 +355,40 @@ mod tests {
         assert!(back[25 * w..l * w].iter().all(|v| v.is_nan()));
     }
 
+    /// Shards written around the page cache and through it are the same bytes.
+    #[test]
+    fn direct_and_buffered_shards_are_the_same_bytes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (n, l, w) = (3usize, 16usize, 30usize);
+        let data: Vec<f32> = (0..n * l * w).map(|i| i as f32 * 0.25).collect();
+        let bytes: Vec<Vec<u8>> = [true, false]
+            .into_iter()
+            .map(|direct| {
+                let dir = tmp.path().join(direct.to_string());
+                // As the product writer does: the store's folder exists before its shards.
+                std::fs::create_dir_all(&dir).unwrap();
+                let store = Arc::new(FilesystemStore::new(&dir).unwrap());
+                let array = ArrayBuilder::new(
+                    vec![n as u64, l as u64, w as u64],
+                    vec![n as u64, 8, 20],
+                    data_type::float32(),
+                    f32::NAN,
+                )
+                .subchunk_shape(subchunk_shape_3d(n, 8, 20))
+                .build(store, "/ts")
+                .unwrap();
+                let mut shards = ShardedSeries::new(&dir, n, (l, w), (8, 20));
+                shards.direct &= direct;
+                shards.write(&array, Window::full(l, w), &data).unwrap();
+                assert_eq!(shards.direct, direct && direct_writes_pay(&dir));
+                std::fs::read(dir.join(array.chunk_key(&[0, 1, 1]).as_str())).unwrap()
+            })
+            .collect();
+        assert_eq!(bytes[0], bytes[1]);
+        // 3 dates of 8 x 20 pixels in one subchunk, its index entry and checksum.
+        assert_eq!(bytes[0].len(), n * 8 * 20 * 4 + 16 + 4);
+    }
+
     /// A shard of fill values only is not stored, and one stored before is removed.
     #[test]
     fn all_nan_shards_are_not_stored() {
