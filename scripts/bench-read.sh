@@ -7,6 +7,9 @@
 #     h5py (HDF5): NEW_SBAS's sharded store, the same values in today's layout (plain chunks of
 #     every date of a strip, rewritten by bench-read.py --unshard), and the MintPy-layout
 #     timeseries.h5 of an `--format hdf5` run (scripts/bench-read.py);
+#   - the same three reads of a corrected series (`sbas correct dem-error`'s
+#     timeseries_demErr.zarr, sharded by the product writer) and of the same values in plain
+#     chunks of every date (the layout of the steps' products before);
 #   - the same map and series through `sbas serve` (zarrs) on both Zarr layouts.
 # Build with --release first (debug builds are far slower).
 #
@@ -57,6 +60,12 @@ if [ ! -f "$work/run-h5/timeseries.h5" ]; then
   "$new" invert "$work/stack" --out "$work/run-h5" --format hdf5 -q >/dev/null
 fi
 runs+=("MintPy HDF5=$work/run-h5/timeseries.h5")
+# A corrected series, as the product writer shards it, and the same values in plain chunks.
+"$new" correct dem-error "$work/run-new" >/dev/null
+"$py" "$here/scripts/bench-read.py" --unshard "$work/run-new/timeseries_demErr.zarr" \
+  "$work/run-today/timeseries_demErr.zarr"
+runs+=("corrected, sharded=$work/run-new/timeseries_demErr.zarr"
+  "corrected, plain chunks=$work/run-today/timeseries_demErr.zarr")
 echo
 "$py" "$here/scripts/bench-read.py" "${runs[@]}"
 echo

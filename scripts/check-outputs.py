@@ -135,6 +135,41 @@ def check_zarr(run_dir):
     print(f"   mean of last date: {mean:.6g} m")
     g = zarr.open_consolidated(path, mode="r")
     check(set(g.array_keys()) >= {"timeseries", "date", "bperp"}, "zarr.open_consolidated works")
+    check_series_products(run_dir)
+
+
+def check_series_products(run_dir):
+    """Every other store of the run holding a per-date `timeseries` (corrected and geocoded
+    series, sharded by sbas's own shard writer): xarray opens it without warnings, its dates
+    decode, and its values equal zarr-python's read of the array and of one pixel's series and
+    one date's map through the subchunks."""
+    import xarray as xr
+    import zarr
+
+    stores = sorted(
+        os.path.join(d, x)
+        for d, dirs, _ in os.walk(run_dir)
+        for x in dirs
+        if x.endswith(".zarr") and x != "sbas.zarr"
+    )
+    for path in stores:
+        g = zarr.open_consolidated(path, mode="r")
+        if "timeseries" not in g.array_keys():
+            continue
+        a = g["timeseries"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ds = xr.open_zarr(path)
+        v = ds["timeseries"].values
+        check(np.issubdtype(ds["date"].dtype, np.datetime64) and v.shape == a.shape,
+              f"{os.path.relpath(path, run_dir)}: xarray reads {v.shape}, shards {a.shards}, "
+              f"subchunks {a.chunks}")
+        check(np.array_equal(v, a[:], equal_nan=True), "   same values as zarr-python's read")
+        n, rows, cols = a.shape
+        y, x = rows // 2, cols // 3
+        check(np.array_equal(a[:, y, x], v[:, y, x], equal_nan=True)
+              and np.array_equal(a[n // 2], v[n // 2], equal_nan=True),
+              f"   pixel ({y}, {x})'s series and date {n // 2}'s map read alone agree")
 
 
 def main():

@@ -4,10 +4,15 @@
 Loads the page, switches to the time-series layer, moves the date slider (the map must change),
 checks that the radar map is flipped as MintPy flips it, clicks two known pixels with real mouse
 events at their places on the flipped map (the plotted values must equal `sbas ts --yx`'s CSV for
-them, the cursor line must name them), turns the flip off, checks that a request climbing out of
-the run folder is refused, and saves screenshots. Exits non-zero with a message on the first failed check.
+them, the cursor line must name them), checks that the map's notes name the page's "north up"
+control (not `sbas view`'s --noflip), turns the flip off, checks that a request climbing out of
+the run folder is refused, and saves screenshots. With --descending, then does the same on a
+descending copy of the run served at URL2: the map must be mirrored left-right, and a click on a
+known pixel at its mirrored place must plot `sbas ts --yx`'s series. Exits non-zero with a message
+on the first failed check.
 
-Usage: check-serve-browser.py URL OUT_DIR Y,X:CSV Y,X:CSV
+Usage: check-serve-browser.py URL OUT_DIR Y,X:CSV Y,X:CSV [Y,X:CSV Y,X:CSV]
+                              [--descending URL2 Y,X:CSV]
 Needs: chromium, and python3's `websocket` module (Debian: python3-websocket).
 """
 
@@ -24,7 +29,13 @@ import urllib.request
 
 import websocket
 
-URL, OUT = sys.argv[1], sys.argv[2]
+ARGS = sys.argv[1:]
+DESCENDING = None
+if "--descending" in ARGS:
+    k = ARGS.index("--descending")
+    DESCENDING = ARGS[k + 1:]
+    ARGS = ARGS[:k]
+URL, OUT = ARGS[0], ARGS[1]
 
 
 def read_pixels(args):
@@ -38,8 +49,10 @@ def read_pixels(args):
 
 
 # The two pixels' `sbas ts` series, then (optional) their timeseries_demErr series.
-PIXELS = read_pixels(sys.argv[3:5])
-CORRECTED = read_pixels(sys.argv[5:7])
+PIXELS = read_pixels(ARGS[2:4])
+CORRECTED = read_pixels(ARGS[4:6])
+# The descending copy's address and one pixel's `sbas ts` series there.
+DESC_URL, DESC_PIXELS = (DESCENDING[0], read_pixels(DESCENDING[1:])) if DESCENDING else (None, [])
 
 
 def fail(msg):
@@ -175,23 +188,9 @@ def run(port):
 
     # Clicks on known pixels, with real mouse events at the pixel's place on screen, worked out
     # here from the flip the server reports (not with the page's own screenOf).
+    check_notes(page, "up-down")
     for k, (y, x, want) in enumerate(PIXELS):
-        at = page.eval(f"(() => {{ const m = sbasState.map, c = document.getElementById('map');"
-                       f" const r = c.getBoundingClientRect();"
-                       f" let row = ({y} - m.window[0]) / m.step, col = ({x} - m.window[2]) / m.step;"
-                       f" if (m.flipped[1]) row = m.rows - 1 - row;"
-                       f" if (m.flipped[0]) col = m.cols - 1 - col;"
-                       f" return [r.left + c.clientLeft + (col + 0.5) * c.clientWidth / m.cols,"
-                       f" r.top + c.clientTop + (row + 0.5) * c.clientHeight / m.rows]; }})()")
-        page.click(at[0], at[1])
-        page.wait(f"window.sbasPlot && sbasPlot.series.length === {k + 1}", f"the series of pixel {k + 1}")
-        got = page.eval(f"sbasPlot.series[{k}]")
-        if (got["y"], got["x"]) != (y, x):
-            fail(f"clicked pixel y={y}, x={x} but the page read y={got['y']}, x={got['x']}")
-        # The cursor line (row, column, then lat/lon from the lookup) names the same pixel.
-        page.wait(f"document.getElementById('cursor').textContent.startsWith('y={y}, x={x}')",
-                  f"the cursor line of pixel y={y}, x={x}")
-        check_series(page, got, want, y, x)
+        click_pixel(page, k, y, x, want)
         page.screenshot(f"serve-{k + 2}-click-{k + 1}.png")
 
     # A corrected series: drawn with the raw one it came from, both equal to sbas ts.
@@ -230,7 +229,71 @@ def run(port):
     first_line = raw.split(b"\r\n")[0].decode()
     print(f"traversal refused ({status}, {first_line})")
     page.eval("window.scrollTo(0, 0)")
+    if DESC_URL:
+        run_descending(page)
     print(f"all browser checks passed in {time.time() - started:.1f} s")
+
+
+def open_timeseries_map(page, url):
+    """Loads the page at `url` and shows the time-series layer."""
+    page.call("Page.navigate", url=url)
+    page.wait("window.sbasState && sbasState.mapsDrawn > 0", f"the first map of {url}")
+    n = page.eval("sbasState.mapsDrawn")
+    page.eval("(() => { const s = document.getElementById('layer'); s.value = 'timeseries';"
+              " s.dispatchEvent(new Event('change')); })()")
+    page.wait(f"sbasState.mapsDrawn > {n} && sbasState.map.layer === 'timeseries'", "the time-series map")
+
+
+def run_descending(page):
+    """The descending copy: mirrored left-right by MintPy's rule; a click at the mirrored place of
+    a known pixel plots that pixel's `sbas ts` series."""
+    open_timeseries_map(page, DESC_URL)
+    flipped = page.eval("sbasState.map.flipped")
+    listed = page.eval("sbasState.layer.flip")
+    if flipped != [True, False] or listed != flipped:
+        fail(f"the descending radar map is shown flipped {flipped} (catalog: {listed}), not left-right")
+    check_notes(page, "left-right")
+    for k, (y, x, want) in enumerate(DESC_PIXELS):
+        click_pixel(page, k, y, x, want)
+    page.screenshot("serve-6-descending-click.png")
+    # Where the pixel was clicked: mirrored left-right, so its column counted from the right.
+    m = page.eval("sbasState.map")
+    y, x, _ = DESC_PIXELS[0]
+    print(f"descending: map flipped left-right; pixel y={y}, x={x} clicked at shown column "
+          f"{m['cols'] - 1 - (x - m['window'][2]) // m['step']} of {m['cols']}")
+
+
+def click_pixel(page, k, y, x, want):
+    """Clicks stored pixel (y, x) with real mouse events at its place on the map, worked out here
+    from the flip the server reports (not with the page's own screenOf); its plotted series (the
+    k-th) must equal `want`."""
+    at = page.eval(f"(() => {{ const m = sbasState.map, c = document.getElementById('map');"
+                   f" const r = c.getBoundingClientRect();"
+                   f" let row = ({y} - m.window[0]) / m.step, col = ({x} - m.window[2]) / m.step;"
+                   f" if (m.flipped[1]) row = m.rows - 1 - row;"
+                   f" if (m.flipped[0]) col = m.cols - 1 - col;"
+                   f" return [r.left + c.clientLeft + (col + 0.5) * c.clientWidth / m.cols,"
+                   f" r.top + c.clientTop + (row + 0.5) * c.clientHeight / m.rows]; }})()")
+    page.click(at[0], at[1])
+    page.wait(f"window.sbasPlot && sbasPlot.series.length === {k + 1}", f"the series of pixel {k + 1}")
+    got = page.eval(f"sbasPlot.series[{k}]")
+    if (got["y"], got["x"]) != (y, x):
+        fail(f"clicked pixel y={y}, x={x} but the page read y={got['y']}, x={got['x']}")
+    # The cursor line (row, column, then lat/lon from the lookup) names the same pixel.
+    page.wait(f"document.getElementById('cursor').textContent.startsWith('y={y}, x={x}')",
+              f"the cursor line of pixel y={y}, x={x}")
+    check_series(page, got, want, y, x)
+
+
+def check_notes(page, how):
+    """The notes under the map say how it is flipped and point at the page's own control."""
+    notes = page.eval("document.getElementById('notes').textContent")
+    if f"flipped {how}" not in notes or "north up" not in notes or "--noflip" in notes:
+        fail(f"the map's notes do not describe the {how} flip with the page's control: {notes!r}")
+    print(f"notes: {next(l for l in page.eval(NOTE_LINES) if 'flipped' in l)!r}")
+
+
+NOTE_LINES = "Array.from(document.querySelectorAll('#notes li')).map(l => l.textContent)"
 
 
 def check_series(page, got, want, y, x):

@@ -220,6 +220,13 @@ fn map_png_has_the_size_and_colours_of_the_stored_values() {
     assert_eq!(desc["vlim"], serde_json::json!([-3.0, 3.0]));
     assert_eq!(desc["flipped"], serde_json::json!([false, true]));
     assert!(desc["notes"].to_string().contains("flipped up-down"));
+    // The note names the page's control, not `sbas view`'s flag.
+    let notes = desc["notes"].to_string();
+    assert!(
+        notes.contains("north up") && notes.contains("noflip=1"),
+        "{notes}"
+    );
+    assert!(!notes.contains("--noflip"), "{notes}");
     let full = Window::full(30, 40);
     let a = ts.read_date("timeseries", k, full).unwrap();
     let b = ts.read_date("timeseries", r, full).unwrap();

@@ -170,6 +170,7 @@ impl ViewArgs {
             flip: !self.noflip,
             dem: self.dem.clone(),
             lalo_label: self.lalo_label,
+            noflip_hint: None,
         })
     }
 }

@@ -78,6 +78,9 @@ pub struct ViewOptions {
     pub dem: Option<String>,
     /// Latitude/longitude tick labels with N, S, E, W (MintPy's `--lalo-label`).
     pub lalo_label: bool,
+    /// How the reader sees the map as stored, said in the note of a flipped map: `None` for
+    /// `sbas view`'s `--noflip`; the browser page has its own control.
+    pub noflip_hint: Option<String>,
 }
 
 /// A map ready to draw: the values read and everything the figure says about them. The
@@ -248,8 +251,9 @@ pub fn prepare_view(dir: &Path, opts: &ViewOptions) -> anyhow::Result<PreparedVi
             .unwrap_or("?")
             .to_lowercase();
         let how = if ud { "up-down" } else { "left-right" };
+        let hint = opts.noflip_hint.as_deref().unwrap_or("--noflip: as stored");
         notes.push(format!(
-            "radar coordinates flipped {how} ({orbit} orbit) so north is roughly up (--noflip: as stored)"
+            "radar coordinates flipped {how} ({orbit} orbit) so north is roughly up ({hint})"
         ));
     }
     let unit_text = if shown.unit == "1" {

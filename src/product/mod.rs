@@ -16,6 +16,7 @@ pub mod inversion;
 pub mod pass;
 pub mod pass_split;
 mod reader;
+mod series_shards;
 pub(crate) mod shard;
 mod writer;
 pub(crate) mod zarr_meta;

@@ -17,6 +17,8 @@ use crate::geo::grid::MapGrid;
 use crate::meta::Attributes;
 use crate::product::georef::{write_georef, Georef};
 use crate::product::h5::{part_path, write_attrs, write_dates_bperp};
+use crate::product::series_shards::{shard_cols, shard_rows, ShardedSeries};
+use crate::product::shard::subchunk_shape_3d;
 use crate::product::zarr_meta::{
     codecs_for, finish_store, metadata_options, write_root, COMPLETE_ATTR, DATE_FILL, INDEX_FILL,
 };
@@ -84,6 +86,8 @@ enum Backend {
     Zarr {
         store: Arc<Store>,
         arrays: Vec<Array<Store>>,
+        /// The shard writer of each per-date float32 array (`None` for the others).
+        series: Vec<Option<ShardedSeries>>,
     },
     Hdf5 {
         file: File,
@@ -212,8 +216,11 @@ impl ProductWriter {
             self.bool_buf.clear();
             self.bool_buf.extend(data.iter().map(|&v| v != 0.0));
         }
-        match &self.backend {
-            Backend::Zarr { arrays, .. } => {
+        match &mut self.backend {
+            Backend::Zarr { arrays, series, .. } => {
+                if let Some(s) = &mut series[idx] {
+                    return s.write(&arrays[idx], w, data).with_context(ctx);
+                }
                 let mut ranges = vec![w.y0 as u64..w.y1 as u64, w.x0 as u64..w.x1 as u64];
                 if d.per_date {
                     ranges.insert(0, 0..planes as u64);
@@ -250,7 +257,16 @@ impl ProductWriter {
     pub fn finish(self) -> anyhow::Result<PathBuf> {
         let ctx = || format!("cannot finish {}", self.path.display());
         match self.backend {
-            Backend::Zarr { store, arrays } => {
+            Backend::Zarr {
+                store,
+                arrays,
+                mut series,
+            } => {
+                for (s, a) in series.iter_mut().zip(&arrays) {
+                    if let Some(s) = s {
+                        s.finish(a).with_context(ctx)?;
+                    }
+                }
                 drop(arrays);
                 finish_store(&store, &self.path, root_json(&self.spec, true)).with_context(ctx)?;
             }
@@ -341,8 +357,16 @@ fn create_zarr(path: &Path, spec: &ProductSpec, chunking: Chunking) -> anyhow::R
     };
     let options = metadata_options();
     let mut arrays = Vec::with_capacity(spec.datasets.len());
+    let mut series = Vec::with_capacity(spec.datasets.len());
     for d in &spec.datasets {
-        let (cr, cc) = chunk_shape(spec, chunking, d.per_date);
+        let (mut cr, mut cc) = chunk_shape(spec, chunking, d.per_date);
+        // Per-date float32 arrays are sharded (see `series_shards`); shards of the steps' own
+        // writes are about SERIES_CHUNK_BYTES, whatever rows their strips have.
+        let sharded = d.per_date && !d.is_bool;
+        if sharded && chunking == Chunking::Reading {
+            cc = shard_cols(cc);
+            cr = shard_rows(spec.dates.len(), spec.length, cc, SERIES_CHUNK_BYTES);
+        }
         let (shape, chunks, dims) = if d.per_date {
             (
                 vec![n, l, w],
@@ -361,6 +385,9 @@ fn create_zarr(path: &Path, spec: &ProductSpec, chunking: Chunking) -> anyhow::R
         if let Some(g) = &georef {
             g.link(&mut attrs);
         }
+        if sharded {
+            builder.subchunk_shape(subchunk_shape_3d(spec.dates.len(), cr, cc));
+        }
         let array = builder
             .bytes_to_bytes_codecs(codecs_for(d.per_date))
             .dimension_names(Some(dims))
@@ -368,13 +395,20 @@ fn create_zarr(path: &Path, spec: &ProductSpec, chunking: Chunking) -> anyhow::R
             .build(store.clone(), &format!("/{}", d.name))?;
         array.store_metadata_opt(&options)?;
         arrays.push(array);
+        series.push(sharded.then(|| {
+            ShardedSeries::new(path, spec.dates.len(), (spec.length, spec.width), (cr, cc))
+        }));
     }
     write_coordinates(&store, spec, grid, georef, (ydim, xdim))?;
     if let Some(g) = &georef {
         write_georef(&store, g)?;
     }
     write_root(&store, root_json(spec, false), None)?;
-    Ok(Backend::Zarr { store, arrays })
+    Ok(Backend::Zarr {
+        store,
+        arrays,
+        series,
+    })
 }
 
 /// The coordinate arrays xarray needs: dates (and baselines) of a series, and pixel indices or

@@ -37,6 +37,11 @@ pub struct MapRequest {
     pub flip: bool,
 }
 
+/// What the note of a flipped map tells the page's reader: the page's own control, not
+/// `sbas view`'s `--noflip`.
+pub const NOFLIP_HINT: &str =
+    "untick \"north up\", or add noflip=1 to the address, to see it as stored";
+
 /// Renders `layer` of run folder `dir` as asked: the PNG, and its description in
 /// [`MAP_INFO_HEADER`].
 pub fn map_png(dir: &Path, layer: &LayerInfo, rq: &MapRequest) -> anyhow::Result<Reply> {
@@ -57,6 +62,7 @@ pub fn map_png(dir: &Path, layer: &LayerInfo, rq: &MapRequest) -> anyhow::Result
         colormap: rq.colormap.as_deref().map(Colormap::parse).transpose()?,
         unit: rq.unit.clone(),
         flip: rq.flip,
+        noflip_hint: Some(NOFLIP_HINT.to_string()),
         ..ViewOptions::default()
     };
     let view = prepare_view(dir, &opts)?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::invert::ChunkOut;
 use crate::meta::{Attributes, Date};
 
-mod direct_write;
+pub(crate) mod direct_write;
 pub(crate) mod layout;
 pub(crate) mod results;
 mod staging;
