@@ -1483,9 +1483,9 @@ mod tests {
         let paths = |reverse: bool| {
             let mut dist = vec![f64::INFINITY; nd];
             let mut done = vec![false; nd];
-            for v in 0..nd {
+            for (v, dv) in dist.iter_mut().enumerate() {
                 if s.part[v] as usize == v {
-                    dist[v] = 0.0;
+                    *dv = 0.0;
                 }
             }
             while let Some(v) = (0..nd)
@@ -1513,9 +1513,9 @@ mod tests {
         };
         let (hi, lo) = (paths(false), paths(true));
         let mut ts = s.pot.clone();
-        for v in 0..nd {
-            if hi[v].is_finite() && lo[v].is_finite() {
-                ts[v] += 0.5 * (hi[v] + -lo[v]);
+        for ((t, hi), lo) in ts.iter_mut().zip(hi).zip(lo) {
+            if hi.is_finite() && lo.is_finite() {
+                *t += 0.5 * (hi + -lo);
             }
         }
         ts
