@@ -32,8 +32,8 @@
 //! by an artificial bridge that carries no flow; the parts' offsets are then chosen as the L2
 //! path chooses them: the minimum-norm phase velocity among the optimal series.
 
-use super::solve::{cumulate, Design, Outcome, PixelSolver};
-use super::tcoh::temporal_coherence;
+use super::solve::{cumulate, Design, Outcome, PIVOT_REL_TOL};
+use super::tcoh::sin_cos;
 
 /// No arc: the root's link, or an artificial bridge between parts of a split network.
 const NONE: u32 = u32::MAX;
@@ -99,10 +99,24 @@ pub(crate) struct L1Solver {
     cand: Vec<(f64, u32)>,
     /// Dual pivots of the last solve.
     pub dual_pivots: usize,
-    /// The least-squares solve whose residuals pick the dual phase's starting tree.
-    l2: PixelSolver,
-    /// Union-find parents over the dates (the starting tree).
+    /// The least-squares solve whose residuals pick the dual phase's starting tree: the
+    /// normal matrix (row-major, lower band), right-hand side then velocity, time series.
+    ata: Vec<f64>,
+    atb: Vec<f64>,
+    lts: Vec<f64>,
+    /// Kruskal's order: `(residual / bound).to_bits() << 32 | pair`, sorted as integers
+    /// (the ratios are >= 0, whose bits order as their values; ties by pair index).
+    keys: Vec<u128>,
+    /// Temporal coherence: residuals of the valid pairs, then their sines and cosines.
+    res: Vec<f32>,
+    sin: Vec<f32>,
+    cos: Vec<f32>,
+    /// Union-find parents over the dates (the starting tree; the classes of the tie rule).
     uf: Vec<u32>,
+    /// Tie rule: per date its class, and the dates class by class (CSR).
+    class: Vec<u32>,
+    class_start: Vec<u32>,
+    members: Vec<u32>,
     /// Where block pricing resumes.
     next_price: usize,
     /// Pivots of the last solve.
@@ -163,8 +177,17 @@ impl L1Solver {
             below: vec![false; nd],
             cand: Vec::with_capacity(m),
             dual_pivots: 0,
-            l2: PixelSolver::new(d),
+            ata: vec![0.0; nd.saturating_sub(1) * nd],
+            atb: vec![0.0; nd.saturating_sub(1)],
+            lts: vec![0.0; nd],
+            keys: Vec::with_capacity(m),
+            res: Vec::with_capacity(m),
+            sin: Vec::with_capacity(m),
+            cos: Vec::with_capacity(m),
             uf: vec![0; nd],
+            class: vec![NONE; nd],
+            class_start: vec![0; nd + 1],
+            members: vec![0; nd],
             next_price: 0,
             pivots: 0,
             not_optimal: 0,
@@ -222,9 +245,38 @@ impl L1Solver {
         }
         Outcome::Solved {
             rank_deficient: parts > 1,
-            tcoh: temporal_coherence(&self.ts, &d.pairs, y),
+            tcoh: self.coherence(d, y),
             num_valid,
         }
+    }
+
+    /// Temporal coherence of [`Self::ts`], bit for bit [`super::tcoh::temporal_coherence`]
+    /// (the same phasors summed in the same order), with the phasors of the valid pairs made
+    /// first in a loop the compiler vectorises: one by one they cost more than the solve's
+    /// pivots.
+    fn coherence(&mut self, d: &Design, y: &[f64]) -> f64 {
+        self.res.clear();
+        for (&(a, b), &yi) in d.pairs.iter().zip(y) {
+            if !yi.is_nan() {
+                self.res
+                    .push((yi - (self.ts[b as usize] - self.ts[a as usize])) as f32);
+            }
+        }
+        let count = self.res.len();
+        if count == 0 {
+            return 0.0;
+        }
+        self.sin.resize(count, 0.0);
+        self.cos.resize(count, 0.0);
+        for ((r, s), c) in self.res.iter().zip(&mut self.sin).zip(&mut self.cos) {
+            (*s, *c) = sin_cos(*r);
+        }
+        let (mut re, mut im) = (0.0f32, 0.0f32);
+        for (s, c) in self.sin.iter().zip(&self.cos) {
+            im += s;
+            re += c;
+        }
+        f64::from(re).hypot(f64::from(im)) / count as f64
     }
 
     /// Writes to [`Self::ts`] the midpoint of the componentwise least and greatest optimal
@@ -236,6 +288,13 @@ impl L1Solver {
     /// part's first date, the least the negated distance over the reversed constraints
     /// (Dijkstra: no negative weights). When every tree pair is strictly inside its bounds the
     /// tree pins the optimum (it is unique) and `pot` is the answer.
+    ///
+    /// A pair strictly inside its bounds is a constraint of weight 0 both ways, so the dates
+    /// such pairs join (a *class*) share their distances: Dijkstra runs over the K classes,
+    /// O(K^2 + M), and K is at most one more than the number of tree pairs at a bound (a few).
+    /// The distances are those of Dijkstra over the dates, to the bit: both are the least,
+    /// over the same paths, of the same left-to-right sums (adding 0 is exact, and rounding
+    /// is monotone). With a single class per part the face is a point: `pot` is the answer.
     fn centre_of_ties(&mut self, d: &Design, y: &[f64]) {
         self.ts.copy_from_slice(&self.pot);
         let cap_sum: f64 = self.cap.iter().sum();
@@ -247,6 +306,9 @@ impl L1Solver {
         });
         if !degenerate {
             return;
+        }
+        for (v, p) in self.uf.iter_mut().enumerate() {
+            *p = v as u32;
         }
         // Per pair, the weights of its constraint edges a -> b (`x[b] <= x[a] + w`) and
         // b -> a (infinite: no such constraint).
@@ -263,14 +325,53 @@ impl L1Solver {
             } else if f <= -u + ftol {
                 (f64::INFINITY, (-r).max(0.0))
             } else {
+                let ra = find(&mut self.uf, a as usize);
+                let rb = find(&mut self.uf, b as usize);
+                self.uf[ra] = rb as u32;
                 (0.0, 0.0)
             };
         }
-        self.shortest_paths(d, false);
-        self.hi.copy_from_slice(&self.dist);
-        self.shortest_paths(d, true);
+        // Classes numbered in the order of their first dates (a root's label is its class).
+        let mut k = 0;
+        self.class.fill(NONE);
         for v in 0..d.num_dates {
-            let (hi, lo) = (self.hi[v], -self.dist[v]);
+            let r = find(&mut self.uf, v);
+            if self.class[r] == NONE {
+                self.class[r] = k;
+                k += 1;
+            }
+            self.class[v] = self.class[r];
+        }
+        let k = k as usize;
+        let parts = (0..d.num_dates)
+            .filter(|&v| self.part[v] as usize == v)
+            .count();
+        if k == parts {
+            return;
+        }
+        // The dates class by class (counting sort).
+        self.class_start[..=k].fill(0);
+        for v in 0..d.num_dates {
+            self.class_start[self.class[v] as usize + 1] += 1;
+        }
+        for c in 0..k {
+            self.class_start[c + 1] += self.class_start[c];
+        }
+        for v in 0..d.num_dates {
+            let c = self.class[v] as usize;
+            self.members[self.class_start[c] as usize] = v as u32;
+            self.class_start[c] += 1;
+        }
+        for c in (0..k).rev() {
+            self.class_start[c + 1] = self.class_start[c];
+        }
+        self.class_start[0] = 0;
+        self.shortest_paths(d, k, false);
+        self.hi[..k].copy_from_slice(&self.dist[..k]);
+        self.shortest_paths(d, k, true);
+        for v in 0..d.num_dates {
+            let c = self.class[v] as usize;
+            let (hi, lo) = (self.hi[c], -self.dist[c]);
             // Unreached only by rounding (the optimal face is bounded): keep the vertex there.
             if hi.is_finite() && lo.is_finite() {
                 self.ts[v] += 0.5 * (hi + lo);
@@ -278,38 +379,45 @@ impl L1Solver {
         }
     }
 
-    /// Shortest-path distances in `dist` from each part's first date over the constraint edges
-    /// of [`Self::centre_of_ties`] (reversed with `reverse`); O(N^2 + M) Dijkstra, N is small.
-    fn shortest_paths(&mut self, d: &Design, reverse: bool) {
-        self.dist.fill(f64::INFINITY);
-        self.fresh.fill(false);
+    /// Shortest-path distances in `dist` (per class, `k` classes) from the classes of the
+    /// parts' first dates over the constraint edges of [`Self::centre_of_ties`] (reversed with
+    /// `reverse`); O(K^2 + M) Dijkstra, K is small.
+    fn shortest_paths(&mut self, d: &Design, k: usize, reverse: bool) {
+        self.dist[..k].fill(f64::INFINITY);
+        self.fresh[..k].fill(false);
         for v in 0..d.num_dates {
             if self.part[v] as usize == v {
-                self.dist[v] = 0.0;
+                self.dist[self.class[v] as usize] = 0.0;
             }
         }
         loop {
             let mut best = (f64::INFINITY, usize::MAX);
-            for v in 0..d.num_dates {
-                if !self.fresh[v] && self.dist[v] < best.0 {
-                    best = (self.dist[v], v);
+            for c in 0..k {
+                if !self.fresh[c] && self.dist[c] < best.0 {
+                    best = (self.dist[c], c);
                 }
             }
-            let (dv, v) = best;
-            if v == usize::MAX {
+            let (dc, c) = best;
+            if c == usize::MAX {
                 break;
             }
-            self.fresh[v] = true;
-            let arcs = self.adj_start[v] as usize..self.adj_start[v + 1] as usize;
-            for &i in &self.adj[arcs] {
-                let i = i as usize;
-                let (a, b) = d.pairs[i];
-                // Along the pair from v: a -> b uses w_ab, b -> a uses w_ba (swapped if reversed).
-                let from_a = (a as usize == v) != reverse;
-                let w = if from_a { self.w_ab[i] } else { self.w_ba[i] };
-                let o = if a as usize == v { b } else { a } as usize;
-                if dv + w < self.dist[o] {
-                    self.dist[o] = dv + w;
+            self.fresh[c] = true;
+            let dates = self.class_start[c] as usize..self.class_start[c + 1] as usize;
+            for &v in &self.members[dates] {
+                let v = v as usize;
+                let arcs = self.adj_start[v] as usize..self.adj_start[v + 1] as usize;
+                for &i in &self.adj[arcs] {
+                    let i = i as usize;
+                    let (a, b) = d.pairs[i];
+                    // Along the pair from v: a -> b uses w_ab, b -> a uses w_ba (swapped if
+                    // reversed).
+                    let from_a = (a as usize == v) != reverse;
+                    let w = if from_a { self.w_ab[i] } else { self.w_ba[i] };
+                    let o = if a as usize == v { b } else { a } as usize;
+                    let co = self.class[o] as usize;
+                    if dc + w < self.dist[co] {
+                        self.dist[co] = dc + w;
+                    }
                 }
             }
         }
@@ -364,45 +472,120 @@ impl L1Solver {
         parts
     }
 
+    /// The least-squares phase time series of a connected pixel in `lts`, to the bit as
+    /// [`super::solve::PixelSolver::solve`] computes it: the same sums in the same order and
+    /// the banded Cholesky of [`crate::linalg::banded_cholesky_in_place`] step for step, on band
+    /// storage (row `k` holds columns `k - bw ..= k`) and without what the start does not
+    /// need (redundancy, parts, temporal coherence). False when the factorisation fails.
+    fn least_squares(&mut self, d: &Design, y: &[f64], w: Option<&[f64]>) -> bool {
+        let n = d.num_unknowns();
+        let bw = d.bandwidth.min(n - 1);
+        let s = bw + 1;
+        // Entry (i, j), j in i - bw ..= i, of the band.
+        let at = |i: usize, j: usize| i * s + j + bw - i;
+        let band = &mut self.ata[..n * s];
+        band.fill(0.0);
+        self.atb.fill(0.0);
+        for (i, (&(a, b), &yi)) in d.pairs.iter().zip(y).enumerate() {
+            if yi.is_nan() {
+                continue;
+            }
+            let wi = w.map_or(1.0, |w| w[i]);
+            let (a, b) = (a as usize, b as usize);
+            for k in a..b {
+                self.atb[k] += wi * yi;
+                for r in &mut band[at(k, a)..=at(k, k)] {
+                    *r += wi;
+                }
+            }
+        }
+        for k in 0..n {
+            let j0 = k.saturating_sub(bw);
+            self.atb[k] *= d.dt[k];
+            for (j, r) in band[at(k, j0)..=at(k, k)].iter_mut().enumerate() {
+                *r *= d.dt[k] * d.dt[j0 + j];
+            }
+        }
+        // Cholesky, the diagonal holding reciprocals.
+        for j in 0..n {
+            let k0 = j.saturating_sub(bw);
+            let diag = band[at(j, j)];
+            let mut dj = diag;
+            for k in k0..j {
+                dj -= band[at(j, k)] * band[at(j, k)];
+            }
+            if !dj.is_finite() || dj <= PIVOT_REL_TOL * diag.abs() {
+                return false;
+            }
+            let inv = 1.0 / dj.sqrt();
+            band[at(j, j)] = inv;
+            for i in j + 1..n.min(j + bw + 1) {
+                let mut sum = band[at(i, j)];
+                for k in i.saturating_sub(bw)..j {
+                    sum -= band[at(i, k)] * band[at(j, k)];
+                }
+                band[at(i, j)] = sum * inv;
+            }
+        }
+        let x = &mut self.atb;
+        for i in 0..n {
+            let mut sum = x[i];
+            for k in i.saturating_sub(bw)..i {
+                sum -= band[at(i, k)] * x[k];
+            }
+            x[i] = sum * band[at(i, i)];
+        }
+        for i in (0..n).rev() {
+            let mut sum = x[i];
+            for k in i + 1..n.min(i + bw + 1) {
+                sum -= band[at(k, i)] * x[k];
+            }
+            x[i] = sum * band[at(i, i)];
+        }
+        if !x.iter().all(|v| v.is_finite()) {
+            return false;
+        }
+        cumulate(&mut self.lts, &self.atb, &d.dt);
+        true
+    }
+
     /// Replaces the tree by the minimum spanning tree of the valid pairs under the absolute
     /// residuals of the least-squares fit (Kruskal, ties by pair index): the pairs an L1
     /// optimum fits exactly are mostly those least squares fits best, so the dual phase
     /// starts near the optimum. Leaves the breadth-first tree when least squares fails.
     fn least_squares_tree(&mut self, d: &Design, y: &[f64], w: Option<&[f64]>) {
-        if !matches!(
-            self.l2.solve(d, y, w, 0.0),
-            Outcome::Solved {
-                rank_deficient: false,
-                ..
-            }
-        ) {
+        if !self.least_squares(d, y, w) {
             return;
         }
-        self.cand.clear();
+        self.keys.clear();
         for (i, &(a, b)) in d.pairs.iter().enumerate() {
             if self.cap[i] > 0.0 {
-                let r = y[i] - (self.l2.ts[b as usize] - self.l2.ts[a as usize]);
+                let r = y[i] - (self.lts[b as usize] - self.lts[a as usize]);
                 // Relative to the bound: a stiffer pair (larger weight) is likelier to be fitted.
-                self.cand.push((r.abs() / self.cap[i], i as u32));
+                let ratio = r.abs() / self.cap[i];
+                self.keys
+                    .push((u128::from(ratio.to_bits()) << 32) | i as u128);
             }
         }
-        self.cand
-            .sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+        // Kruskal mostly ends within the 2 N smallest: those are sorted first, the rest only
+        // when it does not (the same order either way: the keys are distinct).
+        let head = (2 * d.num_dates).min(self.keys.len());
+        if head < self.keys.len() {
+            self.keys.select_nth_unstable(head);
+        }
+        self.keys[..head].sort_unstable();
+        let mut sorted = head;
         for (v, p) in self.uf.iter_mut().enumerate() {
             *p = v as u32;
         }
-        let find = |uf: &mut [u32], mut v: usize| {
-            while uf[v] as usize != v {
-                let g = uf[uf[v] as usize];
-                uf[v] = g;
-                v = g as usize;
-            }
-            v
-        };
         self.state.fill(State::Zero);
         let mut joined = 0;
-        for k in 0..self.cand.len() {
-            let i = self.cand[k].1 as usize;
+        for k in 0..self.keys.len() {
+            if k == sorted {
+                self.keys[k..].sort_unstable();
+                sorted = self.keys.len();
+            }
+            let i = (self.keys[k] & 0xffff_ffff) as usize;
             let (a, b) = d.pairs[i];
             let (ra, rb) = (
                 find(&mut self.uf, a as usize),
@@ -477,19 +660,11 @@ impl L1Solver {
         let ftol = 1e-12 * (1.0 + cap_sum);
         let limit = 4 * d.num_dates + 20;
         let done = loop {
-            self.tree_flows(d);
-            let mut worst = (ftol, 0);
-            for v in 1..d.num_dates {
-                let arc = self.pred[v] as usize;
-                let excess = self.flow[arc].abs() - self.cap[arc];
-                if excess > worst.0 {
-                    worst = (excess, v);
-                }
-            }
-            if worst.1 == 0 {
+            let worst = self.tree_flows(d, ftol);
+            if worst == 0 {
                 break true;
             }
-            if self.dual_pivots == limit || !self.dual_pivot(d, y, worst.1) {
+            if self.dual_pivots == limit || !self.dual_pivot(d, y, worst) {
                 break false;
             }
             self.dual_pivots += 1;
@@ -503,21 +678,29 @@ impl L1Solver {
     }
 
     /// Tree flows from conservation, leaves first, given the non-tree flows' net inflow per
-    /// date in `net` (needs `order`, parents first).
-    fn tree_flows(&mut self, d: &Design) {
+    /// date in `net` (needs `order`, parents first). Returns the date whose tree pair exceeds
+    /// its bound most, by more than `ftol` (the smallest such date on ties), or 0 for none.
+    fn tree_flows(&mut self, d: &Design, ftol: f64) -> usize {
         self.acc.copy_from_slice(&self.net);
+        let mut worst = (ftol, 0);
         for k in (1..self.order.len()).rev() {
             let v = self.order[k] as usize;
             let arc = self.pred[v] as usize;
             // The pair to the parent carries the subtree's excess out of it.
-            self.flow[arc] = if d.pairs[arc].0 as usize == v {
+            let f = if d.pairs[arc].0 as usize == v {
                 self.acc[v]
             } else {
                 -self.acc[v]
             };
+            self.flow[arc] = f;
             let p = self.parent[v] as usize;
             self.acc[p] += self.acc[v];
+            let excess = f.abs() - self.cap[arc];
+            if excess > worst.0 || (excess == worst.0 && worst.1 != 0 && v < worst.1) {
+                worst = (excess, v);
+            }
         }
+        worst.1
     }
 
     /// Moves non-tree pair `i` to flow `f`, keeping `net` up to date.
@@ -540,9 +723,11 @@ impl L1Solver {
     fn dual_pivot(&mut self, d: &Design, y: &[f64], c: usize) -> bool {
         let t = self.pred[c] as usize;
         let mut size = 0;
-        for k in 0..self.order.len() {
+        // The root (date 0, first in `order`) is never below.
+        self.below[0] = false;
+        for k in 1..self.order.len() {
             let v = self.order[k] as usize;
-            let b = v == c || (v != 0 && self.below[self.parent[v] as usize]);
+            let b = v == c || self.below[self.parent[v] as usize];
             self.below[v] = b;
             size += usize::from(b);
         }
@@ -1061,6 +1246,16 @@ impl L1Solver {
     }
 }
 
+/// The root of date `v` in the union-find parents `uf` (path halving).
+fn find(uf: &mut [u32], mut v: usize) -> usize {
+    while uf[v] as usize != v {
+        let g = uf[uf[v] as usize];
+        uf[v] = g;
+        v = g as usize;
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1265,6 +1460,67 @@ mod tests {
         (d, ys, w)
     }
 
+    /// The tie rule as first written, Dijkstra over the dates in O(N^2): the reference that
+    /// [`L1Solver::centre_of_ties`] (over classes of dates) must match to the bit.
+    fn centre_by_dates(s: &L1Solver, d: &Design, y: &[f64]) -> Vec<f64> {
+        let (nd, m) = (d.num_dates, d.pairs.len());
+        let ftol = 1e-12 * (1.0 + s.cap.iter().sum::<f64>());
+        let (mut w_ab, mut w_ba) = (vec![f64::INFINITY; m], vec![f64::INFINITY; m]);
+        for (i, &(a, b)) in d.pairs.iter().enumerate() {
+            let (u, f) = (s.cap[i], s.flow[i]);
+            if u == 0.0 {
+                continue;
+            }
+            let r = y[i] - (s.pot[b as usize] - s.pot[a as usize]);
+            (w_ab[i], w_ba[i]) = if f >= u - ftol {
+                (r.max(0.0), f64::INFINITY)
+            } else if f <= -u + ftol {
+                (f64::INFINITY, (-r).max(0.0))
+            } else {
+                (0.0, 0.0)
+            };
+        }
+        let paths = |reverse: bool| {
+            let mut dist = vec![f64::INFINITY; nd];
+            let mut done = vec![false; nd];
+            for (v, dv) in dist.iter_mut().enumerate() {
+                if s.part[v] as usize == v {
+                    *dv = 0.0;
+                }
+            }
+            while let Some(v) = (0..nd)
+                .filter(|&v| !done[v] && dist[v].is_finite())
+                .min_by(|&a, &b| dist[a].total_cmp(&dist[b]))
+            {
+                done[v] = true;
+                for (i, &(a, b)) in d.pairs.iter().enumerate() {
+                    let (a, b) = (a as usize, b as usize);
+                    if a != v && b != v {
+                        continue;
+                    }
+                    let w = if (a == v) != reverse {
+                        w_ab[i]
+                    } else {
+                        w_ba[i]
+                    };
+                    let o = if a == v { b } else { a };
+                    if dist[v] + w < dist[o] {
+                        dist[o] = dist[v] + w;
+                    }
+                }
+            }
+            dist
+        };
+        let (hi, lo) = (paths(false), paths(true));
+        let mut ts = s.pot.clone();
+        for ((t, hi), lo) in ts.iter_mut().zip(hi).zip(lo) {
+            if hi.is_finite() && lo.is_finite() {
+                *t += 0.5 * (hi + -lo);
+            }
+        }
+        ts
+    }
+
     #[test]
     fn the_dual_phase_reaches_the_primal_methods_optimum() {
         for (nd, k, weighted) in [(12, 3, false), (20, 4, true), (9, 8, true)] {
@@ -1279,8 +1535,24 @@ mod tests {
             slow.dual = false;
             let (mut same, mut dual_ended, mut ties) = (0, 0, 0);
             for y in &ys {
-                fast.solve(&d, y, w, 1.0);
+                let out = fast.solve(&d, y, w, 1.0);
                 slow.solve(&d, y, w, 1.0);
+                // The starting least squares are the L2 solver's, to the bit.
+                let mut l2 = super::super::solve::PixelSolver::new(&d);
+                if let Outcome::Solved {
+                    rank_deficient: false,
+                    ..
+                } = l2.solve(&d, y, w, 0.0)
+                {
+                    assert!(fast.least_squares(&d, y, w));
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&fast.lts), bits(&l2.ts));
+                }
+                // The vectorised coherence is the reference one to the bit.
+                let want = super::super::tcoh::temporal_coherence(&fast.ts, &d.pairs, y);
+                assert!(
+                    matches!(out, Outcome::Solved { tcoh, .. } if tcoh.to_bits() == want.to_bits())
+                );
                 let (a, b) = (
                     objective(&d, y, &u, &fast.ts),
                     objective(&d, y, &u, &slow.ts),
@@ -1298,6 +1570,12 @@ mod tests {
                         .all(|(a, b)| (a - b).abs() <= 1e-9 * scale),
                 );
                 ties += usize::from(fast.pot != fast.ts);
+                // The tie rule over classes of dates is the rule over dates, to the bit.
+                for solver in [&fast, &slow] {
+                    let want = centre_by_dates(solver, &d, y);
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&solver.ts), bits(&want), "{nd} dates");
+                }
                 // The primal method found nothing left to do after the dual phase.
                 dual_ended += usize::from(fast.pivots == 0);
             }
@@ -1319,7 +1597,12 @@ mod tests {
     fn bench_l1_pivots() {
         let px = std::env::var("BENCH_PX").map_or(Ok(20000), |v| v.parse());
         let (d, ys, w) = noisy_pixels(40, 4, px.unwrap_or(20000), 3);
+        // BENCH_DUAL_ONLY: the dual start alone (for callgrind).
+        let only = std::env::var_os("BENCH_DUAL_ONLY").is_some();
         for dual in [false, true] {
+            if only && !dual {
+                continue;
+            }
             let mut s = L1Solver::new(&d);
             s.dual = dual;
             let (mut pivots, mut dual_pivots) = (0, 0);
