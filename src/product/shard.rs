@@ -35,6 +35,24 @@ pub(crate) fn subchunk_shape(planes: usize, rows: usize, cols: usize) -> (usize,
     )
 }
 
+/// Narrowest subchunk that shard columns may force: below it, one date's map is read as many
+/// tiny pieces (zarr-python's cost is per subchunk, see [`SUBCHUNK_MAX`]).
+const MIN_SUBCHUNK_COLS: usize = 20;
+
+/// Columns of the shards of an array whose column blocks are `cols` wide: `cols` itself, unless
+/// its largest divisor up to [`SUBCHUNK_MAX`] is thinner than [`MIN_SUBCHUNK_COLS`] (a prime
+/// width such as 1009 / 2 = 505 = 5 x 101 gave subchunks 5 columns wide), then `cols` rounded up
+/// to a multiple of it; the last shard of a row then reaches past the image, which Zarr allows
+/// (padded with the fill value).
+pub(crate) fn shard_cols_with_wide_subchunks(cols: usize) -> usize {
+    let cols = cols.max(1);
+    if largest_divisor_at_most(cols, SUBCHUNK_MAX.2) >= MIN_SUBCHUNK_COLS.min(cols) {
+        cols
+    } else {
+        cols.next_multiple_of(MIN_SUBCHUNK_COLS)
+    }
+}
+
 fn largest_divisor_at_most(n: usize, max: usize) -> usize {
     (1..=max.min(n).max(1))
         .rev()
@@ -147,6 +165,22 @@ mod tests {
     use zarrs::filesystem::FilesystemStore;
 
     use super::*;
+
+    #[test]
+    fn shard_columns_keep_subchunks_wide() {
+        // Nice widths are kept as they are (existing stores unchanged).
+        for c in [1, 7, 70, 100, 110, 342, 500, 512] {
+            assert_eq!(shard_cols_with_wide_subchunks(c), c);
+        }
+        // 505 = 5 x 101 and the prime 401 would give subchunks 5 and 1 columns wide.
+        assert_eq!(shard_cols_with_wide_subchunks(505), 520);
+        assert_eq!(shard_cols_with_wide_subchunks(401), 420);
+        for c in 1..2000 {
+            let s = shard_cols_with_wide_subchunks(c);
+            assert!(s >= c && s < c + MIN_SUBCHUNK_COLS);
+            assert!(subchunk_shape(1, 1, s).2 >= MIN_SUBCHUNK_COLS.min(c), "{c}");
+        }
+    }
 
     #[test]
     fn subchunks_divide_the_shard() {

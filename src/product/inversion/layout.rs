@@ -169,7 +169,9 @@ pub(crate) fn layer_f32<'a>(out: &'a ChunkOut, layer: &Layer) -> Option<&'a [f32
 pub(crate) struct ChunkShape {
     /// Rows per chunk: the plan's strip height (clipped to the image), so a strip covers whole chunks.
     pub rows: usize,
-    /// Columns per chunk: at most [`MAX_CHUNK_COLS`], splitting the width into equal parts.
+    /// Columns per chunk: at most [`MAX_CHUNK_COLS`], splitting the width into equal parts,
+    /// widened a little (the last chunk reaching past the image) where that part's width would
+    /// make the time series' subchunks thin (see `shard_cols_with_wide_subchunks`).
     pub cols: usize,
 }
 
@@ -179,7 +181,9 @@ impl ChunkShape {
         let parts = spec.width.div_ceil(MAX_CHUNK_COLS).max(1);
         ChunkShape {
             rows: spec.chunk_rows.clamp(1, spec.length.max(1)),
-            cols: spec.width.div_ceil(parts).max(1),
+            cols: crate::product::shard::shard_cols_with_wide_subchunks(
+                spec.width.div_ceil(parts).max(1),
+            ),
         }
     }
 
@@ -304,6 +308,8 @@ mod tests {
         assert_eq!(ChunkShape::for_spec(&spec(10, 512, 4)).cols, 512);
         assert_eq!(ChunkShape::for_spec(&spec(10, 1000, 4)).cols, 500);
         assert_eq!(ChunkShape::for_spec(&spec(10, 1025, 4)).cols, 342);
+        // 1009 / 2 = 505 = 5 x 101: subchunks would be 5 columns wide.
+        assert_eq!(ChunkShape::for_spec(&spec(10, 1009, 4)).cols, 520);
         assert_eq!(ChunkShape::for_spec(&spec(3, 10, 8)).rows, 3);
     }
 
