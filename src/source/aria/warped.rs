@@ -486,7 +486,7 @@ impl Cutline {
                     depth -= 1;
                 }
                 c if depth == ring_depth => ring.push(c),
-                c if c.is_whitespace() => {}
+                c if c.is_whitespace() || c == ',' => {}
                 _ => bail!("warped VRT {}: malformed <Cutline>", vrt.display()),
             }
         }
