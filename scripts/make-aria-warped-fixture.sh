@@ -94,6 +94,75 @@ ropts = gdal.WarpOptions(format="VRT", outputBounds=bounds, xRes=1.5 * d, yRes=1
 gdal.Warp("resampled.vrt", "20190710_20190628_uncropped.vrt", options=ropts)
 PY
 rm -f ./*.aux.xml
+
+# Part 2: the mintpy_aria folder with each pair's coherence replaced by such a warped VRT over a
+# GUNW-like frame 3 pixels larger on every side (the stack's values inside, random outside,
+# a quadrilateral cutline), and MintPy 1.6.4's load_data on it (its GDAL reads the warped VRTs).
+venv="${MINTPY_VENV:-/work/venv}"
+[ -x "$venv/bin/smallbaselineApp.py" ] || { echo "no MintPy in $venv (set MINTPY_VENV)" >&2; exit 1; }
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cp -a "$repo/tests/fixtures/mintpy_aria/stack" "$work/stack"
+cat > "$work/warpify.py" <<'PY'
+# Replaces each pair's coherence with ariaTSsetup.py's default warped VRT over a GUNW-like frame.
+import glob, json, os, sys
+import h5py, numpy as np
+from osgeo import gdal, osr
+gdal.UseExceptions()
+os.chdir(sys.argv[1])
+wgs84 = osr.SpatialReference(); wgs84.ImportFromEPSG(4326)
+rng = np.random.default_rng(5)
+pad = 3
+for vrt in sorted(glob.glob("coherence/*.vrt")):
+    pair = os.path.basename(vrt)[:-4]
+    ds = gdal.Open(vrt); a = ds.ReadAsArray().astype(np.float32); gt = ds.GetGeoTransform()
+    rows, cols = a.shape; ds = None
+    d = gt[1]
+    big = rng.uniform(0.05, 1.0, (rows + 2 * pad, cols + 2 * pad)).astype(np.float32)
+    big[pad:pad + rows, pad:pad + cols] = a
+    lon = gt[0] + (np.arange(cols + 2 * pad) - pad + 0.5) * gt[1]
+    lat = gt[3] + (np.arange(rows + 2 * pad) - pad + 0.5) * gt[5]
+    nc = f"products/S1-GUNW-A-R-064-tops-{pair}-015013-00118W_00034N-PP-a1b9-v2_0_2.nc"
+    os.makedirs("products", exist_ok=True)
+    with h5py.File(nc, "w") as f:
+        g = f.create_group("science/grids/data")
+        la = g.create_dataset("latitude", data=lat); la.make_scale("latitude")
+        lo = g.create_dataset("longitude", data=lon); lo.make_scale("longitude")
+        crs = g.create_dataset("crs", data=np.int32(0))
+        crs.attrs["spatial_ref"] = np.bytes_(wgs84.ExportToWkt())
+        crs.attrs["grid_mapping_name"] = np.bytes_("latitude_longitude")
+        c = g.create_dataset("coherence", data=big, fillvalue=np.float32(0))
+        c.attrs["_FillValue"] = np.float32(0); c.attrs["grid_mapping"] = np.bytes_("crs")
+        c.dims[0].attach_scale(la); c.dims[1].attach_scale(lo)
+    x0, y0 = gt[0], gt[3]; x1, y1 = x0 + cols * d, y0 - rows * d
+    poly = [[x0 + 0.3 * d, y0 - 2.2 * d], [x1 - 1.7 * d, y0 + 0.4 * d], [x1 + 0.2 * d, y1 + 3.6 * d],
+            [x0 + 4.1 * d, y1 - 0.5 * d], [x0 + 0.3 * d, y0 - 2.2 * d]]
+    json.dump({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+               "geometry": {"type": "Polygon", "coordinates": [poly]}}]}, open("productBoundingBox.json", "w"))
+    for f in (f"coherence/{pair}", f"coherence/{pair}.hdr", vrt):
+        os.remove(f)
+    un = f"coherence/{pair}_uncropped.vrt"
+    # Relative paths, so the folder can move (ARIA-tools writes absolute ones).
+    os.chdir("coherence")
+    gdal.BuildVRT(f"{pair}_uncropped.vrt", [f'NETCDF:"../{nc}":/science/grids/data/coherence'])
+    os.chdir("..")
+    gdal.Warp(vrt, un, options=gdal.WarpOptions(format="VRT", cutlineDSName="productBoundingBox.json",
+              outputBounds=(x0 + 1e-6 * d, y1 + 1e-6 * d, x1 - 1e-6 * d, y0 - 1e-6 * d), xRes=d, yRes=d, targetAlignedPixels=True, multithread=True,
+              dstSRS="EPSG:4326"))
+    b = gdal.Open(vrt)
+    assert (b.RasterXSize, b.RasterYSize) == (cols, rows), (b.RasterXSize, b.RasterYSize)
+    assert np.allclose(b.GetGeoTransform(), gt, rtol=0, atol=1e-9 * d), (b.GetGeoTransform(), gt)
+os.remove("productBoundingBox.json")
+print("ok")
+PY
+"$py" "$work/warpify.py" "$work/stack"
+mkdir -p "$work/stack/mintpy"
+cp "$repo/tests/fixtures/mintpy_aria/SimAria.txt" "$work/stack/mintpy/"
+(cd "$work/stack/mintpy" && "$venv/bin/smallbaselineApp.py" SimAria.txt --dostep load_data > load.log 2>&1) \
+    || { cat "$work/stack/mintpy/load.log" >&2; exit 1; }
+mkdir -p "$fixture/folder"
+cp -a "$work/stack/coherence" "$work/stack/products" "$fixture/folder/"
+cp "$work/stack/mintpy/inputs/ifgramStack.h5" "$fixture/folder/"
 cat > README.md <<'README'
 # aria_warped: ariaTSsetup.py's default per-pair coherence VRT and GDAL's read of it
 
@@ -108,5 +177,9 @@ ARIA-tools facts it reproduces are noted there).
   `productBoundingBox.json`, outputBounds, xRes/yRes, targetAlignedPixels, dstSRS EPSG:4326).
 - `gdal_read.f32` (`gdal_read.txt`: rows columns): GDAL's read of that VRT, little-endian float32.
 - `resampled.vrt`: a warp that resamples (bilinear, 1.5 pixels), which sbas refuses.
+- `folder/`: `coherence/` and `products/` to lay over a copy of `../mintpy_aria/stack` (its
+  coherence rasters removed): per pair a GUNW-like frame (1/1200 degree, 3 pixels wider than the
+  stack on every side) and ariaTSsetup.py's `<pair>_uncropped.vrt` and warped `<pair>.vrt` (a
+  cutline per pair); `ifgramStack.h5`: MintPy 1.6.4's load_data on that folder.
 README
-ls -la "$fixture"
+ls -la "$fixture" "$fixture/folder"

@@ -444,3 +444,61 @@ fn warped_coherence_vrt_equals_gdals_read() {
         "{err}"
     );
 }
+
+fn copy_tree_into(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree_into(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), &dst).unwrap();
+        }
+    }
+}
+
+/// The mintpy_aria folder with every pair's coherence as ariaTSsetup.py's default warped VRT
+/// over a GUNW-like netCDF-4 frame (1/1200-degree pixels, a cutline per pair;
+/// `tests/fixtures/aria_warped/folder`): sbas's stack equals MintPy 1.6.4's load_data on it.
+#[test]
+fn folder_with_warped_coherence_equals_mintpys_load_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = dir.path().join("stack");
+    copy_tree_into(&fixture().join("stack"), &stack);
+    std::fs::remove_dir_all(stack.join("coherence")).unwrap();
+    let warped = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aria_warped/folder");
+    copy_tree_into(&warped.join("coherence"), &stack.join("coherence"));
+    copy_tree_into(&warped.join("products"), &stack.join("products"));
+    let ours = open_stack(&stack).unwrap();
+    let mintpy = open_stack(&warped.join("ifgramStack.h5")).unwrap();
+    let (a, m) = (ours.info(), mintpy.info());
+    assert_eq!((a.length, a.width), (m.length, m.width));
+    assert_eq!(a.network.pairs, m.network.pairs);
+    for layer in [
+        StackLayer::Phase,
+        StackLayer::Coherence,
+        StackLayer::ConnComp,
+    ] {
+        assert!(
+            same_bits(&whole(&*ours, layer), &whole(&*mintpy, layer)),
+            "{layer:?}"
+        );
+    }
+    // The cutlines left zeros where the ENVI coherence had values.
+    let before = open_stack(&fixture().join("stack")).unwrap();
+    let (old, new) = (
+        whole(&*before, StackLayer::Coherence),
+        whole(&*ours, StackLayer::Coherence),
+    );
+    let cut = old
+        .iter()
+        .zip(&new)
+        .filter(|(o, n)| **o != 0.0 && **n == 0.0)
+        .count();
+    assert!(cut > 0 && cut < old.len() / 4, "{cut} pixels cut");
+    assert!(old
+        .iter()
+        .zip(&new)
+        .all(|(o, n)| *n == 0.0 || o.to_bits() == n.to_bits()));
+}

@@ -651,18 +651,27 @@ impl Warped {
         if sgt[2] != 0.0 || sgt[4] != 0.0 || gt[2] != 0.0 || gt[4] != 0.0 {
             return refuse("a grid is rotated".into());
         }
-        if sgt[1] != gt[1] || sgt[5] != gt[5] {
-            return refuse(format!(
-                "it changes the pixel size ({} x {} to {} x {})",
-                sgt[1], sgt[5], gt[1], gt[5]
-            ));
-        }
+        // Nearest neighbour takes the source pixel under each destination pixel's centre: a copy
+        // when those centres fall on the source's centres shifted by whole pixels. GDAL's grid
+        // from netCDF coordinates differs from the stack's in the last bits of the pixel size
+        // (1/1200 degree), so the centres are compared at both ends of each axis.
         let fx = (gt[0] - sgt[0]) / sgt[1];
         let fy = (gt[3] - sgt[3]) / sgt[5];
         let (x_off, y_off) = (fx.round(), fy.round());
-        if (fx - x_off).abs() > 1e-6 || (fy - y_off).abs() > 1e-6 {
+        let drift = |o: f64, step: f64, so: f64, sstep: f64, off: f64, n: usize| -> f64 {
+            [0.0, n as f64]
+                .iter()
+                .map(|&c| ((o + (c + 0.5) * step - so) / sstep - (c + off + 0.5)).abs())
+                .fold(0.0, f64::max)
+        };
+        let dx = drift(gt[0], gt[1], sgt[0], sgt[1], x_off, width);
+        let dy = drift(gt[3], gt[5], sgt[3], sgt[5], y_off, length);
+        if !(dx < 1e-3 && dy < 1e-3) {
             return refuse(format!(
-                "its grid is shifted by part of a pixel from the source's ({fx}, {fy} pixels)"
+                "it resamples: the source pixel {} x {} (origin {}, {}) and the destination's \
+                 {} x {} (origin {}, {}) do not line up pixel for pixel (off by up to {:.3} \
+                 column, {:.3} row)",
+                sgt[1], sgt[5], sgt[0], sgt[3], gt[1], gt[5], gt[0], gt[3], dx, dy
             ));
         }
         // The bands.
