@@ -92,6 +92,12 @@ with open("gdal_read.txt", "w") as f:
 ropts = gdal.WarpOptions(format="VRT", outputBounds=bounds, xRes=1.5 * d, yRes=1.5 * d,
                          resampleAlg="bilinear", dstSRS="EPSG:4326")
 gdal.Warp("resampled.vrt", "20190710_20190628_uncropped.vrt", options=ropts)
+# Nearest neighbour on a grid shifted by half a pixel, and a reprojection: both refused.
+sopts = gdal.WarpOptions(format="VRT", outputBounds=tuple(b + d / 2 for b in bounds), xRes=d,
+                         yRes=d, dstSRS="EPSG:4326")
+gdal.Warp("shifted.vrt", "20190710_20190628_uncropped.vrt", options=sopts)
+gdal.Warp("reprojected.vrt", "20190710_20190628_uncropped.vrt",
+          options=gdal.WarpOptions(format="VRT", dstSRS="EPSG:32611"))
 PY
 rm -f ./*.aux.xml
 
@@ -176,7 +182,8 @@ ARIA-tools facts it reproduces are noted there).
 - `20190710_20190628.vrt`: `gdal.Warp(format="VRT")` of it with ARIA-tools' options (cutline
   `productBoundingBox.json`, outputBounds, xRes/yRes, targetAlignedPixels, dstSRS EPSG:4326).
 - `gdal_read.f32` (`gdal_read.txt`: rows columns): GDAL's read of that VRT, little-endian float32.
-- `resampled.vrt`: a warp that resamples (bilinear, 1.5 pixels), which sbas refuses.
+- `resampled.vrt`: a warp that resamples (bilinear, 1.5 pixels), `shifted.vrt` (nearest, half a
+  pixel off), `reprojected.vrt` (to UTM 11N): warps sbas refuses.
 - `folder/`: `coherence/` and `products/` to lay over a copy of `../mintpy_aria/stack` (its
   coherence rasters removed): per pair a GUNW-like frame (1/1200 degree, 3 pixels wider than the
   stack on every side) and ariaTSsetup.py's `<pair>_uncropped.vrt` and warped `<pair>.vrt` (a

@@ -443,6 +443,19 @@ fn warped_coherence_vrt_equals_gdals_read() {
         err.contains("resampled.vrt") && err.contains("Bilinear"),
         "{err}"
     );
+    let err = format!("{:#}", Band::open(&dir.join("shifted.vrt")).unwrap_err());
+    assert!(
+        err.contains("shifted.vrt") && err.contains("do not line up"),
+        "{err}"
+    );
+    let err = format!(
+        "{:#}",
+        Band::open(&dir.join("reprojected.vrt")).unwrap_err()
+    );
+    assert!(
+        err.contains("reprojected.vrt") && err.contains("reprojects"),
+        "{err}"
+    );
 }
 
 fn copy_tree_into(from: &Path, to: &Path) {
