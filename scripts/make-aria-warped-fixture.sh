@@ -47,6 +47,9 @@ def frame(name, north):
     coh = rng.uniform(0.05, 1.0, (rows, cols)).astype(np.float32)
     coh[0, :3] = 0.0  # no-data pixels (GUNW's fill value 0)
     coh[-1, -2:] = 0.0
+    coh[5, 6] = np.nan  # GDAL's warper takes NaN for no data too
+    coh[1, 6] = np.nan  # in the second frame: the first frame's value shows through
+    coh[6, 7] = -0.0
     with h5py.File(name, "w") as f:
         g = f.create_group("science/grids/data")
         la = g.create_dataset("latitude", data=lat)

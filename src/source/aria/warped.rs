@@ -17,7 +17,8 @@
 //! size, destination origin a whole number of pixels from the source's, nearest neighbour. It
 //! then applies GDAL's rules: a destination pixel is kept when its centre lies inside the
 //! cutline (given in source pixel/line coordinates), and its source value is not the source
-//! no-data value; every other pixel gets the destination no-data value (`INIT_DEST=NO_DATA`).
+//! no-data value (nor NaN, when there is one); every other pixel gets the destination no-data
+//! value (`INIT_DEST=NO_DATA`).
 //! Anything else (a real resampling, a reprojection, a misaligned grid, a blend distance) is
 //! refused with the reason.
 
@@ -72,6 +73,12 @@ fn is_nodata(v: f32, nd: Option<f64>) -> bool {
         Some(n) if n.is_nan() => v.is_nan(),
         Some(n) => v == n as f32,
     }
+}
+
+/// Whether GDAL leaves `v` out of a mosaic or a warp: its source's no-data value, or NaN when
+/// the source has a no-data value.
+fn is_void(v: f32, nd: Option<f64>) -> bool {
+    is_nodata(v, nd) || (nd.is_some() && v.is_nan())
 }
 
 /// One netCDF-4 (HDF5) 2-D float32 variable read as GDAL's netCDF driver shows it.
@@ -397,7 +404,7 @@ impl Mosaic {
 
     /// Reads rows `y0..y1`, columns `x0..x1` (inside the mosaic) as GDAL's VRT does: the
     /// band's no-data value (or 0) first, then each frame in order over it except where the
-    /// frame holds its no-data value.
+    /// frame holds its no-data value (or NaN, when it has one).
     fn read(&self, y0: usize, y1: usize, x0: usize, x1: usize) -> anyhow::Result<Vec<f32>> {
         let w = x1 - x0;
         let mut out = vec![self.nodata.map_or(0.0, |v| v as f32); w * (y1 - y0)];
@@ -416,7 +423,8 @@ impl Mosaic {
             for (i, row) in v.chunks(fw).enumerate() {
                 let o = (fy0 + i - y0) * w + (fx0 - x0);
                 for (d, &s) in out[o..o + fw].iter_mut().zip(row) {
-                    if !is_nodata(s, f.nodata) {
+                    // A source with a no-data value leaves its NaN pixels unpainted too.
+                    if !is_void(s, f.nodata) {
                         *d = s;
                     }
                 }
@@ -774,7 +782,8 @@ impl Warped {
             let dy = (sy - self.y_off) as usize - window.y0;
             for (j, &s) in row.iter().enumerate() {
                 let sx = sx0 + j as i64;
-                if is_nodata(s, self.src_nodata) {
+                // GDAL's warper also takes NaN for no data when the source has a no-data value.
+                if is_void(s, self.src_nodata) {
                     continue;
                 }
                 if let Some(c) = &self.cutline {
