@@ -226,7 +226,7 @@ fn bad_folders_are_refused_naming_the_file() {
         e.contains("cohStack.vrt") && e.contains("20200101_20200113"),
         "{e}"
     );
-    // A warped VRT (ariaTSsetup's default -of VRT for coherence) or a netCDF subdataset.
+    // A "warped" VRT without warp options, or a plain VRT of a netCDF subdataset.
     fresh();
     edit(
         &pv,
@@ -385,4 +385,133 @@ fn the_stack_folder_or_its_vrt_opens_the_aria_folder() {
         assert_eq!(s.info().network.num_pairs(), 5, "{}", p.display());
         assert!(s.info().geometry.contains(&GeomLayer::Height));
     }
+}
+
+/// ariaTSsetup.py's default per-pair coherence VRT (a gdal.Warp VRT with a cutline over a
+/// BuildVRT mosaic of two GUNW netCDF-4 frames, `tests/fixtures/aria_warped`, made by
+/// `scripts/make-aria-warped-fixture.sh`) reads as GDAL reads it, bit for bit; a warp that
+/// really resamples is refused.
+#[test]
+fn warped_coherence_vrt_equals_gdals_read() {
+    use sbas::source::aria::vrt_stack::Band;
+    use sbas::window::Window;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aria_warped");
+    let shape = std::fs::read_to_string(dir.join("gdal_read.txt")).unwrap();
+    let dims: Vec<usize> = shape
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let (rows, cols) = (dims[0], dims[1]);
+    let gdal: Vec<f32> = std::fs::read(dir.join("gdal_read.f32"))
+        .unwrap()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    assert_eq!(gdal.len(), rows * cols);
+    let band = Band::open(&dir.join("20190710_20190628.vrt")).unwrap();
+    assert_eq!(band.size(), (cols, rows));
+    assert_eq!(band.nodata, Some(0.0));
+    let g = band.grid.as_ref().unwrap();
+    assert_eq!(g.epsg, Some(4326));
+    let mut ours = vec![f32::NAN; rows * cols];
+    let all = Window {
+        y0: 0,
+        y1: rows,
+        x0: 0,
+        x1: cols,
+    };
+    band.read(&all, &mut ours).unwrap();
+    assert!(same_bits(&ours, &gdal), "ours {ours:?}\nGDAL {gdal:?}");
+    // The cutline and no-data leave zeros, and both frames contribute values.
+    let zeros = gdal.iter().filter(|v| **v == 0.0).count();
+    assert!(zeros > cols && zeros < rows * cols / 2, "{zeros} zeros");
+    // A window read equals the same part of the whole.
+    let part = Window {
+        y0: 3,
+        y1: 15,
+        x0: 1,
+        x1: 9,
+    };
+    let mut p = vec![f32::NAN; 12 * 8];
+    band.read(&part, &mut p).unwrap();
+    for r in 0..12 {
+        let whole_row = &gdal[(r + 3) * cols + 1..(r + 3) * cols + 9];
+        assert!(same_bits(&p[r * 8..r * 8 + 8], whole_row), "row {r}");
+    }
+    let err = format!("{:#}", Band::open(&dir.join("resampled.vrt")).unwrap_err());
+    assert!(
+        err.contains("resampled.vrt") && err.contains("Bilinear"),
+        "{err}"
+    );
+    let err = format!("{:#}", Band::open(&dir.join("shifted.vrt")).unwrap_err());
+    assert!(
+        err.contains("shifted.vrt") && err.contains("do not line up"),
+        "{err}"
+    );
+    let err = format!(
+        "{:#}",
+        Band::open(&dir.join("reprojected.vrt")).unwrap_err()
+    );
+    assert!(
+        err.contains("reprojected.vrt") && err.contains("reprojects"),
+        "{err}"
+    );
+}
+
+fn copy_tree_into(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree_into(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), &dst).unwrap();
+        }
+    }
+}
+
+/// The mintpy_aria folder with every pair's coherence as ariaTSsetup.py's default warped VRT
+/// over a GUNW-like netCDF-4 frame (1/1200-degree pixels, a cutline per pair;
+/// `tests/fixtures/aria_warped/folder`): sbas's stack equals MintPy 1.6.4's load_data on it.
+#[test]
+fn folder_with_warped_coherence_equals_mintpys_load_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = dir.path().join("stack");
+    copy_tree_into(&fixture().join("stack"), &stack);
+    std::fs::remove_dir_all(stack.join("coherence")).unwrap();
+    let warped = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aria_warped/folder");
+    copy_tree_into(&warped.join("coherence"), &stack.join("coherence"));
+    copy_tree_into(&warped.join("products"), &stack.join("products"));
+    let ours = open_stack(&stack).unwrap();
+    let mintpy = open_stack(&warped.join("ifgramStack.h5")).unwrap();
+    let (a, m) = (ours.info(), mintpy.info());
+    assert_eq!((a.length, a.width), (m.length, m.width));
+    assert_eq!(a.network.pairs, m.network.pairs);
+    for layer in [
+        StackLayer::Phase,
+        StackLayer::Coherence,
+        StackLayer::ConnComp,
+    ] {
+        assert!(
+            same_bits(&whole(&*ours, layer), &whole(&*mintpy, layer)),
+            "{layer:?}"
+        );
+    }
+    // The cutlines left zeros where the ENVI coherence had values.
+    let before = open_stack(&fixture().join("stack")).unwrap();
+    let (old, new) = (
+        whole(&*before, StackLayer::Coherence),
+        whole(&*ours, StackLayer::Coherence),
+    );
+    let cut = old
+        .iter()
+        .zip(&new)
+        .filter(|(o, n)| **o != 0.0 && **n == 0.0)
+        .count();
+    assert!(cut > 0 && cut < old.len() / 4, "{cut} pixels cut");
+    assert!(old
+        .iter()
+        .zip(&new)
+        .all(|(o, n)| *n == 0.0 || o.to_bits() == n.to_bits()));
 }

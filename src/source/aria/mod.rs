@@ -15,6 +15,7 @@
 //! pass direction, 7 x 19 looks, ...).
 
 pub mod vrt_stack;
+pub mod warped;
 
 use std::path::{Path, PathBuf};
 

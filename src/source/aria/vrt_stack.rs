@@ -24,6 +24,8 @@ use crate::source::raster::vrt::layout_from_vrt;
 use crate::source::raster::{DataType, GeoTiff, RasterLayout, Sample};
 use crate::window::Window;
 
+use super::warped::Warped;
+
 /// How deep VRTs may point at VRTs (the stack VRT, a pair's VRT, its ENVI file).
 const MAX_DEPTH: usize = 4;
 
@@ -114,7 +116,11 @@ fn raster_size(root: roxmltree::Node, vrt: &Path) -> anyhow::Result<(usize, usiz
     Ok((size("rasterXSize")?, size("rasterYSize")?))
 }
 
-fn parse_doc<'a>(text: &'a str, vrt: &Path) -> anyhow::Result<roxmltree::Document<'a>> {
+fn parse_doc<'a>(
+    text: &'a str,
+    vrt: &Path,
+    allow_warped: bool,
+) -> anyhow::Result<roxmltree::Document<'a>> {
     let doc = roxmltree::Document::parse(text)
         .with_context(|| format!("malformed VRT {}", vrt.display()))?;
     let root = doc.root_element();
@@ -126,11 +132,13 @@ fn parse_doc<'a>(text: &'a str, vrt: &Path) -> anyhow::Result<roxmltree::Documen
         );
     }
     if let Some(sub) = root.attribute("subClass") {
+        if allow_warped && sub == "VRTWarpedDataset" {
+            return Ok(doc);
+        }
         bail!(
-            "VRT {} is a {sub} (a gdal.Warp -of VRT output, which ariaTSsetup.py writes for \
-             coherence with its default -of VRT and no --mask): sbas does not resample or \
-             apply cutlines; run ariaTSsetup.py with -of ENVI (or with --mask), which writes \
-             the pixels",
+            "VRT {} is a {sub}: sbas reads a warped VRT only as a pair's raster (what \
+             ariaTSsetup.py writes for coherence with its default -of VRT), not as a stack; \
+             run ariaTSsetup.py with -of ENVI, which writes the pixels",
             vrt.display()
         );
     }
@@ -302,7 +310,7 @@ pub struct StackVrt {
 pub fn read_stack_vrt(path: &Path) -> anyhow::Result<StackVrt> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the ARIA stack VRT {}", path.display()))?;
-    let doc = parse_doc(&text, path)?;
+    let doc = parse_doc(&text, path, false)?;
     let root = doc.root_element();
     let (width, length) = raster_size(root, path)?;
     let grid = vrt_grid(root, path, (width, length))?.with_context(|| {
@@ -399,6 +407,8 @@ pub enum Pixels {
     Flat(RasterLayout, usize),
     /// A single-band GeoTIFF.
     Tiff(GeoTiff),
+    /// A `gdal.Warp` VRT of GUNW netCDF-4 frames that copies pixels under a cutline.
+    Warped(Box<Warped>),
 }
 
 /// A single-band raster as GDAL opens it for MintPy: its pixels, no-data value and grid.
@@ -426,6 +436,7 @@ impl Band {
         match &self.pixels {
             Pixels::Flat(layout, band) => layout.read_window(*band, window, out),
             Pixels::Tiff(t) => t.read_window(window, out),
+            Pixels::Warped(w) => w.read(window, out),
         }
     }
 
@@ -434,6 +445,7 @@ impl Band {
         match &self.pixels {
             Pixels::Flat(l, _) => (l.width, l.length),
             Pixels::Tiff(t) => (t.width(), t.length()),
+            Pixels::Warped(w) => (w.width, w.length),
         }
     }
 
@@ -451,6 +463,7 @@ impl Band {
                 Sample::F64 => Some(DataType::F64),
                 Sample::I8 => None,
             },
+            Pixels::Warped(_) => Some(DataType::F32),
         }
     }
 
@@ -548,10 +561,30 @@ fn open_at(path: &Path, band: usize, depth: usize) -> anyhow::Result<Band> {
     }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read VRT {}", path.display()))?;
-    let doc = parse_doc(&text, path)?;
+    let doc = parse_doc(&text, path, true)?;
     let root = doc.root_element();
     let size = raster_size(root, path)?;
     let grid = vrt_grid(root, path, size)?;
+    if root.attribute("subClass") == Some("VRTWarpedDataset") {
+        if band != 1 {
+            bail!(
+                "warped VRT {}: band {band} asked for; sbas reads band 1",
+                path.display()
+            );
+        }
+        let w = Warped::open(path, root, size)?;
+        let nodata = root
+            .children()
+            .find(|c| c.is_element() && c.tag_name().name() == "VRTRasterBand")
+            .and_then(|b| child_text(b, "NoDataValue"))
+            .and_then(parse_nodata);
+        return Ok(Band {
+            path: path.to_path_buf(),
+            pixels: Pixels::Warped(Box::new(w)),
+            nodata,
+            grid,
+        });
+    }
     let bands: Vec<roxmltree::Node> = root
         .children()
         .filter(|c| c.is_element() && c.tag_name().name() == "VRTRasterBand")
