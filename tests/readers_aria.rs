@@ -275,33 +275,19 @@ fn bad_folders_are_refused_naming_the_file() {
 
 #[test]
 fn invert_runs_in_the_stacks_lat_lon_grid() {
-    use crate::common::{sbas, stderr};
     let dir = tempfile::tempdir().unwrap();
     simulate_aria(&dir.path().join("s"), &small()).unwrap();
-    let out = dir.path().join("out");
-    let o = sbas(&[
-        "invert",
-        dir.path().join("s").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "hdf5",
-        "--min-ref-coherence",
-        "0.3",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let ts = out.join("timeseries.h5");
-    let f = hdf5::File::open(&ts).unwrap();
-    let attrs = read_root_attributes(&f, &ts).unwrap();
-    for (k, v) in [
-        ("X_FIRST", "-118.350000000"),
-        ("Y_FIRST", "34.050000000"),
-        ("X_UNIT", "degrees"),
-        ("HEADING", "-12"),
-        ("ORBIT_DIRECTION", "ASCENDING"),
-    ] {
-        assert_eq!(attrs.get(k), Some(v), "{k}");
-    }
+    crate::common::assert_inverted_attributes(
+        &dir.path().join("s"),
+        &[],
+        &[
+            ("X_FIRST", "-118.350000000"),
+            ("Y_FIRST", "34.050000000"),
+            ("X_UNIT", "degrees"),
+            ("HEADING", "-12"),
+            ("ORBIT_DIRECTION", "ASCENDING"),
+        ],
+    );
 }
 
 #[test]

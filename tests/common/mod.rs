@@ -86,6 +86,33 @@ pub fn open_err(p: &Path) -> String {
     }
 }
 
+/// Inverts the geocoded stack at `stack` into HDF5 (reference coherence lowered to 0.3 for the
+/// small simulated stacks, plus `extra` arguments) and asserts that `timeseries.h5`'s root
+/// attributes hold each `(key, value)` of `want`: the map grid and metadata a reader hands on.
+pub fn assert_inverted_attributes(stack: &Path, extra: &[&str], want: &[(&str, &str)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut args = vec![
+        "invert",
+        stack.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "hdf5",
+        "--min-ref-coherence",
+        "0.3",
+    ];
+    args.extend_from_slice(extra);
+    let o = sbas(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ts = out.join("timeseries.h5");
+    let f = hdf5::File::open(&ts).unwrap();
+    let attrs = sbas::source::mintpy_h5::read_root_attributes(&f, &ts).unwrap();
+    for (k, v) in want {
+        assert_eq!(attrs.get(k), Some(*v), "{k}");
+    }
+}
+
 /// Every file below `dir` (skipping folders named `.sbas`, the run state), by path relative to
 /// `dir`, with its bytes, sorted: two runs compared byte for byte.
 pub fn files_with_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
