@@ -29,14 +29,7 @@ use super::warped::Warped;
 /// How deep VRTs may point at VRTs (the stack VRT, a pair's VRT, its ENVI file).
 const MAX_DEPTH: usize = 4;
 
-fn child<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> Option<roxmltree::Node<'a, 'a>> {
-    node.children()
-        .find(|c| c.is_element() && c.tag_name().name() == name)
-}
-
-fn child_text<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> Option<&'a str> {
-    child(node, name).and_then(|c| c.text()).map(str::trim)
-}
+use crate::source::raster::vrt::{child, child_text, source_band, source_filename, source_path};
 
 /// The EPSG code a GDAL `<SRS>` names: `EPSG:n`, or the last (outermost) `AUTHORITY["EPSG",
 /// "n"]` of WKT1, or `ID["EPSG",n]` of WKT2.
@@ -185,19 +178,7 @@ fn simple_source(
             }
         }
     }
-    let fname = child(src, "SourceFilename").with_context(|| {
-        format!(
-            "malformed VRT {}: band {index}'s source has no <SourceFilename>",
-            vrt.display()
-        )
-    })?;
-    let name = fname.text().map(str::trim).unwrap_or_default();
-    if name.is_empty() {
-        bail!(
-            "malformed VRT {}: band {index}'s <SourceFilename> is empty",
-            vrt.display()
-        );
-    }
+    let (fname, name) = source_filename(vrt, src, index)?;
     if name.starts_with("NETCDF:") || name.starts_with("HDF5:") {
         bail!(
             "VRT {}: band {index} reads the netCDF subdataset {name} directly (ARIA products \
@@ -205,29 +186,8 @@ fn simple_source(
             vrt.display()
         );
     }
-    let relative = fname
-        .attribute("relativeToVRT")
-        .or_else(|| fname.attribute("relativetoVRT"))
-        .map(str::trim)
-        == Some("1");
-    let path = if relative {
-        vrt.parent().unwrap_or(Path::new("")).join(name)
-    } else {
-        PathBuf::from(name)
-    };
-    let sband = match child_text(src, "SourceBand") {
-        None => 1,
-        Some(v) => v
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| n >= 1)
-            .with_context(|| {
-                format!(
-                    "malformed VRT {}: band {index}'s <SourceBand> '{v}' is not a band number",
-                    vrt.display()
-                )
-            })?,
-    };
+    let path = source_path(vrt, fname, name);
+    let sband = source_band(vrt, src, index)?;
     let whole = |rect: &str, size: (usize, usize)| -> anyhow::Result<()> {
         let Some(r) = child(src, rect) else {
             return Ok(());

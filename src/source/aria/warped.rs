@@ -28,14 +28,7 @@ use anyhow::{bail, Context};
 
 use crate::window::Window;
 
-fn child<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> Option<roxmltree::Node<'a, 'a>> {
-    node.children()
-        .find(|c| c.is_element() && c.tag_name().name() == name)
-}
-
-fn child_text<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> Option<&'a str> {
-    child(node, name).and_then(|c| c.text()).map(str::trim)
-}
+use crate::source::raster::vrt::{child, child_text};
 
 fn descendant<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> Option<roxmltree::Node<'a, 'a>> {
     node.descendants()

@@ -9,11 +9,78 @@ use anyhow::{bail, Context};
 
 use super::flat::{BandLayout, DataType, RasterLayout};
 
-fn child_text<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> Option<&'a str> {
+/// The first child element of `node` named `name`.
+pub(crate) fn child<'a>(
+    node: roxmltree::Node<'a, 'a>,
+    name: &str,
+) -> Option<roxmltree::Node<'a, 'a>> {
     node.children()
         .find(|c| c.is_element() && c.tag_name().name() == name)
-        .and_then(|c| c.text())
+}
+
+/// The trimmed text of the first child element of `node` named `name`.
+pub(crate) fn child_text<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> Option<&'a str> {
+    child(node, name).and_then(|c| c.text()).map(str::trim)
+}
+
+/// A band source's `<SourceFilename>` element and its (non-empty, trimmed) name, band `index`
+/// of the VRT `vrt` (for the errors).
+pub(crate) fn source_filename<'a>(
+    vrt: &Path,
+    src: roxmltree::Node<'a, 'a>,
+    index: usize,
+) -> anyhow::Result<(roxmltree::Node<'a, 'a>, &'a str)> {
+    let fname = child(src, "SourceFilename").with_context(|| {
+        format!(
+            "malformed VRT {}: band {index}'s <{}> has no <SourceFilename>",
+            vrt.display(),
+            src.tag_name().name()
+        )
+    })?;
+    let name = fname.text().map(str::trim).unwrap_or_default();
+    if name.is_empty() {
+        bail!(
+            "malformed VRT {}: band {index}'s <SourceFilename> is empty",
+            vrt.display()
+        );
+    }
+    Ok((fname, name))
+}
+
+/// Where a `<SourceFilename>` named `name` points: beside the VRT when `relativeToVRT="1"` (GDAL
+/// accepts either capitalisation), else as written.
+pub(crate) fn source_path(vrt: &Path, fname: roxmltree::Node<'_, '_>, name: &str) -> PathBuf {
+    let relative = fname
+        .attribute("relativeToVRT")
+        .or_else(|| fname.attribute("relativetoVRT"))
         .map(str::trim)
+        == Some("1");
+    if relative {
+        vrt.parent().unwrap_or(Path::new("")).join(name)
+    } else {
+        PathBuf::from(name)
+    }
+}
+
+/// A band source's `<SourceBand>` (1 when absent), band `index` of the VRT `vrt`.
+pub(crate) fn source_band(
+    vrt: &Path,
+    src: roxmltree::Node<'_, '_>,
+    index: usize,
+) -> anyhow::Result<usize> {
+    match child_text(src, "SourceBand") {
+        None => Ok(1),
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n >= 1)
+            .with_context(|| {
+                format!(
+                    "malformed VRT {}: band {index}'s <SourceBand> '{v}' is not a band number",
+                    vrt.display()
+                )
+            }),
+    }
 }
 
 /// How deep VRTs may point at VRTs (`SimpleSource` of a `SimpleSource`): ISCE2 nests one
@@ -127,45 +194,9 @@ fn simple_source(
             vrt.display()
         );
     }
-    let fname = src
-        .children()
-        .find(|c| c.is_element() && c.tag_name().name() == "SourceFilename")
-        .with_context(|| {
-            format!(
-                "malformed VRT {}: band {index}'s <SimpleSource> has no <SourceFilename>",
-                vrt.display()
-            )
-        })?;
-    let name = fname.text().map(str::trim).unwrap_or_default();
-    if name.is_empty() {
-        bail!(
-            "malformed VRT {}: band {index}'s <SourceFilename> is empty",
-            vrt.display()
-        );
-    }
-    let relative = fname
-        .attribute("relativeToVRT")
-        .or_else(|| fname.attribute("relativetoVRT"))
-        .map(str::trim)
-        == Some("1");
-    let path: PathBuf = if relative {
-        vrt.parent().unwrap_or(Path::new("")).join(name)
-    } else {
-        PathBuf::from(name)
-    };
-    let band = match child_text(*src, "SourceBand") {
-        None => 1,
-        Some(v) => v
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| n >= 1)
-            .with_context(|| {
-                format!(
-                    "malformed VRT {}: band {index}'s <SourceBand> '{v}' is not a band number",
-                    vrt.display()
-                )
-            })?,
-    };
+    let (fname, name) = source_filename(vrt, *src, index)?;
+    let path = source_path(vrt, fname, name);
+    let band = source_band(vrt, *src, index)?;
     if path == data_file || path == vrt {
         bail!(
             "VRT {}: band {index}'s source is the raster it describes ({}); that raster needs \
