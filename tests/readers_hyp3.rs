@@ -2,7 +2,7 @@
 //! (`tests/fixtures/mintpy_hyp3`, made by `scripts/make-mintpy-hyp3-fixture.sh`), pairs on
 //! different extents, and bad input.
 
-use crate::common::{geometry, open_err, whole};
+use crate::common::{geometry, open_err, same_bits, whole};
 use std::path::{Path, PathBuf};
 
 use sbas::simulate::{simulate_hyp3, SimConfig};
@@ -11,14 +11,6 @@ use sbas::source::{open_stack, GeomLayer, StackCoords, StackLayer};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mintpy_hyp3")
-}
-
-/// Bit-identical, NaN equal to NaN.
-fn same_bits(a: &[f32], b: &[f32]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()))
 }
 
 #[test]

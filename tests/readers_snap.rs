@@ -3,7 +3,7 @@
 //! the simulation (arrays equal the ISCE2 simulation of the same scene, the inversion recovers the
 //! truth), and an inversion in the stack's latitude/longitude grid.
 
-use crate::common::{geometry, open_err, whole};
+use crate::common::{geometry, open_err, same_bits, whole};
 use std::path::{Path, PathBuf};
 
 use sbas::simulate::{simulate, simulate_snap, Effects, SimConfig};
@@ -12,14 +12,6 @@ use sbas::source::{open_stack, GeomLayer, StackCoords, StackLayer};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mintpy_snap")
-}
-
-/// Bit-identical, NaN equal to NaN.
-fn same_bits(a: &[f32], b: &[f32]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()))
 }
 
 #[test]

@@ -14,7 +14,7 @@ type Case<'a> = (
     &'static [&'static str],
 );
 
-use crate::common::{has_complete_output, sbas, small_stack, stderr};
+use crate::common::{has_complete_output, same_bits, sbas, small_stack, stderr};
 use sbas::product::inversion::RunResults;
 use sbas::simulate::Effects;
 use sbas::source::raster::raster_layout;
@@ -393,13 +393,6 @@ fn outputs(run: &Path) -> Vec<(String, Vec<f32>)> {
         v.push((name.to_string(), r.read_layer(name, w).unwrap()));
     }
     v
-}
-
-fn same_bits(a: &[f32], b: &[f32]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()))
 }
 
 fn run_ok(stack: &Path, extra: &[&str]) -> Vec<(String, Vec<f32>)> {

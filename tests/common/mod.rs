@@ -78,6 +78,14 @@ pub fn geometry(s: &dyn StackSource, layer: GeomLayer) -> Vec<f32> {
     v
 }
 
+/// Bit-identical, NaN equal to NaN.
+pub fn same_bits(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()))
+}
+
 /// The error (with its causes) of opening a stack that must not open.
 pub fn open_err(p: &Path) -> String {
     match open_stack(p) {
