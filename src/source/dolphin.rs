@@ -21,8 +21,7 @@ use super::map_stack::{
 };
 use super::raster::GeoTiff;
 use super::{
-    check_pairs, check_read, Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer,
-    StackSource,
+    check_pairs, Detection, GeomLayer, StackCoords, StackFormat, StackInfo, StackLayer, StackSource,
 };
 use crate::meta::pyfmt::py_f64;
 use crate::meta::{Attributes, Date};
@@ -238,15 +237,7 @@ impl StackSource for DolphinStack {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
-        // Checked before `window.pixels()`, which a reversed window would underflow.
-        check_read(
-            &self.info,
-            "read_stack",
-            window,
-            self.pairs.len(),
-            out.len(),
-        )?;
-        self.read_pairs(layer, 0..self.pairs.len(), window, out)
+        crate::source::read_all_pairs(self, layer, window, out)
     }
 
     fn read_pairs(

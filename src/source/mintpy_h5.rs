@@ -430,9 +430,7 @@ impl StackSource for MintPyStack {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
-        // Checked before `window.pixels()`, which a reversed window would underflow.
-        check_read(&self.info, "read_stack", window, self.kept.len(), out.len())?;
-        self.read_pairs(layer, 0..self.kept.len(), window, out)
+        crate::source::read_all_pairs(self, layer, window, out)
     }
 
     fn read_pairs(

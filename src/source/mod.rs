@@ -302,6 +302,20 @@ pub(crate) fn check_read(
     Ok(())
 }
 
+/// `read_stack` of a source that reads ranges of pairs itself: every pair through its
+/// `read_pairs`, so that both reads share one code path.
+pub(crate) fn read_all_pairs<S: StackSource + ?Sized>(
+    source: &S,
+    layer: StackLayer,
+    window: &Window,
+    out: &mut [f32],
+) -> anyhow::Result<()> {
+    let m = source.info().network.num_pairs();
+    // Checked before `window.pixels()`, which a reversed window would underflow.
+    check_read(source.info(), "read_stack", window, m, out.len())?;
+    source.read_pairs(layer, 0..m, window, out)
+}
+
 /// Checks a pair-range read request: `pairs` must be a non-empty range of the kept pairs, and
 /// `window` and `out` as [`check_read`] wants them for that many pairs.
 pub(crate) fn check_pairs(

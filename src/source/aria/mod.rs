@@ -649,10 +649,7 @@ impl StackSource for AriaStack {
         window: &Window,
         out: &mut [f32],
     ) -> anyhow::Result<()> {
-        let n_pairs = self.unw_band.len();
-        // Checked before `window.pixels()`, which a reversed window would underflow.
-        check_read(&self.info, "read_stack", window, n_pairs, out.len())?;
-        self.read_pairs(layer, 0..n_pairs, window, out)
+        crate::source::read_all_pairs(self, layer, window, out)
     }
 
     fn read_pairs(
