@@ -24,32 +24,10 @@ sbas() {
 work="$(mktemp -d)"
 if [ -n "${KEEP_WORK:-}" ]; then echo "MintPy work folders: $work"; else trap 'rm -rf "$work"' EXIT; fi
 
-# The MintPy template of each processor: its default paths (mintpy/defaults/auto_path.py)
-# with the reference pair's folder given by a glob.
-template() { # $1 = processor
-    case "$1" in
-    roipac) cat <<'T'
-mintpy.load.processor      = roipac
-mintpy.load.unwFile        = ../PROCESS/DONE/IFG*/filt*.unw
-mintpy.load.corFile        = ../PROCESS/DONE/IFG*/filt*.cor
-mintpy.load.connCompFile   = ../PROCESS/DONE/IFG*/filt*snap_connect.byt
-mintpy.load.demFile        = ../PROCESS/DONE/*/radar_*rlks.hgt
-mintpy.load.lookupYFile    = ../PROCESS/GEO/geo_*/geomap_*rlks.trans
-mintpy.load.lookupXFile    = ../PROCESS/GEO/geo_*/geomap_*rlks.trans
-T
-    ;;
-    gamma) cat <<'T'
-mintpy.load.processor      = gamma
-mintpy.load.unwFile        = ../PROCESS/DONE/IFG*/diff*rlks.unw
-mintpy.load.corFile        = ../PROCESS/DONE/IFG*/*filt*rlks.cor
-mintpy.load.connCompFile   = None
-mintpy.load.demFile        = ../PROCESS/SIM/sim_*/sim*.hgt_sim
-mintpy.load.lookupYFile    = ../PROCESS/SIM/sim_*/sim*.UTM_TO_RDC
-mintpy.load.lookupXFile    = ../PROCESS/SIM/sim_*/sim*.UTM_TO_RDC
-T
-    ;;
-    esac
-}
+# The MintPy template of each processor (scripts/mintpy-load-templates.sh).
+# shellcheck source=scripts/mintpy-load-templates.sh
+source "$repo/scripts/mintpy-load-templates.sh"
+template() { mintpy_load_template "$1"; }
 
 for proc in roipac gamma; do
     fixture="$repo/tests/fixtures/mintpy_$proc"
