@@ -29,6 +29,10 @@ pub enum DelaySource {
     TimeseriesFile(PathBuf),
     /// A folder of GACOS zenith delays `YYYYMMDD.ztd` (+ `.ztd.rsc`), metres.
     GacosDir(PathBuf),
+    /// An ARIA-tools per-date correction stack VRT (`stack/troposphereTotal/<MODEL>Stack.vrt`,
+    /// `stack/setStack.vrt`), first loaded as MintPy's `prep_aria` into
+    /// `inputs/<layer>_ARIA.h5`.
+    AriaStack(PathBuf),
 }
 
 /// How to reference the delay to the series: MintPy's `diff.check_reference`. A reference is
@@ -137,6 +141,10 @@ pub fn correct(
             gacos_delay(run_dir, dir, &series, format, max_memory, report)?;
             Product::open(run_dir, "inputs/GACOS")?
         }
+        DelaySource::AriaStack(vrt) => {
+            let path = aria_delay(run_dir, vrt, &series, max_memory)?;
+            open_path(&path)?
+        }
     };
     subtract_product(
         run_dir,
@@ -147,6 +155,40 @@ pub fn correct(
         max_memory,
         report,
     )
+}
+
+/// Loads the ARIA correction stack `vrt` into `run_dir/inputs/<layer>_ARIA.h5` after checking
+/// it is on the grid of `series`.
+fn aria_delay(
+    run_dir: &Path,
+    vrt: &Path,
+    series: &Product,
+    max_memory: u64,
+) -> anyhow::Result<PathBuf> {
+    use crate::source::aria::corrections::{unwrap_stack_of, CorrectionStack};
+    let stack = CorrectionStack::open(vrt, &unwrap_stack_of(vrt)?)?;
+    let (length, width) = stack.shape();
+    ensure!(
+        (length, width) == (series.length(), series.width()),
+        "ARIA correction stack {} is {length} x {width} pixels but the time series {} is {} x {}",
+        vrt.display(),
+        series.path().display(),
+        series.length(),
+        series.width()
+    );
+    for k in ["X_FIRST", "Y_FIRST", "X_STEP", "Y_STEP"] {
+        let (a, b) = (series.attrs().get_f64_opt(k), stack.attrs.get_f64_opt(k));
+        if let (Some(a), Some(b)) = (a, b) {
+            ensure!(
+                (a - b).abs() <= 1e-9_f64.max(1e-6 * b.abs().min(1.0)),
+                "ARIA correction stack {} is on another grid than the time series {}: {k} = {b} \
+                 and {a}",
+                vrt.display(),
+                series.path().display()
+            );
+        }
+    }
+    stack.write(run_dir, max_memory)
 }
 
 /// Opens a product given by path (`DIR/STEM.h5` or `DIR/STEM.zarr`).
