@@ -16,7 +16,7 @@
 //!
 //! MintPy (`src/mintpy/prep_aria.py`, insarlab/MintPy 06a98622, the same in 1.6.4): dates
 //! sorted; the no-data value of the stack's last file and NaN read as 0; radians times
-//! `Wavelength (m) / (4 pi)` (float64, stored as float32); `sensingMid` the date and UTC time as
+//! `Wavelength (m) / (4 pi)` (computed in float64, multiplied in float32 as NumPy 1.26 does); `sensingMid` the date and UTC time as
 //! Python's `str(datetime)` stored in an `S15` dataset (so cut to `YYYY-MM-DD HH:M`); the
 //! attributes those of the interferogram stack (`extract_metadata` of `unwrapStack.vrt`) with
 //! `FILE_TYPE = timeseries`, `UNIT = m`, `DATA_TYPE = float32`.
@@ -184,9 +184,11 @@ impl CorrectionStack {
     /// Reads date `k` (in sorted order) over `window` in metres, as MintPy stores it.
     pub fn read(&self, k: usize, window: &Window, out: &mut [f32]) -> anyhow::Result<()> {
         self.layer.read(self.band_of[k], window, out)?;
+        // NumPy 1.26 multiplies a float32 array by a float64 scalar in float32 (value-based
+        // casting), so the factor is rounded to float32 first, as MintPy's product is.
+        let factor = self.phase2range as f32;
         for v in out.iter_mut() {
-            let r = if v.is_nan() { 0.0 } else { *v as f64 };
-            *v = (r * self.phase2range) as f32;
+            *v = if v.is_nan() { 0.0 } else { *v * factor };
         }
         Ok(())
     }
