@@ -157,8 +157,8 @@ pub fn correct(
     )
 }
 
-/// Loads the ARIA correction stack `vrt` into `run_dir/inputs/<layer>_ARIA.h5` after checking
-/// it is on the grid of `series`.
+/// Loads the ARIA correction stack `vrt` into `run_dir/inputs/<layer>_ARIA.h5` over the grid
+/// of `series`: the whole stack, or the part a subset run covers (found from `X_FIRST`/`Y_FIRST`).
 fn aria_delay(
     run_dir: &Path,
     vrt: &Path,
@@ -168,27 +168,69 @@ fn aria_delay(
     use crate::source::aria::corrections::{unwrap_stack_of, CorrectionStack};
     let stack = CorrectionStack::open(vrt, &unwrap_stack_of(vrt)?)?;
     let (length, width) = stack.shape();
-    ensure!(
-        (length, width) == (series.length(), series.width()),
-        "ARIA correction stack {} is {length} x {width} pixels but the time series {} is {} x {}",
-        vrt.display(),
-        series.path().display(),
-        series.length(),
-        series.width()
-    );
-    for k in ["X_FIRST", "Y_FIRST", "X_STEP", "Y_STEP"] {
-        let (a, b) = (series.attrs().get_f64_opt(k), stack.attrs.get_f64_opt(k));
-        if let (Some(a), Some(b)) = (a, b) {
-            ensure!(
-                (a - b).abs() <= 1e-9_f64.max(1e-6 * b.abs().min(1.0)),
-                "ARIA correction stack {} is on another grid than the time series {}: {k} = {b} \
-                 and {a}",
-                vrt.display(),
-                series.path().display()
-            );
+    let (sa, ca) = (series.attrs(), &stack.attrs);
+    let other_grid = |why: String| {
+        anyhow::anyhow!(
+            "ARIA correction stack {} ({length} x {width} pixels) is on another grid than the \
+             time series {} ({} x {}): {why}",
+            vrt.display(),
+            series.path().display(),
+            series.length(),
+            series.width()
+        )
+    };
+    let mut offset = [0usize; 2];
+    for (i, (first, step)) in [("Y_FIRST", "Y_STEP"), ("X_FIRST", "X_STEP")]
+        .into_iter()
+        .enumerate()
+    {
+        let (Some(s0), Some(c0), Some(ds), Some(dc)) = (
+            sa.get_f64_opt(first),
+            ca.get_f64_opt(first),
+            sa.get_f64_opt(step),
+            ca.get_f64_opt(step),
+        ) else {
+            continue;
+        };
+        if (ds - dc).abs() > 1e-6 * dc.abs() {
+            return Err(other_grid(format!("{step} = {dc} and {ds}")));
+        }
+        let k = (s0 - c0) / dc;
+        if k < -0.01 || (k - k.round()).abs() > 0.01 {
+            return Err(other_grid(format!("{first} = {c0} and {s0}")));
+        }
+        offset[i] = k.round() as usize;
+    }
+    let window = Window {
+        y0: offset[0],
+        y1: offset[0] + series.length(),
+        x0: offset[1],
+        x1: offset[1] + series.width(),
+    };
+    if window.y1 > length || window.x1 > width {
+        return Err(other_grid(format!(
+            "the series' rows {}:{}, columns {}:{} are not inside the stack",
+            window.y0, window.y1, window.x0, window.x1
+        )));
+    }
+    let mut over = Attributes::new();
+    if window != Window::full(length, width) {
+        for k in [
+            "LENGTH",
+            "WIDTH",
+            "X_FIRST",
+            "Y_FIRST",
+            "SUBSET_YMIN",
+            "SUBSET_YMAX",
+            "SUBSET_XMIN",
+            "SUBSET_XMAX",
+        ] {
+            if let Some(v) = sa.get(k) {
+                over.set(k, v);
+            }
         }
     }
-    stack.write(run_dir, max_memory)
+    stack.write_window(run_dir, &window, &over, max_memory)
 }
 
 /// Opens a product given by path (`DIR/STEM.h5` or `DIR/STEM.zarr`).

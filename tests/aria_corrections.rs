@@ -98,25 +98,34 @@ fn read_f32(p: &Path) -> Vec<f32> {
         .collect()
 }
 
-#[test]
-fn correct_tropo_with_aria_stacks_removes_the_simulated_atmosphere() {
-    let dir = tempfile::tempdir().unwrap();
-    let (rows, cols, n) = (16, 20, 5);
-    let cfg = noise_free(rows, cols, n);
-    let aria = dir.path().join("aria");
-    simulate_aria(&aria, &cfg).unwrap();
-    write_aria_corrections(&aria, &cfg).unwrap();
-    let run = dir.path().join("run");
+/// Inverts `aria` into `run` (`extra` options), subtracts its troposphere then its tides with
+/// `sbas correct-tropo`, and returns the largest error on land before, after the troposphere
+/// and after both, against the simulated deformation over the rows `y0..` and columns `x0..`.
+fn errors_against_truth(
+    aria: &Path,
+    run: &Path,
+    extra: &[&str],
+    (rows, cols, n): (usize, usize, usize),
+    (y0, x0): (usize, usize),
+) -> [f32; 3] {
     let s = |p: &Path| p.to_str().unwrap().to_string();
-    let out = sbas(&["invert", &s(&aria), "--out", &s(&run), "--format", "hdf5"]);
+    let mut args = vec!["invert".to_string(), s(aria), "--out".into(), s(run)];
+    args.extend(
+        ["--format", "hdf5"]
+            .iter()
+            .chain(extra)
+            .map(|a| a.to_string()),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = sbas(&args);
     assert!(out.status.success(), "{}", stderr(&out));
     let tropo = aria.join("stack/troposphereTotal/HRRRStack.vrt");
-    let out = sbas(&["correct-tropo", &s(&run), "--delay", &s(&tropo)]);
+    let out = sbas(&["correct-tropo", &s(run), "--delay", &s(&tropo)]);
     assert!(out.status.success(), "{}", stderr(&out));
     let set = aria.join("stack/setStack.vrt");
     let out = sbas(&[
         "correct-tropo",
-        &s(&run),
+        &s(run),
         "--input",
         "timeseries_HRRR_ARIA",
         "--delay",
@@ -129,35 +138,68 @@ fn correct_tropo_with_aria_stacks_removes_the_simulated_atmosphere() {
     // The truth without atmosphere (no DEM error simulated), referenced as the series.
     let truth = read_f32(&aria.join("truth/deformation.f32"));
     let water = std::fs::read(aria.join("truth/water_mask.u8")).unwrap();
+    let px = rows * cols;
+    let at = |k: usize, y: usize, x: usize| k * px + (y + y0) * cols + x + x0;
     let err = |name: &str| -> f32 {
         let path = run.join(format!("{name}.h5"));
         let f = hdf5::File::open(&path).unwrap();
         let ts: Vec<f32> = f.dataset("timeseries").unwrap().read_raw().unwrap();
+        let shape = f.dataset("timeseries").unwrap().shape();
+        let (l, w) = (shape[1], shape[2]);
         let attrs = read_root_attributes(&f, &path).unwrap();
         let ry: usize = attrs.get("REF_Y").unwrap().parse().unwrap();
         let rx: usize = attrs.get("REF_X").unwrap().parse().unwrap();
-        let px = rows * cols;
         let mut worst = 0f32;
         for k in 0..n {
-            let r = truth[k * px + ry * cols + rx];
-            for p in (0..px).filter(|&p| water[p] == 1) {
-                worst = worst.max((ts[k * px + p] - (truth[k * px + p] - r)).abs());
+            let r = truth[at(k, ry, rx)];
+            for (y, x) in (0..l).flat_map(|y| (0..w).map(move |x| (y, x))) {
+                if water[(y + y0) * cols + x + x0] == 1 {
+                    let want = truth[at(k, y, x)] - r;
+                    worst = worst.max((ts[k * l * w + y * w + x] - want).abs());
+                }
             }
         }
         worst
     };
-    let before = err("timeseries");
-    let tropo_only = err("timeseries_HRRR_ARIA");
-    let after = err("timeseries_HRRR_ARIA_solidEarthTide_ARIA");
-    assert!(before > 5e-3, "{before}");
-    assert!(tropo_only > 1e-3 && tropo_only < before, "{tropo_only}");
-    assert!(after < 1e-6, "{after} (before {before})");
+    [
+        err("timeseries"),
+        err("timeseries_HRRR_ARIA"),
+        err("timeseries_HRRR_ARIA_solidEarthTide_ARIA"),
+    ]
+}
+
+#[test]
+fn correct_tropo_with_aria_stacks_removes_the_simulated_atmosphere() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, cols, n) = (16, 20, 5);
+    let cfg = noise_free(rows, cols, n);
+    let aria = dir.path().join("aria");
+    simulate_aria(&aria, &cfg).unwrap();
+    write_aria_corrections(&aria, &cfg).unwrap();
+    // The whole stack, and a subset run (the stacks' part under it is loaded).
+    for (run, extra, origin) in [
+        ("run", &[][..], (0, 0)),
+        (
+            "sub",
+            &["--subset-yx", "2:12,3:17", "--ref-yx", "4,4"][..],
+            (2, 3),
+        ),
+    ] {
+        let [before, tropo_only, after] =
+            errors_against_truth(&aria, &dir.path().join(run), extra, (rows, cols, n), origin);
+        assert!(before > 5e-3, "{run}: {before}");
+        assert!(
+            tropo_only > 1e-3 && tropo_only < before,
+            "{run}: {tropo_only}"
+        );
+        assert!(after < 1e-6, "{run}: {after} (before {before})");
+    }
 }
 
 #[test]
 fn bad_correction_stacks_are_refused_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = noise_free(8, 10, 4);
+    let cfg = noise_free(10, 12, 4);
     let aria = dir.path().join("aria");
     let run = dir.path().join("run");
     simulate_aria(&aria, &cfg).unwrap();
@@ -211,12 +253,12 @@ fn bad_correction_stacks_are_refused_naming_the_file() {
     std::fs::create_dir_all(lone.parent().unwrap()).unwrap();
     std::fs::write(&lone, &original).unwrap();
     refused(&lone, &["lone/setStack.vrt", "unwrapStack.vrt"]);
-    // A folder of another size than the run.
+    // A folder smaller than the run's grid.
     let other = dir.path().join("other");
-    simulate_aria(&other, &noise_free(9, 10, 4)).unwrap();
-    write_aria_corrections(&other, &noise_free(9, 10, 4)).unwrap();
+    simulate_aria(&other, &noise_free(8, 12, 4)).unwrap();
+    write_aria_corrections(&other, &noise_free(8, 12, 4)).unwrap();
     refused(
         &other.join("stack/setStack.vrt"),
-        &["setStack.vrt", "9 x 10", "8 x 10"],
+        &["setStack.vrt", "8 x 12", "10 x 12", "not inside"],
     );
 }

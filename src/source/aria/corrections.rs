@@ -198,9 +198,40 @@ impl CorrectionStack {
         format!("inputs/{}_ARIA", self.name)
     }
 
-    /// Writes `dir/inputs/<layer>_ARIA.h5` strip by strip within `max_memory`; returns its path.
+    /// Writes `dir/inputs/<layer>_ARIA.h5` of the whole stack strip by strip within
+    /// `max_memory`; returns its path.
     pub fn write(&self, dir: &Path, max_memory: u64) -> anyhow::Result<PathBuf> {
         let (length, width) = self.shape();
+        let whole = Window::full(length, width);
+        self.write_window(dir, &whole, &Attributes::new(), max_memory)
+    }
+
+    /// Writes `dir/inputs/<layer>_ARIA.h5` of `window` of the stack (a run's subset), with the
+    /// attributes `over` (the subset's grid keys) replacing the stack's.
+    pub fn write_window(
+        &self,
+        dir: &Path,
+        window: &Window,
+        over: &Attributes,
+        max_memory: u64,
+    ) -> anyhow::Result<PathBuf> {
+        let (full_length, full_width) = self.shape();
+        if window.y1 > full_length || window.x1 > full_width || window.pixels() == 0 {
+            bail!(
+                "rows {}:{}, columns {}:{} are not inside the {full_length} x {full_width} ARIA \
+                 stack {}",
+                window.y0,
+                window.y1,
+                window.x0,
+                window.x1,
+                self.layer.vrt.path.display()
+            );
+        }
+        let (length, width) = (window.rows(), window.cols());
+        let mut attrs = self.attrs.clone();
+        for (k, v) in over.iter() {
+            attrs.set(k, v);
+        }
         let n = self.dates.len();
         let spec = ProductSpec {
             stem: self.stem(),
@@ -215,7 +246,7 @@ impl CorrectionStack {
                 &format!("ARIA {} correction (line of sight)", self.name),
             )
             .without_unit_attr()],
-            attrs: self.attrs.clone(),
+            attrs,
         };
         let row_bytes = (n * width * 4 * 2).max(1) as u64;
         let rows = ((max_memory / row_bytes) as usize).clamp(1, length);
@@ -229,10 +260,16 @@ impl CorrectionStack {
                 x0: 0,
                 x1: width,
             };
+            let src = Window {
+                y0: window.y0 + win.y0,
+                y1: window.y0 + win.y1,
+                x0: window.x0,
+                x1: window.x1,
+            };
             strip.clear();
             for k in 0..n {
                 plane.resize(win.pixels(), 0.0);
-                self.read(k, &win, &mut plane)?;
+                self.read(k, &src, &mut plane)?;
                 strip.extend_from_slice(&plane);
             }
             w.write("timeseries", win, &strip)?;
