@@ -4,9 +4,10 @@
 # pair, DEM, incidence and azimuth angles, water mask) and MintPy 1.6.4's `load_data` output on
 # it (prep_aria: inputs/ifgramStack.h5, inputs/geometryGeo.h5), which tests/readers_aria.rs
 # compares with sbas's ARIA reader; and, with the folder's simulated correction stacks
-# (`--aria-corrections`: stack/troposphereTotal/HRRRStack.vrt, stack/setStack.vrt),
-# `prep_aria.py --tropo --set` (inputs/HRRR_ARIA.h5, inputs/solidEarthTide_ARIA.h5), which
-# tests/readers_aria.rs compares with sbas's loading of them.
+# (`--aria-corrections`: stack/troposphereTotal/HRRRStack.vrt, stack/setStack.vrt
+# and stack/ionoStack.vrt), `prep_aria.py --tropo --set --iono` (inputs/HRRR_ARIA.h5,
+# inputs/solidEarthTide_ARIA.h5, inputs/ionStack.h5), which tests/aria_corrections.rs compares
+# with sbas's loading of them.
 #
 # Needs MintPy 1.6.4 with GDAL (default /work/venv; override with MINTPY_VENV=...).
 # CI never runs this: it only reads the committed fixture.
@@ -49,9 +50,9 @@ cp "$work/stack/mintpy/inputs/ifgramStack.h5" "$work/stack/mintpy/inputs/geometr
 mkdir -p "$work/stack/mintpy_corr"
 (cd "$work/stack/mintpy_corr" && "$venv/bin/prep_aria.py" -s ../stack -d ../DEM/glo_90.dem \
     -i '../incidenceAngle/*.vrt' --tropo ../stack/troposphereTotal/HRRRStack.vrt \
-    --set ../stack/setStack.vrt > prep.log 2>&1) \
+    --set ../stack/setStack.vrt --iono ../stack/ionoStack.vrt > prep.log 2>&1) \
     || { cat "$work/stack/mintpy_corr/prep.log" >&2; exit 1; }
-cp "$work/stack/mintpy_corr/inputs/HRRR_ARIA.h5" \
+cp "$work/stack/mintpy_corr/inputs/HRRR_ARIA.h5" "$work/stack/mintpy_corr/inputs/ionStack.h5" \
     "$work/stack/mintpy_corr/inputs/solidEarthTide_ARIA.h5" "$fixture/inputs/"
 cat > "$fixture/README.md" <<'README'
 # mintpy_aria: a simulated ARIA-tools time-series folder and MintPy 1.6.4's load_data on it
@@ -67,14 +68,17 @@ Made by `scripts/make-mintpy-aria-fixture.sh` (do not edit by hand; re-run the s
   stacks `stack/troposphereTotal/HRRRStack.vrt` (rasters `troposphereTotal/HRRR/dates/`) and
   `stack/setStack.vrt` (`solidEarthTide/dates/`), domains `HRRR` and `solidEarthTide`,
   `Dates` one YYYYMMDD, no `perpendicularBaseline` (ariaTSsetup.py `generate_stack`,
-  `extractProduct.handle_epoch_layers`, `constants.ARIA_STACK_OUTFILES`). Where each fact of the file
+  `extractProduct.handle_epoch_layers`, `constants.ARIA_STACK_OUTFILES`); the ionosphere pair
+  stack `stack/ionoStack.vrt` (rasters `ionosphere/<date2_date1>`, domain `ionosphere`, with
+  `perpendicularBaseline`, as the phase). Where each fact of the file
   structure was seen (aria-tools/ARIA-tools commit 7b151f926438a5f3eb6375f982d420096808eaf0:
   `tools/bin/ariaTSsetup.py`, `tools/ARIAtools/extractProduct.py`, `util/seq_stitch.py`,
   `util/dem.py`, `util/mask.py`): `src/simulate/aria_writer.rs`.
 - `inputs/ifgramStack.h5`, `inputs/geometryGeo.h5`: MintPy 1.6.4's `load_data` (prep_aria)
   with `SimAria.txt`, run in `stack/mintpy/` of a copy (GDAL 3.6 of Debian's python3-gdal).
-- `inputs/HRRR_ARIA.h5`, `inputs/solidEarthTide_ARIA.h5`: MintPy 1.6.4's `prep_aria.py -s
-  ../stack -d ../DEM/glo_90.dem -i '../incidenceAngle/*.vrt' --tropo
-  ../stack/troposphereTotal/HRRRStack.vrt --set ../stack/setStack.vrt` in `stack/mintpy_corr/`.
+- `inputs/HRRR_ARIA.h5`, `inputs/solidEarthTide_ARIA.h5`, `inputs/ionStack.h5`: MintPy 1.6.4's
+  `prep_aria.py -s ../stack -d ../DEM/glo_90.dem -i '../incidenceAngle/*.vrt' --tropo
+  ../stack/troposphereTotal/HRRRStack.vrt --set ../stack/setStack.vrt --iono
+  ../stack/ionoStack.vrt` in `stack/mintpy_corr/`.
 README
 echo "wrote $fixture"

@@ -3,13 +3,15 @@
 //! `scripts/make-mintpy-aria-fixture.sh`), subtracted by `sbas correct-tropo` so that the
 //! simulated atmosphere is removed, and bad stacks refused naming the file.
 
-use crate::common::{same_bits, sbas, stderr};
+use crate::common::{same_bits, sbas, stderr, whole};
 use std::path::{Path, PathBuf};
 
 use sbas::simulate::aria_writer::write_aria_corrections;
 use sbas::simulate::{simulate_aria, Effects, SimConfig};
 use sbas::source::aria::corrections::load_correction;
+use sbas::source::layout::{LoadGlobs, LoadKey};
 use sbas::source::mintpy_h5::read_root_attributes;
+use sbas::source::{open_stack, open_stack_globs, StackLayer};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mintpy_aria")
@@ -68,6 +70,30 @@ fn correction_stacks_equal_mintpys_prep_aria() {
         assert!(compared >= 40, "{compared}");
         assert_eq!(oa.get("UNIT"), Some("m"));
         assert_eq!(oa.get("FILE_TYPE"), Some("timeseries"));
+    }
+}
+
+#[test]
+fn ionosphere_stack_read_as_the_phase_equals_mintpys_ion_stack() {
+    // MintPy's ionStack.h5: ionoStack.vrt as the phase (negated), cohStack.vrt's coherence, the
+    // ionosphere bands' baselines (negated). sbas reads it as the phase of the ARIA folder with
+    // unwFile = ionoStack.vrt (`sbas invert ARIA_DIR --unw-file stack/ionoStack.vrt`).
+    let mut globs = LoadGlobs::new();
+    let stack = fixture().join("stack");
+    globs.set(
+        LoadKey::Unw,
+        stack.join("stack/ionoStack.vrt").to_string_lossy(),
+    );
+    let ours = open_stack_globs(&stack, &globs).unwrap();
+    let mintpy = open_stack(&fixture().join("inputs/ionStack.h5")).unwrap();
+    let (a, m) = (ours.info(), mintpy.info());
+    assert_eq!((a.length, a.width), (m.length, m.width));
+    assert_eq!(a.network.pairs, m.network.pairs);
+    assert_eq!(a.network.pair_bperp, m.network.pair_bperp);
+    for layer in [StackLayer::Phase, StackLayer::Coherence] {
+        let (x, y) = (whole(&*ours, layer), whole(&*mintpy, layer));
+        assert!(same_bits(&x, &y), "{layer:?}");
+        assert!(x.iter().any(|v| *v != 0.0 && v.is_finite()), "{layer:?}");
     }
 }
 

@@ -84,7 +84,8 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub vary_extent: bool,
     /// aria: also write ARIA's per-date correction stacks (`stack/troposphereTotal/HRRRStack.vrt`,
-    /// `stack/setStack.vrt`), which together hold the simulated atmosphere.
+    /// `stack/setStack.vrt`), which together hold the simulated atmosphere, and an ionosphere
+    /// pair stack (`stack/ionoStack.vrt`).
     #[arg(long)]
     pub aria_corrections: bool,
 }

@@ -443,8 +443,9 @@ fn solid_earth_tide(cfg: &SimConfig, k: usize, p: usize) -> f64 {
 /// [`TROPO_MODEL`] (`troposphereTotal/HRRR/dates/YYYYMMDD` ENVI + `.vrt`,
 /// `stack/troposphereTotal/HRRRStack.vrt`) and the solid Earth tides
 /// (`solidEarthTide/dates/YYYYMMDD`, `stack/setStack.vrt`), in radians, NaN on water (no data
-/// 0), as `ariaTSsetup.py --layers "troposphereTotal, solidEarthTide" --tropo_models HRRR`
-/// leaves them (commit 7b151f92: `generate_stack` and `extractProduct.handle_epoch_layers`).
+/// 0), as `ariaTSsetup.py --layers "troposphereTotal, solidEarthTide, ionosphere"
+/// --tropo_models HRRR` leaves them (commit 7b151f92: `generate_stack` and
+/// `extractProduct.handle_epoch_layers`); and the ionosphere pair stack (`write_ionosphere`).
 ///
 /// The two add up to the simulated atmosphere of each date: the tides are a small smooth
 /// field and the troposphere the rest, so MintPy's loading (radians times wavelength / 4 pi)
@@ -501,6 +502,7 @@ pub fn write_aria_corrections(out: &Path, cfg: &SimConfig) -> anyhow::Result<()>
             0.0,
         )?;
     }
+    write_ionosphere(out, cfg, &scene)?;
     let names: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
     let none = std::collections::BTreeMap::new();
     let src = format!("../../{tropo_dir}");
@@ -539,6 +541,58 @@ pub fn write_aria_corrections(out: &Path, cfg: &SimConfig) -> anyhow::Result<()>
             .with_context(|| format!("cannot write {}", p.display()))?;
     }
     Ok(())
+}
+
+/// The simulated ionospheric phase of date `k` at pixel `p` (radians): a long-wavelength
+/// ramp, different each date.
+fn ionosphere(cfg: &SimConfig, k: usize, p: usize) -> f64 {
+    let (y, x) = ((p / cfg.cols) as f64, (p % cfg.cols) as f64);
+    let (ny, nx) = (cfg.rows.max(2) as f64 - 1.0, cfg.cols.max(2) as f64 - 1.0);
+    (1.3 * k as f64 + 0.2).cos() * (0.8 * x / nx + 0.5 * y / ny)
+}
+
+/// Writes ARIA's ionosphere pair stack: `ionosphere/<date2_date1>` ENVI + `.vrt` (radians,
+/// `date2_date1` as ARIA's phase, NaN on water, no data 0) and `stack/ionoStack.vrt` (domain
+/// `ionosphere`, with `perpendicularBaseline`), as `ariaTSsetup.py --layers ionosphere` leaves
+/// them (`generate_stack`: pairs, as the phase). It is not part of the interferograms.
+fn write_ionosphere(out: &Path, cfg: &SimConfig, scene: &Scene) -> anyhow::Result<()> {
+    create_dir(&out.join("ionosphere"))?;
+    let dates = cfg.dates();
+    let pairs = cfg.pairs();
+    let (rows, cols) = (cfg.rows, cfg.cols);
+    let mut bperp = std::collections::BTreeMap::new();
+    for &(i, j) in &pairs {
+        let name = pair_name(&dates, (i, j));
+        let v: Vec<f32> = (0..rows * cols)
+            .map(|p| {
+                if scene.water[p] {
+                    f32::NAN
+                } else {
+                    (ionosphere(cfg, i, p) - ionosphere(cfg, j, p)) as f32
+                }
+            })
+            .collect();
+        write_envi(
+            &out.join("ionosphere").join(&name),
+            &f32_bytes(&v),
+            Ty::Float32,
+            (rows, cols),
+            0.0,
+        )?;
+        bperp.insert(name, -(scene.bperp[j] - scene.bperp[i]));
+    }
+    let mut names: Vec<String> = bperp.keys().cloned().collect();
+    names.sort();
+    let st = StackText {
+        layer: "ionosphere",
+        ty: Ty::Float32,
+        nodata: 0.0,
+        src: "../ionosphere",
+        with_bperp: true,
+    };
+    let p = out.join("stack/ionoStack.vrt");
+    std::fs::write(&p, stack_vrt(&st, &names, &bperp, (rows, cols)))
+        .with_context(|| format!("cannot write {}", p.display()))
 }
 
 #[cfg(test)]
