@@ -267,6 +267,23 @@ fn bad_correction_stacks_are_refused_naming_the_file() {
     )
     .unwrap();
     refused(&set, &["setStack.vrt", "20200113_20200101", "ionoStack"]);
+    // Two bands of one date.
+    std::fs::write(
+        &set,
+        original.replacen(
+            "<MDI key=\"Dates\">20200113</MDI>",
+            "<MDI key=\"Dates\">20200101</MDI>",
+            1,
+        ),
+    )
+    .unwrap();
+    refused(&set, &["setStack.vrt", "bands 1 and 2", "20200101"]);
+    // A band without its UTC time.
+    let utc = "<MDI key=\"UTCTime (HH:MM:SS.ss)\">";
+    let cut = original.find(utc).unwrap();
+    let end = cut + original[cut..].find("</MDI>").unwrap() + "</MDI>".len();
+    std::fs::write(&set, format!("{}{}", &original[..cut], &original[end..])).unwrap();
+    refused(&set, &["setStack.vrt", "band 1", "UTCTime"]);
     // A stack on another grid than unwrapStack.vrt (origin moved by a pixel).
     std::fs::write(
         &set,
