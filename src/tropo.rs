@@ -29,6 +29,10 @@ pub enum DelaySource {
     TimeseriesFile(PathBuf),
     /// A folder of GACOS zenith delays `YYYYMMDD.ztd` (+ `.ztd.rsc`), metres.
     GacosDir(PathBuf),
+    /// An ARIA-tools per-date correction stack VRT (`stack/troposphereTotal/<MODEL>Stack.vrt`,
+    /// `stack/setStack.vrt`), first loaded as MintPy's `prep_aria` into
+    /// `inputs/<layer>_ARIA.h5`.
+    AriaStack(PathBuf),
 }
 
 /// How to reference the delay to the series: MintPy's `diff.check_reference`. A reference is
@@ -137,6 +141,10 @@ pub fn correct(
             gacos_delay(run_dir, dir, &series, format, max_memory, report)?;
             Product::open(run_dir, "inputs/GACOS")?
         }
+        DelaySource::AriaStack(vrt) => {
+            let path = aria_delay(run_dir, vrt, &series, max_memory)?;
+            open_path(&path)?
+        }
     };
     subtract_product(
         run_dir,
@@ -147,6 +155,82 @@ pub fn correct(
         max_memory,
         report,
     )
+}
+
+/// Loads the ARIA correction stack `vrt` into `run_dir/inputs/<layer>_ARIA.h5` over the grid
+/// of `series`: the whole stack, or the part a subset run covers (found from `X_FIRST`/`Y_FIRST`).
+fn aria_delay(
+    run_dir: &Path,
+    vrt: &Path,
+    series: &Product,
+    max_memory: u64,
+) -> anyhow::Result<PathBuf> {
+    use crate::source::aria::corrections::{unwrap_stack_of, CorrectionStack};
+    let stack = CorrectionStack::open(vrt, &unwrap_stack_of(vrt)?)?;
+    let (length, width) = stack.shape();
+    let (sa, ca) = (series.attrs(), &stack.attrs);
+    let other_grid = |why: String| {
+        anyhow::anyhow!(
+            "ARIA correction stack {} ({length} x {width} pixels) is on another grid than the \
+             time series {} ({} x {}): {why}",
+            vrt.display(),
+            series.path().display(),
+            series.length(),
+            series.width()
+        )
+    };
+    let mut offset = [0usize; 2];
+    for (i, (first, step)) in [("Y_FIRST", "Y_STEP"), ("X_FIRST", "X_STEP")]
+        .into_iter()
+        .enumerate()
+    {
+        let (Some(s0), Some(c0), Some(ds), Some(dc)) = (
+            sa.get_f64_opt(first),
+            ca.get_f64_opt(first),
+            sa.get_f64_opt(step),
+            ca.get_f64_opt(step),
+        ) else {
+            continue;
+        };
+        if (ds - dc).abs() > 1e-6 * dc.abs() {
+            return Err(other_grid(format!("{step} = {dc} and {ds}")));
+        }
+        let k = (s0 - c0) / dc;
+        if k < -0.01 || (k - k.round()).abs() > 0.01 {
+            return Err(other_grid(format!("{first} = {c0} and {s0}")));
+        }
+        offset[i] = k.round() as usize;
+    }
+    let window = Window {
+        y0: offset[0],
+        y1: offset[0] + series.length(),
+        x0: offset[1],
+        x1: offset[1] + series.width(),
+    };
+    if window.y1 > length || window.x1 > width {
+        return Err(other_grid(format!(
+            "the series' rows {}:{}, columns {}:{} are not inside the stack",
+            window.y0, window.y1, window.x0, window.x1
+        )));
+    }
+    let mut over = Attributes::new();
+    if window != Window::full(length, width) {
+        for k in [
+            "LENGTH",
+            "WIDTH",
+            "X_FIRST",
+            "Y_FIRST",
+            "SUBSET_YMIN",
+            "SUBSET_YMAX",
+            "SUBSET_XMIN",
+            "SUBSET_XMAX",
+        ] {
+            if let Some(v) = sa.get(k) {
+                over.set(k, v);
+            }
+        }
+    }
+    stack.write_window(run_dir, &window, &over, max_memory)
 }
 
 /// Opens a product given by path (`DIR/STEM.h5` or `DIR/STEM.zarr`).

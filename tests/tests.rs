@@ -2,6 +2,7 @@
 
 mod common;
 
+mod aria_corrections;
 mod bad_input;
 mod correct_end_to_end;
 mod correct_mintpy;

@@ -16,14 +16,17 @@ pub struct CorrectTropoArgs {
     /// Run folder holding the time series.
     pub run_dir: PathBuf,
     /// The delay: a MintPy-layout time series of delays in metres (`ERA5.h5`, `GACOS.h5`, a
-    /// `.zarr` product), or a folder of GACOS `YYYYMMDD.ztd` + `.ztd.rsc` zenith delays.
+    /// `.zarr` product), a folder of GACOS `YYYYMMDD.ztd` + `.ztd.rsc` zenith delays, or an
+    /// ARIA-tools correction stack (`stack/troposphereTotal/HRRRStack.vrt`,
+    /// `stack/setStack.vrt`), loaded first into `RUN_DIR/inputs/<layer>_ARIA.h5`.
     #[arg(long, value_name = "FILE|DIR")]
     pub delay: PathBuf,
     /// Time series to correct (a product of RUN_DIR).
     #[arg(long, default_value = "timeseries")]
     pub input: String,
     /// Name of the corrected series (default: INPUT_ERA5 for an HDF5/Zarr delay named ERA5.*,
-    /// INPUT_GACOS for a GACOS folder, else INPUT_<delay file stem>).
+    /// INPUT_GACOS for a GACOS folder, INPUT_<layer>_ARIA for an ARIA stack, else
+    /// INPUT_<delay file stem>).
     #[arg(long)]
     pub output: Option<String>,
     /// Format of the corrected series.
@@ -37,7 +40,18 @@ pub struct CorrectTropoArgs {
 /// Runs `sbas correct-tropo`.
 pub fn run(args: &CorrectTropoArgs) -> anyhow::Result<()> {
     let max_memory = parse_size(&args.max_memory).context("--max-memory")?;
-    let (source, suffix) = if args.delay.is_dir() {
+    let is_vrt = args
+        .delay
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("vrt"));
+    let (source, suffix) = if is_vrt {
+        use crate::source::aria::corrections::{unwrap_stack_of, CorrectionStack};
+        let stack = CorrectionStack::open(&args.delay, &unwrap_stack_of(&args.delay)?)?;
+        (
+            DelaySource::AriaStack(args.delay.clone()),
+            format!("{}_ARIA", stack.name),
+        )
+    } else if args.delay.is_dir() {
         (
             DelaySource::GacosDir(args.delay.clone()),
             "GACOS".to_string(),

@@ -96,7 +96,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let (ignored_default, ignored): (Vec<_>, Vec<_>) =
         unsupported.into_iter().partition(|u| u.is_default);
     for u in &ignored {
-        if u.known {
+        if crate::template::PREP_ARIA_KEYS.contains(&u.key.as_str()) {
+            eprintln!(
+                "warning: template key {} = {} is read by MintPy's prep_aria.py only when it is \
+                 run with this template by hand (smallbaselineApp's load_data does not pass it), \
+                 and sbas run does not load it either: subtract an ARIA troposphere or solid \
+                 Earth tide stack with `sbas correct-tropo WORK_DIR --delay STACK.vrt` (MintPy: \
+                 prep_aria.py --tropo/--set, then diff.py); ionoStack.vrt is not loaded",
+                u.key, u.value
+            );
+        } else if u.known {
             eprintln!(
                 "warning: template key {} = {} is not supported by sbas and is ignored",
                 u.key, u.value

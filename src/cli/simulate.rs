@@ -83,6 +83,11 @@ pub struct SimulateArgs {
     /// hyp3: give each pair a different extent (a border of no data), as unclipped products.
     #[arg(long)]
     pub vary_extent: bool,
+    /// aria: also write ARIA's per-date correction stacks (`stack/troposphereTotal/HRRRStack.vrt`,
+    /// `stack/setStack.vrt`), which together hold the simulated atmosphere, and an ionosphere
+    /// pair stack (`stack/ionoStack.vrt`).
+    #[arg(long)]
+    pub aria_corrections: bool,
 }
 
 /// Parses `--processor`.
@@ -134,7 +139,13 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
         },
         p => p,
     };
+    if args.aria_corrections && processor != Processor::Aria {
+        anyhow::bail!("--aria-corrections needs --processor aria");
+    }
     let r = simulate_as(&args.out_dir, &cfg, processor)?;
+    if args.aria_corrections {
+        crate::simulate::aria_writer::write_aria_corrections(&args.out_dir, &cfg)?;
+    }
     let off: Vec<&str> = cfg
         .effects
         .named()

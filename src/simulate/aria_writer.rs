@@ -189,6 +189,10 @@ struct StackText<'a> {
     layer: &'a str,
     ty: Ty,
     nodata: f64,
+    /// Folder of the bands' rasters, relative to the stack VRT's folder.
+    src: &'a str,
+    /// Whether the bands carry `perpendicularBaseline` (pairs, not dates).
+    with_bperp: bool,
 }
 
 fn stack_vrt(
@@ -221,7 +225,7 @@ fn stack_vrt(
             out,
             "  <VRTRasterBand dataType=\"{t}\" band=\"{}\">\n        \
              <NoDataValue>{}</NoDataValue>\n        <SimpleSource>\n            \
-             <SourceFilename relativeToVRT=\"1\">../{}/{name}.vrt</SourceFilename>\n            \
+             <SourceFilename relativeToVRT=\"1\">{}/{name}.vrt</SourceFilename>\n            \
              <SourceBand>1</SourceBand>\n            \
              <SourceProperties RasterXSize=\"{cols}\" RasterYSize=\"{rows}\"\n                \
              DataType=\"{t}\"/>\n            \
@@ -235,18 +239,24 @@ fn stack_vrt(
              <MDI key=\"startRange\">{}</MDI>\n            \
              <MDI key=\"endRange\">{}</MDI>\n            \
              <MDI key=\"slantRangeSpacing\">{}</MDI>\n            \
-             <MDI key=\"orbitDirection\">ASCENDING</MDI>\n            \
-             <MDI key=\"perpendicularBaseline\">{}</MDI>\n        </Metadata>\n    \
+             <MDI key=\"orbitDirection\">ASCENDING</MDI>{}\n        </Metadata>\n    \
              </VRTRasterBand>\n",
             k + 1,
             py_f64(s.nodata),
-            s.layer,
+            s.src,
             s.layer,
             py_f64(sensor::WAVELENGTH),
             py_f64(sensor::STARTING_RANGE),
             py_f64(end_range),
             py_f64(sensor::RANGE_PIXEL_SIZE_FULL),
-            py_f64(bperp.get(name).copied().unwrap_or(0.0)),
+            if s.with_bperp {
+                format!(
+                    "\n            <MDI key=\"perpendicularBaseline\">{}</MDI>",
+                    py_f64(bperp.get(name).copied().unwrap_or(0.0))
+                )
+            } else {
+                String::new()
+            },
         );
     }
     out.push_str("</VRTDataset>\n");
@@ -346,7 +356,15 @@ pub fn simulate_aria(out: &Path, cfg: &SimConfig) -> anyhow::Result<SimReport> {
         ("coherence", "cohStack", Ty::Float32, 0.0),
         ("connectedComponents", "connCompStack", Ty::Int16, -1.0),
     ] {
-        let text = stack_vrt(&StackText { layer, ty, nodata }, &names, &bperp, shape);
+        let src = format!("../{layer}");
+        let st = StackText {
+            layer,
+            ty,
+            nodata,
+            src: &src,
+            with_bperp: true,
+        };
+        let text = stack_vrt(&st, &names, &bperp, shape);
         write(
             &out.join("stack").join(format!("{file}.vrt")),
             text.as_bytes(),
@@ -407,6 +425,174 @@ pub fn simulate_aria(out: &Path, cfg: &SimConfig) -> anyhow::Result<SimReport> {
         num_pairs: pairs.len(),
         reference_pixel: cfg.reference_pixel(),
     })
+}
+
+/// The weather model of the simulated tropospheric correction stack.
+pub const TROPO_MODEL: &str = "HRRR";
+
+/// The simulated solid Earth tide of date `k` at pixel `p` (m, line of sight): a few
+/// millimetres, smooth in space, different each date.
+fn solid_earth_tide(cfg: &SimConfig, k: usize, p: usize) -> f64 {
+    let (y, x) = ((p / cfg.cols) as f64, (p % cfg.cols) as f64);
+    let (ny, nx) = (cfg.rows.max(2) as f64 - 1.0, cfg.cols.max(2) as f64 - 1.0);
+    0.004 * (0.9 * k as f64 + 0.4).sin() * (1.0 + 0.5 * x / nx - 0.3 * y / ny)
+}
+
+/// Writes ARIA-tools' per-date correction stacks of the simulated folder `out` (made by
+/// [`simulate_aria`] with the same `cfg`): the tropospheric delay of model
+/// [`TROPO_MODEL`] (`troposphereTotal/HRRR/dates/YYYYMMDD` ENVI + `.vrt`,
+/// `stack/troposphereTotal/HRRRStack.vrt`) and the solid Earth tides
+/// (`solidEarthTide/dates/YYYYMMDD`, `stack/setStack.vrt`), in radians, NaN on water (no data
+/// 0), as `ariaTSsetup.py --layers "troposphereTotal, solidEarthTide, ionosphere"
+/// --tropo_models HRRR` leaves them (commit 7b151f92: `generate_stack` and
+/// `extractProduct.handle_epoch_layers`); and the ionosphere pair stack (`write_ionosphere`).
+///
+/// The two add up to the simulated atmosphere of each date: the tides are a small smooth
+/// field and the troposphere the rest, so MintPy's loading (radians times wavelength / 4 pi)
+/// of both, subtracted from the series, removes the simulated atmosphere. The tides are also
+/// written to `truth/solid_earth_tide.f32` and the troposphere to `truth/troposphere.f32`
+/// (dates x rows x cols, metres, absolute).
+pub fn write_aria_corrections(out: &Path, cfg: &SimConfig) -> anyhow::Result<()> {
+    cfg.validate()?;
+    let scene = Scene::new(cfg);
+    let dates = cfg.dates();
+    let (rows, cols) = (cfg.rows, cfg.cols);
+    let shape = (rows, cols);
+    let m2rad = 4.0 * std::f64::consts::PI / sensor::WAVELENGTH;
+    let tropo_dir = format!("troposphereTotal/{TROPO_MODEL}/dates");
+    for d in [
+        tropo_dir.as_str(),
+        "solidEarthTide/dates",
+        "stack/troposphereTotal",
+        "truth",
+    ] {
+        create_dir(&out.join(d))?;
+    }
+    let mut truth_tropo = Vec::with_capacity(dates.len() * rows * cols);
+    let mut truth_set = Vec::with_capacity(dates.len() * rows * cols);
+    for (k, date) in dates.iter().enumerate() {
+        let mut tropo = Vec::with_capacity(rows * cols);
+        let mut set = Vec::with_capacity(rows * cols);
+        for p in 0..rows * cols {
+            let tide = solid_earth_tide(cfg, k, p);
+            let delay = scene.atmosphere(k, p) - tide;
+            truth_tropo.push(delay as f32);
+            truth_set.push(tide as f32);
+            if scene.water[p] {
+                tropo.push(f32::NAN);
+                set.push(f32::NAN);
+            } else {
+                tropo.push((delay * m2rad) as f32);
+                set.push((tide * m2rad) as f32);
+            }
+        }
+        let name = date.to_string();
+        write_envi(
+            &out.join(&tropo_dir).join(&name),
+            &f32_bytes(&tropo),
+            Ty::Float32,
+            shape,
+            0.0,
+        )?;
+        write_envi(
+            &out.join("solidEarthTide/dates").join(&name),
+            &f32_bytes(&set),
+            Ty::Float32,
+            shape,
+            0.0,
+        )?;
+    }
+    write_ionosphere(out, cfg, &scene)?;
+    let names: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
+    let none = std::collections::BTreeMap::new();
+    let src = format!("../../{tropo_dir}");
+    for (st, file) in [
+        (
+            StackText {
+                layer: TROPO_MODEL,
+                ty: Ty::Float32,
+                nodata: 0.0,
+                src: &src,
+                with_bperp: false,
+            },
+            format!("stack/troposphereTotal/{TROPO_MODEL}Stack.vrt"),
+        ),
+        (
+            StackText {
+                layer: "solidEarthTide",
+                ty: Ty::Float32,
+                nodata: 0.0,
+                src: "../solidEarthTide/dates",
+                with_bperp: false,
+            },
+            "stack/setStack.vrt".to_string(),
+        ),
+    ] {
+        let text = stack_vrt(&st, &names, &none, shape);
+        let p = out.join(file);
+        std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    for (file, v) in [
+        ("truth/troposphere.f32", &truth_tropo),
+        ("truth/solid_earth_tide.f32", &truth_set),
+    ] {
+        let p = out.join(file);
+        std::fs::write(&p, f32_bytes(v))
+            .with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    Ok(())
+}
+
+/// The simulated ionospheric phase of date `k` at pixel `p` (radians): a long-wavelength
+/// ramp, different each date.
+fn ionosphere(cfg: &SimConfig, k: usize, p: usize) -> f64 {
+    let (y, x) = ((p / cfg.cols) as f64, (p % cfg.cols) as f64);
+    let (ny, nx) = (cfg.rows.max(2) as f64 - 1.0, cfg.cols.max(2) as f64 - 1.0);
+    (1.3 * k as f64 + 0.2).cos() * (0.8 * x / nx + 0.5 * y / ny)
+}
+
+/// Writes ARIA's ionosphere pair stack: `ionosphere/<date2_date1>` ENVI + `.vrt` (radians,
+/// `date2_date1` as ARIA's phase, NaN on water, no data 0) and `stack/ionoStack.vrt` (domain
+/// `ionosphere`, with `perpendicularBaseline`), as `ariaTSsetup.py --layers ionosphere` leaves
+/// them (`generate_stack`: pairs, as the phase). It is not part of the interferograms.
+fn write_ionosphere(out: &Path, cfg: &SimConfig, scene: &Scene) -> anyhow::Result<()> {
+    create_dir(&out.join("ionosphere"))?;
+    let dates = cfg.dates();
+    let pairs = cfg.pairs();
+    let (rows, cols) = (cfg.rows, cfg.cols);
+    let mut bperp = std::collections::BTreeMap::new();
+    for &(i, j) in &pairs {
+        let name = pair_name(&dates, (i, j));
+        let v: Vec<f32> = (0..rows * cols)
+            .map(|p| {
+                if scene.water[p] {
+                    f32::NAN
+                } else {
+                    (ionosphere(cfg, i, p) - ionosphere(cfg, j, p)) as f32
+                }
+            })
+            .collect();
+        write_envi(
+            &out.join("ionosphere").join(&name),
+            &f32_bytes(&v),
+            Ty::Float32,
+            (rows, cols),
+            0.0,
+        )?;
+        bperp.insert(name, -(scene.bperp[j] - scene.bperp[i]));
+    }
+    let mut names: Vec<String> = bperp.keys().cloned().collect();
+    names.sort();
+    let st = StackText {
+        layer: "ionosphere",
+        ty: Ty::Float32,
+        nodata: 0.0,
+        src: "../ionosphere",
+        with_bperp: true,
+    };
+    let p = out.join("stack/ionoStack.vrt");
+    std::fs::write(&p, stack_vrt(&st, &names, &bperp, (rows, cols)))
+        .with_context(|| format!("cannot write {}", p.display()))
 }
 
 #[cfg(test)]

@@ -119,6 +119,15 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("mintpy.plot.maxMemory", "4"),
 ];
 
+/// `prep_aria.py`'s correction-stack keys (`--tropo`, `--set`, `--iono`): MintPy reads them only
+/// when `prep_aria.py -t TEMPLATE` is run by hand; smallbaselineApp's `load_data` passes none of
+/// them (its ARIA arguments come from `smallbaselineApp.cfg`, which lacks them).
+pub const PREP_ARIA_KEYS: &[&str] = &[
+    "mintpy.load.tropoFile",
+    "mintpy.load.setFile",
+    "mintpy.load.ionoFile",
+];
+
 /// `mintpy.load.*` path keys whose default is `auto` (no path: the user gives them, or
 /// `autoPath` fills them).
 pub const LOAD_PATH_KEYS: &[&str] = &[
@@ -422,7 +431,9 @@ impl Template {
                 continue;
             }
             let default = DEFAULTS.iter().find(|(d, _)| d == k);
-            let known = default.is_some() || LOAD_PATH_KEYS.contains(&k.as_str());
+            let known = default.is_some()
+                || LOAD_PATH_KEYS.contains(&k.as_str())
+                || PREP_ARIA_KEYS.contains(&k.as_str());
             let n = normalise(v);
             let is_default = n == "auto"
                 || default.is_some_and(|(_, d)| normalise(d) == n)
@@ -499,5 +510,17 @@ mod tests {
         assert!(u[0].known && !u[0].is_default);
         assert!(u[1].known && u[1].is_default);
         assert!(!u[2].known);
+    }
+
+    #[test]
+    fn prep_aria_correction_keys_are_known_not_typos() {
+        let t = Template::from_entries(parse_template(
+            "mintpy.load.tropoFile = ../stack/troposphereTotal/HRRRStack.vrt
+             mintpy.load.setFile = ../stack/setStack.vrt
+",
+        ));
+        let u = t.unsupported();
+        assert_eq!(u.len(), 2);
+        assert!(u.iter().all(|u| u.known && !u.is_default));
     }
 }

@@ -14,6 +14,7 @@
 //! the first band of `unwrapStack.vrt` with MintPy's additions (`HEADING` -12 or -168 by the
 //! pass direction, 7 x 19 looks, ...).
 
+pub mod corrections;
 pub mod vrt_stack;
 pub mod warped;
 
