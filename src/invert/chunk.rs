@@ -66,7 +66,7 @@ impl BlockSolver for L1 {
         out: BlockOut<'_>,
         s: &mut BlockScratch,
     ) -> ChunkStats {
-        inv.invert_block_per_pixel(chunk, p0, out, s)
+        inv.invert_block_l1(chunk, p0, out, s)
     }
 }
 
@@ -413,6 +413,92 @@ impl Inverter {
         stats
     }
 
+    /// L1 inversion of a block, [`LANES`] neighbouring pixels at a time: the batched
+    /// least-squares solve gives each pixel's L2 series (to the bit as the L1 solver's own
+    /// least squares), from which the L1 solver builds its starting tree, and then each pixel
+    /// is solved on its own. Which pixels are solved, and how they are recorded, is as in the
+    /// batched L2 path.
+    fn invert_block_l1(
+        &self,
+        chunk: &ChunkIn,
+        p0: usize,
+        mut out: BlockOut<'_>,
+        s: &mut BlockScratch,
+    ) -> ChunkStats {
+        let kn = out.tcoh.len();
+        let (m, nd) = (self.network.num_pairs(), self.design.num_dates);
+        let weighted = self.config.weight != WeightFunc::No;
+        let mut stats = ChunkStats::default();
+        for k0 in (0..kn).step_by(LANES) {
+            let lanes = LANES.min(kn - k0);
+            self.load_batch(chunk, p0 + k0, lanes, s);
+            let any = self.any_lane_to_solve(chunk, p0 + k0, lanes, s);
+            if any {
+                s.batch
+                    .solve(&self.design, self.config.min_redundancy, PIVOT_REL_TOL);
+            }
+            for l in 0..lanes {
+                let k = k0 + l;
+                let p = p0 + k;
+                let avg = s.average_coherence(l);
+                out.avg[k] = avg;
+                let shadow = chunk.shadow_mask.as_ref().is_some_and(|sm| sm[p] != 0.0);
+                out.mask[k] = u8::from(0.0 >= self.config.min_temp_coh && !shadow);
+                let water_ok = chunk.water_mask.as_ref().is_none_or(|wm| wm[p] != 0.0);
+                let mut num_valid = 0;
+                for i in 0..m {
+                    let valid = s.batch.valid[i * LANES + l] != 0.0;
+                    num_valid += usize::from(valid);
+                    s.y[i] = if valid {
+                        f64::from(s.batch.y[i * LANES + l])
+                    } else {
+                        f64::NAN
+                    };
+                }
+                // NaN average coherence passes, as MintPy's `!= 0` test lets it.
+                if !(any && water_ok && avg != 0.0 && num_valid > 0) {
+                    for d in 0..nd {
+                        out.ts[d * kn + k] = 0.0;
+                    }
+                    continue;
+                }
+                let w = weighted.then(|| {
+                    for i in 0..m {
+                        s.w[i] = f64::from(s.batch.w[i * LANES + l]);
+                    }
+                    &s.w[..m]
+                });
+                let start = s.batch.ok[l].then(|| {
+                    for (d, t) in s.ts.iter_mut().enumerate() {
+                        *t = s.batch.ts[d * LANES + l];
+                    }
+                    &s.ts[..nd]
+                });
+                let Some(l1) = s.l1.as_mut() else {
+                    continue;
+                };
+                let outcome = l1.solve_from(
+                    &self.design,
+                    &s.y[..m],
+                    w,
+                    self.config.min_redundancy,
+                    start,
+                );
+                self.record(outcome, k, &mut out, &mut stats, shadow);
+                if let Outcome::Solved { .. } = outcome {
+                    for (d, v) in l1.ts.iter().enumerate() {
+                        out.ts[d * kn + k] = (v * self.phase2range) as f32;
+                    }
+                } else {
+                    for d in 0..nd {
+                        out.ts[d * kn + k] = 0.0;
+                    }
+                }
+            }
+        }
+        stats
+    }
+
     /// Whether some lane of the loaded batch (pixels `p..p + lanes`) is one the loop after the
     /// solve would record: not water, average coherence not 0, some valid observation. The
     /// first valid pair usually settles it, so it costs next to nothing where there is data.
@@ -538,20 +624,12 @@ impl Inverter {
                 continue;
             }
             let w = weighted.then(|| &s.w[k * m..(k + 1) * m]);
-            let (outcome, ts) = match &mut s.l1 {
-                Some(l1) => (
-                    l1.solve(&self.design, y, w, self.config.min_redundancy),
-                    &l1.ts,
-                ),
-                None => (
-                    s.solver
-                        .solve(&self.design, y, w, self.config.min_redundancy),
-                    &s.solver.ts,
-                ),
-            };
+            let outcome = s
+                .solver
+                .solve(&self.design, y, w, self.config.min_redundancy);
             self.record(outcome, k, &mut out, &mut stats, shadow);
             if let Outcome::Solved { .. } = outcome {
-                for (d, v) in ts.iter().enumerate() {
+                for (d, v) in s.solver.ts.iter().enumerate() {
                     out.ts[d * kn + k] = (v * self.phase2range) as f32;
                 }
             }
@@ -770,9 +848,9 @@ impl BlockScratch {
         let weighted = inv.config.weight != WeightFunc::No;
         let shared = inv.all_valid.is_some();
         let l1 = inv.config.solver == SolverKind::L1;
-        // The per-pixel path keeps a whole block's observations; the batched path only one
-        // pixel's, for the pixels it hands to the per-pixel solver.
-        let k = if shared || l1 { BLOCK } else { 1 };
+        // The per-pixel path keeps a whole block's observations; the batched paths (L2, L1)
+        // only one pixel's, for the pixel they hand to a per-pixel solver.
+        let k = if shared { BLOCK } else { 1 };
         BlockScratch {
             y: vec![0.0; k * m],
             w: if weighted {

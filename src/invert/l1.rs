@@ -57,6 +57,10 @@ pub(crate) struct L1Solver {
     /// Incident pairs of each date (CSR over the design's pairs), for the breadth-first tree.
     adj_start: Vec<u32>,
     adj: Vec<u32>,
+    /// Per entry of `adj`: the pair's other date, and +1 when the pair leaves the date (it is
+    /// the pair's first date), -1 when it enters it.
+    adj_other: Vec<u32>,
+    adj_dir: Vec<f64>,
     /// Per pair: bound `u` (0 = not valid), flow, state.
     cap: Vec<f64>,
     flow: Vec<f64>,
@@ -75,11 +79,29 @@ pub(crate) struct L1Solver {
     side_to: Vec<u32>,
     /// Valid pairs per date (redundancy test).
     count: Vec<u32>,
-    /// Dates parents first (filled by `refresh`), and each date's net inflow (warm flows).
+    /// Dates in depth-first preorder (filled by `refresh`, kept by the dual pivots), and each
+    /// date's net inflow (warm flows).
     order: Vec<u32>,
     net: Vec<f64>,
-    /// Scratch of [`Self::tree_flows`].
+    /// Scratch of [`Self::tree_flows`]: subtree sums, and per date how far its tree pair's
+    /// flow exceeds the bound.
     acc: Vec<f64>,
+    excess: Vec<f64>,
+    /// The tree in depth-first preorder ([`Self::refresh`]): per date its place in `order`
+    /// and its subtree's size; the children of each date (CSR) and a cursor per date.
+    pos: Vec<u32>,
+    size: Vec<u32>,
+    /// Per date: +1 when its pair to the parent leaves it (the date is the pair's first),
+    /// else -1 (kept with `pred`, for the dual phase).
+    leaves: Vec<f64>,
+    child_start: Vec<u32>,
+    children: Vec<u32>,
+    acc_u: Vec<u32>,
+    /// Dual phase: a re-hung subtree's new preorder (and the starting tree's pairs).
+    block: Vec<u32>,
+    /// The starting tree's adjacency by date, `(pair << 32) | other date` (CSR with
+    /// `child_start`).
+    tree_adj: Vec<u64>,
     /// Interval velocities and the null-space basis of split networks.
     vel: Vec<f64>,
     null: Vec<f64>,
@@ -95,8 +117,10 @@ pub(crate) struct L1Solver {
     pub(crate) dual: bool,
     /// Per date: on the cut-off side of the leaving arc (dual phase).
     below: Vec<bool>,
-    /// Dual phase: the candidates of the ratio test, `(breakpoint, pair)`.
-    cand: Vec<(f64, u32)>,
+    /// Dual phase: the candidates of the ratio test, `(breakpoint bits) << 32 | pair` (the
+    /// first `num_cand`; room for every pair, see [`Self::crossing_pairs`]).
+    cand: Vec<u128>,
+    num_cand: usize,
     /// Dual pivots of the last solve.
     pub dual_pivots: usize,
     /// The least-squares solve whose residuals pick the dual phase's starting tree: the
@@ -140,16 +164,21 @@ impl L1Solver {
             deg[i + 1] += deg[i];
         }
         let mut adj = vec![0u32; 2 * m];
+        let mut adj_other = vec![0u32; 2 * m];
+        let mut adj_dir = vec![0.0; 2 * m];
         let mut fill = deg.clone();
         for (i, &(a, b)) in d.pairs.iter().enumerate() {
-            for v in [a, b] {
-                adj[fill[v as usize] as usize] = i as u32;
+            for (v, o, dir) in [(a, b, 1.0), (b, a, -1.0)] {
+                let k = fill[v as usize] as usize;
+                (adj[k], adj_other[k], adj_dir[k]) = (i as u32, o, dir);
                 fill[v as usize] += 1;
             }
         }
         L1Solver {
             adj_start: deg,
             adj,
+            adj_other,
+            adj_dir,
             cap: vec![0.0; m],
             flow: vec![0.0; m],
             state: vec![State::Zero; m],
@@ -166,6 +195,15 @@ impl L1Solver {
             order: Vec::with_capacity(nd),
             net: vec![0.0; nd],
             acc: vec![0.0; nd],
+            excess: vec![0.0; nd],
+            pos: vec![0; nd],
+            leaves: vec![0.0; nd],
+            size: vec![0; nd],
+            child_start: vec![0; nd + 1],
+            children: vec![0; nd],
+            acc_u: vec![0; nd],
+            block: Vec::with_capacity(nd),
+            tree_adj: vec![0; 2 * nd],
             vel: vec![0.0; nd.saturating_sub(1)],
             null: vec![0.0; nd * nd.saturating_sub(1)],
             w_ab: vec![0.0; m],
@@ -175,7 +213,8 @@ impl L1Solver {
             warm: false,
             dual: true,
             below: vec![false; nd],
-            cand: Vec::with_capacity(m),
+            cand: vec![0; m.max(1)],
+            num_cand: 0,
             dual_pivots: 0,
             ata: vec![0.0; nd.saturating_sub(1) * nd],
             atb: vec![0.0; nd.saturating_sub(1)],
@@ -195,15 +234,32 @@ impl L1Solver {
         }
     }
 
-    /// Solves one pixel. `y` holds the referenced phase of every pair, NaN where the pair is not
-    /// valid; `w` the weights (None = unweighted). On `Solved`, [`Self::ts`] holds the phase
-    /// time series.
+    /// [`Self::solve_from`] solving its own least squares: the solver on its own, for the
+    /// tests (the inversion passes the batched least squares).
+    #[cfg(test)]
     pub fn solve(
         &mut self,
         d: &Design,
         y: &[f64],
         w: Option<&[f64]>,
         min_redundancy: f32,
+    ) -> Outcome {
+        self.solve_from(d, y, w, min_redundancy, None)
+    }
+
+    /// Solves one pixel. `y` holds the referenced phase of every pair, NaN where the pair is not
+    /// valid; `w` the weights (None = unweighted). On `Solved`, [`Self::ts`] holds the phase
+    /// time series. `least_squares` is the pixel's weighted least-squares time series when the
+    /// caller has it (the batched L2 solve, [`super::batch`], gives it to the bit as
+    /// [`Self::least_squares`] would): the start's tree then comes from it, without solving
+    /// least squares again. `Some` only for a pixel whose least-squares solve succeeded.
+    pub fn solve_from(
+        &mut self,
+        d: &Design,
+        y: &[f64],
+        w: Option<&[f64]>,
+        min_redundancy: f32,
+        least_squares: Option<&[f64]>,
     ) -> Outcome {
         let redundancy = d.min_redundancy(|i| !y[i].is_nan(), &mut self.count);
         if (redundancy as f64) < min_redundancy as f64 {
@@ -225,7 +281,7 @@ impl L1Solver {
         let tol = 1e-10 * (1.0 + ymax);
         let limit = 100 * (d.pairs.len() + d.num_dates) + 1000;
         let parts = if self.dual {
-            self.start_dual(d, y, w)
+            self.start_dual(d, y, w, least_squares)
         } else {
             self.start(d, y)
         };
@@ -448,17 +504,35 @@ impl L1Solver {
         1
     }
 
-    /// Sets up an optimal basis by the dual phase where it can: the previous pixel's tree when
-    /// every arc of it is still valid (else a breadth-first tree), every non-tree pair at the
-    /// bound its residual's sign asks for (so the basis is dual feasible), then
+    /// Sets up an optimal basis by the dual phase where it can: the tree of the least-squares
+    /// residuals ([`Self::least_squares_tree`]; the least-squares series given, or solved
+    /// here), else a breadth-first forest, every non-tree pair at the bound its residual's
+    /// sign asks for (so the basis is dual feasible), then
     /// [`Self::dual_phase`]. Split networks, and the rare basis the dual phase does not finish,
     /// start the primal method from zero flows on the tree instead (strongly feasible), so
     /// [`Self::optimise`] always ends at a certified optimum. Returns the number of parts.
-    fn start_dual(&mut self, d: &Design, y: &[f64], w: Option<&[f64]>) -> usize {
-        let parts = self.breadth_first_forest(d);
-        if parts == 1 {
-            self.least_squares_tree(d, y, w);
-        }
+    fn start_dual(
+        &mut self,
+        d: &Design,
+        y: &[f64],
+        w: Option<&[f64]>,
+        least_squares: Option<&[f64]>,
+    ) -> usize {
+        let fitted = match least_squares {
+            Some(ts) => {
+                self.lts.copy_from_slice(ts);
+                true
+            }
+            None => self.least_squares(d, y, w),
+        };
+        // Least squares succeeds exactly when the valid pairs connect every date (the design
+        // has full rank), and then its tree spans them: one part.
+        let parts = if fitted && self.least_squares_tree(d, y) {
+            self.part.fill(0);
+            1
+        } else {
+            self.breadth_first_forest(d)
+        };
         self.refresh(d, y);
         self.dual_pivots = 0;
         if parts > 1 || !self.dual_phase(d, y) {
@@ -549,14 +623,12 @@ impl L1Solver {
         true
     }
 
-    /// Replaces the tree by the minimum spanning tree of the valid pairs under the absolute
-    /// residuals of the least-squares fit (Kruskal, ties by pair index): the pairs an L1
-    /// optimum fits exactly are mostly those least squares fits best, so the dual phase
-    /// starts near the optimum. Leaves the breadth-first tree when least squares fails.
-    fn least_squares_tree(&mut self, d: &Design, y: &[f64], w: Option<&[f64]>) {
-        if !self.least_squares(d, y, w) {
-            return;
-        }
+    /// The tree: the minimum spanning tree of the valid pairs under the absolute residuals of
+    /// the least-squares fit in `lts` (Kruskal, ties by pair index), hung from date 0. The
+    /// pairs an L1 optimum fits exactly are mostly those least squares fits best, so the dual
+    /// phase starts near the optimum. False (tree unset) when the pairs do not span the dates,
+    /// which a successful least-squares fit rules out but for rounding.
+    fn least_squares_tree(&mut self, d: &Design, y: &[f64]) -> bool {
         self.keys.clear();
         for (i, &(a, b)) in d.pairs.iter().enumerate() {
             if self.cap[i] > 0.0 {
@@ -580,6 +652,7 @@ impl L1Solver {
         }
         self.state.fill(State::Zero);
         let mut joined = 0;
+        self.block.clear();
         for k in 0..self.keys.len() {
             if k == sorted {
                 self.keys[k..].sort_unstable();
@@ -594,38 +667,58 @@ impl L1Solver {
             if ra != rb {
                 self.uf[ra] = rb as u32;
                 self.state[i] = State::Tree;
+                self.block.push(i as u32);
                 joined += 1;
                 if joined + 1 == d.num_dates {
                     break;
                 }
             }
         }
-        // Hang it from date 0, breadth first over its pairs.
-        self.parent.fill(NONE);
-        self.pred.fill(NONE);
-        self.fresh.fill(false);
-        self.fresh[0] = true;
+        if joined + 1 != d.num_dates {
+            return false;
+        }
+        // Hang it from date 0, breadth first over the tree's own adjacency (its pairs by date,
+        // `(pair << 32) | other date`, counting sort): a scan of every pair's state would
+        // branch at random.
+        let nd = d.num_dates;
+        self.child_start.fill(0);
+        for &i in &self.block {
+            let (a, b) = d.pairs[i as usize];
+            self.child_start[a as usize + 1] += 1;
+            self.child_start[b as usize + 1] += 1;
+        }
+        for v in 0..nd {
+            self.child_start[v + 1] += self.child_start[v];
+        }
+        self.acc_u.copy_from_slice(&self.child_start[..nd]);
+        for &i in &self.block {
+            let (a, b) = d.pairs[i as usize];
+            for (v, o) in [(a, b), (b, a)] {
+                let at = &mut self.acc_u[v as usize];
+                self.tree_adj[*at as usize] = (u64::from(i) << 32) | u64::from(o);
+                *at += 1;
+            }
+        }
+        self.parent[0] = NONE;
+        self.pred[0] = NONE;
         self.stack.clear();
         self.stack.push(0);
         let mut head = 0;
         while head < self.stack.len() {
             let v = self.stack[head] as usize;
             head += 1;
-            let arcs = self.adj_start[v] as usize..self.adj_start[v + 1] as usize;
-            for &i in &self.adj[arcs] {
-                if self.state[i as usize] != State::Tree {
-                    continue;
-                }
-                let (a, b) = d.pairs[i as usize];
-                let o = if a as usize == v { b } else { a } as usize;
-                if !self.fresh[o] {
-                    self.fresh[o] = true;
+            let arcs = self.child_start[v] as usize..self.child_start[v + 1] as usize;
+            for &e in &self.tree_adj[arcs] {
+                let (i, o) = ((e >> 32) as u32, (e & 0xffff_ffff) as usize);
+                // Every neighbour but the parent is a child.
+                if o as u32 != self.parent[v] {
                     self.parent[o] = v as u32;
                     self.pred[o] = i;
                     self.stack.push(o as u32);
                 }
             }
         }
+        true
     }
 
     /// The dual network simplex on a connected network, from the current tree: non-tree pairs
@@ -660,7 +753,7 @@ impl L1Solver {
         let ftol = 1e-12 * (1.0 + cap_sum);
         let limit = 4 * d.num_dates + 20;
         let done = loop {
-            let worst = self.tree_flows(d, ftol);
+            let worst = self.tree_flows(ftol);
             if worst == 0 {
                 break true;
             }
@@ -672,32 +765,48 @@ impl L1Solver {
         // The pivots shifted potentials by differences; the tree gives them exactly (and the
         // depths the primal method needs).
         if self.dual_pivots > 0 {
-            self.refresh(d, y);
+            self.potentials_along_order(d, y);
         }
         done
     }
 
+    /// Potentials and depths of every date from the tree along `order`, which the dual pivots
+    /// keep a preorder of it: the values [`Self::refresh`] gives (each date's from its
+    /// parent's, by the same sum: `p - (-1 * y)` is `p + y` exactly), without rebuilding the
+    /// order.
+    fn potentials_along_order(&mut self, d: &Design, y: &[f64]) {
+        for k in 1..self.order.len() {
+            let c = self.order[k] as usize;
+            let p = self.parent[c] as usize;
+            let arc = self.pred[c] as usize;
+            self.pot[c] = self.pot[p] - self.leaves[c] * y[arc];
+            self.depth[c] = self.depth[p] + 1;
+        }
+        debug_assert!(d.num_dates == self.order.len());
+    }
+
     /// Tree flows from conservation, leaves first, given the non-tree flows' net inflow per
-    /// date in `net` (needs `order`, parents first). Returns the date whose tree pair exceeds
-    /// its bound most, by more than `ftol` (the smallest such date on ties), or 0 for none.
-    fn tree_flows(&mut self, d: &Design, ftol: f64) -> usize {
+    /// date in `net` (needs `order`). Returns the date whose tree pair exceeds its bound most,
+    /// by more than `ftol` (the smallest such date on ties), or 0 for none.
+    fn tree_flows(&mut self, ftol: f64) -> usize {
         self.acc.copy_from_slice(&self.net);
-        let mut worst = (ftol, 0);
+        self.excess[0] = f64::NEG_INFINITY;
         for k in (1..self.order.len()).rev() {
             let v = self.order[k] as usize;
             let arc = self.pred[v] as usize;
-            // The pair to the parent carries the subtree's excess out of it.
-            let f = if d.pairs[arc].0 as usize == v {
-                self.acc[v]
-            } else {
-                -self.acc[v]
-            };
+            // The pair to the parent carries the subtree's excess out of it (a product, not a
+            // branch: which way a tree pair points is as good as random; times -1 is exact).
+            let f = self.leaves[v] * self.acc[v];
             self.flow[arc] = f;
             let p = self.parent[v] as usize;
             self.acc[p] += self.acc[v];
-            let excess = f.abs() - self.cap[arc];
-            if excess > worst.0 || (excess == worst.0 && worst.1 != 0 && v < worst.1) {
-                worst = (excess, v);
+            self.excess[v] = f.abs() - self.cap[arc];
+        }
+        // A separate pass in date order: no data-dependent branch in the loop above.
+        let mut worst = (ftol, 0);
+        for (v, &e) in self.excess.iter().enumerate() {
+            if e > worst.0 {
+                worst = (e, v);
             }
         }
         worst.1
@@ -713,6 +822,40 @@ impl L1Solver {
         self.flow[i] = f;
     }
 
+    /// Appends to `cand` the breakpoints of the non-tree pairs incident to date `v` that cross
+    /// the cut (one end below) and whose flow works against the excess, as
+    /// `(breakpoint bits) << 32 | pair`. `side` is +1 when `v` is below, else -1, and `g` is
+    /// `side` times the direction of the excess. Branch-free: every incident pair is written
+    /// and only the qualifying ones are kept (the count advances by the test), since which
+    /// pairs qualify is as good as random to a branch predictor.
+    ///
+    /// Seen from `v` along a pair with direction `dir` (+1 when it leaves `v`), its outflow
+    /// from the subtree is `dir * side * flow` and its residual oriented out of the subtree
+    /// `dir * side * r`, with `dir * r = dir * y - (pot[o] - pot[v])` exactly (negation is
+    /// exact), so the breakpoints are those of the pairs' own orientation to the bit.
+    #[inline]
+    fn crossing_pairs(&mut self, y: &[f64], v: usize, t: usize, side: f64, g: f64) {
+        let arcs = self.adj_start[v] as usize..self.adj_start[v + 1] as usize;
+        let below_v = side > 0.0;
+        let pot_v = self.pot[v];
+        let mut n = self.num_cand;
+        for ((&i, &o), &dir) in self.adj[arcs.clone()]
+            .iter()
+            .zip(&self.adj_other[arcs.clone()])
+            .zip(&self.adj_dir[arcs])
+        {
+            let (i, o) = (i as usize, o as usize);
+            let crossing = self.below[o] != below_v;
+            let r = dir * y[i] - (self.pot[o] - pot_v);
+            // `+ 0.0` turns -0 into +0, so the bits order as the values (all >= 0).
+            let x = (-g * r).max(0.0) + 0.0;
+            self.cand[n] = (u128::from(x.to_bits()) << 32) | i as u128;
+            // Pairs not valid have flow 0 and never qualify; t is the only crossing tree pair.
+            n += usize::from(crossing & (i != t) & (dir * self.flow[i] * g < 0.0));
+        }
+        self.num_cand = n;
+    }
+
     /// One dual pivot: the tree pair above date `c` leaves at the bound its flow exceeds. The
     /// subtree below it must send that excess back through non-tree pairs, which it does by
     /// shifting its potentials: each crossing pair at the bound that works against the excess
@@ -720,16 +863,16 @@ impl L1Solver {
     /// increasing order: a weighted-median line search), until the pair whose flip would
     /// overshoot enters the tree with the remainder. Returns false when no pair can enter
     /// (only by rounding).
+    ///
+    /// `order` is a depth-first preorder, so the subtree is the run of `size[c]` dates from
+    /// `pos[c]`: marking it, scanning the smaller side and moving it cost what they touch,
+    /// and re-hanging it keeps a preorder (see [`Self::rehang`]).
     fn dual_pivot(&mut self, d: &Design, y: &[f64], c: usize) -> bool {
+        let nd = d.num_dates;
         let t = self.pred[c] as usize;
-        let mut size = 0;
-        // The root (date 0, first in `order`) is never below.
-        self.below[0] = false;
-        for k in 1..self.order.len() {
-            let v = self.order[k] as usize;
-            let b = v == c || self.below[self.parent[v] as usize];
-            self.below[v] = b;
-            size += usize::from(b);
+        let (lo, size) = (self.pos[c] as usize, self.size[c] as usize);
+        for &v in &self.order[lo..lo + size] {
+            self.below[v as usize] = true;
         }
         let a_below = self.below[d.pairs[t].0 as usize];
         // Flow out of the subtree through t, now and at the bound.
@@ -743,45 +886,29 @@ impl L1Solver {
         let need = g - g_star;
         let sd = need.signum();
         // The crossing pairs, from the smaller side's incident pairs (each is met once).
-        let scan_below = 2 * size <= d.num_dates;
-        self.cand.clear();
-        for v in 0..d.num_dates {
-            if self.below[v] != scan_below {
-                continue;
+        self.num_cand = 0;
+        if 2 * size <= nd {
+            for k in lo..lo + size {
+                self.crossing_pairs(y, self.order[k] as usize, t, 1.0, sd);
             }
-            let arcs = self.adj_start[v] as usize..self.adj_start[v + 1] as usize;
-            for &i in &self.adj[arcs] {
-                let i = i as usize;
-                let (p, q) = d.pairs[i];
-                let o = if p as usize == v { q } else { p } as usize;
-                if self.below[o] == scan_below || self.cap[i] == 0.0 || self.state[i] == State::Tree
-                {
-                    continue;
-                }
-                let p_below = self.below[p as usize];
-                let out = if p_below { self.flow[i] } else { -self.flow[i] };
-                if out * sd >= 0.0 {
-                    continue;
-                }
-                let r = y[i] - (self.pot[q as usize] - self.pot[p as usize]);
-                let r_out = if p_below { r } else { -r };
-                self.cand.push(((-sd * r_out).max(0.0), i as u32));
+        } else {
+            for k in (0..lo).chain(lo + size..nd) {
+                self.crossing_pairs(y, self.order[k] as usize, t, -1.0, -sd);
             }
         }
         // Breakpoints in increasing order (ties by pair index), taken one at a time: most
         // pivots stop after a few, so this beats sorting them all.
         let mut remaining = need.abs();
         let mut enter = None;
-        let mut left = self.cand.len();
+        let mut left = self.num_cand;
         while left > 0 {
             let mut best = 0;
             for j in 1..left {
-                let (x, y) = (self.cand[j], self.cand[best]);
-                if x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)).is_lt() {
+                if self.cand[j] < self.cand[best] {
                     best = j;
                 }
             }
-            let i = self.cand[best].1 as usize;
+            let i = (self.cand[best] & 0xffff_ffff) as usize;
             self.cand.swap(best, left - 1);
             left -= 1;
             let twice = 2.0 * self.cap[i];
@@ -798,6 +925,9 @@ impl L1Solver {
             }
         }
         let Some(e) = enter else {
+            for &v in &self.order[lo..lo + size] {
+                self.below[v as usize] = false;
+            }
             return false;
         };
         self.state[t] = if target > 0.0 {
@@ -813,50 +943,125 @@ impl L1Solver {
         let (p, q) = (d.pairs[e].0 as usize, d.pairs[e].1 as usize);
         // The subtree moves so that e fits exactly.
         let r = y[e] - (self.pot[q] - self.pot[p]);
-        let shift = if self.below[p] { -r } else { r };
-        // Re-hang the subtree from the endpoint of e inside it; the dates on the way from
-        // there to c come first in the new order, the rest keep theirs (parents first).
-        let (k, other) = if self.below[p] { (p, q) } else { (q, p) };
+        let p_below = self.below[p];
+        let shift = if p_below { -r } else { r };
+        for &v in &self.order[lo..lo + size] {
+            self.pot[v as usize] += shift;
+            self.below[v as usize] = false;
+        }
+        let (k, other) = if p_below { (p, q) } else { (q, p) };
+        self.rehang(d, c, k, other, e);
+        true
+    }
+
+    /// Re-hangs the subtree of `c` from date `k` inside it, by pair `e` to date `other`
+    /// outside it, keeping `order` a depth-first preorder (with `pos` and `size`). The path
+    /// `k = p0, p1, .., pm = c` turns over; in the new preorder each `pj` is followed by its
+    /// old subtree without `p(j-1)`'s (two runs of the old order, whole subtrees each), so
+    /// the subtree's new order is built from runs, and placed right after `other` (as its
+    /// first child): O(subtree + the dates between its old and new place), no search.
+    fn rehang(&mut self, d: &Design, c: usize, k: usize, other: usize, e: usize) {
+        let (lo, size) = (self.pos[c] as usize, self.size[c] as usize);
+        let old_parent = self.parent[c] as usize;
         self.stack.clear();
-        let (mut prev, mut prev_arc, mut v) = (other as u32, e as u32, k);
+        let mut v = k;
         loop {
             self.stack.push(v as u32);
-            let (next, next_arc) = (self.parent[v], self.pred[v]);
-            self.parent[v] = prev;
-            self.pred[v] = prev_arc;
             if v == c {
                 break;
             }
-            prev = v as u32;
-            prev_arc = next_arc;
-            v = next as usize;
+            v = self.parent[v] as usize;
         }
-        self.fresh.fill(false);
-        for &v in &self.stack {
-            self.fresh[v as usize] = true;
-        }
-        // The subtree's dates off the path keep their old order, in the scratch `side_to`.
-        self.side_to.clear();
-        let mut kept = 0;
-        for k in 0..self.order.len() {
-            let v = self.order[k] as usize;
-            if self.below[v] {
-                self.pot[v] += shift;
-                if !self.fresh[v] {
-                    self.side_to.push(v as u32);
-                }
+        self.block.clear();
+        for j in 0..self.stack.len() {
+            let pj = self.stack[j] as usize;
+            let (a, b) = (
+                self.pos[pj] as usize,
+                (self.pos[pj] + self.size[pj]) as usize,
+            );
+            self.block.push(pj as u32);
+            if j == 0 {
+                self.block.extend_from_slice(&self.order[a + 1..b]);
             } else {
-                self.order[kept] = v as u32;
-                kept += 1;
+                let prev = self.stack[j - 1] as usize;
+                let (pa, pb) = (
+                    self.pos[prev] as usize,
+                    (self.pos[prev] + self.size[prev]) as usize,
+                );
+                self.block.extend_from_slice(&self.order[a + 1..pa]);
+                self.block.extend_from_slice(&self.order[pb..b]);
             }
         }
-        self.order.truncate(kept);
-        self.order.extend_from_slice(&self.stack);
-        self.order.extend_from_slice(&self.side_to);
-        for &v in &self.stack {
-            self.fresh[v as usize] = false;
+        // New sizes along the path (from c down, so each reads its child's old size).
+        for j in (1..self.stack.len()).rev() {
+            let (pj, prev) = (self.stack[j] as usize, self.stack[j - 1] as usize);
+            self.size[pj] = size as u32 - self.size[prev];
         }
-        true
+        self.size[k] = size as u32;
+        // Turn the path over: each date's parent becomes its child on the path.
+        let (mut prev, mut prev_arc) = (other as u32, e as u32);
+        for j in 0..self.stack.len() {
+            let v = self.stack[j] as usize;
+            let next_arc = self.pred[v];
+            self.parent[v] = prev;
+            self.pred[v] = prev_arc;
+            self.leaves[v] = if d.pairs[prev_arc as usize].0 as usize == v {
+                1.0
+            } else {
+                -1.0
+            };
+            prev = v as u32;
+            prev_arc = next_arc;
+        }
+        // Sizes of the ancestors: the old ones lose the subtree, the new ones gain it.
+        let mut u = old_parent;
+        loop {
+            self.size[u] -= size as u32;
+            if u == 0 {
+                break;
+            }
+            u = self.parent[u] as usize;
+        }
+        let mut u = other;
+        loop {
+            self.size[u] += size as u32;
+            if u == 0 {
+                break;
+            }
+            u = self.parent[u] as usize;
+        }
+        // Move the run: the dates between its old and new place shift by its size.
+        let ins = self.pos[other] as usize + 1;
+        let span = if ins <= lo {
+            self.order.copy_within(ins..lo, ins + size);
+            self.order[ins..ins + size].copy_from_slice(&self.block);
+            ins..lo + size
+        } else {
+            self.order.copy_within(lo + size..ins, lo);
+            self.order[ins - size..ins].copy_from_slice(&self.block);
+            lo..ins
+        };
+        for j in span {
+            self.pos[self.order[j] as usize] = j as u32;
+        }
+        debug_assert!(self.is_preorder());
+    }
+
+    /// Whether `order`, `pos` and `size` describe a depth-first preorder of the tree: each
+    /// date's subtree is the run of `size` dates from its place, inside its parent's run.
+    fn is_preorder(&self) -> bool {
+        let nd = self.order.len();
+        let mut sizes = vec![1u32; nd];
+        for k in (1..nd).rev() {
+            let v = self.order[k] as usize;
+            sizes[self.parent[v] as usize] += sizes[v];
+        }
+        (0..nd).all(|k| self.pos[self.order[k] as usize] as usize == k)
+            && sizes == self.size
+            && (1..nd).all(|v| {
+                let (p, pv) = (self.parent[v] as usize, self.pos[v]);
+                self.pos[p] < pv && pv + self.size[v] <= self.pos[p] + self.size[p]
+            })
     }
 
     /// Keeps the previous pixel's non-tree pairs at their bounds (now this pixel's bounds) and
@@ -948,38 +1153,56 @@ impl L1Solver {
         parts
     }
 
-    /// Depths and potentials of every date from the tree (date 0 at potential 0): O(N). Also
-    /// lists the dates parents first in `order`.
+    /// Depths and potentials of every date from the tree (date 0 at potential 0), and `order`
+    /// a depth-first preorder of the dates (children by date), with each date's place in it
+    /// (`pos`) and its subtree's size: O(N).
     fn refresh(&mut self, d: &Design, y: &[f64]) {
-        self.fresh.fill(false);
-        self.fresh[0] = true;
+        let nd = d.num_dates;
+        // The children of each date (CSR, by date).
+        self.child_start.fill(0);
+        for v in 1..nd {
+            self.child_start[self.parent[v] as usize + 1] += 1;
+        }
+        for v in 0..nd {
+            self.child_start[v + 1] += self.child_start[v];
+        }
+        self.acc_u.copy_from_slice(&self.child_start[..nd]);
+        for v in 1..nd {
+            let p = self.parent[v] as usize;
+            self.children[self.acc_u[p] as usize] = v as u32;
+            self.acc_u[p] += 1;
+        }
         self.pot[0] = 0.0;
         self.depth[0] = 0;
         self.order.clear();
-        self.order.push(0);
-        for v in 1..d.num_dates {
-            self.stack.clear();
-            let mut u = v;
-            while !self.fresh[u] {
-                self.stack.push(u as u32);
-                u = self.parent[u] as usize;
-            }
-            while let Some(c) = self.stack.pop() {
-                let c = c as usize;
+        self.stack.clear();
+        self.stack.push(0);
+        while let Some(c) = self.stack.pop() {
+            let c = c as usize;
+            self.pos[c] = self.order.len() as u32;
+            self.order.push(c as u32);
+            if c != 0 {
                 let p = self.parent[c] as usize;
                 let arc = self.pred[c];
                 // A tree pair (a, b) fits exactly: pot[b] - pot[a] = y.
                 self.pot[c] = if arc == NONE {
                     self.pot[p]
                 } else if d.pairs[arc as usize].1 as usize == c {
+                    self.leaves[c] = -1.0;
                     self.pot[p] + y[arc as usize]
                 } else {
+                    self.leaves[c] = 1.0;
                     self.pot[p] - y[arc as usize]
                 };
                 self.depth[c] = self.depth[p] + 1;
-                self.fresh[c] = true;
-                self.order.push(c as u32);
             }
+            let kids = self.child_start[c] as usize..self.child_start[c + 1] as usize;
+            self.stack.extend(self.children[kids].iter().rev());
+        }
+        self.size.fill(1);
+        for k in (1..nd).rev() {
+            let v = self.order[k] as usize;
+            self.size[self.parent[v] as usize] += self.size[v];
         }
     }
 

@@ -156,7 +156,7 @@ fn reference(
 }
 
 /// The referenced, masked observations of pixel `p` as the inversion sees them.
-fn observations(inv: &Inverter, c: &ChunkIn, p: usize) -> (Vec<f64>, Vec<f64>) {
+pub(super) fn observations(inv: &Inverter, c: &ChunkIn, p: usize) -> (Vec<f64>, Vec<f64>) {
     let px = c.window.pixels();
     // The table itself is checked against MintPy in weights.rs.
     let table = &inv.weights;
