@@ -25,7 +25,13 @@ pub struct Components {
 
 /// Labels 4-connected regions of equal non-zero `key`, numbered from 1 in the raster order of
 /// their first pixel (scikit-image's `measure.label(connectivity=1)`). Returns the count.
-/// `stack` is scratch reused between calls.
+/// `stack` is scratch reused between calls (the union-find parents of the provisional labels).
+///
+/// Two passes: the first gives each pixel a provisional label from its left and upper
+/// neighbours of the same key (a new one when neither matches, numbered in raster order) and
+/// merges the two when both match, always under the smaller; the second numbers the merged
+/// sets. A region's smallest provisional label is the one made at its first pixel in raster
+/// order, so numbering the sets by it numbers the regions as the flood fill does.
 fn label_regions(
     key: &[u32],
     length: usize,
@@ -35,60 +41,125 @@ fn label_regions(
 ) -> usize {
     out.clear();
     out.resize(key.len(), 0);
-    let mut num = 0u32;
-    for start in 0..key.len() {
-        if key[start] == 0 || out[start] != 0 {
-            continue;
-        }
-        num += 1;
-        let k = key[start];
-        out[start] = num;
-        stack.clear();
-        stack.push(start);
-        while let Some(p) = stack.pop() {
-            let (y, x) = (p / width, p % width);
-            let mut visit = |q: usize| {
-                if key[q] == k && out[q] == 0 {
-                    out[q] = num;
-                    stack.push(q);
+    // parent[0] is unused (0 = no region).
+    let parent = stack;
+    parent.clear();
+    parent.push(0);
+    for y in 0..length {
+        for x in 0..width {
+            let p = y * width + x;
+            let k = key[p];
+            if k == 0 {
+                continue;
+            }
+            let left = if x > 0 && key[p - 1] == k {
+                out[p - 1]
+            } else {
+                0
+            };
+            let up = if y > 0 && key[p - width] == k {
+                out[p - width]
+            } else {
+                0
+            };
+            out[p] = match (left, up) {
+                (0, 0) => {
+                    parent.push(parent.len());
+                    (parent.len() - 1) as u32
+                }
+                (l, 0) => l,
+                (0, u) => u,
+                (l, u) => {
+                    let (rl, ru) = (root(parent, l as usize), root(parent, u as usize));
+                    let (lo, hi) = (rl.min(ru), rl.max(ru));
+                    parent[hi] = lo;
+                    l
                 }
             };
-            if y > 0 {
-                visit(p - width);
-            }
-            if y + 1 < length {
-                visit(p + width);
-            }
-            if x > 0 {
-                visit(p - 1);
-            }
-            if x + 1 < width {
-                visit(p + 1);
-            }
         }
     }
-    num as usize
+    // A parent is never larger than its child (merges hang the larger root under the smaller,
+    // path halving only shortens), and a set's root is its smallest label. In increasing
+    // order each label becomes its final number: a root the next one, any other its parent's
+    // (already final, as the parent is smaller).
+    let mut num = 0;
+    for l in 1..parent.len() {
+        let p = parent[l];
+        parent[l] = if p == l {
+            num += 1;
+            num
+        } else {
+            parent[p]
+        };
+    }
+    for v in out.iter_mut() {
+        *v = parent[*v as usize] as u32;
+    }
+    num
+}
+
+/// The root of provisional label `l` (path halving).
+fn root(parent: &mut [usize], mut l: usize) -> usize {
+    while parent[l] != l {
+        parent[l] = parent[parent[l]];
+        l = parent[l];
+    }
+    l
 }
 
 /// Grey erosion (minimum) over a `size x size` window clipped at the image edges (what
 /// `morphology.erosion` gives with its default `reflect` border), cast to u8 as MintPy does.
+/// Labels up to 255 (the usual case) are eroded as bytes, whose minimum every x86-64 vector
+/// unit has; the result is the same, as the minimum commutes with an exact cast.
 fn erode(labels: &[u32], length: usize, width: usize, size: usize) -> Vec<u8> {
+    if labels.iter().all(|&l| l <= 255) {
+        let bytes: Vec<u8> = labels.iter().map(|&l| l as u8).collect();
+        erode_min(&bytes, length, width, size)
+    } else {
+        // NumPy's astype(uint8) keeps the low byte.
+        erode_min(labels, length, width, size)
+            .into_iter()
+            .map(|m| m as u8)
+            .collect()
+    }
+}
+
+/// [`erode`]'s minimum filter. Separable, and each pass is an elementwise minimum of shifted
+/// rows, which the compiler vectorises (a minimum is exact, so the order of the comparisons
+/// does not matter).
+fn erode_min<T: Copy + Ord + Default>(
+    labels: &[T],
+    length: usize,
+    width: usize,
+    size: usize,
+) -> Vec<T> {
     let r = size / 2;
-    let mut rows = vec![0u32; labels.len()];
-    for y in 0..length {
-        let line = &labels[y * width..(y + 1) * width];
-        for x in 0..width {
-            let (a, b) = (x.saturating_sub(r), (x + r + 1).min(width));
-            rows[y * width + x] = line[a..b].iter().copied().min().unwrap_or(0);
+    if labels.is_empty() {
+        return Vec::new();
+    }
+    // Along rows: each pixel the minimum of its row's window.
+    let mut rows = labels.to_vec();
+    for (line, out) in labels.chunks_exact(width).zip(rows.chunks_exact_mut(width)) {
+        for k in 1..=r.min(width.saturating_sub(1)) {
+            // Neighbours k to the right, then k to the left.
+            for (o, &v) in out[..width - k].iter_mut().zip(&line[k..]) {
+                *o = (*o).min(v);
+            }
+            for (o, &v) in out[k..].iter_mut().zip(&line[..width - k]) {
+                *o = (*o).min(v);
+            }
         }
     }
-    let mut out = vec![0u8; labels.len()];
+    // Along columns: each output row the minimum of the window's rows.
+    let mut out = vec![T::default(); labels.len()];
     for y in 0..length {
         let (a, b) = (y.saturating_sub(r), (y + r + 1).min(length));
-        for x in 0..width {
-            let m = (a..b).map(|yy| rows[yy * width + x]).min().unwrap_or(0);
-            // NumPy's astype(uint8) keeps the low byte.
-            out[y * width + x] = m as u8;
+        let acc = &mut out[y * width..(y + 1) * width];
+        acc.copy_from_slice(&rows[a * width..(a + 1) * width]);
+        for yy in a + 1..b {
+            for (m, &v) in acc.iter_mut().zip(&rows[yy * width..(yy + 1) * width]) {
+                *m = (*m).min(v);
+            }
         }
     }
     out
@@ -240,6 +311,96 @@ impl Components {
 mod tests {
     use super::*;
 
+    /// The labelling by flood fill, region by region in raster order: the reference.
+    fn label_regions_by_flood_fill(
+        key: &[u32],
+        length: usize,
+        width: usize,
+        out: &mut Vec<u32>,
+        stack: &mut Vec<usize>,
+    ) -> usize {
+        out.clear();
+        out.resize(key.len(), 0);
+        let mut num = 0u32;
+        for start in 0..key.len() {
+            if key[start] == 0 || out[start] != 0 {
+                continue;
+            }
+            num += 1;
+            let k = key[start];
+            out[start] = num;
+            stack.clear();
+            stack.push(start);
+            while let Some(p) = stack.pop() {
+                let (y, x) = (p / width, p % width);
+                let mut visit = |q: usize| {
+                    if key[q] == k && out[q] == 0 {
+                        out[q] = num;
+                        stack.push(q);
+                    }
+                };
+                if y > 0 {
+                    visit(p - width);
+                }
+                if y + 1 < length {
+                    visit(p + width);
+                }
+                if x > 0 {
+                    visit(p - 1);
+                }
+                if x + 1 < width {
+                    visit(p + 1);
+                }
+            }
+        }
+        num as usize
+    }
+
+    /// The erosion by its definition: each pixel the minimum of the window clipped at the
+    /// edges, cast to u8.
+    fn erode_by_definition(labels: &[u32], length: usize, width: usize, size: usize) -> Vec<u8> {
+        let r = size / 2;
+        let mut out = vec![0u8; labels.len()];
+        for y in 0..length {
+            for x in 0..width {
+                let mut m = u32::MAX;
+                for yy in y.saturating_sub(r)..(y + r + 1).min(length) {
+                    for xx in x.saturating_sub(r)..(x + r + 1).min(width) {
+                        m = m.min(labels[yy * width + xx]);
+                    }
+                }
+                out[y * width + x] = m as u8;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn erosion_is_the_minimum_over_the_clipped_window() {
+        let mut rng = crate::rng::Rng::seeded(55);
+        for (length, width) in [(1, 1), (1, 7), (7, 1), (3, 4), (9, 13), (20, 31)] {
+            // Blocky labels (some above 255, to check the cast) so that windows straddle edges.
+            let labels: Vec<u32> = (0..length * width)
+                .map(|p| {
+                    let (y, x) = (p / width, p % width);
+                    let block = (y / 3 * 7 + x / 4) as f64;
+                    ((block * 37.0 + 300.0 * rng.uniform()) as u32) % 400
+                })
+                .collect();
+            // Labels up to 255 take the byte path, larger ones the u32 path.
+            let small: Vec<u32> = labels.iter().map(|l| l % 200).collect();
+            for labels in [&labels, &small] {
+                for size in [1, 3, 5, 7] {
+                    assert_eq!(
+                        erode(labels, length, width, size),
+                        erode_by_definition(labels, length, width, size),
+                        "{length} x {width}, size {size}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn labels_equal_values_four_connected_in_raster_order() {
         // Two labels touching, a diagonal-only neighbour is its own region.
@@ -253,6 +414,41 @@ mod tests {
         let n = label_regions(&cc, 3, 4, &mut out, &mut st);
         assert_eq!(n, 4);
         assert_eq!(out, vec![0, 1, 1, 0, 2, 2, 0, 3, 2, 0, 4, 0]);
+    }
+
+    #[test]
+    fn two_pass_labels_equal_the_flood_fill() {
+        let mut rng = crate::rng::Rng::seeded(91);
+        for (length, width) in [(1, 1), (1, 9), (9, 1), (12, 17), (40, 33)] {
+            for keys in [2, 3, 6] {
+                // Random keys, smoothed a little so regions have U shapes and holes whose arms
+                // meet late in raster order (the merges).
+                let mut key: Vec<u32> = (0..length * width)
+                    .map(|_| (rng.uniform() * keys as f64) as u32)
+                    .collect();
+                for p in width..key.len() {
+                    if rng.uniform() < 0.5 {
+                        key[p] = key[p - width];
+                    }
+                }
+                let (mut a, mut b, mut st) = (Vec::new(), Vec::new(), Vec::new());
+                let na = label_regions(&key, length, width, &mut a, &mut st);
+                let nb = label_regions_by_flood_fill(&key, length, width, &mut b, &mut st);
+                assert_eq!((na, &a), (nb, &b), "{length} x {width}, {keys} keys");
+            }
+        }
+        // A spiral: one region whose arms join only at its end.
+        #[rustfmt::skip]
+        let key = [
+            1, 1, 1, 1, 1,
+            0, 0, 0, 0, 1,
+            1, 1, 1, 0, 1,
+            1, 0, 0, 0, 1,
+            1, 1, 1, 1, 1,
+        ];
+        let (mut out, mut st) = (Vec::new(), Vec::new());
+        assert_eq!(label_regions(&key, 5, 5, &mut out, &mut st), 1);
+        assert!(out.iter().zip(&key).all(|(&o, &k)| o == k));
     }
 
     #[test]
