@@ -385,18 +385,9 @@ impl Inverter {
                 }
                 // Low redundancy, separate parts or a singular system: the per-pixel path.
                 let m = self.network.num_pairs();
-                for i in 0..m {
-                    s.y[i] = f64::from(s.batch.y[i * LANES + l]);
-                    if s.batch.valid[i * LANES + l] == 0.0 {
-                        s.y[i] = f64::NAN;
-                    }
-                }
-                let w = (self.config.weight != WeightFunc::No).then(|| {
-                    for i in 0..m {
-                        s.w[i] = f64::from(s.batch.w[i * LANES + l]);
-                    }
-                    &s.w[..m]
-                });
+                let weighted = self.config.weight != WeightFunc::No;
+                s.lane_to_pixel(l, m, weighted);
+                let w = weighted.then(|| &s.w[..m]);
                 let outcome =
                     s.solver
                         .solve(&self.design, &s.y[..m], w, self.config.min_redundancy);
@@ -445,16 +436,7 @@ impl Inverter {
                 let shadow = chunk.shadow_mask.as_ref().is_some_and(|sm| sm[p] != 0.0);
                 out.mask[k] = u8::from(0.0 >= self.config.min_temp_coh && !shadow);
                 let water_ok = chunk.water_mask.as_ref().is_none_or(|wm| wm[p] != 0.0);
-                let mut num_valid = 0;
-                for i in 0..m {
-                    let valid = s.batch.valid[i * LANES + l] != 0.0;
-                    num_valid += usize::from(valid);
-                    s.y[i] = if valid {
-                        f64::from(s.batch.y[i * LANES + l])
-                    } else {
-                        f64::NAN
-                    };
-                }
+                let num_valid = s.lane_to_pixel(l, m, weighted);
                 // NaN average coherence passes, as MintPy's `!= 0` test lets it.
                 if !(any && water_ok && avg != 0.0 && num_valid > 0) {
                     for d in 0..nd {
@@ -462,12 +444,7 @@ impl Inverter {
                     }
                     continue;
                 }
-                let w = weighted.then(|| {
-                    for i in 0..m {
-                        s.w[i] = f64::from(s.batch.w[i * LANES + l]);
-                    }
-                    &s.w[..m]
-                });
+                let w = weighted.then(|| &s.w[..m]);
                 let start = s.batch.ok[l].then(|| {
                     for (d, t) in s.ts.iter_mut().enumerate() {
                         *t = s.batch.ts[d * LANES + l];
@@ -840,6 +817,27 @@ impl BlockScratch {
         } else {
             f32::NAN
         }
+    }
+
+    /// Copies lane `l` of the loaded batch into the per-pixel buffers: its `m` observations
+    /// (NaN where not valid) and, when `weighted`, its weights. Returns the valid count.
+    fn lane_to_pixel(&mut self, l: usize, m: usize, weighted: bool) -> usize {
+        let mut num_valid = 0;
+        for i in 0..m {
+            let valid = self.batch.valid[i * LANES + l] != 0.0;
+            num_valid += usize::from(valid);
+            self.y[i] = if valid {
+                f64::from(self.batch.y[i * LANES + l])
+            } else {
+                f64::NAN
+            };
+        }
+        if weighted {
+            for i in 0..m {
+                self.w[i] = f64::from(self.batch.w[i * LANES + l]);
+            }
+        }
+        num_valid
     }
 
     fn new(inv: &Inverter) -> BlockScratch {
