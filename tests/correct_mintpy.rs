@@ -153,7 +153,11 @@ fn dem_error_deramp_rms_and_reference_date_match_mintpy() {
         fx.join("exclude_date.txt").exists()
     );
 
-    // Reference date: the fixture re-references timeseries_demErr to its fifth date.
+    // Reference date: the fixture re-references timeseries_demErr to its fifth date. Leftovers
+    // of an interrupted earlier re-referencing (a temporary series, an old one moved aside) are
+    // removed, not kept as products.
+    std::fs::write(dir.join("timeseries_demErr.refdate-tmp.h5"), b"partial").unwrap();
+    std::fs::create_dir_all(dir.join("timeseries_demErr.refdate-old.zarr")).unwrap();
     let fifth = Product::open(dir, "timeseries_demErr").unwrap().dates()[4];
     let got = reference_date::run(
         dir,
@@ -172,6 +176,7 @@ fn dem_error_deramp_rms_and_reference_date_match_mintpy() {
     eprintln!("vs MintPy: timeseries_ramp {d_ramp:.2e} m, re-referenced {d_ref:.2e} m");
     assert!(d_ramp < 1e-6 && d_ref < 1e-6);
     assert!(!dir.join("timeseries_demErr.refdate-tmp.h5").exists());
+    assert!(!dir.join("timeseries_demErr.refdate-old.zarr").exists());
     // Auto picks reference_date.txt (the first date here).
     let auto = reference_date::run(
         dir,

@@ -122,6 +122,7 @@ pub fn run(
 /// Re-references one product in place: the new series is written next to it under a temporary
 /// stem and then takes its place, so an interruption never leaves a half-referenced series.
 fn rereference_product(dir: &Path, stem: &str, date: Date, max_memory: u64) -> anyhow::Result<()> {
+    remove_leftovers(dir, stem)?;
     let ts = io::open_timeseries(dir, stem)?;
     let dates = ts.dates().to_vec();
     let ref_idx = dates.iter().position(|d| *d == date).with_context(|| {
@@ -157,6 +158,28 @@ fn rereference_product(dir: &Path, stem: &str, date: Date, max_memory: u64) -> a
     let written = pass.finish()?.remove(0);
     drop(ts);
     replace_product(dir, stem, format, &written)
+}
+
+/// Removes what an interrupted re-referencing of `stem` left: its temporary series, and the
+/// old series a Zarr replacement moved aside (a kill between the renames of
+/// [`replace_product`]). The series itself is then either the new one (its `REF_DATE` says so)
+/// or, when it is missing, re-made by its own step before this one runs again; the leftovers
+/// would otherwise stay as products of their own.
+fn remove_leftovers(dir: &Path, stem: &str) -> anyhow::Result<()> {
+    for name in ["refdate-tmp", "refdate-old"] {
+        for ext in ["zarr", "h5"] {
+            let p = dir.join(format!("{stem}.{name}.{ext}"));
+            let removed = if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else if p.is_file() {
+                std::fs::remove_file(&p)
+            } else {
+                continue;
+            };
+            removed.with_context(|| format!("cannot remove {}", p.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Moves the finished product at `written` to the place of product `stem`. A file is replaced
