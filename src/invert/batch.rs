@@ -124,6 +124,11 @@ pub(crate) struct Batch {
     date_pairs: PairLists,
     /// Phase time series per date (radians).
     pub ts: Vec<f64>,
+    /// Iteratively reweighted least squares ([`Self::towards_l1`]): the L1 bounds `sqrt(w)`
+    /// per pair and lane, the current weights, and the previous time series.
+    bound: Vec<f32>,
+    w_fit: Vec<f32>,
+    ts_prev: Vec<f64>,
     /// Temporal coherence per lane.
     pub tcoh: Lanes,
     /// Valid pairs per lane.
@@ -177,6 +182,9 @@ impl Batch {
             rhs_pairs,
             date_pairs,
             ts: vec![0.0; nd * LANES],
+            bound: vec![0.0; m * LANES],
+            w_fit: vec![0.0; m * LANES],
+            ts_prev: vec![0.0; nd * LANES],
             tcoh: [0.0; LANES],
             num_valid: [0.0; LANES],
             ok: [false; LANES],
@@ -212,6 +220,96 @@ impl Batch {
     #[target_feature(enable = "avx2")]
     unsafe fn solve_avx2(&mut self, d: &Design, min_redundancy: f32, pivot_rel_tol: f64) {
         self.solve_generic(d, min_redundancy, pivot_rel_tol)
+    }
+
+    /// Moves the solved lanes' time series towards their L1 fit (least absolute deviations
+    /// with bounds `sqrt(w)`, [`super::l1`]) by `iters` steps of iteratively reweighted least
+    /// squares: each pair reweighted by `sqrt(w) / max(|residual|, delta)`, `delta` (radians)
+    /// shrinking by `shrink` each step. Only a starting point for the exact L1 solve (the
+    /// pairs it fits best make its first tree), so the weights are f32, and a lane whose
+    /// reweighted system does not factor keeps its previous series. `ok` is unchanged.
+    pub fn towards_l1(
+        &mut self,
+        d: &Design,
+        iters: usize,
+        delta: f32,
+        shrink: f32,
+        pivot_rel_tol: f64,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return unsafe { self.towards_l1_avx512(d, iters, delta, shrink, pivot_rel_tol) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return unsafe { self.towards_l1_avx2(d, iters, delta, shrink, pivot_rel_tol) };
+            }
+        }
+        self.towards_l1_generic(d, iters, delta, shrink, pivot_rel_tol)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn towards_l1_avx512(
+        &mut self,
+        d: &Design,
+        iters: usize,
+        delta: f32,
+        shrink: f32,
+        tol: f64,
+    ) {
+        self.towards_l1_generic(d, iters, delta, shrink, tol)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn towards_l1_avx2(
+        &mut self,
+        d: &Design,
+        iters: usize,
+        delta: f32,
+        shrink: f32,
+        tol: f64,
+    ) {
+        self.towards_l1_generic(d, iters, delta, shrink, tol)
+    }
+
+    #[inline(always)]
+    fn towards_l1_generic(&mut self, d: &Design, iters: usize, delta: f32, shrink: f32, tol: f64) {
+        let solved = self.ok;
+        for (u, w) in self.bound.iter_mut().zip(&self.w) {
+            *u = w.sqrt();
+        }
+        let mut delta = delta;
+        for _ in 0..iters {
+            self.ts_prev.copy_from_slice(&self.ts);
+            for (i, &(a, b)) in d.pairs.iter().enumerate() {
+                let (ta, tb) = (at(&self.ts, a as usize), at(&self.ts, b as usize));
+                let y = &self.y[i * LANES..(i + 1) * LANES];
+                let u = &self.bound[i * LANES..(i + 1) * LANES];
+                let w = &mut self.w_fit[i * LANES..(i + 1) * LANES];
+                for l in 0..LANES {
+                    let r = (f64::from(y[l]) - (tb[l] - ta[l])) as f32;
+                    w[l] = u[l] / r.abs().max(delta);
+                }
+            }
+            std::mem::swap(&mut self.w, &mut self.w_fit);
+            self.ok = solved;
+            self.normal_equations(d);
+            self.factor(tol);
+            self.substitute();
+            self.cumulate(d);
+            std::mem::swap(&mut self.w, &mut self.w_fit);
+            delta *= shrink;
+            for (l, (&was, &now)) in solved.iter().zip(&self.ok).enumerate() {
+                if was && !now {
+                    for k in 0..d.num_dates {
+                        self.ts[k * LANES + l] = self.ts_prev[k * LANES + l];
+                    }
+                }
+            }
+        }
+        self.ok = solved;
     }
 
     #[inline(always)]

@@ -145,10 +145,11 @@ fn l1_split_networks_take_the_minimum_norm_rule_of_l2() {
 }
 
 #[test]
-fn l1_chunks_start_from_the_batched_least_squares_to_the_bit() {
-    // The chunk's L1 path takes each pixel's least-squares series from the batched L2 solve
-    // instead of solving it again; the answer must be the L1 solver's on its own, bit for bit
-    // (noisy data with missing pairs, so ties, split networks and low redundancy occur).
+fn l1_chunks_from_the_batched_start_equal_the_solver_alone_to_the_bit() {
+    // The chunk's L1 path starts each pixel from the batched L2 solve moved towards the L1 fit
+    // (`Batch::towards_l1`) instead of the solver's own least squares; the answer is the
+    // canonical optimum either way, here bit for bit (noisy data with missing pairs, so ties,
+    // split networks and low redundancy occur).
     let mut rng = Rng::seeded(4242);
     let net = network(18, 4, 5, &mut rng);
     let nd = net.num_dates();
@@ -190,4 +191,91 @@ fn l1_chunks_start_from_the_batched_least_squares_to_the_bit() {
             "{weight:?}: {solved} solved, {pivots} pivots"
         );
     }
+}
+
+#[test]
+fn the_batched_start_nears_the_l1_fit_and_saves_dual_pivots() {
+    // Pixels with unwrapping errors: the reweighted start must lower the L1 objective of the
+    // least-squares series, leave the lanes' flags alone, and start the exact solve closer to
+    // its optimum (fewer dual pivots) without changing that optimum.
+    let mut rng = Rng::seeded(77);
+    let net = network(24, 4, 3, &mut rng);
+    let lanes = batch::LANES;
+    let (c, ref_phase, _) = chunk(&net, 4, lanes, 0.6, &mut rng);
+    let inv = inverter(&net, l1(WeightFunc::Var), ref_phase, (0, 0));
+    let (m, nd) = (net.num_pairs(), net.num_dates());
+    let objective = |y: &[f64], w: &[f64], ts: &[f64]| -> f64 {
+        net.pairs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !y[*i].is_nan())
+            .map(|(i, p)| w[i].sqrt() * (y[i] - (ts[p.second] - ts[p.first])).abs())
+            .sum()
+    };
+    let (mut better, mut solved) = (0, 0);
+    let (mut from_ls, mut from_start) = (0, 0);
+    let mut alone = l1::L1Solver::new(&inv.design);
+    for row in 0..4 {
+        let mut b = batch::Batch::new(&inv.design);
+        let mut ys = Vec::new();
+        for l in 0..lanes {
+            let (mut y, w) = observations(&inv, &c, row * lanes + l);
+            // Unwrapping errors on a few pairs of every other pixel.
+            if l % 2 == 0 {
+                for i in [3, 17, 40] {
+                    y[i] += 2.0 * std::f64::consts::PI * if i == 17 { -1.0 } else { 1.0 };
+                }
+            }
+            for i in 0..m {
+                let ok = !y[i].is_nan();
+                b.y[i * lanes + l] = if ok { y[i] as f32 } else { 0.0 };
+                b.valid[i * lanes + l] = f32::from(u8::from(ok));
+                b.w[i * lanes + l] = if ok { w[i] as f32 } else { 0.0 };
+            }
+            // The batch holds the data in f32: the solver gets the same values.
+            for v in &mut y {
+                *v = *v as f32 as f64;
+            }
+            ys.push((y, w));
+        }
+        b.solve(&inv.design, 1.0, 1e-10);
+        let (ls, ok) = (b.ts.clone(), b.ok);
+        b.towards_l1(
+            &inv.design,
+            super::chunk::L1_START_STEPS,
+            super::chunk::L1_START_DELTA,
+            super::chunk::L1_START_SHRINK,
+            1e-10,
+        );
+        assert_eq!(b.ok, ok);
+        for (l, (y, w)) in ys.iter().enumerate() {
+            if !ok[l] {
+                continue;
+            }
+            let lane = |ts: &[f64]| (0..nd).map(|d| ts[d * lanes + l]).collect::<Vec<_>>();
+            let (ls, start) = (lane(&ls), lane(&b.ts));
+            solved += 1;
+            better += usize::from(objective(y, w, &start) < objective(y, w, &ls));
+            alone.solve_from(&inv.design, y, Some(w), 1.0, Some(&ls));
+            let want = alone.ts.clone();
+            from_ls += alone.dual_pivots;
+            alone.solve_from(&inv.design, y, Some(w), 1.0, Some(&start));
+            from_start += alone.dual_pivots;
+            for (a, b) in alone.ts.iter().zip(&want) {
+                assert!(
+                    (a - b).abs() <= 1e-9 * (1.0 + b.abs()),
+                    "lane {l}: {a} vs {b}"
+                );
+            }
+        }
+    }
+    assert!(solved > 3 * lanes, "{solved} solved");
+    assert_eq!(
+        better, solved,
+        "{better} of {solved} lanes nearer the L1 fit"
+    );
+    assert!(
+        2 * from_start < from_ls,
+        "dual pivots: {from_start} from the start, {from_ls} from least squares"
+    );
 }
