@@ -79,19 +79,41 @@ impl ChunkPlan {
         budget_bytes: u64,
         preferred_rows: usize,
     ) -> anyhow::Result<ChunkPlan> {
+        Self::new_reserving(length, width, cost, budget_bytes, preferred_rows, 0)
+    }
+
+    /// [`Self::new`] with `reserved_bytes` of the budget held by something that does not grow
+    /// with the strips (a Zarr series' partly written shards).
+    pub fn new_reserving(
+        length: usize,
+        width: usize,
+        cost: PixelCost,
+        budget_bytes: u64,
+        preferred_rows: usize,
+        reserved_bytes: u64,
+    ) -> anyhow::Result<ChunkPlan> {
         if length == 0 || width == 0 {
             bail!("the image is empty ({length} x {width} pixels)");
         }
         let row_bytes = (cost.in_flight() * width) as u64;
-        let available = budget_bytes.saturating_sub(FIXED_OVERHEAD_BYTES);
+        let fixed = FIXED_OVERHEAD_BYTES + reserved_bytes;
+        let available = budget_bytes.saturating_sub(fixed);
         if row_bytes > available {
+            let held = if reserved_bytes > 0 {
+                format!(
+                    " ({} of it for partly written shards of the outputs)",
+                    format_size(reserved_bytes)
+                )
+            } else {
+                String::new()
+            };
             bail!(
                 "--max-memory {} is too small: one image row of this stack needs {} in flight \
-                 plus {} fixed; give at least {}",
+                 plus {} fixed{held}; give at least {}",
                 format_size(budget_bytes),
                 format_size(row_bytes),
-                format_size(FIXED_OVERHEAD_BYTES),
-                format_size(row_bytes + FIXED_OVERHEAD_BYTES)
+                format_size(fixed),
+                format_size(row_bytes + fixed)
             );
         }
         let mut rows = ((available / row_bytes) as usize)

@@ -177,6 +177,11 @@ pub struct StripPass<'a> {
     step: String,
     length: usize,
     width: usize,
+    /// The plan's terms, kept to re-plan when an output holds memory of its own.
+    cost: PixelCost,
+    max_memory: u64,
+    /// Memory the outputs' writers hold between writes ([`ProductWriter::pending_bytes_bound`]).
+    reserved: u64,
     strips: Vec<Window>,
     inputs: Vec<Input<'a>>,
     /// The products written; `None` for a part of a split run, which writes none.
@@ -205,6 +210,9 @@ impl<'a> StripPass<'a> {
             step: step.to_string(),
             length,
             width,
+            cost,
+            max_memory,
+            reserved: 0,
             strips: plan.chunks,
             inputs: Vec::new(),
             writers: Vec::new(),
@@ -264,6 +272,28 @@ impl<'a> StripPass<'a> {
             OutputFormat::Hdf5 => "h5",
         };
         self.paths.push(dir.join(format!("{}.{ext}", spec.stem)));
+        // The strips shrink to leave room for the shards this product's writer keeps; from the
+        // spec, not the writer, so that every part of a split run plans the same strips.
+        let pending = ProductWriter::pending_bytes_bound(format, &spec);
+        if pending > 0 {
+            self.reserved += pending;
+            let (length, width) = (self.length, self.width);
+            let plan = ChunkPlan::new_reserving(
+                length,
+                width,
+                self.cost,
+                self.max_memory,
+                1,
+                self.reserved,
+            )
+            .with_context(|| {
+                format!(
+                    "{}: planning strips of the {length} x {width} pixel image",
+                    self.step
+                )
+            })?;
+            self.strips = plan.chunks;
+        }
         // A part leaves the products to the assembly: creating them would remove what
         // another part's assembly may be writing.
         let writer = match self.split {
@@ -436,6 +466,11 @@ mod tests {
         FIXED_OVERHEAD_BYTES + (rows * WIDTH * bytes) as u64
     }
 
+    /// What a writer of `series_spec` in `format` holds between writes.
+    fn held(format: OutputFormat) -> u64 {
+        ProductWriter::pending_bytes_bound(format, &series_spec("any"))
+    }
+
     /// The toy step: `out = ts + 1`, written as `stem`; returns the strips used.
     fn add_one(dir: &Path, format: OutputFormat, stem: &str, max_memory: u64) -> usize {
         let ts = open_timeseries(dir, "ts").expect("open");
@@ -472,7 +507,7 @@ mod tests {
             write_series(dir, format, "ts", true);
             let bytes = 8 * DATES;
             assert_eq!(
-                add_one(dir, format, "many", budget(2, bytes)),
+                add_one(dir, format, "many", budget(2, bytes) + held(format)),
                 LENGTH.div_ceil(2)
             );
             assert_eq!(add_one(dir, format, "one", 1 << 30), 1);
@@ -492,6 +527,42 @@ mod tests {
         let e = format!("{e:#}");
         assert!(e.contains("toy step") && e.contains("--max-memory"), "{e}");
         assert!(StripPass::new("toy", LENGTH, WIDTH, buffers_cost(100), budget(1, 100)).is_ok());
+    }
+
+    #[test]
+    fn zarr_series_leave_room_for_their_partly_written_shards() {
+        // A row of shards of every date: 24 rows (the image's, rounded up to 8) x 20 columns.
+        assert_eq!(held(OutputFormat::Hdf5), 0);
+        assert_eq!(held(OutputFormat::Zarr), (24 * 20 * (4 * DATES + 1)) as u64);
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path();
+        write_series(dir, OutputFormat::Zarr, "ts", true);
+        let bytes = 8 * DATES;
+        // The budget of 4-row strips, less what the shards hold: thinner strips.
+        let squeezed = budget(4, bytes) + held(OutputFormat::Zarr) - (WIDTH * bytes) as u64;
+        assert_eq!(
+            add_one(dir, OutputFormat::Zarr, "squeezed", squeezed),
+            LENGTH.div_ceil(3)
+        );
+        // HDF5 holds nothing: the shards' room goes to its strips.
+        let rows = 3 + held(OutputFormat::Zarr) as usize / (WIDTH * bytes);
+        assert_eq!(
+            add_one(dir, OutputFormat::Hdf5, "squeezed", squeezed),
+            LENGTH.div_ceil(rows)
+        );
+        // Room for the shards but not one row: an error that says so.
+        let ts = open_timeseries(dir, "ts").expect("open");
+        let mut pass = StripPass::new("toy", LENGTH, WIDTH, buffers_cost(bytes), budget(1, bytes))
+            .expect("one row fits without the shards");
+        pass.read(&ts, TIMESERIES_DATASET);
+        let e = pass
+            .create(dir, OutputFormat::Zarr, series_spec("tight"))
+            .expect_err("too small with the shards");
+        let e = format!("{e:#}");
+        assert!(
+            e.contains("toy") && e.contains("partly written shards"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -530,7 +601,7 @@ mod tests {
             LENGTH,
             WIDTH,
             buffers_cost(8 * DATES),
-            budget(4, 8 * DATES),
+            budget(4, 8 * DATES) + held(format),
         )?
         .with_split(split);
         let input = pass.read(&ts, TIMESERIES_DATASET);
@@ -578,7 +649,8 @@ mod tests {
                 strips / 2
             );
             assert_eq!(add_one_split(dir, format, assemble).expect("assemble"), 0);
-            assert_eq!(add_one(dir, format, "whole", budget(4, 8 * DATES)), strips);
+            let whole = budget(4, 8 * DATES) + held(format);
+            assert_eq!(add_one(dir, format, "whole", whole), strips);
             assert_eq!(read_all(dir, "split"), read_all(dir, "whole"));
         }
     }

@@ -330,6 +330,17 @@ mod tests {
                 x1: w,
             };
             put(&mut shards, win, 0.0);
+            // Strips top to bottom keep at most one row of shards waiting: the bound the
+            // strip plans reserve (`ProductWriter::pending_bytes_bound`).
+            let held: usize = shards
+                .pending
+                .values()
+                .map(|p| 4 * p.values.len() + p.written.len())
+                .sum();
+            assert!(
+                held > 0 && held <= w.div_ceil(c) * r * c * (4 * n + 1),
+                "{held}"
+            );
         }
         // Shard rows 0 and 1 are complete and stored; rows 24..25 of shard row 3 wait.
         assert!(shards.done.contains(&(1, 2)) && shards.pending.contains_key(&(3, 0)));

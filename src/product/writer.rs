@@ -116,6 +116,29 @@ impl ProductWriter {
         Self::create_chunked(dir, format, spec, Chunking::Reading)
     }
 
+    /// The most memory a writer made by [`ProductWriter::create`] for `spec` holds between
+    /// writes: a Zarr series keeps the shards a write covers in part until later writes
+    /// complete them, at most one row of shards per sharded dataset (see `series_shards`).
+    /// HDF5 writes through the library's chunk cache, counted in the fixed overhead: 0.
+    pub fn pending_bytes_bound(format: OutputFormat, spec: &ProductSpec) -> u64 {
+        if format != OutputFormat::Zarr {
+            return 0;
+        }
+        let planes = spec.dates.len();
+        spec.datasets
+            .iter()
+            .filter(|d| d.per_date && !d.is_bool)
+            .map(|_| {
+                let (_, cc) = chunk_shape(spec, Chunking::Reading, true);
+                let cc = shard_cols(cc);
+                let cr = shard_rows(planes, spec.length, cc, SERIES_CHUNK_BYTES);
+                let across = spec.width.div_ceil(cc);
+                // Values of every date, and a written flag per pixel.
+                (across * cr * cc * (4 * planes + 1)) as u64
+            })
+            .sum()
+    }
+
     /// Like [`ProductWriter::create`], with storage chunks `strip_rows` tall, for a writer that
     /// writes whole row strips of that height (the last may be shorter): no chunk is then
     /// written twice.
