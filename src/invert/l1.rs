@@ -380,7 +380,7 @@ impl L1Solver {
             }
         }
         for (i, &(a, b)) in d.pairs.iter().enumerate() {
-            if self.state[i] == State::Zero && self.cap[i] > 0.0 {
+            if self.state[i] == State::Zero && interior(self.flow[i], self.cap[i]) {
                 let ra = find(&mut self.uf, a as usize);
                 let rb = find(&mut self.uf, b as usize);
                 self.uf[ra] = rb as u32;
@@ -411,25 +411,38 @@ impl L1Solver {
         let cw = &mut self.class_w[..k * k];
         cw.fill(f64::INFINITY);
         for (i, &(a, b)) in d.pairs.iter().enumerate() {
-            let (u, f) = (self.cap[i], self.flow[i]);
-            let r = y[i] - (self.pot[b as usize] - self.pot[a as usize]);
-            let (w_ab, w_ba) = if u == 0.0 {
-                (f64::INFINITY, f64::INFINITY)
-            } else if f >= u - ftol {
-                (r.max(0.0), f64::INFINITY)
-            } else if f <= -u + ftol {
-                (f64::INFINITY, (-r).max(0.0))
-            } else {
-                (0.0, 0.0)
-            };
             let (ca, cb) = (
                 self.class[a as usize] as usize,
                 self.class[b as usize] as usize,
             );
+            // An edge inside a class never shortens a path (weights are >= 0). A pair between
+            // classes is not strictly inside its bounds (those join classes): at `+u`, at
+            // `-u`, or not valid (no edge).
+            if ca == cb {
+                continue;
+            }
+            let (u, f) = (self.cap[i], self.flow[i]);
+            let r = y[i] - (self.pot[b as usize] - self.pot[a as usize]);
+            let up = f >= u - ftol;
+            let valid = u != 0.0;
+            let w_ab = if valid && up {
+                r.max(0.0)
+            } else {
+                f64::INFINITY
+            };
+            let w_ba = if valid && !up {
+                (-r).max(0.0)
+            } else {
+                f64::INFINITY
+            };
             let ab = &mut cw[ca * k + cb];
-            *ab = ab.min(w_ab);
+            if w_ab < *ab {
+                *ab = w_ab;
+            }
             let ba = &mut cw[cb * k + ca];
-            *ba = ba.min(w_ba);
+            if w_ba < *ba {
+                *ba = w_ba;
+            }
         }
         self.shortest_paths(d, k, false);
         self.hi[..k].copy_from_slice(&self.dist[..k]);
