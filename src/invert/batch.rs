@@ -137,6 +137,24 @@ pub(crate) struct Batch {
     pub ok: [bool; LANES],
 }
 
+/// The AVX-512F and AVX2 variants of method `$generic` (`#[inline(always)]`): the same code
+/// compiled for wider vectors, called after a run-time check of the CPU.
+macro_rules! simd_variants {
+    ($generic:ident => $avx512:ident, $avx2:ident($($arg:ident: $ty:ty),* $(,)?)) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx512f")]
+        unsafe fn $avx512(&mut self, $($arg: $ty),*) {
+            self.$generic($($arg),*)
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2")]
+        unsafe fn $avx2(&mut self, $($arg: $ty),*) {
+            self.$generic($($arg),*)
+        }
+    };
+}
+
 impl Batch {
     /// Scratch for `design`.
     pub fn new(design: &Design) -> Batch {
@@ -210,17 +228,9 @@ impl Batch {
         self.solve_generic(d, min_redundancy, pivot_rel_tol)
     }
 
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn solve_avx512(&mut self, d: &Design, min_redundancy: f32, pivot_rel_tol: f64) {
-        self.solve_generic(d, min_redundancy, pivot_rel_tol)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn solve_avx2(&mut self, d: &Design, min_redundancy: f32, pivot_rel_tol: f64) {
-        self.solve_generic(d, min_redundancy, pivot_rel_tol)
-    }
+    simd_variants!(solve_generic => solve_avx512, solve_avx2(
+        d: &Design, min_redundancy: f32, pivot_rel_tol: f64
+    ));
 
     /// Moves the solved lanes' time series towards their L1 fit (least absolute deviations
     /// with bounds `sqrt(w)`, [`super::l1`]) by `iters` steps of iteratively reweighted least
@@ -239,40 +249,20 @@ impl Batch {
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F, checked just above.
                 return unsafe { self.towards_l1_avx512(d, iters, delta, shrink, pivot_rel_tol) };
             }
             if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2, checked just above.
                 return unsafe { self.towards_l1_avx2(d, iters, delta, shrink, pivot_rel_tol) };
             }
         }
         self.towards_l1_generic(d, iters, delta, shrink, pivot_rel_tol)
     }
 
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn towards_l1_avx512(
-        &mut self,
-        d: &Design,
-        iters: usize,
-        delta: f32,
-        shrink: f32,
-        tol: f64,
-    ) {
-        self.towards_l1_generic(d, iters, delta, shrink, tol)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn towards_l1_avx2(
-        &mut self,
-        d: &Design,
-        iters: usize,
-        delta: f32,
-        shrink: f32,
-        tol: f64,
-    ) {
-        self.towards_l1_generic(d, iters, delta, shrink, tol)
-    }
+    simd_variants!(towards_l1_generic => towards_l1_avx512, towards_l1_avx2(
+        d: &Design, iters: usize, delta: f32, shrink: f32, tol: f64
+    ));
 
     #[inline(always)]
     fn towards_l1_generic(&mut self, d: &Design, iters: usize, delta: f32, shrink: f32, tol: f64) {

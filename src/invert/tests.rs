@@ -869,6 +869,18 @@ fn matches_mintpy_estimate_timeseries() {
         assert_eq!(out.stats.rank_deficient, 1, "{weight:?}");
     }
 }
+/// Puts one pixel's observations `y` (NaN = not valid) and weights `w` into lane `l` of `b`.
+pub(super) fn load_lane(b: &mut batch::Batch, l: usize, y: &[f64], w: &[f64]) {
+    let lanes = batch::LANES;
+    for (i, (&y, &w)) in y.iter().zip(w).enumerate() {
+        let ok = !y.is_nan();
+        // Phase and weights are float32 data widened to f64: narrowing them back is exact.
+        b.y[i * lanes + l] = if ok { y as f32 } else { 0.0 };
+        b.valid[i * lanes + l] = f32::from(u8::from(ok));
+        b.w[i * lanes + l] = if ok { w as f32 } else { 0.0 };
+    }
+}
+
 #[test]
 fn batch_solves_connected_lanes_and_flags_the_rest() {
     let mut rng = Rng::seeded(2024);
@@ -877,7 +889,6 @@ fn batch_solves_connected_lanes_and_flags_the_rest() {
     let (c, ref_phase, _) = chunk(&net, 1, lanes, 0.5, &mut rng);
     let inv = inverter(&net, config(WeightFunc::Var), ref_phase, (0, 0));
     let mut b = batch::Batch::new(&inv.design);
-    let m = net.num_pairs();
     let mut ys = Vec::new();
     for l in 0..lanes {
         let (mut y, w) = observations(&inv, &c, l);
@@ -889,13 +900,7 @@ fn batch_solves_connected_lanes_and_flags_the_rest() {
                 }
             }
         }
-        for i in 0..m {
-            let ok = !y[i].is_nan();
-            // Phase and weights are float32 data widened to f64: narrowing them back is exact.
-            b.y[i * lanes + l] = if ok { y[i] as f32 } else { 0.0 };
-            b.valid[i * lanes + l] = f32::from(u8::from(ok));
-            b.w[i * lanes + l] = if ok { w[i] as f32 } else { 0.0 };
-        }
+        load_lane(&mut b, l, &y, &w);
         ys.push((y, w));
     }
     b.solve(&inv.design, 1.0, 1e-10);

@@ -2,7 +2,9 @@
 //! split networks, outputs), the same answer on consistent data, and robustness to unwrapping
 //! errors.
 
-use super::tests::{chunk, config, inverter, knock_out, network, observations, split_network};
+use super::tests::{
+    chunk, config, inverter, knock_out, load_lane, network, observations, split_network,
+};
 use super::*;
 use crate::rng::Rng;
 
@@ -203,7 +205,7 @@ fn the_batched_start_nears_the_l1_fit_and_saves_dual_pivots() {
     let lanes = batch::LANES;
     let (c, ref_phase, _) = chunk(&net, 4, lanes, 0.6, &mut rng);
     let inv = inverter(&net, l1(WeightFunc::Var), ref_phase, (0, 0));
-    let (m, nd) = (net.num_pairs(), net.num_dates());
+    let nd = net.num_dates();
     let objective = |y: &[f64], w: &[f64], ts: &[f64]| -> f64 {
         net.pairs
             .iter()
@@ -226,12 +228,7 @@ fn the_batched_start_nears_the_l1_fit_and_saves_dual_pivots() {
                     y[i] += 2.0 * std::f64::consts::PI * if i == 17 { -1.0 } else { 1.0 };
                 }
             }
-            for i in 0..m {
-                let ok = !y[i].is_nan();
-                b.y[i * lanes + l] = if ok { y[i] as f32 } else { 0.0 };
-                b.valid[i * lanes + l] = f32::from(u8::from(ok));
-                b.w[i * lanes + l] = if ok { w[i] as f32 } else { 0.0 };
-            }
+            load_lane(&mut b, l, &y, &w);
             // The batch holds the data in f32: the solver gets the same values.
             for v in &mut y {
                 *v = *v as f32 as f64;
