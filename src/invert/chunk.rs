@@ -414,9 +414,9 @@ impl Inverter {
     }
 
     /// L1 inversion of a block, [`LANES`] neighbouring pixels at a time: the batched
-    /// least-squares solve gives each pixel's L2 series (to the bit as the L1 solver's own
-    /// least squares), from which the L1 solver builds its starting tree, and then each pixel
-    /// is solved on its own. Which pixels are solved, and how they are recorded, is as in the
+    /// least-squares solve, moved towards the L1 fit by a few reweighted steps
+    /// ([`Batch::towards_l1`]), gives each pixel a series from which the L1 solver builds its
+    /// starting tree, and then each pixel is solved on its own. Which pixels are solved, and how they are recorded, is as in the
     /// batched L2 path.
     fn invert_block_l1(
         &self,
