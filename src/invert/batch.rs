@@ -232,15 +232,19 @@ impl Batch {
         d: &Design, min_redundancy: f32, pivot_rel_tol: f64
     ));
 
-    /// Moves the solved lanes' time series towards their L1 fit (least absolute deviations
-    /// with bounds `sqrt(w)`, [`super::l1`]) by `iters` steps of iteratively reweighted least
-    /// squares: each pair reweighted by `sqrt(w) / max(|residual|, delta)`, `delta` (radians)
-    /// shrinking by `shrink` each step. Only a starting point for the exact L1 solve (the
-    /// pairs it fits best make its first tree), so the weights are f32, and a lane whose
-    /// reweighted system does not factor keeps its previous series. `ok` is unchanged.
-    pub fn towards_l1(
+    /// The starting series of the L1 solve ([`super::l1`]): every lane solved by least squares
+    /// as [`Self::solve`] does (the same series to the bit, without the temporal coherence,
+    /// which the L1 solve makes of its own series), then moved towards its L1 fit (least
+    /// absolute deviations with bounds `sqrt(w)`) by `iters` steps of iteratively reweighted
+    /// least squares: each pair reweighted by `sqrt(w) / max(|residual|, delta)`, `delta`
+    /// (radians) shrinking by `shrink` each step. Only a starting point for the exact L1 solve
+    /// (the pairs it fits best make its first tree), so the weights are f32, and a lane whose
+    /// reweighted system does not factor keeps its previous series. Afterwards `ok`, `ts`
+    /// and `num_valid` are as after [`Self::solve`].
+    pub fn l1_start(
         &mut self,
         d: &Design,
+        min_redundancy: f32,
         iters: usize,
         delta: f32,
         shrink: f32,
@@ -250,22 +254,45 @@ impl Batch {
         {
             if std::arch::is_x86_feature_detected!("avx512f") {
                 // SAFETY: the CPU supports AVX-512F, checked just above.
-                return unsafe { self.towards_l1_avx512(d, iters, delta, shrink, pivot_rel_tol) };
+                return unsafe {
+                    self.l1_start_avx512(d, min_redundancy, iters, delta, shrink, pivot_rel_tol)
+                };
             }
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the CPU supports AVX2, checked just above.
-                return unsafe { self.towards_l1_avx2(d, iters, delta, shrink, pivot_rel_tol) };
+                return unsafe {
+                    self.l1_start_avx2(d, min_redundancy, iters, delta, shrink, pivot_rel_tol)
+                };
             }
         }
-        self.towards_l1_generic(d, iters, delta, shrink, pivot_rel_tol)
+        self.l1_start_generic(d, min_redundancy, iters, delta, shrink, pivot_rel_tol)
     }
 
-    simd_variants!(towards_l1_generic => towards_l1_avx512, towards_l1_avx2(
-        d: &Design, iters: usize, delta: f32, shrink: f32, tol: f64
+    simd_variants!(l1_start_generic => l1_start_avx512, l1_start_avx2(
+        d: &Design, min_redundancy: f32, iters: usize, delta: f32, shrink: f32, tol: f64
     ));
 
     #[inline(always)]
-    fn towards_l1_generic(&mut self, d: &Design, iters: usize, delta: f32, shrink: f32, tol: f64) {
+    fn l1_start_generic(
+        &mut self,
+        d: &Design,
+        min_redundancy: f32,
+        iters: usize,
+        delta: f32,
+        shrink: f32,
+        tol: f64,
+    ) {
+        self.normal_equations(d);
+        self.redundancy(d, min_redundancy);
+        self.factor(tol);
+        self.substitute();
+        self.cumulate(d);
+        self.towards_l1(d, iters, delta, shrink, tol);
+    }
+
+    /// The reweighted steps of [`Self::l1_start`].
+    #[inline(always)]
+    fn towards_l1(&mut self, d: &Design, iters: usize, delta: f32, shrink: f32, tol: f64) {
         let solved = self.ok;
         for (u, w) in self.bound.iter_mut().zip(&self.w) {
             *u = w.sqrt();

@@ -24,7 +24,7 @@ const BLOCK: usize = 256;
 /// count as zero.
 const RCOND: f64 = 1e-5;
 
-/// The L1 path's start ([`Batch::towards_l1`]): steps of iteratively reweighted least squares
+/// The L1 path's start ([`Batch::l1_start`]): steps of iteratively reweighted least squares
 /// from the least-squares series, the floor on a residual's size in the first step (radians)
 /// and its shrink per step. Measured on simulated stacks (scripts/bench-l1.sh): six steps cut
 /// the exact solve's dual pivots from about 18 to about 5 per pixel; more cost more than the
@@ -415,7 +415,7 @@ impl Inverter {
 
     /// L1 inversion of a block, [`LANES`] neighbouring pixels at a time: the batched
     /// least-squares solve, moved towards the L1 fit by a few reweighted steps
-    /// ([`Batch::towards_l1`]), gives each pixel a series from which the L1 solver builds its
+    /// ([`Batch::l1_start`]), gives each pixel a series from which the L1 solver builds its
     /// starting tree, and then each pixel is solved on its own. Which pixels are solved, and how they are recorded, is as in the
     /// batched L2 path.
     fn invert_block_l1(
@@ -434,12 +434,11 @@ impl Inverter {
             self.load_batch(chunk, p0 + k0, lanes, s);
             let any = self.any_lane_to_solve(chunk, p0 + k0, lanes, s);
             if any {
-                s.batch
-                    .solve(&self.design, self.config.min_redundancy, PIVOT_REL_TOL);
                 // The exact solve's dual pivots start from the tree of the pairs this start
                 // fits best: near the L1 fit, a third of the pivots from least squares.
-                s.batch.towards_l1(
+                s.batch.l1_start(
                     &self.design,
+                    self.config.min_redundancy,
                     L1_START_STEPS,
                     L1_START_DELTA,
                     L1_START_SHRINK,

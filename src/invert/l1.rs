@@ -97,11 +97,8 @@ pub(crate) struct L1Solver {
     child_start: Vec<u32>,
     children: Vec<u32>,
     acc_u: Vec<u32>,
-    /// Dual phase: a re-hung subtree's new preorder (and the starting tree's pairs).
+    /// Dual phase: a re-hung subtree's new preorder.
     block: Vec<u32>,
-    /// The starting tree's adjacency by date, `(pair << 32) | other date` (CSR with
-    /// `child_start`).
-    tree_adj: Vec<u64>,
     /// Interval velocities and the null-space basis of split networks.
     vel: Vec<f64>,
     null: Vec<f64>,
@@ -130,10 +127,15 @@ pub(crate) struct L1Solver {
     ata: Vec<f64>,
     atb: Vec<f64>,
     lts: Vec<f64>,
-    /// Kruskal's order: `(residual / bound as f32).to_bits() << 32 | pair`, sorted as
-    /// integers (the ratios are >= 0, whose bits order as their values; ties by pair index).
-    /// Single precision is plenty to pick a starting tree, and halves the sort.
+    /// The starting tree's keys per pair: `(residual / bound as f32).to_bits() << 32 | pair`,
+    /// compared as integers (the ratios are >= 0, whose bits order as their values; ties by
+    /// pair index), `u64::MAX` for pairs not valid. Single precision is plenty to pick a
+    /// starting tree.
     keys: Vec<u64>,
+    /// Prim's method: per date the lightest key from the tree, and `u64::MAX` for the dates
+    /// in the tree (else 0).
+    lightest: Vec<u64>,
+    joined: Vec<u64>,
     /// Temporal coherence: residuals of the valid pairs, then their sines and cosines.
     res: Vec<f32>,
     sin: Vec<f32>,
@@ -204,7 +206,6 @@ impl L1Solver {
             children: vec![0; nd],
             acc_u: vec![0; nd],
             block: Vec::with_capacity(nd),
-            tree_adj: vec![0; 2 * nd],
             vel: vec![0.0; nd.saturating_sub(1)],
             null: vec![0.0; nd * nd.saturating_sub(1)],
             cap_sum: 0.0,
@@ -220,7 +221,9 @@ impl L1Solver {
             ata: vec![0.0; nd.saturating_sub(1) * nd],
             atb: vec![0.0; nd.saturating_sub(1)],
             lts: vec![0.0; nd],
-            keys: Vec::with_capacity(m),
+            keys: vec![0; m],
+            lightest: vec![0; nd],
+            joined: vec![0; nd],
             res: Vec::with_capacity(m),
             sin: Vec::with_capacity(m),
             cos: Vec::with_capacity(m),
@@ -250,7 +253,7 @@ impl L1Solver {
     /// valid; `w` the weights (None = unweighted). On `Solved`, [`Self::ts`] holds the phase
     /// time series. `start` is a time series near the pixel's fit when the caller has one (the
     /// inversion passes its batched least squares moved towards the L1 fit,
-    /// [`super::batch::Batch::towards_l1`]): the first tree then comes from its residuals,
+    /// [`super::batch::Batch::l1_start`]): the first tree then comes from its residuals,
     /// without solving least squares here. `Some` only for a pixel whose least-squares solve
     /// succeeded (its valid pairs connect every date). The answer does not depend on it: the
     /// optimum is made canonical ([`Self::centre_of_ties`]).
@@ -543,11 +546,13 @@ impl L1Solver {
         // has full rank), and then its tree spans them: one part.
         let parts = if fitted && self.least_squares_tree(d, y) {
             self.part.fill(0);
+            self.hang_along_joins(d, y);
             1
         } else {
-            self.breadth_first_forest(d)
+            let parts = self.breadth_first_forest(d);
+            self.refresh(d, y);
+            parts
         };
-        self.refresh(d, y);
         self.dual_pivots = 0;
         if parts > 1 || !self.dual_phase(d, y) {
             self.flow.fill(0.0);
@@ -638,102 +643,121 @@ impl L1Solver {
     }
 
     /// The tree: the minimum spanning tree of the valid pairs under the absolute residuals
-    /// (relative to the bounds) of the series in `lts` (Kruskal, ties by pair index), hung from
-    /// date 0. The pairs an L1 optimum fits exactly are mostly those a series near it fits
-    /// best, so the dual phase starts near the optimum: from least squares about 18 dual
-    /// pivots per pixel, from the inversion's reweighted start about 5 (40 dates). False (tree unset) when the pairs do not span the dates,
-    /// which a successful least-squares fit rules out but for rounding.
+    /// (relative to the bounds) of the series in `lts`, ties by pair index, hung from date 0.
+    /// The pairs an L1 optimum fits exactly are mostly those a series near it fits best, so
+    /// the dual phase starts near the optimum: from least squares about 18 dual pivots per
+    /// pixel, from the inversion's reweighted start about 5 (40 dates). False (tree unset)
+    /// when the pairs do not span the dates, which a successful least-squares fit rules out
+    /// but for rounding.
+    ///
+    /// Prim's method over the dates, each step the lightest pair from the tree to a date
+    /// outside it: the keys are distinct, so this is the one minimum spanning tree (Kruskal's
+    /// too), and every step is a scan and a few minima without a data-dependent branch, where
+    /// sorting the keys and a union-find mispredict about every other comparison. A date
+    /// joins with its parent already in the tree, so the tree comes out hung from date 0.
     fn least_squares_tree(&mut self, d: &Design, y: &[f64]) -> bool {
-        self.keys.clear();
-        for (i, &(a, b)) in d.pairs.iter().enumerate() {
-            if self.cap[i] > 0.0 {
-                let r = y[i] - (self.lts[b as usize] - self.lts[a as usize]);
-                // Relative to the bound: a stiffer pair (larger weight) is likelier to be fitted.
-                let ratio = (r.abs() / self.cap[i]) as f32;
-                self.keys
-                    .push((u64::from(ratio.to_bits()) << 32) | i as u64);
-            }
-        }
-        // Kruskal mostly ends within the 2 N smallest: those are sorted first, the rest only
-        // when it does not (the same order either way: the keys are distinct).
-        let head = (2 * d.num_dates).min(self.keys.len());
-        if head < self.keys.len() {
-            self.keys.select_nth_unstable(head);
-        }
-        self.keys[..head].sort_unstable();
-        let mut sorted = head;
-        for (v, p) in self.uf.iter_mut().enumerate() {
-            *p = v as u32;
-        }
-        self.state.fill(State::Zero);
-        let mut joined = 0;
-        self.block.clear();
-        for k in 0..self.keys.len() {
-            if k == sorted {
-                self.keys[k..].sort_unstable();
-                sorted = self.keys.len();
-            }
-            let i = (self.keys[k] & 0xffff_ffff) as usize;
-            let (a, b) = d.pairs[i];
-            let (ra, rb) = (
-                find(&mut self.uf, a as usize),
-                find(&mut self.uf, b as usize),
-            );
-            if ra != rb {
-                self.uf[ra] = rb as u32;
-                self.state[i] = State::Tree;
-                self.block.push(i as u32);
-                joined += 1;
-                if joined + 1 == d.num_dates {
-                    break;
-                }
-            }
-        }
-        if joined + 1 != d.num_dates {
-            return false;
-        }
-        // Hang it from date 0, breadth first over the tree's own adjacency (its pairs by date,
-        // `(pair << 32) | other date`, counting sort): a scan of every pair's state would
-        // branch at random.
         let nd = d.num_dates;
-        self.child_start.fill(0);
-        for &i in &self.block {
-            let (a, b) = d.pairs[i as usize];
-            self.child_start[a as usize + 1] += 1;
-            self.child_start[b as usize + 1] += 1;
+        for (i, &(a, b)) in d.pairs.iter().enumerate() {
+            let r = y[i] - (self.lts[b as usize] - self.lts[a as usize]);
+            // Relative to the bound: a stiffer pair (larger weight) is likelier to be fitted.
+            let ratio = (r.abs() / self.cap[i]) as f32;
+            let key = (u64::from(ratio.to_bits()) << 32) | i as u64;
+            // Pairs not valid never join (their NaN ratio's key is replaced, not compared).
+            self.keys[i] = if self.cap[i] > 0.0 { key } else { u64::MAX };
         }
-        for v in 0..nd {
-            self.child_start[v + 1] += self.child_start[v];
-        }
-        self.acc_u.copy_from_slice(&self.child_start[..nd]);
-        for &i in &self.block {
-            let (a, b) = d.pairs[i as usize];
-            for (v, o) in [(a, b), (b, a)] {
-                let at = &mut self.acc_u[v as usize];
-                self.tree_adj[*at as usize] = (u64::from(i) << 32) | u64::from(o);
-                *at += 1;
-            }
-        }
+        // Per date, the lightest key from the tree to it; u64::MAX once it is in the tree
+        // (and for dates no tree date reaches yet).
+        let lightest = &mut self.lightest;
+        lightest.fill(u64::MAX);
+        let mut v = 0;
         self.parent[0] = NONE;
         self.pred[0] = NONE;
+        self.state.fill(State::Zero);
         self.stack.clear();
         self.stack.push(0);
-        let mut head = 0;
-        while head < self.stack.len() {
-            let v = self.stack[head] as usize;
-            head += 1;
-            let arcs = self.child_start[v] as usize..self.child_start[v + 1] as usize;
-            for &e in &self.tree_adj[arcs] {
-                let (i, o) = ((e >> 32) as u32, (e & 0xffff_ffff) as usize);
-                // Every neighbour but the parent is a child.
-                if o as u32 != self.parent[v] {
-                    self.parent[o] = v as u32;
-                    self.pred[o] = i;
-                    self.stack.push(o as u32);
-                }
+        for _ in 1..nd {
+            // Date v joins: its pairs to dates outside the tree may lower their keys. A date
+            // inside has the key u64::MAX and `joined` holds it there.
+            self.joined[v] = u64::MAX;
+            let arcs = self.adj_start[v] as usize..self.adj_start[v + 1] as usize;
+            for (&i, &o) in self.adj[arcs.clone()].iter().zip(&self.adj_other[arcs]) {
+                let o = o as usize;
+                lightest[o] = lightest[o].min(self.keys[i as usize] | self.joined[o]);
             }
+            lightest[v] = u64::MAX;
+            // The lightest key names its pair, whose end outside the tree joins next: no
+            // index to carry through the scan, which is then a plain minimum.
+            // (Four running minima: one would chain every comparison on the last.)
+            let best = lightest.chunks_exact(4).fold([u64::MAX; 4], |m, c| {
+                std::array::from_fn(|j| m[j].min(c[j]))
+            });
+            let best = lightest
+                .chunks_exact(4)
+                .remainder()
+                .iter()
+                .fold(best[0].min(best[1]).min(best[2].min(best[3])), |m, &k| {
+                    m.min(k)
+                });
+            if best == u64::MAX {
+                self.joined.fill(0);
+                return false;
+            }
+            let i = (best & 0xffff_ffff) as usize;
+            let (a, b) = d.pairs[i];
+            // `a` is in the tree (mask all ones) or `b` is: the other end joins, without a branch.
+            let next = a ^ ((a ^ b) & self.joined[a as usize] as u32);
+            let next = next as usize;
+            self.parent[next] = a ^ b ^ next as u32;
+            self.pred[next] = i as u32;
+            self.state[i] = State::Tree;
+            self.stack.push(next as u32);
+            v = next;
         }
+        self.joined.fill(0);
         true
+    }
+
+    /// What [`Self::refresh`] sets up, for the tree [`Self::least_squares_tree`] just built,
+    /// from the order its dates joined (in `stack`: each after its parent): subtree sizes
+    /// backwards along it, then each date's place in a depth-first preorder (children in
+    /// joining order) right after its parent's earlier children's subtrees, potentials and
+    /// depths forwards. No search and no stack, where `refresh` walks the tree.
+    fn hang_along_joins(&mut self, d: &Design, y: &[f64]) {
+        let nd = d.num_dates;
+        let joins = &self.stack;
+        self.size.fill(1);
+        for &v in joins[1..].iter().rev() {
+            let v = v as usize;
+            self.size[self.parent[v] as usize] += self.size[v];
+        }
+        // The next free place in each date's run of the preorder.
+        let free = &mut self.acc_u;
+        free[0] = 1;
+        self.pos[0] = 0;
+        self.pot[0] = 0.0;
+        self.depth[0] = 0;
+        self.order.resize(nd, 0);
+        self.order[0] = 0;
+        for &v in &joins[1..] {
+            let v = v as usize;
+            let p = self.parent[v] as usize;
+            let arc = self.pred[v] as usize;
+            let at = free[p];
+            free[p] += self.size[v];
+            free[v] = at + 1;
+            self.pos[v] = at;
+            self.order[at as usize] = v as u32;
+            // A tree pair (a, b) fits exactly: pot[b] - pot[a] = y (times -1 is exact).
+            let leaves = if d.pairs[arc].1 as usize == v {
+                -1.0
+            } else {
+                1.0
+            };
+            self.leaves[v] = leaves;
+            self.pot[v] = self.pot[p] - leaves * y[arc];
+            self.depth[v] = self.depth[p] + 1;
+        }
+        debug_assert!(self.is_preorder());
     }
 
     /// The dual network simplex on a connected network, from the current tree: non-tree pairs
@@ -763,8 +787,11 @@ impl L1Solver {
             let valid = cap[i] > 0.0;
             let r = y[i] - (pot[b as usize] - pot[a as usize]);
             let up = r >= 0.0;
-            let f = if up { cap[i] } else { -cap[i] };
-            let f = if tree || !valid { 0.0 } else { f };
+            // Products, not selects, which the compiler would turn back into branches:
+            // times +-1 and times 1 are exact, and `+ 0.0` makes a dropped -0 a +0.
+            let sign = f64::from(u8::from(up)) * 2.0 - 1.0;
+            let keep = f64::from(u8::from(!tree & valid));
+            let f = cap[i] * sign * keep + 0.0;
             state[i] = STATES[usize::from(tree) * 4 + usize::from(valid) * 2 + usize::from(up)];
             flow[i] = f;
             net[a as usize] -= f;
@@ -1724,6 +1751,66 @@ mod tests {
         }
         let w: Vec<f64> = (0..m).map(|_| 0.2 + rng.uniform() * 5.0).collect();
         (d, ys, w)
+    }
+
+    /// The starting tree is the minimum spanning tree under its keys: the same pairs as
+    /// Kruskal's method (sorted keys, union-find) picks, on noisy pixels with missing pairs,
+    /// and hung as a preorder whose potentials fit every tree pair exactly.
+    #[test]
+    fn the_starting_tree_is_kruskals_minimum_spanning_tree() {
+        let (d, ys, w) = noisy_pixels(25, 4, 300, 11);
+        let mut s = L1Solver::new(&d);
+        let mut rng = Rng::seeded(5);
+        let mut checked = 0;
+        for y in &ys {
+            for (i, &yi) in y.iter().enumerate() {
+                s.cap[i] = if yi.is_nan() { 0.0 } else { w[i].sqrt() };
+            }
+            // Some series near the fit: the tree depends only on its residuals.
+            for (t, l) in s.lts.iter_mut().enumerate() {
+                *l = 0.4 * t as f64 + 0.3 * rng.normal();
+            }
+            let mut keys: Vec<u64> = (0..d.pairs.len())
+                .filter(|&i| s.cap[i] > 0.0)
+                .map(|i| {
+                    let (a, b) = d.pairs[i];
+                    let r = y[i] - (s.lts[b as usize] - s.lts[a as usize]);
+                    (u64::from(((r.abs() / s.cap[i]) as f32).to_bits()) << 32) | i as u64
+                })
+                .collect();
+            keys.sort_unstable();
+            let mut uf: Vec<u32> = (0..d.num_dates as u32).collect();
+            let mut want = Vec::new();
+            for k in keys {
+                let i = (k & 0xffff_ffff) as usize;
+                let (a, b) = d.pairs[i];
+                let (ra, rb) = (find(&mut uf, a as usize), find(&mut uf, b as usize));
+                if ra != rb {
+                    uf[ra] = rb as u32;
+                    want.push(i);
+                }
+            }
+            want.sort_unstable();
+            let spans = want.len() + 1 == d.num_dates;
+            assert_eq!(s.least_squares_tree(&d, y), spans);
+            if !spans {
+                continue;
+            }
+            s.hang_along_joins(&d, y);
+            let mut got: Vec<usize> = (1..d.num_dates).map(|v| s.pred[v] as usize).collect();
+            got.sort_unstable();
+            assert_eq!(got, want);
+            assert!(s.is_preorder());
+            for v in 1..d.num_dates {
+                let i = s.pred[v] as usize;
+                let (a, b) = d.pairs[i];
+                assert!(s.state[i] == State::Tree);
+                assert!(s.parent[v] == a || s.parent[v] == b);
+                assert!((y[i] - (s.pot[b as usize] - s.pot[a as usize])).abs() < 1e-9);
+            }
+            checked += 1;
+        }
+        assert!(checked > 250, "{checked}");
     }
 
     /// The tie rule as first written, Dijkstra over the dates in O(N^2): the reference that

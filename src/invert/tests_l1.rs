@@ -149,7 +149,7 @@ fn l1_split_networks_take_the_minimum_norm_rule_of_l2() {
 #[test]
 fn l1_chunks_from_the_batched_start_equal_the_solver_alone_to_the_bit() {
     // The chunk's L1 path starts each pixel from the batched L2 solve moved towards the L1 fit
-    // (`Batch::towards_l1`) instead of the solver's own least squares; the answer is the
+    // (`Batch::l1_start`) instead of the solver's own least squares; the answer is the
     // canonical optimum either way, here bit for bit (noisy data with missing pairs, so ties,
     // split networks and low redundancy occur).
     let mut rng = Rng::seeded(4242);
@@ -235,10 +235,22 @@ fn the_batched_start_nears_the_l1_fit_and_saves_dual_pivots() {
             }
             ys.push((y, w));
         }
+        let loaded = b.clone();
         b.solve(&inv.design, 1.0, 1e-10);
         let (ls, ok) = (b.ts.clone(), b.ok);
-        b.towards_l1(
+        // Without reweighted steps the start is the least-squares solve, to the bit.
+        let mut b = loaded.clone();
+        b.l1_start(&inv.design, 1.0, 0, 0.1, 0.6, 1e-10);
+        assert_eq!(b.ok, ok);
+        assert!(b
+            .ts
+            .iter()
+            .zip(&ls)
+            .all(|(a, c)| a.to_bits() == c.to_bits()));
+        let mut b = loaded;
+        b.l1_start(
             &inv.design,
+            1.0,
             super::chunk::L1_START_STEPS,
             super::chunk::L1_START_DELTA,
             super::chunk::L1_START_SHRINK,
