@@ -84,6 +84,22 @@ impl PairLists {
 
 type Lanes32 = [f32; LANES];
 
+/// The lanes of entry `i` of a lane-interleaved f32 buffer.
+#[inline(always)]
+fn at_f32(v: &[f32], i: usize) -> &Lanes32 {
+    v[i * LANES..(i + 1) * LANES]
+        .try_into()
+        .expect("lane slices are LANES long")
+}
+
+/// The lanes of entry `i` of a lane-interleaved f32 buffer, mutable.
+#[inline(always)]
+fn at_f32_mut(v: &mut [f32], i: usize) -> &mut Lanes32 {
+    (&mut v[i * LANES..(i + 1) * LANES])
+        .try_into()
+        .expect("lane slices are LANES long")
+}
+
 /// The lanes of entry `i` of a lane-interleaved f32 buffer, widened to f64 (exactly).
 #[inline(always)]
 fn at32(v: &[f32], i: usize) -> Lanes {
@@ -95,6 +111,21 @@ fn at32(v: &[f32], i: usize) -> Lanes {
         *o = f64::from(*s);
     }
     o
+}
+
+/// IRLS weights of one pair's lanes: `u / max(|y - (tb - ta)|, delta)`, the residual rounded
+/// to f32 first.
+#[inline(always)]
+fn reweight(w: &mut Lanes32, y: &Lanes32, u: &Lanes32, tb: &Lanes, ta: &Lanes, delta: f32) {
+    let mut r = [0.0f32; LANES];
+    for (((r, &y), &tb), &ta) in r.iter_mut().zip(y).zip(tb).zip(ta) {
+        *r = (f64::from(y) - (tb - ta)) as f32;
+    }
+    for ((w, &u), &r) in w.iter_mut().zip(u).zip(&r) {
+        let r = r.abs();
+        // A compare and select: `delta` for NaN too, as `f32::max`.
+        *w = u / if r > delta { r } else { delta };
+    }
 }
 
 /// Scratch and results of one batch: built once per inverter, cloned by each parallel task.
@@ -302,13 +333,10 @@ impl Batch {
             self.ts_prev.copy_from_slice(&self.ts);
             for (i, &(a, b)) in d.pairs.iter().enumerate() {
                 let (ta, tb) = (at(&self.ts, a as usize), at(&self.ts, b as usize));
-                let y = &self.y[i * LANES..(i + 1) * LANES];
-                let u = &self.bound[i * LANES..(i + 1) * LANES];
-                let w = &mut self.w_fit[i * LANES..(i + 1) * LANES];
-                for l in 0..LANES {
-                    let r = (f64::from(y[l]) - (tb[l] - ta[l])) as f32;
-                    w[l] = u[l] / r.abs().max(delta);
-                }
+                // By value: references into `self` might overlap the weights written, as far
+                // as the compiler knows, which keeps it from vectorising.
+                let (y, u, ta, tb) = (*at_f32(&self.y, i), *at_f32(&self.bound, i), *ta, *tb);
+                reweight(at_f32_mut(&mut self.w_fit, i), &y, &u, &tb, &ta, delta);
             }
             std::mem::swap(&mut self.w, &mut self.w_fit);
             self.ok = solved;
