@@ -26,7 +26,7 @@ type Lanes = [f64; LANES];
 
 /// The lanes of entry `i` of a lane-interleaved buffer.
 #[inline(always)]
-fn at(v: &[f64], i: usize) -> &Lanes {
+fn at<T>(v: &[T], i: usize) -> &[T; LANES] {
     v[i * LANES..(i + 1) * LANES]
         .try_into()
         .expect("lane slices are LANES long")
@@ -34,7 +34,7 @@ fn at(v: &[f64], i: usize) -> &Lanes {
 
 /// The lanes of entry `i`, mutable.
 #[inline(always)]
-fn at_mut(v: &mut [f64], i: usize) -> &mut Lanes {
+fn at_mut<T>(v: &mut [T], i: usize) -> &mut [T; LANES] {
     (&mut v[i * LANES..(i + 1) * LANES])
         .try_into()
         .expect("lane slices are LANES long")
@@ -84,28 +84,10 @@ impl PairLists {
 
 type Lanes32 = [f32; LANES];
 
-/// The lanes of entry `i` of a lane-interleaved f32 buffer.
-#[inline(always)]
-fn at_f32(v: &[f32], i: usize) -> &Lanes32 {
-    v[i * LANES..(i + 1) * LANES]
-        .try_into()
-        .expect("lane slices are LANES long")
-}
-
-/// The lanes of entry `i` of a lane-interleaved f32 buffer, mutable.
-#[inline(always)]
-fn at_f32_mut(v: &mut [f32], i: usize) -> &mut Lanes32 {
-    (&mut v[i * LANES..(i + 1) * LANES])
-        .try_into()
-        .expect("lane slices are LANES long")
-}
-
 /// The lanes of entry `i` of a lane-interleaved f32 buffer, widened to f64 (exactly).
 #[inline(always)]
 fn at32(v: &[f32], i: usize) -> Lanes {
-    let s: &Lanes32 = v[i * LANES..(i + 1) * LANES]
-        .try_into()
-        .expect("lane slices are LANES long");
+    let s = at(v, i);
     let mut o = [0.0; LANES];
     for (o, s) in o.iter_mut().zip(s) {
         *o = f64::from(*s);
@@ -335,8 +317,8 @@ impl Batch {
                 let (ta, tb) = (at(&self.ts, a as usize), at(&self.ts, b as usize));
                 // By value: references into `self` might overlap the weights written, as far
                 // as the compiler knows, which keeps it from vectorising.
-                let (y, u, ta, tb) = (*at_f32(&self.y, i), *at_f32(&self.bound, i), *ta, *tb);
-                reweight(at_f32_mut(&mut self.w_fit, i), &y, &u, &tb, &ta, delta);
+                let (y, u, ta, tb) = (*at(&self.y, i), *at(&self.bound, i), *ta, *tb);
+                reweight(at_mut(&mut self.w_fit, i), &y, &u, &tb, &ta, delta);
             }
             std::mem::swap(&mut self.w, &mut self.w_fit);
             self.ok = solved;
