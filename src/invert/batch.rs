@@ -45,6 +45,10 @@ fn at_mut<T>(v: &mut [T], i: usize) -> &mut [T; LANES] {
 struct PairLists {
     start: Vec<u32>,
     pairs: Vec<u32>,
+    /// The entries by the length of their lists (then by entry): looping over them in this
+    /// order, each inner loop runs as many times as the one before but at a few steps, which a
+    /// branch predictor follows, where in entry order the lengths vary at every entry.
+    by_length: Vec<u32>,
 }
 
 impl PairLists {
@@ -64,9 +68,12 @@ impl PairLists {
                 lists[e].push(i as u32);
             }
         }
+        let mut by_length: Vec<u32> = (0..entries as u32).collect();
+        by_length.sort_by_key(|&e| lists[e as usize].len());
         let mut l = PairLists {
             start: Vec::with_capacity(entries + 1),
             pairs: Vec::with_capacity(lists.iter().map(Vec::len).sum()),
+            by_length,
         };
         l.start.push(0);
         for list in lists {
@@ -95,18 +102,209 @@ fn at32(v: &[f32], i: usize) -> Lanes {
     o
 }
 
-/// IRLS weights of one pair's lanes: `u / max(|y - (tb - ta)|, delta)`, the residual rounded
-/// to f32 first.
+/// IRLS weights of one pair's lanes: `u / max(|y - (tb - ta)|, delta)`.
 #[inline(always)]
-fn reweight(w: &mut Lanes32, y: &Lanes32, u: &Lanes32, tb: &Lanes, ta: &Lanes, delta: f32) {
-    let mut r = [0.0f32; LANES];
-    for (((r, &y), &tb), &ta) in r.iter_mut().zip(y).zip(tb).zip(ta) {
-        *r = (f64::from(y) - (tb - ta)) as f32;
-    }
-    for ((w, &u), &r) in w.iter_mut().zip(u).zip(&r) {
-        let r = r.abs();
-        // A compare and select: `delta` for NaN too, as `f32::max`.
+fn reweight(w: &mut Lanes32, y: &Lanes32, u: &Lanes32, tb: &Lanes32, ta: &Lanes32, delta: f32) {
+    for ((((w, &y), &u), &tb), &ta) in w.iter_mut().zip(y).zip(u).zip(tb).zip(ta) {
+        let r = (y - (tb - ta)).abs();
+        // A compare and select: `delta` for NaN too, as `f32::max`, whose NaN rule keeps the
+        // compiler from vectorising.
         *w = u / if r > delta { r } else { delta };
+    }
+}
+
+/// The arithmetic the batched solve needs, so that one code solves in f64 (the inversion,
+/// bit for bit as the per-pixel path) and in f32 (the L1 start, twice the lanes per vector).
+trait Real:
+    Copy
+    + PartialOrd
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Div<Output = Self>
+    + std::ops::AddAssign
+    + std::ops::SubAssign
+    + std::ops::MulAssign
+{
+    const ZERO: Self;
+    const ONE: Self;
+    /// From an f32 observation or weight (exact for f64).
+    fn of_f32(v: f32) -> Self;
+    /// From an f64 interval length or scale (identity for f64).
+    fn of_f64(v: f64) -> Self;
+    fn sqrt(self) -> Self;
+    fn abs(self) -> Self;
+    fn is_finite(self) -> bool;
+}
+
+macro_rules! real {
+    ($t:ty) => {
+        impl Real for $t {
+            const ZERO: $t = 0.0;
+            const ONE: $t = 1.0;
+            #[inline(always)]
+            fn of_f32(v: f32) -> $t {
+                v as $t
+            }
+            #[inline(always)]
+            fn of_f64(v: f64) -> $t {
+                v as $t
+            }
+            #[inline(always)]
+            fn sqrt(self) -> $t {
+                <$t>::sqrt(self)
+            }
+            #[inline(always)]
+            fn abs(self) -> $t {
+                <$t>::abs(self)
+            }
+            #[inline(always)]
+            fn is_finite(self) -> bool {
+                <$t>::is_finite(self)
+            }
+        }
+    };
+}
+real!(f32);
+real!(f64);
+
+/// The pair lists and scales of the normal equations ([`normal_equations`]).
+struct NormalLists<'a> {
+    rhs_pairs: &'a PairLists,
+    band_pairs: &'a PairLists,
+    band_scale: &'a [f64],
+    dt: &'a [f64],
+}
+
+/// `B^T W B` (band) and `B^T W y`: each entry the sum over the pairs covering it, in pair
+/// order as the per-pixel path adds them, of `w` (band) or `w y` (right-hand side), then times
+/// its interval lengths.
+#[inline(always)]
+fn normal_equations<T: Real>(
+    l: &NormalLists<'_>,
+    w: &[f32],
+    y: &[f32],
+    band: &mut [T],
+    rhs: &mut [T],
+) {
+    // Each entry is summed on its own: the order of the entries changes nothing.
+    for &k in &l.rhs_pairs.by_length {
+        let k = k as usize;
+        let mut acc = [T::ZERO; LANES];
+        for &i in l.rhs_pairs.of(k) {
+            let (w, y) = (at(w, i as usize), at(y, i as usize));
+            for ((a, &w), &y) in acc.iter_mut().zip(w).zip(y) {
+                *a += T::of_f32(w) * T::of_f32(y);
+            }
+        }
+        let dtk = T::of_f64(l.dt[k]);
+        for (r, &a) in at_mut(rhs, k).iter_mut().zip(&acc) {
+            *r = a * dtk;
+        }
+    }
+    for &e in &l.band_pairs.by_length {
+        let (e, scale) = (e as usize, T::of_f64(l.band_scale[e as usize]));
+        let mut acc = [T::ZERO; LANES];
+        for &i in l.band_pairs.of(e) {
+            for (a, &w) in acc.iter_mut().zip(at(w, i as usize)) {
+                *a += T::of_f32(w);
+            }
+        }
+        for (r, &a) in at_mut(band, e).iter_mut().zip(&acc) {
+            *r = a * scale;
+        }
+    }
+}
+
+/// Banded Cholesky in place (`n` unknowns, half-bandwidth `bw`), reciprocal diagonal, as
+/// `linalg::banded_cholesky_in_place`; a lane whose pivot is not above `rel_tol` times its
+/// diagonal is not `ok`.
+#[inline(always)]
+fn factor<T: Real>(n: usize, bw: usize, band: &mut [T], ok: &mut [bool; LANES], rel_tol: T) {
+    let bw1 = bw + 1;
+    let e = |r: usize, j: usize| r * bw1 + (j + bw - r);
+    for j in 0..n {
+        let k0 = j.saturating_sub(bw);
+        let diag = *at(band, e(j, j));
+        let mut dj = diag;
+        for k in k0..j {
+            for (dv, &l) in dj.iter_mut().zip(at(band, e(j, k))) {
+                *dv -= l * l;
+            }
+        }
+        let mut inv = [T::ZERO; LANES];
+        for (((o, &dv), &dg), ok) in inv.iter_mut().zip(&dj).zip(&diag).zip(ok.iter_mut()) {
+            *ok &= dv.is_finite() && dv > rel_tol * dg.abs();
+            *o = T::ONE / dv.sqrt();
+        }
+        *at_mut(band, e(j, j)) = inv;
+        for i in j + 1..n.min(j + bw + 1) {
+            let mut s = *at(band, e(i, j));
+            for k in i.saturating_sub(bw)..j {
+                let (lik, ljk) = (*at(band, e(i, k)), *at(band, e(j, k)));
+                for ((sv, &a), &b) in s.iter_mut().zip(&lik).zip(&ljk) {
+                    *sv -= a * b;
+                }
+            }
+            for (sv, &iv) in s.iter_mut().zip(&inv) {
+                *sv *= iv;
+            }
+            *at_mut(band, e(i, j)) = s;
+        }
+    }
+}
+
+/// Forward and back substitution with the factor of [`factor`], as
+/// `linalg::banded_cholesky_solve`: `rhs` becomes the solution.
+#[inline(always)]
+fn substitute<T: Real>(n: usize, bw: usize, band: &[T], rhs: &mut [T]) {
+    let bw1 = bw + 1;
+    let e = |r: usize, j: usize| r * bw1 + (j + bw - r);
+    for i in 0..n {
+        let mut s = *at(rhs, i);
+        for k in i.saturating_sub(bw)..i {
+            let x = *at(rhs, k);
+            for ((sv, &l), &x) in s.iter_mut().zip(at(band, e(i, k))).zip(&x) {
+                *sv -= l * x;
+            }
+        }
+        for (sv, &dg) in s.iter_mut().zip(at(band, e(i, i))) {
+            *sv *= dg;
+        }
+        *at_mut(rhs, i) = s;
+    }
+    for i in (0..n).rev() {
+        let mut s = *at(rhs, i);
+        for k in i + 1..n.min(i + bw + 1) {
+            let x = *at(rhs, k);
+            for ((sv, &l), &x) in s.iter_mut().zip(at(band, e(k, i))).zip(&x) {
+                *sv -= l * x;
+            }
+        }
+        for (sv, &dg) in s.iter_mut().zip(at(band, e(i, i))) {
+            *sv *= dg;
+        }
+        *at_mut(rhs, i) = s;
+    }
+}
+
+/// `ts[0] = 0`, `ts[k+1] = ts[k] + v[k] dt[k]` from the velocities in `rhs`; a lane with a
+/// velocity not finite is not `ok`.
+#[inline(always)]
+fn cumulate<T: Real>(dt: &[f64], rhs: &[T], ts: &mut [T], ok: &mut [bool; LANES]) {
+    let mut acc = [T::ZERO; LANES];
+    *at_mut(ts, 0) = acc;
+    for (k, &dtk) in dt.iter().enumerate() {
+        let dtk = T::of_f64(dtk);
+        for (a, &v) in acc.iter_mut().zip(at(rhs, k)) {
+            *a += v * dtk;
+        }
+        *at_mut(ts, k + 1) = acc;
+    }
+    // A sum that meets an inf or a NaN stays inf or NaN (inf - inf is NaN), and the intervals
+    // are positive: the last date is finite exactly when every velocity is.
+    for (ok, a) in ok.iter_mut().zip(&acc) {
+        *ok &= a.is_finite();
     }
 }
 
@@ -137,11 +335,15 @@ pub(crate) struct Batch {
     date_pairs: PairLists,
     /// Phase time series per date (radians).
     pub ts: Vec<f64>,
-    /// Iteratively reweighted least squares ([`Self::towards_l1`]): the L1 bounds `sqrt(w)`
-    /// per pair and lane, the current weights, and the previous time series.
+    /// Iteratively reweighted least squares ([`Self::towards_l1`]), in single precision: the
+    /// L1 bounds `sqrt(w)` per pair and lane, the current weights, the band, right-hand side,
+    /// time series and previous time series.
     bound: Vec<f32>,
     w_fit: Vec<f32>,
-    ts_prev: Vec<f64>,
+    band32: Vec<f32>,
+    rhs32: Vec<f32>,
+    ts32: Vec<f32>,
+    ts_prev: Vec<f32>,
     /// Temporal coherence per lane.
     pub tcoh: Lanes,
     /// Valid pairs per lane.
@@ -215,6 +417,9 @@ impl Batch {
             ts: vec![0.0; nd * LANES],
             bound: vec![0.0; m * LANES],
             w_fit: vec![0.0; m * LANES],
+            band32: vec![0.0; n * bw1 * LANES],
+            rhs32: vec![0.0; n * LANES],
+            ts32: vec![0.0; nd * LANES],
             ts_prev: vec![0.0; nd * LANES],
             tcoh: [0.0; LANES],
             num_valid: [0.0; LANES],
@@ -297,44 +502,62 @@ impl Batch {
     ) {
         self.normal_equations(d);
         self.redundancy(d, min_redundancy);
-        self.factor(tol);
-        self.substitute();
-        self.cumulate(d);
-        self.towards_l1(d, iters, delta, shrink, tol);
+        self.factor_substitute_cumulate(d, tol);
+        if iters > 0 {
+            self.towards_l1(d, iters, delta, shrink);
+        }
     }
 
-    /// The reweighted steps of [`Self::l1_start`].
+    /// The reweighted steps of [`Self::l1_start`], in f32: twice the lanes per vector, and
+    /// plenty for a start. A pivot below 1e-5 of its diagonal is noise at that precision.
     #[inline(always)]
-    fn towards_l1(&mut self, d: &Design, iters: usize, delta: f32, shrink: f32, tol: f64) {
+    fn towards_l1(&mut self, d: &Design, iters: usize, delta: f32, shrink: f32) {
+        const REL_TOL: f32 = 1e-5;
         let solved = self.ok;
         for (u, w) in self.bound.iter_mut().zip(&self.w) {
             *u = w.sqrt();
         }
+        for (t, &v) in self.ts32.iter_mut().zip(&self.ts) {
+            *t = v as f32;
+        }
+        let lists = NormalLists {
+            rhs_pairs: &self.rhs_pairs,
+            band_pairs: &self.band_pairs,
+            band_scale: &self.band_scale,
+            dt: &d.dt,
+        };
         let mut delta = delta;
         for _ in 0..iters {
-            self.ts_prev.copy_from_slice(&self.ts);
+            self.ts_prev.copy_from_slice(&self.ts32);
             for (i, &(a, b)) in d.pairs.iter().enumerate() {
-                let (ta, tb) = (at(&self.ts, a as usize), at(&self.ts, b as usize));
-                // By value: references into `self` might overlap the weights written, as far
-                // as the compiler knows, which keeps it from vectorising.
-                let (y, u, ta, tb) = (*at(&self.y, i), *at(&self.bound, i), *ta, *tb);
+                // By value: references into the batch might overlap the weights written, as
+                // far as the compiler knows, which keeps it from vectorising.
+                let (y, u) = (*at(&self.y, i), *at(&self.bound, i));
+                let (ta, tb) = (*at(&self.ts32, a as usize), *at(&self.ts32, b as usize));
                 reweight(at_mut(&mut self.w_fit, i), &y, &u, &tb, &ta, delta);
             }
-            std::mem::swap(&mut self.w, &mut self.w_fit);
             self.ok = solved;
-            self.normal_equations(d);
-            self.factor(tol);
-            self.substitute();
-            self.cumulate(d);
-            std::mem::swap(&mut self.w, &mut self.w_fit);
+            normal_equations(
+                &lists,
+                &self.w_fit,
+                &self.y,
+                &mut self.band32,
+                &mut self.rhs32,
+            );
+            factor(self.n, self.bw, &mut self.band32, &mut self.ok, REL_TOL);
+            substitute(self.n, self.bw, &self.band32, &mut self.rhs32);
+            cumulate(&d.dt, &self.rhs32, &mut self.ts32, &mut self.ok);
             delta *= shrink;
             for (l, (&was, &now)) in solved.iter().zip(&self.ok).enumerate() {
                 if was && !now {
                     for k in 0..d.num_dates {
-                        self.ts[k * LANES + l] = self.ts_prev[k * LANES + l];
+                        self.ts32[k * LANES + l] = self.ts_prev[k * LANES + l];
                     }
                 }
             }
+        }
+        for (t, &v) in self.ts.iter_mut().zip(&self.ts32) {
+            *t = f64::from(v);
         }
         self.ok = solved;
     }
@@ -343,41 +566,20 @@ impl Batch {
     fn solve_generic(&mut self, d: &Design, min_redundancy: f32, pivot_rel_tol: f64) {
         self.normal_equations(d);
         self.redundancy(d, min_redundancy);
-        self.factor(pivot_rel_tol);
-        self.substitute();
-        self.cumulate(d);
+        self.factor_substitute_cumulate(d, pivot_rel_tol);
         self.temporal_coherence(d);
     }
 
-    /// `B^T W B` (band) and `B^T W y`: each entry the sum over the pairs covering it, in pair
-    /// order as the per-pixel path adds them, of `w` (band) or `w y` (right-hand side), then
-    /// times its interval lengths.
+    /// [`normal_equations`] of the batch's weights and phases, in f64.
     #[inline(always)]
     fn normal_equations(&mut self, d: &Design) {
-        for k in 0..self.n {
-            let mut acc = [0.0; LANES];
-            for &i in self.rhs_pairs.of(k) {
-                let (w, y) = (at32(&self.w, i as usize), at32(&self.y, i as usize));
-                for ((a, w), y) in acc.iter_mut().zip(&w).zip(&y) {
-                    *a += w * y;
-                }
-            }
-            let dtk = d.dt[k];
-            for (r, a) in at_mut(&mut self.rhs, k).iter_mut().zip(&acc) {
-                *r = a * dtk;
-            }
-        }
-        for (e, &scale) in self.band_scale.iter().enumerate() {
-            let mut acc = [0.0; LANES];
-            for &i in self.band_pairs.of(e) {
-                for (a, w) in acc.iter_mut().zip(&at32(&self.w, i as usize)) {
-                    *a += w;
-                }
-            }
-            for (r, a) in at_mut(&mut self.band, e).iter_mut().zip(&acc) {
-                *r = a * scale;
-            }
-        }
+        let lists = NormalLists {
+            rhs_pairs: &self.rhs_pairs,
+            band_pairs: &self.band_pairs,
+            band_scale: &self.band_scale,
+            dt: &d.dt,
+        };
+        normal_equations(&lists, &self.w, &self.y, &mut self.band, &mut self.rhs);
     }
 
     /// Valid pairs per lane and MintPy's redundancy test; a lane failing it is not `ok`.
@@ -391,9 +593,10 @@ impl Batch {
         }
         self.num_valid = num_valid;
         let mut least = [f64::INFINITY; LANES];
-        for date in 1..d.num_dates {
+        // The least count over dates 1..: `min` is exact, so any order of dates gives it.
+        for &date in self.date_pairs.by_length.iter().filter(|&&v| v != 0) {
             let mut count = [0.0; LANES];
-            for &i in self.date_pairs.of(date) {
+            for &i in self.date_pairs.of(date as usize) {
                 for (c, v) in count.iter_mut().zip(&at32(&self.valid, i as usize)) {
                     *c += v;
                 }
@@ -408,95 +611,12 @@ impl Batch {
         }
     }
 
-    /// Banded Cholesky in place, reciprocal diagonal, as `linalg::banded_cholesky_in_place`.
+    /// [`factor`], [`substitute`] and [`cumulate`] of the f64 solve.
     #[inline(always)]
-    fn factor(&mut self, rel_tol: f64) {
-        let (n, bw) = (self.n, self.bw);
-        let bw1 = bw + 1;
-        let e = |r: usize, j: usize| r * bw1 + (j + bw - r);
-        for j in 0..n {
-            let k0 = j.saturating_sub(bw);
-            let diag = *at(&self.band, e(j, j));
-            let mut dj = diag;
-            for k in k0..j {
-                for (dv, l) in dj.iter_mut().zip(at(&self.band, e(j, k))) {
-                    *dv -= l * l;
-                }
-            }
-            let mut inv = [0.0; LANES];
-            for (((o, dv), dg), ok) in inv.iter_mut().zip(&dj).zip(&diag).zip(&mut self.ok) {
-                *ok &= dv.is_finite() && *dv > rel_tol * dg.abs();
-                *o = 1.0 / dv.sqrt();
-            }
-            *at_mut(&mut self.band, e(j, j)) = inv;
-            for i in j + 1..n.min(j + bw + 1) {
-                let mut s = *at(&self.band, e(i, j));
-                for k in i.saturating_sub(bw)..j {
-                    let (lik, ljk) = (at(&self.band, e(i, k)), at(&self.band, e(j, k)));
-                    for ((sv, a), b) in s.iter_mut().zip(lik).zip(ljk) {
-                        *sv -= a * b;
-                    }
-                }
-                for (sv, iv) in s.iter_mut().zip(&inv) {
-                    *sv *= iv;
-                }
-                *at_mut(&mut self.band, e(i, j)) = s;
-            }
-        }
-    }
-
-    /// Forward and back substitution, as `linalg::banded_cholesky_solve`.
-    #[inline(always)]
-    fn substitute(&mut self) {
-        let (n, bw) = (self.n, self.bw);
-        let bw1 = bw + 1;
-        let e = |r: usize, j: usize| r * bw1 + (j + bw - r);
-        for i in 0..n {
-            let mut s = *at(&self.rhs, i);
-            for k in i.saturating_sub(bw)..i {
-                for ((sv, l), x) in s
-                    .iter_mut()
-                    .zip(at(&self.band, e(i, k)))
-                    .zip(at(&self.rhs, k))
-                {
-                    *sv -= l * x;
-                }
-            }
-            for (sv, dg) in s.iter_mut().zip(at(&self.band, e(i, i))) {
-                *sv *= dg;
-            }
-            *at_mut(&mut self.rhs, i) = s;
-        }
-        for i in (0..n).rev() {
-            let mut s = *at(&self.rhs, i);
-            for k in i + 1..n.min(i + bw + 1) {
-                for ((sv, l), x) in s
-                    .iter_mut()
-                    .zip(at(&self.band, e(k, i)))
-                    .zip(at(&self.rhs, k))
-                {
-                    *sv -= l * x;
-                }
-            }
-            for (sv, dg) in s.iter_mut().zip(at(&self.band, e(i, i))) {
-                *sv *= dg;
-            }
-            *at_mut(&mut self.rhs, i) = s;
-        }
-    }
-
-    /// `ts[0] = 0`, `ts[k+1] = ts[k] + v[k] dt[k]`.
-    #[inline(always)]
-    fn cumulate(&mut self, d: &Design) {
-        let mut acc = [0.0; LANES];
-        *at_mut(&mut self.ts, 0) = acc;
-        for (k, dtk) in d.dt.iter().enumerate() {
-            for ((a, v), ok) in acc.iter_mut().zip(at(&self.rhs, k)).zip(&mut self.ok) {
-                *ok &= v.is_finite();
-                *a += v * dtk;
-            }
-            *at_mut(&mut self.ts, k + 1) = acc;
-        }
+    fn factor_substitute_cumulate(&mut self, d: &Design, rel_tol: f64) {
+        factor(self.n, self.bw, &mut self.band, &mut self.ok, rel_tol);
+        substitute(self.n, self.bw, &self.band, &mut self.rhs);
+        cumulate(&d.dt, &self.rhs, &mut self.ts, &mut self.ok);
     }
 
     /// `|sum exp(j r)| / M_valid` over the valid pairs, as `tcoh::temporal_coherence`: the
