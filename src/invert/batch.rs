@@ -352,10 +352,32 @@ pub(crate) struct Batch {
     pub ok: [bool; LANES],
 }
 
-/// The AVX-512F and AVX2 variants of method `$generic` (`#[inline(always)]`): the same code
-/// compiled for wider vectors, called after a run-time check of the CPU.
-macro_rules! simd_variants {
-    ($generic:ident => $avx512:ident, $avx2:ident($($arg:ident: $ty:ty),* $(,)?)) => {
+/// Method `$name`, which runs `$generic` (`#[inline(always)]`) compiled for the widest
+/// vectors the CPU has (AVX-512F, AVX2, or the build's baseline), chosen at run time. No fused
+/// multiply-add is enabled, so results stay bit-identical across the variants.
+macro_rules! simd_dispatch {
+    (
+        $(#[$meta:meta])*
+        $vis:vis fn $name:ident => $generic:ident, $avx512:ident, $avx2:ident(
+            $($arg:ident: $ty:ty),* $(,)?
+        )
+    ) => {
+        $(#[$meta])*
+        $vis fn $name(&mut self, $($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU supports AVX-512F, checked just above.
+                    return unsafe { self.$avx512($($arg),*) };
+                }
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2, checked just above.
+                    return unsafe { self.$avx2($($arg),*) };
+                }
+            }
+            self.$generic($($arg),*)
+        }
+
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx512f")]
         unsafe fn $avx512(&mut self, $($arg: $ty),*) {
@@ -427,68 +449,34 @@ impl Batch {
         }
     }
 
-    /// Solves every lane from `y`, `valid` and `w` (filled by the caller, weights already 0
-    /// where not valid). Afterwards `ok`, `ts`, `tcoh` and `num_valid` hold the results.
-    pub fn solve(&mut self, d: &Design, min_redundancy: f32, pivot_rel_tol: f64) {
-        // The same code compiled for wider vectors when the CPU has them: no fused
-        // multiply-add is enabled, so results stay bit-identical across the variants.
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU supports AVX-512F, checked just above.
-                return unsafe { self.solve_avx512(d, min_redundancy, pivot_rel_tol) };
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2, checked just above.
-                return unsafe { self.solve_avx2(d, min_redundancy, pivot_rel_tol) };
-            }
-        }
-        self.solve_generic(d, min_redundancy, pivot_rel_tol)
-    }
+    simd_dispatch!(
+        /// Solves every lane from `y`, `valid` and `w` (filled by the caller, weights already 0
+        /// where not valid). Afterwards `ok`, `ts`, `tcoh` and `num_valid` hold the results.
+        pub fn solve => solve_generic, solve_avx512, solve_avx2(
+            d: &Design, min_redundancy: f32, pivot_rel_tol: f64
+        )
+    );
 
-    simd_variants!(solve_generic => solve_avx512, solve_avx2(
-        d: &Design, min_redundancy: f32, pivot_rel_tol: f64
-    ));
-
-    /// The starting series of the L1 solve ([`super::l1`]): every lane solved by least squares
-    /// as [`Self::solve`] does (the same series to the bit, without the temporal coherence,
-    /// which the L1 solve makes of its own series), then moved towards its L1 fit (least
-    /// absolute deviations with bounds `sqrt(w)`) by `iters` steps of iteratively reweighted
-    /// least squares: each pair reweighted by `sqrt(w) / max(|residual|, delta)`, `delta`
-    /// (radians) shrinking by `shrink` each step. Only a starting point for the exact L1 solve
-    /// (the pairs it fits best make its first tree), so the weights are f32, and a lane whose
-    /// reweighted system does not factor keeps its previous series. Afterwards `ok`, `ts`
-    /// and `num_valid` are as after [`Self::solve`].
-    pub fn l1_start(
-        &mut self,
-        d: &Design,
-        min_redundancy: f32,
-        iters: usize,
-        delta: f32,
-        shrink: f32,
-        pivot_rel_tol: f64,
-    ) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU supports AVX-512F, checked just above.
-                return unsafe {
-                    self.l1_start_avx512(d, min_redundancy, iters, delta, shrink, pivot_rel_tol)
-                };
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2, checked just above.
-                return unsafe {
-                    self.l1_start_avx2(d, min_redundancy, iters, delta, shrink, pivot_rel_tol)
-                };
-            }
-        }
-        self.l1_start_generic(d, min_redundancy, iters, delta, shrink, pivot_rel_tol)
-    }
-
-    simd_variants!(l1_start_generic => l1_start_avx512, l1_start_avx2(
-        d: &Design, min_redundancy: f32, iters: usize, delta: f32, shrink: f32, tol: f64
-    ));
+    simd_dispatch!(
+        /// The starting series of the L1 solve ([`super::l1`]): every lane solved by least
+        /// squares as [`Self::solve`] does (the same series to the bit, without the temporal
+        /// coherence, which the L1 solve makes of its own series), then moved towards its L1
+        /// fit (least absolute deviations with bounds `sqrt(w)`) by `iters` steps of
+        /// iteratively reweighted least squares: each pair reweighted by
+        /// `sqrt(w) / max(|residual|, delta)`, `delta` (radians) shrinking by `shrink` each
+        /// step. Only a starting point for the exact L1 solve (the pairs it fits best make its
+        /// first tree), so the reweighted steps run in f32, and a lane whose reweighted system
+        /// does not factor keeps its previous series. Afterwards `ok`, `ts` and `num_valid`
+        /// are as after [`Self::solve`].
+        pub fn l1_start => l1_start_generic, l1_start_avx512, l1_start_avx2(
+            d: &Design,
+            min_redundancy: f32,
+            iters: usize,
+            delta: f32,
+            shrink: f32,
+            pivot_rel_tol: f64,
+        )
+    );
 
     #[inline(always)]
     fn l1_start_generic(
