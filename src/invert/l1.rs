@@ -132,15 +132,16 @@ pub(crate) struct L1Solver {
     /// pair index), `u64::MAX` for pairs not valid. Single precision is plenty to pick a
     /// starting tree.
     keys: Vec<u64>,
-    /// Prim's method: per date the lightest key from the tree, and `u64::MAX` for the dates
-    /// in the tree (else 0).
+    /// Prim's method: per date the lightest key from the tree to it (`u64::MAX` once in the
+    /// tree or while no tree date reaches it), and a mask, all ones for the dates in the tree
+    /// (else 0).
     lightest: Vec<u64>,
     joined: Vec<u64>,
     /// Temporal coherence: residuals of the valid pairs, then their sines and cosines.
     res: Vec<f32>,
     sin: Vec<f32>,
     cos: Vec<f32>,
-    /// Union-find parents over the dates (the starting tree; the classes of the tie rule).
+    /// Union-find parents over the dates (the classes of the tie rule).
     uf: Vec<u32>,
     /// Tie rule: per date its class.
     class: Vec<u32>,
