@@ -8,14 +8,21 @@
 # uninterrupted chain's.
 #
 #   scripts/kill-resume.sh [TRIALS] [WORK_DIR] [CHAIN_TRIALS]
-#       (defaults: 24 trials, a temporary folder, TRIALS / 3 chain trials)
+#       (defaults: 24 trials, a temporary folder (removed after a run that passes), TRIALS / 3
+#       chain trials)
 #
 # Uses target/release/sbas (built if needed) or $SBAS_BIN. Ends with "N passed, M failed";
 # exits non-zero if any trial differs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trials=${1:-24}
-work=${2:-$(mktemp -d)}
+if [ -n "${2:-}" ]; then
+  work=$2
+else
+  # A folder of our own goes when done (213 MB a run); kept, and named, when a trial failed.
+  work=$(mktemp -d)
+  trap 'status=$?; if [ "$status" -eq 0 ]; then rm -rf "$work"; else echo "work folder kept: $work" >&2; fi' EXIT
+fi
 if [ -z "${SBAS_BIN:-}" ]; then
   cargo build --release --quiet
   SBAS_BIN="${CARGO_TARGET_DIR:-target}/release/sbas"
