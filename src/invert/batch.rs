@@ -9,12 +9,14 @@
 //! then is scaled by its interval lengths) where the per-pixel path adds pair by pair: the same
 //! sums in the same order, with one store per entry instead of one per pair and entry.
 //! Observations are held in f32 (they are float32 data, so nothing is lost) to keep a batch in
-//! the first-level cache. The same solve, generic over the float type, also runs in f32 for the
-//! reweighted steps of the L1 start ([`Batch::l1_start`]), which only pick a starting tree. An invalid observation enters with weight 0
-//! (adding +0 changes nothing). A lane whose network is not fully determined (a pivot below the
-//! tolerance: separate parts, no valid pair over some interval) or fails the redundancy test is
-//! flagged and left to the per-pixel path, which handles rank deficiency with the minimum-norm
+//! the first-level cache. An invalid observation enters with weight 0 (adding +0 changes
+//! nothing). A lane whose network is not fully determined (a pivot below the tolerance:
+//! separate parts, no valid pair over some interval) or fails the redundancy test is flagged
+//! and left to the per-pixel path, which handles rank deficiency with the minimum-norm
 //! solution.
+//!
+//! The same solve, generic over the float type, also runs in f32 for the reweighted steps of
+//! the L1 start ([`Batch::l1_start`]), which only pick a starting tree.
 
 use super::solve::Design;
 use super::tcoh::sin_cos;
