@@ -435,6 +435,7 @@ fn read_ztd(path: &Path) -> anyhow::Result<ZtdGrid> {
         bands: RasterLayout::regular(cols, rows, 1, DataType::F32, Interleave::Bsq),
         data_file: path.to_path_buf(),
         sidecar: rsc_path.clone(),
+        handle: Default::default(),
     };
     layout.check_file_size()?;
     let mut data = vec![0f32; rows * cols];

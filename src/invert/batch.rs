@@ -355,46 +355,6 @@ pub(crate) struct Batch {
     pub ok: [bool; LANES],
 }
 
-/// Method `$name`, which runs `$generic` (`#[inline(always)]`) compiled for the widest
-/// vectors the CPU has (AVX-512F, AVX2, or the build's baseline), chosen at run time. No fused
-/// multiply-add is enabled, so results stay bit-identical across the variants.
-macro_rules! simd_dispatch {
-    (
-        $(#[$meta:meta])*
-        $vis:vis fn $name:ident => $generic:ident, $avx512:ident, $avx2:ident(
-            $($arg:ident: $ty:ty),* $(,)?
-        )
-    ) => {
-        $(#[$meta])*
-        $vis fn $name(&mut self, $($arg: $ty),*) {
-            #[cfg(target_arch = "x86_64")]
-            {
-                if std::arch::is_x86_feature_detected!("avx512f") {
-                    // SAFETY: the CPU supports AVX-512F, checked just above.
-                    return unsafe { self.$avx512($($arg),*) };
-                }
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: the CPU supports AVX2, checked just above.
-                    return unsafe { self.$avx2($($arg),*) };
-                }
-            }
-            self.$generic($($arg),*)
-        }
-
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx512f")]
-        unsafe fn $avx512(&mut self, $($arg: $ty),*) {
-            self.$generic($($arg),*)
-        }
-
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx2")]
-        unsafe fn $avx2(&mut self, $($arg: $ty),*) {
-            self.$generic($($arg),*)
-        }
-    };
-}
-
 impl Batch {
     /// Scratch for `design`.
     pub fn new(design: &Design) -> Batch {
@@ -452,7 +412,7 @@ impl Batch {
         }
     }
 
-    simd_dispatch!(
+    crate::simd::simd_dispatch!(
         /// Solves every lane from `y`, `valid` and `w` (filled by the caller, weights already 0
         /// where not valid). Afterwards `ok`, `ts`, `tcoh` and `num_valid` hold the results.
         pub fn solve => solve_generic, solve_avx512, solve_avx2(
@@ -460,7 +420,7 @@ impl Batch {
         )
     );
 
-    simd_dispatch!(
+    crate::simd::simd_dispatch!(
         /// The starting series of the L1 solve ([`super::l1`]): every lane solved by least
         /// squares as [`Self::solve`] does (the same series to the bit, without the temporal
         /// coherence, which the L1 solve makes of its own series), then moved towards its L1

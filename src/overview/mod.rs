@@ -75,81 +75,185 @@ impl Overview {
         px: usize,
         out: &mut StripMaps,
     ) {
-        use rayon::prelude::*;
-        /// Pixels per parallel task.
-        const TASK: usize = 1024;
         out.avg_phase_velocity.resize(px, 0.0);
         out.num_tri_nonzero.resize(px, 0.0);
-        out.avg_phase_velocity
-            .par_chunks_mut(TASK)
-            .zip(out.num_tri_nonzero.par_chunks_mut(TASK))
-            .enumerate()
-            .for_each(|(t, (apv, ntri))| {
-                // One pixel's referenced phases, contiguous for the triplets (made per task).
-                let mut unw = vec![0.0f32; self.scale.len()];
-                for (k, (a, n)) in apv.iter_mut().zip(ntri.iter_mut()).enumerate() {
-                    (*a, *n) = self.pixel(phase, coherence, water, px, t * TASK + k, &mut unw);
-                }
-            });
+        let mut tiles = TileScratch::new(self.scale.len());
+        let input = StripInput {
+            phase,
+            coherence,
+            water,
+            px,
+        };
+        self.strip_into(
+            &input,
+            &mut out.avg_phase_velocity,
+            &mut out.num_tri_nonzero,
+            &mut tiles,
+        );
     }
 
-    /// Both maps at pixel `p` of a strip.
-    fn pixel(
+    /// [`Self::strip`] into the caller's maps (`input.px` values each), with the caller's
+    /// scratch, on the calling thread: the driver runs one strip per thread, each small enough
+    /// for its phases to stay in cache between the read and these loops.
+    pub fn strip_into(
         &self,
-        phase: &[f32],
-        coherence: &[f32],
-        water: Option<&[f32]>,
-        px: usize,
-        p: usize,
-        unw: &mut [f32],
-    ) -> (f32, f32) {
-        let (mut sum, mut count, mut any_nan, mut coh) = (0.0f32, 0u32, false, 0.0f64);
-        for (i, (r, s)) in self.ref_phase.iter().zip(&self.scale).enumerate() {
-            let raw = phase[i * px + p];
-            // Only non-zero phase is referenced for the closures (MintPy's read_stack_obs);
-            // the average references every sample (temporal_average).
-            unw[i] = if raw != 0.0 { raw - r } else { raw };
-            let v = (raw - r) * s;
-            if !v.is_nan() {
-                sum += v;
-                count += 1;
+        input: &StripInput<'_>,
+        apv: &mut [f32],
+        ntri: &mut [f32],
+        tiles: &mut TileScratch,
+    ) {
+        for (t, (apv, ntri)) in apv.chunks_mut(TILE).zip(ntri.chunks_mut(TILE)).enumerate() {
+            tiles.run(self, input, t * TILE, apv, ntri);
+        }
+    }
+}
+
+/// The inputs of a strip of `px` pixels.
+#[derive(Debug, Clone, Copy)]
+pub struct StripInput<'a> {
+    /// Unwrapped phase, `[pair][pixel]`, radians.
+    pub phase: &'a [f32],
+    /// Coherence, `[pair][pixel]`.
+    pub coherence: &'a [f32],
+    /// Water mask (0 = water), `[pixel]`, when the stack has one.
+    pub water: Option<&'a [f32]>,
+    /// Pixels.
+    pub px: usize,
+}
+
+/// Pixels of a tile: one pair's phases of a tile are a contiguous run of the strip, and the
+/// tile's referenced phases of every pair (`M x TILE` floats) stay in the core's cache while
+/// the triplets read them.
+const TILE: usize = 256;
+
+/// One tile's accumulators, per pixel (scratch of [`Overview::strip_into`]); the loops over a
+/// tile's pixels run in SIMD lanes, each lane's arithmetic in the same order as the per-pixel
+/// definition (bit-identical results).
+pub struct TileScratch {
+    /// Referenced phases, `[pair][pixel of the tile]` (non-zero phase only, for the closures).
+    unw: Vec<f32>,
+    /// Running float32 sum of the non-NaN scaled phases.
+    sum: [f32; TILE],
+    /// Their count.
+    count: [u32; TILE],
+    /// Whether any phase is NaN (0 or 1).
+    nan: [u32; TILE],
+    /// Sum of the non-NaN coherences (only its being 0 matters).
+    coh: [f64; TILE],
+    /// Closure phase of the current triplet.
+    closure: [f32; TILE],
+    /// Triplets with a non-zero integer ambiguity.
+    nonzero: [u32; TILE],
+}
+
+impl TileScratch {
+    /// Scratch for a network of `num_pairs` kept pairs.
+    pub fn new(num_pairs: usize) -> TileScratch {
+        TileScratch {
+            unw: vec![0.0; num_pairs * TILE],
+            sum: [0.0; TILE],
+            count: [0; TILE],
+            nan: [0; TILE],
+            coh: [0.0; TILE],
+            closure: [0.0; TILE],
+            nonzero: [0; TILE],
+        }
+    }
+
+    crate::simd::simd_dispatch!(
+        /// Both maps of the `apv.len()` pixels from pixel `at` of a strip of `px` pixels.
+        fn run => run_generic, run_avx512, run_avx2(
+            ov: &Overview,
+            input: &StripInput<'_>,
+            at: usize,
+            apv: &mut [f32],
+            ntri: &mut [f32],
+        )
+    );
+
+    #[inline(always)]
+    fn run_generic(
+        &mut self,
+        ov: &Overview,
+        input: &StripInput<'_>,
+        at: usize,
+        apv: &mut [f32],
+        ntri: &mut [f32],
+    ) {
+        let n = apv.len();
+        let StripInput {
+            phase,
+            coherence,
+            px,
+            ..
+        } = *input;
+        let water = input.water.map(|w| &w[at..at + n]);
+        self.sum[..n].fill(0.0);
+        self.count[..n].fill(0);
+        self.nan[..n].fill(0);
+        self.coh[..n].fill(0.0);
+        self.nonzero[..n].fill(0);
+        for (i, (&r, &s)) in ov.ref_phase.iter().zip(&ov.scale).enumerate() {
+            let raw = &phase[i * px + at..i * px + at + n];
+            let unw = &mut self.unw[i * TILE..i * TILE + n];
+            let lanes = self.sum[..n]
+                .iter_mut()
+                .zip(&mut self.count[..n])
+                .zip(&mut self.nan[..n]);
+            for ((((sum, count), nan), u), &x) in lanes.zip(unw.iter_mut()).zip(raw) {
+                // Only non-zero phase is referenced for the closures (MintPy's
+                // read_stack_obs); the average references every sample (temporal_average).
+                *u = if x != 0.0 { x - r } else { x };
+                let v = (x - r) * s;
+                // Adding 0 for a NaN is skipping it: the sum starts at +0 and never becomes
+                // -0 (x + y is -0 only for two -0), and a masked store would cost more.
+                *sum += if v.is_nan() { 0.0 } else { v };
+                *count += u32::from(!v.is_nan());
+                *nan |= u32::from(x.is_nan());
             }
-            any_nan |= raw.is_nan();
-            let c = coherence[i * px + p];
-            if !c.is_nan() {
-                coh += f64::from(c);
+            // Apart, so the loop above runs in float32 lanes.
+            let coh = &coherence[i * px + at..i * px + at + n];
+            for (csum, &c) in self.coh[..n].iter_mut().zip(coh) {
+                *csum += if c.is_nan() { 0.0 } else { f64::from(c) };
             }
         }
-        let apv = if count > 0 {
-            (f64::from(sum) / f64::from(count)) as f32
-        } else {
-            f32::NAN
-        };
-        let t = self.triplets.len() as f32;
-        let n = if any_nan {
-            t
-        } else {
-            self.count_nonzero_closures(unw) as f32
-        };
-        let masked = water.is_some_and(|w| w[p] == 0.0) || coh == 0.0 || n == t;
-        (apv, if masked { f32::NAN } else { n })
-    }
-
-    /// Triplets whose closure phase has a non-zero integer ambiguity, from one pixel's
-    /// referenced phases `unw`.
-    fn count_nonzero_closures(&self, unw: &[f32]) -> usize {
-        self.triplets
-            .iter()
-            .filter(|tri| {
-                // The sum in pair order, as the matrix product forms it.
-                let c = tri
-                    .iter()
-                    .fold(0.0f32, |acc, &(i, s)| acc + s * unw[i as usize]);
-                // Inside [-3, 3], c + pi is below 2 pi, the modulo returns it unchanged and the
-                // ambiguity is exactly 0: the common case needs no modulo or rounding.
-                c.abs() > 3.0 && integer_ambiguity(c) != 0.0
-            })
-            .count()
+        for tri in &ov.triplets {
+            let [(a, sa), (b, sb), (c, sc)] = *tri;
+            let ua = &self.unw[a as usize * TILE..a as usize * TILE + n];
+            let ub = &self.unw[b as usize * TILE..b as usize * TILE + n];
+            let uc = &self.unw[c as usize * TILE..c as usize * TILE + n];
+            let mut large = false;
+            for (((cl, &xa), &xb), &xc) in self.closure[..n].iter_mut().zip(ua).zip(ub).zip(uc) {
+                // The sum in pair order, as MintPy's matrix product forms it.
+                *cl = 0.0 + sa * xa + sb * xb + sc * xc;
+                large |= cl.abs() > 3.0;
+            }
+            // Inside [-3, 3], c + pi is below 2 pi, the modulo returns it unchanged and the
+            // ambiguity is exactly 0: only a tile with a larger closure needs the modulo.
+            if large {
+                for (k, &cl) in self.closure[..n].iter().enumerate() {
+                    if cl.abs() > 3.0 && integer_ambiguity(cl) != 0.0 {
+                        self.nonzero[k] += 1;
+                    }
+                }
+            }
+        }
+        let t = ov.triplets.len() as f32;
+        for k in 0..n {
+            apv[k] = if self.count[k] > 0 {
+                (f64::from(self.sum[k]) / f64::from(self.count[k])) as f32
+            } else {
+                f32::NAN
+            };
+            // A NaN phase reaches every triplet of the pixel through MintPy's product.
+            let nt = if self.nan[k] != 0 {
+                t
+            } else {
+                self.nonzero[k] as f32
+            };
+            let masked = water.is_some_and(|w| w[k] == 0.0) || self.coh[k] == 0.0 || nt == t;
+            ntri[k] = if masked { f32::NAN } else { nt };
+        }
     }
 }
 
@@ -214,6 +318,114 @@ mod tests {
         }
         let bperp = vec![0.0; pairs.len()];
         Network::new(&pairs, &bperp).expect("network")
+    }
+
+    /// Both maps at pixel `p` of a strip, pixel by pixel: the definition the tiled loops must
+    /// reproduce bit for bit.
+    fn reference_pixel(
+        ov: &Overview,
+        phase: &[f32],
+        coherence: &[f32],
+        water: Option<&[f32]>,
+        px: usize,
+        p: usize,
+    ) -> (f32, f32) {
+        let m = ov.scale.len();
+        let mut unw = vec![0.0f32; m];
+        let (mut sum, mut count, mut any_nan, mut coh) = (0.0f32, 0u32, false, 0.0f64);
+        for i in 0..m {
+            let raw = phase[i * px + p];
+            unw[i] = if raw != 0.0 {
+                raw - ov.ref_phase[i]
+            } else {
+                raw
+            };
+            let v = (raw - ov.ref_phase[i]) * ov.scale[i];
+            if !v.is_nan() {
+                sum += v;
+                count += 1;
+            }
+            any_nan |= raw.is_nan();
+            let c = coherence[i * px + p];
+            if !c.is_nan() {
+                coh += f64::from(c);
+            }
+        }
+        let apv = if count > 0 {
+            (f64::from(sum) / f64::from(count)) as f32
+        } else {
+            f32::NAN
+        };
+        let t = ov.triplets.len() as f32;
+        let n = if any_nan {
+            t
+        } else {
+            ov.triplets
+                .iter()
+                .filter(|tri| {
+                    let c = tri
+                        .iter()
+                        .fold(0.0f32, |acc, &(i, s)| acc + s * unw[i as usize]);
+                    integer_ambiguity(c) != 0.0
+                })
+                .count() as f32
+        };
+        let masked = water.is_some_and(|w| w[p] == 0.0) || coh == 0.0 || n == t;
+        (apv, if masked { f32::NAN } else { n })
+    }
+
+    #[test]
+    fn tiled_strip_equals_the_per_pixel_definition() {
+        let n = net(12, 3);
+        let m = n.num_pairs();
+        // Pixels over several tiles and a partial last one.
+        let px = 2 * TILE + 37;
+        let mut rng = crate::rng::Rng::seeded(7);
+        let ref_phase: Vec<f32> = (0..m).map(|_| rng.normal() as f32).collect();
+        let ov = Overview::new(&n, 0.05546576, ref_phase);
+        let tau = std::f32::consts::TAU;
+        let mut phase = vec![0.0f32; m * px];
+        let mut coherence = vec![0.0f32; m * px];
+        for (i, v) in phase.iter_mut().enumerate() {
+            let u = rng.uniform();
+            *v = match u {
+                u if u < 0.01 => f32::NAN,
+                u if u < 0.03 => 0.0,
+                // Cycle slips: closures near and beyond +-3 rad.
+                u if u < 0.10 => (rng.normal() * 2.0) as f32 + tau * (i % 3) as f32,
+                _ => (rng.normal() * 0.5) as f32,
+            };
+        }
+        for (p, c) in coherence.iter_mut().enumerate() {
+            // Pixels 0..40 without coherence (masked); a few NaN elsewhere.
+            *c = match (p % px < 40, rng.uniform()) {
+                (true, _) => 0.0,
+                (false, u) if u < 0.05 => f32::NAN,
+                (false, u) => u as f32,
+            };
+        }
+        let water: Vec<f32> = (0..px).map(|p| f32::from(p % 11 != 0)).collect();
+        for water in [None, Some(&water[..])] {
+            let mut out = StripMaps::default();
+            ov.strip(&phase, &coherence, water, px, &mut out);
+            let mut counted = 0;
+            for p in 0..px {
+                let (apv, ntri) = reference_pixel(&ov, &phase, &coherence, water, px, p);
+                assert_eq!(
+                    out.avg_phase_velocity[p].to_bits(),
+                    apv.to_bits(),
+                    "pixel {p}"
+                );
+                assert_eq!(
+                    out.num_tri_nonzero[p].to_bits(),
+                    ntri.to_bits(),
+                    "pixel {p}"
+                );
+                counted += usize::from(ntri > 0.0);
+            }
+            // The data exercise the counting, not only the masks.
+            assert!(counted > px / 4, "{counted}");
+        }
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::{Overview, StripMaps};
+use rayon::prelude::*;
+
+use super::{Overview, StripInput, StripMaps, TileScratch};
 use crate::geo::{resolve_subset, SubsetRequest, SubsetSource};
 use crate::meta::Attributes;
 use crate::network_edit::{self, EditedStack, NetworkEdit};
@@ -17,6 +19,7 @@ use crate::product::{DatasetSpec, ProductSpec, ProductWriter};
 use crate::report::Reporter;
 use crate::source::{open_stack, GeomLayer, StackLayer, StackSource};
 use crate::survey::{choose_reference, RefRequest};
+use crate::window::Window;
 
 /// Product stem of the average phase velocity (MintPy's `avgPhaseVelocity.h5`).
 pub const AVG_PHASE_VELOCITY: &str = "avgPhaseVelocity";
@@ -154,22 +157,34 @@ pub fn overview_source(
     let progress = opts
         .report
         .progress("overview", plan.chunks.len(), info.length * info.width);
-    let (mut phase, mut coh, mut water) = (Vec::new(), Vec::new(), Vec::new());
     let mut maps = StripMaps::default();
+    let rows = block_rows(m, info.width);
+    // One block's buffers per thread, kept across blocks and strips (rayon's per-task init
+    // would allocate and fault in fresh pages for every task).
+    let blocks: Vec<std::sync::Mutex<Block>> = (0..rayon::current_num_threads())
+        .map(|_| std::sync::Mutex::new(Block::new(m)))
+        .collect();
     for w in &plan.chunks {
         let px = w.pixels();
-        phase.resize(m * px, 0.0);
-        coh.resize(m * px, 0.0);
-        source.read_stack(StackLayer::Phase, w, &mut phase)?;
-        source.read_stack(StackLayer::Coherence, w, &mut coh)?;
-        let water = if has_water {
-            water.resize(px, 0.0);
-            source.read_geometry(GeomLayer::WaterMask, w, &mut water)?;
-            Some(&water[..])
-        } else {
-            None
-        };
-        ov.strip(&phase, &coh, water, px, &mut maps);
+        maps.avg_phase_velocity.resize(px, 0.0);
+        maps.num_tri_nonzero.resize(px, 0.0);
+        let step = rows * w.cols();
+        maps.avg_phase_velocity
+            .par_chunks_mut(step)
+            .zip(maps.num_tri_nonzero.par_chunks_mut(step))
+            .enumerate()
+            .try_for_each(|(b, (apv, ntri))| {
+                let y0 = w.y0 + b * rows;
+                let part = Window {
+                    y0,
+                    y1: (y0 + rows).min(w.y1),
+                    ..*w
+                };
+                let mut block = blocks[rayon::current_thread_index().unwrap_or(0) % blocks.len()]
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("a thread of the overview failed"))?;
+                block.maps(source, &ov, &part, has_water, apv, ntri)
+            })?;
         apv.write("velocity", *w, &maps.avg_phase_velocity)?;
         if let Some(n) = &mut ntri {
             n.write("mask", *w, &maps.num_tri_nonzero)?;
@@ -190,6 +205,67 @@ pub fn overview_source(
         num_triplets: ov.num_triplets(),
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Bytes of one layer of a block: the phase and coherence of a block (one per thread) stay in
+/// the cache from the read to the loops over them.
+const BLOCK_LAYER_BYTES: usize = 2 << 20;
+
+/// Rows per block of a `width`-pixel image with `m` pairs (at least one).
+fn block_rows(m: usize, width: usize) -> usize {
+    (BLOCK_LAYER_BYTES / (4 * m.max(1) * width.max(1))).max(1)
+}
+
+/// One thread's buffers: a block's phase, coherence and water mask, and the tile scratch.
+struct Block {
+    phase: Vec<f32>,
+    coherence: Vec<f32>,
+    water: Vec<f32>,
+    tiles: TileScratch,
+}
+
+impl Block {
+    fn new(m: usize) -> Block {
+        Block {
+            phase: Vec::new(),
+            coherence: Vec::new(),
+            water: Vec::new(),
+            tiles: TileScratch::new(m),
+        }
+    }
+
+    /// Reads window `w` of `source` and makes its maps into `apv` and `ntri`.
+    fn maps(
+        &mut self,
+        source: &dyn StackSource,
+        ov: &Overview,
+        w: &Window,
+        has_water: bool,
+        apv: &mut [f32],
+        ntri: &mut [f32],
+    ) -> anyhow::Result<()> {
+        let px = w.pixels();
+        let m = source.info().network.num_pairs();
+        self.phase.resize(m * px, 0.0);
+        self.coherence.resize(m * px, 0.0);
+        source.read_stack(StackLayer::Phase, w, &mut self.phase)?;
+        source.read_stack(StackLayer::Coherence, w, &mut self.coherence)?;
+        let water = if has_water {
+            self.water.resize(px, 0.0);
+            source.read_geometry(GeomLayer::WaterMask, w, &mut self.water)?;
+            Some(&self.water[..])
+        } else {
+            None
+        };
+        let input = StripInput {
+            phase: &self.phase,
+            coherence: &self.coherence,
+            water,
+            px,
+        };
+        ov.strip_into(&input, apv, ntri, &mut self.tiles);
+        Ok(())
+    }
 }
 
 /// The two products, empty (the triplet count only when the network has triplets).
@@ -253,21 +329,26 @@ fn pictures(dir: &Path, with_triplets: bool) -> anyhow::Result<Vec<PathBuf>> {
     use crate::plot::view::{render_view, ViewOptions};
     let pic = dir.join("pic");
     std::fs::create_dir_all(&pic).with_context(|| format!("creating {}", pic.display()))?;
-    let mut out = Vec::new();
-    for stem in [AVG_PHASE_VELOCITY, NUM_TRI_NONZERO] {
-        if stem == NUM_TRI_NONZERO && !with_triplets {
-            continue;
-        }
-        let opts = ViewOptions {
-            layer: stem.to_string(),
-            ..ViewOptions::default()
-        };
-        let file = pic.join(format!("{stem}.png"));
-        render_view(dir, &opts)
-            .with_context(|| format!("drawing {stem}"))?
-            .0
-            .write_png(&file)?;
-        out.push(file);
-    }
+    let stems: &[&str] = if with_triplets {
+        &[AVG_PHASE_VELOCITY, NUM_TRI_NONZERO]
+    } else {
+        &[AVG_PHASE_VELOCITY]
+    };
+    // One picture per thread: most of a picture's time is its PNG compression.
+    let out = stems
+        .par_iter()
+        .map(|stem| -> anyhow::Result<PathBuf> {
+            let opts = ViewOptions {
+                layer: stem.to_string(),
+                ..ViewOptions::default()
+            };
+            let file = pic.join(format!("{stem}.png"));
+            render_view(dir, &opts)
+                .with_context(|| format!("drawing {stem}"))?
+                .0
+                .write_png(&file)?;
+            Ok(file)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(out)
 }

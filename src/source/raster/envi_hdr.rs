@@ -146,6 +146,7 @@ pub fn layout_from_hdr_text(
         bands,
         data_file: data_file.to_path_buf(),
         sidecar: hdr.to_path_buf(),
+        handle: Default::default(),
     })
 }
 

@@ -11,6 +11,7 @@ use anyhow::{bail, Context};
 use std::cell::RefCell;
 
 use super::gather;
+use super::handle::FileHandle;
 
 use crate::window::Window;
 
@@ -153,6 +154,8 @@ pub struct RasterLayout {
     pub data_file: PathBuf,
     /// The sidecar the layout was read from.
     pub sidecar: PathBuf,
+    /// `data_file`, kept open across reads.
+    pub handle: FileHandle,
 }
 
 impl RasterLayout {
@@ -322,7 +325,9 @@ impl RasterLayout {
         let b = *self.band(band)?;
         let s = self.dtype.size();
         let start = b.offset + window.y0 as u64 * b.line_stride + window.x0 as u64 * b.pixel_stride;
-        let file = File::open(&self.data_file)
+        let file = self
+            .handle
+            .open(&self.data_file)
             .with_context(|| format!("cannot open raster {}", self.data_file.display()))?;
         let short = |e: std::io::Error| {
             anyhow::Error::new(e).context(format!(
@@ -541,6 +546,7 @@ mod tests {
             bands: RasterLayout::regular(w, l, n, t, s),
             data_file: p.clone(),
             sidecar: p,
+            handle: Default::default(),
         }
     }
 

@@ -53,6 +53,7 @@ pub fn gamma_layout(
         bands: RasterLayout::regular(width, length, nbands, DataType::F32, scheme),
         data_file: data_file.to_path_buf(),
         sidecar: header,
+        handle: Default::default(),
     })
 }
 

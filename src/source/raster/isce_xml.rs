@@ -146,6 +146,7 @@ fn layout_from_xml_text(text: &str, xml: &Path, data_file: &Path) -> anyhow::Res
         bands: RasterLayout::regular(width, length, nbands, dtype, scheme),
         data_file: data_file.to_path_buf(),
         sidecar: xml.to_path_buf(),
+        handle: Default::default(),
     })
 }
 

@@ -30,6 +30,7 @@ pub mod gamma_par;
 mod gather;
 pub mod geokeys;
 pub mod geotiff;
+pub mod handle;
 pub mod isce_xml;
 pub mod netcdf3;
 pub mod roipac;

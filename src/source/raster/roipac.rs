@@ -118,6 +118,7 @@ pub fn roipac_layout(data_file: &Path) -> anyhow::Result<(RasterLayout, Attribut
         bands: RasterLayout::regular(width, length, nbands, dtype, Interleave::Bil),
         data_file: data_file.to_path_buf(),
         sidecar: rsc,
+        handle: Default::default(),
     };
     Ok((layout, attrs))
 }

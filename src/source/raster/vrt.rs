@@ -259,6 +259,7 @@ fn from_sources(
     let mut out = RasterLayout {
         bands: Vec::with_capacity(sources.len()),
         sidecar: vrt.to_path_buf(),
+        handle: Default::default(),
         ..first.clone()
     };
     for (index, dtype, s) in &sources {
@@ -415,6 +416,7 @@ fn layout_from_vrt_text(
         bands: bands.into_iter().map(|b| b.1).collect(),
         data_file: data_file.to_path_buf(),
         sidecar: vrt.to_path_buf(),
+        handle: Default::default(),
     })
 }
 
