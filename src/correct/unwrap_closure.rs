@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::correct::unwrap::closure::{median_cycles, sample_indices, ClosureSystem};
 use crate::correct::unwrap::conncomp::{clean_components, label_conn_comp};
 use crate::correct::unwrap::cycles::{runs_of, Run};
-use crate::correct::unwrap_run::{group_size, read_layer_group, UnwrapOptions};
+use crate::correct::unwrap_run::{map_pair_images, UnwrapOptions};
 use crate::plan::ChunkPlan;
 use crate::source::{StackLayer, StackSource};
 
@@ -202,47 +202,40 @@ pub fn phase_closure(
         solved: wanted.len(),
     };
     // 3. Each interferogram's own components take their common region's cycles.
-    // Held: the conncomp image (4 bytes per pixel); per thread: its key, labels and the
-    // cleaning's images (about 24 bytes).
-    let group = group_size(opts.max_memory, npx, 4, 24, m);
-    let mut out = Vec::with_capacity(m);
-    let mut g0 = 0;
-    while g0 < m {
-        let g1 = (g0 + group).min(m);
-        let cc = read_layer_group(source, plan, StackLayer::ConnComp, g0..g1)?;
-        let runs: Vec<Vec<Run>> = (g0..g1)
-            .into_par_iter()
-            .map(|i| {
-                let k = i - g0;
-                let key: Vec<u32> = cc[k * npx..(k + 1) * npx]
-                    .iter()
-                    .zip(land)
-                    .map(|(&c, &l)| {
-                        if l && c.is_finite() && c > 0.0 {
-                            c as u32
-                        } else {
-                            0
-                        }
-                    })
-                    .collect();
-                let local = clean_components(&key, length, width, opts.bridging.min_area);
-                let mut of_label: Vec<Option<i32>> = vec![None; local.num + 1];
-                for reg in &regions {
-                    let l = local.labels[reg.samples[0]] as usize;
-                    if l != 0
-                        && of_label[l].is_none()
-                        && reg.samples.iter().all(|&p| local.labels[p] as usize == l)
-                    {
-                        of_label[l] = Some(reg.cycles[i]);
+    // Per interferogram in flight, besides its conncomp image: its key, labels and the
+    // cleaning's images (about 24 bytes per pixel).
+    let (out, _) = map_pair_images(
+        source,
+        &[StackLayer::ConnComp],
+        24,
+        opts.max_memory,
+        |i, images| {
+            let key: Vec<u32> = images[0]
+                .iter()
+                .zip(land)
+                .map(|(&c, &l)| {
+                    if l && c.is_finite() && c > 0.0 {
+                        c as u32
+                    } else {
+                        0
                     }
-                }
-                runs_of(length, width, |p| {
-                    of_label[local.labels[p] as usize].unwrap_or(0)
                 })
-            })
-            .collect();
-        out.extend(runs);
-        g0 = g1;
-    }
+                .collect();
+            let local = clean_components(&key, length, width, opts.bridging.min_area);
+            let mut of_label: Vec<Option<i32>> = vec![None; local.num + 1];
+            for reg in &regions {
+                let l = local.labels[reg.samples[0]] as usize;
+                if l != 0
+                    && of_label[l].is_none()
+                    && reg.samples.iter().all(|&p| local.labels[p] as usize == l)
+                {
+                    of_label[l] = Some(reg.cycles[i]);
+                }
+            }
+            Ok(runs_of(length, width, |p| {
+                of_label[local.labels[p] as usize].unwrap_or(0)
+            }))
+        },
+    )?;
     Ok((out, stats))
 }

@@ -171,7 +171,7 @@ pub fn correct_unwrap_source(
     ));
     let land = land_mask(source, opts.water_mask, &plan)?;
     let (pairs, group) = if opts.method.bridges() {
-        bridging_pass(source, &plan, ref_yx, &land, opts)?
+        bridging_pass(source, ref_yx, &land, opts)?
     } else {
         (vec![Vec::new(); m], 1)
     };
@@ -223,14 +223,61 @@ pub fn correct_unwrap_source(
     })
 }
 
-/// Interferograms to hold at once (at least one): `held` bytes per pixel of each held
-/// interferogram, `work` bytes per pixel of each one processed at the same time (one per
-/// thread), within half the budget.
-pub(crate) fn group_size(budget: u64, npx: usize, held: u64, work: u64, m: usize) -> usize {
+/// Interferograms in flight at once (at least one, at most one per thread): each holds
+/// `bytes_per_px` bytes per pixel of its `npx`-pixel images, within half the budget.
+pub(crate) fn in_flight(budget: u64, npx: usize, bytes_per_px: u64) -> usize {
     let threads = rayon::current_num_threads() as u64;
-    let npx = npx.max(1) as u64;
-    let room = (budget / 2).saturating_sub(threads * work * npx);
-    (room / (held * npx)).clamp(1, m.max(1) as u64) as usize
+    let each = bytes_per_px.max(1) * npx.max(1) as u64;
+    ((budget / 2) / each).clamp(1, threads) as usize
+}
+
+/// `f(i, images)` for every pair `i` of `source`, `images` holding the whole `length x width`
+/// images of `layers` of that pair, in pair order. Each interferogram is read once, by the
+/// thread that then works on it, into that thread's buffers (reused from pair to pair): as
+/// many interferograms are in memory as are in flight, `in_flight(budget, npx, 4 *
+/// layers.len() + work_bytes)` of them, whatever the stack's length. Returns the results and
+/// that number.
+pub(crate) fn map_pair_images<T: Send>(
+    source: &dyn StackSource,
+    layers: &[StackLayer],
+    work_bytes: u64,
+    budget: u64,
+    f: impl Fn(usize, &[Vec<f32>]) -> anyhow::Result<T> + Sync,
+) -> anyhow::Result<(Vec<T>, usize)> {
+    let info = source.info();
+    let (length, width, m) = (info.length, info.width, info.network.num_pairs());
+    let full = Window::full(length, width);
+    let npx = full.pixels();
+    let k = in_flight(budget, npx, 4 * layers.len() as u64 + work_bytes);
+    let buffers: Vec<std::sync::Mutex<Vec<Vec<f32>>>> = (0..k)
+        .map(|_| std::sync::Mutex::new(vec![Vec::new(); layers.len()]))
+        .collect();
+    let run = || -> anyhow::Result<Vec<T>> {
+        (0..m)
+            .into_par_iter()
+            .map(|i| {
+                let slot = rayon::current_thread_index().unwrap_or(0) % k;
+                let mut images = buffers[slot]
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("a thread reading interferograms failed"))?;
+                for (image, &layer) in images.iter_mut().zip(layers) {
+                    image.resize(npx, 0.0);
+                    source.read_pairs(layer, i..i + 1, &full, image)?;
+                }
+                f(i, &images)
+            })
+            .collect()
+    };
+    let out = if k < rayon::current_num_threads() {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(k)
+            .build()
+            .context("cannot start the threads that read interferograms")?
+            .install(run)?
+    } else {
+        run()?
+    };
+    Ok((out, k))
 }
 
 /// Runs of every pair with the pair's name.
@@ -259,74 +306,57 @@ fn add_runs(a: &[Run], b: &[Run], length: usize, width: usize) -> Vec<Run> {
     runs_of(length, width, |p| k[p])
 }
 
-/// Bridging of every interferogram, as many whole interferograms in memory at a time as the
+/// Bridging of every interferogram, as many in flight at a time as there are threads and the
 /// budget holds. Returns the runs per pair and that number.
 fn bridging_pass(
     source: &dyn StackSource,
-    plan: &ChunkPlan,
     ref_yx: (usize, usize),
     land: &[bool],
     opts: &UnwrapOptions,
 ) -> anyhow::Result<(Vec<Vec<Run>>, usize)> {
     let info = source.info();
     let (length, width, m) = (info.length, info.width, info.network.num_pairs());
-    // Held per interferogram of a group: phase and conncomp (4 bytes each); per interferogram
-    // being bridged (one per thread): the working copy, the cycles and the cleaning's images
-    // (about 24 bytes).
-    let group = group_size(opts.max_memory, length * width, 8, 24, m);
-    let progress = opts.report.progress("bridging", m, m * length * width);
-    let mut pairs: Vec<Vec<Run>> = Vec::with_capacity(m);
-    let mut g0 = 0;
-    while g0 < m {
-        let g1 = (g0 + group).min(m);
-        let phase = read_layer_group(source, plan, StackLayer::Phase, g0..g1)?;
-        let cc = read_layer_group(source, plan, StackLayer::ConnComp, g0..g1)?;
-        let npx = length * width;
-        let results: Vec<anyhow::Result<Vec<Run>>> = (g0..g1)
-            .into_par_iter()
-            .map(|i| {
-                let k = i - g0;
-                let ph = &phase[k * npx..(k + 1) * npx];
-                let labels: Vec<u32> = cc[k * npx..(k + 1) * npx]
-                    .iter()
-                    .zip(land)
-                    .map(|(&c, &l)| {
-                        if l && c.is_finite() && c > 0.0 {
-                            c as u32
-                        } else {
-                            0
-                        }
-                    })
-                    .collect();
-                let mut work = Vec::new();
-                let b = bridge_ifg(
-                    ph,
-                    &labels,
-                    (length, width),
-                    Some(ref_yx),
-                    &opts.bridging,
-                    &mut work,
-                )
-                .map_err(|e| anyhow::anyhow!("interferogram {}: {e}", info.network.pair_name(i)))?;
-                if b.unmeasured > 0 {
-                    opts.report.warn(format!(
-                        "interferogram {}: {} component(s) without valid phase at a bridge end \
-                         left uncorrected (MintPy sets them to NaN)",
-                        info.network.pair_name(i),
-                        b.unmeasured
-                    ));
+    let npx = length * width;
+    let progress = opts.report.progress("bridging", m, m * npx);
+    // Per interferogram in flight, besides its phase and conncomp: the labels, the working
+    // copy, the cycles and the cleaning's images (about 24 bytes per pixel).
+    let layers = [StackLayer::Phase, StackLayer::ConnComp];
+    let (pairs, k) = map_pair_images(source, &layers, 24, opts.max_memory, |i, images| {
+        let (ph, cc) = (&images[0], &images[1]);
+        let labels: Vec<u32> = cc
+            .iter()
+            .zip(land)
+            .map(|(&c, &l)| {
+                if l && c.is_finite() && c > 0.0 {
+                    c as u32
+                } else {
+                    0
                 }
-                Ok(runs_of(length, width, |p| b.cycles[p]))
             })
             .collect();
-        for r in results {
-            pairs.push(r?);
-            progress.chunk_done(npx);
+        let mut work = Vec::new();
+        let b = bridge_ifg(
+            ph,
+            &labels,
+            (length, width),
+            Some(ref_yx),
+            &opts.bridging,
+            &mut work,
+        )
+        .map_err(|e| anyhow::anyhow!("interferogram {}: {e}", info.network.pair_name(i)))?;
+        if b.unmeasured > 0 {
+            opts.report.warn(format!(
+                "interferogram {}: {} component(s) without valid phase at a bridge end \
+                 left uncorrected (MintPy sets them to NaN)",
+                info.network.pair_name(i),
+                b.unmeasured
+            ));
         }
-        g0 = g1;
-    }
+        progress.chunk_done(npx);
+        Ok(runs_of(length, width, |p| b.cycles[p]))
+    })?;
     progress.finish();
-    Ok((pairs, group))
+    Ok((pairs, k))
 }
 
 /// Land flags of the whole image (all true without a water mask or when it is not used).
@@ -357,29 +387,6 @@ fn copy_window<T: Copy>(w: &Window, width: usize, from: &[T], to: &mut [T]) {
         let at = (w.y0 + r) * width + w.x0;
         to[at..at + cols].copy_from_slice(line);
     }
-}
-
-/// One layer of the interferograms `range`, whole images one after the other, read in the
-/// plan's strips: only these interferograms are read, so a pass over groups reads each once.
-pub(crate) fn read_layer_group(
-    source: &dyn StackSource,
-    plan: &ChunkPlan,
-    layer: StackLayer,
-    range: std::ops::Range<usize>,
-) -> anyhow::Result<Vec<f32>> {
-    let info = source.info();
-    let npx = info.length * info.width;
-    let mut dest = vec![0.0f32; range.len() * npx];
-    let mut buf = Vec::new();
-    for w in &plan.chunks {
-        let px = w.pixels();
-        buf.resize(range.len() * px, 0.0);
-        source.read_pairs(layer, range.clone(), w, &mut buf)?;
-        for (k, plane) in buf.chunks_exact(px).enumerate() {
-            copy_window(w, info.width, plane, &mut dest[k * npx..(k + 1) * npx]);
-        }
-    }
-    Ok(dest)
 }
 
 #[cfg(test)]
@@ -434,7 +441,7 @@ mod tests {
     }
 
     #[test]
-    fn bridging_reads_each_interferogram_once_in_groups() {
+    fn bridging_reads_each_interferogram_once_one_or_more_at_a_time() {
         let dir = tempfile::tempdir().unwrap();
         let (l, w) = (40, 50);
         let cfg = SimConfig {
@@ -453,23 +460,8 @@ mod tests {
             by_pair: Mutex::new(HashMap::new()),
             largest_stack_read: Mutex::new(0),
         };
-        // Strips of 7 rows; a budget for three interferograms at a time (the group rule:
-        // half the budget, less one set of working images per thread).
-        let plan = ChunkPlan {
-            length: l,
-            width: w,
-            rows_per_chunk: 7,
-            chunks: (0..l)
-                .step_by(7)
-                .map(|y0| Window {
-                    y0,
-                    y1: (y0 + 7).min(l),
-                    x0: 0,
-                    x1: w,
-                })
-                .collect(),
-        };
-        let threads = rayon::current_num_threads() as u64;
+        // A budget for one interferogram at a time: half of it holds the phase, conncomp
+        // and working images (32 bytes per pixel) of one.
         let mut opts = UnwrapOptions {
             method: UnwrapMethod::Bridging,
             bridging: BridgingOptions {
@@ -480,12 +472,12 @@ mod tests {
             num_sample: 100,
             water_mask: false,
             reference: RefRequest::Yx(20, 25),
-            max_memory: 2 * npx as u64 * (24 * threads + 8 * 3),
+            max_memory: 2 * npx as u64 * 32,
             report: Reporter::silent(),
         };
         let land = vec![true; npx];
-        let (grouped, group) = bridging_pass(&counting, &plan, (20, 25), &land, &opts).unwrap();
-        assert_eq!(group, 3);
+        let (one, k) = bridging_pass(&counting, (20, 25), &land, &opts).unwrap();
+        assert_eq!(k, 1);
         let counts = counting.by_pair.into_inner().unwrap();
         for layer in [StackLayer::Phase, StackLayer::ConnComp] {
             for i in 0..m {
@@ -497,13 +489,13 @@ mod tests {
             }
         }
         assert_eq!(counting.largest_stack_read.into_inner().unwrap(), 0);
-        // The same corrections as with every interferogram in memory at once.
+        // The same corrections with one interferogram in flight per thread.
         opts.max_memory = 1 << 30;
-        let (whole, group) = bridging_pass(&*stack, &plan, (20, 25), &land, &opts).unwrap();
-        assert_eq!(group, m);
-        assert_eq!(grouped, whole);
+        let (many, k) = bridging_pass(&*stack, (20, 25), &land, &opts).unwrap();
+        assert_eq!(k, rayon::current_num_threads());
+        assert_eq!(one, many);
         assert!(
-            whole.iter().any(|runs| !runs.is_empty()),
+            many.iter().any(|runs| !runs.is_empty()),
             "the stack has errors to correct"
         );
     }
