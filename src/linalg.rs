@@ -58,6 +58,103 @@ pub fn cholesky_solve(l: &[f64], n: usize, x: &mut [f64]) {
     }
 }
 
+/// The non-zero pattern of a symmetric `n x n` matrix, row by row: what
+/// [`cholesky_profile_in_place`] and [`cholesky_profile_solve`] visit. A Cholesky factor fills
+/// in only to the right of each row's first non-zero (its profile, or envelope), so a banded
+/// matrix costs `n x band^2` instead of `n^3 / 6`.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// First non-zero column of each row, at most the diagonal.
+    pub first: Vec<usize>,
+    /// Last non-zero column of each row, at least the diagonal.
+    pub last: Vec<usize>,
+    /// Per column `j`, the last row whose profile reaches `j` (`first[row] <= j`).
+    reach: Vec<usize>,
+}
+
+impl Profile {
+    /// The pattern of the symmetric row-major `a`.
+    pub fn of(a: &[f64], n: usize) -> Profile {
+        let first: Vec<usize> = (0..n)
+            .map(|i| (0..i).find(|&j| a[i * n + j] != 0.0).unwrap_or(i))
+            .collect();
+        let last: Vec<usize> = (0..n)
+            .map(|i| (i + 1..n).rev().find(|&j| a[i * n + j] != 0.0).unwrap_or(i))
+            .collect();
+        let mut reach: Vec<usize> = (0..n).collect();
+        for (i, &f) in first.iter().enumerate() {
+            for r in &mut reach[f..i] {
+                *r = (*r).max(i);
+            }
+        }
+        Profile { first, last, reach }
+    }
+
+    /// `y = A x` over the pattern only (each sum in column order, as the dense product).
+    pub fn mul(&self, a: &[f64], n: usize, x: &[f64], y: &mut [f64]) {
+        for (i, yi) in y.iter_mut().enumerate().take(n) {
+            let (f, l) = (self.first[i], self.last[i]);
+            *yi = a[i * n + f..=i * n + l]
+                .iter()
+                .zip(&x[f..=l])
+                .map(|(p, v)| p * v)
+                .sum();
+        }
+    }
+}
+
+/// [`cholesky_in_place`] restricted to the profile `prof` of `a` (entries outside it are
+/// neither read nor written). Bit for bit the dense factorisation: outside the profile the
+/// dense factor is exactly zero, so the terms skipped there are products with a zero, which
+/// leave every sum unchanged (a sum starts at the matrix entry, +0 or non-zero, and
+/// subtracting a zero keeps it).
+pub fn cholesky_profile_in_place(a: &mut [f64], n: usize, prof: &Profile) -> bool {
+    let f = &prof.first;
+    for j in 0..n {
+        let mut d = a[j * n + j];
+        for k in f[j]..j {
+            d -= a[j * n + k] * a[j * n + k];
+        }
+        if d <= 1e-12 * a[j * n + j].abs().max(f64::MIN_POSITIVE) || !d.is_finite() {
+            return false;
+        }
+        let d = d.sqrt();
+        a[j * n + j] = d;
+        for i in j + 1..=prof.reach[j] {
+            if f[i] > j {
+                continue;
+            }
+            let mut s = a[i * n + j];
+            for k in f[i].max(f[j])..j {
+                s -= a[i * n + k] * a[j * n + k];
+            }
+            a[i * n + j] = s / d;
+        }
+    }
+    true
+}
+
+/// [`cholesky_solve`] with a factor from [`cholesky_profile_in_place`] (the same profile).
+pub fn cholesky_profile_solve(l: &[f64], n: usize, prof: &Profile, x: &mut [f64]) {
+    let f = &prof.first;
+    for i in 0..n {
+        let mut s = x[i];
+        for k in f[i]..i {
+            s -= l[i * n + k] * x[k];
+        }
+        x[i] = s / l[i * n + i];
+    }
+    for i in (0..n).rev() {
+        let mut s = x[i];
+        for k in i + 1..=prof.reach[i] {
+            if f[k] <= i {
+                s -= l[k * n + i] * x[k];
+            }
+        }
+        x[i] = s / l[i * n + i];
+    }
+}
+
 /// Minimum-norm solution of `A x = b` for symmetric PSD `A` via cyclic Jacobi eigen-decomposition;
 /// eigenvalues below `rel_tol * max` are dropped.
 pub fn min_norm_symmetric(a: &[f64], b: &[f64], n: usize, rel_tol: f64) -> Vec<f64> {
@@ -241,6 +338,66 @@ pub fn pseudo_inverse(a: &[f64], rows: usize, cols: usize, rcond: f64) -> Vec<f6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn profile_cholesky_is_the_dense_one_bit_for_bit() {
+        let mut rng = crate::rng::Rng::seeded(11);
+        for (n, band) in [(1, 0), (7, 2), (40, 5), (60, 9)] {
+            // A banded SPD matrix with holes in its band and a row that reaches further
+            // back than the next one (a profile that is not monotone).
+            let mut a = vec![0.0; n * n];
+            for i in 0..n {
+                for j in i.saturating_sub(band)..i {
+                    if rng.uniform() < 0.7 {
+                        let v = rng.normal();
+                        a[i * n + j] = v;
+                        a[j * n + i] = v;
+                    }
+                }
+            }
+            if n > 10 {
+                a[9 * n + 1] = 0.5;
+                a[n + 9] = 0.5;
+            }
+            for i in 0..n {
+                let row: f64 = (0..n).map(|j| a[i * n + j].abs()).sum();
+                a[i * n + i] = row + 1.0 + rng.uniform();
+            }
+            let prof = Profile::of(&a, n);
+            let (mut dense, mut sky) = (a.clone(), a.clone());
+            assert!(cholesky_in_place(&mut dense, n));
+            assert!(cholesky_profile_in_place(&mut sky, n, &prof));
+            for i in 0..n {
+                for j in prof.first[i]..=i {
+                    assert_eq!(
+                        dense[i * n + j].to_bits(),
+                        sky[i * n + j].to_bits(),
+                        "{n}: {i},{j}"
+                    );
+                }
+                for j in 0..prof.first[i] {
+                    assert_eq!(dense[i * n + j], 0.0, "dense factor outside the profile");
+                }
+            }
+            let b: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+            let (mut xd, mut xs) = (b.clone(), b.clone());
+            cholesky_solve(&dense, n, &mut xd);
+            cholesky_profile_solve(&sky, n, &prof, &mut xs);
+            assert_eq!(
+                xd.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                xs.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            );
+            let (mut yd, mut ys) = (vec![0.0; n], vec![0.0; n]);
+            for i in 0..n {
+                yd[i] = (0..n).map(|j| a[i * n + j] * b[j]).sum();
+            }
+            prof.mul(&a, n, &b, &mut ys);
+            assert_eq!(
+                yd.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                ys.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            );
+        }
+    }
 
     #[test]
     fn solves_definite_and_singular_systems() {

@@ -61,19 +61,29 @@ pub fn phase_closure(
     }
     // 1. The common mask, strip by strip.
     let mut common = vec![0u32; npx];
-    let mut buf = Vec::new();
+    let (mut buf, mut every) = (Vec::new(), Vec::new());
     for w in &plan.chunks {
         let px = w.pixels();
         buf.resize(m * px, 0.0f32);
         source.read_stack(StackLayer::ConnComp, w, &mut buf)?;
+        // Pair by pair over the strip's pixels (contiguous reads, vectorised).
+        every.clear();
+        every.resize(px, 1u32);
+        for plane in buf.chunks_exact(px) {
+            for (e, &c) in every.iter_mut().zip(plane) {
+                *e &= u32::from(c != 0.0 && !c.is_nan());
+            }
+        }
         let cols = w.x1 - w.x0;
-        for k in 0..px {
-            let p = (w.y0 + k / cols) * width + w.x0 + k % cols;
-            let all = (0..m).all(|i| {
-                let c = buf[i * px + k];
-                c != 0.0 && !c.is_nan()
-            });
-            common[p] = u32::from(all && land[p]);
+        for (r, line) in every.chunks_exact(cols).enumerate() {
+            let at = (w.y0 + r) * width + w.x0;
+            for ((c, &e), &l) in common[at..at + cols]
+                .iter_mut()
+                .zip(line)
+                .zip(&land[at..at + cols])
+            {
+                *c = e & u32::from(l);
+            }
         }
     }
     let (labels, num) = label_conn_comp(&common, length, width, opts.bridging.min_area);
@@ -214,7 +224,7 @@ pub fn phase_closure(
                 .iter()
                 .zip(land)
                 .map(|(&c, &l)| {
-                    if l && c.is_finite() && c > 0.0 {
+                    if l & c.is_finite() & (c > 0.0) {
                         c as u32
                     } else {
                         0

@@ -327,7 +327,7 @@ fn bridging_pass(
             .iter()
             .zip(land)
             .map(|(&c, &l)| {
-                if l && c.is_finite() && c > 0.0 {
+                if l & c.is_finite() & (c > 0.0) {
                     c as u32
                 } else {
                     0

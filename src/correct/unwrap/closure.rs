@@ -9,7 +9,9 @@
 //! date's pairs of a nearest-neighbour network), the limit is the centre of the tie, each
 //! candidate below half a cycle, and none is corrected. Pure.
 
-use crate::linalg::{cholesky_in_place, cholesky_solve, solve_spd_or_min_norm};
+use crate::linalg::{
+    cholesky_profile_in_place, cholesky_profile_solve, solve_spd_or_min_norm, Profile,
+};
 use crate::network::Network;
 
 /// MintPy's shrinkage weight of the L1 term.
@@ -24,6 +26,8 @@ pub struct ClosureSystem {
     triplets: Vec<[(u32, f64); 3]>,
     /// `C^T C`, `n x n` row-major.
     ctc: Vec<f64>,
+    /// Its non-zero pattern: banded, as a triplet's pairs are near each other in pair order.
+    profile: Profile,
 }
 
 impl ClosureSystem {
@@ -42,7 +46,13 @@ impl ClosureSystem {
                 }
             }
         }
-        ClosureSystem { n, triplets, ctc }
+        let profile = Profile::of(&ctc, n);
+        ClosureSystem {
+            n,
+            triplets,
+            ctc,
+            profile,
+        }
     }
 
     /// Number of triplets.
@@ -98,7 +108,12 @@ impl ClosureSystem {
         let p = &self.ctc;
         let (mut x, mut u) = (vec![0.0; n], vec![1.0; n]);
         let (mut z1, mut z2) = (vec![ALPHA / 2.0; n], vec![ALPHA / 2.0; n]);
-        let mut h = vec![0.0; n * n];
+        // The Newton matrix 2P + diag: only its diagonal changes from one iteration to the
+        // next. Its factor is made over P's profile (entries outside it stay 0).
+        let mut h: Vec<f64> = p.iter().map(|v| 2.0 * v).collect();
+        let mut l = vec![0.0; n * n];
+        let prof = &self.profile;
+        let mut px = vec![0.0; n];
         let (mut rx, mut ru) = (vec![0.0; n], vec![0.0; n]);
         let mut dir = Direction::new(n);
         let mut aff = Direction::new(n);
@@ -107,9 +122,9 @@ impl ClosureSystem {
             let s1: Vec<f64> = (0..n).map(|i| u[i] - x[i]).collect();
             let s2: Vec<f64> = (0..n).map(|i| u[i] + x[i]).collect();
             let mu = (0..n).map(|i| z1[i] * s1[i] + z2[i] * s2[i]).sum::<f64>() / (2 * n) as f64;
+            prof.mul(p, n, &x, &mut px);
             for i in 0..n {
-                let px: f64 = (0..n).map(|j| p[i * n + j] * x[j]).sum();
-                rx[i] = 2.0 * px + q[i] + z1[i] - z2[i];
+                rx[i] = 2.0 * px[i] + q[i] + z1[i] - z2[i];
                 ru[i] = ALPHA - z1[i] - z2[i];
             }
             let res = rx.iter().chain(&ru).fold(0.0f64, |a, v| a.max(v.abs()));
@@ -119,17 +134,15 @@ impl ClosureSystem {
             let d1: Vec<f64> = (0..n).map(|i| z1[i] / s1[i]).collect();
             let d2: Vec<f64> = (0..n).map(|i| z2[i] / s2[i]).collect();
             for i in 0..n {
-                for j in 0..n {
-                    h[i * n + j] = 2.0 * p[i * n + j];
-                }
-                h[i * n + i] += 4.0 * d1[i] * d2[i] / (d1[i] + d2[i]);
+                h[i * n + i] = 2.0 * p[i * n + i] + 4.0 * d1[i] * d2[i] / (d1[i] + d2[i]);
+                let row = i * n + prof.first[i]..=i * n + i;
+                l[row.clone()].copy_from_slice(&h[row]);
             }
-            let mut l = h.clone();
-            let factored = cholesky_in_place(&mut l, n);
+            let factored = cholesky_profile_in_place(&mut l, n, prof);
             let solve = |rhs: &[f64]| -> Vec<f64> {
                 if factored {
                     let mut v = rhs.to_vec();
-                    cholesky_solve(&l, n, &mut v);
+                    cholesky_profile_solve(&l, n, prof, &mut v);
                     v
                 } else {
                     solve_spd_or_min_norm(&h, rhs, n)

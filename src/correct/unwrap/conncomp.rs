@@ -27,11 +27,12 @@ pub struct Components {
 /// their first pixel (scikit-image's `measure.label(connectivity=1)`). Returns the count.
 /// `stack` is scratch reused between calls (the union-find parents of the provisional labels).
 ///
-/// Two passes: the first gives each pixel a provisional label from its left and upper
-/// neighbours of the same key (a new one when neither matches, numbered in raster order) and
-/// merges the two when both match, always under the smaller; the second numbers the merged
-/// sets. A region's smallest provisional label is the one made at its first pixel in raster
-/// order, so numbering the sets by it numbers the regions as the flood fill does.
+/// Two passes over runs of equal key along rows. The first gives each run a provisional label:
+/// that of the first run above it with the same key, merged with every other such run above
+/// (always under the smaller label), or a new one, numbered in raster order, when there is
+/// none. The second numbers the merged sets. A region's first pixel in raster order starts a
+/// run with nothing of its region above, so the region's smallest provisional label is made
+/// there, and numbering the sets by it numbers the regions as the flood fill does.
 fn label_regions(
     key: &[u32],
     length: usize,
@@ -46,36 +47,44 @@ fn label_regions(
     parent.clear();
     parent.push(0);
     for y in 0..length {
-        for x in 0..width {
-            let p = y * width + x;
-            let k = key[p];
-            if k == 0 {
-                continue;
-            }
-            let left = if x > 0 && key[p - 1] == k {
-                out[p - 1]
-            } else {
-                0
-            };
-            let up = if y > 0 && key[p - width] == k {
-                out[p - width]
-            } else {
-                0
-            };
-            out[p] = match (left, up) {
-                (0, 0) => {
+        let row = y * width;
+        let mut x = 0;
+        while x < width {
+            let k = key[row + x];
+            let x1 = x + key[row + x..row + width]
+                .iter()
+                .position(|&v| v != k)
+                .unwrap_or(width - x);
+            if k != 0 {
+                let mut label = 0u32;
+                if y > 0 {
+                    let above = row - width;
+                    let mut last = 0u32;
+                    for (&ka, &la) in key[above + x..above + x1]
+                        .iter()
+                        .zip(&out[above + x..above + x1])
+                    {
+                        if ka != k || la == last {
+                            continue;
+                        }
+                        last = la;
+                        if label == 0 {
+                            label = la;
+                        } else {
+                            let (ra, rb) =
+                                (root(parent, label as usize), root(parent, la as usize));
+                            let (lo, hi) = (ra.min(rb), ra.max(rb));
+                            parent[hi] = lo;
+                        }
+                    }
+                }
+                if label == 0 {
                     parent.push(parent.len());
-                    (parent.len() - 1) as u32
+                    label = (parent.len() - 1) as u32;
                 }
-                (l, 0) => l,
-                (0, u) => u,
-                (l, u) => {
-                    let (rl, ru) = (root(parent, l as usize), root(parent, u as usize));
-                    let (lo, hi) = (rl.min(ru), rl.max(ru));
-                    parent[hi] = lo;
-                    l
-                }
-            };
+                out[row + x..row + x1].fill(label);
+            }
+            x = x1;
         }
     }
     // A parent is never larger than its child (merges hang the larger root under the smaller,
@@ -112,7 +121,9 @@ fn root(parent: &mut [usize], mut l: usize) -> usize {
 /// Labels up to 255 (the usual case) are eroded as bytes, whose minimum every x86-64 vector
 /// unit has; the result is the same, as the minimum commutes with an exact cast.
 fn erode(labels: &[u32], length: usize, width: usize, size: usize) -> Vec<u8> {
-    if labels.iter().all(|&l| l <= 255) {
+    // An OR over every label (vectorised; a test with an early exit per label cost more than
+    // the erosion itself).
+    if labels.iter().fold(0u32, |a, &l| a | l) <= 255 {
         let bytes: Vec<u8> = labels.iter().map(|&l| l as u8).collect();
         erode_min(&bytes, length, width, size)
     } else {
@@ -170,16 +181,48 @@ fn erode_min<T: Copy + Ord + Default>(
 /// `find_boundaries(mode='thick') * img`.
 fn thick_boundary(img: &[u8], length: usize, width: usize) -> Vec<u8> {
     let mut out = vec![0u8; img.len()];
+    if width == 0 {
+        return out;
+    }
     for y in 0..length {
-        for x in 0..width {
-            let p = y * width + x;
-            let v = img[p];
-            let differs = (y > 0 && img[p - width] != v)
-                || (y + 1 < length && img[p + width] != v)
-                || (x > 0 && img[p - 1] != v)
-                || (x + 1 < width && img[p + 1] != v);
-            if differs {
-                out[p] = v;
+        let row = &img[y * width..(y + 1) * width];
+        // A neighbour outside the image is left out: the pixel itself stands in for it (never
+        // different).
+        let up = if y > 0 {
+            &img[(y - 1) * width..y * width]
+        } else {
+            row
+        };
+        let down = if y + 1 < length {
+            &img[(y + 1) * width..(y + 2) * width]
+        } else {
+            row
+        };
+        let o = &mut out[y * width..(y + 1) * width];
+        let edge = |x: usize| {
+            let v = row[x];
+            let l = row[x.saturating_sub(1)];
+            let r = row[(x + 1).min(width - 1)];
+            if up[x] != v || down[x] != v || l != v || r != v {
+                v
+            } else {
+                0
+            }
+        };
+        o[0] = edge(0);
+        o[width - 1] = edge(width - 1);
+        if width > 2 {
+            // The inner columns, branch-free (vectorised).
+            let inner = 1..width - 1;
+            let cols = row[inner.clone()]
+                .iter()
+                .zip(&row[..width - 2])
+                .zip(&row[2..])
+                .zip(&up[inner.clone()])
+                .zip(&down[inner.clone()]);
+            for (o, ((((&v, &l), &r), &u), &d)) in o[inner].iter_mut().zip(cols) {
+                let differs = (u != v) | (d != v) | (l != v) | (r != v);
+                *o = if differs { v } else { 0 };
             }
         }
     }
@@ -417,6 +460,36 @@ mod tests {
     }
 
     #[test]
+    fn thick_boundaries_as_defined() {
+        let mut rng = crate::rng::Rng::seeded(5);
+        for (length, width) in [(1, 1), (1, 7), (7, 1), (2, 2), (3, 3), (13, 17)] {
+            let img: Vec<u8> = (0..length * width).map(|_| rng.below(3) as u8).collect();
+            let got = thick_boundary(&img, length, width);
+            for y in 0..length {
+                for x in 0..width {
+                    let p = y * width + x;
+                    let v = img[p];
+                    let mut differs = false;
+                    if y > 0 {
+                        differs |= img[p - width] != v;
+                    }
+                    if y + 1 < length {
+                        differs |= img[p + width] != v;
+                    }
+                    if x > 0 {
+                        differs |= img[p - 1] != v;
+                    }
+                    if x + 1 < width {
+                        differs |= img[p + 1] != v;
+                    }
+                    let want = if differs { v } else { 0 };
+                    assert_eq!(got[p], want, "{length} x {width} at ({y}, {x})");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn two_pass_labels_equal_the_flood_fill() {
         let mut rng = crate::rng::Rng::seeded(91);
         for (length, width) in [(1, 1), (1, 9), (9, 1), (12, 17), (40, 33)] {
@@ -429,6 +502,14 @@ mod tests {
                 for p in width..key.len() {
                     if rng.uniform() < 0.5 {
                         key[p] = key[p - width];
+                    }
+                }
+                // Runs along rows too (the labelling works run by run).
+                if keys == 6 {
+                    for p in 1..key.len() {
+                        if p % width != 0 && rng.uniform() < 0.6 {
+                            key[p] = key[p - 1];
+                        }
                     }
                 }
                 let (mut a, mut b, mut st) = (Vec::new(), Vec::new(), Vec::new());

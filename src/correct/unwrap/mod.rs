@@ -70,8 +70,9 @@ pub fn bridge_ifg(
     work.extend_from_slice(phase);
     if let Some((y, x)) = reference {
         let r = phase[y * width + x];
-        for v in work.iter_mut().filter(|v| **v != 0.0) {
-            *v -= r;
+        // A select per sample (vectorised), not a filter (a branch per sample).
+        for v in work.iter_mut() {
+            *v = if *v != 0.0 { *v - r } else { *v };
         }
     }
     if let (Some(ramp), false) = (opts.ramp, bridges.is_empty()) {
@@ -87,10 +88,11 @@ pub fn bridge_ifg(
     let radius = bridging::effective_radius(opts.radius, length, width);
     let jumps = bridging::bridge_jumps(work, &comps, &bridges, radius);
     let unmeasured = jumps.iter().filter(|j| j.is_none()).count();
+    let of_label: Vec<i32> = jumps.iter().map(|j| j.unwrap_or(0)).collect();
     let cycles = comps
         .labels
         .iter()
-        .map(|&l| jumps[l as usize].unwrap_or(0))
+        .map(|&l| of_label.get(l as usize).copied().unwrap_or(0))
         .collect();
     Ok(BridgedIfg {
         cycles,
