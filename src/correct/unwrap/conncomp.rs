@@ -27,12 +27,13 @@ pub struct Components {
 /// their first pixel (scikit-image's `measure.label(connectivity=1)`). Returns the count.
 /// `stack` is scratch reused between calls (the union-find parents of the provisional labels).
 ///
-/// Two passes over runs of equal key along rows. The first gives each run a provisional label:
-/// that of the first run above it with the same key, merged with every other such run above
-/// (always under the smaller label), or a new one, numbered in raster order, when there is
-/// none. The second numbers the merged sets. A region's first pixel in raster order starts a
-/// run with nothing of its region above, so the region's smallest provisional label is made
-/// there, and numbering the sets by it numbers the regions as the flood fill does.
+/// Works on runs of equal key along rows. The first pass cuts the rows into runs and gives each
+/// non-zero run a provisional label: that of the first run above it with the same key, merged
+/// with every other such run above (always under the smaller label), or a new one, numbered in
+/// raster order, when there is none. The second numbers the merged sets; the third writes each
+/// run's number. A region's first pixel in raster order starts a run with nothing of its region
+/// above, so the region's smallest provisional label is made there, and numbering the sets by
+/// it numbers the regions as the flood fill does.
 fn label_regions(
     key: &[u32],
     length: usize,
@@ -40,51 +41,99 @@ fn label_regions(
     out: &mut Vec<u32>,
     stack: &mut Vec<usize>,
 ) -> usize {
-    out.clear();
-    out.resize(key.len(), 0);
+    /// A run of equal key: columns `x0..x1`, its key, its provisional label (0 for key 0).
+    #[derive(Clone, Copy)]
+    struct Span {
+        x0: u32,
+        x1: u32,
+        key: u32,
+        label: u32,
+    }
     // parent[0] is unused (0 = no region).
     let parent = stack;
     parent.clear();
     parent.push(0);
+    let mut spans: Vec<Span> = Vec::new();
+    // Where each row's runs start in `spans` (one more entry at the end).
+    let mut row_start: Vec<usize> = Vec::with_capacity(length + 1);
     for y in 0..length {
-        let row = y * width;
-        let mut x = 0;
+        let row = &key[y * width..(y + 1) * width];
+        let first = spans.len();
+        row_start.push(first);
+        let (mut x0, mut x) = (0, 1);
         while x < width {
-            let k = key[row + x];
-            let x1 = x + key[row + x..row + width]
-                .iter()
-                .position(|&v| v != k)
-                .unwrap_or(width - x);
-            if k != 0 {
-                let mut label = 0u32;
-                if y > 0 {
-                    let above = row - width;
-                    let mut last = 0u32;
-                    for (&ka, &la) in key[above + x..above + x1]
-                        .iter()
-                        .zip(&out[above + x..above + x1])
-                    {
-                        if ka != k || la == last {
-                            continue;
-                        }
-                        last = la;
-                        if label == 0 {
-                            label = la;
-                        } else {
-                            let (ra, rb) =
-                                (root(parent, label as usize), root(parent, la as usize));
-                            let (lo, hi) = (ra.min(rb), ra.max(rb));
-                            parent[hi] = lo;
-                        }
+            // Blocks without a change of key skipped whole (a vectorised comparison): runs are
+            // long in connected-component images.
+            const BLOCK: usize = 32;
+            if x + BLOCK <= width
+                && row[x..x + BLOCK]
+                    .iter()
+                    .zip(&row[x - 1..x - 1 + BLOCK])
+                    .fold(true, |same, (a, b)| same & (a == b))
+            {
+                x += BLOCK;
+                continue;
+            }
+            if row[x] != row[x - 1] {
+                spans.push(Span {
+                    x0: x0 as u32,
+                    x1: x as u32,
+                    key: row[x0],
+                    label: 0,
+                });
+                x0 = x;
+            }
+            x += 1;
+        }
+        if width > 0 {
+            spans.push(Span {
+                x0: x0 as u32,
+                x1: width as u32,
+                key: row[x0],
+                label: 0,
+            });
+        }
+        if y == 0 {
+            for s in &mut spans[first..] {
+                if s.key != 0 {
+                    parent.push(parent.len());
+                    s.label = (parent.len() - 1) as u32;
+                }
+            }
+            continue;
+        }
+        // Both rows' runs in column order: walk them together.
+        let (above, here) = spans.split_at_mut(first);
+        let above = &above[row_start[y - 1]..];
+        let mut a = 0;
+        for s in here.iter_mut() {
+            if s.key == 0 {
+                continue;
+            }
+            while above[a].x1 <= s.x0 {
+                a += 1;
+            }
+            let mut label = 0u32;
+            let mut j = a;
+            while j < above.len() && above[j].x0 < s.x1 {
+                let t = above[j];
+                if t.key == s.key {
+                    if label == 0 {
+                        label = t.label;
+                    } else if t.label != label {
+                        let (ra, rb) =
+                            (root(parent, label as usize), root(parent, t.label as usize));
+                        let (lo, hi) = (ra.min(rb), ra.max(rb));
+                        parent[hi] = lo;
                     }
                 }
-                if label == 0 {
-                    parent.push(parent.len());
-                    label = (parent.len() - 1) as u32;
-                }
-                out[row + x..row + x1].fill(label);
+                j += 1;
             }
-            x = x1;
+            if label == 0 {
+                parent.push(parent.len());
+                label = (parent.len() - 1) as u32;
+            }
+            s.label = label;
         }
     }
     // A parent is never larger than its child (merges hang the larger root under the smaller,
@@ -101,8 +150,11 @@ fn label_regions(
             parent[p]
         };
     }
-    for v in out.iter_mut() {
-        *v = parent[*v as usize] as u32;
+    out.clear();
+    out.reserve(key.len());
+    for s in &spans {
+        let n = (s.x1 - s.x0) as usize;
+        out.extend(std::iter::repeat_n(parent[s.label as usize] as u32, n));
     }
     num
 }
@@ -492,7 +544,7 @@ mod tests {
     #[test]
     fn two_pass_labels_equal_the_flood_fill() {
         let mut rng = crate::rng::Rng::seeded(91);
-        for (length, width) in [(1, 1), (1, 9), (9, 1), (12, 17), (40, 33)] {
+        for (length, width) in [(1, 1), (1, 9), (9, 1), (12, 17), (40, 33), (20, 200)] {
             for keys in [2, 3, 6] {
                 // Random keys, smoothed a little so regions have U shapes and holes whose arms
                 // meet late in raster order (the merges).
@@ -504,10 +556,12 @@ mod tests {
                         key[p] = key[p - width];
                     }
                 }
-                // Runs along rows too (the labelling works run by run).
-                if keys == 6 {
+                // Runs along rows too (the labelling works run by run), long ones on the
+                // widest image (whole blocks without a change).
+                let along = if width >= 100 { 0.97 } else { 0.6 };
+                if keys == 6 || width >= 100 {
                     for p in 1..key.len() {
-                        if p % width != 0 && rng.uniform() < 0.6 {
+                        if p % width != 0 && rng.uniform() < along {
                             key[p] = key[p - 1];
                         }
                     }
