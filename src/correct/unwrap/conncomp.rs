@@ -292,8 +292,17 @@ fn drop_eroded(
     stack: &mut Vec<usize>,
 ) -> usize {
     let mut present = [false; 256];
+    // Regions are large: every label usually shows up within the first rows, and the scan
+    // stops once all `num` have (then none is dropped, as a full scan would find).
+    let mut found = 0;
     for &v in eroded {
-        present[v as usize] = true;
+        if !present[v as usize] {
+            present[v as usize] = true;
+            found += usize::from(v != 0);
+            if found == num {
+                break;
+            }
+        }
     }
     let kept = present[1..].iter().filter(|&&p| p).count();
     if kept >= num {
