@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::correct::unwrap::closure::{median_cycles, sample_indices, ClosureSystem};
 use crate::correct::unwrap::conncomp::{clean_components, label_conn_comp};
 use crate::correct::unwrap::cycles::{runs_of, Run};
-use crate::correct::unwrap_run::{map_pair_images, UnwrapOptions};
+use crate::correct::unwrap_run::{component_labels, map_pair_images, UnwrapOptions};
 use crate::plan::ChunkPlan;
 use crate::source::{StackLayer, StackSource};
 
@@ -220,17 +220,7 @@ pub fn phase_closure(
         24,
         opts.max_memory,
         |i, images| {
-            let key: Vec<u32> = images[0]
-                .iter()
-                .zip(land)
-                .map(|(&c, &l)| {
-                    if l & c.is_finite() & (c > 0.0) {
-                        c as u32
-                    } else {
-                        0
-                    }
-                })
-                .collect();
+            let key = component_labels(&images[0], land);
             let local = clean_components(&key, length, width, opts.bridging.min_area);
             let mut of_label: Vec<Option<i32>> = vec![None; local.num + 1];
             for reg in &regions {

@@ -323,17 +323,7 @@ fn bridging_pass(
     let layers = [StackLayer::Phase, StackLayer::ConnComp];
     let (pairs, k) = map_pair_images(source, &layers, 24, opts.max_memory, |i, images| {
         let (ph, cc) = (&images[0], &images[1]);
-        let labels: Vec<u32> = cc
-            .iter()
-            .zip(land)
-            .map(|(&c, &l)| {
-                if l & c.is_finite() & (c > 0.0) {
-                    c as u32
-                } else {
-                    0
-                }
-            })
-            .collect();
+        let labels = component_labels(cc, land);
         let mut work = Vec::new();
         let b = bridge_ifg(
             ph,
@@ -357,6 +347,22 @@ fn bridging_pass(
     })?;
     progress.finish();
     Ok((pairs, k))
+}
+
+/// The connected-component labels of one interferogram as the cleaning takes them: the stored
+/// label (converted as `f32 as u32`) where it is positive and finite and the pixel is on land,
+/// else 0.
+pub(crate) fn component_labels(cc: &[f32], land: &[bool]) -> Vec<u32> {
+    cc.iter()
+        .zip(land)
+        .map(|(&c, &l)| {
+            if l & c.is_finite() & (c > 0.0) {
+                c as u32
+            } else {
+                0
+            }
+        })
+        .collect()
 }
 
 /// Land flags of the whole image (all true without a water mask or when it is not used).
