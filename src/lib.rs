@@ -11,6 +11,7 @@ pub mod network;
 pub mod network_edit;
 pub mod overview;
 pub mod rng;
+pub mod scratch;
 pub mod simd;
 pub mod window;
 

@@ -15,6 +15,7 @@ use crate::correct::unwrap::{bridge_ifg, BridgingOptions};
 use crate::correct::unwrap_closure::phase_closure;
 use crate::plan::{ChunkPlan, PixelCost};
 use crate::report::Reporter;
+use crate::scratch::PerThread;
 use crate::source::unwrap_fix::{FixedStack, UnwrapFix};
 use crate::source::{StackLayer, StackSource};
 use crate::survey::{choose_reference, RefRequest};
@@ -249,22 +250,19 @@ pub(crate) fn map_pair_images<T: Send>(
     let full = Window::full(length, width);
     let npx = full.pixels();
     let k = in_flight(budget, npx, 4 * layers.len() as u64 + work_bytes);
-    let buffers: Vec<std::sync::Mutex<Vec<Vec<f32>>>> = (0..k)
-        .map(|_| std::sync::Mutex::new(vec![Vec::new(); layers.len()]))
-        .collect();
+    let n = layers.len();
+    let buffers = PerThread::new(k, move || vec![Vec::new(); n]);
     let run = || -> anyhow::Result<Vec<T>> {
         (0..m)
             .into_par_iter()
             .map(|i| {
-                let slot = rayon::current_thread_index().unwrap_or(0) % k;
-                let mut images = buffers[slot]
-                    .lock()
-                    .map_err(|_| anyhow::anyhow!("a thread reading interferograms failed"))?;
-                for (image, &layer) in images.iter_mut().zip(layers) {
-                    image.resize(npx, 0.0);
-                    source.read_pairs(layer, i..i + 1, &full, image)?;
-                }
-                f(i, &images)
+                buffers.with(|images| {
+                    for (image, &layer) in images.iter_mut().zip(layers) {
+                        image.resize(npx, 0.0);
+                        source.read_pairs(layer, i..i + 1, &full, image)?;
+                    }
+                    f(i, images)
+                })
             })
             .collect()
     };

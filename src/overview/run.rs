@@ -17,6 +17,7 @@ use crate::plan::{ChunkPlan, PixelCost};
 use crate::product::OutputFormat;
 use crate::product::{DatasetSpec, ProductSpec, ProductWriter};
 use crate::report::Reporter;
+use crate::scratch::PerThread;
 use crate::source::{open_stack, GeomLayer, StackLayer, StackSource};
 use crate::survey::{choose_reference, RefRequest};
 use crate::window::Window;
@@ -159,11 +160,8 @@ pub fn overview_source(
         .progress("overview", plan.chunks.len(), info.length * info.width);
     let mut maps = StripMaps::default();
     let rows = block_rows(m, info.width);
-    // One block's buffers per thread, kept across blocks and strips (rayon's per-task init
-    // would allocate and fault in fresh pages for every task).
-    let blocks: Vec<std::sync::Mutex<Block>> = (0..rayon::current_num_threads())
-        .map(|_| std::sync::Mutex::new(Block::new(m)))
-        .collect();
+    // One block's buffers per thread, kept across blocks and strips.
+    let blocks = PerThread::new(rayon::current_num_threads(), move || Block::new(m));
     for w in &plan.chunks {
         let px = w.pixels();
         maps.avg_phase_velocity.resize(px, 0.0);
@@ -180,10 +178,7 @@ pub fn overview_source(
                     y1: (y0 + rows).min(w.y1),
                     ..*w
                 };
-                let mut block = blocks[rayon::current_thread_index().unwrap_or(0) % blocks.len()]
-                    .lock()
-                    .map_err(|_| anyhow::anyhow!("a thread of the overview failed"))?;
-                block.maps(source, &ov, &part, has_water, apv, ntri)
+                blocks.with(|block| block.maps(source, &ov, &part, has_water, apv, ntri))
             })?;
         apv.write("velocity", *w, &maps.avg_phase_velocity)?;
         if let Some(n) = &mut ntri {
