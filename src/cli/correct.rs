@@ -297,6 +297,7 @@ pub fn run(args: &CorrectArgs) -> anyhow::Result<()> {
 }
 
 fn unwrap(a: &UnwrapArgs) -> anyhow::Result<()> {
+    keep_freed_blocks();
     use crate::correct::unwrap::BridgingOptions;
     use crate::correct::unwrap_run::{correct_unwrap_source, UnwrapMethod, UnwrapOptions};
     use crate::survey::RefRequest;
@@ -351,4 +352,22 @@ fn unwrap(a: &UnwrapArgs) -> anyhow::Result<()> {
         r.path.display()
     ));
     Ok(())
+}
+
+/// Lets glibc's allocator reuse freed blocks of up to 8 MiB instead of handing them back to the
+/// kernel, for `sbas correct unwrap` only: its cleaning allocates and frees images of a few
+/// megabytes per interferogram, and by default such blocks kept being fresh maps, zeroed page by
+/// page on first touch and unmapped on free (a third of bridging's time; README, *Speed* of the
+/// unwrapping-error corrections). Not process-wide: fixed thresholds turn off glibc's own
+/// adjustment, which other commands gain from (reading an `ifgramStack.h5` through HDF5 became
+/// 20-30 % slower with them, and a 32 MiB threshold raised the inversion's peak by 32 MB).
+/// Called before the command starts its threads.
+fn keep_freed_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt changes the allocator's thresholds under the allocator's own lock (a
+    // refused value leaves the default); nothing else is affected.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 8 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 32 << 20);
+    }
 }

@@ -102,11 +102,28 @@ impl Overview {
         ntri: &mut [f32],
         tiles: &mut TileScratch,
     ) {
+        self.part_into(input, 0, apv, ntri, tiles);
+    }
+
+    /// [`Self::strip_into`] for the pixels `first..first + apv.len()` of the strip only (`first`
+    /// a multiple of [`TILE_PIXELS`]): parts of one strip go to different threads.
+    pub fn part_into(
+        &self,
+        input: &StripInput<'_>,
+        first: usize,
+        apv: &mut [f32],
+        ntri: &mut [f32],
+        tiles: &mut TileScratch,
+    ) {
+        debug_assert!(first.is_multiple_of(TILE));
         for (t, (apv, ntri)) in apv.chunks_mut(TILE).zip(ntri.chunks_mut(TILE)).enumerate() {
-            tiles.run(self, input, t * TILE, apv, ntri);
+            tiles.run(self, input, first + t * TILE, apv, ntri);
         }
     }
 }
+
+/// Pixels of a tile (see [`Overview::part_into`]).
+pub const TILE_PIXELS: usize = TILE;
 
 /// The inputs of a strip of `px` pixels.
 #[derive(Debug, Clone, Copy)]

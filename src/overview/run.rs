@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use rayon::prelude::*;
 
-use super::{Overview, StripInput, StripMaps, TileScratch};
+use super::{Overview, StripInput, StripMaps, TileScratch, TILE_PIXELS};
 use crate::geo::{resolve_subset, SubsetRequest, SubsetSource};
 use crate::meta::Attributes;
 use crate::network_edit::{self, EditedStack, NetworkEdit};
@@ -159,27 +159,47 @@ pub fn overview_source(
         .report
         .progress("overview", plan.chunks.len(), info.length * info.width);
     let mut maps = StripMaps::default();
-    let rows = block_rows(m, info.width);
+    let rows = block_rows(m, info.width, &plan);
     // One block's buffers per thread, kept across blocks and strips.
     let blocks = PerThread::new(rayon::current_num_threads(), move || Block::new(m));
+    // Chunked storage (an `ifgramStack.h5`) is read a strip at a time on this thread, as a
+    // library reading whole chunks does best, and the strip's parts are reduced in parallel.
+    let mut strip = Block::new(m);
+    let chunked = info.preferred_rows > 1;
     for w in &plan.chunks {
         let px = w.pixels();
         maps.avg_phase_velocity.resize(px, 0.0);
         maps.num_tri_nonzero.resize(px, 0.0);
-        let step = rows * w.cols();
-        maps.avg_phase_velocity
-            .par_chunks_mut(step)
-            .zip(maps.num_tri_nonzero.par_chunks_mut(step))
-            .enumerate()
-            .try_for_each(|(b, (apv, ntri))| {
+        let apv_ntri = maps
+            .avg_phase_velocity
+            .par_chunks_mut(if chunked { PART } else { rows * w.cols() })
+            .zip(
+                maps.num_tri_nonzero
+                    .par_chunks_mut(if chunked { PART } else { rows * w.cols() }),
+            )
+            .enumerate();
+        if chunked {
+            strip.read(source, w, has_water)?;
+            let (input, _) = strip.input(px);
+            apv_ntri.for_each(|(b, (apv, ntri))| {
+                blocks.with(|block| ov.part_into(&input, b * PART, apv, ntri, &mut block.tiles))
+            });
+        } else {
+            apv_ntri.try_for_each(|(b, (apv, ntri))| {
                 let y0 = w.y0 + b * rows;
                 let part = Window {
                     y0,
                     y1: (y0 + rows).min(w.y1),
                     ..*w
                 };
-                blocks.with(|block| block.maps(source, &ov, &part, has_water, apv, ntri))
+                blocks.with(|block| {
+                    block.read(source, &part, has_water)?;
+                    let (input, tiles) = block.input(part.pixels());
+                    ov.strip_into(&input, apv, ntri, tiles);
+                    anyhow::Ok(())
+                })
             })?;
+        }
         apv.write("velocity", *w, &maps.avg_phase_velocity)?;
         if let Some(n) = &mut ntri {
             n.write("mask", *w, &maps.num_tri_nonzero)?;
@@ -202,13 +222,19 @@ pub fn overview_source(
     })
 }
 
+/// Pixels of a part of a strip read whole (chunked storage): whole tiles, a few per thread.
+const PART: usize = 16 * TILE_PIXELS;
+
 /// Bytes of one layer of a block: the phase and coherence of a block (one per thread) stay in
 /// the cache from the read to the loops over them.
 const BLOCK_LAYER_BYTES: usize = 2 << 20;
 
-/// Rows per block of a `width`-pixel image with `m` pairs (at least one).
-fn block_rows(m: usize, width: usize) -> usize {
-    (BLOCK_LAYER_BYTES / (4 * m.max(1) * width.max(1))).max(1)
+/// Rows per block of a `width`-pixel image with `m` pairs read by rows (at least one): about
+/// [`BLOCK_LAYER_BYTES`] per layer, and never more than a thread's share of the plan's strips,
+/// so the blocks in flight fit the strips' budget.
+fn block_rows(m: usize, width: usize, plan: &ChunkPlan) -> usize {
+    let share = (plan.rows_per_chunk / rayon::current_num_threads()).max(1);
+    (BLOCK_LAYER_BYTES / (4 * m.max(1) * width.max(1))).clamp(1, share)
 }
 
 /// One thread's buffers: a block's phase, coherence and water mask, and the tile scratch.
@@ -229,15 +255,12 @@ impl Block {
         }
     }
 
-    /// Reads window `w` of `source` and makes its maps into `apv` and `ntri`.
-    fn maps(
+    /// Reads window `w` of `source`.
+    fn read(
         &mut self,
         source: &dyn StackSource,
-        ov: &Overview,
         w: &Window,
         has_water: bool,
-        apv: &mut [f32],
-        ntri: &mut [f32],
     ) -> anyhow::Result<()> {
         let px = w.pixels();
         let m = source.info().network.num_pairs();
@@ -245,21 +268,24 @@ impl Block {
         self.coherence.resize(m * px, 0.0);
         source.read_stack(StackLayer::Phase, w, &mut self.phase)?;
         source.read_stack(StackLayer::Coherence, w, &mut self.coherence)?;
-        let water = if has_water {
+        if has_water {
             self.water.resize(px, 0.0);
             source.read_geometry(GeomLayer::WaterMask, w, &mut self.water)?;
-            Some(&self.water[..])
         } else {
-            None
-        };
+            self.water.clear();
+        }
+        Ok(())
+    }
+
+    /// The window last read, of `px` pixels, and the tile scratch.
+    fn input(&mut self, px: usize) -> (StripInput<'_>, &mut TileScratch) {
         let input = StripInput {
             phase: &self.phase,
             coherence: &self.coherence,
-            water,
+            water: (!self.water.is_empty()).then_some(&self.water[..]),
             px,
         };
-        ov.strip_into(&input, apv, ntri, &mut self.tiles);
-        Ok(())
+        (input, &mut self.tiles)
     }
 }
 
