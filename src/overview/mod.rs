@@ -106,7 +106,7 @@ impl Overview {
     }
 
     /// [`Self::strip_into`] for the pixels `first..first + apv.len()` of the strip only (`first`
-    /// a multiple of [`TILE_PIXELS`]): parts of one strip go to different threads.
+    /// a multiple of [`TILE`]): parts of one strip go to different threads.
     pub fn part_into(
         &self,
         input: &StripInput<'_>,
@@ -121,9 +121,6 @@ impl Overview {
         }
     }
 }
-
-/// Pixels of a tile (see [`Overview::part_into`]).
-pub const TILE_PIXELS: usize = TILE;
 
 /// The inputs of a strip of `px` pixels.
 #[derive(Debug, Clone, Copy)]
@@ -141,7 +138,7 @@ pub struct StripInput<'a> {
 /// Pixels of a tile: one pair's phases of a tile are a contiguous run of the strip, and the
 /// tile's referenced phases of every pair (`M x TILE` floats) stay in the core's cache while
 /// the triplets read them.
-const TILE: usize = 256;
+pub const TILE: usize = 256;
 
 /// One tile's accumulators, per pixel (scratch of [`Overview::strip_into`]); the loops over a
 /// tile's pixels run in SIMD lanes, each lane's arithmetic in the same order as the per-pixel

@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use rayon::prelude::*;
 
-use super::{Overview, StripInput, StripMaps, TileScratch, TILE_PIXELS};
+use super::{Overview, StripInput, StripMaps, TileScratch, TILE};
 use crate::geo::{resolve_subset, SubsetRequest, SubsetSource};
 use crate::meta::Attributes;
 use crate::network_edit::{self, EditedStack, NetworkEdit};
@@ -170,13 +170,12 @@ pub fn overview_source(
         let px = w.pixels();
         maps.avg_phase_velocity.resize(px, 0.0);
         maps.num_tri_nonzero.resize(px, 0.0);
+        // Pixels per task: a part of the strip read whole, or a block of rows each task reads.
+        let step = if chunked { PART } else { rows * w.cols() };
         let apv_ntri = maps
             .avg_phase_velocity
-            .par_chunks_mut(if chunked { PART } else { rows * w.cols() })
-            .zip(
-                maps.num_tri_nonzero
-                    .par_chunks_mut(if chunked { PART } else { rows * w.cols() }),
-            )
+            .par_chunks_mut(step)
+            .zip(maps.num_tri_nonzero.par_chunks_mut(step))
             .enumerate();
         if chunked {
             strip.read(source, w, has_water)?;
@@ -223,7 +222,7 @@ pub fn overview_source(
 }
 
 /// Pixels of a part of a strip read whole (chunked storage): whole tiles, a few per thread.
-const PART: usize = 16 * TILE_PIXELS;
+const PART: usize = 16 * TILE;
 
 /// Bytes of one layer of a block: the phase and coherence of a block (one per thread) stay in
 /// the cache from the read to the loops over them.
