@@ -1,6 +1,7 @@
-//! The unwrapping-error correction driver (MintPy's `correct_unwrap_error` step): reads whole
-//! interferograms of a stack, as many at a time as the memory budget holds (at least one),
-//! computes their integer cycle corrections with [`crate::correct::unwrap`] and writes them as
+//! The unwrapping-error correction driver (MintPy's `correct_unwrap_error` step): reads the
+//! connected components of whole interferograms, as many at a time as the memory budget holds
+//! (at least one), and their phase only where the corrections are measured, computes their
+//! integer cycle corrections with [`crate::correct::unwrap`] and writes them as
 //! an [`UnwrapFix`] product (`<dataset>.json`) that [`crate::source::unwrap_fix::FixedStack`]
 //! applies when the inversion reads the stack.
 
@@ -232,30 +233,30 @@ pub(crate) fn in_flight(budget: u64, npx: usize, bytes_per_px: u64) -> usize {
     ((budget / 2) / each).clamp(1, threads) as usize
 }
 
-/// `f(i, images)` for every pair `i` of `source`, `images` holding the whole `length x width`
-/// images of `layers` of that pair, in pair order. Each interferogram is read once, by the
+/// `f(i, images)` for the pairs `i` of `pairs` (indices into `source`'s pairs), `images`
+/// holding the whole `length x width` images of `layers` of that pair, in the order of `pairs`. Each interferogram is read once, by the
 /// thread that then works on it, into that thread's buffers (reused from pair to pair): as
 /// many interferograms are in memory as are in flight, `in_flight(budget, npx, 4 *
 /// layers.len() + work_bytes)` of them, whatever the stack's length. Returns the results and
 /// that number.
 pub(crate) fn map_pair_images<T: Send>(
     source: &dyn StackSource,
+    pairs: &[usize],
     layers: &[StackLayer],
     work_bytes: u64,
     budget: u64,
     f: impl Fn(usize, &[Vec<f32>]) -> anyhow::Result<T> + Sync,
 ) -> anyhow::Result<(Vec<T>, usize)> {
     let info = source.info();
-    let (length, width, m) = (info.length, info.width, info.network.num_pairs());
-    let full = Window::full(length, width);
+    let full = Window::full(info.length, info.width);
     let npx = full.pixels();
     let k = in_flight(budget, npx, 4 * layers.len() as u64 + work_bytes);
     let n = layers.len();
     let buffers = PerThread::new(k, move || vec![Vec::new(); n]);
     let run = || -> anyhow::Result<Vec<T>> {
-        (0..m)
-            .into_par_iter()
-            .map(|i| {
+        pairs
+            .par_iter()
+            .map(|&i| {
                 buffers.with(|images| {
                     for (image, &layer) in images.iter_mut().zip(layers) {
                         image.resize(npx, 0.0);
@@ -305,7 +306,8 @@ fn add_runs(a: &[Run], b: &[Run], length: usize, width: usize) -> Vec<Run> {
 }
 
 /// Bridging of every interferogram, as many in flight at a time as there are threads and the
-/// budget holds. Returns the runs per pair and that number.
+/// budget holds: its conncomp read whole, its phase only at the reference pixel and the bridge
+/// ends (the whole image with a ramp). Returns the runs per pair and that number.
 fn bridging_pass(
     source: &dyn StackSource,
     ref_yx: (usize, usize),
@@ -316,19 +318,25 @@ fn bridging_pass(
     let (length, width, m) = (info.length, info.width, info.network.num_pairs());
     let npx = length * width;
     let progress = opts.report.progress("bridging", m, m * npx);
-    // Per interferogram in flight, besides its phase and conncomp: the labels, the working
-    // copy, the cycles and the cleaning's images (about 24 bytes per pixel).
-    let layers = [StackLayer::Phase, StackLayer::ConnComp];
-    let (pairs, k) = map_pair_images(source, &layers, 24, opts.max_memory, |i, images| {
-        let (ph, cc) = (&images[0], &images[1]);
-        let labels = component_labels(cc, land);
+    // Only the conncomp is read whole; the phase only where the jumps are measured (see
+    // `bridge_ifg`). Per interferogram in flight, besides the conncomp: the labels, the phase
+    // image and the cleaning's images (about 28 bytes per pixel).
+    let layers = [StackLayer::ConnComp];
+    let all: Vec<usize> = (0..m).collect();
+    let (pairs, k) = map_pair_images(source, &all, &layers, 28, opts.max_memory, |i, images| {
+        let labels = component_labels(&images[0], land);
         let mut work = Vec::new();
+        let read_phase = |w: &Window, out: &mut [f32]| {
+            source
+                .read_pairs(StackLayer::Phase, i..i + 1, w, out)
+                .map_err(|e| format!("{e:#}"))
+        };
         let b = bridge_ifg(
-            ph,
             &labels,
             (length, width),
             Some(ref_yx),
             &opts.bridging,
+            read_phase,
             &mut work,
         )
         .map_err(|e| anyhow::anyhow!("interferogram {}: {e}", info.network.pair_name(i)))?;
@@ -341,7 +349,7 @@ fn bridging_pass(
             ));
         }
         progress.chunk_done(npx);
-        Ok(runs_of(length, width, |p| b.cycles[p]))
+        Ok(b.runs)
     })?;
     progress.finish();
     Ok((pairs, k))
@@ -351,16 +359,40 @@ fn bridging_pass(
 /// label (converted as `f32 as u32`) where it is positive and finite and the pixel is on land,
 /// else 0.
 pub(crate) fn component_labels(cc: &[f32], land: &[bool]) -> Vec<u32> {
-    cc.iter()
+    let label = |c: f32, l: bool| {
+        if l & c.is_finite() & (c > 0.0) {
+            c as u32
+        } else {
+            0
+        }
+    };
+    // Labels below 2^31 convert through i32, which vector units do in one instruction (the
+    // u32 conversion, and the saturating i32 one, are scalar): the same numbers, as the
+    // conversion truncates either way. Larger values (or an infinity) are noticed on the way
+    // and the image redone exactly.
+    let mut large = false;
+    let fast: Vec<u32> = cc
+        .iter()
         .zip(land)
         .map(|(&c, &l)| {
-            if l & c.is_finite() & (c > 0.0) {
-                c as u32
+            large |= c >= 2_147_483_648.0;
+            // max and min return the number when the other is NaN: 0 <= v <= 2^31 - 128
+            // (clamp would keep a NaN).
+            #[allow(clippy::manual_clamp)]
+            let v = c.max(0.0).min(2_147_483_520.0);
+            // SAFETY: v is finite and within i32's range (line above).
+            let v = unsafe { v.to_int_unchecked::<i32>() } as u32;
+            if l & (c > 0.0) {
+                v
             } else {
                 0
             }
         })
-        .collect()
+        .collect();
+    if !large {
+        return fast;
+    }
+    cc.iter().zip(land).map(|(&c, &l)| label(c, l)).collect()
 }
 
 /// Land flags of the whole image (all true without a water mask or when it is not used).
@@ -399,15 +431,26 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
+    use crate::correct::unwrap_closure::phase_closure;
     use crate::simulate::{simulate, SimConfig};
     use crate::source::{open_stack, GeomLayer, StackInfo};
 
-    /// Counts the pixels read per (layer, pair) through `read_pairs`, and the largest phase or
-    /// conncomp window read through `read_stack`.
+    /// Counts the pixels read per (layer, pair) through `read_pairs`, and the largest window
+    /// read per layer through `read_stack` (which `read_pixel` calls).
     struct Counting<'a> {
         inner: &'a dyn StackSource,
         by_pair: Mutex<HashMap<(StackLayer, usize), usize>>,
-        largest_stack_read: Mutex<usize>,
+        largest_stack_read: Mutex<HashMap<StackLayer, usize>>,
+    }
+
+    impl<'a> Counting<'a> {
+        fn new(inner: &'a dyn StackSource) -> Counting<'a> {
+            Counting {
+                inner,
+                by_pair: Mutex::new(HashMap::new()),
+                largest_stack_read: Mutex::new(HashMap::new()),
+            }
+        }
     }
 
     impl StackSource for Counting<'_> {
@@ -416,7 +459,8 @@ mod tests {
         }
         fn read_stack(&self, layer: StackLayer, w: &Window, out: &mut [f32]) -> anyhow::Result<()> {
             let mut big = self.largest_stack_read.lock().unwrap();
-            *big = (*big).max(w.pixels());
+            let e = big.entry(layer).or_default();
+            *e = (*e).max(w.pixels());
             drop(big);
             self.inner.read_stack(layer, w, out)
         }
@@ -445,7 +489,7 @@ mod tests {
     }
 
     #[test]
-    fn bridging_reads_each_interferogram_once_one_or_more_at_a_time() {
+    fn bridging_reads_each_conncomp_once_and_the_phase_where_it_measures() {
         let dir = tempfile::tempdir().unwrap();
         let (l, w) = (40, 50);
         let cfg = SimConfig {
@@ -459,11 +503,7 @@ mod tests {
         simulate(dir.path(), &cfg).unwrap();
         let stack = open_stack(dir.path()).unwrap();
         let (npx, m) = (l * w, stack.info().network.num_pairs());
-        let counting = Counting {
-            inner: &*stack,
-            by_pair: Mutex::new(HashMap::new()),
-            largest_stack_read: Mutex::new(0),
-        };
+        let counting = Counting::new(&*stack);
         // A budget for one interferogram at a time: half of it holds the phase, conncomp
         // and working images (32 bytes per pixel) of one.
         let mut opts = UnwrapOptions {
@@ -483,16 +523,21 @@ mod tests {
         let (one, k) = bridging_pass(&counting, (20, 25), &land, &opts).unwrap();
         assert_eq!(k, 1);
         let counts = counting.by_pair.into_inner().unwrap();
-        for layer in [StackLayer::Phase, StackLayer::ConnComp] {
-            for i in 0..m {
-                assert_eq!(
-                    counts.get(&(layer, i)),
-                    Some(&npx),
-                    "{layer:?} of pair {i} not read exactly once"
-                );
-            }
+        for i in 0..m {
+            assert_eq!(
+                counts.get(&(StackLayer::ConnComp, i)),
+                Some(&npx),
+                "conncomp of pair {i} not read exactly once"
+            );
         }
-        assert_eq!(counting.largest_stack_read.into_inner().unwrap(), 0);
+        // The phase only at the reference pixel and the bridge ends (4 x 4 windows here), and
+        // only for interferograms with something to bridge.
+        let phase: Vec<usize> = (0..m)
+            .filter_map(|i| counts.get(&(StackLayer::Phase, i)).copied())
+            .collect();
+        assert!(!phase.is_empty() && phase.len() < m, "{phase:?}");
+        assert!(phase.iter().all(|&n| n < npx / 10), "{phase:?}");
+        assert!(counting.largest_stack_read.into_inner().unwrap().is_empty());
         // The same corrections with one interferogram in flight per thread.
         opts.max_memory = 1 << 30;
         let (many, k) = bridging_pass(&*stack, (20, 25), &land, &opts).unwrap();
@@ -502,5 +547,89 @@ mod tests {
             many.iter().any(|runs| !runs.is_empty()),
             "the stack has errors to correct"
         );
+    }
+
+    #[test]
+    fn phase_closure_reads_the_phase_at_its_samples_and_conncomp_where_it_corrects() {
+        let dir = tempfile::tempdir().unwrap();
+        let (l, w) = (100, 120);
+        let cfg = SimConfig {
+            rows: l,
+            cols: w,
+            num_dates: 12,
+            neighbors: 3,
+            seed: 16,
+            effects: crate::simulate::Effects {
+                unwrap_gaps: true,
+                ..crate::simulate::Effects::all()
+            },
+            ..SimConfig::default()
+        };
+        simulate(dir.path(), &cfg).unwrap();
+        let stack = open_stack(dir.path()).unwrap();
+        let (npx, m) = (l * w, stack.info().network.num_pairs());
+        let counting = Counting::new(&*stack);
+        let opts = UnwrapOptions {
+            method: UnwrapMethod::PhaseClosure,
+            bridging: BridgingOptions {
+                min_area: 20.0,
+                radius: 5,
+                ramp: None,
+            },
+            num_sample: 10,
+            water_mask: false,
+            reference: RefRequest::Yx(50, 60),
+            max_memory: 1 << 30,
+            report: Reporter::silent(),
+        };
+        let land = vec![true; npx];
+        let plan = ChunkPlan::new(
+            l,
+            w,
+            PixelCost {
+                input_bytes: 8 * m,
+                output_bytes: 0,
+                scratch_bytes: 0,
+            },
+            opts.max_memory / 2,
+            1,
+        )
+        .unwrap();
+        // Few samples (2 per region) are read pixel by pixel, many (50) with the strip.
+        for (num_sample, phase_read) in [(50, npx), (2, 1)] {
+            let counting = Counting::new(&*stack);
+            let opts = UnwrapOptions {
+                num_sample,
+                ..opts.clone()
+            };
+            let (r, stats) = phase_closure(&counting, &plan, (50, 60), &land, &opts).unwrap();
+            let direct = phase_closure(&*stack, &plan, (50, 60), &land, &opts)
+                .unwrap()
+                .0;
+            assert_eq!(r, direct);
+            assert!(stats.solved > 0);
+            let largest = counting.largest_stack_read.into_inner().unwrap();
+            assert_eq!(
+                largest.get(&StackLayer::Phase),
+                Some(&phase_read),
+                "{largest:?}, {} regions",
+                stats.regions
+            );
+        }
+        let (runs, _) = phase_closure(&counting, &plan, (50, 60), &land, &opts).unwrap();
+        // Only the interferograms with a non-zero cycle read their conncomp whole.
+        let counts = counting.by_pair.into_inner().unwrap();
+        for (i, r) in runs.iter().enumerate() {
+            if !r.is_empty() {
+                assert_eq!(
+                    counts.get(&(StackLayer::ConnComp, i)),
+                    Some(&npx),
+                    "pair {i}"
+                );
+            }
+        }
+        let read = (0..m).filter(|&i| counts.contains_key(&(StackLayer::ConnComp, i)));
+        assert!(read.count() < m);
+        assert!(runs.iter().any(|r| !r.is_empty()) && runs.iter().any(|r| r.is_empty()));
     }
 }

@@ -5,6 +5,7 @@
 //! closest to the median near the parent's end. Pure: slices in, cycles per component out.
 
 use super::conncomp::Components;
+use crate::window::Window;
 
 /// A bridge from an already corrected component to the next one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,6 +216,17 @@ pub fn effective_radius(radius: usize, length: usize, width: usize) -> usize {
     (radius as f64).min(length.min(width) as f64 * 0.05) as usize
 }
 
+/// The pixels around bridge end `(y, x)` whose median phase the jump is measured on:
+/// `radius` before it to `radius` after it (exclusive), clipped at the image edges.
+pub fn end_window((y, x): (usize, usize), radius: usize, length: usize, width: usize) -> Window {
+    Window {
+        y0: y.saturating_sub(radius),
+        y1: (y + radius).min(length),
+        x0: x.saturating_sub(radius),
+        x1: (x + radius).min(width),
+    }
+}
+
 /// NumPy's median of `v` (NaN already left out; NaN if empty), in f32 as NumPy computes it
 /// for f32 data. Sorts `v`.
 fn median_f32(v: &mut [f32]) -> f32 {
@@ -261,12 +273,10 @@ pub fn bridge_jumps(
     let mut shift = vec![0.0f32; c.num + 1];
     let mut values = Vec::new();
     let window_median = |yx: (usize, usize), label: u32, shift: f32, values: &mut Vec<f32>| {
-        let (y, x) = yx;
-        let (y0, y1) = (y.saturating_sub(radius), (y + radius).min(c.length));
-        let (x0, x1) = (x.saturating_sub(radius), (x + radius).min(c.width));
+        let w = end_window(yx, radius, c.length, c.width);
         values.clear();
-        for yy in y0..y1 {
-            for xx in x0..x1 {
+        for yy in w.y0..w.y1 {
+            for xx in w.x0..w.x1 {
                 let p = yy * c.width + xx;
                 if c.labels[p] == label && !phase[p].is_nan() {
                     values.push(phase[p] + shift);

@@ -20,6 +20,7 @@ pub struct Components {
     /// Label of the eroded image on its region boundaries (0 elsewhere): the candidate bridge
     /// ends. MintPy takes it from the erosion made before the last relabelling, so its labels
     /// may disagree with `labels` when that relabelling dropped regions; kept as MintPy has it.
+    /// Empty when there are fewer than two regions (no bridge then).
     pub bound: Vec<u8>,
 }
 
@@ -283,6 +284,7 @@ fn thick_boundary(img: &[u8], length: usize, width: usize) -> Vec<u8> {
 
 /// Drops the regions of `labels` (numbered `1..=num`) whose label is absent from the eroded
 /// image `eroded` when the eroded image has fewer distinct labels than `num`, and relabels.
+/// Returns the new count, which is `num` exactly when nothing was dropped (`labels` untouched).
 fn drop_eroded(
     labels: &mut Vec<u32>,
     num: usize,
@@ -327,12 +329,31 @@ pub fn clean_components(
     width: usize,
     min_area: f64,
 ) -> Components {
+    let (labels, num) = label_by_area(conncomp, length, width, min_area);
+    clean_labelled(labels, num, length, width)
+}
+
+/// [`clean_components`] from the regions [`label_by_area`] gives (`num` of them).
+pub fn clean_labelled(labels: Vec<u32>, num: usize, length: usize, width: usize) -> Components {
     let mut stack = Vec::new();
-    let (mut labels, mut num) = label_conn_comp(conncomp, length, width, min_area);
-    // label_boundary erodes again and keeps that erosion for the boundaries.
-    let eroded = erode(&labels, length, width, EROSION_SIZE);
-    num = drop_eroded(&mut labels, num, &eroded, length, width, &mut stack);
-    let bound = thick_boundary(&eroded, length, width);
+    let (mut labels, mut num, eroded) = erode_and_drop(labels, num, length, width);
+    // label_boundary erodes again and keeps that erosion for the boundaries. When the first
+    // erosion dropped nothing, the labels are those it eroded: the second erosion would be the
+    // same image and drop nothing either.
+    let eroded = match eroded {
+        Some(e) => e,
+        None => {
+            let e = erode(&labels, length, width, EROSION_SIZE);
+            num = drop_eroded(&mut labels, num, &e, length, width, &mut stack);
+            e
+        }
+    };
+    // Only bridges between two or more regions look at the boundaries.
+    let bound = if num > 1 {
+        thick_boundary(&eroded, length, width)
+    } else {
+        Vec::new()
+    };
     Components {
         length,
         width,
@@ -352,6 +373,16 @@ pub fn label_conn_comp(
     width: usize,
     min_area: f64,
 ) -> (Vec<u32>, usize) {
+    let (labels, num) = label_by_area(key, length, width, min_area);
+    let (labels, num, _) = erode_and_drop(labels, num, length, width);
+    (labels, num)
+}
+
+/// The first half of [`label_conn_comp`]: the regions of equal non-zero `key` (4-connected),
+/// those smaller than `min_area` dropped (capped at 0.3 % of the image when there is more than
+/// one region), relabelled `1..=num` in raster order. Returns the labels and `num`. The erosion
+/// that follows can only drop regions.
+pub fn label_by_area(key: &[u32], length: usize, width: usize, min_area: f64) -> (Vec<u32>, usize) {
     let mut stack = Vec::new();
     let mut labels = Vec::new();
     let mut num = label_regions(key, length, width, &mut labels, &mut stack);
@@ -361,17 +392,36 @@ pub fn label_conn_comp(
         for &l in &labels {
             area[l as usize] += 1;
         }
-        for l in labels.iter_mut() {
-            if (area[*l as usize] as f64) < min_area {
-                *l = 0;
+        let small: Vec<bool> = area.iter().map(|&a| (a as f64) < min_area).collect();
+        // Relabelling regions already numbered in raster order, none removed, renumbers
+        // nothing: it is skipped then.
+        if small[1..].iter().any(|&s| s) {
+            for l in labels.iter_mut() {
+                if small[*l as usize] {
+                    *l = 0;
+                }
             }
+            let key = std::mem::take(&mut labels);
+            num = label_regions(&key, length, width, &mut labels, &mut stack);
         }
-        let key = std::mem::take(&mut labels);
-        num = label_regions(&key, length, width, &mut labels, &mut stack);
     }
-    let eroded = erode(&labels, length, width, EROSION_SIZE);
-    num = drop_eroded(&mut labels, num, &eroded, length, width, &mut stack);
     (labels, num)
+}
+
+/// The second half of [`label_conn_comp`]: the regions of `labels` that a 5 x 5 erosion makes
+/// vanish dropped. Returns the labels, their number, and the erosion of the returned labels
+/// when it is that of the labels given (no region dropped).
+fn erode_and_drop(
+    mut labels: Vec<u32>,
+    num: usize,
+    length: usize,
+    width: usize,
+) -> (Vec<u32>, usize, Option<Vec<u8>>) {
+    let mut stack = Vec::new();
+    let eroded = erode(&labels, length, width, EROSION_SIZE);
+    let kept = drop_eroded(&mut labels, num, &eroded, length, width, &mut stack);
+    let current = (kept == num).then_some(eroded);
+    (labels, kept, current)
 }
 
 impl Components {

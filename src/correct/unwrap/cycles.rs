@@ -41,6 +41,57 @@ pub fn runs_of(length: usize, width: usize, cycles: impl Fn(usize) -> i32) -> Ve
     out
 }
 
+/// [`runs_of`] the cycles `k_of[labels[p]]` of a labelled image (every label indexes `k_of`):
+/// nothing to scan when every label's cycles are 0, else the rows are walked by runs of equal
+/// label (skipping blocks with no change), neighbouring runs of equal cycles joined.
+pub fn runs_of_labels(length: usize, width: usize, labels: &[u32], k_of: &[i32]) -> Vec<Run> {
+    let mut out = Vec::new();
+    if k_of.iter().all(|&k| k == 0) {
+        return out;
+    }
+    const BLOCK: usize = 32;
+    for (y, row) in labels.chunks_exact(width.max(1)).take(length).enumerate() {
+        // The current run of equal cycles: its start and cycles.
+        let (mut start, mut k) = (0, k_of[row[0] as usize]);
+        let mut x = 1;
+        while x < width {
+            if x + BLOCK <= width
+                && row[x..x + BLOCK]
+                    .iter()
+                    .zip(&row[x - 1..x - 1 + BLOCK])
+                    .fold(true, |same, (a, b)| same & (a == b))
+            {
+                x += BLOCK;
+                continue;
+            }
+            if row[x] != row[x - 1] {
+                let kx = k_of[row[x] as usize];
+                if kx != k {
+                    if k != 0 {
+                        out.push(Run {
+                            y: y as u32,
+                            x0: start as u32,
+                            x1: x as u32,
+                            k,
+                        });
+                    }
+                    (start, k) = (x, kx);
+                }
+            }
+            x += 1;
+        }
+        if k != 0 {
+            out.push(Run {
+                y: y as u32,
+                x0: start as u32,
+                x1: width as u32,
+                k,
+            });
+        }
+    }
+    out
+}
+
 /// Adds `2 pi k` of the runs (sorted by row) to the plane of `window` (row-major), in f32 as
 /// MintPy adds the jump to its single-precision phase. NaN stays NaN.
 pub fn apply_runs(runs: &[Run], window: &Window, plane: &mut [f32]) {
@@ -69,6 +120,30 @@ pub fn apply_runs(runs: &[Run], window: &Window, plane: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_of_labels_equal_the_runs_of_their_cycles() {
+        let mut rng = crate::rng::SplitMix64::new(9);
+        for (l, w) in [(1, 1), (3, 1), (1, 70), (5, 33), (9, 130)] {
+            // Long runs of a few labels (blocks skipped), some labels sharing cycles.
+            let mut label = 0;
+            let labels: Vec<u32> = (0..l * w)
+                .map(|_| {
+                    if rng.below(20) == 0 {
+                        label = rng.below(5) as u32;
+                    }
+                    label
+                })
+                .collect();
+            for k_of in [[0, 0, 0, 0, 0], [0, 1, 1, -2, 0], [3, 0, 1, 1, 1]] {
+                assert_eq!(
+                    runs_of_labels(l, w, &labels, &k_of),
+                    runs_of(l, w, |p| k_of[labels[p] as usize]),
+                    "{l} x {w}, {k_of:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn runs_round_trip_through_a_window() {

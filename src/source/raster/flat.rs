@@ -432,9 +432,13 @@ impl RasterLayout {
         Ok(self.dtype.decode(&buf[..item], self.big_endian))
     }
 
-    /// Reads one sample of band `band` at (y, x), opening the file.
+    /// Reads one sample of band `band` at (y, x), through the layout's kept handle (phase
+    /// closure reads its samples a pixel at a time: an open per sample cost more than the read).
     pub fn read_sample(&self, band: usize, y: usize, x: usize) -> anyhow::Result<f64> {
-        let file = open(&self.data_file)?;
+        let file = self
+            .handle
+            .open(&self.data_file)
+            .with_context(|| format!("cannot open raster {}", self.data_file.display()))?;
         self.read_sample_from(&file, band, y, x)
     }
 
