@@ -310,7 +310,7 @@ pub fn bridge_jumps(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::conncomp::clean_components;
     use super::*;
     use std::f32::consts::PI;
@@ -363,26 +363,31 @@ mod tests {
         assert_eq!(py_floordiv(0.5, 2.0 * std::f64::consts::PI), 0.0);
     }
 
-    /// Three regions in a row, separated by unlabelled columns; the middle one is off by one
-    /// cycle, the right one by -2 cycles relative to the truth, a smooth ramp underneath.
-    #[test]
-    fn bridges_undo_integer_offsets() {
+    /// Three regions in a row of a 40 x 90 image, separated by unlabelled columns; the middle
+    /// one is off by one cycle, the right one by -2 cycles relative to the truth, a smooth ramp
+    /// underneath. Returns the components and the phase.
+    pub(in crate::correct::unwrap) fn three_regions() -> (Vec<u32>, Vec<f32>) {
         let (l, w) = (40, 90);
         let mut cc = vec![0u32; l * w];
         let mut phase = vec![0.0f32; l * w];
-        for y in 0..l {
-            for x in 0..w {
-                let p = y * w + x;
-                let (label, cycles) = match x {
-                    0..=27 => (1, 0.0),
-                    31..=57 => (2, 1.0),
-                    61.. => (3, -2.0),
-                    _ => (0, 0.0),
-                };
-                cc[p] = label;
-                phase[p] = 0.02 * x as f32 + 0.01 * y as f32 + 2.0 * PI * cycles;
-            }
+        for p in 0..l * w {
+            let (y, x) = (p / w, p % w);
+            let (label, cycles) = match x {
+                0..=27 => (1, 0.0),
+                31..=57 => (2, 1.0),
+                61.. => (3, -2.0),
+                _ => (0, 0.0),
+            };
+            cc[p] = label;
+            phase[p] = 0.02 * x as f32 + 0.01 * y as f32 + 2.0 * PI * cycles;
         }
+        (cc, phase)
+    }
+
+    #[test]
+    fn bridges_undo_integer_offsets() {
+        let (l, w) = (40, 90);
+        let (cc, phase) = three_regions();
         let c = clean_components(&cc, l, w, 10.0);
         assert_eq!(c.num, 3);
         let r = c.reference_label(Some((5, 5))).unwrap();

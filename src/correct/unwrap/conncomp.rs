@@ -63,15 +63,9 @@ fn label_regions(
         row_start.push(first);
         let (mut x0, mut x) = (0, 1);
         while x < width {
-            // Blocks without a change of key skipped whole (a vectorised comparison): runs are
-            // long in connected-component images.
-            const BLOCK: usize = 32;
-            if x + BLOCK <= width
-                && row[x..x + BLOCK]
-                    .iter()
-                    .zip(&row[x - 1..x - 1 + BLOCK])
-                    .fold(true, |same, (a, b)| same & (a == b))
-            {
+            // Blocks without a change of key skipped whole: runs are long in
+            // connected-component images.
+            if unchanged_block(row, x) {
                 x += BLOCK;
                 continue;
             }
@@ -158,6 +152,21 @@ fn label_regions(
         out.extend(std::iter::repeat_n(parent[s.label as usize] as u32, n));
     }
     num
+}
+
+/// Pixels of a block that [`unchanged_block`] tests at once.
+pub(crate) const BLOCK: usize = 32;
+
+/// Whether `row[x..x + BLOCK]` all equal their left neighbours (false when the block passes the
+/// row's end): a vectorised comparison with no early exit, cheaper than a branch per pixel
+/// where runs are long.
+pub(crate) fn unchanged_block(row: &[u32], x: usize) -> bool {
+    x >= 1
+        && x + BLOCK <= row.len()
+        && row[x..x + BLOCK]
+            .iter()
+            .zip(&row[x - 1..x - 1 + BLOCK])
+            .fold(true, |same, (a, b)| same & (a == b))
 }
 
 /// The root of provisional label `l` (path halving).

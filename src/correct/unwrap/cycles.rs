@@ -2,6 +2,7 @@
 //! over connected components, so runs of equal non-zero cycles along rows hold them exactly
 //! and in little space. Pure.
 
+use super::conncomp::{unchanged_block, BLOCK};
 use crate::window::Window;
 
 /// `k` cycles (2 pi k radians) to add to columns `x0..x1` of row `y`.
@@ -49,18 +50,12 @@ pub fn runs_of_labels(length: usize, width: usize, labels: &[u32], k_of: &[i32])
     if k_of.iter().all(|&k| k == 0) {
         return out;
     }
-    const BLOCK: usize = 32;
     for (y, row) in labels.chunks_exact(width.max(1)).take(length).enumerate() {
         // The current run of equal cycles: its start and cycles.
         let (mut start, mut k) = (0, k_of[row[0] as usize]);
         let mut x = 1;
         while x < width {
-            if x + BLOCK <= width
-                && row[x..x + BLOCK]
-                    .iter()
-                    .zip(&row[x - 1..x - 1 + BLOCK])
-                    .fold(true, |same, (a, b)| same & (a == b))
-            {
+            if unchanged_block(row, x) {
                 x += BLOCK;
                 continue;
             }

@@ -142,7 +142,6 @@ pub fn bridge_ifg(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::f32::consts::PI;
 
     /// Bridging of `cc` with the phase read from `phase` through a reader that counts the
     /// pixels it gives.
@@ -174,19 +173,7 @@ mod tests {
     fn the_phase_is_read_only_where_the_jumps_are_measured() {
         // Three regions in a row; the middle one off by one cycle, the right one by -2.
         let (l, w) = (40, 90);
-        let mut cc = vec![0u32; l * w];
-        let mut phase = vec![0.0f32; l * w];
-        for p in 0..l * w {
-            let (y, x) = (p / w, p % w);
-            let (label, cycles) = match x {
-                0..=27 => (1, 0.0),
-                31..=57 => (2, 1.0),
-                61.. => (3, -2.0),
-                _ => (0, 0.0),
-            };
-            cc[p] = label;
-            phase[p] = 0.02 * x as f32 + 0.01 * y as f32 + 2.0 * PI * cycles;
-        }
+        let (cc, phase) = bridging::tests::three_regions();
         let (b, read) = bridge_counting(&cc, &phase, (l, w), (5, 5), None);
         let runs = b.unwrap().runs;
         let k = |y: usize, x: usize| {
