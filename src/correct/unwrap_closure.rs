@@ -182,14 +182,12 @@ pub fn phase_closure(
         // A few samples are read one pixel at a time (a read per pair each), rather than the
         // whole strip of every interferogram: the same values.
         if (mine.len() + usize::from(has_ref)) * PIXELS_PER_SAMPLE_READ < px {
-            let mut one = vec![0.0f32; m];
             if has_ref {
                 source.read_pixel(StackLayer::Phase, ref_yx.0, ref_yx.1, &mut ref_phase)?;
             }
             for s in mine {
-                let p = wanted[s].0;
-                source.read_pixel(StackLayer::Phase, p / width, p % width, &mut one)?;
-                sample_phase[s * m..(s + 1) * m].copy_from_slice(&one);
+                let (p, out) = (wanted[s].0, &mut sample_phase[s * m..(s + 1) * m]);
+                source.read_pixel(StackLayer::Phase, p / width, p % width, out)?;
             }
             continue;
         }
